@@ -1,0 +1,35 @@
+import { deleteAccountWebhook, getAccountWebhook, registerAccountWebhook } from '../shared/domain/endpoints';
+import { NotFoundError } from '../shared/domain/errors';
+import type { Ports } from '../shared/domain/ports';
+import { createApiHandler } from '../shared/http/api-handler';
+import { buildSchemas } from '../shared/http/schemas';
+import { tenantAuthenticator } from '../shared/http/tenant-auth';
+import { accountWebhookView } from '../shared/http/views';
+
+/** Seed 000's account webhook: one URL per tenant, `null` event types = every event. */
+export const createAccountWebhooksHandler = (ports: Ports) => {
+  const schemas = buildSchemas(ports.settings.eventTypes);
+  return createApiHandler(
+    'account-webhooks',
+    {
+      'POST /v1/webhooks/register': async ({ body, tenantId }) => {
+        const input = schemas.accountRegister.parse(body);
+        const { endpoint, secret } = await registerAccountWebhook(ports, tenantId, {
+          url: input.url,
+          events: input.event_types ?? null,
+        });
+        return { status: 200, body: accountWebhookView(endpoint, secret) };
+      },
+      'GET /v1/webhooks': async ({ tenantId }) => {
+        const endpoint = await getAccountWebhook(ports, tenantId);
+        if (!endpoint) throw new NotFoundError('Webhook');
+        return { status: 200, body: accountWebhookView(endpoint) };
+      },
+      'DELETE /v1/webhooks': async ({ tenantId }) => {
+        await deleteAccountWebhook(ports, tenantId);
+        return { status: 204 };
+      },
+    },
+    tenantAuthenticator(ports),
+  );
+};

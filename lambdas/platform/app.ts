@@ -1,0 +1,78 @@
+import { PayloadTooLargeError, ValidationError } from '../shared/domain/errors';
+import { publishEvent, type PublishResult } from '../shared/domain/events';
+import type { Ports } from '../shared/domain/ports';
+import type { JsonValue } from '../shared/domain/python-json';
+import { createTenant, issueApiKey, revokeApiKey } from '../shared/domain/tenants';
+import { createApiHandler } from '../shared/http/api-handler';
+import { buildSchemas, LIMITS, type PublishBody, TENANT_ID } from '../shared/http/schemas';
+import { metrics } from '../shared/powertools';
+
+const checkDataSize = (data: unknown, where: string): void => {
+  if (Buffer.byteLength(JSON.stringify(data), 'utf8') > LIMITS.eventDataBytes) {
+    throw new PayloadTooLargeError(`${where} is limited to ${LIMITS.eventDataBytes} bytes of JSON`);
+  }
+};
+
+const idempotencyKeyOf = (value: string | undefined): string | undefined => {
+  if (value === undefined) return undefined;
+  if (value.length === 0 || value.length > LIMITS.idempotencyKeyLength) {
+    throw new ValidationError(`Idempotency-Key must be 1 to ${LIMITS.idempotencyKeyLength} characters`);
+  }
+  return value;
+};
+
+/** The platform's own routes: publishing events and managing tenants and their API keys. */
+export const createPlatformHandler = (ports: Ports) => {
+  const schemas = buildSchemas(ports.settings.eventTypes);
+  const publish = async (body: PublishBody, idempotencyKey: string | undefined): Promise<PublishResult> => {
+    const result = await publishEvent(ports, {
+      tenantId: body.tenant_id,
+      type: body.type,
+      data: body.data as JsonValue,
+      ...(idempotencyKey ? { idempotencyKey } : {}),
+    });
+    if (!result.replayed) metrics.addMetric('EventsPublished', 'Count', 1);
+    return result;
+  };
+  return createApiHandler(
+    'platform',
+    {
+      'POST /v1/events': async ({ body, headers }) => {
+        const input = schemas.publish.parse(body);
+        checkDataSize(input.data, 'data');
+        const result = await publish(input, idempotencyKeyOf(headers['idempotency-key']));
+        return {
+          status: 202,
+          body: { id: result.id, object: 'event' },
+          ...(result.replayed ? { headers: { 'idempotent-replayed': 'true' } } : {}),
+        };
+      },
+      'POST /v1/events/batch': async ({ body }) => {
+        const input = schemas.publishBatch.parse(body);
+        input.events.forEach((e, i) => checkDataSize(e.data, `events.${i}.data`));
+        // Validated whole before anything is written; then published one by one, each idempotent.
+        const data: Array<{ id: string; object: 'event' }> = [];
+        for (const e of input.events) data.push({ id: (await publish(e, e.idempotency_key)).id, object: 'event' });
+        return { status: 202, body: { object: 'list', data } };
+      },
+      'POST /v1/tenants': async ({ body }) => {
+        const input = schemas.createTenant.parse(body);
+        const tenant = await createTenant(ports, input);
+        return { status: 201, body: { object: 'tenant', id: tenant.id, name: tenant.name, created_at: tenant.createdAt } };
+      },
+      'POST /v1/tenants/{tenant_id}/keys': async ({ params }) => {
+        const tenantId = TENANT_ID.parse(params.tenant_id);
+        const { record, key } = await issueApiKey(ports, tenantId);
+        return {
+          status: 201,
+          body: { object: 'api_key', id: record.keyId, tenant_id: tenantId, key, created_at: record.createdAt },
+        };
+      },
+      'DELETE /v1/tenants/{tenant_id}/keys/{key_id}': async ({ params }) => {
+        await revokeApiKey(ports, TENANT_ID.parse(params.tenant_id), params.key_id!);
+        return { status: 204 };
+      },
+    },
+    undefined,
+  );
+};

@@ -1,0 +1,384 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { ApiKeyRecord, Delivery, Endpoint, StoredEvent, Tenant } from '../domain/model';
+import type { DeliveryPage, DeliveryStore, EndpointStore, EventStore, TenantStore } from '../domain/ports';
+import { keys, TABLE_KEYS } from './tables';
+
+const isConditionFailure = (e: unknown): boolean =>
+  e instanceof ConditionalCheckFailedException || (e as { name?: string })?.name === 'ConditionalCheckFailedException';
+
+const whenConditionHolds = async (write: () => Promise<unknown>): Promise<boolean> => {
+  try {
+    await write();
+    return true;
+  } catch (e) {
+    if (isConditionFailure(e)) return false;
+    throw e;
+  }
+};
+
+type Item = Record<string, unknown>;
+
+// ---------- configs table: tenants, API keys, endpoints ----------
+
+const toTenant = (i: Item): Tenant => ({
+  id: i.id as string,
+  name: i.name as string,
+  createdAt: i.created_at as string,
+  ...(i.account_webhook_id ? { accountWebhookId: i.account_webhook_id as string } : {}),
+});
+
+const toApiKey = (i: Item): ApiKeyRecord => ({
+  keyId: i.key_id as string,
+  tenantId: i.tenant_id as string,
+  keyHash: i.key_hash as string,
+  createdAt: i.created_at as string,
+});
+
+const toEndpoint = (i: Item): Endpoint => ({
+  id: i.id as string,
+  tenantId: i.tenant_id as string,
+  surface: i.surface as Endpoint['surface'],
+  url: i.url as string,
+  events: (i.events as string[] | null | undefined) ?? null,
+  status: i.status as Endpoint['status'],
+  sealedSecret: i.sealed_secret as string,
+  createdAt: i.created_at as string,
+  updatedAt: i.updated_at as string,
+});
+
+const fromEndpoint = (e: Endpoint): Item => ({
+  ...keys.endpoint(e.tenantId, e.id),
+  id: e.id,
+  tenant_id: e.tenantId,
+  surface: e.surface,
+  url: e.url,
+  events: e.events,
+  status: e.status,
+  sealed_secret: e.sealedSecret,
+  created_at: e.createdAt,
+  updated_at: e.updatedAt,
+});
+
+export class DynamoConfigStore implements TenantStore, EndpointStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async getTenant(tenantId: string) {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.tenant(tenantId), ConsistentRead: true }));
+    return Item ? toTenant(Item) : undefined;
+  }
+
+  createTenant(t: Tenant) {
+    return whenConditionHolds(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.tenant(t.id), type: 'tenant', id: t.id, name: t.name, created_at: t.createdAt },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+  }
+
+  swapAccountWebhook(tenantId: string, expected: string | undefined, next: string | undefined) {
+    const condition =
+      expected === undefined ? 'attribute_not_exists(account_webhook_id)' : 'account_webhook_id = :expected';
+    return whenConditionHolds(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.tenant(tenantId),
+          UpdateExpression: next === undefined ? 'REMOVE account_webhook_id' : 'SET account_webhook_id = :next',
+          ConditionExpression: `attribute_exists(pk) AND ${condition}`,
+          ExpressionAttributeValues: {
+            ...(expected === undefined ? {} : { ':expected': expected }),
+            ...(next === undefined ? {} : { ':next': next }),
+          },
+        }),
+      ),
+    );
+  }
+
+  /** The listing row is written first: a crash in between leaves an unusable, revocable row, never a live key nobody can see. */
+  async putApiKey(k: ApiKeyRecord) {
+    const attrs = { type: 'apikey', key_id: k.keyId, tenant_id: k.tenantId, key_hash: k.keyHash, created_at: k.createdAt };
+    await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.apiKeyListing(k.tenantId, k.keyId), ...attrs } }));
+    await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.apiKeyLookup(k.keyHash), ...attrs } }));
+  }
+
+  async findApiKey(keyHash: string) {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.apiKeyLookup(keyHash) }));
+    return Item ? toApiKey(Item) : undefined;
+  }
+
+  async listApiKeys(tenantId: string) {
+    return (await this.queryPrefix(keys.tenant(tenantId).pk, 'APIKEY#')).map(toApiKey);
+  }
+
+  async deleteApiKey(k: ApiKeyRecord) {
+    await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.apiKeyLookup(k.keyHash) }));
+    await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.apiKeyListing(k.tenantId, k.keyId) }));
+  }
+
+  async listEndpoints(tenantId: string) {
+    return (await this.queryPrefix(keys.tenant(tenantId).pk, 'ENDPOINT#')).map(toEndpoint);
+  }
+
+  async getEndpoint(tenantId: string, endpointId: string) {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.endpoint(tenantId, endpointId), ConsistentRead: true }),
+    );
+    return Item ? toEndpoint(Item) : undefined;
+  }
+
+  async createEndpoint(e: Endpoint) {
+    await this.db.send(
+      new PutCommand({ TableName: this.tableName, Item: fromEndpoint(e), ConditionExpression: 'attribute_not_exists(pk)' }),
+    );
+  }
+
+  async updateEndpoint(
+    tenantId: string,
+    endpointId: string,
+    changes: Partial<Pick<Endpoint, 'url' | 'events' | 'status' | 'sealedSecret'>> & { updatedAt: string },
+  ) {
+    const columns: Record<string, string> = { url: 'url', events: 'events', status: 'status', sealedSecret: 'sealed_secret', updatedAt: 'updated_at' };
+    const sets: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    for (const [field, value] of Object.entries(changes)) {
+      if (value === undefined) continue;
+      const column = columns[field]!;
+      sets.push(`#${column} = :${column}`);
+      names[`#${column}`] = column;
+      values[`:${column}`] = value;
+    }
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.endpoint(tenantId, endpointId),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ? toEndpoint(Attributes) : undefined;
+    } catch (e) {
+      if (isConditionFailure(e)) return undefined;
+      throw e;
+    }
+  }
+
+  deleteEndpoint(tenantId: string, endpointId: string) {
+    return whenConditionHolds(() =>
+      this.db.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: keys.endpoint(tenantId, endpointId),
+          ConditionExpression: 'attribute_exists(pk)',
+        }),
+      ),
+    );
+  }
+
+  private async queryPrefix(pk: string, skPrefix: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+}
+
+// ---------- deliveries table: events, deliveries with their attempts ----------
+
+const expiresAt = (createdAt: string, retentionDays: number): number =>
+  Math.floor(Date.parse(createdAt) / 1000) + retentionDays * 86_400;
+
+const toDelivery = (i: Item): Delivery => ({
+  id: i.id as string,
+  tenantId: i.tenant_id as string,
+  endpointId: i.endpoint_id as string,
+  eventId: i.event_id as string,
+  eventType: i.event_type as string,
+  status: i.status as Delivery['status'],
+  retryCount: i.retry_count as number,
+  nextAttemptAt: (i.next_attempt_at as string | null | undefined) ?? null,
+  createdAt: i.created_at as string,
+  updatedAt: i.updated_at as string,
+  attempts: ((i.attempts as Item[] | undefined) ?? []).map((a) => ({
+    number: a.number as number,
+    attemptedAt: a.attempted_at as string,
+    statusCode: (a.status_code as number | null | undefined) ?? null,
+    responseTimeMs: a.response_time_ms as number,
+    error: (a.error as Delivery['attempts'][number]['error'] | undefined) ?? null,
+    responseBody: (a.response_body as string | null | undefined) ?? null,
+    trigger: a.trigger as 'automatic' | 'manual',
+  })),
+});
+
+export class DynamoDeliveryStore implements EventStore, DeliveryStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly retentionDays: number,
+  ) {}
+
+  putEvent(e: StoredEvent) {
+    return whenConditionHolds(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keys.event(e.tenantId, e.id),
+            type: 'event',
+            id: e.id,
+            tenant_id: e.tenantId,
+            event_type: e.type,
+            // Stored as JSON text: exact numbers, any nesting depth, empty strings kept.
+            data_json: JSON.stringify(e.data),
+            created_at: e.createdAt,
+            request_hash: e.requestHash,
+            ...(e.idempotencyKey ? { idempotency_key: e.idempotencyKey } : {}),
+            [TABLE_KEYS.ttlAttribute]: expiresAt(e.createdAt, this.retentionDays),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+  }
+
+  async getEvent(tenantId: string, eventId: string) {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.event(tenantId, eventId), ConsistentRead: true }),
+    );
+    if (!Item) return undefined;
+    return {
+      id: Item.id as string,
+      tenantId: Item.tenant_id as string,
+      type: Item.event_type as string,
+      data: JSON.parse(Item.data_json as string),
+      createdAt: Item.created_at as string,
+      requestHash: Item.request_hash as string,
+      ...(Item.idempotency_key ? { idempotencyKey: Item.idempotency_key as string } : {}),
+    } satisfies StoredEvent;
+  }
+
+  async existingDeliveryIds(tenantId: string, deliveryIds: string[]) {
+    const found = new Set<string>();
+    for (let i = 0; i < deliveryIds.length; i += 100) {
+      let request: Record<string, { Keys: Item[]; ConsistentRead: boolean; ProjectionExpression: string }> | undefined = {
+        [this.tableName]: {
+          Keys: deliveryIds.slice(i, i + 100).map((id) => keys.delivery(tenantId, id)),
+          ConsistentRead: true,
+          ProjectionExpression: 'id',
+        },
+      };
+      while (request && Object.keys(request).length > 0) {
+        const out = await this.db.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of out.Responses?.[this.tableName] ?? []) found.add(item.id as string);
+        request = out.UnprocessedKeys as typeof request;
+      }
+    }
+    return found;
+  }
+
+  createDelivery(d: Delivery) {
+    return whenConditionHolds(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keys.delivery(d.tenantId, d.id),
+            [TABLE_KEYS.byEndpointPartitionKey]: keys.deliveriesOfEndpoint(d.tenantId, d.endpointId),
+            [TABLE_KEYS.byEndpointSortKey]: `${d.createdAt}#${d.id}`,
+            type: 'delivery',
+            id: d.id,
+            tenant_id: d.tenantId,
+            endpoint_id: d.endpointId,
+            event_id: d.eventId,
+            event_type: d.eventType,
+            status: d.status,
+            retry_count: d.retryCount,
+            next_attempt_at: d.nextAttemptAt,
+            created_at: d.createdAt,
+            updated_at: d.updatedAt,
+            attempts: d.attempts.map((a) => ({
+              number: a.number,
+              attempted_at: a.attemptedAt,
+              status_code: a.statusCode,
+              response_time_ms: a.responseTimeMs,
+              error: a.error,
+              response_body: a.responseBody,
+              trigger: a.trigger,
+            })),
+            [TABLE_KEYS.ttlAttribute]: expiresAt(d.createdAt, this.retentionDays),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+  }
+
+  async getDelivery(tenantId: string, deliveryId: string) {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.delivery(tenantId, deliveryId), ConsistentRead: true }),
+    );
+    return Item ? toDelivery(Item) : undefined;
+  }
+
+  async listDeliveries(tenantId: string, endpointId: string, offset: number, limit: number): Promise<DeliveryPage> {
+    const base = {
+      TableName: this.tableName,
+      IndexName: TABLE_KEYS.byEndpointIndex,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': TABLE_KEYS.byEndpointPartitionKey },
+      ExpressionAttributeValues: { ':pk': keys.deliveriesOfEndpoint(tenantId, endpointId) },
+    };
+    // Newest first; walk pages until the window [offset, offset + limit) is read.
+    const items: Item[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page: { Items?: Item[]; LastEvaluatedKey?: Record<string, unknown> } = await this.db.send(
+        new QueryCommand({ ...base, ScanIndexForward: false, Limit: Math.min(offset + limit - items.length, 1000), ExclusiveStartKey: start }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start && items.length < offset + limit);
+    let total = 0;
+    start = undefined;
+    do {
+      const page: { Count?: number; LastEvaluatedKey?: Record<string, unknown> } = await this.db.send(
+        new QueryCommand({ ...base, Select: 'COUNT', ExclusiveStartKey: start }),
+      );
+      total += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return { deliveries: items.slice(offset, offset + limit).map(toDelivery), total };
+  }
+}

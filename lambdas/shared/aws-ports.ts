@@ -1,0 +1,55 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoConfigStore, DynamoDeliveryStore } from './adapters/dynamo-stores';
+import { FetchHttpSender } from './adapters/http-sender';
+import { SecretsManagerBoxProvider, StaticBoxProvider } from './adapters/master-key';
+import { SqsDeliveryQueue } from './adapters/sqs-queue';
+import type { Config } from './config';
+import type { Ports, SecretBoxProvider } from './domain/ports';
+import { tracer } from './powertools';
+
+export interface ClientOptions {
+  /** Emulator endpoints and dummy credentials for local runs; absent on Lambda. */
+  region?: string;
+  dynamodbEndpoint?: string;
+  sqsEndpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Where no emulator exists (Secrets Manager), the local runtime passes the master key itself. */
+  masterKey?: string;
+}
+
+export const documentClient = (client: DynamoDBClient): DynamoDBDocumentClient =>
+  DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+
+/** Builds the real adapters once per container (never inside a request). */
+export const createPorts = (config: Config, options: ClientOptions = {}): Ports => {
+  const common = {
+    ...(options.region ? { region: options.region } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+  };
+  const dynamo = tracer.captureAWSv3Client(
+    new DynamoDBClient({ ...common, ...(options.dynamodbEndpoint ? { endpoint: options.dynamodbEndpoint } : {}) }),
+  );
+  const sqs = tracer.captureAWSv3Client(
+    new SQSClient({ ...common, ...(options.sqsEndpoint ? { endpoint: options.sqsEndpoint } : {}) }),
+  );
+  const doc = documentClient(dynamo);
+  const configStore = new DynamoConfigStore(doc, config.configTableName);
+  const deliveryStore = new DynamoDeliveryStore(doc, config.deliveriesTableName, config.retentionDays);
+  const secretBox: SecretBoxProvider = options.masterKey
+    ? new StaticBoxProvider(options.masterKey)
+    : new SecretsManagerBoxProvider(tracer.captureAWSv3Client(new SecretsManagerClient(common)), config.masterKeySecretArn);
+  return {
+    clock: { now: () => new Date() },
+    tenants: configStore,
+    endpoints: configStore,
+    events: deliveryStore,
+    deliveries: deliveryStore,
+    queue: new SqsDeliveryQueue(sqs, config.deliveryQueueUrl),
+    http: new FetchHttpSender(),
+    secretBox,
+    settings: { eventTypes: config.eventTypes, retrySchedule: config.retrySchedule, retentionDays: config.retentionDays },
+  };
+};

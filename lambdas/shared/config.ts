@@ -1,0 +1,47 @@
+import { parseCatalogue } from './domain/catalogue';
+
+/**
+ * The one place that reads the environment. CDK sets resource names; the catalogue, retry
+ * schedule and retention are deployment settings. Read once at cold start; a missing name throws.
+ */
+export interface Config {
+  configTableName: string;
+  deliveriesTableName: string;
+  deliveryQueueUrl: string;
+  masterKeySecretArn: string;
+  eventTypes: string[];
+  retrySchedule: number[];
+  retentionDays: number;
+}
+
+export const DEFAULT_RETRY_SCHEDULE = [60, 300, 1800, 7200, 86400];
+export const DEFAULT_RETENTION_DAYS = 30;
+
+const required = (env: NodeJS.ProcessEnv, name: string): string => {
+  const value = env[name];
+  if (!value) throw new Error(`Missing environment variable ${name}`);
+  return value;
+};
+
+export const parseRetrySchedule = (raw: string | undefined): number[] => {
+  if (raw === undefined || raw.trim() === '') return [...DEFAULT_RETRY_SCHEDULE];
+  const delays = raw.split(',').map((s) => Number(s.trim()));
+  if (delays.some((d) => !Number.isInteger(d) || d < 1 || d > 7 * 86_400)) {
+    throw new Error(`Invalid retry schedule "${raw}": whole seconds from 1 to 604800, comma-separated`);
+  }
+  return delays;
+};
+
+export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
+  const retentionDays = Number(env.RETENTION_DAYS ?? DEFAULT_RETENTION_DAYS);
+  if (!Number.isInteger(retentionDays) || retentionDays < 1) throw new Error('RETENTION_DAYS must be a whole number of days');
+  return {
+    configTableName: required(env, 'CONFIG_TABLE_NAME'),
+    deliveriesTableName: required(env, 'DELIVERIES_TABLE_NAME'),
+    deliveryQueueUrl: required(env, 'DELIVERY_QUEUE_URL'),
+    masterKeySecretArn: required(env, 'MASTER_KEY_SECRET_ARN'),
+    eventTypes: parseCatalogue(env.EVENT_TYPES),
+    retrySchedule: parseRetrySchedule(env.RETRY_SCHEDULE),
+    retentionDays,
+  };
+};

@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+import { NotFoundError } from './errors';
+import { newId } from './ids';
+import type { Endpoint, EndpointStatus } from './model';
+import type { Clock, EndpointStore, SecretBoxProvider, TenantStore } from './ports';
+import type { Surface } from './signing';
+
+type Deps = { tenants: TenantStore; endpoints: EndpointStore; secretBox: SecretBoxProvider; clock: Clock };
+
+/** What sealing binds a secret to: the tenant and the endpoint. */
+export const secretContext = (tenantId: string, endpointId: string): string => `${tenantId}/${endpointId}`;
+
+/** Seed 000 shows a hex secret; seed 003 a `whsec_` one (base64 body, as Standard Webhooks). */
+export const generateSecret = (surface: Surface): string =>
+  surface === 'account' ? randomBytes(32).toString('hex') : `whsec_${randomBytes(32).toString('base64')}`;
+
+export interface EndpointWithSecret {
+  endpoint: Endpoint;
+  secret: string;
+}
+
+const openSecret = async (deps: Deps, endpoint: Endpoint): Promise<string> =>
+  (await deps.secretBox.get()).open(endpoint.sealedSecret, secretContext(endpoint.tenantId, endpoint.id));
+
+const newEndpoint = async (
+  deps: Deps,
+  input: { id?: string; tenantId: string; surface: Surface; url: string; events: string[] | null; secret: string },
+): Promise<Endpoint> => {
+  const id = input.id ?? newId('wh');
+  const now = deps.clock.now().toISOString();
+  const box = await deps.secretBox.get();
+  return {
+    id,
+    tenantId: input.tenantId,
+    surface: input.surface,
+    url: input.url,
+    events: input.events,
+    status: 'active',
+    sealedSecret: box.seal(input.secret, secretContext(input.tenantId, id)),
+    createdAt: now,
+    updatedAt: now,
+  };
+};
+
+// ---- seed 000: the one account webhook of a tenant ----
+
+export const getAccountWebhook = async (deps: Deps, tenantId: string): Promise<Endpoint | undefined> => {
+  const tenant = await deps.tenants.getTenant(tenantId);
+  if (!tenant?.accountWebhookId) return undefined;
+  return deps.endpoints.getEndpoint(tenantId, tenant.accountWebhookId);
+};
+
+/**
+ * Registers or updates the account webhook. Registering again changes url and event types
+ * and keeps the secret. The tenant's pointer is written before the endpoint, so a crash in
+ * between leaves a dangling pointer (read as "none"), never a hidden live endpoint.
+ */
+export const registerAccountWebhook = async (
+  deps: Deps,
+  tenantId: string,
+  input: { url: string; events: string[] | null },
+): Promise<EndpointWithSecret> => {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const tenant = await deps.tenants.getTenant(tenantId);
+    if (!tenant) throw new NotFoundError(`Tenant "${tenantId}"`, 'tenant_not_found');
+    const current = tenant.accountWebhookId ? await deps.endpoints.getEndpoint(tenantId, tenant.accountWebhookId) : undefined;
+    if (current) {
+      const updated = await deps.endpoints.updateEndpoint(tenantId, current.id, {
+        url: input.url,
+        events: input.events,
+        status: 'active',
+        updatedAt: deps.clock.now().toISOString(),
+      });
+      if (updated) return { endpoint: updated, secret: await openSecret(deps, updated) };
+      continue; // deleted under us: start over
+    }
+    const secret = generateSecret('account');
+    const endpoint = await newEndpoint(deps, { tenantId, surface: 'account', url: input.url, events: input.events, secret });
+    if (!(await deps.tenants.swapAccountWebhook(tenantId, tenant.accountWebhookId, endpoint.id))) continue; // raced
+    await deps.endpoints.createEndpoint(endpoint);
+    return { endpoint, secret };
+  }
+  throw new Error('registerAccountWebhook: too much contention on the account webhook');
+};
+
+export const deleteAccountWebhook = async (deps: Deps, tenantId: string): Promise<void> => {
+  const tenant = await deps.tenants.getTenant(tenantId);
+  const id = tenant?.accountWebhookId;
+  if (!id || !(await deps.endpoints.deleteEndpoint(tenantId, id))) throw new NotFoundError('Webhook');
+  await deps.tenants.swapAccountWebhook(tenantId, id, undefined);
+};
+
+// ---- seed 003: any number of admin webhooks ----
+
+export const createAdminWebhook = async (
+  deps: Deps,
+  tenantId: string,
+  input: { url: string; events: string[]; secret?: string },
+): Promise<EndpointWithSecret & { generated: boolean }> => {
+  const secret = input.secret ?? generateSecret('admin');
+  const endpoint = await newEndpoint(deps, { tenantId, surface: 'admin', url: input.url, events: input.events, secret });
+  await deps.endpoints.createEndpoint(endpoint);
+  return { endpoint, secret, generated: input.secret === undefined };
+};
+
+export const getWebhook = async (deps: Deps, tenantId: string, endpointId: string): Promise<Endpoint> => {
+  const endpoint = await deps.endpoints.getEndpoint(tenantId, endpointId);
+  if (!endpoint) throw new NotFoundError(`Webhook "${endpointId}"`);
+  return endpoint;
+};
+
+export const updateWebhook = async (
+  deps: Deps,
+  tenantId: string,
+  endpointId: string,
+  changes: { url?: string; events?: string[]; status?: EndpointStatus },
+): Promise<Endpoint> => {
+  const updated = await deps.endpoints.updateEndpoint(tenantId, endpointId, {
+    ...changes,
+    updatedAt: deps.clock.now().toISOString(),
+  });
+  if (!updated) throw new NotFoundError(`Webhook "${endpointId}"`);
+  return updated;
+};
+
+export const deleteWebhook = async (deps: Deps, tenantId: string, endpointId: string): Promise<void> => {
+  if (!(await deps.endpoints.deleteEndpoint(tenantId, endpointId))) throw new NotFoundError(`Webhook "${endpointId}"`);
+  // If it was the account webhook, clear the pointer (a no-op for any other endpoint).
+  await deps.tenants.swapAccountWebhook(tenantId, endpointId, undefined);
+};
+
+/** Is this endpoint due to receive an event of `type`? */
+export const isSubscribed = (endpoint: Endpoint, type: string): boolean =>
+  endpoint.status === 'active' && (endpoint.events === null || endpoint.events.includes(type));

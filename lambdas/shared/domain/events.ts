@@ -1,0 +1,59 @@
+import { ConflictError, NotFoundError } from './errors';
+import { derivedId, newId, sha256Hex } from './ids';
+import type { StoredEvent } from './model';
+import type { Clock, DeliveryQueue, EventStore, TenantStore } from './ports';
+import { pythonJsonDumps, type JsonValue } from './python-json';
+
+type Deps = { tenants: TenantStore; events: EventStore; queue: DeliveryQueue; clock: Clock };
+
+export interface PublishInput {
+  tenantId: string;
+  type: string;
+  data: JsonValue;
+  idempotencyKey?: string;
+}
+
+export interface PublishResult {
+  id: string;
+  /** True when an earlier publish with the same Idempotency-Key already accepted this event. */
+  replayed: boolean;
+}
+
+/**
+ * A replayed publish re-enqueues its fan-out after the longest SQS delay: if the first
+ * publish crashed between storing the event and enqueueing it, this repairs it; otherwise
+ * the fan-out finds every delivery recorded and sends nothing, so the event is delivered once.
+ */
+export const REPLAY_REPAIR_DELAY_SECONDS = 900;
+
+/** Event times are whole seconds, so every surface shows the same instant. */
+const eventTime = (clock: Clock): string => `${clock.now().toISOString().slice(0, 19)}Z`;
+
+export const publishEvent = async (deps: Deps, input: PublishInput): Promise<PublishResult> => {
+  if (!(await deps.tenants.getTenant(input.tenantId))) {
+    throw new NotFoundError(`Tenant "${input.tenantId}"`, 'tenant_not_found');
+  }
+  const requestHash = sha256Hex(pythonJsonDumps({ type: input.type, data: input.data }));
+  const event: StoredEvent = {
+    id: input.idempotencyKey ? derivedId('evt', input.tenantId, input.idempotencyKey) : newId('evt'),
+    tenantId: input.tenantId,
+    type: input.type,
+    data: input.data,
+    createdAt: eventTime(deps.clock),
+    requestHash,
+    ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
+  };
+  if (await deps.events.putEvent(event)) {
+    await deps.queue.send({ kind: 'fanout', tenantId: event.tenantId, eventId: event.id });
+    return { id: event.id, replayed: false };
+  }
+  const earlier = await deps.events.getEvent(input.tenantId, event.id);
+  if (earlier && earlier.requestHash !== requestHash) {
+    throw new ConflictError(
+      'idempotency_key_reused',
+      'This Idempotency-Key was already used with a different event type or data',
+    );
+  }
+  await deps.queue.send({ kind: 'fanout', tenantId: event.tenantId, eventId: event.id }, REPLAY_REPAIR_DELAY_SECONDS);
+  return { id: event.id, replayed: true };
+};

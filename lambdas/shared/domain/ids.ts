@@ -1,0 +1,33 @@
+import { createHash } from 'node:crypto';
+import { ulid } from 'ulid';
+
+/** Readable-prefix ids: `evt_`, `wh_`, `dlv_`, `key_`. Random ids are ULIDs, so they sort by time. */
+export type IdPrefix = 'evt' | 'wh' | 'dlv' | 'key';
+
+export const newId = (prefix: IdPrefix): string => `${prefix}_${ulid().toLowerCase()}`;
+
+const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
+
+/** A deterministic id: the same parts always give the same id (used for idempotency). */
+export const derivedId = (prefix: IdPrefix, ...parts: string[]): string => {
+  const digest = createHash('sha256').update(parts.join('\n')).digest();
+  let out = '';
+  let bits = 0;
+  let value = 0;
+  for (const byte of digest) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5 && out.length < 26) {
+      out += CROCKFORD[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+    value &= (1 << bits) - 1;
+    if (out.length === 26) break;
+  }
+  return `${prefix}_${out}`;
+};
+
+/** The delivery of one event to one endpoint has exactly one id, whoever computes it. */
+export const deliveryIdFor = (eventId: string, endpointId: string): string => derivedId('dlv', eventId, endpointId);
+
+export const sha256Hex = (value: string): string => createHash('sha256').update(value).digest('hex');

@@ -1,0 +1,78 @@
+import type { JsonValue } from './python-json';
+import type { Surface } from './signing';
+
+export interface Tenant {
+  id: string;
+  name: string;
+  createdAt: string;
+  /** The seed 000 account webhook of this tenant, if one is registered. */
+  accountWebhookId?: string;
+}
+
+export interface ApiKeyRecord {
+  keyId: string;
+  tenantId: string;
+  keyHash: string;
+  createdAt: string;
+}
+
+export type EndpointStatus = 'active' | 'disabled';
+
+export interface Endpoint {
+  id: string;
+  tenantId: string;
+  /** Which promised surface it was registered through; decides envelope and headers. */
+  surface: Surface;
+  url: string;
+  /** Subscribed event types; `null` means every type in the catalogue. */
+  events: string[] | null;
+  status: EndpointStatus;
+  /** The signing secret, sealed under the master key. Never the plain text. */
+  sealedSecret: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface StoredEvent {
+  id: string;
+  tenantId: string;
+  type: string;
+  data: JsonValue;
+  createdAt: string;
+  /** Hash of type and data, to tell an idempotent replay from a conflicting reuse of a key. */
+  requestHash: string;
+  idempotencyKey?: string;
+}
+
+export type DeliveryStatus = 'pending' | 'retrying' | 'succeeded' | 'failed';
+
+/** Why an attempt failed; `null` when the receiver answered 2xx. */
+export type AttemptError = 'http_status' | 'timeout' | 'connection' | 'dns' | 'tls' | 'redirect' | 'secret_unavailable';
+
+export interface Attempt {
+  number: number;
+  attemptedAt: string;
+  statusCode: number | null;
+  responseTimeMs: number;
+  error: AttemptError | null;
+  /** The first 1 KB of the response body. */
+  responseBody: string | null;
+  trigger: 'automatic' | 'manual';
+}
+
+export interface Delivery {
+  id: string;
+  tenantId: string;
+  endpointId: string;
+  eventId: string;
+  eventType: string;
+  status: DeliveryStatus;
+  /** Retries made so far (attempts after the first). */
+  retryCount: number;
+  nextAttemptAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  attempts: Attempt[];
+}
+
+export const lastAttempt = (d: Delivery): Attempt | undefined => d.attempts[d.attempts.length - 1];

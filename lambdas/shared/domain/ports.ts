@@ -1,0 +1,102 @@
+import type { ApiKeyRecord, Delivery, Endpoint, StoredEvent, Tenant } from './model';
+import type { SecretBox } from './secret-box';
+
+/** Ports the domain takes as arguments. Real adapters live in ../adapters; tests pass fakes. */
+export interface Clock {
+  now(): Date;
+}
+
+export interface TenantStore {
+  getTenant(tenantId: string): Promise<Tenant | undefined>;
+  /** Creates the tenant; false when it exists already. */
+  createTenant(tenant: Tenant): Promise<boolean>;
+  /** Points the tenant at a new account webhook if the pointer still holds `expected`. */
+  swapAccountWebhook(tenantId: string, expected: string | undefined, next: string | undefined): Promise<boolean>;
+  putApiKey(key: ApiKeyRecord): Promise<void>;
+  findApiKey(keyHash: string): Promise<ApiKeyRecord | undefined>;
+  listApiKeys(tenantId: string): Promise<ApiKeyRecord[]>;
+  deleteApiKey(key: ApiKeyRecord): Promise<void>;
+}
+
+export interface EndpointStore {
+  listEndpoints(tenantId: string): Promise<Endpoint[]>;
+  getEndpoint(tenantId: string, endpointId: string): Promise<Endpoint | undefined>;
+  createEndpoint(endpoint: Endpoint): Promise<void>;
+  /** Replaces the mutable fields of an existing endpoint; undefined when it does not exist. */
+  updateEndpoint(
+    tenantId: string,
+    endpointId: string,
+    changes: Partial<Pick<Endpoint, 'url' | 'events' | 'status' | 'sealedSecret'>> & { updatedAt: string },
+  ): Promise<Endpoint | undefined>;
+  /** Deletes; false when there was nothing to delete. */
+  deleteEndpoint(tenantId: string, endpointId: string): Promise<boolean>;
+}
+
+export interface EventStore {
+  /** Stores a new event; false when an event with that id exists (an idempotent replay). */
+  putEvent(event: StoredEvent): Promise<boolean>;
+  getEvent(tenantId: string, eventId: string): Promise<StoredEvent | undefined>;
+}
+
+export interface DeliveryPage {
+  deliveries: Delivery[];
+  total: number;
+}
+
+export interface DeliveryStore {
+  /** The ids among `deliveryIds` that already have a record. */
+  existingDeliveryIds(tenantId: string, deliveryIds: string[]): Promise<Set<string>>;
+  /** Records a delivery with its first attempt; false when it was recorded already. */
+  createDelivery(delivery: Delivery): Promise<boolean>;
+  getDelivery(tenantId: string, deliveryId: string): Promise<Delivery | undefined>;
+  listDeliveries(tenantId: string, endpointId: string, offset: number, limit: number): Promise<DeliveryPage>;
+}
+
+export interface FanOutMessage {
+  kind: 'fanout';
+  tenantId: string;
+  eventId: string;
+}
+
+export type DeliveryMessage = FanOutMessage;
+
+export interface DeliveryQueue {
+  send(message: DeliveryMessage, delaySeconds?: number): Promise<void>;
+}
+
+export interface HttpResult {
+  statusCode: number | null;
+  responseTimeMs: number;
+  error: 'timeout' | 'connection' | 'dns' | 'tls' | null;
+  /** The first 1 KB of the body, as text. */
+  bodyExcerpt: string | null;
+}
+
+export interface HttpSender {
+  post(url: string, headers: Record<string, string>, body: string): Promise<HttpResult>;
+}
+
+/** Opens a SecretBox under the master key; adapters cache the key per container. */
+export interface SecretBoxProvider {
+  get(): Promise<SecretBox>;
+}
+
+export interface Settings {
+  eventTypes: readonly string[];
+  /** Delays in seconds before each retry; its length is the number of retries. */
+  retrySchedule: readonly number[];
+  /** How long events and deliveries are kept. */
+  retentionDays: number;
+}
+
+export interface Ports {
+  clock: Clock;
+  tenants: TenantStore;
+  endpoints: EndpointStore;
+  events: EventStore;
+  deliveries: DeliveryStore;
+  queue: DeliveryQueue;
+  http: HttpSender;
+  secretBox: SecretBoxProvider;
+  settings: Settings;
+}

@@ -1,0 +1,77 @@
+import { createHmac } from 'node:crypto';
+import { pythonJsonDumps, type JsonValue } from './python-json';
+
+/**
+ * The three signature schemes a delivery carries. Pure functions: no I/O, no clock.
+ *
+ * - seed 000 (`X-Auggie-Signature`): hex HMAC-SHA256, key = the secret's UTF-8 bytes, over
+ *   the body, which is the Python-canonical JSON of the envelope.
+ * - seed 003 (`X-Webhook-Signature`): `sha256=` + hex HMAC-SHA256 of the raw body, key = the
+ *   secret's UTF-8 bytes.
+ * - Standard Webhooks (`webhook-signature`): `v1,` + base64 HMAC-SHA256 of
+ *   `${webhook-id}.${webhook-timestamp}.${body}`; key = base64 decoding of the secret after
+ *   any `whsec_` prefix, or the secret's UTF-8 bytes when that is not valid base64.
+ */
+export const hmacSha256 = (key: Uint8Array | string, message: string): Buffer =>
+  createHmac('sha256', key).update(message, 'utf8').digest();
+
+const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+export const standardWebhooksKey = (secret: string): Buffer => {
+  const body = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret;
+  if (body.length > 0 && STRICT_BASE64.test(body)) return Buffer.from(body, 'base64');
+  return Buffer.from(secret, 'utf8');
+};
+
+export const standardWebhooksSignature = (secret: string, msgId: string, timestamp: number, body: string): string =>
+  `v1,${hmacSha256(standardWebhooksKey(secret), `${msgId}.${timestamp}.${body}`).toString('base64')}`;
+
+export type Surface = 'account' | 'admin';
+
+export interface EventForDelivery {
+  id: string;
+  type: string;
+  createdAt: string; // ISO-8601, second precision, UTC
+  data: JsonValue;
+}
+
+export interface SignedRequest {
+  body: string;
+  headers: Record<string, string>;
+}
+
+const toUnixSeconds = (iso: string): number => Math.floor(Date.parse(iso) / 1000);
+
+/**
+ * Builds the exact body and headers of one attempt. `secrets` lists the signing secrets in
+ * force, newest first (more than one only while a rotated secret is in its grace period).
+ */
+export const signDelivery = (
+  surface: Surface,
+  event: EventForDelivery,
+  secrets: readonly string[],
+  attemptUnixSeconds: number,
+): SignedRequest => {
+  const [current] = secrets;
+  if (current === undefined) throw new Error('signDelivery needs at least one secret');
+  let body: string;
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'user-agent': 'hookpost/0.1',
+  };
+  if (surface === 'account') {
+    body = pythonJsonDumps({ id: event.id, type: event.type, created_at: event.createdAt, data: event.data });
+    headers['x-auggie-signature'] = hmacSha256(current, body).toString('hex');
+  } else {
+    body = JSON.stringify({ id: event.id, event: event.type, timestamp: event.createdAt, data: event.data });
+    headers['x-webhook-signature'] = `sha256=${hmacSha256(current, body).toString('hex')}`;
+    headers['x-webhook-event'] = event.type;
+    headers['x-webhook-timestamp'] = String(toUnixSeconds(event.createdAt));
+  }
+  headers['webhook-id'] = event.id;
+  headers['webhook-timestamp'] = String(attemptUnixSeconds);
+  headers['webhook-signature'] = secrets
+    .map((s) => standardWebhooksSignature(s, event.id, attemptUnixSeconds, body))
+    .join(' ');
+  return { body, headers };
+};

@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from './errors';
+import { newId, sha256Hex } from './ids';
+import type { ApiKeyRecord, Tenant } from './model';
+import type { Clock, TenantStore } from './ports';
+
+type Deps = { tenants: TenantStore; clock: Clock };
+
+/**
+ * API keys are 32 random bytes, shown once; only their SHA-256 is stored. A plain hash is
+ * the right tool for a high-entropy key (a slow password hash protects guessable secrets).
+ */
+export const API_KEY_PREFIX = 'hpk_';
+
+export const hashApiKey = (key: string): string => sha256Hex(key);
+
+export const createTenant = async (deps: Deps, input: { id: string; name?: string }): Promise<Tenant> => {
+  const tenant: Tenant = { id: input.id, name: input.name ?? input.id, createdAt: deps.clock.now().toISOString() };
+  if (!(await deps.tenants.createTenant(tenant))) throw new ConflictError('tenant_exists', `Tenant "${input.id}" already exists`);
+  return tenant;
+};
+
+/** Creates the tenant when it does not exist; returns it either way. */
+export const ensureTenant = async (deps: Deps, input: { id: string; name?: string }): Promise<Tenant> => {
+  const existing = await deps.tenants.getTenant(input.id);
+  if (existing) return existing;
+  const tenant: Tenant = { id: input.id, name: input.name ?? input.id, createdAt: deps.clock.now().toISOString() };
+  await deps.tenants.createTenant(tenant);
+  return (await deps.tenants.getTenant(input.id)) ?? tenant;
+};
+
+/** Issues a key for a tenant. With `key` given (local seeding), that exact key is stored. */
+export const issueApiKey = async (
+  deps: Deps,
+  tenantId: string,
+  key = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`,
+): Promise<{ record: ApiKeyRecord; key: string }> => {
+  if (!(await deps.tenants.getTenant(tenantId))) throw new NotFoundError(`Tenant "${tenantId}"`, 'tenant_not_found');
+  const keyHash = hashApiKey(key);
+  const existing = await deps.tenants.findApiKey(keyHash);
+  if (existing) {
+    if (existing.tenantId !== tenantId) throw new ConflictError('key_in_use', 'That key belongs to another tenant');
+    return { record: existing, key };
+  }
+  const record: ApiKeyRecord = { keyId: newId('key'), tenantId, keyHash, createdAt: deps.clock.now().toISOString() };
+  await deps.tenants.putApiKey(record);
+  return { record, key };
+};
+
+export const revokeApiKey = async (deps: Deps, tenantId: string, keyId: string): Promise<void> => {
+  const keys = await deps.tenants.listApiKeys(tenantId);
+  const key = keys.find((k) => k.keyId === keyId);
+  if (!key) throw new NotFoundError(`API key "${keyId}"`);
+  await deps.tenants.deleteApiKey(key);
+};
+
+/**
+ * Resolves a bearer key to its tenant. `orgId` is the optional `X-Org-ID` header: when sent it
+ * must name the key's tenant.
+ */
+export const authenticate = async (deps: Deps, bearer: string | undefined, orgId: string | undefined): Promise<string> => {
+  if (!bearer) throw new UnauthorizedError();
+  const record = await deps.tenants.findApiKey(hashApiKey(bearer));
+  if (!record) throw new UnauthorizedError('Invalid API key');
+  if (orgId !== undefined && orgId !== record.tenantId) {
+    throw new ForbiddenError('X-Org-ID does not name the organization this API key belongs to');
+  }
+  return record.tenantId;
+};

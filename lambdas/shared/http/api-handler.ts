@@ -1,0 +1,129 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { ZodError } from 'zod';
+import { DomainError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../domain/errors';
+import { logger, metrics, tracer } from '../powertools';
+import { LIMITS } from './schemas';
+import { type RouteGroup, routeKeyOf, routesOf } from './routes';
+
+export interface ApiRequest {
+  body: unknown;
+  query: Record<string, string>;
+  params: Record<string, string>;
+  headers: Record<string, string | undefined>;
+  /** The tenant the API key belongs to, on tenant routes. */
+  tenantId: string;
+}
+
+export interface ApiResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export type RouteHandler = (request: ApiRequest) => Promise<ApiResponse>;
+
+export type Authenticator = (bearer: string | undefined, orgId: string | undefined) => Promise<string>;
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 => ({
+  statusCode: status,
+  headers: { 'content-type': 'application/json', ...headers },
+  ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+});
+
+const zodMessage = (err: ZodError): string =>
+  err.issues.map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
+
+const zodCode = (err: ZodError): string =>
+  (err.issues.map((i) => (i as { params?: { code?: string } }).params?.code).find(Boolean) as string | undefined) ??
+  'validation_error';
+
+/** Maps every failure to `{"error":{"code","message"}}` once; a raw error never reaches a client. */
+export const errorResponse = (err: unknown): APIGatewayProxyStructuredResultV2 => {
+  if (err instanceof ZodError) return json(400, { error: { code: zodCode(err), message: zodMessage(err) } });
+  if (err instanceof DomainError) return json(err.status, { error: { code: err.code, message: err.message } });
+  logger.error('unhandled error', err as Error);
+  return json(500, { error: { code: 'internal_error', message: 'Something went wrong on our side; it has been logged.' } });
+};
+
+const errorMapper = (): MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> => ({
+  onError: async (request) => {
+    request.response = errorResponse(request.error);
+  },
+});
+
+const decodeBody = (event: APIGatewayProxyEventV2): string | undefined => {
+  if (event.body === undefined || event.body === null || event.body === '') return undefined;
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+};
+
+/** Enforces the 1 MB body limit and parses JSON; a body that is not JSON is a 400. */
+export const parseJsonBody = (event: APIGatewayProxyEventV2): unknown => {
+  const raw = decodeBody(event);
+  if (raw === undefined) return undefined;
+  if (Buffer.byteLength(raw, 'utf8') > LIMITS.bodyBytes) {
+    throw new PayloadTooLargeError(`Request bodies are limited to ${LIMITS.bodyBytes} bytes`);
+  }
+  const contentType = event.headers?.['content-type'];
+  if (contentType && !/^application\/([a-z.+-]*\+)?json\b/i.test(contentType)) {
+    throw new UnsupportedMediaTypeError('Send the body as application/json');
+  }
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new ValidationError('The request body is not valid JSON', 'invalid_json');
+  }
+};
+
+const bearerOf = (authorization: string | undefined): string | undefined => {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+  return match?.[1];
+};
+
+/**
+ * Builds the Lambda handler of one route group: Powertools and header normalisation as middy
+ * middleware, then routing by API Gateway's route key, tenant authentication, JSON parsing,
+ * and one error mapping.
+ */
+export const createApiHandler = (
+  group: RouteGroup,
+  handlers: Record<string, RouteHandler>,
+  authenticate: Authenticator | undefined,
+) => {
+  const specs = new Map(routesOf(group).map((r) => [routeKeyOf(r), r]));
+  for (const key of specs.keys()) if (!handlers[key]) throw new Error(`No handler for route ${key}`);
+
+  const dispatch = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+    const spec = specs.get(event.routeKey);
+    const handle = handlers[event.routeKey];
+    if (!spec || !handle) throw new NotFoundError(`Route ${event.routeKey}`);
+    const headers = event.headers ?? {};
+    let tenantId = '';
+    if (spec.auth === 'tenant') {
+      if (!authenticate) throw new Error(`Route group ${group} has tenant routes but no authenticator`);
+      tenantId = await authenticate(bearerOf(headers.authorization), headers['x-org-id']);
+      logger.appendKeys({ tenant_id: tenantId });
+    }
+    const body = parseJsonBody(event);
+    const result = await handle({
+      body,
+      query: (event.queryStringParameters ?? {}) as Record<string, string>,
+      params: (event.pathParameters ?? {}) as Record<string, string>,
+      headers,
+      tenantId,
+    });
+    return json(result.status, result.body, result.headers);
+  };
+
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>()
+    .use(captureLambdaHandler(tracer))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .use(httpHeaderNormalizer())
+    .use(errorMapper())
+    .handler(dispatch);
+};

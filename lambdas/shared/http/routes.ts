@@ -1,0 +1,43 @@
+/**
+ * Every HTTP route, in one table that both the CDK stack (API Gateway routes) and the local
+ * runtime (its API Gateway stand-in) are built from.
+ * - `tenant` routes authenticate a tenant's API key in the function.
+ * - `platform` routes are the platform's own (publishing, tenants): IAM on AWS, the admin key locally.
+ */
+export type RouteGroup = 'account-webhooks' | 'admin-webhooks' | 'platform';
+export type RouteAuth = 'tenant' | 'platform';
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+export interface RouteSpec {
+  group: RouteGroup;
+  method: HttpMethod;
+  path: string;
+  auth: RouteAuth;
+}
+
+export const ROUTES = [
+  // seed 000: the account webhook
+  { group: 'account-webhooks', method: 'POST', path: '/v1/webhooks/register', auth: 'tenant' },
+  { group: 'account-webhooks', method: 'GET', path: '/v1/webhooks', auth: 'tenant' },
+  { group: 'account-webhooks', method: 'DELETE', path: '/v1/webhooks', auth: 'tenant' },
+  // seed 003: admin webhooks
+  { group: 'admin-webhooks', method: 'POST', path: '/api/v1/admin/webhooks', auth: 'tenant' },
+  { group: 'admin-webhooks', method: 'GET', path: '/api/v1/admin/webhooks', auth: 'tenant' },
+  { group: 'admin-webhooks', method: 'GET', path: '/api/v1/admin/webhooks/{id}', auth: 'tenant' },
+  { group: 'admin-webhooks', method: 'PATCH', path: '/api/v1/admin/webhooks/{id}', auth: 'tenant' },
+  { group: 'admin-webhooks', method: 'DELETE', path: '/api/v1/admin/webhooks/{id}', auth: 'tenant' },
+  { group: 'admin-webhooks', method: 'GET', path: '/api/v1/admin/webhooks/{id}/deliveries', auth: 'tenant' },
+  { group: 'admin-webhooks', method: 'GET', path: '/api/v1/admin/webhooks/{id}/deliveries/{delivery_id}', auth: 'tenant' },
+  // the platform's own routes
+  { group: 'platform', method: 'POST', path: '/v1/events', auth: 'platform' },
+  { group: 'platform', method: 'POST', path: '/v1/events/batch', auth: 'platform' },
+  { group: 'platform', method: 'POST', path: '/v1/tenants', auth: 'platform' },
+  { group: 'platform', method: 'POST', path: '/v1/tenants/{tenant_id}/keys', auth: 'platform' },
+  { group: 'platform', method: 'DELETE', path: '/v1/tenants/{tenant_id}/keys/{key_id}', auth: 'platform' },
+] as const satisfies readonly RouteSpec[];
+
+export type RouteKey = `${(typeof ROUTES)[number]['method']} ${(typeof ROUTES)[number]['path']}`;
+
+export const routeKeyOf = (r: RouteSpec): string => `${r.method} ${r.path}`;
+
+export const routesOf = (group: RouteGroup): RouteSpec[] => ROUTES.filter((r) => r.group === group);

@@ -1,0 +1,51 @@
+import type { Delivery, Endpoint } from '../domain/model';
+
+/** Seed 000's shape: `{object, url, secret?, active, event_types}`. */
+export const accountWebhookView = (e: Endpoint, secret?: string) => ({
+  object: 'webhook' as const,
+  url: e.url,
+  ...(secret === undefined ? {} : { secret }),
+  active: e.status === 'active',
+  event_types: e.events,
+});
+
+/** Seed 003's shape: `{id, url, events, status, created_at}`, plus when it last changed and its surface. */
+export const adminWebhookView = (e: Endpoint, secret?: string) => ({
+  id: e.id,
+  url: e.url,
+  events: e.events,
+  status: e.status,
+  created_at: e.createdAt,
+  updated_at: e.updatedAt,
+  surface: e.surface,
+  ...(secret === undefined ? {} : { secret }),
+});
+
+export const deliveryView = (d: Delivery) => {
+  const last = d.attempts[d.attempts.length - 1];
+  return {
+    id: d.id,
+    object: 'delivery' as const,
+    webhook_id: d.endpointId,
+    event_id: d.eventId,
+    event_type: d.eventType,
+    status: d.status,
+    status_code: last?.statusCode ?? null,
+    response_time_ms: last?.responseTimeMs ?? null,
+    retry_count: d.retryCount,
+    next_attempt_at: d.nextAttemptAt,
+    created_at: d.createdAt,
+    updated_at: d.updatedAt,
+    attempts: d.attempts.map((a) => ({
+      number: a.number,
+      attempted_at: a.attemptedAt,
+      status_code: a.statusCode,
+      response_time_ms: a.responseTimeMs,
+      error: a.error,
+      response_body: a.responseBody,
+      trigger: a.trigger,
+    })),
+  };
+};
+
+export const listView = <T>(data: T[]) => ({ object: 'list' as const, data });
