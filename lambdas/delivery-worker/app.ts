@@ -1,13 +1,12 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { fanOut } from '../shared/domain/delivery';
 import type { Ports } from '../shared/domain/ports';
-import { logger, metrics, tracer } from '../shared/powertools';
+import { flushMetrics, logger, metrics, tracer } from '../shared/powertools';
 
 const MESSAGE = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('fanout'), tenantId: z.string().min(1), eventId: z.string().min(1) }),
@@ -32,6 +31,6 @@ export const createDeliveryWorkerHandler = (ports: Ports) => {
   return middy<SQSEvent, SQSBatchResponse, Error, Context>()
     .use(captureLambdaHandler(tracer))
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics))
+    .use(flushMetrics())
     .handler((event, context) => processPartialResponse(event, handleRecord, processor, { context }));
 };

@@ -9,3 +9,14 @@ export const METRICS_NAMESPACE = 'Hookpost';
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 export const metrics = new Metrics({ serviceName: SERVICE_NAME, namespace: METRICS_NAMESPACE });
 export const tracer = new Tracer({ serviceName: SERVICE_NAME });
+
+/**
+ * Flushes stored metrics as EMF after each invocation, and stays silent when a request
+ * recorded none (Powertools' logMetrics warns on every such request).
+ */
+export const flushMetrics = () => {
+  const flush = async () => {
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  };
+  return { after: flush, onError: flush };
+};

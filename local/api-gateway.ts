@@ -1,0 +1,149 @@
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { type RouteGroup, ROUTES, routeKeyOf, type RouteSpec } from '../lambdas/shared/http/routes';
+import { localContext } from './lambda-context';
+
+export type ApiLambda = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** API Gateway's own payload limit for HTTP APIs; the handlers enforce the service's 1 MB. */
+const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
+
+interface CompiledRoute {
+  spec: RouteSpec;
+  pattern: RegExp;
+  names: string[];
+}
+
+const compile = (spec: RouteSpec): CompiledRoute => {
+  const names: string[] = [];
+  const source = spec.path.replace(/\{([a-z_]+)\}/g, (_, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  return { spec, pattern: new RegExp(`^${source}/?$`), names };
+};
+
+const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(body === undefined ? undefined : JSON.stringify(body));
+};
+
+const readBody = (req: IncomingMessage): Promise<Buffer | 'too_large'> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > GATEWAY_MAX_BODY) {
+        resolve('too_large');
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+
+const sameSecret = (a: string, b: string): boolean => {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+};
+
+/**
+ * Stands in for API Gateway: matches the route table, turns the request into a payload 2.0
+ * event and invokes the route group's handler. Platform routes (IAM on AWS) take the admin
+ * key here, and arrive at the handler with an IAM authorizer context as on AWS.
+ */
+export const createLocalApiServer = (options: {
+  handlers: Record<RouteGroup, ApiLambda>;
+  adminKey: string;
+  isReady: () => boolean;
+  extraRoutes?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean;
+}): Server => {
+  const routes = ROUTES.map(compile);
+  return createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (req.method === 'GET' && url.pathname === '/health') {
+        send(res, options.isReady() ? 200 : 503, { status: options.isReady() ? 'ok' : 'starting' });
+        return;
+      }
+      if (options.extraRoutes?.(req, res, url)) return;
+      let matched: { route: CompiledRoute; params: Record<string, string> } | undefined;
+      for (const route of routes) {
+        if (route.spec.method !== req.method) continue;
+        const m = route.pattern.exec(url.pathname);
+        if (!m) continue;
+        const params: Record<string, string> = {};
+        route.names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1]!)));
+        matched = { route, params };
+        break;
+      }
+      if (!matched) {
+        send(res, 404, { error: { code: 'not_found', message: `No route ${req.method} ${url.pathname}` } });
+        return;
+      }
+      const body = await readBody(req);
+      if (body === 'too_large') {
+        send(res, 413, { error: { code: 'payload_too_large', message: 'Request body too large' } });
+        return;
+      }
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+      }
+      const { spec } = matched.route;
+      if (spec.auth === 'platform') {
+        const bearer = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '')?.[1];
+        if (!bearer || !sameSecret(bearer, options.adminKey)) {
+          send(res, 403, { error: { code: 'forbidden', message: 'This route is the platform\'s: send "Authorization: Bearer <HOOKPOST_ADMIN_KEY>" (IAM SigV4 on AWS)' } });
+          return;
+        }
+      }
+      const now = new Date();
+      const query: Record<string, string> = {};
+      for (const [k, v] of url.searchParams) query[k] = query[k] === undefined ? v : `${query[k]},${v}`;
+      const event = {
+        version: '2.0',
+        routeKey: routeKeyOf(spec),
+        rawPath: url.pathname,
+        rawQueryString: url.search.slice(1),
+        headers,
+        ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
+        ...(Object.keys(matched.params).length ? { pathParameters: matched.params } : {}),
+        requestContext: {
+          accountId: '000000000000',
+          apiId: 'local',
+          domainName: headers.host ?? 'localhost',
+          domainPrefix: 'local',
+          http: {
+            method: req.method!,
+            path: url.pathname,
+            protocol: `HTTP/${req.httpVersion}`,
+            sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+            userAgent: headers['user-agent'] ?? '',
+          },
+          requestId: randomUUID(),
+          routeKey: routeKeyOf(spec),
+          stage: '$default',
+          time: now.toUTCString(),
+          timeEpoch: now.getTime(),
+          ...(spec.auth === 'platform'
+            ? { authorizer: { iam: { accessKey: 'local', accountId: '000000000000', callerId: 'local-admin', principalOrgId: null, userArn: 'arn:aws:iam::000000000000:user/local-admin', userId: 'local-admin', cognitoIdentity: null } } }
+            : {}),
+        },
+        ...(body.length ? { body: body.toString('utf8'), isBase64Encoded: false } : { isBase64Encoded: false }),
+      } as unknown as APIGatewayProxyEventV2;
+      const result = await options.handlers[spec.group](event, localContext(`hookpost-${spec.group}`, 29_000));
+      res.writeHead(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>);
+      res.end(result.body);
+    } catch (err) {
+      console.error('local API gateway: handler failed', err);
+      if (!res.headersSent) send(res, 500, { error: { code: 'internal_error', message: 'Internal error' } });
+      else res.end();
+    }
+  });
+};

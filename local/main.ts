@@ -1,0 +1,35 @@
+/**
+ * `npm start`: the whole of hookpost on this machine, no AWS account, no network.
+ * Settings are the HOOKPOST_* variables listed in the README.
+ */
+process.env.POWERTOOLS_SERVICE_NAME ??= 'hookpost';
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
+process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+
+const { readLocalSettings } = await import('./settings');
+const { startLocalRuntime } = await import('./runtime');
+
+const settings = readLocalSettings(process.env);
+const runtime = await startLocalRuntime(settings);
+
+console.log(`hookpost is running at ${runtime.url}  (data in ${runtime.dataDir})
+
+  Admin (platform) key:  ${runtime.adminKey}
+${runtime.tenants.map((t) => `  Tenant "${t.tenantId}" API key:  ${t.key}`).join('\n')}
+
+  Try:  curl -X POST ${runtime.url}/v1/webhooks/register \\
+          -H "Authorization: Bearer ${runtime.tenants[0]!.key}" -H "Content-Type: application/json" \\
+          -d '{"url": "http://127.0.0.1:8080/webhook", "event_types": ["research.completed"]}'
+`);
+
+let stopping = false;
+const shutdown = async () => {
+  if (stopping) return;
+  stopping = true;
+  await runtime.stop();
+  process.exit(0);
+};
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);
+export {};

@@ -1,0 +1,221 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo, Server } from 'node:net';
+import { join, resolve } from 'node:path';
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import dynalite from 'dynalite';
+import { startFauxqs } from 'fauxqs';
+import { createAccountWebhooksHandler } from '../lambdas/account-webhooks/app';
+import { createAdminWebhooksHandler } from '../lambdas/admin-webhooks/app';
+import { createDeliveryWorkerHandler } from '../lambdas/delivery-worker/app';
+import { createPlatformHandler } from '../lambdas/platform/app';
+import { createPorts } from '../lambdas/shared/aws-ports';
+import type { Config } from '../lambdas/shared/config';
+import { TABLE_KEYS } from '../lambdas/shared/adapters/tables';
+import type { Ports } from '../lambdas/shared/domain/ports';
+import { ensureTenant, issueApiKey } from '../lambdas/shared/domain/tenants';
+import { type ApiLambda, createLocalApiServer } from './api-gateway';
+import { startSqsPoller, type SqsLambda } from './sqs-poller';
+
+export interface LocalRuntimeOptions {
+  port: number;
+  dataDir: string;
+  /** Tenants and keys to create at start; empty = one generated dev tenant. */
+  apiKeys: Array<{ tenantId: string; key: string }>;
+  adminKey?: string;
+  retrySchedule: number[];
+  allowPrivateTargets: boolean;
+  eventTypes: string[];
+  /** Visibility timeout of the local delivery queue, in seconds (how soon a crashed batch returns). */
+  visibilityTimeoutSeconds?: number;
+}
+
+export interface LocalRuntime {
+  url: string;
+  port: number;
+  adminKey: string;
+  tenants: Array<{ tenantId: string; key: string }>;
+  dataDir: string;
+  ports: Ports;
+  stop(): Promise<void>;
+}
+
+export const LOCAL_TABLES = { configs: 'hookpost-configs', deliveries: 'hookpost-deliveries' };
+export const LOCAL_QUEUES = { delivery: 'hookpost-delivery', dlq: 'hookpost-delivery-dlq' };
+const DUMMY = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+
+interface LocalState {
+  masterKey: string;
+  adminKey: string;
+  devTenant: { tenantId: string; key: string };
+}
+
+/** Keys generated once and kept in the data directory, so a restart keeps them. */
+const loadState = (dataDir: string): LocalState => {
+  const file = join(dataDir, 'local.json');
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as LocalState;
+  } catch {
+    const state: LocalState = {
+      masterKey: randomBytes(32).toString('base64url'),
+      adminKey: `hpadmin_${randomBytes(24).toString('base64url')}`,
+      devTenant: { tenantId: 'dev', key: `hpk_${randomBytes(32).toString('base64url')}` },
+    };
+    writeFileSync(file, JSON.stringify(state, null, 2), { mode: 0o600 });
+    return state;
+  }
+};
+
+const listen = (server: Server, port: number, host = '127.0.0.1'): Promise<number> =>
+  new Promise((resolvePort, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolvePort((server.address() as AddressInfo).port));
+  });
+
+const close = (server: Server): Promise<void> =>
+  new Promise((r) => {
+    server.close(() => r());
+    (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+  });
+
+const createTables = async (dynamo: DynamoDBClient) => {
+  const k = TABLE_KEYS;
+  const attr = (name: string) => ({ AttributeName: name, AttributeType: 'S' as const });
+  const tables = [
+    {
+      TableName: LOCAL_TABLES.configs,
+      AttributeDefinitions: [attr(k.partitionKey), attr(k.sortKey)],
+      KeySchema: [
+        { AttributeName: k.partitionKey, KeyType: 'HASH' as const },
+        { AttributeName: k.sortKey, KeyType: 'RANGE' as const },
+      ],
+    },
+    {
+      TableName: LOCAL_TABLES.deliveries,
+      AttributeDefinitions: [attr(k.partitionKey), attr(k.sortKey), attr(k.byEndpointPartitionKey), attr(k.byEndpointSortKey)],
+      KeySchema: [
+        { AttributeName: k.partitionKey, KeyType: 'HASH' as const },
+        { AttributeName: k.sortKey, KeyType: 'RANGE' as const },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: k.byEndpointIndex,
+          KeySchema: [
+            { AttributeName: k.byEndpointPartitionKey, KeyType: 'HASH' as const },
+            { AttributeName: k.byEndpointSortKey, KeyType: 'RANGE' as const },
+          ],
+          Projection: { ProjectionType: 'ALL' as const },
+        },
+      ],
+    },
+  ];
+  for (const table of tables) {
+    try {
+      await dynamo.send(new CreateTableCommand({ ...table, BillingMode: 'PAY_PER_REQUEST' }));
+    } catch (e) {
+      if (!(e instanceof ResourceInUseException) && (e as Error).name !== 'ResourceInUseException') throw e;
+    }
+  }
+};
+
+const createQueues = async (sqs: SQSClient, visibilityTimeout: number) => {
+  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: LOCAL_QUEUES.dlq }));
+  const dlqArn = (
+    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }))
+  ).Attributes!.QueueArn!;
+  const queue = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: LOCAL_QUEUES.delivery,
+      Attributes: {
+        VisibilityTimeout: String(visibilityTimeout),
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 5 }),
+      },
+    }),
+  );
+  const queueArn = (
+    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl, AttributeNames: ['QueueArn'] }))
+  ).Attributes!.QueueArn!;
+  return { queueUrl: queue.QueueUrl!, queueArn, dlqUrl: dlq.QueueUrl! };
+};
+
+/**
+ * The whole service on one machine: DynamoDB on dynalite and SQS on fauxqs (both over the real
+ * wire protocol, both persisted under `dataDir`), the master key in a local file where
+ * Secrets Manager has no emulator, and the very same handlers behind an API Gateway stand-in
+ * and an SQS event source stand-in.
+ */
+export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<LocalRuntime> => {
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
+  mkdirSync(join(dataDir, 'sqs'), { recursive: true });
+  const state = loadState(dataDir);
+  const adminKey = options.adminKey ?? state.adminKey;
+
+  const dynamoServer = dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const dynamoPort = await listen(dynamoServer, 0);
+  const fauxqs = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false, dataDir: join(dataDir, 'sqs') });
+  const endpoints = { dynamodb: `http://127.0.0.1:${dynamoPort}`, sqs: `http://127.0.0.1:${fauxqs.port}` };
+
+  const admin = { dynamo: new DynamoDBClient({ ...DUMMY, endpoint: endpoints.dynamodb }), sqs: new SQSClient({ ...DUMMY, endpoint: endpoints.sqs }) };
+  await createTables(admin.dynamo);
+  const queues = await createQueues(admin.sqs, options.visibilityTimeoutSeconds ?? 60);
+
+  const config: Config = {
+    configTableName: LOCAL_TABLES.configs,
+    deliveriesTableName: LOCAL_TABLES.deliveries,
+    deliveryQueueUrl: queues.queueUrl,
+    masterKeySecretArn: 'local',
+    eventTypes: options.eventTypes,
+    retrySchedule: options.retrySchedule,
+    retentionDays: 30,
+  };
+  const ports = createPorts(config, {
+    ...DUMMY,
+    dynamodbEndpoint: endpoints.dynamodb,
+    sqsEndpoint: endpoints.sqs,
+    masterKey: state.masterKey,
+  });
+
+  const tenants = options.apiKeys.length > 0 ? options.apiKeys : [state.devTenant];
+  for (const { tenantId, key } of tenants) {
+    await ensureTenant(ports, { id: tenantId });
+    await issueApiKey(ports, tenantId, key);
+  }
+
+  const handlers: Record<string, ApiLambda> = {
+    'account-webhooks': createAccountWebhooksHandler(ports) as unknown as ApiLambda,
+    'admin-webhooks': createAdminWebhooksHandler(ports) as unknown as ApiLambda,
+    platform: createPlatformHandler(ports) as unknown as ApiLambda,
+  };
+  let ready = false;
+  const api = createLocalApiServer({ handlers: handlers as never, adminKey, isReady: () => ready });
+  const port = await listen(api, options.port);
+  const poller = startSqsPoller({
+    sqs: admin.sqs,
+    queueUrl: queues.queueUrl,
+    queueArn: queues.queueArn,
+    handler: createDeliveryWorkerHandler(ports) as unknown as SqsLambda,
+    functionName: 'hookpost-delivery-worker',
+    onError: (err) => console.error('local delivery worker:', err),
+  });
+  ready = true;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    adminKey,
+    tenants,
+    dataDir,
+    ports,
+    async stop() {
+      ready = false;
+      await close(api);
+      await poller.stop();
+      await fauxqs.stop();
+      await close(dynamoServer);
+      admin.dynamo.destroy();
+      admin.sqs.destroy();
+    },
+  };
+};

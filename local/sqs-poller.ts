@@ -1,0 +1,89 @@
+import {
+  DeleteMessageBatchCommand,
+  type Message,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { localContext } from './lambda-context';
+
+export type SqsLambda = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+const toRecord = (m: Message, queueArn: string): SQSRecord => ({
+  messageId: m.MessageId!,
+  receiptHandle: m.ReceiptHandle!,
+  body: m.Body ?? '',
+  attributes: {
+    ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
+    SentTimestamp: m.Attributes?.SentTimestamp ?? String(Date.now()),
+    SenderId: m.Attributes?.SenderId ?? 'local',
+    ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+  },
+  messageAttributes: {},
+  md5OfBody: m.MD5OfBody ?? '',
+  eventSource: 'aws:sqs',
+  eventSourceARN: queueArn,
+  awsRegion: 'us-east-1',
+});
+
+/**
+ * Stands in for Lambda's SQS event source mapping: long-polls the queue, invokes the handler
+ * with batches of up to 10, and deletes what the handler did not report as failed. A handler
+ * that throws leaves the whole batch to come back after the visibility timeout, as on AWS.
+ */
+export const startSqsPoller = (options: {
+  sqs: SQSClient;
+  queueUrl: string;
+  queueArn: string;
+  handler: SqsLambda;
+  functionName: string;
+  concurrency?: number;
+  onError?: (err: unknown) => void;
+}) => {
+  let running = true;
+  const loop = async () => {
+    while (running) {
+      try {
+        const out = await options.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: options.queueUrl,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 1,
+            MessageSystemAttributeNames: ['All'],
+          }),
+        );
+        const messages = out.Messages ?? [];
+        if (messages.length === 0) continue;
+        const event: SQSEvent = { Records: messages.map((m) => toRecord(m, options.queueArn)) };
+        let failed: Set<string>;
+        try {
+          const result = await options.handler(event, localContext(options.functionName, 60_000));
+          failed = new Set((result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+        } catch (err) {
+          options.onError?.(err);
+          continue; // the whole batch returns after the visibility timeout
+        }
+        const done = messages.filter((m) => !failed.has(m.MessageId!));
+        if (done.length > 0) {
+          await options.sqs.send(
+            new DeleteMessageBatchCommand({
+              QueueUrl: options.queueUrl,
+              Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+            }),
+          );
+        }
+      } catch (err) {
+        if (!running) break;
+        options.onError?.(err);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  };
+  const loops = Array.from({ length: options.concurrency ?? 2 }, loop);
+  return {
+    async stop() {
+      running = false;
+      await Promise.allSettled(loops);
+    },
+  };
+};
