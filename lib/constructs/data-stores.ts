@@ -1,0 +1,51 @@
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { TABLE_KEYS } from '../../lambdas/shared/adapters/tables';
+
+export interface DataStoresProps {
+  /** What happens to the tables and the master key on `cdk destroy`. @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The configs table (tenants, API key hashes, endpoints with sealed secrets), the deliveries
+ * table (events, deliveries and their attempts; TTL retention; a by-endpoint index for the
+ * history), and the master key that seals endpoint secrets.
+ */
+export class DataStores extends Construct {
+  public readonly configTable: Table;
+  public readonly deliveriesTable: Table;
+  public readonly masterKey: Secret;
+
+  constructor(scope: Construct, id: string, props: DataStoresProps = {}) {
+    super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const k = TABLE_KEYS;
+    const common = {
+      partitionKey: { name: k.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: k.sortKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy,
+    };
+    this.configTable = new Table(this, 'ConfigTable', common);
+    this.deliveriesTable = new Table(this, 'DeliveriesTable', { ...common, timeToLiveAttribute: k.ttlAttribute });
+    this.deliveriesTable.addGlobalSecondaryIndex({
+      indexName: k.byEndpointIndex,
+      partitionKey: { name: k.byEndpointPartitionKey, type: AttributeType.STRING },
+      sortKey: { name: k.byEndpointSortKey, type: AttributeType.STRING },
+    });
+    this.masterKey = new Secret(this, 'MasterKey', {
+      description: 'hookpost master key: seals every endpoint signing secret (AES-256-GCM)',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy,
+    });
+    Validations.of(this.masterKey).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SMG4',
+      reason: 'The master key seals every endpoint secret; rotating it means re-sealing them, which a Secrets Manager rotation Lambda cannot do safely. It is rotated by an operator procedure instead (README, Security).',
+    });
+  }
+}

@@ -1,0 +1,119 @@
+import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { join } from 'node:path';
+
+export interface HookpostFunctionProps {
+  /** Folder under `lambdas/` holding the function's `handler.ts`. */
+  readonly name: string;
+  readonly description: string;
+  /** @default 512 */
+  readonly memorySize?: number;
+  /** @default Duration.seconds(29) (API Gateway's own integration limit) */
+  readonly timeout?: Duration;
+  /** Settings other than resource names (catalogue, schedule, retention). @default {} */
+  readonly settings?: Record<string, string>;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+}
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+/**
+ * The one function construct: arm64, the newest Lambda Node runtime, its own log group with
+ * retention, active tracing, a minified ESM bundle with source maps. `bind*` sets the
+ * environment variable and the IAM grant in one call.
+ */
+export class HookpostFunction extends Construct {
+  public readonly function: NodejsFunction;
+  public readonly logGroup: LogGroup;
+  public readonly role: Role;
+
+  constructor(scope: Construct, id: string, props: HookpostFunctionProps) {
+    super(scope, id);
+    if (!/^[a-z][a-z-]*$/.test(props.name)) throw new Error(`HookpostFunction name must be kebab-case, got "${props.name}"`);
+    const memorySize = props.memorySize ?? 512;
+    if (memorySize < 128 || memorySize > 10_240) throw new Error('memorySize must be 128-10240 MB');
+
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // Its own role: logs only to its own log group (no AWSLambdaBasicExecutionRole).
+    this.role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    this.role.addToPolicy(
+      new PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+    this.function = new NodejsFunction(this, 'Function', {
+      role: this.role,
+      entry: join(ROOT, 'lambdas', props.name, 'handler.ts'),
+      handler: 'handler',
+      description: props.description,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize,
+      timeout: props.timeout ?? Duration.seconds(29),
+      tracing: Tracing.ACTIVE,
+      logGroup: this.logGroup,
+      depsLockFilePath: join(ROOT, 'package-lock.json'),
+      projectRoot: ROOT,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'hookpost',
+        POWERTOOLS_METRICS_NAMESPACE: 'Hookpost',
+        ...props.settings,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        minify: true,
+        sourceMap: true,
+        target: 'node24',
+        mainFields: ['module', 'main'],
+        // Some dependencies still call require(); give the ESM bundle one.
+        banner: "import { createRequire as __hpCreateRequire } from 'module'; const require = __hpCreateRequire(import.meta.url);",
+        externalModules: [],
+      },
+    });
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason: 'xray:PutTraceSegments and xray:PutTelemetryRecords (Tracing.ACTIVE) support no resource-level permissions; nothing else is granted on *.',
+    });
+    Validations.of(this.function).acknowledge({
+      id: 'Serverless::Serverless-LambdaDLQ',
+      reason: 'hookpost functions are invoked synchronously (API Gateway) or by an SQS event source, never asynchronously; failed SQS messages go to the queue\'s own dead-letter queue.',
+    });
+  }
+
+  bindTable(envName: string, table: ITable, access: 'read' | 'readWrite'): this {
+    this.function.addEnvironment(envName, table.tableName);
+    if (access === 'read') table.grantReadData(this.function);
+    else table.grantReadWriteData(this.function);
+    const tableId = Stack.of(table).getLogicalId(table.node.defaultChild as CfnElement);
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${tableId}.Arn>/index/*]`,
+      reason: 'Queries go through the table\'s own secondary indexes (the delivery history by endpoint); the grant names this one table\'s indexes only.',
+    });
+    return this;
+  }
+
+  bindQueue(envName: string, queue: IQueue): this {
+    this.function.addEnvironment(envName, queue.queueUrl);
+    queue.grantSendMessages(this.function);
+    return this;
+  }
+
+  bindSecret(envName: string, secret: ISecret): this {
+    this.function.addEnvironment(envName, secret.secretArn);
+    secret.grantRead(this.function);
+    return this;
+  }
+}

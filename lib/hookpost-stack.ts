@@ -1,0 +1,58 @@
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { parseCatalogue } from '../lambdas/shared/domain/catalogue';
+import { DEFAULT_RETENTION_DAYS, DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../lambdas/shared/config';
+import { DataStores } from './constructs/data-stores';
+import { DeliveryPipeline } from './constructs/delivery-pipeline';
+import { WebhookApi } from './constructs/webhook-api';
+
+export interface HookpostStackProps extends StackProps {
+  /** The event types tenants may subscribe to. @default the twelve types of the two promised pages */
+  readonly eventTypes?: string[];
+  /** Seconds before each retry. @default [60, 300, 1800, 7200, 86400] */
+  readonly retrySchedule?: number[];
+  /** Days events and deliveries are kept (DynamoDB TTL). @default 30 */
+  readonly retentionDays?: number;
+  /** Tables and master key on `cdk destroy`. @default RemovalPolicy.RETAIN */
+  readonly dataRemovalPolicy?: RemovalPolicy;
+}
+
+export class HookpostStack extends Stack {
+  public readonly data: DataStores;
+  public readonly pipeline: DeliveryPipeline;
+  public readonly webhookApi: WebhookApi;
+
+  constructor(scope: Construct, id: string, props: HookpostStackProps = {}) {
+    super(scope, id, props);
+    const eventTypes = parseCatalogue((props.eventTypes ?? []).join(','));
+    const retrySchedule = parseRetrySchedule((props.retrySchedule ?? DEFAULT_RETRY_SCHEDULE).join(','));
+    const retentionDays = props.retentionDays ?? DEFAULT_RETENTION_DAYS;
+    if (!Number.isInteger(retentionDays) || retentionDays < 1) throw new Error('retentionDays must be a whole number >= 1');
+    const settings = {
+      EVENT_TYPES: eventTypes.join(','),
+      RETRY_SCHEDULE: retrySchedule.join(','),
+      RETENTION_DAYS: String(retentionDays),
+    };
+
+    this.data = new DataStores(this, 'Data', { removalPolicy: props.dataRemovalPolicy ?? RemovalPolicy.RETAIN });
+    this.pipeline = new DeliveryPipeline(this, 'Delivery', {
+      configTable: this.data.configTable,
+      deliveriesTable: this.data.deliveriesTable,
+      masterKey: this.data.masterKey,
+      settings,
+    });
+    this.webhookApi = new WebhookApi(this, 'Webhooks', {
+      configTable: this.data.configTable,
+      deliveriesTable: this.data.deliveriesTable,
+      deliveryQueue: this.pipeline.queue,
+      masterKey: this.data.masterKey,
+      settings,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.webhookApi.url, description: 'Base URL of the hookpost API' });
+    new CfnOutput(this, 'ConfigTableName', { value: this.data.configTable.tableName });
+    new CfnOutput(this, 'DeliveriesTableName', { value: this.data.deliveriesTable.tableName });
+    new CfnOutput(this, 'DeliveryQueueUrl', { value: this.pipeline.queue.queueUrl });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.pipeline.deadLetterQueue.queueUrl });
+  }
+}
