@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { decode as decodeBase64 } from '@stablelib/base64';
 import { pythonJsonDumps, type JsonValue } from './python-json';
 
 /**
@@ -15,11 +16,15 @@ import { pythonJsonDumps, type JsonValue } from './python-json';
 export const hmacSha256 = (key: Uint8Array | string, message: string): Buffer =>
   createHmac('sha256', key).update(message, 'utf8').digest();
 
-const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
+/** Decodes exactly as the `standardwebhooks` npm package does (it uses @stablelib/base64). */
 export const standardWebhooksKey = (secret: string): Buffer => {
   const body = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret;
-  if (body.length > 0 && STRICT_BASE64.test(body)) return Buffer.from(body, 'base64');
+  try {
+    const key = decodeBase64(body);
+    if (key.length > 0) return Buffer.from(key);
+  } catch {
+    // not base64: fall through to the secret's own bytes
+  }
   return Buffer.from(secret, 'utf8');
 };
 

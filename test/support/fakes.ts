@@ -1,0 +1,145 @@
+import type { ApiKeyRecord, Delivery, Endpoint, StoredEvent, Tenant } from '../../lambdas/shared/domain/model';
+import type {
+  DeliveryMessage,
+  DeliveryStore,
+  EndpointStore,
+  EventStore,
+  HttpResult,
+  HttpSender,
+  Ports,
+  TenantStore,
+} from '../../lambdas/shared/domain/ports';
+import { createSecretBox } from '../../lambdas/shared/domain/secret-box';
+import { DEFAULT_EVENT_TYPES } from '../../lambdas/shared/domain/catalogue';
+
+/** In-memory ports for fast domain tests. They keep the stores' contracts, nothing more. */
+export class MemoryStores implements TenantStore, EndpointStore, EventStore, DeliveryStore {
+  tenants = new Map<string, Tenant>();
+  keys = new Map<string, ApiKeyRecord>();
+  endpoints = new Map<string, Endpoint>();
+  events = new Map<string, StoredEvent>();
+  deliveries = new Map<string, Delivery>();
+  private k = (...parts: string[]) => parts.join('|');
+
+  async getTenant(id: string) {
+    return structuredClone(this.tenants.get(id));
+  }
+  async createTenant(t: Tenant) {
+    if (this.tenants.has(t.id)) return false;
+    this.tenants.set(t.id, structuredClone(t));
+    return true;
+  }
+  async swapAccountWebhook(tenantId: string, expected: string | undefined, next: string | undefined) {
+    const t = this.tenants.get(tenantId);
+    if (!t || t.accountWebhookId !== expected) return false;
+    if (next === undefined) delete t.accountWebhookId;
+    else t.accountWebhookId = next;
+    return true;
+  }
+  async putApiKey(k: ApiKeyRecord) {
+    this.keys.set(k.keyHash, { ...k });
+  }
+  async findApiKey(hash: string) {
+    return this.keys.get(hash);
+  }
+  async listApiKeys(tenantId: string) {
+    return [...this.keys.values()].filter((k) => k.tenantId === tenantId);
+  }
+  async deleteApiKey(k: ApiKeyRecord) {
+    this.keys.delete(k.keyHash);
+  }
+  async listEndpoints(tenantId: string) {
+    return [...this.endpoints.values()].filter((e) => e.tenantId === tenantId).map((e) => structuredClone(e));
+  }
+  async getEndpoint(tenantId: string, id: string) {
+    return structuredClone(this.endpoints.get(this.k(tenantId, id)));
+  }
+  async createEndpoint(e: Endpoint) {
+    if (this.endpoints.has(this.k(e.tenantId, e.id))) throw new Error('exists');
+    this.endpoints.set(this.k(e.tenantId, e.id), structuredClone(e));
+  }
+  async updateEndpoint(tenantId: string, id: string, changes: Partial<Endpoint>) {
+    const e = this.endpoints.get(this.k(tenantId, id));
+    if (!e) return undefined;
+    for (const [key, value] of Object.entries(changes)) if (value !== undefined) (e as unknown as Record<string, unknown>)[key] = value;
+    return structuredClone(e);
+  }
+  async deleteEndpoint(tenantId: string, id: string) {
+    return this.endpoints.delete(this.k(tenantId, id));
+  }
+  async putEvent(e: StoredEvent) {
+    if (this.events.has(this.k(e.tenantId, e.id))) return false;
+    this.events.set(this.k(e.tenantId, e.id), structuredClone(e));
+    return true;
+  }
+  async getEvent(tenantId: string, id: string) {
+    return structuredClone(this.events.get(this.k(tenantId, id)));
+  }
+  async existingDeliveryIds(tenantId: string, ids: string[]) {
+    return new Set(ids.filter((id) => this.deliveries.has(this.k(tenantId, id))));
+  }
+  async createDelivery(d: Delivery) {
+    if (this.deliveries.has(this.k(d.tenantId, d.id))) return false;
+    this.deliveries.set(this.k(d.tenantId, d.id), structuredClone(d));
+    return true;
+  }
+  async getDelivery(tenantId: string, id: string) {
+    return structuredClone(this.deliveries.get(this.k(tenantId, id)));
+  }
+  async listDeliveries(tenantId: string, endpointId: string, offset: number, limit: number) {
+    const all = [...this.deliveries.values()]
+      .filter((d) => d.tenantId === tenantId && d.endpointId === endpointId)
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    return { deliveries: all.slice(offset, offset + limit), total: all.length };
+  }
+}
+
+export interface RecordedRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export class FakeHttp implements HttpSender {
+  requests: RecordedRequest[] = [];
+  constructor(public respond: (req: RecordedRequest) => HttpResult | Promise<HttpResult> = () => ok(200)) {}
+  async post(url: string, headers: Record<string, string>, body: string) {
+    const req = { url, headers, body };
+    this.requests.push(req);
+    return this.respond(req);
+  }
+}
+
+export const ok = (statusCode: number, body = 'ok'): HttpResult => ({ statusCode, responseTimeMs: 5, error: null, bodyExcerpt: body });
+
+export const fakePorts = (overrides: Partial<Ports> = {}) => {
+  const stores = new MemoryStores();
+  const sent: Array<{ message: DeliveryMessage; delaySeconds: number | undefined }> = [];
+  const http = new FakeHttp();
+  let now = new Date('2026-02-16T12:00:00.000Z');
+  const box = createSecretBox('a-test-master-key-that-is-long-enough-1234');
+  const ports: Ports = {
+    clock: { now: () => new Date(now) },
+    tenants: stores,
+    endpoints: stores,
+    events: stores,
+    deliveries: stores,
+    queue: { send: async (message, delaySeconds) => void sent.push({ message, delaySeconds }) },
+    http,
+    secretBox: { get: async () => box },
+    settings: { eventTypes: [...DEFAULT_EVENT_TYPES], retrySchedule: [60, 300, 1800, 7200, 86400], retentionDays: 30 },
+    ...overrides,
+  };
+  return {
+    ports,
+    stores,
+    sent,
+    http,
+    box,
+    advance: (seconds: number) => {
+      now = new Date(now.getTime() + seconds * 1000);
+    },
+  };
+};
+
+export const silentLog = { info: () => undefined, warn: () => undefined };
