@@ -2,20 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo, Server } from 'node:net';
 import { join, resolve } from 'node:path';
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import dynalite from 'dynalite';
-import { startFauxqs } from 'fauxqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createAccountWebhooksHandler } from '../lambdas/account-webhooks/app';
 import { createAdminWebhooksHandler } from '../lambdas/admin-webhooks/app';
 import { createDeliveryWorkerHandler } from '../lambdas/delivery-worker/app';
 import { createPlatformHandler } from '../lambdas/platform/app';
 import { createPorts } from '../lambdas/shared/aws-ports';
 import type { Config } from '../lambdas/shared/config';
-import { TABLE_KEYS } from '../lambdas/shared/adapters/tables';
 import type { Ports } from '../lambdas/shared/domain/ports';
 import { ensureTenant, issueApiKey } from '../lambdas/shared/domain/tenants';
 import { type ApiLambda, createLocalApiServer } from './api-gateway';
+import { DUMMY_AWS, ensureTables, startDynamo, startSqs, type TableNames } from './emulators';
 import { startSqsPoller, type SqsLambda } from './sqs-poller';
 
 export interface LocalRuntimeOptions {
@@ -41,9 +38,8 @@ export interface LocalRuntime {
   stop(): Promise<void>;
 }
 
-export const LOCAL_TABLES = { configs: 'hookpost-configs', deliveries: 'hookpost-deliveries' };
+export const LOCAL_TABLES: TableNames = { configs: 'hookpost-configs', deliveries: 'hookpost-deliveries' };
 export const LOCAL_QUEUES = { delivery: 'hookpost-delivery', dlq: 'hookpost-delivery-dlq' };
-const DUMMY = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
 
 interface LocalState {
   masterKey: string;
@@ -79,46 +75,6 @@ const close = (server: Server): Promise<void> =>
     (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
   });
 
-const createTables = async (dynamo: DynamoDBClient) => {
-  const k = TABLE_KEYS;
-  const attr = (name: string) => ({ AttributeName: name, AttributeType: 'S' as const });
-  const tables = [
-    {
-      TableName: LOCAL_TABLES.configs,
-      AttributeDefinitions: [attr(k.partitionKey), attr(k.sortKey)],
-      KeySchema: [
-        { AttributeName: k.partitionKey, KeyType: 'HASH' as const },
-        { AttributeName: k.sortKey, KeyType: 'RANGE' as const },
-      ],
-    },
-    {
-      TableName: LOCAL_TABLES.deliveries,
-      AttributeDefinitions: [attr(k.partitionKey), attr(k.sortKey), attr(k.byEndpointPartitionKey), attr(k.byEndpointSortKey)],
-      KeySchema: [
-        { AttributeName: k.partitionKey, KeyType: 'HASH' as const },
-        { AttributeName: k.sortKey, KeyType: 'RANGE' as const },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: k.byEndpointIndex,
-          KeySchema: [
-            { AttributeName: k.byEndpointPartitionKey, KeyType: 'HASH' as const },
-            { AttributeName: k.byEndpointSortKey, KeyType: 'RANGE' as const },
-          ],
-          Projection: { ProjectionType: 'ALL' as const },
-        },
-      ],
-    },
-  ];
-  for (const table of tables) {
-    try {
-      await dynamo.send(new CreateTableCommand({ ...table, BillingMode: 'PAY_PER_REQUEST' }));
-    } catch (e) {
-      if (!(e instanceof ResourceInUseException) && (e as Error).name !== 'ResourceInUseException') throw e;
-    }
-  }
-};
-
 const createQueues = async (sqs: SQSClient, visibilityTimeout: number) => {
   const dlq = await sqs.send(new CreateQueueCommand({ QueueName: LOCAL_QUEUES.dlq }));
   const dlqArn = (
@@ -152,14 +108,10 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   const state = loadState(dataDir);
   const adminKey = options.adminKey ?? state.adminKey;
 
-  const dynamoServer = dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  const dynamoPort = await listen(dynamoServer, 0);
-  const fauxqs = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false, dataDir: join(dataDir, 'sqs') });
-  const endpoints = { dynamodb: `http://127.0.0.1:${dynamoPort}`, sqs: `http://127.0.0.1:${fauxqs.port}` };
-
-  const admin = { dynamo: new DynamoDBClient({ ...DUMMY, endpoint: endpoints.dynamodb }), sqs: new SQSClient({ ...DUMMY, endpoint: endpoints.sqs }) };
-  await createTables(admin.dynamo);
-  const queues = await createQueues(admin.sqs, options.visibilityTimeoutSeconds ?? 60);
+  const dynamo = await startDynamo({ path: join(dataDir, 'dynamodb') });
+  const sqs = await startSqs({ dataDir: join(dataDir, 'sqs') });
+  await ensureTables(dynamo.client, LOCAL_TABLES);
+  const queues = await createQueues(sqs.client, options.visibilityTimeoutSeconds ?? 60);
 
   const config: Config = {
     configTableName: LOCAL_TABLES.configs,
@@ -171,9 +123,9 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     retentionDays: 30,
   };
   const ports = createPorts(config, {
-    ...DUMMY,
-    dynamodbEndpoint: endpoints.dynamodb,
-    sqsEndpoint: endpoints.sqs,
+    ...DUMMY_AWS,
+    dynamodbEndpoint: dynamo.endpoint,
+    sqsEndpoint: sqs.endpoint,
     masterKey: state.masterKey,
   });
 
@@ -192,7 +144,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   const api = createLocalApiServer({ handlers: handlers as never, adminKey, isReady: () => ready });
   const port = await listen(api, options.port);
   const poller = startSqsPoller({
-    sqs: admin.sqs,
+    sqs: sqs.client,
     queueUrl: queues.queueUrl,
     queueArn: queues.queueArn,
     handler: createDeliveryWorkerHandler(ports) as unknown as SqsLambda,
@@ -212,10 +164,8 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       ready = false;
       await close(api);
       await poller.stop();
-      await fauxqs.stop();
-      await close(dynamoServer);
-      admin.dynamo.destroy();
-      admin.sqs.destroy();
+      await sqs.stop();
+      await dynamo.stop();
     },
   };
 };

@@ -1,0 +1,89 @@
+import type { AddressInfo } from 'node:net';
+import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import dynalite from 'dynalite';
+import { startFauxqs } from 'fauxqs';
+import { TABLE_KEYS } from '../lambdas/shared/adapters/tables';
+
+/** Emulators need an explicit region and dummy credentials, or the SDK looks off-machine. */
+export const DUMMY_AWS = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+
+export interface TableNames {
+  configs: string;
+  deliveries: string;
+}
+
+/** dynalite on a loopback port, in memory or persisted under `path`, spoken to over the real wire protocol. */
+export const startDynamo = async (options: { path?: string } = {}) => {
+  const server = dynalite({ ...options, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const client = new DynamoDBClient({ ...DUMMY_AWS, endpoint });
+  return {
+    endpoint,
+    client,
+    async stop() {
+      client.destroy();
+      (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+};
+
+/** fauxqs on a loopback port, in memory or persisted (SQLite) under `dataDir`. */
+export const startSqs = async (options: { dataDir?: string } = {}) => {
+  const server = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false, ...options });
+  const endpoint = `http://127.0.0.1:${server.port}`;
+  const client = new SQSClient({ ...DUMMY_AWS, endpoint });
+  return {
+    endpoint,
+    client,
+    async stop() {
+      client.destroy();
+      await server.stop();
+    },
+  };
+};
+
+/** The two tables with the key schema the CDK stack declares (both read TABLE_KEYS). */
+export const tableDefinitions = (names: TableNames): CreateTableCommandInput[] => {
+  const k = TABLE_KEYS;
+  const keySchema = [
+    { AttributeName: k.partitionKey, KeyType: 'HASH' as const },
+    { AttributeName: k.sortKey, KeyType: 'RANGE' as const },
+  ];
+  const attr = (name: string) => ({ AttributeName: name, AttributeType: 'S' as const });
+  return [
+    { TableName: names.configs, KeySchema: keySchema, AttributeDefinitions: [attr(k.partitionKey), attr(k.sortKey)], BillingMode: 'PAY_PER_REQUEST' },
+    {
+      TableName: names.deliveries,
+      KeySchema: keySchema,
+      AttributeDefinitions: [attr(k.partitionKey), attr(k.sortKey), attr(k.byEndpointPartitionKey), attr(k.byEndpointSortKey)],
+      BillingMode: 'PAY_PER_REQUEST',
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: k.byEndpointIndex,
+          KeySchema: [
+            { AttributeName: k.byEndpointPartitionKey, KeyType: 'HASH' },
+            { AttributeName: k.byEndpointSortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+    },
+  ];
+};
+
+/** Creates the tables; ones that exist already (a restart) are left as they are. */
+export const ensureTables = async (client: DynamoDBClient, names: TableNames): Promise<void> => {
+  for (const table of tableDefinitions(names)) {
+    try {
+      await client.send(new CreateTableCommand(table));
+    } catch (e) {
+      if ((e as Error).name !== 'ResourceInUseException') throw e;
+    }
+  }
+};

@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoConfigStore, DynamoDeliveryStore } from '../../lambdas/shared/adapters/dynamo-stores';
+import { documentClient } from '../../lambdas/shared/aws-ports';
+import type { Delivery, Endpoint } from '../../lambdas/shared/domain/model';
+import { ensureTables, startDynamo } from '../../local/emulators';
+
+const names = { configs: 'configs', deliveries: 'deliveries' };
+let dynamo: Awaited<ReturnType<typeof startDynamo>>;
+let config: DynamoConfigStore;
+let deliveries: DynamoDeliveryStore;
+
+beforeAll(async () => {
+  dynamo = await startDynamo();
+  await ensureTables(dynamo.client, names);
+  await ensureTables(dynamo.client, names); // idempotent on restart
+  const doc = documentClient(dynamo.client);
+  config = new DynamoConfigStore(doc, names.configs);
+  deliveries = new DynamoDeliveryStore(doc, names.deliveries, 30);
+});
+afterAll(() => dynamo.stop());
+
+const endpoint = (over: Partial<Endpoint> = {}): Endpoint => ({
+  id: 'wh_1',
+  tenantId: 'acme',
+  surface: 'admin',
+  url: 'https://a.example/h',
+  events: ['price.alert'],
+  status: 'active',
+  sealedSecret: 'v1.sealed',
+  createdAt: '2026-02-16T12:00:00.000Z',
+  updatedAt: '2026-02-16T12:00:00.000Z',
+  ...over,
+});
+
+const delivery = (id: string, createdAt: string, over: Partial<Delivery> = {}): Delivery => ({
+  id,
+  tenantId: 'acme',
+  endpointId: 'wh_1',
+  eventId: `evt_${id}`,
+  eventType: 'price.alert',
+  status: 'succeeded',
+  retryCount: 0,
+  nextAttemptAt: null,
+  createdAt,
+  updatedAt: createdAt,
+  attempts: [
+    { number: 1, attemptedAt: createdAt, statusCode: 200, responseTimeMs: 12, error: null, responseBody: 'ok', trigger: 'automatic' },
+  ],
+  ...over,
+});
+
+describe('DynamoConfigStore on dynalite', () => {
+  it('creates a tenant once and swaps the account pointer conditionally', async () => {
+    expect(await config.createTenant({ id: 'acme', name: 'Acme', createdAt: '2026-01-01T00:00:00Z' })).toBe(true);
+    expect(await config.createTenant({ id: 'acme', name: 'Again', createdAt: '2026-01-01T00:00:00Z' })).toBe(false);
+    expect(await config.swapAccountWebhook('acme', undefined, 'wh_a')).toBe(true);
+    expect(await config.swapAccountWebhook('acme', undefined, 'wh_b')).toBe(false);
+    expect(await config.swapAccountWebhook('acme', 'wh_a', 'wh_b')).toBe(true);
+    expect((await config.getTenant('acme'))?.accountWebhookId).toBe('wh_b');
+    expect(await config.swapAccountWebhook('acme', 'wh_b', undefined)).toBe(true);
+    expect((await config.getTenant('acme'))?.accountWebhookId).toBeUndefined();
+    expect(await config.swapAccountWebhook('nobody', undefined, 'wh_x')).toBe(false);
+  });
+
+  it('stores API keys by hash, lists and deletes them', async () => {
+    const key = { keyId: 'key_1', tenantId: 'acme', keyHash: 'h'.repeat(64), createdAt: '2026-01-01T00:00:00Z' };
+    await config.putApiKey(key);
+    expect(await config.findApiKey(key.keyHash)).toEqual(key);
+    expect(await config.listApiKeys('acme')).toEqual([key]);
+    await config.deleteApiKey(key);
+    expect(await config.findApiKey(key.keyHash)).toBeUndefined();
+    expect(await config.listApiKeys('acme')).toEqual([]);
+  });
+
+  it('creates, lists per tenant, updates (null events kept) and deletes endpoints', async () => {
+    await config.createEndpoint(endpoint());
+    await config.createEndpoint(endpoint({ id: 'wh_2', surface: 'account', events: null }));
+    await config.createEndpoint(endpoint({ id: 'wh_9', tenantId: 'globex' }));
+    await expect(config.createEndpoint(endpoint())).rejects.toThrow();
+    expect((await config.listEndpoints('acme')).map((e) => e.id).sort()).toEqual(['wh_1', 'wh_2']);
+    expect(await config.getEndpoint('acme', 'wh_2')).toMatchObject({ events: null, surface: 'account' });
+    expect(await config.getEndpoint('globex', 'wh_1')).toBeUndefined();
+    const updated = await config.updateEndpoint('acme', 'wh_2', { url: 'https://b.example/', events: ['price.alert'], updatedAt: 'later' });
+    expect(updated).toMatchObject({ url: 'https://b.example/', events: ['price.alert'], updatedAt: 'later', status: 'active' });
+    expect(await config.updateEndpoint('acme', 'wh_2', { events: null, updatedAt: 'later2' })).toMatchObject({ events: null });
+    expect(await config.updateEndpoint('globex', 'wh_2', { status: 'disabled', updatedAt: 'x' })).toBeUndefined();
+    expect(await config.deleteEndpoint('acme', 'wh_2')).toBe(true);
+    expect(await config.deleteEndpoint('acme', 'wh_2')).toBe(false);
+  });
+});
+
+describe('DynamoDeliveryStore on dynalite', () => {
+  it('stores an event once with its exact data, and reads it back', async () => {
+    const data = { n: 1e-5, big: 12345678901234567890, s: 'Zoë', empty: '', deep: { a: [[[[{ b: null }]]]] } };
+    const event = { id: 'evt_1', tenantId: 'acme', type: 'price.alert', data, createdAt: '2026-02-16T12:00:00Z', requestHash: 'h' };
+    expect(await deliveries.putEvent(event)).toBe(true);
+    expect(await deliveries.putEvent({ ...event, data: {} })).toBe(false);
+    expect(await deliveries.getEvent('acme', 'evt_1')).toEqual(JSON.parse(JSON.stringify(event)));
+    expect(await deliveries.getEvent('globex', 'evt_1')).toBeUndefined();
+  });
+
+  it('records a delivery once and pages the history newest first with a total', async () => {
+    for (let i = 0; i < 25; i++) {
+      const at = new Date(Date.UTC(2026, 1, 16, 12, 0, i)).toISOString();
+      expect(await deliveries.createDelivery(delivery(`dlv_${String(i).padStart(2, '0')}`, at))).toBe(true);
+    }
+    expect(await deliveries.createDelivery(delivery('dlv_00', '2026-02-17T00:00:00.000Z'))).toBe(false);
+    await deliveries.createDelivery(delivery('dlv_other', '2026-02-16T13:00:00.000Z', { endpointId: 'wh_2' }));
+    const first = await deliveries.listDeliveries('acme', 'wh_1', 0, 10);
+    expect(first.total).toBe(25);
+    expect(first.deliveries.map((d) => d.id)).toEqual(Array.from({ length: 10 }, (_, i) => `dlv_${String(24 - i).padStart(2, '0')}`));
+    const last = await deliveries.listDeliveries('acme', 'wh_1', 20, 10);
+    expect(last.deliveries.map((d) => d.id)).toEqual(['dlv_04', 'dlv_03', 'dlv_02', 'dlv_01', 'dlv_00']);
+    expect((await deliveries.listDeliveries('globex', 'wh_1', 0, 10)).total).toBe(0);
+    expect(await deliveries.getDelivery('acme', 'dlv_03')).toEqual(delivery('dlv_03', new Date(Date.UTC(2026, 1, 16, 12, 0, 3)).toISOString()));
+  });
+
+  it('finds which deliveries exist, beyond one BatchGet page', async () => {
+    const ids = [...Array.from({ length: 150 }, (_, i) => `dlv_missing_${i}`), 'dlv_00', 'dlv_24'];
+    expect([...(await deliveries.existingDeliveryIds('acme', ids))].sort()).toEqual(['dlv_00', 'dlv_24']);
+    expect((await deliveries.existingDeliveryIds('globex', ids)).size).toBe(0);
+  });
+});
