@@ -1,0 +1,197 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROUTES } from '../../lambdas/shared/http/routes';
+import { HookpostStack } from '../../lib/hookpost-stack';
+import { addNagChecks } from '../../lib/nag';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
+
+let template: Template;
+let resources: Resources;
+let report: { pluginReports: Array<{ pluginName: string; conclusion: string; violations: unknown[]; suppressedViolations: Array<{ ruleName: string; reason: string }> }> };
+
+/** The real app: esbuild bundles every function, cdk-nag runs both packs, as `cdk synth` does. */
+beforeAll(() => {
+  const outdir = mkdtempSync(join(tmpdir(), 'hookpost-synth-'));
+  const app = new App({ outdir });
+  new HookpostStack(app, 'Hookpost');
+  addNagChecks(app);
+  app.synth();
+  const json = JSON.parse(readFileSync(join(outdir, 'Hookpost.template.json'), 'utf8'));
+  template = Template.fromJSON(json);
+  resources = json.Resources;
+  report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8'));
+}, 120_000);
+
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const fnByDescription = (part: string) => ofType('AWS::Lambda::Function').find(([, r]) => String(r.Properties.Description).includes(part))!;
+const policiesOfRole = (roleLogicalId: string) =>
+  ofType('AWS::IAM::Policy').filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(roleLogicalId)).flatMap(([, p]) => p.Properties.PolicyDocument.Statement as any[]);
+const asList = <T>(v: T | T[]) => (Array.isArray(v) ? v : [v]);
+
+describe('cdk-nag', () => {
+  it('passes the AwsSolutions and Serverless packs', () => {
+    expect(report.pluginReports.map((p) => [p.pluginName, p.conclusion, p.violations.length])).toEqual([
+      ['AwsSolutions', 'success', 0],
+      ['Serverless', 'success', 0],
+    ]);
+  });
+
+  it('acknowledges only the rules we chose, each with a reason', () => {
+    const acknowledged = new Set(report.pluginReports.flatMap((p) => p.suppressedViolations.map((v) => v.ruleName.replace(/\[.*\]$/, ''))));
+    expect([...acknowledged].sort()).toEqual([
+      'AwsSolutions-APIG4',
+      'AwsSolutions-IAM5',
+      'AwsSolutions-SMG4',
+      'Serverless-LambdaDLQ',
+      'Serverless-LambdaEventSourceMappingDestination',
+      'Serverless-SQSRedrivePolicy',
+    ]);
+    for (const p of report.pluginReports) for (const v of p.suppressedViolations) expect(v.reason.length, v.ruleName).toBeGreaterThan(40);
+    const iam5 = report.pluginReports.flatMap((p) => p.suppressedViolations).filter((v) => v.ruleName.startsWith('AwsSolutions-IAM5'));
+    for (const v of iam5) expect(v.ruleName).toMatch(/^AwsSolutions-IAM5\[Resource::(\*|<DataDeliveriesTable\w+\.Arn>\/index\/\*)\]$/);
+  });
+});
+
+describe('functions', () => {
+  it('run on arm64, the newest Node runtime, traced, with explicit memory and timeout and their own log group', () => {
+    const fns = ofType('AWS::Lambda::Function');
+    expect(fns).toHaveLength(4);
+    for (const [, fn] of fns) {
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
+      expect(fn.Properties.MemorySize).toBeGreaterThanOrEqual(128);
+      expect(fn.Properties.Timeout).toBeGreaterThan(0);
+      expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
+    }
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('get resource names from the environment, never a secret value', () => {
+    for (const [, fn] of ofType('AWS::Lambda::Function')) {
+      const env = fn.Properties.Environment.Variables;
+      expect(Object.keys(env)).toEqual(expect.arrayContaining(['CONFIG_TABLE_NAME', 'DELIVERIES_TABLE_NAME', 'DELIVERY_QUEUE_URL', 'MASTER_KEY_SECRET_ARN', 'EVENT_TYPES']));
+      expect(env.MASTER_KEY_SECRET_ARN).toEqual({ Ref: expect.stringMatching(/^DataMasterKey/) });
+    }
+  });
+});
+
+describe('delivery pipeline', () => {
+  it('the queue redrives to a DLQ after 5 receives, is encrypted and refuses non-TLS access', () => {
+    const queues = ofType('AWS::SQS::Queue');
+    const [, main] = queues.find(([, q]) => q.Properties.RedrivePolicy)!;
+    const [dlqId] = queues.find(([, q]) => !q.Properties.RedrivePolicy)!;
+    expect(main.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 5 });
+    for (const [, q] of queues) expect(q.Properties.SqsManagedSseEnabled).toBe(true);
+    template.resourcePropertiesCountIs(
+      'AWS::SQS::QueuePolicy',
+      { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) } },
+      2,
+    );
+  });
+
+  it('the worker consumes batches of 10 with partial batch failure reporting, and outlives its 30 s request timeout', () => {
+    const [workerId, worker] = fnByDescription('fans events out');
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: workerId },
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    expect(worker.Properties.Timeout).toBeGreaterThan(30);
+    const [, main] = ofType('AWS::SQS::Queue').find(([, q]) => q.Properties.RedrivePolicy)!;
+    expect(main.Properties.VisibilityTimeout).toBe(worker.Properties.Timeout * 6);
+  });
+});
+
+describe('data', () => {
+  it('tables have point-in-time recovery; deliveries expire by TTL and are indexed by endpoint', () => {
+    const tables = ofType('AWS::DynamoDB::Table');
+    expect(tables).toHaveLength(2);
+    for (const [, t] of tables) {
+      expect(t.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+      expect(t.Properties.SSESpecification).toEqual({ SSEEnabled: true });
+    }
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'gsi1' })],
+    });
+  });
+
+  it('the master key is generated by Secrets Manager, never written in the template', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: Match.objectLike({ PasswordLength: 64 }),
+    });
+  });
+});
+
+describe('API', () => {
+  it('has every route of the shared table; platform routes need IAM, tenant routes authenticate in the function', () => {
+    const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => [r.Properties.RouteKey, r.Properties.AuthorizationType ?? 'NONE']);
+    expect(routes.sort()).toEqual(
+      ROUTES.map((r) => [`${r.method} ${r.path}`, r.auth === 'platform' ? 'AWS_IAM' : 'NONE']).sort(),
+    );
+  });
+
+  it('logs every request as JSON and throttles the stage', () => {
+    const [, stage] = ofType('AWS::ApiGatewayV2::Stage')[0]!;
+    expect(JSON.parse(stage.Properties.AccessLogSettings.Format)).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
+    expect(stage.Properties.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 });
+  });
+});
+
+describe('least privilege', () => {
+  const statements = () => ofType('AWS::IAM::Policy').flatMap(([, p]) => p.Properties.PolicyDocument.Statement as any[]);
+
+  it('no statement grants a wildcard action, and only X-Ray gets resource *', () => {
+    for (const s of statements()) {
+      for (const a of asList(s.Action)) expect(a).not.toMatch(/^\*$|:\*$/);
+      if (asList(s.Resource).includes('*')) expect(asList(s.Action).every((a: string) => a.startsWith('xray:'))).toBe(true);
+    }
+  });
+
+  it('no function role carries an AWS managed policy', () => {
+    for (const [, role] of ofType('AWS::IAM::Role')) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it('the worker only reads the configs table and may not receive from any queue but its own', () => {
+    const [, worker] = fnByDescription('fans events out');
+    const roleId = worker.Properties.Role['Fn::GetAtt'][0];
+    const configTableId = ofType('AWS::DynamoDB::Table').find(([id]) => id.includes('Config'))![0];
+    const onConfig = policiesOfRole(roleId).filter((s) => JSON.stringify(s.Resource).includes(configTableId));
+    const actions = onConfig.flatMap((s) => asList(s.Action));
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));
+    expect(actions.filter((a: string) => /Put|Update|Delete|Write/.test(a))).toEqual([]);
+  });
+
+  it('API functions cannot consume the delivery queue', () => {
+    const [, platform] = fnByDescription('platform routes');
+    const actions = policiesOfRole(platform.Properties.Role['Fn::GetAtt'][0]).flatMap((s) => asList(s.Action));
+    expect(actions).toContain('sqs:SendMessage');
+    expect(actions).not.toContain('sqs:ReceiveMessage');
+    expect(actions).not.toContain('sqs:DeleteMessage');
+  });
+});
+
+describe('stack properties', () => {
+  const synth = (props: ConstructorParameters<typeof HookpostStack>[2]) => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    return Template.fromStack(new HookpostStack(app, 'Custom', props));
+  };
+
+  it('the event catalogue and retry schedule reach every function', () => {
+    const t = synth({ eventTypes: ['order.created', 'order.paid'], retrySchedule: [5, 10] });
+    t.allResourcesProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ EVENT_TYPES: 'order.created,order.paid', RETRY_SCHEDULE: '5,10' }) },
+    });
+  });
+
+  it('refuses a malformed catalogue, schedule or retention', () => {
+    expect(() => synth({ eventTypes: ['Not A Type'] })).toThrow(/Invalid event type/);
+    expect(() => synth({ eventTypes: ['a.b', 'a.b'] })).toThrow(/twice/);
+    expect(() => synth({ retrySchedule: [0] })).toThrow(/retry schedule/);
+    expect(() => synth({ retentionDays: 0 })).toThrow(/retentionDays/);
+  });
+});
