@@ -111,7 +111,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   const dynamo = await startDynamo({ path: join(dataDir, 'dynamodb') });
   const sqs = await startSqs({ dataDir: join(dataDir, 'sqs') });
   await ensureTables(dynamo.client, LOCAL_TABLES);
-  const queues = await createQueues(sqs.client, options.visibilityTimeoutSeconds ?? 60);
+  const queues = await createQueues(sqs.client, options.visibilityTimeoutSeconds ?? 40);
 
   const config: Config = {
     configTableName: LOCAL_TABLES.configs,

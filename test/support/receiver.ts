@@ -1,0 +1,52 @@
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface Received {
+  path: string;
+  headers: IncomingHttpHeaders;
+  /** The raw body bytes, exactly as they arrived. */
+  body: Buffer;
+  at: number;
+}
+
+/** A real HTTP receiver on loopback that records every request, raw. */
+export const startReceiver = async () => {
+  const received: Received[] = [];
+  let respond: (r: Received) => { status: number; body?: string } = () => ({ status: 200, body: '{"status":"ok"}' });
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const r = { path: req.url!, headers: req.headers, body: Buffer.concat(chunks), at: Date.now() };
+      received.push(r);
+      const out = respond(r);
+      res.writeHead(out.status, { 'content-type': 'application/json' }).end(out.body ?? '');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    received,
+    respondWith(fn: typeof respond) {
+      respond = fn;
+    },
+    /** Waits until `count` requests matching `filter` have arrived. */
+    async waitFor(filter: (r: Received) => boolean, count = 1, timeoutMs = 20_000): Promise<Received[]> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const hits = received.filter(filter);
+        if (hits.length >= count) return hits;
+        if (Date.now() > deadline) throw new Error(`receiver: ${hits.length} of ${count} expected requests arrived`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+};
+
+export type Receiver = Awaited<ReturnType<typeof startReceiver>>;
