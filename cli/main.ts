@@ -1,0 +1,154 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { SignatureV4 } from '@smithy/signature-v4';
+
+const USAGE = `hookpost: operator commands for a local runtime or a deployed stack
+
+Usage:
+  hookpost tenants create <tenant_id> [--name NAME]
+  hookpost keys create <tenant_id>                 prints the new API key once
+  hookpost keys revoke <tenant_id> <key_id>
+  hookpost events publish <tenant_id> <type> [--data JSON] [--idempotency-key KEY]
+
+Target (default: the local runtime):
+  --url URL            API base URL (default http://127.0.0.1:$HOOKPOST_PORT, port 3000)
+  --admin-key KEY      the local admin key (default $HOOKPOST_ADMIN_KEY, else $HOOKPOST_DATA_DIR/local.json)
+  --stack NAME         a deployed stack: its ApiUrl output, requests signed with your AWS credentials (SigV4)
+  --region REGION      the stack's region (default: the SDK's)
+`;
+
+export interface CliDeps {
+  env: NodeJS.ProcessEnv;
+  out: (line: string) => void;
+  err: (line: string) => void;
+  cloudFormation?: CloudFormationClient;
+  credentials?: AwsCredentialIdentityProvider;
+}
+
+type Target = { baseUrl: string; sign: (req: { method: string; url: URL; headers: Record<string, string>; body?: string }) => Promise<Record<string, string>> };
+
+const localAdminKey = (env: NodeJS.ProcessEnv): string => {
+  if (env.HOOKPOST_ADMIN_KEY) return env.HOOKPOST_ADMIN_KEY;
+  const file = join(env.HOOKPOST_DATA_DIR ?? '.hookpost', 'local.json');
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as { adminKey: string }).adminKey;
+  } catch {
+    throw new Error(`No admin key: pass --admin-key, set HOOKPOST_ADMIN_KEY, or run where ${file} exists`);
+  }
+};
+
+const resolveTarget = async (values: Record<string, string | undefined>, deps: CliDeps): Promise<Target> => {
+  if (values.stack) {
+    const cfn = deps.cloudFormation ?? new CloudFormationClient(values.region ? { region: values.region } : {});
+    const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: values.stack }));
+    const apiUrl = Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === 'ApiUrl')?.OutputValue;
+    if (!apiUrl) throw new Error(`Stack ${values.stack} has no ApiUrl output`);
+    const region = values.region ?? (await cfn.config.region());
+    const signer = new SignatureV4({ service: 'execute-api', region, credentials: deps.credentials ?? fromNodeProviderChain(), sha256: Sha256 });
+    return {
+      baseUrl: apiUrl.replace(/\/$/, ''),
+      async sign({ method, url, headers, body }) {
+        const signed = await signer.sign({
+          method,
+          protocol: url.protocol,
+          hostname: url.hostname,
+          ...(url.port ? { port: Number(url.port) } : {}),
+          path: url.pathname,
+          query: Object.fromEntries(url.searchParams),
+          headers: { ...headers, host: url.host },
+          ...(body === undefined ? {} : { body }),
+        });
+        return signed.headers as Record<string, string>;
+      },
+    };
+  }
+  const baseUrl = (values.url ?? `http://127.0.0.1:${deps.env.HOOKPOST_PORT ?? 3000}`).replace(/\/$/, '');
+  const adminKey = values['admin-key'] ?? localAdminKey(deps.env);
+  return { baseUrl, sign: async ({ headers }) => ({ ...headers, authorization: `Bearer ${adminKey}` }) };
+};
+
+const request = async (target: Target, method: string, path: string, body?: unknown, extra: Record<string, string> = {}) => {
+  const url = new URL(`${target.baseUrl}${path}`);
+  const text = body === undefined ? undefined : JSON.stringify(body);
+  const headers = await target.sign({
+    method,
+    url,
+    headers: { ...(text === undefined ? {} : { 'content-type': 'application/json' }), ...extra },
+    ...(text === undefined ? {} : { body: text }),
+  });
+  delete headers.host;
+  const res = await fetch(url, { method, headers, ...(text === undefined ? {} : { body: text }) });
+  const answer = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${answer}`);
+  return answer ? JSON.parse(answer) : undefined;
+};
+
+export const main = async (argv: string[], deps: CliDeps): Promise<number> => {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        url: { type: 'string' },
+        'admin-key': { type: 'string' },
+        stack: { type: 'string' },
+        region: { type: 'string' },
+        name: { type: 'string' },
+        data: { type: 'string' },
+        'idempotency-key': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    deps.err(`${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [noun, verb, ...rest] = positionals;
+  if (values.help || !noun) {
+    deps.out(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const command = `${noun} ${verb ?? ''}`.trim();
+  let action: ((target: Target) => Promise<unknown>) | undefined;
+  if (command === 'tenants create' && rest.length === 1) {
+    action = (t) => request(t, 'POST', '/v1/tenants', { id: rest[0], ...(values.name ? { name: values.name } : {}) });
+  } else if (command === 'keys create' && rest.length === 1) {
+    action = (t) => request(t, 'POST', `/v1/tenants/${encodeURIComponent(rest[0]!)}/keys`);
+  } else if (command === 'keys revoke' && rest.length === 2) {
+    action = async (t) => {
+      await request(t, 'DELETE', `/v1/tenants/${encodeURIComponent(rest[0]!)}/keys/${encodeURIComponent(rest[1]!)}`);
+      return { revoked: rest[1] };
+    };
+  } else if (command === 'events publish' && rest.length === 2) {
+    let data: unknown = {};
+    if (values.data !== undefined) {
+      try {
+        data = JSON.parse(values.data);
+      } catch {
+        deps.err('hookpost: --data must be JSON');
+        return 2;
+      }
+    }
+    const headers: Record<string, string> = values['idempotency-key'] ? { 'idempotency-key': values['idempotency-key'] } : {};
+    action = (t) => request(t, 'POST', '/v1/events', { tenant_id: rest[0], type: rest[1], data }, headers);
+  }
+  if (!action) {
+    deps.err(`Unknown command: ${positionals.join(' ')}\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    const result = await action(await resolveTarget(values as Record<string, string | undefined>, deps));
+    deps.out(JSON.stringify(result, null, 2));
+    return 0;
+  } catch (e) {
+    deps.err(`hookpost: ${(e as Error).message}`);
+    return 1;
+  }
+};

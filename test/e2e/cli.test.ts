@@ -1,0 +1,95 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../cli/main';
+import { DEFAULT_EVENT_TYPES } from '../../lambdas/shared/domain/catalogue';
+import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
+import { apiClient } from '../support/client';
+import { type Receiver, startReceiver } from '../support/receiver';
+
+let runtime: LocalRuntime;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'hookpost-cli-'));
+  runtime = await startLocalRuntime({
+    port: 0,
+    dataDir,
+    apiKeys: [],
+    retrySchedule: [60],
+    allowPrivateTargets: true,
+    eventTypes: [...DEFAULT_EVENT_TYPES],
+  });
+});
+afterAll(() => runtime.stop());
+
+const run = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(args, { env, out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+};
+
+describe('operator CLI against the local runtime', () => {
+  it('creates a tenant and a key that then works on the tenant API (admin key read from the data dir)', async () => {
+    const env = { HOOKPOST_DATA_DIR: dataDir };
+    const tenant = await run(['tenants', 'create', 'initech', '--name', 'Initech', '--url', runtime.url], env);
+    expect(tenant.code, tenant.err).toBe(0);
+    expect(JSON.parse(tenant.out)).toMatchObject({ id: 'initech', name: 'Initech' });
+    const key = await run(['keys', 'create', 'initech', '--url', runtime.url], env);
+    const { key: apiKey, id: keyId } = JSON.parse(key.out);
+    expect(apiKey).toMatch(/^hpk_/);
+    const api = apiClient(runtime.url).call;
+    expect((await api('GET', '/api/v1/admin/webhooks', { key: apiKey })).status).toBe(200);
+    const published = await run(['events', 'publish', 'initech', 'price.alert', '--data', '{"p":1}', '--url', runtime.url], env);
+    expect(JSON.parse(published.out).id).toMatch(/^evt_/);
+    expect((await run(['keys', 'revoke', 'initech', keyId, '--url', runtime.url], env)).code).toBe(0);
+    expect((await api('GET', '/api/v1/admin/webhooks', { key: apiKey })).status).toBe(401);
+  });
+
+  it('says what went wrong, with a non-zero exit', async () => {
+    const env = { HOOKPOST_DATA_DIR: dataDir };
+    const dup = await run(['tenants', 'create', 'initech', '--url', runtime.url], env);
+    expect(dup.code).toBe(1);
+    expect(dup.err).toContain('409');
+    expect((await run(['tenants', 'create', 'x', '--url', runtime.url, '--admin-key', 'wrong'])).err).toContain('403');
+    expect((await run(['frobnicate'])).code).toBe(2);
+    const badData = await run(['events', 'publish', 'initech', 'price.alert', '--data', '{nope', '--url', runtime.url], env);
+    expect(badData).toMatchObject({ code: 2, err: expect.stringContaining('JSON') });
+  });
+});
+
+describe('operator CLI against a deployed stack', () => {
+  let receiver: Receiver;
+  beforeAll(async () => {
+    receiver = await startReceiver();
+    receiver.respondWith(() => ({ status: 201, body: '{"object":"tenant","id":"acme"}' }));
+  });
+  afterAll(() => receiver.close());
+
+  it("finds the API from the stack's outputs and signs with SigV4 for execute-api", async () => {
+    const cfn = mockClient(CloudFormationClient);
+    cfn.on(DescribeStacksCommand).resolves({
+      Stacks: [{ StackName: 'Hookpost', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: [{ OutputKey: 'ApiUrl', OutputValue: `${receiver.url}/` }] }],
+    });
+    const out: string[] = [];
+    const code = await main(['tenants', 'create', 'acme', '--stack', 'Hookpost', '--region', 'eu-west-1'], {
+      env: {},
+      out: (l) => out.push(l),
+      err: (l) => out.push(l),
+      cloudFormation: new CloudFormationClient({ region: 'eu-west-1' }),
+      credentials: async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }),
+    });
+    expect(code, out.join('\n')).toBe(0);
+    expect(cfn.commandCalls(DescribeStacksCommand)[0]!.args[0].input).toEqual({ StackName: 'Hookpost' });
+    const [req] = receiver.received;
+    expect(req!.path).toBe('/v1/tenants');
+    expect(JSON.parse(req!.body.toString())).toEqual({ id: 'acme' });
+    expect(req!.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/execute-api\/aws4_request, SignedHeaders=[^,]*host[^,]*, Signature=[0-9a-f]{64}$/);
+    expect(req!.headers['x-amz-date']).toMatch(/^\d{8}T\d{6}Z$/);
+    cfn.restore();
+  });
+});
