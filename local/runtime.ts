@@ -121,6 +121,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     eventTypes: options.eventTypes,
     retrySchedule: options.retrySchedule,
     retentionDays: 30,
+    allowPrivateTargets: options.allowPrivateTargets,
   };
   const ports = createPorts(config, {
     ...DUMMY_AWS,

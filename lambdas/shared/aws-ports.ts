@@ -3,6 +3,8 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoConfigStore, DynamoDeliveryStore } from './adapters/dynamo-stores';
+import { dnsResolver } from './adapters/dns-resolver';
+import { createTargetPolicy } from './domain/target-policy';
 import { FetchHttpSender } from './adapters/http-sender';
 import { SecretsManagerBoxProvider, StaticBoxProvider } from './adapters/master-key';
 import { SqsDeliveryQueue } from './adapters/sqs-queue';
@@ -50,6 +52,7 @@ export const createPorts = (config: Config, options: ClientOptions = {}): Ports 
     queue: new SqsDeliveryQueue(sqs, config.deliveryQueueUrl),
     http: new FetchHttpSender(),
     secretBox,
+    targets: createTargetPolicy({ allowPrivateTargets: config.allowPrivateTargets, resolver: dnsResolver }),
     settings: { eventTypes: config.eventTypes, retrySchedule: config.retrySchedule, retentionDays: config.retentionDays },
   };
 };

@@ -12,6 +12,8 @@ export interface Config {
   eventTypes: string[];
   retrySchedule: number[];
   retentionDays: number;
+  /** Webhook URLs on loopback or private networks; never on AWS, allowed locally by default. */
+  allowPrivateTargets: boolean;
 }
 
 export const DEFAULT_RETRY_SCHEDULE = [60, 300, 1800, 7200, 86400];
@@ -43,5 +45,6 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     eventTypes: parseCatalogue(env.EVENT_TYPES),
     retrySchedule: parseRetrySchedule(env.RETRY_SCHEDULE),
     retentionDays,
+    allowPrivateTargets: false,
   };
 };

@@ -127,6 +127,7 @@ export const fakePorts = (overrides: Partial<Ports> = {}) => {
     queue: { send: async (message, delaySeconds) => void sent.push({ message, delaySeconds }) },
     http,
     secretBox: { get: async () => box },
+    targets: { check: async () => undefined },
     settings: { eventTypes: [...DEFAULT_EVENT_TYPES], retrySchedule: [60, 300, 1800, 7200, 86400], retentionDays: 30 },
     ...overrides,
   };

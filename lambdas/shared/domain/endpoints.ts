@@ -3,9 +3,10 @@ import { NotFoundError } from './errors';
 import { newId } from './ids';
 import type { Endpoint, EndpointStatus } from './model';
 import type { Clock, EndpointStore, SecretBoxProvider, TenantStore } from './ports';
+import type { TargetPolicy } from './target-policy';
 import type { Surface } from './signing';
 
-type Deps = { tenants: TenantStore; endpoints: EndpointStore; secretBox: SecretBoxProvider; clock: Clock };
+type Deps = { tenants: TenantStore; endpoints: EndpointStore; secretBox: SecretBoxProvider; clock: Clock; targets: TargetPolicy };
 
 /** What sealing binds a secret to: the tenant and the endpoint. */
 export const secretContext = (tenantId: string, endpointId: string): string => `${tenantId}/${endpointId}`;
@@ -60,6 +61,7 @@ export const registerAccountWebhook = async (
   tenantId: string,
   input: { url: string; events: string[] | null },
 ): Promise<EndpointWithSecret> => {
+  await deps.targets.check(input.url);
   for (let attempt = 0; attempt < 5; attempt++) {
     const tenant = await deps.tenants.getTenant(tenantId);
     if (!tenant) throw new NotFoundError(`Tenant "${tenantId}"`, 'tenant_not_found');
@@ -97,6 +99,7 @@ export const createAdminWebhook = async (
   tenantId: string,
   input: { url: string; events: string[]; secret?: string },
 ): Promise<EndpointWithSecret & { generated: boolean }> => {
+  await deps.targets.check(input.url);
   const secret = input.secret ?? generateSecret('admin');
   const endpoint = await newEndpoint(deps, { tenantId, surface: 'admin', url: input.url, events: input.events, secret });
   await deps.endpoints.createEndpoint(endpoint);
@@ -115,6 +118,7 @@ export const updateWebhook = async (
   endpointId: string,
   changes: { url?: string; events?: string[]; status?: EndpointStatus },
 ): Promise<Endpoint> => {
+  if (changes.url !== undefined) await deps.targets.check(changes.url);
   const updated = await deps.endpoints.updateEndpoint(tenantId, endpointId, {
     ...changes,
     updatedAt: deps.clock.now().toISOString(),

@@ -1,5 +1,6 @@
 import type { ApiKeyRecord, Delivery, Endpoint, StoredEvent, Tenant } from './model';
 import type { SecretBox } from './secret-box';
+import type { TargetPolicy } from './target-policy';
 
 /** Ports the domain takes as arguments. Real adapters live in ../adapters; tests pass fakes. */
 export interface Clock {
@@ -98,5 +99,6 @@ export interface Ports {
   queue: DeliveryQueue;
   http: HttpSender;
   secretBox: SecretBoxProvider;
+  targets: TargetPolicy;
   settings: Settings;
 }

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { createTargetPolicy, type Resolver } from '../../lambdas/shared/domain/target-policy';
+import { createAdminWebhook, registerAccountWebhook, updateWebhook } from '../../lambdas/shared/domain/endpoints';
+import { createTenant } from '../../lambdas/shared/domain/tenants';
+import { fakePorts } from '../support/fakes';
+
+const dns: Record<string, string[]> = {
+  'hooks.example.com': ['93.184.215.14', '2606:2800:21f:cb07:6820:80da:af6b:8b2c'],
+  'internal.example.com': ['10.1.2.3'],
+  'mixed.example.com': ['93.184.215.14', '127.0.0.1'],
+  'metadata.example.com': ['169.254.169.254'],
+};
+const resolver: Resolver = { resolve: async (host) => dns[host] ?? [] };
+const strict = createTargetPolicy({ allowPrivateTargets: false, resolver });
+
+describe('target policy with private targets refused (always on AWS)', () => {
+  const refused = [
+    'http://hooks.example.com/h',
+    'https://user:pass@hooks.example.com/h',
+    'https://127.0.0.1/h',
+    'https://2130706433/h', // decimal 127.0.0.1
+    'https://0x7f.0.0.1/h', // hex
+    'https://0177.0.0.1/h', // octal
+    'https://127.1/h', // shortened
+    'https://10.0.0.1/h',
+    'https://172.16.5.4/h',
+    'https://192.168.1.1/h',
+    'https://100.64.0.1/h',
+    'https://169.254.169.254/latest/meta-data',
+    'https://0.0.0.0/h',
+    'https://255.255.255.255/h',
+    'https://224.0.0.1/h',
+    'https://[::1]/h',
+    'https://[::]/h',
+    'https://[::ffff:127.0.0.1]/h',
+    'https://[64:ff9b::a00:1]/h',
+    'https://[fd00::1]/h',
+    'https://[fe80::1]/h',
+    'https://[ff02::1]/h',
+    'https://internal.example.com/h',
+    'https://mixed.example.com/h',
+    'https://metadata.example.com/h',
+    'https://nowhere.invalid/h',
+  ];
+  for (const url of refused) {
+    it(`refuses ${url} and says why`, async () => {
+      await expect(strict.check(url)).rejects.toMatchObject({ status: 400, code: 'url_not_allowed', message: expect.stringMatching(/^url: .{10,}/) });
+    });
+  }
+
+  for (const url of ['https://hooks.example.com/h', 'https://93.184.215.14/h', 'https://[2606:2800:21f:cb07:6820:80da:af6b:8b2c]/h', 'https://hooks.example.com./h']) {
+    it(`allows ${url}`, async () => {
+      await expect(strict.check(url)).resolves.toBeUndefined();
+    });
+  }
+
+  it('is applied when registering, creating and changing a URL, before anything is written', async () => {
+    const f = fakePorts({ targets: strict });
+    await createTenant(f.ports, { id: 'acme' });
+    await expect(registerAccountWebhook(f.ports, 'acme', { url: 'https://127.0.0.1/', events: null })).rejects.toMatchObject({ code: 'url_not_allowed' });
+    await expect(createAdminWebhook(f.ports, 'acme', { url: 'https://10.0.0.1/', events: ['price.alert'] })).rejects.toMatchObject({ code: 'url_not_allowed' });
+    expect(f.stores.endpoints.size).toBe(0);
+    expect((await f.stores.getTenant('acme'))?.accountWebhookId).toBeUndefined();
+    const { endpoint } = await createAdminWebhook(f.ports, 'acme', { url: 'https://hooks.example.com/', events: ['price.alert'] });
+    await expect(updateWebhook(f.ports, 'acme', endpoint.id, { url: 'https://192.168.0.1/' })).rejects.toMatchObject({ code: 'url_not_allowed' });
+    expect((await f.stores.getEndpoint('acme', endpoint.id))?.url).toBe('https://hooks.example.com/');
+  });
+});
+
+describe('target policy with private targets allowed (the local default)', () => {
+  it('allows loopback http', async () => {
+    await expect(createTargetPolicy({ allowPrivateTargets: true, resolver }).check('http://127.0.0.1:8080/h')).resolves.toBeUndefined();
+  });
+});
