@@ -8,7 +8,9 @@ import { createAdminWebhooksHandler } from '../lambdas/admin-webhooks/app';
 import { createDeliveryWorkerHandler } from '../lambdas/delivery-worker/app';
 import { createPlatformHandler } from '../lambdas/platform/app';
 import { createPorts } from '../lambdas/shared/aws-ports';
-import type { Config } from '../lambdas/shared/config';
+import { type Config, DEFAULT_RECOVERY_RATE } from '../lambdas/shared/config';
+import { SqsDeliveryQueue } from '../lambdas/shared/adapters/sqs-queue';
+import { createLocalScheduler } from './local-scheduler';
 import type { Ports } from '../lambdas/shared/domain/ports';
 import { ensureTenant, issueApiKey } from '../lambdas/shared/domain/tenants';
 import { type ApiLambda, createLocalApiServer } from './api-gateway';
@@ -122,8 +124,13 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     retrySchedule: options.retrySchedule,
     retentionDays: 30,
     allowPrivateTargets: options.allowPrivateTargets,
+    recoveryRatePerSecond: DEFAULT_RECOVERY_RATE,
   };
+  const localScheduler = await createLocalScheduler(dynamo.client, new SqsDeliveryQueue(sqs.client, queues.queueUrl), {
+    now: () => new Date(),
+  });
   const ports = createPorts(config, {
+    retries: () => localScheduler.scheduler,
     ...DUMMY_AWS,
     dynamodbEndpoint: dynamo.endpoint,
     sqsEndpoint: sqs.endpoint,
@@ -152,6 +159,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     functionName: 'hookpost-delivery-worker',
     onError: (err) => console.error('local delivery worker:', err),
   });
+  localScheduler.start(1000, (err) => console.error('local scheduler:', err));
   ready = true;
 
   return {
@@ -165,6 +173,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       ready = false;
       await close(api);
       await poller.stop();
+      await localScheduler.stop();
       await sqs.stop();
       await dynamo.stop();
     },

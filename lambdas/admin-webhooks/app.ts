@@ -1,5 +1,6 @@
 import { createAdminWebhook, deleteWebhook, getWebhook, updateWebhook } from '../shared/domain/endpoints';
 import { NotFoundError } from '../shared/domain/errors';
+import { requestManualRetry, startRecovery } from '../shared/domain/recovery';
 import type { Ports } from '../shared/domain/ports';
 import { createApiHandler } from '../shared/http/api-handler';
 import { buildSchemas } from '../shared/http/schemas';
@@ -44,6 +45,15 @@ export const createAdminWebhooksHandler = (ports: Ports) => {
         const delivery = await ports.deliveries.getDelivery(tenantId, params.delivery_id!);
         if (!delivery || delivery.endpointId !== params.id) throw new NotFoundError(`Delivery "${params.delivery_id}"`);
         return { status: 200, body: deliveryView(delivery) };
+      },
+      'POST /api/v1/admin/webhooks/{id}/deliveries/{delivery_id}/retry': async ({ params, tenantId }) => {
+        const { deliveryId, attempt } = await requestManualRetry(ports, tenantId, params.id!, params.delivery_id!);
+        return { status: 202, body: { object: 'retry', delivery_id: deliveryId, attempt, status: 'pending' } };
+      },
+      'POST /api/v1/admin/webhooks/{id}/recover': async ({ body, params, tenantId }) => {
+        const window = schemas.recover.parse(body);
+        const result = await startRecovery(ports, tenantId, params.id!, window);
+        return { status: 202, body: { object: 'recovery', webhook_id: params.id, count: result.count, since: result.since, until: result.until } };
       },
     },
     tenantAuthenticator(ports),

@@ -4,27 +4,58 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
-import { fanOut } from '../shared/domain/delivery';
+import { fanOut, processAttempt } from '../shared/domain/delivery';
+import { continueRecovery } from '../shared/domain/recovery';
 import type { Ports } from '../shared/domain/ports';
 import { flushMetrics, logger, metrics, tracer } from '../shared/powertools';
 
 const MESSAGE = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('fanout'), tenantId: z.string().min(1), eventId: z.string().min(1) }),
+  z.object({
+    kind: z.literal('attempt'),
+    tenantId: z.string().min(1),
+    deliveryId: z.string().min(1),
+    attempt: z.number().int().min(2),
+    trigger: z.enum(['automatic', 'manual']),
+  }),
+  z.object({
+    kind: z.literal('recover'),
+    tenantId: z.string().min(1),
+    endpointId: z.string().min(1),
+    since: z.string(),
+    until: z.string(),
+    cursor: z.string().optional(),
+  }),
 ]);
 
+const countOutcome = (status: string) =>
+  metrics.addMetric(status === 'succeeded' ? 'DeliveriesSucceeded' : status === 'failed' ? 'DeliveriesFailed' : 'RetriesScheduled', 'Count', 1);
+
 /**
- * The delivery worker: each SQS message is one published event to fan out. Messages of a
- * batch run concurrently; a message that fails is reported alone (partial batch failure) and
- * comes back, and after maxReceiveCount lands in the DLQ.
+ * The delivery worker. A message is a published event to fan out, one attempt of a delivery
+ * (a retry or a manual re-send), or a page of a bulk recovery. Messages of a batch run
+ * concurrently; a message that fails is reported alone (partial batch failure) and comes back,
+ * and after maxReceiveCount lands in the DLQ.
  */
 export const createDeliveryWorkerHandler = (ports: Ports) => {
   const processor = new BatchProcessor(EventType.SQS);
 
   const handleRecord = async (record: SQSRecord): Promise<void> => {
     const message = MESSAGE.parse(JSON.parse(record.body));
-    const outcome = await fanOut(ports, message, logger);
-    for (const d of outcome.deliveries) {
-      metrics.addMetric(d.status === 'succeeded' ? 'DeliveriesSucceeded' : 'DeliveryAttemptsFailed', 'Count', 1);
+    switch (message.kind) {
+      case 'fanout': {
+        const outcome = await fanOut(ports, message, logger);
+        for (const d of outcome.deliveries) countOutcome(d.status);
+        break;
+      }
+      case 'attempt': {
+        const { delivery } = await processAttempt(ports, message, logger);
+        if (delivery) countOutcome(delivery.status);
+        break;
+      }
+      case 'recover':
+        await continueRecovery(ports, message);
+        break;
     }
   };
 

@@ -1,5 +1,5 @@
 import { createPorts } from '../shared/aws-ports';
-import { loadConfig } from '../shared/config';
+import { loadConfig, requireScheduler } from '../shared/config';
 import { createDeliveryWorkerHandler } from './app';
 
-export const handler = createDeliveryWorkerHandler(createPorts(loadConfig()));
+export const handler = createDeliveryWorkerHandler(createPorts(requireScheduler(loadConfig())));

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoConfigStore, DynamoDeliveryStore } from './adapters/dynamo-stores';
@@ -7,9 +8,10 @@ import { dnsResolver } from './adapters/dns-resolver';
 import { createTargetPolicy } from './domain/target-policy';
 import { FetchHttpSender } from './adapters/http-sender';
 import { SecretsManagerBoxProvider, StaticBoxProvider } from './adapters/master-key';
+import { AwsRetryScheduler, MAX_SQS_DELAY_SECONDS } from './adapters/retry-scheduler';
 import { SqsDeliveryQueue } from './adapters/sqs-queue';
 import type { Config } from './config';
-import type { Ports, SecretBoxProvider } from './domain/ports';
+import type { Clock, DeliveryQueue, Ports, RetryScheduler, SecretBoxProvider } from './domain/ports';
 import { tracer } from './powertools';
 
 export interface ClientOptions {
@@ -20,7 +22,17 @@ export interface ClientOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string };
   /** Where no emulator exists (Secrets Manager), the local runtime passes the master key itself. */
   masterKey?: string;
+  /** Where no emulator exists (EventBridge Scheduler), the local runtime passes its own scheduler. */
+  retries?: (queue: DeliveryQueue, clock: Clock) => RetryScheduler;
 }
+
+/** For functions that never schedule beyond SQS's delay (the API functions). */
+const queueOnlyRetries = (queue: DeliveryQueue): RetryScheduler => ({
+  async schedule(message, delaySeconds) {
+    if (delaySeconds > MAX_SQS_DELAY_SECONDS) throw new Error('This function has no EventBridge Scheduler settings');
+    await queue.send(message, delaySeconds);
+  },
+});
 
 export const documentClient = (client: DynamoDBClient): DynamoDBDocumentClient =>
   DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
@@ -43,16 +55,29 @@ export const createPorts = (config: Config, options: ClientOptions = {}): Ports 
   const secretBox: SecretBoxProvider = options.masterKey
     ? new StaticBoxProvider(options.masterKey)
     : new SecretsManagerBoxProvider(tracer.captureAWSv3Client(new SecretsManagerClient(common)), config.masterKeySecretArn);
+  const clock: Clock = { now: () => new Date() };
+  const queue = new SqsDeliveryQueue(sqs, config.deliveryQueueUrl);
+  const retries = options.retries
+    ? options.retries(queue, clock)
+    : config.scheduler
+      ? new AwsRetryScheduler(queue, tracer.captureAWSv3Client(new SchedulerClient(common)), config.scheduler, clock)
+      : queueOnlyRetries(queue);
   return {
-    clock: { now: () => new Date() },
+    clock,
     tenants: configStore,
     endpoints: configStore,
     events: deliveryStore,
     deliveries: deliveryStore,
-    queue: new SqsDeliveryQueue(sqs, config.deliveryQueueUrl),
+    queue,
+    retries,
     http: new FetchHttpSender(),
     secretBox,
     targets: createTargetPolicy({ allowPrivateTargets: config.allowPrivateTargets, resolver: dnsResolver }),
-    settings: { eventTypes: config.eventTypes, retrySchedule: config.retrySchedule, retentionDays: config.retentionDays },
+    settings: {
+      eventTypes: config.eventTypes,
+      retrySchedule: config.retrySchedule,
+      retentionDays: config.retentionDays,
+      recoveryRatePerSecond: config.recoveryRatePerSecond,
+    },
   };
 };

@@ -14,7 +14,13 @@ export interface Config {
   retentionDays: number;
   /** Webhook URLs on loopback or private networks; never on AWS, allowed locally by default. */
   allowPrivateTargets: boolean;
+  /** Manual re-sends per second per endpoint during a bulk recovery. */
+  recoveryRatePerSecond: number;
+  /** EventBridge Scheduler for retries beyond 15 minutes (the delivery worker's). */
+  scheduler?: { groupName: string; queueArn: string; roleArn: string; deadLetterArn: string };
 }
+
+export const DEFAULT_RECOVERY_RATE = 5;
 
 export const DEFAULT_RETRY_SCHEDULE = [60, 300, 1800, 7200, 86400];
 export const DEFAULT_RETENTION_DAYS = 30;
@@ -23,6 +29,12 @@ const required = (env: NodeJS.ProcessEnv, name: string): string => {
   const value = env[name];
   if (!value) throw new Error(`Missing environment variable ${name}`);
   return value;
+};
+
+/** The delivery worker schedules retries: it cannot start without its scheduler settings. */
+export const requireScheduler = (config: Config): Config & { scheduler: NonNullable<Config['scheduler']> } => {
+  if (!config.scheduler) throw new Error('Missing environment variable SCHEDULE_GROUP_NAME');
+  return config as Config & { scheduler: NonNullable<Config['scheduler']> };
 };
 
 export const parseRetrySchedule = (raw: string | undefined): number[] => {
@@ -46,5 +58,16 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     retrySchedule: parseRetrySchedule(env.RETRY_SCHEDULE),
     retentionDays,
     allowPrivateTargets: false,
+    recoveryRatePerSecond: DEFAULT_RECOVERY_RATE,
+    ...(env.SCHEDULE_GROUP_NAME
+      ? {
+          scheduler: {
+            groupName: env.SCHEDULE_GROUP_NAME,
+            queueArn: required(env, 'DELIVERY_QUEUE_ARN'),
+            roleArn: required(env, 'SCHEDULER_ROLE_ARN'),
+            deadLetterArn: required(env, 'SCHEDULER_DLQ_ARN'),
+          },
+        }
+      : {}),
   };
 };

@@ -1,5 +1,7 @@
 import type { ApiKeyRecord, Delivery, Endpoint, StoredEvent, Tenant } from '../../lambdas/shared/domain/model';
 import type {
+  AttemptMessage,
+  AttemptUpdate,
   DeliveryMessage,
   DeliveryStore,
   EndpointStore,
@@ -83,6 +85,28 @@ export class MemoryStores implements TenantStore, EndpointStore, EventStore, Del
     this.deliveries.set(this.k(d.tenantId, d.id), structuredClone(d));
     return true;
   }
+  async recordAttempt(tenantId: string, id: string, expected: number, u: AttemptUpdate) {
+    const d = this.deliveries.get(this.k(tenantId, id));
+    if (!d || d.attempts.length !== expected) return false;
+    Object.assign(d, { status: u.status, retryCount: u.retryCount, nextAttemptAt: u.nextAttemptAt, updatedAt: u.updatedAt });
+    d.attempts.push(structuredClone(u.attempt));
+    return true;
+  }
+  async setState(tenantId: string, id: string, expected: number, state: Pick<Delivery, 'status' | 'nextAttemptAt' | 'updatedAt'>) {
+    const d = this.deliveries.get(this.k(tenantId, id));
+    if (!d || d.attempts.length !== expected) return false;
+    Object.assign(d, state);
+    return true;
+  }
+  async listFailed(tenantId: string, endpointId: string, window: { since: string; until: string }, cursor: string | undefined, limit: number) {
+    const all = [...this.deliveries.values()]
+      .filter((d) => d.tenantId === tenantId && d.endpointId === endpointId && d.status === 'failed')
+      .filter((d) => d.createdAt >= window.since && d.createdAt <= window.until)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    const start = cursor ? Number(cursor) : 0;
+    const page = all.slice(start, start + limit);
+    return { deliveries: structuredClone(page), cursor: start + limit < all.length ? String(start + limit) : undefined };
+  }
   async getDelivery(tenantId: string, id: string) {
     return structuredClone(this.deliveries.get(this.k(tenantId, id)));
   }
@@ -115,6 +139,7 @@ export const ok = (statusCode: number, body = 'ok'): HttpResult => ({ statusCode
 export const fakePorts = (overrides: Partial<Ports> = {}) => {
   const stores = new MemoryStores();
   const sent: Array<{ message: DeliveryMessage; delaySeconds: number | undefined }> = [];
+  const scheduled: Array<{ message: AttemptMessage; delaySeconds: number }> = [];
   const http = new FakeHttp();
   let now = new Date('2026-02-16T12:00:00.000Z');
   const box = createSecretBox('a-test-master-key-that-is-long-enough-1234');
@@ -125,16 +150,18 @@ export const fakePorts = (overrides: Partial<Ports> = {}) => {
     events: stores,
     deliveries: stores,
     queue: { send: async (message, delaySeconds) => void sent.push({ message, delaySeconds }) },
+    retries: { schedule: async (message, delaySeconds) => void scheduled.push({ message, delaySeconds }) },
     http,
     secretBox: { get: async () => box },
     targets: { check: async () => undefined },
-    settings: { eventTypes: [...DEFAULT_EVENT_TYPES], retrySchedule: [60, 300, 1800, 7200, 86400], retentionDays: 30 },
+    settings: { eventTypes: [...DEFAULT_EVENT_TYPES], retrySchedule: [60, 300, 1800, 7200, 86400], retentionDays: 30, recoveryRatePerSecond: 5 },
     ...overrides,
   };
   return {
     ports,
     stores,
     sent,
+    scheduled,
     http,
     box,
     advance: (seconds: number) => {

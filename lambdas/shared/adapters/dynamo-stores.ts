@@ -8,8 +8,8 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { ApiKeyRecord, Delivery, Endpoint, StoredEvent, Tenant } from '../domain/model';
-import type { DeliveryPage, DeliveryStore, EndpointStore, EventStore, TenantStore } from '../domain/ports';
+import type { ApiKeyRecord, Attempt, Delivery, Endpoint, StoredEvent, Tenant } from '../domain/model';
+import type { AttemptUpdate, DeliveryPage, DeliveryStore, EndpointStore, EventStore, TenantStore } from '../domain/ports';
 import { keys, TABLE_KEYS } from './tables';
 
 const isConditionFailure = (e: unknown): boolean =>
@@ -217,6 +217,16 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
 
 // ---------- deliveries table: events, deliveries with their attempts ----------
 
+const fromAttempt = (a: Attempt): Item => ({
+  number: a.number,
+  attempted_at: a.attemptedAt,
+  status_code: a.statusCode,
+  response_time_ms: a.responseTimeMs,
+  error: a.error,
+  response_body: a.responseBody,
+  trigger: a.trigger,
+});
+
 const expiresAt = (createdAt: string, retentionDays: number): number =>
   Math.floor(Date.parse(createdAt) / 1000) + retentionDays * 86_400;
 
@@ -308,6 +318,81 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
     return found;
   }
 
+  recordAttempt(tenantId: string, deliveryId: string, expectedAttempts: number, u: AttemptUpdate) {
+    return whenConditionHolds(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.delivery(tenantId, deliveryId),
+          UpdateExpression:
+            'SET attempts = list_append(attempts, :attempt), attempt_count = :count, #status = :status, retry_count = :retries, next_attempt_at = :next, updated_at = :updated',
+          ConditionExpression: 'attempt_count = :expected',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':attempt': [fromAttempt(u.attempt)],
+            ':count': expectedAttempts + 1,
+            ':expected': expectedAttempts,
+            ':status': u.status,
+            ':retries': u.retryCount,
+            ':next': u.nextAttemptAt,
+            ':updated': u.updatedAt,
+          },
+        }),
+      ),
+    );
+  }
+
+  setState(
+    tenantId: string,
+    deliveryId: string,
+    expectedAttempts: number,
+    state: { status: Delivery['status']; nextAttemptAt: string | null; updatedAt: string },
+  ) {
+    return whenConditionHolds(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.delivery(tenantId, deliveryId),
+          UpdateExpression: 'SET #status = :status, next_attempt_at = :next, updated_at = :updated',
+          ConditionExpression: 'attempt_count = :expected',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':status': state.status, ':next': state.nextAttemptAt, ':updated': state.updatedAt, ':expected': expectedAttempts },
+        }),
+      ),
+    );
+  }
+
+  async listFailed(
+    tenantId: string,
+    endpointId: string,
+    window: { since: string; until: string },
+    cursor: string | undefined,
+    limit: number,
+  ) {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: TABLE_KEYS.byEndpointIndex,
+        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :since AND :until',
+        FilterExpression: '#status = :failed',
+        ExpressionAttributeNames: { '#pk': TABLE_KEYS.byEndpointPartitionKey, '#sk': TABLE_KEYS.byEndpointSortKey, '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':pk': keys.deliveriesOfEndpoint(tenantId, endpointId),
+          ':since': window.since,
+          // Sort keys are `${created_at}#${id}`: '~' sorts after '#', so `until` is inclusive.
+          ':until': `${window.until}~`,
+          ':failed': 'failed',
+        },
+        Limit: limit,
+        ...(cursor ? { ExclusiveStartKey: JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) } : {}),
+      }),
+    );
+    return {
+      deliveries: (out.Items ?? []).map(toDelivery),
+      cursor: out.LastEvaluatedKey ? Buffer.from(JSON.stringify(out.LastEvaluatedKey)).toString('base64url') : undefined,
+    };
+  }
+
   createDelivery(d: Delivery) {
     return whenConditionHolds(() =>
       this.db.send(
@@ -328,15 +413,8 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
             next_attempt_at: d.nextAttemptAt,
             created_at: d.createdAt,
             updated_at: d.updatedAt,
-            attempts: d.attempts.map((a) => ({
-              number: a.number,
-              attempted_at: a.attemptedAt,
-              status_code: a.statusCode,
-              response_time_ms: a.responseTimeMs,
-              error: a.error,
-              response_body: a.responseBody,
-              trigger: a.trigger,
-            })),
+            attempts: d.attempts.map(fromAttempt),
+            attempt_count: d.attempts.length,
             [TABLE_KEYS.ttlAttribute]: expiresAt(d.createdAt, this.retentionDays),
           },
           ConditionExpression: 'attribute_not_exists(pk)',

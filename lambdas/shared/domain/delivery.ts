@@ -1,10 +1,10 @@
 import { isSubscribed, secretContext } from './endpoints';
 import { deliveryIdFor } from './ids';
 import type { Attempt, Delivery, Endpoint, StoredEvent } from './model';
-import type { FanOutMessage, Ports } from './ports';
+import type { AttemptMessage, FanOutMessage, Ports, Settings } from './ports';
 import { signDelivery } from './signing';
 
-type Deps = Pick<Ports, 'clock' | 'endpoints' | 'events' | 'deliveries' | 'http' | 'secretBox' | 'settings'>;
+type Deps = Pick<Ports, 'clock' | 'endpoints' | 'events' | 'deliveries' | 'http' | 'secretBox' | 'settings' | 'retries'>;
 
 export interface Logger {
   info(message: string, extra: Record<string, unknown>): void;
@@ -44,29 +44,29 @@ export const attemptDelivery = async (
   };
 };
 
-/** The delivery record after its first attempt: succeeded, or retrying with the next attempt's time. */
-export const firstDeliveryRecord = (
-  deps: Pick<Deps, 'settings'>,
-  event: StoredEvent,
-  endpoint: Endpoint,
-  attempt: Attempt,
-): Delivery => {
-  const succeeded = attempt.error === null;
-  const firstDelay = deps.settings.retrySchedule[0];
-  const status = succeeded ? 'succeeded' : firstDelay === undefined ? 'failed' : 'retrying';
-  return {
-    id: deliveryIdFor(event.id, endpoint.id),
-    tenantId: event.tenantId,
-    endpointId: endpoint.id,
-    eventId: event.id,
-    eventType: event.type,
-    status,
-    retryCount: 0,
-    nextAttemptAt: status === 'retrying' ? addSeconds(attempt.attemptedAt, firstDelay!) : null,
-    createdAt: attempt.attemptedAt,
-    updatedAt: attempt.attemptedAt,
-    attempts: [attempt],
-  };
+/**
+ * What follows an attempt, from the attempts alone: succeeded; or retrying after the next
+ * delay of the schedule, counted from this attempt; or failed once the automatic retries are
+ * spent. A manual attempt takes no slot of the schedule: it pulls the pending retry forward,
+ * and on a failed delivery it is a last try.
+ */
+export const stateAfter = (
+  settings: Pick<Settings, 'retrySchedule'>,
+  attempts: readonly Attempt[],
+): Pick<Delivery, 'status' | 'nextAttemptAt' | 'retryCount'> => {
+  const last = attempts[attempts.length - 1]!;
+  const retryCount = attempts.length - 1;
+  if (last.error === null) return { status: 'succeeded', nextAttemptAt: null, retryCount };
+  const automaticRetries = attempts.filter((a) => a.trigger === 'automatic').length - 1;
+  const delay = settings.retrySchedule[automaticRetries];
+  if (delay === undefined) return { status: 'failed', nextAttemptAt: null, retryCount };
+  return { status: 'retrying', nextAttemptAt: addSeconds(last.attemptedAt, delay), retryCount };
+};
+
+/** Schedules the next automatic attempt of a retrying delivery, for whatever time remains. */
+const scheduleNext = async (deps: Deps, tenantId: string, deliveryId: string, attemptCount: number, nextAttemptAt: string) => {
+  const remaining = Math.max(0, Math.ceil((Date.parse(nextAttemptAt) - deps.clock.now().getTime()) / 1000));
+  await deps.retries.schedule({ kind: 'attempt', tenantId, deliveryId, attempt: attemptCount + 1, trigger: 'automatic' }, remaining);
 };
 
 export interface FanOutOutcome {
@@ -78,9 +78,10 @@ export interface FanOutOutcome {
 
 /**
  * Delivers one published event to every active endpoint of its tenant subscribed to its type,
- * concurrently. Safe to run again for the same event: deliveries already recorded are skipped,
- * and a record is written only if none exists. Throws (so the message comes back) when any
- * delivery could not be attempted and recorded.
+ * concurrently, and schedules the first retry of each that failed. A retry is scheduled
+ * before the attempt is recorded, so a recorded retrying delivery always has its retry on
+ * the way. Safe to run again for the same event: recorded deliveries are skipped. Throws, so
+ * the message comes back, when any delivery could not be attempted, scheduled and recorded.
  */
 export const fanOut = async (deps: Deps, message: FanOutMessage, log: Logger): Promise<FanOutOutcome> => {
   const event = await deps.events.getEvent(message.tenantId, message.eventId);
@@ -90,21 +91,34 @@ export const fanOut = async (deps: Deps, message: FanOutMessage, log: Logger): P
   }
   const targets = (await deps.endpoints.listEndpoints(event.tenantId)).filter((e) => isSubscribed(e, event.type));
   if (targets.length === 0) return { matched: 0, attempted: 0, skipped: 0, deliveries: [] };
-  const existing = await deps.deliveries.existingDeliveryIds(
+  const recorded = await deps.deliveries.existingDeliveryIds(
     event.tenantId,
     targets.map((e) => deliveryIdFor(event.id, e.id)),
   );
-  const todo = targets.filter((e) => !existing.has(deliveryIdFor(event.id, e.id)));
   const settled = await Promise.allSettled(
-    todo.map(async (endpoint) => {
+    targets.map(async (endpoint): Promise<Delivery | undefined> => {
+      const id = deliveryIdFor(event.id, endpoint.id);
+      if (recorded.has(id)) return undefined;
       const attempt = await attemptDelivery(deps, endpoint, event, 1, 'automatic');
-      const delivery = firstDeliveryRecord(deps, event, endpoint, attempt);
-      await deps.deliveries.createDelivery(delivery);
+      const delivery: Delivery = {
+        id,
+        tenantId: event.tenantId,
+        endpointId: endpoint.id,
+        eventId: event.id,
+        eventType: event.type,
+        ...stateAfter(deps.settings, [attempt]),
+        createdAt: attempt.attemptedAt,
+        updatedAt: attempt.attemptedAt,
+        attempts: [attempt],
+      };
+      if (delivery.status === 'retrying') await scheduleNext(deps, event.tenantId, id, 1, delivery.nextAttemptAt!);
+      if (!(await deps.deliveries.createDelivery(delivery))) return undefined; // recorded by a concurrent run
       log.info('delivery attempted', {
         tenant_id: event.tenantId,
         event_id: event.id,
         endpoint_id: endpoint.id,
-        delivery_id: delivery.id,
+        delivery_id: id,
+        attempt: 1,
         status: delivery.status,
         status_code: attempt.statusCode,
         response_time_ms: attempt.responseTimeMs,
@@ -116,13 +130,70 @@ export const fanOut = async (deps: Deps, message: FanOutMessage, log: Logger): P
   if (failures.length > 0) {
     throw new AggregateError(
       failures.map((f) => f.reason),
-      `${failures.length} of ${todo.length} deliveries of ${event.id} could not be attempted or recorded`,
+      `${failures.length} of ${targets.length} deliveries of ${event.id} could not be attempted, recorded or scheduled`,
     );
   }
-  return {
-    matched: targets.length,
-    attempted: todo.length,
-    skipped: targets.length - todo.length,
-    deliveries: settled.map((s) => (s as PromiseFulfilledResult<Delivery>).value),
-  };
+  const deliveries = settled.flatMap((s) => ((s as PromiseFulfilledResult<Delivery | undefined>).value ? [(s as PromiseFulfilledResult<Delivery>).value] : []));
+  return { matched: targets.length, attempted: deliveries.length, skipped: targets.length - deliveries.length, deliveries };
+};
+
+export type AttemptOutcome = 'attempted' | 'duplicate' | 'stale' | 'cancelled' | 'missing';
+
+/**
+ * Makes attempt `message.attempt` of a delivery (a retry, or a manual re-send). Idempotent:
+ * an attempt already recorded is not made again, and the record is conditional on the attempt
+ * count, so a number is never recorded twice. The next retry is scheduled before this attempt
+ * is recorded: if the run dies in between, the message comes back, the attempt is made and
+ * recorded again, and the early retry message finds itself stale. A retry of an endpoint
+ * since deleted or disabled is cancelled: the delivery is marked failed.
+ */
+export const processAttempt = async (
+  deps: Deps,
+  message: AttemptMessage,
+  log: Logger,
+): Promise<{ outcome: AttemptOutcome; delivery?: Delivery }> => {
+  const delivery = await deps.deliveries.getDelivery(message.tenantId, message.deliveryId);
+  if (!delivery) return { outcome: 'missing' };
+  const made = delivery.attempts.length;
+  if (made >= message.attempt) return { outcome: 'duplicate' };
+  if (made !== message.attempt - 1 || delivery.status === 'succeeded') return { outcome: 'stale' };
+  // An automatic retry only proceeds while the delivery waits for it; a manual one may pull it forward.
+  if (message.trigger === 'automatic' && delivery.status !== 'retrying') return { outcome: 'stale' };
+
+  const now = deps.clock.now().toISOString();
+  const endpoint = await deps.endpoints.getEndpoint(delivery.tenantId, delivery.endpointId);
+  const event = endpoint?.status === 'active' ? await deps.events.getEvent(delivery.tenantId, delivery.eventId) : undefined;
+  if (!endpoint || endpoint.status !== 'active' || !event) {
+    await deps.deliveries.setState(delivery.tenantId, delivery.id, made, { status: 'failed', nextAttemptAt: null, updatedAt: now });
+    log.info('retry cancelled', {
+      tenant_id: delivery.tenantId,
+      delivery_id: delivery.id,
+      endpoint_id: delivery.endpointId,
+      reason: !endpoint ? 'endpoint deleted' : endpoint.status !== 'active' ? 'endpoint disabled' : 'event expired',
+    });
+    return { outcome: 'cancelled' };
+  }
+
+  const attempt = await attemptDelivery(deps, endpoint, event, message.attempt, message.trigger);
+  const attempts = [...delivery.attempts, attempt];
+  const next = stateAfter(deps.settings, attempts);
+  if (next.status === 'retrying') await scheduleNext(deps, delivery.tenantId, delivery.id, attempts.length, next.nextAttemptAt!);
+  const recorded = await deps.deliveries.recordAttempt(delivery.tenantId, delivery.id, made, {
+    attempt,
+    ...next,
+    updatedAt: attempt.attemptedAt,
+  });
+  if (!recorded) return { outcome: 'duplicate' };
+  log.info('delivery attempted', {
+    tenant_id: delivery.tenantId,
+    event_id: delivery.eventId,
+    endpoint_id: delivery.endpointId,
+    delivery_id: delivery.id,
+    attempt: attempt.number,
+    trigger: attempt.trigger,
+    status: next.status,
+    status_code: attempt.statusCode,
+    response_time_ms: attempt.responseTimeMs,
+  });
+  return { outcome: 'attempted', delivery: { ...delivery, ...next, attempts, updatedAt: attempt.attemptedAt } };
 };

@@ -1,4 +1,4 @@
-import type { ApiKeyRecord, Delivery, Endpoint, StoredEvent, Tenant } from './model';
+import type { ApiKeyRecord, Attempt, Delivery, Endpoint, StoredEvent, Tenant } from './model';
 import type { SecretBox } from './secret-box';
 import type { TargetPolicy } from './target-policy';
 
@@ -44,12 +44,40 @@ export interface DeliveryPage {
   total: number;
 }
 
+export interface AttemptUpdate {
+  attempt: Attempt;
+  status: Delivery['status'];
+  retryCount: number;
+  nextAttemptAt: string | null;
+  updatedAt: string;
+}
+
 export interface DeliveryStore {
   /** The ids among `deliveryIds` that already have a record. */
   existingDeliveryIds(tenantId: string, deliveryIds: string[]): Promise<Set<string>>;
   /** Records a delivery with its first attempt; false when it was recorded already. */
   createDelivery(delivery: Delivery): Promise<boolean>;
   getDelivery(tenantId: string, deliveryId: string): Promise<Delivery | undefined>;
+  /**
+   * Appends an attempt and sets the new state, only if the delivery still has exactly
+   * `expectedAttempts` attempts; false otherwise (so an attempt is never recorded twice).
+   */
+  recordAttempt(tenantId: string, deliveryId: string, expectedAttempts: number, update: AttemptUpdate): Promise<boolean>;
+  /** Sets status and next attempt time, only if the delivery still has `expectedAttempts` attempts. */
+  setState(
+    tenantId: string,
+    deliveryId: string,
+    expectedAttempts: number,
+    state: { status: Delivery['status']; nextAttemptAt: string | null; updatedAt: string },
+  ): Promise<boolean>;
+  /** Failed deliveries of an endpoint created in [since, until], a page at a time. */
+  listFailed(
+    tenantId: string,
+    endpointId: string,
+    window: { since: string; until: string },
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ deliveries: Delivery[]; cursor: string | undefined }>;
   listDeliveries(tenantId: string, endpointId: string, offset: number, limit: number): Promise<DeliveryPage>;
 }
 
@@ -59,10 +87,39 @@ export interface FanOutMessage {
   eventId: string;
 }
 
-export type DeliveryMessage = FanOutMessage;
+/** Make attempt `attempt` of a delivery (the first is made by the fan-out). */
+export interface AttemptMessage {
+  kind: 'attempt';
+  tenantId: string;
+  deliveryId: string;
+  attempt: number;
+  trigger: Attempt['trigger'];
+}
+
+/** Re-send an endpoint's failed deliveries of a time window, a page at a time. */
+export interface RecoverMessage {
+  kind: 'recover';
+  tenantId: string;
+  endpointId: string;
+  since: string;
+  until: string;
+  cursor?: string;
+}
+
+export type DeliveryMessage = FanOutMessage | AttemptMessage | RecoverMessage;
 
 export interface DeliveryQueue {
+  /** Sends now or after up to 900 s. */
   send(message: DeliveryMessage, delaySeconds?: number): Promise<void>;
+}
+
+/**
+ * Schedules a retry: within SQS's 15-minute delay on the queue itself, beyond it on
+ * EventBridge Scheduler (locally, from persisted state). Scheduling the same message twice
+ * is harmless: an attempt already recorded is skipped.
+ */
+export interface RetryScheduler {
+  schedule(message: AttemptMessage, delaySeconds: number): Promise<void>;
 }
 
 export interface HttpResult {
@@ -86,6 +143,8 @@ export interface Settings {
   eventTypes: readonly string[];
   /** Delays in seconds before each retry; its length is the number of retries. */
   retrySchedule: readonly number[];
+  /** Manual re-sends a bulk recovery makes per second, per endpoint. */
+  recoveryRatePerSecond: number;
   /** How long events and deliveries are kept. */
   retentionDays: number;
 }
@@ -97,6 +156,7 @@ export interface Ports {
   events: EventStore;
   deliveries: DeliveryStore;
   queue: DeliveryQueue;
+  retries: RetryScheduler;
   http: HttpSender;
   secretBox: SecretBoxProvider;
   targets: TargetPolicy;

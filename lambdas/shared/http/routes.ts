@@ -28,6 +28,8 @@ export const ROUTES = [
   { group: 'admin-webhooks', method: 'DELETE', path: '/api/v1/admin/webhooks/{id}', auth: 'tenant' },
   { group: 'admin-webhooks', method: 'GET', path: '/api/v1/admin/webhooks/{id}/deliveries', auth: 'tenant' },
   { group: 'admin-webhooks', method: 'GET', path: '/api/v1/admin/webhooks/{id}/deliveries/{delivery_id}', auth: 'tenant' },
+  { group: 'admin-webhooks', method: 'POST', path: '/api/v1/admin/webhooks/{id}/deliveries/{delivery_id}/retry', auth: 'tenant' },
+  { group: 'admin-webhooks', method: 'POST', path: '/api/v1/admin/webhooks/{id}/recover', auth: 'tenant' },
   // the platform's own routes
   { group: 'platform', method: 'POST', path: '/v1/events', auth: 'platform' },
   { group: 'platform', method: 'POST', path: '/v1/events/batch', auth: 'platform' },

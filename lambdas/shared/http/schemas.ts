@@ -93,9 +93,17 @@ export const buildSchemas = (catalogue: readonly string[]) => {
     limit: z.coerce.number().int('must be a whole number').min(1).max(100).default(20),
   });
 
+  const recover = z.strictObject({
+    since: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' }).transform((v) => new Date(v).toISOString()),
+    until: z.iso
+      .datetime({ offset: true, message: 'must be an ISO-8601 date-time' })
+      .transform((v) => new Date(v).toISOString())
+      .optional(),
+  });
+
   const createTenant = z.strictObject({ id: TENANT_ID, name: z.string().min(1).max(200).optional() });
 
-  return { accountRegister, adminCreate, adminUpdate, publish, publishBatch, pagination, createTenant };
+  return { accountRegister, adminCreate, adminUpdate, publish, publishBatch, pagination, recover, createTenant };
 };
 
 export type Schemas = ReturnType<typeof buildSchemas>;

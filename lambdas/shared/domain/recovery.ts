@@ -1,0 +1,70 @@
+import { ConflictError, NotFoundError, ValidationError } from './errors';
+import type { Ports, RecoverMessage } from './ports';
+
+type Deps = Pick<Ports, 'clock' | 'endpoints' | 'deliveries' | 'queue' | 'settings'>;
+
+/**
+ * A manual re-send of one delivery: a failed one gets one more attempt; a retrying one has its
+ * pending retry pulled forward. The attempt message is sent before the status turns pending, so
+ * a crash in between leaves an attempt on the way, never a delivery stuck in pending.
+ */
+export const requestManualRetry = async (deps: Deps, tenantId: string, endpointId: string, deliveryId: string) => {
+  const delivery = await deps.deliveries.getDelivery(tenantId, deliveryId);
+  if (!delivery || delivery.endpointId !== endpointId) throw new NotFoundError(`Delivery "${deliveryId}"`);
+  if (delivery.status === 'succeeded') throw new ConflictError('delivery_succeeded', 'This delivery already succeeded; there is nothing to retry');
+  const attempt = delivery.attempts.length + 1;
+  await deps.queue.send({ kind: 'attempt', tenantId, deliveryId, attempt, trigger: 'manual' });
+  const now = deps.clock.now().toISOString();
+  await deps.deliveries.setState(tenantId, deliveryId, delivery.attempts.length, { status: 'pending', nextAttemptAt: now, updatedAt: now });
+  return { deliveryId, attempt };
+};
+
+/** How many failed deliveries a recovery page re-sends; the next page follows when these are spaced out. */
+const pageSize = (ratePerSecond: number) => Math.max(1, ratePerSecond * 5);
+
+/**
+ * Bulk recovery: counts the endpoint's failed deliveries created in [since, until] and hands
+ * the re-sending to the worker, which pages through them in the background at
+ * `recoveryRatePerSecond`, so neither the API call nor the receiver is overwhelmed.
+ */
+export const startRecovery = async (deps: Deps, tenantId: string, endpointId: string, window: { since: string; until?: string }) => {
+  if (!(await deps.endpoints.getEndpoint(tenantId, endpointId))) throw new NotFoundError(`Webhook "${endpointId}"`);
+  const until = window.until ?? deps.clock.now().toISOString();
+  if (Date.parse(window.since) > Date.parse(until)) throw new ValidationError('since must not be after until');
+  let count = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await deps.deliveries.listFailed(tenantId, endpointId, { since: window.since, until }, cursor, 1000);
+    count += page.deliveries.length;
+    cursor = page.cursor;
+  } while (cursor);
+  if (count > 0) await deps.queue.send({ kind: 'recover', tenantId, endpointId, since: window.since, until });
+  return { count, since: window.since, until };
+};
+
+/** One page of a recovery: re-sends each failed delivery, spaced out, then queues the next page. */
+export const continueRecovery = async (deps: Deps, message: RecoverMessage): Promise<number> => {
+  const rate = deps.settings.recoveryRatePerSecond;
+  let sent = 0;
+  let cursor = message.cursor;
+  // Filtered pages can come back short or empty; read on until a page's worth is found or the window ends.
+  do {
+    const page = await deps.deliveries.listFailed(
+      message.tenantId,
+      message.endpointId,
+      { since: message.since, until: message.until },
+      cursor,
+      pageSize(rate) - sent,
+    );
+    for (const d of page.deliveries) {
+      await deps.queue.send(
+        { kind: 'attempt', tenantId: d.tenantId, deliveryId: d.id, attempt: d.attempts.length + 1, trigger: 'manual' },
+        Math.floor(sent / rate),
+      );
+      sent++;
+    }
+    cursor = page.cursor;
+  } while (cursor && sent < pageSize(rate));
+  if (cursor) await deps.queue.send({ ...message, cursor }, Math.ceil(sent / rate));
+  return sent;
+};
