@@ -1,9 +1,12 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { acknowledgeWildcard } from '../nag';
 import { HookpostFunction } from './hookpost-function';
 
 export interface DeliveryPipelineProps {
@@ -27,6 +30,12 @@ export class DeliveryPipeline extends Construct {
   public readonly queue: Queue;
   public readonly deadLetterQueue: Queue;
   public readonly worker: HookpostFunction;
+  /** The schedule group holding one-time retry schedules (delays beyond 15 minutes). */
+  public readonly scheduleGroup: CfnScheduleGroup;
+  /** The role EventBridge Scheduler assumes: it may only send to the delivery queue. */
+  public readonly schedulerRole: Role;
+  /** Where Scheduler puts a retry it could not hand to the queue. */
+  public readonly schedulerDeadLetterQueue: Queue;
 
   constructor(scope: Construct, id: string, props: DeliveryPipelineProps) {
     super(scope, id);
@@ -49,6 +58,23 @@ export class DeliveryPipeline extends Construct {
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
     });
 
+    this.schedulerDeadLetterQueue = new Queue(this, 'SchedulerDeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.scheduleGroup = new CfnScheduleGroup(this, 'RetrySchedules', {
+      name: `${Stack.of(this).stackName}-retries`,
+    });
+    this.schedulerRole = new Role(this, 'SchedulerRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+      description: 'hookpost: EventBridge Scheduler sends due retries to the delivery queue, nothing else',
+    });
+    this.queue.grantSendMessages(this.schedulerRole);
+    this.schedulerDeadLetterQueue.grantSendMessages(this.schedulerRole);
+
     this.worker = new HookpostFunction(this, 'Worker', {
       name: 'delivery-worker',
       description: 'hookpost: fans events out to endpoints, signs and sends each attempt, records it',
@@ -59,11 +85,34 @@ export class DeliveryPipeline extends Construct {
       .bindTable('DELIVERIES_TABLE_NAME', props.deliveriesTable, 'readWrite')
       .bindQueue('DELIVERY_QUEUE_URL', this.queue)
       .bindSecret('MASTER_KEY_SECRET_ARN', props.masterKey);
-
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'Serverless::Serverless-SQSRedrivePolicy',
-      reason: 'This is the dead-letter queue itself: messages end here for an operator (alarmed on depth), they are not redriven automatically.',
+    const fn = this.worker.function;
+    fn.addEnvironment('SCHEDULE_GROUP_NAME', this.scheduleGroup.ref);
+    fn.addEnvironment('DELIVERY_QUEUE_ARN', this.queue.queueArn);
+    fn.addEnvironment('SCHEDULER_ROLE_ARN', this.schedulerRole.roleArn);
+    fn.addEnvironment('SCHEDULER_DLQ_ARN', this.schedulerDeadLetterQueue.queueArn);
+    const schedulesInGroup = Stack.of(this).formatArn({
+      service: 'scheduler',
+      resource: 'schedule',
+      resourceName: `${this.scheduleGroup.ref}/*`,
     });
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['scheduler:CreateSchedule'], resources: [schedulesInGroup] }));
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['iam:PassRole'], resources: [this.schedulerRole.roleArn] }));
+    acknowledgeWildcard(
+      this.worker.role,
+      schedulesInGroup,
+      'Retry schedules are created at run time, one per delivery and attempt; the grant is CreateSchedule in this stack\'s own schedule group only.',
+    );
+    Validations.of(this.schedulerDeadLetterQueue).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SQS3',
+      reason: 'This queue is the dead-letter queue of the Scheduler target (DeadLetterConfig on each schedule), which SQS itself does not know as a DLQ.',
+    });
+
+    for (const dlq of [this.deadLetterQueue, this.schedulerDeadLetterQueue]) {
+      Validations.of(dlq).acknowledge({
+        id: 'Serverless::Serverless-SQSRedrivePolicy',
+        reason: 'This is a dead-letter queue itself: messages end here for an operator, they are not redriven automatically.',
+      });
+    }
     const eventSource = new SqsEventSource(this.queue, {
       batchSize,
       maxBatchingWindow: Duration.seconds(1),

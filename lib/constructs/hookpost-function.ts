@@ -1,4 +1,4 @@
-import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -7,6 +7,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { acknowledgeWildcard } from '../nag';
 import { join } from 'node:path';
 
 export interface HookpostFunctionProps {
@@ -97,11 +98,11 @@ export class HookpostFunction extends Construct {
     this.function.addEnvironment(envName, table.tableName);
     if (access === 'read') table.grantReadData(this.function);
     else table.grantReadWriteData(this.function);
-    const tableId = Stack.of(table).getLogicalId(table.node.defaultChild as CfnElement);
-    Validations.of(this.role).acknowledge({
-      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${tableId}.Arn>/index/*]`,
-      reason: 'Queries go through the table\'s own secondary indexes (the delivery history by endpoint); the grant names this one table\'s indexes only.',
-    });
+    acknowledgeWildcard(
+      this.role,
+      `${table.tableArn}/index/*`,
+      'Queries go through the table\'s own secondary indexes (the delivery history by endpoint); the grant names this one table\'s indexes only.',
+    );
     return this;
   }
 

@@ -47,13 +47,18 @@ describe('cdk-nag', () => {
       'AwsSolutions-APIG4',
       'AwsSolutions-IAM5',
       'AwsSolutions-SMG4',
+      'AwsSolutions-SQS3',
       'Serverless-LambdaDLQ',
       'Serverless-LambdaEventSourceMappingDestination',
       'Serverless-SQSRedrivePolicy',
     ]);
     for (const p of report.pluginReports) for (const v of p.suppressedViolations) expect(v.reason.length, v.ruleName).toBeGreaterThan(40);
     const iam5 = report.pluginReports.flatMap((p) => p.suppressedViolations).filter((v) => v.ruleName.startsWith('AwsSolutions-IAM5'));
-    for (const v of iam5) expect(v.ruleName).toMatch(/^AwsSolutions-IAM5\[Resource::(\*|<DataDeliveriesTable\w+\.Arn>\/index\/\*)\]$/);
+    for (const v of iam5) {
+      expect(v.ruleName).toMatch(
+        /^AwsSolutions-IAM5\[Resource::(\*|<DataDeliveriesTable\w+\.Arn>\/index\/\*|arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule\/<DeliveryRetrySchedules\w+>\/\*)\]$/,
+      );
+    }
   });
 });
 
@@ -83,13 +88,13 @@ describe('delivery pipeline', () => {
   it('the queue redrives to a DLQ after 5 receives, is encrypted and refuses non-TLS access', () => {
     const queues = ofType('AWS::SQS::Queue');
     const [, main] = queues.find(([, q]) => q.Properties.RedrivePolicy)!;
-    const [dlqId] = queues.find(([, q]) => !q.Properties.RedrivePolicy)!;
+    const [dlqId] = queues.find(([id]) => id.startsWith('DeliveryDeadLetterQueue'))!;
     expect(main.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 5 });
     for (const [, q] of queues) expect(q.Properties.SqsManagedSseEnabled).toBe(true);
     template.resourcePropertiesCountIs(
       'AWS::SQS::QueuePolicy',
       { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) } },
-      2,
+      3,
     );
   });
 
@@ -103,6 +108,38 @@ describe('delivery pipeline', () => {
     expect(worker.Properties.Timeout).toBeGreaterThan(30);
     const [, main] = ofType('AWS::SQS::Queue').find(([, q]) => q.Properties.RedrivePolicy)!;
     expect(main.Properties.VisibilityTimeout).toBe(worker.Properties.Timeout * 6);
+  });
+});
+
+describe('retry scheduling', () => {
+  it('one-time schedules live in the stack\'s own group; Scheduler\'s role may only send to the delivery queue and its DLQ', () => {
+    const [groupId] = ofType('AWS::Scheduler::ScheduleGroup')[0]!;
+    const [roleId] = ofType('AWS::IAM::Role').find(([, r]) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'))!;
+    const statements = policiesOfRole(roleId);
+    expect(statements.flatMap((s) => asList(s.Action)).sort()).toEqual(
+      ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'].sort(),
+    );
+    const targets = statements.map((s) => s.Resource['Fn::GetAtt'][0]).sort();
+    expect(targets).toEqual([expect.stringMatching(/^DeliveryQueue/), expect.stringMatching(/^DeliverySchedulerDeadLetterQueue/)].sort());
+
+    const [, worker] = fnByDescription('fans events out');
+    const workerStatements = policiesOfRole(worker.Properties.Role['Fn::GetAtt'][0]);
+    const create = workerStatements.find((s) => asList(s.Action).includes('scheduler:CreateSchedule'))!;
+    expect(JSON.stringify(create.Resource)).toContain(groupId);
+    expect(JSON.stringify(create.Resource)).toContain(':schedule/');
+    const pass = workerStatements.find((s) => asList(s.Action).includes('iam:PassRole'))!;
+    expect(pass.Resource).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] });
+    expect(Object.keys(worker.Properties.Environment.Variables)).toEqual(
+      expect.arrayContaining(['SCHEDULE_GROUP_NAME', 'DELIVERY_QUEUE_ARN', 'SCHEDULER_ROLE_ARN', 'SCHEDULER_DLQ_ARN']),
+    );
+  });
+
+  it('API functions cannot create schedules', () => {
+    for (const part of ['account webhook', 'admin webhook', 'platform routes']) {
+      const [, fn] = fnByDescription(part);
+      const actions = policiesOfRole(fn.Properties.Role['Fn::GetAtt'][0]).flatMap((s) => asList(s.Action));
+      expect(actions.filter((a: string) => a.startsWith('scheduler:') || a === 'iam:PassRole')).toEqual([]);
+    }
   });
 });
 
