@@ -1,0 +1,215 @@
+import { describe, expect, it } from 'vitest';
+import { fanOut, processAttempt, stateAfter } from '../../lambdas/shared/domain/delivery';
+import { createAdminWebhook, deleteWebhook, updateWebhook } from '../../lambdas/shared/domain/endpoints';
+import { publishEvent } from '../../lambdas/shared/domain/events';
+import { deliveryIdFor } from '../../lambdas/shared/domain/ids';
+import type { Attempt } from '../../lambdas/shared/domain/model';
+import { continueRecovery, requestManualRetry, startRecovery } from '../../lambdas/shared/domain/recovery';
+import { createTenant } from '../../lambdas/shared/domain/tenants';
+import { fakePorts, silentLog } from '../support/fakes';
+
+const SCHEDULE = [60, 300, 1800, 7200, 86400];
+const attempt = (number: number, ok: boolean, trigger: Attempt['trigger'] = 'automatic', at = '2026-02-16T12:00:00.000Z'): Attempt => ({
+  number,
+  attemptedAt: at,
+  statusCode: ok ? 200 : 500,
+  responseTimeMs: 1,
+  error: ok ? null : 'http_status',
+  responseBody: null,
+  trigger,
+});
+
+describe('stateAfter', () => {
+  it('walks the schedule, each delay counted from the attempt before, then fails', () => {
+    const attempts: Attempt[] = [];
+    const seen: Array<[string, string | null, number]> = [];
+    for (let n = 1; n <= 6; n++) {
+      attempts.push(attempt(n, false));
+      const s = stateAfter({ retrySchedule: SCHEDULE }, attempts);
+      seen.push([s.status, s.nextAttemptAt, s.retryCount]);
+    }
+    expect(seen).toEqual([
+      ['retrying', '2026-02-16T12:01:00.000Z', 0],
+      ['retrying', '2026-02-16T12:05:00.000Z', 1],
+      ['retrying', '2026-02-16T12:30:00.000Z', 2],
+      ['retrying', '2026-02-16T14:00:00.000Z', 3],
+      ['retrying', '2026-02-17T12:00:00.000Z', 4],
+      ['failed', null, 5],
+    ]);
+  });
+
+  it('succeeds on any 2xx attempt; a manual attempt takes no slot of the schedule', () => {
+    expect(stateAfter({ retrySchedule: SCHEDULE }, [attempt(1, false), attempt(2, true)])).toEqual({ status: 'succeeded', nextAttemptAt: null, retryCount: 1 });
+    expect(stateAfter({ retrySchedule: SCHEDULE }, [attempt(1, false), attempt(2, false, 'manual')]).nextAttemptAt).toBe('2026-02-16T12:01:00.000Z');
+    const exhausted = [1, 2, 3, 4, 5, 6].map((n) => attempt(n, false));
+    expect(stateAfter({ retrySchedule: SCHEDULE }, [...exhausted, attempt(7, false, 'manual')]).status).toBe('failed');
+  });
+});
+
+const setup = async (respond: (n: number) => number) => {
+  const f = fakePorts();
+  let calls = 0;
+  f.http.respond = () => {
+    calls++;
+    const status = respond(calls);
+    return { statusCode: status, responseTimeMs: 3, error: null, bodyExcerpt: String(status) };
+  };
+  await createTenant(f.ports, { id: 'acme' });
+  const { endpoint } = await createAdminWebhook(f.ports, 'acme', { url: 'https://r.example/', events: ['price.alert'] });
+  const { id: eventId } = await publishEvent(f.ports, { tenantId: 'acme', type: 'price.alert', data: { p: 1 } });
+  const deliveryId = deliveryIdFor(eventId, endpoint.id);
+  /** Runs fan-out, then every scheduled retry in turn, advancing the clock by its delay. */
+  const drive = async () => {
+    await fanOut(f.ports, { kind: 'fanout', tenantId: 'acme', eventId }, silentLog);
+    while (f.scheduled.length > 0) {
+      const { message, delaySeconds } = f.scheduled.shift()!;
+      f.advance(delaySeconds);
+      await processAttempt(f.ports, message, silentLog);
+    }
+    return (await f.stores.getDelivery('acme', deliveryId))!;
+  };
+  return { f, endpoint, eventId, deliveryId, drive };
+};
+
+describe('retries', () => {
+  it('a receiver that always fails gets six attempts on the schedule, then the delivery is failed', async () => {
+    const { f, drive } = await setup(() => 500);
+    const delays: number[] = [];
+    const original = f.ports.retries.schedule;
+    f.ports.retries.schedule = async (m, d) => {
+      delays.push(d);
+      await original(m, d);
+    };
+    const d = await drive();
+    expect(delays).toEqual(SCHEDULE);
+    expect(d).toMatchObject({ status: 'failed', retryCount: 5, nextAttemptAt: null });
+    expect(d.attempts.map((a) => a.number)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(f.http.requests).toHaveLength(6);
+  });
+
+  it('a receiver that recovers on the third attempt: three attempts, succeeded, retry_count 2', async () => {
+    const { f, drive } = await setup((n) => (n >= 3 ? 200 : 503));
+    const d = await drive();
+    expect(d).toMatchObject({ status: 'succeeded', retryCount: 2, nextAttemptAt: null });
+    expect(f.http.requests).toHaveLength(3);
+  });
+
+  it('a redelivered attempt message is not attempted or recorded twice', async () => {
+    const { f, deliveryId, eventId } = await setup((n) => (n === 1 ? 500 : 200));
+    await fanOut(f.ports, { kind: 'fanout', tenantId: 'acme', eventId }, silentLog);
+    const message = f.scheduled[0]!.message;
+    expect(await processAttempt(f.ports, message, silentLog)).toMatchObject({ outcome: 'attempted' });
+    expect(await processAttempt(f.ports, message, silentLog)).toEqual({ outcome: 'duplicate' });
+    expect((await f.stores.getDelivery('acme', deliveryId))!.attempts).toHaveLength(2);
+    expect(f.http.requests).toHaveLength(2);
+  });
+
+  it('a crash after scheduling but before recording: the retry is made again and recorded once', async () => {
+    const { f, deliveryId, eventId } = await setup(() => 500);
+    await fanOut(f.ports, { kind: 'fanout', tenantId: 'acme', eventId }, silentLog);
+    const second = f.scheduled.shift()!.message;
+    const record = f.stores.recordAttempt.bind(f.stores);
+    f.stores.recordAttempt = async () => {
+      throw new Error('crash');
+    };
+    await expect(processAttempt(f.ports, second, silentLog)).rejects.toThrow('crash');
+    const early = f.scheduled.shift()!.message; // attempt 3, scheduled before the crash
+    f.stores.recordAttempt = record;
+    expect(await processAttempt(f.ports, early, silentLog)).toEqual({ outcome: 'stale' });
+    expect(await processAttempt(f.ports, second, silentLog)).toMatchObject({ outcome: 'attempted' }); // the message came back
+    const d = (await f.stores.getDelivery('acme', deliveryId))!;
+    expect(d.attempts.map((a) => a.number)).toEqual([1, 2]);
+    expect(f.scheduled.map((s) => s.message.attempt)).toEqual([3]);
+  });
+
+  it('deleting or disabling the endpoint cancels its pending retries', async () => {
+    for (const change of ['disable', 'delete'] as const) {
+      const { f, endpoint, eventId, deliveryId } = await setup(() => 500);
+      await fanOut(f.ports, { kind: 'fanout', tenantId: 'acme', eventId }, silentLog);
+      if (change === 'disable') await updateWebhook(f.ports, 'acme', endpoint.id, { status: 'disabled' });
+      else await deleteWebhook(f.ports, 'acme', endpoint.id);
+      expect(await processAttempt(f.ports, f.scheduled.shift()!.message, silentLog)).toEqual({ outcome: 'cancelled' });
+      expect(await f.stores.getDelivery('acme', deliveryId)).toMatchObject({ status: 'failed', nextAttemptAt: null });
+      expect(f.http.requests).toHaveLength(1);
+      expect(f.scheduled).toHaveLength(0);
+    }
+  });
+});
+
+describe('manual retry', () => {
+  it('re-sends a failed delivery once, recorded as manual', async () => {
+    const { f, endpoint, deliveryId, drive } = await setup((n) => (n <= 6 ? 500 : 200));
+    await drive();
+    const { attempt: n } = await requestManualRetry(f.ports, 'acme', endpoint.id, deliveryId);
+    expect(n).toBe(7);
+    expect((await f.stores.getDelivery('acme', deliveryId))!.status).toBe('pending');
+    const sent = f.sent.at(-1)!;
+    expect(sent).toEqual({ message: { kind: 'attempt', tenantId: 'acme', deliveryId, attempt: 7, trigger: 'manual' }, delaySeconds: undefined });
+    await processAttempt(f.ports, sent.message as never, silentLog);
+    const d = (await f.stores.getDelivery('acme', deliveryId))!;
+    expect(d).toMatchObject({ status: 'succeeded', retryCount: 6 });
+    expect(d.attempts.at(-1)).toMatchObject({ number: 7, trigger: 'manual', statusCode: 200 });
+  });
+
+  it('pulls a retrying delivery forward; the pending automatic retry then does nothing', async () => {
+    const { f, endpoint, eventId, deliveryId } = await setup((n) => (n === 1 ? 500 : 200));
+    await fanOut(f.ports, { kind: 'fanout', tenantId: 'acme', eventId }, silentLog);
+    const pendingAutomatic = f.scheduled.shift()!.message;
+    await requestManualRetry(f.ports, 'acme', endpoint.id, deliveryId);
+    await processAttempt(f.ports, f.sent.at(-1)!.message as never, silentLog);
+    expect(await processAttempt(f.ports, pendingAutomatic, silentLog)).toEqual({ outcome: 'duplicate' });
+    expect(f.http.requests).toHaveLength(2);
+    expect((await f.stores.getDelivery('acme', deliveryId))!.status).toBe('succeeded');
+  });
+
+  it('refuses a succeeded delivery, and another endpoint\'s or tenant\'s delivery', async () => {
+    const { f, endpoint, eventId, deliveryId } = await setup(() => 200);
+    await fanOut(f.ports, { kind: 'fanout', tenantId: 'acme', eventId }, silentLog);
+    await expect(requestManualRetry(f.ports, 'acme', endpoint.id, deliveryId)).rejects.toMatchObject({ status: 409 });
+    await expect(requestManualRetry(f.ports, 'acme', 'wh_other', deliveryId)).rejects.toMatchObject({ status: 404 });
+    await expect(requestManualRetry(f.ports, 'globex', endpoint.id, deliveryId)).rejects.toMatchObject({ status: 404 });
+  });
+});
+
+describe('bulk recovery', () => {
+  it('counts the failed deliveries of the window and re-sends them in paced pages', async () => {
+    const f = fakePorts({});
+    f.http.respond = () => ({ statusCode: 500, responseTimeMs: 1, error: null, bodyExcerpt: null });
+    f.ports.settings.retrySchedule = [];
+    await createTenant(f.ports, { id: 'acme' });
+    const { endpoint } = await createAdminWebhook(f.ports, 'acme', { url: 'https://r.example/', events: ['price.alert'] });
+    for (let i = 0; i < 30; i++) {
+      const { id } = await publishEvent(f.ports, { tenantId: 'acme', type: 'price.alert', data: { i } });
+      await fanOut(f.ports, { kind: 'fanout', tenantId: 'acme', eventId: id }, silentLog);
+      f.advance(60);
+    }
+    f.sent.length = 0;
+    const { count } = await startRecovery(f.ports, 'acme', endpoint.id, { since: '2026-02-16T12:05:00.000Z', until: '2026-02-16T12:29:00.000Z' });
+    expect(count).toBe(25);
+    const first = f.sent.shift()!;
+    expect(first.message).toMatchObject({ kind: 'recover', endpointId: endpoint.id });
+    const delays: number[] = [];
+    let message = first.message;
+    for (;;) {
+      await continueRecovery(f.ports, message as never);
+      const next = f.sent.filter((s) => s.message.kind === 'recover');
+      delays.push(...f.sent.filter((s) => s.message.kind === 'attempt').map((s) => s.delaySeconds ?? 0));
+      f.sent.length = 0;
+      if (next.length === 0) break;
+      expect(next[0]!.delaySeconds).toBe(5);
+      message = next[0]!.message;
+    }
+    expect(delays).toHaveLength(25);
+    // Five a second: each page of 25 spreads over five seconds.
+    expect(delays.filter((d) => d === 0)).toHaveLength(5);
+    expect(Math.max(...delays)).toBe(4);
+  });
+
+  it('answers 404 for an unknown webhook and 400 for an inverted window', async () => {
+    const f = fakePorts();
+    await createTenant(f.ports, { id: 'acme' });
+    await expect(startRecovery(f.ports, 'acme', 'wh_none', { since: '2026-01-01T00:00:00.000Z' })).rejects.toMatchObject({ status: 404 });
+    const { endpoint } = await createAdminWebhook(f.ports, 'acme', { url: 'https://r.example/', events: ['price.alert'] });
+    await expect(startRecovery(f.ports, 'acme', endpoint.id, { since: '2026-03-01T00:00:00.000Z', until: '2026-02-01T00:00:00.000Z' })).rejects.toMatchObject({ status: 400 });
+  });
+});
