@@ -1,47 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, waitUntil } from '../support/client';
 import { type Receiver, startReceiver } from '../support/receiver';
+import { freePort, kill9, startService } from '../support/service';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const KEY = 'hpk_crash_test_key_0123456789abcdef';
 const ADMIN = 'hpadmin_crash_test_0123456789';
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-
-/** `npm start`'s entry point, as a separate process that can be killed for real. */
-const startService = async (port: number, dataDir: string): Promise<ChildProcess> => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      HOOKPOST_PORT: String(port),
-      HOOKPOST_DATA_DIR: dataDir,
-      HOOKPOST_API_KEYS: `acme:${KEY}`,
-      HOOKPOST_ADMIN_KEY: ADMIN,
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  await waitUntil(async () => {
-    try {
-      return (await fetch(`http://127.0.0.1:${port}/health`)).status === 200 ? true : undefined;
-    } catch {
-      return undefined;
-    }
-  }, 30_000, 'the service to start');
-  return child;
-};
 
 let receiver: Receiver;
 let child: ChildProcess | undefined;
@@ -50,15 +17,24 @@ beforeAll(async () => {
   receiver = await startReceiver();
 });
 afterAll(async () => {
-  child?.kill('SIGKILL');
+  if (child) await kill9(child);
   await receiver.close();
 });
+
+const service = async (port: number, dataDir: string, extra: Record<string, string> = {}) =>
+  startService({
+    HOOKPOST_PORT: String(port),
+    HOOKPOST_DATA_DIR: dataDir,
+    HOOKPOST_API_KEYS: `acme:${KEY}`,
+    HOOKPOST_ADMIN_KEY: ADMIN,
+    ...extra,
+  });
 
 describe('kill -9', () => {
   it('loses nothing acknowledged: every accepted event is delivered and recorded after a restart', async () => {
     const port = await freePort();
     const dataDir = mkdtempSync(join(tmpdir(), 'hookpost-crash-'));
-    child = await startService(port, dataDir);
+    child = await service(port, dataDir);
     const api = apiClient(`http://127.0.0.1:${port}`).call;
     const hook = await api('POST', '/api/v1/admin/webhooks', { key: KEY, body: { url: `${receiver.url}/crash`, events: ['price.alert'] } });
     expect(hook.status).toBe(201);
@@ -69,10 +45,9 @@ describe('kill -9', () => {
       expect(res.status).toBe(202);
       ids.push(res.body.id);
     }
-    child.kill('SIGKILL');
-    await new Promise((r) => child!.once('exit', r));
+    await kill9(child);
 
-    child = await startService(port, dataDir);
+    child = await service(port, dataDir);
     expect((await api('GET', `/api/v1/admin/webhooks/${hook.body.id}`, { key: KEY })).status).toBe(200);
     const history = await waitUntil(
       async () => {
@@ -86,5 +61,56 @@ describe('kill -9', () => {
     expect(history.data.every((d: { status: string }) => d.status === 'succeeded')).toBe(true);
     const receivedIds = new Set(receiver.received.map((r) => r.headers['webhook-id']));
     for (const id of ids) expect(receivedIds.has(id)).toBe(true);
+    await kill9(child);
+    child = undefined;
   }, 150_000);
+
+  it('under faults: hundreds of events, a third of attempts failing, killed mid-run: every event ends delivered or failed after six attempts', async () => {
+    const port = await freePort();
+    const dataDir = mkdtempSync(join(tmpdir(), 'hookpost-faults-'));
+    const env = { HOOKPOST_RETRY_SCHEDULE: '1,2,3,4,5' };
+    child = await service(port, dataDir, env);
+    const api = apiClient(`http://127.0.0.1:${port}`).call;
+    let n = 0;
+    receiver.respondWith((r) => (r.path === '/flaky' && ++n % 3 === 0 ? { status: 500, body: 'flaky' } : { status: 200, body: 'ok' }));
+    const hook = (await api('POST', '/api/v1/admin/webhooks', { key: KEY, body: { url: `${receiver.url}/flaky`, events: ['bulk.completed'] } })).body.id;
+
+    const ids: string[] = [];
+    const publishRange = async (from: number, to: number) => {
+      const batch = [];
+      for (let i = from; i < to; i++) batch.push({ tenant_id: 'acme', type: 'bulk.completed', data: { i } });
+      const res = await api('POST', '/v1/events/batch', { key: ADMIN, body: { events: batch } });
+      expect(res.status).toBe(202);
+      ids.push(...res.body.data.map((e: { id: string }) => e.id));
+    };
+    await publishRange(0, 100);
+    await publishRange(100, 200);
+    await new Promise((r) => setTimeout(r, 1500)); // deliveries and retries under way
+    await kill9(child);
+    child = await service(port, dataDir, env);
+    await publishRange(200, 300);
+
+    const final = await waitUntil(
+      async () => {
+        const res = await api('GET', `/api/v1/admin/webhooks/${hook}/deliveries?limit=100&offset=0`, { key: KEY });
+        if (res.body.total !== ids.length) return undefined;
+        const all = [...res.body.data];
+        for (let offset = 100; offset < res.body.total; offset += 100) {
+          all.push(...(await api('GET', `/api/v1/admin/webhooks/${hook}/deliveries?limit=100&offset=${offset}`, { key: KEY })).body.data);
+        }
+        return all.every((d) => d.status === 'succeeded' || d.status === 'failed') ? all : undefined;
+      },
+      150_000,
+      'every delivery to settle',
+    );
+    expect(new Set(final.map((d) => d.event_id))).toEqual(new Set(ids));
+    for (const d of final) {
+      expect(d.attempts.map((a: { number: number }) => a.number)).toEqual(d.attempts.map((_: unknown, i: number) => i + 1));
+      if (d.status === 'failed') expect(d.attempts).toHaveLength(6);
+      else expect(d.attempts.at(-1).status_code).toBe(200);
+    }
+    expect(final.some((d) => d.retry_count > 0)).toBe(true);
+    await kill9(child);
+    child = undefined;
+  }, 240_000);
 });

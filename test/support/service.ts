@@ -1,0 +1,41 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { waitUntil } from './client';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+export const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+/** `npm start`'s entry point as a separate process, so a test can kill it for real. */
+export const startService = async (env: Record<string, string>): Promise<ChildProcess> => {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  await waitUntil(
+    async () => {
+      try {
+        return (await fetch(`http://127.0.0.1:${env.HOOKPOST_PORT}/health`)).status === 200 ? true : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    30_000,
+    'the service to start',
+  );
+  return child;
+};
+
+export const kill9 = async (child: ChildProcess) => {
+  child.kill('SIGKILL');
+  if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once('exit', r));
+};
