@@ -1,4 +1,4 @@
-import { PayloadTooLargeError, ValidationError } from '../shared/domain/errors';
+import { NotFoundError, PayloadTooLargeError, ValidationError } from '../shared/domain/errors';
 import { publishEvent, type PublishResult } from '../shared/domain/events';
 import type { Ports } from '../shared/domain/ports';
 import type { JsonValue } from '../shared/domain/python-json';
@@ -50,10 +50,13 @@ export const createPlatformHandler = (ports: Ports) => {
       'POST /v1/events/batch': async ({ body }) => {
         const input = schemas.publishBatch.parse(body);
         input.events.forEach((e, i) => checkDataSize(e.data, `events.${i}.data`));
-        // Validated whole before anything is written; then published one by one, each idempotent.
-        const data: Array<{ id: string; object: 'event' }> = [];
-        for (const e of input.events) data.push({ id: (await publish(e, e.idempotency_key)).id, object: 'event' });
-        return { status: 202, body: { object: 'list', data } };
+        for (const tenantId of new Set(input.events.map((e) => e.tenant_id))) {
+          if (!(await ports.tenants.getTenant(tenantId))) throw new NotFoundError(`Tenant "${tenantId}"`, 'tenant_not_found');
+        }
+        // Validated whole before anything is written; then published concurrently, each
+        // idempotent, so their fan-out messages go out in SendMessageBatch calls.
+        const results = await Promise.all(input.events.map((e) => publish(e, e.idempotency_key)));
+        return { status: 202, body: { object: 'list', data: results.map((r) => ({ id: r.id, object: 'event' as const })) } };
       },
       'POST /v1/tenants': async ({ body }) => {
         const input = schemas.createTenant.parse(body);

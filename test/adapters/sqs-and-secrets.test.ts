@@ -33,6 +33,33 @@ describe('SqsDeliveryQueue on fauxqs', () => {
   });
 });
 
+describe('SqsDeliveryQueue batching', () => {
+  it('coalesces concurrent sends into SendMessageBatch calls of up to ten, keeping each delay', async () => {
+    const q = await makeQueue('batch-test');
+    const commands: string[] = [];
+    sqs.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        commands.push(context.commandName!);
+        return next(args);
+      },
+      { step: 'initialize', name: 'countCommands' },
+    );
+    const queue = new SqsDeliveryQueue(sqs.client, q.url);
+    await Promise.all(
+      Array.from({ length: 25 }, (_, i) => queue.send({ kind: 'fanout', tenantId: 'acme', eventId: `evt_${i}` }, i === 0 ? 2 : undefined)),
+    );
+    sqs.client.middlewareStack.remove('countCommands');
+    expect(commands).toEqual(['SendMessageBatchCommand', 'SendMessageBatchCommand', 'SendMessageBatchCommand']);
+    const ids = new Set<string>();
+    const deadline = Date.now() + 10_000;
+    while (ids.size < 25 && Date.now() < deadline) {
+      const out = await sqs.client.send(new ReceiveMessageCommand({ QueueUrl: q.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      for (const m of out.Messages ?? []) ids.add(JSON.parse(m.Body!).eventId);
+    }
+    expect(ids.size).toBe(25);
+  });
+});
+
 describe('local SQS event source (Lambda ESM stand-in) on fauxqs', () => {
   it('deletes what succeeded, redelivers reported failures, and moves poison messages to the DLQ', async () => {
     const dlq = await makeQueue('esm-dlq');

@@ -1,19 +1,70 @@
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { DeliveryMessage, DeliveryQueue } from '../domain/ports';
 
+interface Pending {
+  body: string;
+  delaySeconds: number | undefined;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+const SQS_BATCH = 10;
+
+/**
+ * Sends delivery messages, coalescing the sends issued in the same turn of the event loop
+ * (the concurrent records of one worker batch, a recovery page, a publish batch) into
+ * SendMessageBatch calls of up to ten. Each send still resolves only once its own message is
+ * accepted, and rejects if SQS refused that entry.
+ */
 export class SqsDeliveryQueue implements DeliveryQueue {
+  private pending: Pending[] = [];
+  private flushScheduled = false;
+
   constructor(
     private readonly sqs: SQSClient,
     private readonly queueUrl: string,
   ) {}
 
-  async send(message: DeliveryMessage, delaySeconds?: number): Promise<void> {
-    await this.sqs.send(
-      new SendMessageCommand({
+  send(message: DeliveryMessage, delaySeconds?: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({
+        body: JSON.stringify(message),
+        delaySeconds: delaySeconds ? Math.min(900, Math.max(0, Math.round(delaySeconds))) : undefined,
+        resolve,
+        reject,
+      });
+      if (this.pending.length >= SQS_BATCH) this.flush();
+      else if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, SQS_BATCH);
+      this.sendBatch(batch).catch((e) => batch.forEach((p) => p.reject(e)));
+    }
+  }
+
+  private async sendBatch(batch: Pending[]): Promise<void> {
+    const out = await this.sqs.send(
+      new SendMessageBatchCommand({
         QueueUrl: this.queueUrl,
-        MessageBody: JSON.stringify(message),
-        ...(delaySeconds ? { DelaySeconds: Math.min(900, Math.max(0, Math.round(delaySeconds))) } : {}),
+        Entries: batch.map((p, i) => ({
+          Id: String(i),
+          MessageBody: p.body,
+          ...(p.delaySeconds ? { DelaySeconds: p.delaySeconds } : {}),
+        })),
       }),
     );
+    const failed = new Map((out.Failed ?? []).map((f) => [f.Id, f]));
+    batch.forEach((p, i) => {
+      const f = failed.get(String(i));
+      if (f) p.reject(new Error(`SQS refused a delivery message: ${f.Code} ${f.Message ?? ''}`.trim()));
+      else p.resolve();
+    });
   }
 }

@@ -56,13 +56,15 @@ export const continueRecovery = async (deps: Deps, message: RecoverMessage): Pro
       cursor,
       pageSize(rate) - sent,
     );
-    for (const d of page.deliveries) {
-      await deps.queue.send(
-        { kind: 'attempt', tenantId: d.tenantId, deliveryId: d.id, attempt: d.attempts.length + 1, trigger: 'manual' },
-        Math.floor(sent / rate),
-      );
-      sent++;
-    }
+    await Promise.all(
+      page.deliveries.map((d, i) =>
+        deps.queue.send(
+          { kind: 'attempt', tenantId: d.tenantId, deliveryId: d.id, attempt: d.attempts.length + 1, trigger: 'manual' },
+          Math.floor((sent + i) / rate),
+        ),
+      ),
+    );
+    sent += page.deliveries.length;
     cursor = page.cursor;
   } while (cursor && sent < pageSize(rate));
   if (cursor) await deps.queue.send({ ...message, cursor }, Math.ceil(sent / rate));
