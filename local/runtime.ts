@@ -12,6 +12,7 @@ import { type Config, DEFAULT_RECOVERY_RATE } from '../lambdas/shared/config';
 import { SqsDeliveryQueue } from '../lambdas/shared/adapters/sqs-queue';
 import { createLocalScheduler } from './local-scheduler';
 import type { Ports } from '../lambdas/shared/domain/ports';
+import type { RouteGroup } from '../lambdas/shared/http/routes';
 import { ensureTenant, issueApiKey } from '../lambdas/shared/domain/tenants';
 import { type ApiLambda, createLocalApiServer } from './api-gateway';
 import { DUMMY_AWS, ensureTables, startDynamo, startSqs, type TableNames } from './emulators';
@@ -94,7 +95,7 @@ const createQueues = async (sqs: SQSClient, visibilityTimeout: number) => {
   const queueArn = (
     await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl, AttributeNames: ['QueueArn'] }))
   ).Attributes!.QueueArn!;
-  return { queueUrl: queue.QueueUrl!, queueArn, dlqUrl: dlq.QueueUrl! };
+  return { queueUrl: queue.QueueUrl!, queueArn };
 };
 
 /**
@@ -143,13 +144,13 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     await issueApiKey(ports, tenantId, key);
   }
 
-  const handlers: Record<string, ApiLambda> = {
+  const handlers: Record<RouteGroup, ApiLambda> = {
     'account-webhooks': createAccountWebhooksHandler(ports) as unknown as ApiLambda,
     'admin-webhooks': createAdminWebhooksHandler(ports) as unknown as ApiLambda,
     platform: createPlatformHandler(ports) as unknown as ApiLambda,
   };
   let ready = false;
-  const api = createLocalApiServer({ handlers: handlers as never, adminKey, isReady: () => ready });
+  const api = createLocalApiServer({ handlers, adminKey, isReady: () => ready });
   const port = await listen(api, options.port);
   const poller = startSqsPoller({
     sqs: sqs.client,
