@@ -1,4 +1,6 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -8,15 +10,18 @@ import { ROUTES } from '../../lambdas/shared/http/routes';
 import { HookpostStack } from '../../lib/hookpost-stack';
 import { addNagChecks } from '../../lib/nag';
 
+const ROOT = join(import.meta.dirname, '..', '..');
+
 type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
 
+let outdir: string;
 let template: Template;
 let resources: Resources;
 let report: { pluginReports: Array<{ pluginName: string; conclusion: string; violations: unknown[]; suppressedViolations: Array<{ ruleName: string; reason: string }> }> };
 
 /** The real app: esbuild bundles every function, cdk-nag runs both packs, as `cdk synth` does. */
 beforeAll(() => {
-  const outdir = mkdtempSync(join(tmpdir(), 'hookpost-synth-'));
+  outdir = mkdtempSync(join(tmpdir(), 'hookpost-synth-'));
   const app = new App({ outdir });
   new HookpostStack(app, 'Hookpost');
   addNagChecks(app);
@@ -32,6 +37,40 @@ const fnByDescription = (part: string) => ofType('AWS::Lambda::Function').find((
 const policiesOfRole = (roleLogicalId: string) =>
   ofType('AWS::IAM::Policy').filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(roleLogicalId)).flatMap(([, p]) => p.Properties.PolicyDocument.Statement as any[]);
 const asList = <T>(v: T | T[]) => (Array.isArray(v) ? v : [v]);
+
+describe('bundles and the CDK CLI', () => {
+  it('every bundled handler loads on Node 24 as an ESM module and exports its handler', async () => {
+    Object.assign(process.env, {
+      CONFIG_TABLE_NAME: 'configs',
+      DELIVERIES_TABLE_NAME: 'deliveries',
+      DELIVERY_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/q',
+      MASTER_KEY_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:k',
+      SCHEDULE_GROUP_NAME: 'g',
+      DELIVERY_QUEUE_ARN: 'arn:aws:sqs:us-east-1:123456789012:q',
+      SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/r',
+      SCHEDULER_DLQ_ARN: 'arn:aws:sqs:us-east-1:123456789012:d',
+    });
+    const assets = readdirSync(outdir).filter((d) => d.startsWith('asset.'));
+    expect(assets).toHaveLength(4);
+    for (const asset of assets) {
+      const bundle = join(outdir, asset, 'index.mjs');
+      expect(statSync(bundle).size).toBeLessThan(3 * 1024 * 1024);
+      const mod = await import(pathToFileURL(bundle).href);
+      expect(typeof mod.handler, asset).toBe('function');
+    }
+  });
+
+  it('`cdk synth` works offline with the pinned CLI', () => {
+    const out = mkdtempSync(join(tmpdir(), 'hookpost-cli-synth-'));
+    const result = spawnSync(join(ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '--output', out], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, CDK_DISABLE_VERSION_CHECK: 'true' },
+    });
+    expect(result.status, result.stderr).toBe(0);
+    expect(existsSync(join(out, 'Hookpost.template.json'))).toBe(true);
+  }, 120_000);
+});
 
 describe('cdk-nag', () => {
   it('passes the AwsSolutions and Serverless packs', () => {
