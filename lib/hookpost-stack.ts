@@ -1,4 +1,4 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { parseCatalogue } from '../lambdas/shared/domain/catalogue';
 import { DEFAULT_RETENTION_DAYS, DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../lambdas/shared/config';
@@ -13,6 +13,8 @@ export interface HookpostStackProps extends StackProps {
   readonly retrySchedule?: number[];
   /** Days events and deliveries are kept (DynamoDB TTL). @default 30 */
   readonly retentionDays?: number;
+  /** Disable an endpoint whose every attempt has failed for this long. @default Duration.days(5) */
+  readonly disableAfterFailingFor?: Duration;
   /** Tables and master key on `cdk destroy`. @default RemovalPolicy.RETAIN */
   readonly dataRemovalPolicy?: RemovalPolicy;
 }
@@ -32,6 +34,7 @@ export class HookpostStack extends Stack {
       EVENT_TYPES: eventTypes.join(','),
       RETRY_SCHEDULE: retrySchedule.join(','),
       RETENTION_DAYS: String(retentionDays),
+      DISABLE_AFTER_FAILING_SECONDS: String((props.disableAfterFailingFor ?? Duration.days(5)).toSeconds()),
     };
 
     this.data = new DataStores(this, 'Data', { removalPolicy: props.dataRemovalPolicy ?? RemovalPolicy.RETAIN });

@@ -8,7 +8,7 @@ import { createAdminWebhooksHandler } from '../lambdas/admin-webhooks/app';
 import { createDeliveryWorkerHandler } from '../lambdas/delivery-worker/app';
 import { createPlatformHandler } from '../lambdas/platform/app';
 import { createPorts } from '../lambdas/shared/aws-ports';
-import { type Config, DEFAULT_RECOVERY_RATE } from '../lambdas/shared/config';
+import { type Config, DEFAULT_DISABLE_AFTER_FAILING_SECONDS, DEFAULT_RECOVERY_RATE } from '../lambdas/shared/config';
 import { SqsDeliveryQueue } from '../lambdas/shared/adapters/sqs-queue';
 import { createLocalScheduler } from './local-scheduler';
 import type { Ports } from '../lambdas/shared/domain/ports';
@@ -27,6 +27,8 @@ export interface LocalRuntimeOptions {
   retrySchedule: number[];
   allowPrivateTargets: boolean;
   eventTypes: string[];
+  /** Disable an endpoint whose every attempt failed for this long (default five days). */
+  disableAfterFailingSeconds?: number;
   /** Visibility timeout of the local delivery queue, in seconds (how soon a crashed batch returns). */
   visibilityTimeoutSeconds?: number;
 }
@@ -126,6 +128,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     retentionDays: 30,
     allowPrivateTargets: options.allowPrivateTargets,
     recoveryRatePerSecond: DEFAULT_RECOVERY_RATE,
+    disableAfterFailingSeconds: options.disableAfterFailingSeconds ?? DEFAULT_DISABLE_AFTER_FAILING_SECONDS,
   };
   const localScheduler = await createLocalScheduler(dynamo.client, new SqsDeliveryQueue(sqs.client, queues.queueUrl), {
     now: () => new Date(),

@@ -78,6 +78,7 @@ export const createPorts = (config: Config, options: ClientOptions = {}): Ports 
       retrySchedule: config.retrySchedule,
       retentionDays: config.retentionDays,
       recoveryRatePerSecond: config.recoveryRatePerSecond,
+      disableAfterFailingSeconds: config.disableAfterFailingSeconds,
     },
   };
 };

@@ -16,11 +16,14 @@ export interface Config {
   allowPrivateTargets: boolean;
   /** Manual re-sends per second per endpoint during a bulk recovery. */
   recoveryRatePerSecond: number;
+  /** An endpoint failing every attempt for this long is disabled. */
+  disableAfterFailingSeconds: number;
   /** EventBridge Scheduler for retries beyond 15 minutes (the delivery worker's). */
   scheduler?: { groupName: string; queueArn: string; roleArn: string; deadLetterArn: string };
 }
 
 export const DEFAULT_RECOVERY_RATE = 5;
+export const DEFAULT_DISABLE_AFTER_FAILING_SECONDS = 5 * 86_400;
 
 export const DEFAULT_RETRY_SCHEDULE = [60, 300, 1800, 7200, 86400];
 export const DEFAULT_RETENTION_DAYS = 30;
@@ -46,6 +49,12 @@ export const parseRetrySchedule = (raw: string | undefined): number[] => {
   return delays;
 };
 
+const positiveInt = (env: NodeJS.ProcessEnv, name: string, fallback: number): number => {
+  const value = Number(env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number >= 1`);
+  return value;
+};
+
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
   const retentionDays = Number(env.RETENTION_DAYS ?? DEFAULT_RETENTION_DAYS);
   if (!Number.isInteger(retentionDays) || retentionDays < 1) throw new Error('RETENTION_DAYS must be a whole number of days');
@@ -59,6 +68,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     retentionDays,
     allowPrivateTargets: false,
     recoveryRatePerSecond: DEFAULT_RECOVERY_RATE,
+    disableAfterFailingSeconds: positiveInt(env, 'DISABLE_AFTER_FAILING_SECONDS', DEFAULT_DISABLE_AFTER_FAILING_SECONDS),
     ...(env.SCHEDULE_GROUP_NAME
       ? {
           scheduler: {

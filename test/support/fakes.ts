@@ -63,8 +63,26 @@ export class MemoryStores implements TenantStore, EndpointStore, EventStore, Del
   async updateEndpoint(tenantId: string, id: string, changes: Partial<Endpoint>) {
     const e = this.endpoints.get(this.k(tenantId, id));
     if (!e) return undefined;
+    if (changes.status === 'active') {
+      delete e.disabledReason;
+      delete e.failingSince;
+    }
     for (const [key, value] of Object.entries(changes)) if (value !== undefined) (e as unknown as Record<string, unknown>)[key] = value;
     return structuredClone(e);
+  }
+  async markFailing(tenantId: string, id: string, since: string) {
+    const e = this.endpoints.get(this.k(tenantId, id));
+    if (e && !e.failingSince) e.failingSince = since;
+  }
+  async clearFailing(tenantId: string, id: string) {
+    const e = this.endpoints.get(this.k(tenantId, id));
+    if (e) delete e.failingSince;
+  }
+  async disableEndpoint(tenantId: string, id: string, reason: string, at: string) {
+    const e = this.endpoints.get(this.k(tenantId, id));
+    if (!e || e.status !== 'active') return false;
+    Object.assign(e, { status: 'disabled', disabledReason: reason, updatedAt: at });
+    return true;
   }
   async deleteEndpoint(tenantId: string, id: string) {
     return this.endpoints.delete(this.k(tenantId, id));
@@ -154,7 +172,7 @@ export const fakePorts = (overrides: Partial<Ports> = {}) => {
     http,
     secretBox: { get: async () => box },
     targets: { check: async () => undefined },
-    settings: { eventTypes: [...DEFAULT_EVENT_TYPES], retrySchedule: [60, 300, 1800, 7200, 86400], retentionDays: 30, recoveryRatePerSecond: 5 },
+    settings: { eventTypes: [...DEFAULT_EVENT_TYPES], retrySchedule: [60, 300, 1800, 7200, 86400], retentionDays: 30, recoveryRatePerSecond: 5, disableAfterFailingSeconds: 5 * 86_400 },
     ...overrides,
   };
   return {

@@ -53,6 +53,8 @@ const toEndpoint = (i: Item): Endpoint => ({
   sealedSecret: i.sealed_secret as string,
   createdAt: i.created_at as string,
   updatedAt: i.updated_at as string,
+  ...(i.disabled_reason ? { disabledReason: i.disabled_reason as string } : {}),
+  ...(i.failing_since ? { failingSince: i.failing_since as string } : {}),
 });
 
 const fromEndpoint = (e: Endpoint): Item => ({
@@ -164,12 +166,14 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
       names[`#${column}`] = column;
       values[`:${column}`] = value;
     }
+    // Re-enabling forgets why it was disabled and the failures that led there.
+    const removes = changes.status === 'active' ? ' REMOVE disabled_reason, failing_since' : '';
     try {
       const { Attributes } = await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.endpoint(tenantId, endpointId),
-          UpdateExpression: `SET ${sets.join(', ')}`,
+          UpdateExpression: `SET ${sets.join(', ')}${removes}`,
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
@@ -190,6 +194,48 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
           TableName: this.tableName,
           Key: keys.endpoint(tenantId, endpointId),
           ConditionExpression: 'attribute_exists(pk)',
+        }),
+      ),
+    );
+  }
+
+  async markFailing(tenantId: string, endpointId: string, since: string) {
+    await whenConditionHolds(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.endpoint(tenantId, endpointId),
+          UpdateExpression: 'SET failing_since = :since',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(failing_since)',
+          ExpressionAttributeValues: { ':since': since },
+        }),
+      ),
+    );
+  }
+
+  async clearFailing(tenantId: string, endpointId: string) {
+    await whenConditionHolds(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.endpoint(tenantId, endpointId),
+          UpdateExpression: 'REMOVE failing_since',
+          ConditionExpression: 'attribute_exists(pk)',
+        }),
+      ),
+    );
+  }
+
+  disableEndpoint(tenantId: string, endpointId: string, reason: string, at: string) {
+    return whenConditionHolds(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.endpoint(tenantId, endpointId),
+          UpdateExpression: 'SET #status = :disabled, disabled_reason = :reason, updated_at = :at',
+          ConditionExpression: '#status = :active',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':disabled': 'disabled', ':active': 'active', ':reason': reason, ':at': at },
         }),
       ),
     );

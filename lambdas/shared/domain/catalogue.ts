@@ -20,6 +20,12 @@ export const DEFAULT_EVENT_TYPES = [
   'price.alert',
 ] as const;
 
+/**
+ * Events hookpost itself sends to a tenant's endpoints. Tenants may subscribe to them (and an
+ * endpoint subscribed to every event receives them); the platform cannot publish them.
+ */
+export const SYSTEM_EVENT_TYPES = ['webhook.disabled'] as const;
+
 const EVENT_TYPE_PATTERN = /^[a-z0-9][a-z0-9_-]*(\.[a-z0-9_-]+)+$/;
 
 /** Parses a comma-separated catalogue; throws on a malformed or duplicated type. */

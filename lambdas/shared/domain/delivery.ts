@@ -1,15 +1,28 @@
+import { noteAttemptOutcome } from './endpoint-health';
 import { isSubscribed, secretContext } from './endpoints';
 import { deliveryIdFor } from './ids';
 import type { Attempt, Delivery, Endpoint, StoredEvent } from './model';
 import type { AttemptMessage, FanOutMessage, Ports, Settings } from './ports';
 import { signDelivery } from './signing';
 
-type Deps = Pick<Ports, 'clock' | 'endpoints' | 'events' | 'deliveries' | 'http' | 'secretBox' | 'settings' | 'retries'>;
+type Deps = Pick<
+  Ports,
+  'clock' | 'endpoints' | 'events' | 'deliveries' | 'http' | 'secretBox' | 'settings' | 'retries' | 'tenants' | 'queue'
+>;
 
 export interface Logger {
   info(message: string, extra: Record<string, unknown>): void;
   warn(message: string, extra: Record<string, unknown>): void;
 }
+
+/** Endpoint health must never undo a delivery already recorded: its faults are logged, not thrown. */
+const noteHealth = async (deps: Deps, endpoint: Endpoint, attempt: Attempt, log: Logger) => {
+  try {
+    await noteAttemptOutcome(deps, endpoint, attempt, log);
+  } catch (err) {
+    log.warn('could not update endpoint health', { endpoint_id: endpoint.id, tenant_id: endpoint.tenantId, error: String(err) });
+  }
+};
 
 const addSeconds = (iso: string, seconds: number): string => new Date(Date.parse(iso) + seconds * 1000).toISOString();
 
@@ -113,6 +126,7 @@ export const fanOut = async (deps: Deps, message: FanOutMessage, log: Logger): P
       };
       if (delivery.status === 'retrying') await scheduleNext(deps, event.tenantId, id, 1, delivery.nextAttemptAt!);
       if (!(await deps.deliveries.createDelivery(delivery))) return undefined; // recorded by a concurrent run
+      await noteHealth(deps, endpoint, attempt, log);
       log.info('delivery attempted', {
         tenant_id: event.tenantId,
         event_id: event.id,
@@ -184,6 +198,7 @@ export const processAttempt = async (
     updatedAt: attempt.attemptedAt,
   });
   if (!recorded) return { outcome: 'duplicate' };
+  await noteHealth(deps, endpoint, attempt, log);
   log.info('delivery attempted', {
     tenant_id: delivery.tenantId,
     event_id: delivery.eventId,

@@ -29,6 +29,10 @@ export interface Endpoint {
   status: EndpointStatus;
   /** The signing secret, sealed under the master key. Never the plain text. */
   sealedSecret: string;
+  /** Why hookpost disabled it (a 410 Gone, or failing for too long); cleared on re-enable. */
+  disabledReason?: string;
+  /** When the current run of failed attempts began; cleared by a success. */
+  failingSince?: string;
   createdAt: string;
   updatedAt: string;
 }

@@ -31,6 +31,12 @@ export interface EndpointStore {
   ): Promise<Endpoint | undefined>;
   /** Deletes; false when there was nothing to delete. */
   deleteEndpoint(tenantId: string, endpointId: string): Promise<boolean>;
+  /** Notes the start of a run of failures, unless one is noted already. */
+  markFailing(tenantId: string, endpointId: string, since: string): Promise<void>;
+  /** Clears the run of failures after a success. */
+  clearFailing(tenantId: string, endpointId: string): Promise<void>;
+  /** Disables an active endpoint with a reason; false when it was not active (someone else did). */
+  disableEndpoint(tenantId: string, endpointId: string, reason: string, at: string): Promise<boolean>;
 }
 
 export interface EventStore {
@@ -145,6 +151,8 @@ export interface Settings {
   retrySchedule: readonly number[];
   /** Manual re-sends a bulk recovery makes per second, per endpoint. */
   recoveryRatePerSecond: number;
+  /** An endpoint whose every attempt has failed for this long is disabled. */
+  disableAfterFailingSeconds: number;
   /** How long events and deliveries are kept. */
   retentionDays: number;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SYSTEM_EVENT_TYPES } from '../domain/catalogue';
 
 /**
  * The request schemas of every route, built once per container from the deployment's event
@@ -39,10 +40,10 @@ export const SECRET = z
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export const buildSchemas = (catalogue: readonly string[]) => {
-  const known = new Set(catalogue);
-  const validList = catalogue.join(', ');
-  const eventType = z.string().superRefine((value, ctx) => {
+const eventTypeOf = (types: readonly string[]) => {
+  const known = new Set(types);
+  const validList = types.join(', ');
+  return z.string().superRefine((value, ctx) => {
     if (!known.has(value)) {
       ctx.addIssue({
         code: 'custom',
@@ -51,9 +52,15 @@ export const buildSchemas = (catalogue: readonly string[]) => {
       });
     }
   });
+};
+
+export const buildSchemas = (catalogue: readonly string[]) => {
+  // The platform publishes catalogue types; endpoints may also subscribe to hookpost's own.
+  const eventType = eventTypeOf(catalogue);
+  const subscribable = [...catalogue, ...SYSTEM_EVENT_TYPES];
   const eventList = z
-    .array(eventType)
-    .max(catalogue.length, `lists more event types than the catalogue has (${catalogue.length})`)
+    .array(eventTypeOf(subscribable))
+    .max(subscribable.length, `lists more event types than the catalogue has (${subscribable.length})`)
     .refine((list) => new Set(list).size === list.length, 'lists an event type twice');
 
   const accountRegister = z.strictObject({

@@ -15,6 +15,7 @@ export const adminWebhookView = (e: Endpoint, secret?: string) => ({
   url: e.url,
   events: e.events,
   status: e.status,
+  ...(e.disabledReason ? { disabled_reason: e.disabledReason } : {}),
   created_at: e.createdAt,
   updated_at: e.updatedAt,
   surface: e.surface,

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { fanOut, processAttempt } from '../../lambdas/shared/domain/delivery';
+import { createAdminWebhook, updateWebhook } from '../../lambdas/shared/domain/endpoints';
+import { publishEvent } from '../../lambdas/shared/domain/events';
+import { createTenant } from '../../lambdas/shared/domain/tenants';
+import { fakePorts, silentLog } from '../support/fakes';
+
+const setup = async () => {
+  const f = fakePorts();
+  await createTenant(f.ports, { id: 'acme' });
+  const sick = await createAdminWebhook(f.ports, 'acme', { url: 'https://sick.example/', events: ['price.alert'] });
+  const watcher = await createAdminWebhook(f.ports, 'acme', { url: 'https://ops.example/', events: ['webhook.disabled'] });
+  const publishAndFanOut = async () => {
+    const { id } = await publishEvent(f.ports, { tenantId: 'acme', type: 'price.alert', data: {} });
+    await fanOut(f.ports, { kind: 'fanout', tenantId: 'acme', eventId: id }, silentLog);
+  };
+  return { f, sick: sick.endpoint, watcher: watcher.endpoint, publishAndFanOut };
+};
+
+describe('endpoint health', () => {
+  it('a 410 Gone disables the endpoint with a reason and tells the tenant\'s other endpoints', async () => {
+    const { f, sick, watcher, publishAndFanOut } = await setup();
+    f.http.respond = (req) => (req.url === 'https://sick.example/' ? { statusCode: 410, responseTimeMs: 1, error: null, bodyExcerpt: 'gone' } : { statusCode: 200, responseTimeMs: 1, error: null, bodyExcerpt: 'ok' });
+    await publishAndFanOut();
+    const disabled = await f.stores.getEndpoint('acme', sick.id);
+    expect(disabled).toMatchObject({ status: 'disabled', disabledReason: 'The receiver answered 410 Gone' });
+    const notice = f.sent.find((s) => s.message.kind === 'fanout' && f.stores.events.get(`acme|${s.message.eventId}`)?.type === 'webhook.disabled')!;
+    expect(notice).toBeDefined();
+    const event = await f.stores.getEvent('acme', (notice.message as { eventId: string }).eventId);
+    expect(event?.data).toEqual({ webhook_id: sick.id, url: 'https://sick.example/', reason: 'The receiver answered 410 Gone', disabled_at: expect.any(String) });
+    await fanOut(f.ports, notice.message as never, silentLog);
+    expect(f.http.requests.filter((r) => r.url === 'https://ops.example/')).toHaveLength(1);
+    expect(f.http.requests.filter((r) => r.url === 'https://sick.example/')).toHaveLength(1);
+    // The pending retry of the sick endpoint is cancelled.
+    expect(await processAttempt(f.ports, f.scheduled[0]!.message, silentLog)).toEqual({ outcome: 'cancelled' });
+    expect(watcher.status).toBe('active');
+  });
+
+  it('failing every attempt for the window disables it; a success in between resets the clock', async () => {
+    const { f, sick, publishAndFanOut } = await setup();
+    let healthy = false;
+    f.http.respond = () => (healthy ? { statusCode: 200, responseTimeMs: 1, error: null, bodyExcerpt: 'ok' } : { statusCode: null, responseTimeMs: 1, error: 'connection', bodyExcerpt: null });
+    await publishAndFanOut();
+    const firstFailure = (await f.stores.getEndpoint('acme', sick.id))!.failingSince;
+    expect(firstFailure).toBe('2026-02-16T12:00:00.000Z');
+    f.advance(4 * 86_400);
+    await publishAndFanOut();
+    expect((await f.stores.getEndpoint('acme', sick.id))!.status).toBe('active');
+    healthy = true;
+    await publishAndFanOut();
+    expect((await f.stores.getEndpoint('acme', sick.id))!.failingSince).toBeUndefined();
+    healthy = false;
+    f.advance(86_400);
+    await publishAndFanOut();
+    f.advance(5 * 86_400 - 1);
+    await publishAndFanOut();
+    expect((await f.stores.getEndpoint('acme', sick.id))!.status).toBe('active');
+    f.advance(1);
+    await publishAndFanOut();
+    expect(await f.stores.getEndpoint('acme', sick.id)).toMatchObject({ status: 'disabled', disabledReason: expect.stringMatching(/^Every attempt has failed since /) });
+  });
+
+  it('PATCH status active re-enables it and forgets the reason', async () => {
+    const { f, sick, publishAndFanOut } = await setup();
+    f.http.respond = () => ({ statusCode: 410, responseTimeMs: 1, error: null, bodyExcerpt: '' });
+    await publishAndFanOut();
+    const enabled = await updateWebhook(f.ports, 'acme', sick.id, { status: 'active' });
+    expect(enabled.status).toBe('active');
+    expect(enabled.disabledReason).toBeUndefined();
+  });
+});
