@@ -61,7 +61,8 @@ export const createLocalApiServer = (options: {
   handlers: Record<RouteGroup, ApiLambda>;
   adminKey: string;
   isReady: () => boolean;
-  extraRoutes?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean;
+  /** Other AWS stand-ins on the same port (EventBridge PutEvents); true when they answered. */
+  extraRoutes?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }): Server => {
   const routes = ROUTES.map(compile);
   return createServer(async (req, res) => {
@@ -71,7 +72,7 @@ export const createLocalApiServer = (options: {
         send(res, options.isReady() ? 200 : 503, { status: options.isReady() ? 'ok' : 'starting' });
         return;
       }
-      if (options.extraRoutes?.(req, res, url)) return;
+      if (await options.extraRoutes?.(req, res)) return;
       let matched: { route: CompiledRoute; params: Record<string, string> } | undefined;
       for (const route of routes) {
         if (route.spec.method !== req.method) continue;

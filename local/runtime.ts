@@ -6,6 +6,8 @@ import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@
 import { createAccountWebhooksHandler } from '../lambdas/account-webhooks/app';
 import { createAdminWebhooksHandler } from '../lambdas/admin-webhooks/app';
 import { createDeliveryWorkerHandler } from '../lambdas/delivery-worker/app';
+import { createEventBridgeIngestHandler } from '../lambdas/eventbridge-ingest/app';
+import { eventBridgeRoute } from './eventbridge';
 import { createPlatformHandler } from '../lambdas/platform/app';
 import { createPorts } from '../lambdas/shared/aws-ports';
 import { type Config, DEFAULT_DISABLE_AFTER_FAILING_SECONDS, DEFAULT_RECOVERY_RATE } from '../lambdas/shared/config';
@@ -153,7 +155,12 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     platform: createPlatformHandler(ports) as unknown as ApiLambda,
   };
   let ready = false;
-  const api = createLocalApiServer({ handlers, adminKey, isReady: () => ready });
+  const api = createLocalApiServer({
+    handlers,
+    adminKey,
+    isReady: () => ready,
+    extraRoutes: eventBridgeRoute(createEventBridgeIngestHandler(ports) as never),
+  });
   const port = await listen(api, options.port);
   const poller = startSqsPoller({
     sqs: sqs.client,
