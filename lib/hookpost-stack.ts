@@ -4,6 +4,8 @@ import { parseCatalogue } from '../lambdas/shared/domain/catalogue';
 import { DEFAULT_RETENTION_DAYS, DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../lambdas/shared/config';
 import { DataStores } from './constructs/data-stores';
 import { DeliveryPipeline } from './constructs/delivery-pipeline';
+import { EventIngest } from './constructs/event-ingest';
+import { Operations } from './constructs/operations';
 import { WebhookApi } from './constructs/webhook-api';
 
 export interface HookpostStackProps extends StackProps {
@@ -15,6 +17,8 @@ export interface HookpostStackProps extends StackProps {
   readonly retentionDays?: number;
   /** Disable an endpoint whose every attempt has failed for this long. @default Duration.days(5) */
   readonly disableAfterFailingFor?: Duration;
+  /** Where alarms are emailed. @default - none; subscribe to the AlarmTopic output yourself */
+  readonly alarmEmail?: string;
   /** Tables and master key on `cdk destroy`. @default RemovalPolicy.RETAIN */
   readonly dataRemovalPolicy?: RemovalPolicy;
 }
@@ -23,6 +27,8 @@ export class HookpostStack extends Stack {
   public readonly data: DataStores;
   public readonly pipeline: DeliveryPipeline;
   public readonly webhookApi: WebhookApi;
+  public readonly ingest: EventIngest;
+  public readonly operations: Operations;
 
   constructor(scope: Construct, id: string, props: HookpostStackProps = {}) {
     super(scope, id, props);
@@ -52,10 +58,38 @@ export class HookpostStack extends Stack {
       settings,
     });
 
+    this.ingest = new EventIngest(this, 'Ingest', {
+      configTable: this.data.configTable,
+      deliveriesTable: this.data.deliveriesTable,
+      deliveryQueue: this.pipeline.queue,
+      settings,
+    });
+    this.operations = new Operations(this, 'Operations', {
+      api: this.webhookApi.api,
+      functions: {
+        'account-webhooks': this.webhookApi.functions['account-webhooks'],
+        'admin-webhooks': this.webhookApi.functions['admin-webhooks'],
+        platform: this.webhookApi.functions.platform,
+        'delivery-worker': this.pipeline.worker,
+        'eventbridge-ingest': this.ingest.function,
+      },
+      deliveryQueue: this.pipeline.queue,
+      deadLetterQueues: {
+        'delivery-dlq': this.pipeline.deadLetterQueue,
+        'scheduler-dlq': this.pipeline.schedulerDeadLetterQueue,
+        'ingest-dlq': this.ingest.deadLetterQueue,
+      },
+      scheduleGroupName: this.pipeline.scheduleGroup.ref,
+      ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
+    });
+
     new CfnOutput(this, 'ApiUrl', { value: this.webhookApi.url, description: 'Base URL of the hookpost API' });
     new CfnOutput(this, 'ConfigTableName', { value: this.data.configTable.tableName });
     new CfnOutput(this, 'DeliveriesTableName', { value: this.data.deliveriesTable.tableName });
     new CfnOutput(this, 'DeliveryQueueUrl', { value: this.pipeline.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.pipeline.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'EventBusName', { value: this.ingest.bus.eventBusName, description: 'Put events here to publish them' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.operations.topic.topicArn });
+    new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName });
   }
 }

@@ -124,7 +124,6 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     configTableName: LOCAL_TABLES.configs,
     deliveriesTableName: LOCAL_TABLES.deliveries,
     deliveryQueueUrl: queues.queueUrl,
-    masterKeySecretArn: 'local',
     eventTypes: options.eventTypes,
     retrySchedule: options.retrySchedule,
     retentionDays: 30,

@@ -6,6 +6,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { z } from 'zod';
 import { fanOut, processAttempt } from '../shared/domain/delivery';
 import { continueRecovery } from '../shared/domain/recovery';
+import type { Delivery } from '../shared/domain/model';
 import type { Ports } from '../shared/domain/ports';
 import { flushMetrics, logger, metrics, tracer } from '../shared/powertools';
 
@@ -28,8 +29,23 @@ const MESSAGE = z.discriminatedUnion('kind', [
   }),
 ]);
 
-const countOutcome = (status: string) =>
-  metrics.addMetric(status === 'succeeded' ? 'DeliveriesSucceeded' : status === 'failed' ? 'DeliveriesFailed' : 'RetriesScheduled', 'Count', 1);
+/**
+ * EMF metrics of one attempt. No dimension but the service: never a tenant, URL or id, so the
+ * metric count stays bounded whatever the traffic.
+ */
+const recordMetrics = (delivery: Delivery, eventCreatedAt: string | undefined) => {
+  const attempt = delivery.attempts[delivery.attempts.length - 1]!;
+  metrics.addMetric(attempt.error === null ? 'AttemptsSucceeded' : 'AttemptsFailed', 'Count', 1);
+  metrics.addMetric('ReceiverResponseTime', 'Milliseconds', attempt.responseTimeMs);
+  if (delivery.status === 'succeeded') {
+    metrics.addMetric('DeliveriesSucceeded', 'Count', 1);
+    if (eventCreatedAt) metrics.addMetric('DeliveryLatency', 'Milliseconds', Math.max(0, Date.parse(attempt.attemptedAt) - Date.parse(eventCreatedAt)));
+  } else if (delivery.status === 'failed') {
+    metrics.addMetric('DeliveriesFailed', 'Count', 1);
+  } else {
+    metrics.addMetric('RetriesScheduled', 'Count', 1);
+  }
+};
 
 /**
  * The delivery worker. A message is a published event to fan out, one attempt of a delivery
@@ -45,12 +61,12 @@ export const createDeliveryWorkerHandler = (ports: Ports) => {
     switch (message.kind) {
       case 'fanout': {
         const outcome = await fanOut(ports, message, logger);
-        for (const d of outcome.deliveries) countOutcome(d.status);
+        for (const d of outcome.deliveries) recordMetrics(d, outcome.eventCreatedAt);
         break;
       }
       case 'attempt': {
-        const { delivery } = await processAttempt(ports, message, logger);
-        if (delivery) countOutcome(delivery.status);
+        const { delivery, eventCreatedAt } = await processAttempt(ports, message, logger);
+        if (delivery) recordMetrics(delivery, eventCreatedAt);
         break;
       }
       case 'recover':

@@ -26,6 +26,11 @@ export interface ClientOptions {
   retries?: (queue: DeliveryQueue, clock: Clock) => RetryScheduler;
 }
 
+/** For functions that are not given the master key (they never seal or open a secret). */
+const noMasterKey: SecretBoxProvider = {
+  get: () => Promise.reject(new Error('This function has no access to the master key (MASTER_KEY_SECRET_ARN)')),
+};
+
 /** For functions that never schedule beyond SQS's delay (the API functions). */
 const queueOnlyRetries = (queue: DeliveryQueue): RetryScheduler => ({
   async schedule(message, delaySeconds) {
@@ -54,7 +59,9 @@ export const createPorts = (config: Config, options: ClientOptions = {}): Ports 
   const deliveryStore = new DynamoDeliveryStore(doc, config.deliveriesTableName, config.retentionDays);
   const secretBox: SecretBoxProvider = options.masterKey
     ? new StaticBoxProvider(options.masterKey)
-    : new SecretsManagerBoxProvider(tracer.captureAWSv3Client(new SecretsManagerClient(common)), config.masterKeySecretArn);
+    : config.masterKeySecretArn
+      ? new SecretsManagerBoxProvider(tracer.captureAWSv3Client(new SecretsManagerClient(common)), config.masterKeySecretArn)
+      : noMasterKey;
   const clock: Clock = { now: () => new Date() };
   const queue = new SqsDeliveryQueue(sqs, config.deliveryQueueUrl);
   const retries = options.retries

@@ -8,7 +8,8 @@ export interface Config {
   configTableName: string;
   deliveriesTableName: string;
   deliveryQueueUrl: string;
-  masterKeySecretArn: string;
+  /** Only functions that seal or open endpoint secrets are given the master key. */
+  masterKeySecretArn?: string;
   eventTypes: string[];
   retrySchedule: number[];
   retentionDays: number;
@@ -62,7 +63,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     configTableName: required(env, 'CONFIG_TABLE_NAME'),
     deliveriesTableName: required(env, 'DELIVERIES_TABLE_NAME'),
     deliveryQueueUrl: required(env, 'DELIVERY_QUEUE_URL'),
-    masterKeySecretArn: required(env, 'MASTER_KEY_SECRET_ARN'),
+    ...(env.MASTER_KEY_SECRET_ARN ? { masterKeySecretArn: env.MASTER_KEY_SECRET_ARN } : {}),
     eventTypes: parseCatalogue(env.EVENT_TYPES),
     retrySchedule: parseRetrySchedule(env.RETRY_SCHEDULE),
     retentionDays,

@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -22,6 +23,11 @@ export interface HookpostFunctionProps {
   readonly settings?: Record<string, string>;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
+  /**
+   * For functions invoked asynchronously (by EventBridge): where an invocation that still
+   * fails after Lambda's retries goes. @default - none (invoked synchronously or by SQS)
+   */
+  readonly deadLetterQueue?: IQueue;
 }
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -56,6 +62,7 @@ export class HookpostFunction extends Construct {
     );
     this.function = new NodejsFunction(this, 'Function', {
       role: this.role,
+      ...(props.deadLetterQueue ? { onFailure: new SqsDestination(props.deadLetterQueue), retryAttempts: 2 } : {}),
       entry: join(ROOT, 'lambdas', props.name, 'handler.ts'),
       handler: 'handler',
       description: props.description,
@@ -90,7 +97,9 @@ export class HookpostFunction extends Construct {
     });
     Validations.of(this.function).acknowledge({
       id: 'Serverless::Serverless-LambdaDLQ',
-      reason: 'hookpost functions are invoked synchronously (API Gateway) or by an SQS event source, never asynchronously; failed SQS messages go to the queue\'s own dead-letter queue.',
+      reason: props.deadLetterQueue
+        ? 'Asynchronous failures go to an on-failure destination (the same queue, with the error and request context), which supersedes a function DLQ.'
+        : 'This function is invoked synchronously (API Gateway) or by an SQS event source, never asynchronously; failed SQS messages go to the queue\'s own dead-letter queue.',
     });
   }
 

@@ -45,12 +45,15 @@ export class WebhookApi extends Construct {
     const burst = props.throttleBurstLimit ?? 2000;
     if (rate <= 0 || burst <= 0) throw new Error('Throttle limits must be positive');
 
-    const make = (group: RouteGroup, logicalId: string) =>
-      new HookpostFunction(this, logicalId, { name: group, description: DESCRIPTIONS[group], settings: props.settings })
+    const make = (group: RouteGroup, logicalId: string) => {
+      const fn = new HookpostFunction(this, logicalId, { name: group, description: DESCRIPTIONS[group], settings: props.settings })
         .bindTable('CONFIG_TABLE_NAME', props.configTable, 'readWrite')
-        .bindTable('DELIVERIES_TABLE_NAME', props.deliveriesTable, group === 'platform' ? 'readWrite' : 'read')
-        .bindQueue('DELIVERY_QUEUE_URL', props.deliveryQueue)
-        .bindSecret('MASTER_KEY_SECRET_ARN', props.masterKey);
+        // Admin routes record manual retries; the account routes only ever read.
+        .bindTable('DELIVERIES_TABLE_NAME', props.deliveriesTable, group === 'account-webhooks' ? 'read' : 'readWrite')
+        .bindQueue('DELIVERY_QUEUE_URL', props.deliveryQueue);
+      // Tenant routes seal and open endpoint secrets; the platform's never touch them.
+      return group === 'platform' ? fn : fn.bindSecret('MASTER_KEY_SECRET_ARN', props.masterKey);
+    };
     this.functions = {
       'account-webhooks': make('account-webhooks', 'AccountWebhooks'),
       'admin-webhooks': make('admin-webhooks', 'AdminWebhooks'),

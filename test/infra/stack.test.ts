@@ -51,7 +51,7 @@ describe('bundles and the CDK CLI', () => {
       SCHEDULER_DLQ_ARN: 'arn:aws:sqs:us-east-1:123456789012:d',
     });
     const assets = readdirSync(outdir).filter((d) => d.startsWith('asset.'));
-    expect(assets).toHaveLength(4);
+    expect(assets).toHaveLength(5);
     for (const asset of assets) {
       const bundle = join(outdir, asset, 'index.mjs');
       expect(statSync(bundle).size).toBeLessThan(3 * 1024 * 1024);
@@ -104,7 +104,7 @@ describe('cdk-nag', () => {
 describe('functions', () => {
   it('run on arm64, the newest Node runtime, traced, with explicit memory and timeout and their own log group', () => {
     const fns = ofType('AWS::Lambda::Function');
-    expect(fns).toHaveLength(4);
+    expect(fns).toHaveLength(5);
     for (const [, fn] of fns) {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
       expect(fn.Properties.MemorySize).toBeGreaterThanOrEqual(128);
@@ -117,8 +117,21 @@ describe('functions', () => {
   it('get resource names from the environment, never a secret value', () => {
     for (const [, fn] of ofType('AWS::Lambda::Function')) {
       const env = fn.Properties.Environment.Variables;
-      expect(Object.keys(env)).toEqual(expect.arrayContaining(['CONFIG_TABLE_NAME', 'DELIVERIES_TABLE_NAME', 'DELIVERY_QUEUE_URL', 'MASTER_KEY_SECRET_ARN', 'EVENT_TYPES']));
-      expect(env.MASTER_KEY_SECRET_ARN).toEqual({ Ref: expect.stringMatching(/^DataMasterKey/) });
+      expect(Object.keys(env)).toEqual(expect.arrayContaining(['CONFIG_TABLE_NAME', 'DELIVERIES_TABLE_NAME', 'DELIVERY_QUEUE_URL', 'EVENT_TYPES']));
+      if (env.MASTER_KEY_SECRET_ARN) expect(env.MASTER_KEY_SECRET_ARN).toEqual({ Ref: expect.stringMatching(/^DataMasterKey/) });
+    }
+  });
+
+  it('only the functions that seal or open endpoint secrets may read the master key', () => {
+    const readers = ofType('AWS::Lambda::Function')
+      .filter(([, f]) => f.Properties.Environment.Variables.MASTER_KEY_SECRET_ARN)
+      .map(([, f]) => String(f.Properties.Description).split(': ')[1]!.split(' ')[0])
+      .sort();
+    expect(readers).toEqual(['fans', 'the', 'the'].sort());
+    for (const part of ['platform routes', 'hookpost event bus']) {
+      const [, fn] = fnByDescription(part);
+      const actions = policiesOfRole(fn.Properties.Role['Fn::GetAtt'][0]).flatMap((s) => asList(s.Action));
+      expect(actions.filter((a: string) => a.startsWith('secretsmanager:'))).toEqual([]);
     }
   });
 });
@@ -133,7 +146,7 @@ describe('delivery pipeline', () => {
     template.resourcePropertiesCountIs(
       'AWS::SQS::QueuePolicy',
       { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) } },
-      3,
+      4,
     );
   });
 
@@ -179,6 +192,83 @@ describe('retry scheduling', () => {
       const actions = policiesOfRole(fn.Properties.Role['Fn::GetAtt'][0]).flatMap((s) => asList(s.Action));
       expect(actions.filter((a: string) => a.startsWith('scheduler:') || a === 'iam:PassRole')).toEqual([]);
     }
+  });
+});
+
+describe('EventBridge ingest', () => {
+  it('every event on the stack\'s bus goes to the ingest function, with retries and a DLQ for what fails', () => {
+    const [busId] = ofType('AWS::Events::EventBus')[0]!;
+    const [, ingest] = fnByDescription('hookpost event bus');
+    const [, rule] = ofType('AWS::Events::Rule')[0]!;
+    expect(rule.Properties.EventBusName).toEqual({ Ref: busId });
+    expect(rule.Properties.EventPattern).toEqual({ source: [{ prefix: '' }] });
+    const [target] = rule.Properties.Targets;
+    expect(target.RetryPolicy).toMatchObject({ MaximumRetryAttempts: 4 });
+    expect(target.DeadLetterConfig.Arn['Fn::GetAtt'][0]).toMatch(/^IngestDeadLetterQueue/);
+    const [, invokeConfig] = ofType('AWS::Lambda::EventInvokeConfig')[0]!;
+    expect(invokeConfig.Properties).toMatchObject({
+      FunctionName: { Ref: ofType('AWS::Lambda::Function').find(([, f]) => f === ingest)![0] },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [expect.stringMatching(/^IngestDeadLetterQueue/), 'Arn'] } } },
+    });
+  });
+});
+
+describe('operations', () => {
+  const alarms = () => ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+  const byName = (name: string) => alarms().find((a) => a.AlarmName === `hookpost-${name}`)!;
+
+  it('alarms go to one encrypted SNS topic, on trouble and on recovery', () => {
+    const [topicId, topic] = ofType('AWS::SNS::Topic')[0]!;
+    expect(topic.Properties.KmsMasterKeyId).toBeDefined();
+    expect(alarms().length).toBeGreaterThanOrEqual(10);
+    for (const a of alarms()) {
+      expect(a.AlarmActions).toEqual([{ Ref: topicId }]);
+      expect(a.OKActions).toEqual([{ Ref: topicId }]);
+      expect(a.TreatMissingData).toBe('notBreaching');
+    }
+  });
+
+  it('any message in any DLQ raises an alarm', () => {
+    for (const dlq of ['delivery-dlq', 'scheduler-dlq', 'ingest-dlq']) {
+      expect(byName(`${dlq}-not-empty`)).toMatchObject({
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Namespace: 'AWS/SQS',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    }
+  });
+
+  it('alarms on backlog age, failure rate, function errors and API 5xx', () => {
+    expect(byName('delivery-backlog-age')).toMatchObject({ MetricName: 'ApproximateAgeOfOldestMessage', Threshold: 900, EvaluationPeriods: 5 });
+    const failure = byName('delivery-failure-rate');
+    expect(failure).toMatchObject({ Threshold: 25, EvaluationPeriods: 3 });
+    expect(JSON.stringify(failure.Metrics)).toContain('AttemptsFailed');
+    for (const fn of ['account-webhooks', 'admin-webhooks', 'platform', 'delivery-worker', 'eventbridge-ingest']) {
+      expect(byName(`${fn}-errors`)).toMatchObject({ MetricName: 'Errors', Namespace: 'AWS/Lambda', Threshold: 1 });
+    }
+    expect(byName('api-5xx')).toMatchObject({ MetricName: '5xx', Namespace: 'AWS/ApiGateway', Threshold: 5, Period: 300 });
+  });
+
+  it('the dashboard shows the API, publishing, delivery, retries, queues, DLQs, functions and Scheduler', () => {
+    const [, dashboard] = ofType('AWS::CloudWatch::Dashboard')[0]!;
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    for (const needle of [
+      'API requests, 4xx, 5xx', '\\"5xx\\"', 'EventsPublished', 'Delivery success rate', 'AttemptsSucceeded',
+      'DeliveryLatency', 'p50', 'p90', 'p99', 'ReceiverResponseTime', 'RetriesScheduled', 'ApproximateNumberOfMessagesDelayed',
+      'ApproximateAgeOfOldestMessage', 'Dead-letter queues', 'Throttles', 'ConcurrentExecutions', 'Duration',
+      'TargetErrorCount', 'AWS/Scheduler',
+    ]) {
+      expect(body, needle).toContain(needle);
+    }
+  });
+
+  it('an alarm email is subscribed when given, and checked', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const t = Template.fromStack(new HookpostStack(app, 'WithEmail', { alarmEmail: 'ops@example.com' }));
+    t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    expect(() => new HookpostStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Bad', { alarmEmail: 'nope' })).toThrow(/alarmEmail/);
   });
 });
 
@@ -240,6 +330,18 @@ describe('least privilege', () => {
     const actions = onConfig.flatMap((s) => asList(s.Action));
     expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));
     expect(actions.filter((a: string) => /Put|Update|Delete|Write/.test(a))).toEqual([]);
+  });
+
+  it('the admin routes may record manual retries; the account routes only read deliveries', () => {
+    const deliveriesId = ofType('AWS::DynamoDB::Table').find(([id]) => id.includes('Deliveries'))![0];
+    const onDeliveries = (part: string) => {
+      const [, fn] = fnByDescription(part);
+      return policiesOfRole(fn.Properties.Role['Fn::GetAtt'][0])
+        .filter((s) => JSON.stringify(s.Resource).includes(deliveriesId))
+        .flatMap((s) => asList(s.Action));
+    };
+    expect(onDeliveries('admin webhook')).toContain('dynamodb:UpdateItem');
+    expect(onDeliveries('account webhook').filter((a: string) => /Put|Update|Delete|Write/.test(a))).toEqual([]);
   });
 
   it('API functions cannot consume the delivery queue', () => {

@@ -83,6 +83,7 @@ const scheduleNext = async (deps: Deps, tenantId: string, deliveryId: string, at
 };
 
 export interface FanOutOutcome {
+  eventCreatedAt?: string;
   matched: number;
   attempted: number;
   skipped: number;
@@ -148,7 +149,13 @@ export const fanOut = async (deps: Deps, message: FanOutMessage, log: Logger): P
     );
   }
   const deliveries = settled.flatMap((s) => ((s as PromiseFulfilledResult<Delivery | undefined>).value ? [(s as PromiseFulfilledResult<Delivery>).value] : []));
-  return { matched: targets.length, attempted: deliveries.length, skipped: targets.length - deliveries.length, deliveries };
+  return {
+    eventCreatedAt: event.createdAt,
+    matched: targets.length,
+    attempted: deliveries.length,
+    skipped: targets.length - deliveries.length,
+    deliveries,
+  };
 };
 
 export type AttemptOutcome = 'attempted' | 'duplicate' | 'stale' | 'cancelled' | 'missing';
@@ -165,7 +172,7 @@ export const processAttempt = async (
   deps: Deps,
   message: AttemptMessage,
   log: Logger,
-): Promise<{ outcome: AttemptOutcome; delivery?: Delivery }> => {
+): Promise<{ outcome: AttemptOutcome; delivery?: Delivery; eventCreatedAt?: string }> => {
   const delivery = await deps.deliveries.getDelivery(message.tenantId, message.deliveryId);
   if (!delivery) return { outcome: 'missing' };
   const made = delivery.attempts.length;
@@ -210,5 +217,9 @@ export const processAttempt = async (
     status_code: attempt.statusCode,
     response_time_ms: attempt.responseTimeMs,
   });
-  return { outcome: 'attempted', delivery: { ...delivery, ...next, attempts, updatedAt: attempt.attemptedAt } };
+  return {
+    outcome: 'attempted',
+    delivery: { ...delivery, ...next, attempts, updatedAt: attempt.attemptedAt },
+    eventCreatedAt: event.createdAt,
+  };
 };

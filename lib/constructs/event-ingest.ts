@@ -1,0 +1,68 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { HookpostFunction } from './hookpost-function';
+
+export interface EventIngestProps {
+  readonly configTable: Table;
+  readonly deliveriesTable: Table;
+  readonly deliveryQueue: Queue;
+  readonly settings: Record<string, string>;
+  /** Invocation retries before an event goes to the ingest DLQ. @default 4 */
+  readonly retryAttempts?: number;
+}
+
+/**
+ * The stack's event bus: platform services that already emit to EventBridge put events here
+ * (detail-type = event type, detail = `{tenant_id, data}`) and hookpost publishes them exactly
+ * like `POST /v1/events`. Every event on the bus goes to the ingest function; one it cannot
+ * publish lands in the ingest DLQ after the retries, never silently dropped.
+ */
+export class EventIngest extends Construct {
+  public readonly bus: EventBus;
+  public readonly function: HookpostFunction;
+  public readonly deadLetterQueue: Queue;
+
+  constructor(scope: Construct, id: string, props: EventIngestProps) {
+    super(scope, id);
+    const retryAttempts = props.retryAttempts ?? 4;
+    if (retryAttempts < 0 || retryAttempts > 185) throw new Error('retryAttempts must be 0-185');
+    this.bus = new EventBus(this, 'Bus', { description: 'hookpost: events to deliver to tenants\' webhooks' });
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.function = new HookpostFunction(this, 'Ingest', {
+      name: 'eventbridge-ingest',
+      description: 'hookpost: publishes events put on the hookpost event bus',
+      settings: props.settings,
+      // EventBridge invokes asynchronously: an event the function keeps failing on lands here too.
+      deadLetterQueue: this.deadLetterQueue,
+    })
+      .bindTable('CONFIG_TABLE_NAME', props.configTable, 'read')
+      .bindTable('DELIVERIES_TABLE_NAME', props.deliveriesTable, 'readWrite')
+      .bindQueue('DELIVERY_QUEUE_URL', props.deliveryQueue);
+    new Rule(this, 'EveryEvent', {
+      eventBus: this.bus,
+      description: 'Every event on the hookpost bus is published to tenants',
+      eventPattern: { source: [{ prefix: '' }] as unknown as string[] },
+      targets: [
+        new LambdaFunction(this.function.function, {
+          deadLetterQueue: this.deadLetterQueue,
+          retryAttempts,
+          maxEventAge: Duration.hours(2),
+        }),
+      ],
+    });
+    for (const rule of ['Serverless::Serverless-SQSRedrivePolicy', 'AwsSolutions::AwsSolutions-SQS3']) {
+      Validations.of(this.deadLetterQueue).acknowledge({
+        id: rule,
+        reason: 'This is the dead-letter queue of the EventBridge rule target: events end here for an operator (alarmed on depth).',
+      });
+    }
+  }
+}
