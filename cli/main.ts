@@ -13,7 +13,11 @@ Usage:
   hookpost tenants create <tenant_id> [--name NAME]
   hookpost keys create <tenant_id>                 prints the new API key once
   hookpost keys revoke <tenant_id> <key_id>
-  hookpost events publish <tenant_id> <type> [--data JSON] [--idempotency-key KEY]
+  hookpost events publish <tenant_id> <type> [--data JSON] [--idempotency-key KEY]   (a test event)
+  hookpost webhooks list <tenant_id>
+  hookpost deliveries list <tenant_id> <webhook_id> [--limit N] [--offset N]
+  hookpost deliveries show <tenant_id> <webhook_id> <delivery_id>
+  hookpost recover <tenant_id> <webhook_id> --since ISO [--until ISO]   re-send failed deliveries, with progress
 
 Target (default: the local runtime):
   --url URL            API base URL (default http://127.0.0.1:$HOOKPOST_PORT, port 3000)
@@ -26,6 +30,10 @@ export interface CliDeps {
   env: NodeJS.ProcessEnv;
   out: (line: string) => void;
   err: (line: string) => void;
+  /** Redraws the progress line (a terminal) or prints it (a pipe). @default err */
+  progress?: (line: string) => void;
+  /** How long to wait between progress polls. @default 1000 */
+  pollMs?: number;
   cloudFormation?: CloudFormationClient;
   credentials?: AwsCredentialIdentityProvider;
 }
@@ -88,6 +96,12 @@ const request = async (target: Target, method: string, path: string, body?: unkn
   return answer ? JSON.parse(answer) : undefined;
 };
 
+/** `[##########..........]  12/24 re-sent` */
+export const progressBar = (done: number, total: number, width = 30): string => {
+  const filled = total === 0 ? width : Math.round((Math.min(done, total) / total) * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.min(done, total)}/${total} re-sent`;
+};
+
 export const main = async (argv: string[], deps: CliDeps): Promise<number> => {
   let parsed;
   try {
@@ -102,6 +116,10 @@ export const main = async (argv: string[], deps: CliDeps): Promise<number> => {
         name: { type: 'string' },
         data: { type: 'string' },
         'idempotency-key': { type: 'string' },
+        limit: { type: 'string' },
+        offset: { type: 'string' },
+        since: { type: 'string' },
+        until: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -138,6 +156,36 @@ export const main = async (argv: string[], deps: CliDeps): Promise<number> => {
     }
     const headers: Record<string, string> = values['idempotency-key'] ? { 'idempotency-key': values['idempotency-key'] } : {};
     action = (t) => request(t, 'POST', '/v1/events', { tenant_id: rest[0], type: rest[1], data }, headers);
+  }
+  const t = (id: string) => `/v1/tenants/${encodeURIComponent(id)}`;
+  const w = (tenant: string, webhook: string) => `${t(tenant)}/webhooks/${encodeURIComponent(webhook)}`;
+  if (command === 'webhooks list' && rest.length === 1) {
+    action = (target) => request(target, 'GET', `${t(rest[0]!)}/webhooks`);
+  } else if (command === 'deliveries list' && rest.length === 2) {
+    const query = new URLSearchParams({ limit: values.limit ?? '20', offset: values.offset ?? '0' });
+    action = (target) => request(target, 'GET', `${w(rest[0]!, rest[1]!)}/deliveries?${query}`);
+  } else if (command === 'deliveries show' && rest.length === 3) {
+    action = (target) => request(target, 'GET', `${w(rest[0]!, rest[1]!)}/deliveries/${encodeURIComponent(rest[2]!)}`);
+  } else if (noun === 'recover' && positionals.length === 3) {
+    const [, tenant, webhook] = positionals as [string, string, string];
+    if (!values.since) {
+      deps.err('hookpost: recover needs --since (an ISO-8601 time)');
+      return 2;
+    }
+    action = async (target) => {
+      const started = await request(target, 'POST', `${w(tenant, webhook)}/recover`, {
+        since: values.since,
+        ...(values.until ? { until: values.until } : {}),
+      });
+      const show = deps.progress ?? deps.err;
+      let job = started as { id: string; count: number; sent: number; status: string };
+      for (;;) {
+        show(progressBar(job.sent, job.count));
+        if (job.status === 'done') return job;
+        await new Promise((r) => setTimeout(r, deps.pollMs ?? 1000));
+        job = await request(target, 'GET', `${w(tenant, webhook)}/recoveries/${job.id}`);
+      }
+    };
   }
   if (!action) {
     deps.err(`Unknown command: ${positionals.join(' ')}\n\n${USAGE}`);

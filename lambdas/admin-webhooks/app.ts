@@ -1,15 +1,16 @@
 import { createAdminWebhook, deleteWebhook, getWebhook, updateWebhook } from '../shared/domain/endpoints';
-import { NotFoundError } from '../shared/domain/errors';
-import { requestManualRetry, startRecovery } from '../shared/domain/recovery';
+import { requestManualRetry } from '../shared/domain/recovery';
 import type { Ports } from '../shared/domain/ports';
 import { createApiHandler } from '../shared/http/api-handler';
 import { buildSchemas } from '../shared/http/schemas';
 import { tenantAuthenticator } from '../shared/http/tenant-auth';
-import { adminWebhookView, deliveryView, listView } from '../shared/http/views';
+import { adminWebhookView } from '../shared/http/views';
+import { webhookOperations } from '../shared/http/webhook-operations';
 
 /** Seed 003's admin webhooks: many endpoints per tenant, with their delivery history. */
 export const createAdminWebhooksHandler = (ports: Ports) => {
   const schemas = buildSchemas(ports.settings.eventTypes);
+  const ops = webhookOperations(ports, schemas);
   return createApiHandler(
     'admin-webhooks',
     {
@@ -18,11 +19,7 @@ export const createAdminWebhooksHandler = (ports: Ports) => {
         const { endpoint, secret, generated } = await createAdminWebhook(ports, tenantId, input);
         return { status: 201, body: adminWebhookView(endpoint, generated ? secret : undefined) };
       },
-      'GET /api/v1/admin/webhooks': async ({ tenantId }) => {
-        const endpoints = await ports.endpoints.listEndpoints(tenantId);
-        endpoints.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
-        return { status: 200, body: listView(endpoints.map((e) => adminWebhookView(e))) };
-      },
+      'GET /api/v1/admin/webhooks': ({ tenantId }) => ops.list(tenantId),
       'GET /api/v1/admin/webhooks/{id}': async ({ params, tenantId }) => ({
         status: 200,
         body: adminWebhookView(await getWebhook(ports, tenantId, params.id!)),
@@ -35,26 +32,16 @@ export const createAdminWebhooksHandler = (ports: Ports) => {
         await deleteWebhook(ports, tenantId, params.id!);
         return { status: 204 };
       },
-      'GET /api/v1/admin/webhooks/{id}/deliveries': async ({ params, query, tenantId }) => {
-        const { offset, limit } = schemas.pagination.parse(query);
-        await getWebhook(ports, tenantId, params.id!);
-        const page = await ports.deliveries.listDeliveries(tenantId, params.id!, offset, limit);
-        return { status: 200, body: { ...listView(page.deliveries.map(deliveryView)), offset, limit, total: page.total } };
-      },
-      'GET /api/v1/admin/webhooks/{id}/deliveries/{delivery_id}': async ({ params, tenantId }) => {
-        const delivery = await ports.deliveries.getDelivery(tenantId, params.delivery_id!);
-        if (!delivery || delivery.endpointId !== params.id) throw new NotFoundError(`Delivery "${params.delivery_id}"`);
-        return { status: 200, body: deliveryView(delivery) };
-      },
+      'GET /api/v1/admin/webhooks/{id}/deliveries': ({ params, query, tenantId }) => ops.deliveries(tenantId, params.id!, query),
+      'GET /api/v1/admin/webhooks/{id}/deliveries/{delivery_id}': ({ params, tenantId }) =>
+        ops.delivery(tenantId, params.id!, params.delivery_id!),
       'POST /api/v1/admin/webhooks/{id}/deliveries/{delivery_id}/retry': async ({ params, tenantId }) => {
         const { deliveryId, attempt } = await requestManualRetry(ports, tenantId, params.id!, params.delivery_id!);
         return { status: 202, body: { object: 'retry', delivery_id: deliveryId, attempt, status: 'pending' } };
       },
-      'POST /api/v1/admin/webhooks/{id}/recover': async ({ body, params, tenantId }) => {
-        const window = schemas.recover.parse(body);
-        const result = await startRecovery(ports, tenantId, params.id!, window);
-        return { status: 202, body: { object: 'recovery', webhook_id: params.id, count: result.count, since: result.since, until: result.until } };
-      },
+      'POST /api/v1/admin/webhooks/{id}/recover': ({ body, params, tenantId }) => ops.recover(tenantId, params.id!, body),
+      'GET /api/v1/admin/webhooks/{id}/recoveries/{recovery_id}': ({ params, tenantId }) =>
+        ops.recovery(tenantId, params.id!, params.recovery_id!),
     },
     tenantAuthenticator(ports),
   );

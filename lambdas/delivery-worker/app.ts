@@ -21,6 +21,7 @@ const MESSAGE = z.discriminatedUnion('kind', [
   }),
   z.object({
     kind: z.literal('recover'),
+    recoveryId: z.string().min(1),
     tenantId: z.string().min(1),
     endpointId: z.string().min(1),
     since: z.string(),

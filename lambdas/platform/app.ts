@@ -4,6 +4,7 @@ import type { Ports } from '../shared/domain/ports';
 import type { JsonValue } from '../shared/domain/python-json';
 import { createTenant, issueApiKey, revokeApiKey } from '../shared/domain/tenants';
 import { createApiHandler } from '../shared/http/api-handler';
+import { webhookOperations } from '../shared/http/webhook-operations';
 import { buildSchemas, LIMITS, type PublishBody, TENANT_ID } from '../shared/http/schemas';
 import { metrics } from '../shared/powertools';
 
@@ -24,6 +25,8 @@ const idempotencyKeyOf = (value: string | undefined): string | undefined => {
 /** The platform's own routes: publishing events and managing tenants and their API keys. */
 export const createPlatformHandler = (ports: Ports) => {
   const schemas = buildSchemas(ports.settings.eventTypes);
+  const ops = webhookOperations(ports, schemas);
+  const tenantOf = (params: Record<string, string>) => TENANT_ID.parse(params.tenant_id);
   const publish = async (body: PublishBody, idempotencyKey: string | undefined): Promise<PublishResult> => {
     const result = await publishEvent(ports, {
       tenantId: body.tenant_id,
@@ -72,9 +75,16 @@ export const createPlatformHandler = (ports: Ports) => {
         };
       },
       'DELETE /v1/tenants/{tenant_id}/keys/{key_id}': async ({ params }) => {
-        await revokeApiKey(ports, TENANT_ID.parse(params.tenant_id), params.key_id!);
+        await revokeApiKey(ports, tenantOf(params), params.key_id!);
         return { status: 204 };
       },
+      'GET /v1/tenants/{tenant_id}/webhooks': ({ params }) => ops.list(tenantOf(params)),
+      'GET /v1/tenants/{tenant_id}/webhooks/{id}/deliveries': ({ params, query }) => ops.deliveries(tenantOf(params), params.id!, query),
+      'GET /v1/tenants/{tenant_id}/webhooks/{id}/deliveries/{delivery_id}': ({ params }) =>
+        ops.delivery(tenantOf(params), params.id!, params.delivery_id!),
+      'POST /v1/tenants/{tenant_id}/webhooks/{id}/recover': ({ params, body }) => ops.recover(tenantOf(params), params.id!, body),
+      'GET /v1/tenants/{tenant_id}/webhooks/{id}/recoveries/{recovery_id}': ({ params }) =>
+        ops.recovery(tenantOf(params), params.id!, params.recovery_id!),
     },
     undefined,
   );

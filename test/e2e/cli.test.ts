@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main';
 import { DEFAULT_EVENT_TYPES } from '../../lambdas/shared/domain/catalogue';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
-import { apiClient } from '../support/client';
+import { apiClient, waitUntil } from '../support/client';
 import { type Receiver, startReceiver } from '../support/receiver';
 
 let runtime: LocalRuntime;
@@ -19,7 +19,7 @@ beforeAll(async () => {
     port: 0,
     dataDir,
     apiKeys: [],
-    retrySchedule: [60],
+    retrySchedule: [1],
     allowPrivateTargets: true,
     eventTypes: [...DEFAULT_EVENT_TYPES],
   });
@@ -29,8 +29,9 @@ afterAll(() => runtime.stop());
 const run = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(args, { env, out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
+  const progress: string[] = [];
+  const code = await main(args, { env, out: (l) => out.push(l), err: (l) => err.push(l), progress: (l) => progress.push(l), pollMs: 200 });
+  return { code, out: out.join('\n'), err: err.join('\n'), progress };
 };
 
 describe('operator CLI against the local runtime', () => {
@@ -59,6 +60,48 @@ describe('operator CLI against the local runtime', () => {
     expect((await run(['frobnicate'])).code).toBe(2);
     const badData = await run(['events', 'publish', 'initech', 'price.alert', '--data', '{nope', '--url', runtime.url], env);
     expect(badData).toMatchObject({ code: 2, err: expect.stringContaining('JSON') });
+  });
+});
+
+describe('operator CLI: deliveries and bulk recovery', () => {
+  let receiver: Receiver;
+  beforeAll(async () => {
+    receiver = await startReceiver();
+  });
+  afterAll(() => receiver.close());
+
+  it('lists webhooks and deliveries, shows one, and recovers failed ones with a progress bar', async () => {
+    const env = { HOOKPOST_DATA_DIR: dataDir };
+    const url = ['--url', runtime.url];
+    await run(['tenants', 'create', 'umbrella', ...url], env);
+    const { key } = JSON.parse((await run(['keys', 'create', 'umbrella', ...url], env)).out);
+    let healthy = false;
+    receiver.respondWith(() => (healthy ? { status: 200, body: 'ok' } : { status: 503, body: 'down' }));
+    const api = apiClient(runtime.url).call;
+    const hook = (await api('POST', '/api/v1/admin/webhooks', { key, body: { url: `${receiver.url}/cli`, events: ['price.alert'] } })).body.id;
+    const since = new Date(Date.now() - 1000).toISOString();
+    for (let i = 0; i < 3; i++) await run(['events', 'publish', 'umbrella', 'price.alert', '--data', `{"i":${i}}`, ...url], env);
+
+    const listed = JSON.parse((await run(['webhooks', 'list', 'umbrella', ...url], env)).out);
+    expect(listed.data.map((w: { id: string }) => w.id)).toEqual([hook]);
+    const failed = await waitUntil(async () => {
+      const page = JSON.parse((await run(['deliveries', 'list', 'umbrella', hook, '--limit', '10', ...url], env)).out);
+      return page.total === 3 && page.data.every((d: { status: string }) => d.status === 'failed') ? page : undefined;
+    });
+    const shown = JSON.parse((await run(['deliveries', 'show', 'umbrella', hook, failed.data[0].id, ...url], env)).out);
+    expect(shown).toMatchObject({ id: failed.data[0].id, status: 'failed', retry_count: 1 });
+
+    healthy = true;
+    const recovered = await run(['recover', 'umbrella', hook, '--since', since, ...url], env);
+    expect(recovered.code, recovered.err).toBe(0);
+    expect(JSON.parse(recovered.out)).toMatchObject({ object: 'recovery', count: 3, sent: 3, status: 'done' });
+    expect(recovered.progress[0]).toMatch(/^\[\.+\] 0\/3 re-sent$/);
+    expect(recovered.progress.at(-1)).toBe(`[${'#'.repeat(30)}] 3/3 re-sent`);
+    await waitUntil(async () => {
+      const page = JSON.parse((await run(['deliveries', 'list', 'umbrella', hook, ...url], env)).out);
+      return page.data.every((d: { status: string }) => d.status === 'succeeded') ? true : undefined;
+    });
+    expect((await run(['recover', 'umbrella', hook, ...url], env)).code).toBe(2);
   });
 });
 

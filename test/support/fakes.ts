@@ -1,4 +1,4 @@
-import type { ApiKeyRecord, Delivery, Endpoint, StoredEvent, Tenant } from '../../lambdas/shared/domain/model';
+import type { ApiKeyRecord, Delivery, Endpoint, Recovery, StoredEvent, Tenant } from '../../lambdas/shared/domain/model';
 import type {
   AttemptMessage,
   AttemptUpdate,
@@ -124,6 +124,18 @@ export class MemoryStores implements TenantStore, EndpointStore, EventStore, Del
     const start = cursor ? Number(cursor) : 0;
     const page = all.slice(start, start + limit);
     return { deliveries: structuredClone(page), cursor: start + limit < all.length ? String(start + limit) : undefined };
+  }
+  recoveries = new Map<string, Recovery>();
+  async createRecovery(r: Recovery) {
+    this.recoveries.set(this.k(r.tenantId, r.id), structuredClone(r));
+  }
+  async getRecovery(tenantId: string, id: string) {
+    return structuredClone(this.recoveries.get(this.k(tenantId, id)));
+  }
+  async addRecoveryProgress(tenantId: string, id: string, sent: number, done: boolean) {
+    const r = this.recoveries.get(this.k(tenantId, id))!;
+    r.sent += sent;
+    if (done) r.status = 'done';
   }
   async getDelivery(tenantId: string, id: string) {
     return structuredClone(this.deliveries.get(this.k(tenantId, id)));

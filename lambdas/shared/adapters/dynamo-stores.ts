@@ -8,7 +8,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { ApiKeyRecord, Attempt, Delivery, Endpoint, StoredEvent, Tenant } from '../domain/model';
+import type { ApiKeyRecord, Attempt, Delivery, Endpoint, Recovery, StoredEvent, Tenant } from '../domain/model';
 import type { AttemptUpdate, DeliveryPage, DeliveryStore, EndpointStore, EventStore, TenantStore } from '../domain/ports';
 import { keys, TABLE_KEYS } from './tables';
 
@@ -474,6 +474,59 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
       new GetCommand({ TableName: this.tableName, Key: keys.delivery(tenantId, deliveryId), ConsistentRead: true }),
     );
     return Item ? toDelivery(Item) : undefined;
+  }
+
+  async createRecovery(r: Recovery) {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...keys.recovery(r.tenantId, r.id),
+          type: 'recovery',
+          id: r.id,
+          tenant_id: r.tenantId,
+          endpoint_id: r.endpointId,
+          since: r.since,
+          until: r.until,
+          count: r.count,
+          sent: r.sent,
+          status: r.status,
+          created_at: r.createdAt,
+          [TABLE_KEYS.ttlAttribute]: expiresAt(r.createdAt, this.retentionDays),
+        },
+      }),
+    );
+  }
+
+  async getRecovery(tenantId: string, recoveryId: string) {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.recovery(tenantId, recoveryId), ConsistentRead: true }),
+    );
+    if (!Item) return undefined;
+    return {
+      id: Item.id as string,
+      tenantId: Item.tenant_id as string,
+      endpointId: Item.endpoint_id as string,
+      since: Item.since as string,
+      until: Item.until as string,
+      count: Item.count as number,
+      sent: Item.sent as number,
+      status: Item.status as Recovery['status'],
+      createdAt: Item.created_at as string,
+    } satisfies Recovery;
+  }
+
+  async addRecoveryProgress(tenantId: string, recoveryId: string, sent: number, done: boolean) {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.recovery(tenantId, recoveryId),
+        UpdateExpression: done ? 'ADD sent :n SET #status = :done' : 'ADD sent :n',
+        ConditionExpression: 'attribute_exists(pk)',
+        ...(done ? { ExpressionAttributeNames: { '#status': 'status' } } : {}),
+        ExpressionAttributeValues: { ':n': sent, ...(done ? { ':done': 'done' } : {}) },
+      }),
+    );
   }
 
   async listDeliveries(tenantId: string, endpointId: string, offset: number, limit: number): Promise<DeliveryPage> {

@@ -19,5 +19,6 @@ export const keys = {
   endpoint: (tenantId: string, endpointId: string) => ({ pk: `TENANT#${tenantId}`, sk: `ENDPOINT#${endpointId}` }),
   event: (tenantId: string, eventId: string) => ({ pk: `EVENT#${tenantId}#${eventId}`, sk: 'EVENT' }),
   delivery: (tenantId: string, deliveryId: string) => ({ pk: `DELIVERY#${tenantId}#${deliveryId}`, sk: 'DELIVERY' }),
+  recovery: (tenantId: string, recoveryId: string) => ({ pk: `RECOVERY#${tenantId}#${recoveryId}`, sk: 'RECOVERY' }),
   deliveriesOfEndpoint: (tenantId: string, endpointId: string) => `ENDPOINT#${tenantId}#${endpointId}`,
 };

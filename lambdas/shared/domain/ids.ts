@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
 
 /** Readable-prefix ids: `evt_`, `wh_`, `dlv_`, `key_`. Random ids are ULIDs, so they sort by time. */
-export type IdPrefix = 'evt' | 'wh' | 'dlv' | 'key';
+export type IdPrefix = 'evt' | 'wh' | 'dlv' | 'key' | 'rcv';
 
 export const newId = (prefix: IdPrefix): string => `${prefix}_${ulid().toLowerCase()}`;
 

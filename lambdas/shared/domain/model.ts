@@ -79,4 +79,17 @@ export interface Delivery {
   attempts: Attempt[];
 }
 
+/** A bulk recovery job: how many failed deliveries it found, how many it has re-sent. */
+export interface Recovery {
+  id: string;
+  tenantId: string;
+  endpointId: string;
+  since: string;
+  until: string;
+  count: number;
+  sent: number;
+  status: 'running' | 'done';
+  createdAt: string;
+}
+
 export const lastAttempt = (d: Delivery): Attempt | undefined => d.attempts[d.attempts.length - 1];

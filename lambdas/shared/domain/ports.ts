@@ -1,4 +1,4 @@
-import type { ApiKeyRecord, Attempt, Delivery, Endpoint, StoredEvent, Tenant } from './model';
+import type { ApiKeyRecord, Attempt, Delivery, Endpoint, Recovery, StoredEvent, Tenant } from './model';
 import type { SecretBox } from './secret-box';
 import type { TargetPolicy } from './target-policy';
 
@@ -85,6 +85,10 @@ export interface DeliveryStore {
     limit: number,
   ): Promise<{ deliveries: Delivery[]; cursor: string | undefined }>;
   listDeliveries(tenantId: string, endpointId: string, offset: number, limit: number): Promise<DeliveryPage>;
+  createRecovery(recovery: Recovery): Promise<void>;
+  getRecovery(tenantId: string, recoveryId: string): Promise<Recovery | undefined>;
+  /** Adds `sent` re-sends to a recovery's progress, and marks it done with its last page. */
+  addRecoveryProgress(tenantId: string, recoveryId: string, sent: number, done: boolean): Promise<void>;
 }
 
 export interface FanOutMessage {
@@ -105,6 +109,7 @@ export interface AttemptMessage {
 /** Re-send an endpoint's failed deliveries of a time window, a page at a time. */
 export interface RecoverMessage {
   kind: 'recover';
+  recoveryId: string;
   tenantId: string;
   endpointId: string;
   since: string;

@@ -1,4 +1,6 @@
 import { ConflictError, NotFoundError, ValidationError } from './errors';
+import { newId } from './ids';
+import type { Recovery } from './model';
 import type { Ports, RecoverMessage } from './ports';
 
 type Deps = Pick<Ports, 'clock' | 'endpoints' | 'deliveries' | 'queue' | 'settings'>;
@@ -27,7 +29,12 @@ const pageSize = (ratePerSecond: number) => Math.max(1, ratePerSecond * 5);
  * the re-sending to the worker, which pages through them in the background at
  * `recoveryRatePerSecond`, so neither the API call nor the receiver is overwhelmed.
  */
-export const startRecovery = async (deps: Deps, tenantId: string, endpointId: string, window: { since: string; until?: string }) => {
+export const startRecovery = async (
+  deps: Deps,
+  tenantId: string,
+  endpointId: string,
+  window: { since: string; until?: string },
+): Promise<Recovery> => {
   if (!(await deps.endpoints.getEndpoint(tenantId, endpointId))) throw new NotFoundError(`Webhook "${endpointId}"`);
   const until = window.until ?? deps.clock.now().toISOString();
   if (Date.parse(window.since) > Date.parse(until)) throw new ValidationError('since must not be after until');
@@ -38,8 +45,26 @@ export const startRecovery = async (deps: Deps, tenantId: string, endpointId: st
     count += page.deliveries.length;
     cursor = page.cursor;
   } while (cursor);
-  if (count > 0) await deps.queue.send({ kind: 'recover', tenantId, endpointId, since: window.since, until });
-  return { count, since: window.since, until };
+  const recovery: Recovery = {
+    id: newId('rcv'),
+    tenantId,
+    endpointId,
+    since: window.since,
+    until,
+    count,
+    sent: 0,
+    status: count > 0 ? 'running' : 'done',
+    createdAt: deps.clock.now().toISOString(),
+  };
+  await deps.deliveries.createRecovery(recovery);
+  if (count > 0) await deps.queue.send({ kind: 'recover', recoveryId: recovery.id, tenantId, endpointId, since: window.since, until });
+  return recovery;
+};
+
+export const getRecovery = async (deps: Deps, tenantId: string, endpointId: string, recoveryId: string): Promise<Recovery> => {
+  const recovery = await deps.deliveries.getRecovery(tenantId, recoveryId);
+  if (!recovery || recovery.endpointId !== endpointId) throw new NotFoundError(`Recovery "${recoveryId}"`);
+  return recovery;
 };
 
 /** One page of a recovery: re-sends each failed delivery, spaced out, then queues the next page. */
@@ -68,5 +93,6 @@ export const continueRecovery = async (deps: Deps, message: RecoverMessage): Pro
     cursor = page.cursor;
   } while (cursor && sent < pageSize(rate));
   if (cursor) await deps.queue.send({ ...message, cursor }, Math.ceil(sent / rate));
+  await deps.deliveries.addRecoveryProgress(message.tenantId, message.recoveryId, sent, !cursor);
   return sent;
 };

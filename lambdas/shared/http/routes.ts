@@ -30,12 +30,19 @@ export const ROUTES = [
   { group: 'admin-webhooks', method: 'GET', path: '/api/v1/admin/webhooks/{id}/deliveries/{delivery_id}', auth: 'tenant' },
   { group: 'admin-webhooks', method: 'POST', path: '/api/v1/admin/webhooks/{id}/deliveries/{delivery_id}/retry', auth: 'tenant' },
   { group: 'admin-webhooks', method: 'POST', path: '/api/v1/admin/webhooks/{id}/recover', auth: 'tenant' },
+  { group: 'admin-webhooks', method: 'GET', path: '/api/v1/admin/webhooks/{id}/recoveries/{recovery_id}', auth: 'tenant' },
   // the platform's own routes
   { group: 'platform', method: 'POST', path: '/v1/events', auth: 'platform' },
   { group: 'platform', method: 'POST', path: '/v1/events/batch', auth: 'platform' },
   { group: 'platform', method: 'POST', path: '/v1/tenants', auth: 'platform' },
   { group: 'platform', method: 'POST', path: '/v1/tenants/{tenant_id}/keys', auth: 'platform' },
   { group: 'platform', method: 'DELETE', path: '/v1/tenants/{tenant_id}/keys/{key_id}', auth: 'platform' },
+  // operators: any tenant's webhooks and deliveries, for the CLI
+  { group: 'platform', method: 'GET', path: '/v1/tenants/{tenant_id}/webhooks', auth: 'platform' },
+  { group: 'platform', method: 'GET', path: '/v1/tenants/{tenant_id}/webhooks/{id}/deliveries', auth: 'platform' },
+  { group: 'platform', method: 'GET', path: '/v1/tenants/{tenant_id}/webhooks/{id}/deliveries/{delivery_id}', auth: 'platform' },
+  { group: 'platform', method: 'POST', path: '/v1/tenants/{tenant_id}/webhooks/{id}/recover', auth: 'platform' },
+  { group: 'platform', method: 'GET', path: '/v1/tenants/{tenant_id}/webhooks/{id}/recoveries/{recovery_id}', auth: 'platform' },
 ] as const satisfies readonly RouteSpec[];
 
 export type RouteKey = `${(typeof ROUTES)[number]['method']} ${(typeof ROUTES)[number]['path']}`;

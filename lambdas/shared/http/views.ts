@@ -1,4 +1,4 @@
-import type { Delivery, Endpoint } from '../domain/model';
+import type { Delivery, Endpoint, Recovery } from '../domain/model';
 
 /** Seed 000's shape: `{object, url, secret?, active, event_types}`. */
 export const accountWebhookView = (e: Endpoint, secret?: string) => ({
@@ -50,3 +50,15 @@ export const deliveryView = (d: Delivery) => {
 };
 
 export const listView = <T>(data: T[]) => ({ object: 'list' as const, data });
+
+export const recoveryView = (r: Recovery) => ({
+  object: 'recovery' as const,
+  id: r.id,
+  webhook_id: r.endpointId,
+  since: r.since,
+  until: r.until,
+  count: r.count,
+  sent: Math.min(r.sent, r.count),
+  status: r.status,
+  created_at: r.createdAt,
+});

@@ -1,0 +1,42 @@
+import { getWebhook } from '../domain/endpoints';
+import { NotFoundError } from '../domain/errors';
+import type { Ports } from '../domain/ports';
+import { getRecovery, startRecovery } from '../domain/recovery';
+import type { ApiResponse } from './api-handler';
+import type { Schemas } from './schemas';
+import { adminWebhookView, deliveryView, listView, recoveryView } from './views';
+
+/**
+ * Reading webhooks and their deliveries and recovering failed ones: the same operations for a
+ * tenant (admin routes, tenant from the API key) and for the platform's operators (platform
+ * routes, tenant from the path).
+ */
+export const webhookOperations = (ports: Ports, schemas: Schemas) => ({
+  async list(tenantId: string): Promise<ApiResponse> {
+    const endpoints = await ports.endpoints.listEndpoints(tenantId);
+    endpoints.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    return { status: 200, body: listView(endpoints.map((e) => adminWebhookView(e))) };
+  },
+
+  async deliveries(tenantId: string, endpointId: string, query: Record<string, string>): Promise<ApiResponse> {
+    const { offset, limit } = schemas.pagination.parse(query);
+    await getWebhook(ports, tenantId, endpointId);
+    const page = await ports.deliveries.listDeliveries(tenantId, endpointId, offset, limit);
+    return { status: 200, body: { ...listView(page.deliveries.map(deliveryView)), offset, limit, total: page.total } };
+  },
+
+  async delivery(tenantId: string, endpointId: string, deliveryId: string): Promise<ApiResponse> {
+    const delivery = await ports.deliveries.getDelivery(tenantId, deliveryId);
+    if (!delivery || delivery.endpointId !== endpointId) throw new NotFoundError(`Delivery "${deliveryId}"`);
+    return { status: 200, body: deliveryView(delivery) };
+  },
+
+  async recover(tenantId: string, endpointId: string, body: unknown): Promise<ApiResponse> {
+    const recovery = await startRecovery(ports, tenantId, endpointId, schemas.recover.parse(body));
+    return { status: 202, body: recoveryView(recovery) };
+  },
+
+  async recovery(tenantId: string, endpointId: string, recoveryId: string): Promise<ApiResponse> {
+    return { status: 200, body: recoveryView(await getRecovery(ports, tenantId, endpointId, recoveryId)) };
+  },
+});
