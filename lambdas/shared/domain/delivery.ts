@@ -188,6 +188,7 @@ export const processAttempt = async (
     await deps.deliveries.setState(delivery.tenantId, delivery.id, made, { status: 'failed', nextAttemptAt: null, updatedAt: now });
     log.info('retry cancelled', {
       tenant_id: delivery.tenantId,
+      event_id: delivery.eventId,
       delivery_id: delivery.id,
       endpoint_id: delivery.endpointId,
       reason: !endpoint ? 'endpoint deleted' : endpoint.status !== 'active' ? 'endpoint disabled' : 'event expired',
