@@ -9,7 +9,7 @@ import { createDeliveryWorkerHandler } from '../lambdas/delivery-worker/app';
 import { createEventBridgeIngestHandler } from '../lambdas/eventbridge-ingest/app';
 import { eventBridgeRoute } from './eventbridge';
 import { createPlatformHandler } from '../lambdas/platform/app';
-import { createPorts } from '../lambdas/shared/aws-ports';
+import { type ClientOptions, createPorts } from '../lambdas/shared/aws-ports';
 import { type Config, DEFAULT_DISABLE_AFTER_FAILING_SECONDS, DEFAULT_RECOVERY_RATE } from '../lambdas/shared/config';
 import { SqsDeliveryQueue } from '../lambdas/shared/adapters/sqs-queue';
 import { createLocalScheduler } from './local-scheduler';
@@ -31,6 +31,11 @@ export interface LocalRuntimeOptions {
   eventTypes: string[];
   /** Disable an endpoint whose every attempt failed for this long (default five days). */
   disableAfterFailingSeconds?: number;
+  /** Observers for benchmarks: every SDK client the handlers use, and every invocation. */
+  observe?: {
+    client?: NonNullable<ClientOptions['instrument']>;
+    invocation?: (functionName: string, durationMs: number) => void;
+  };
   /** Visibility timeout of the local delivery queue, in seconds (how soon a crashed batch returns). */
   visibilityTimeoutSeconds?: number;
 }
@@ -118,6 +123,8 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   const dynamo = await startDynamo({ path: join(dataDir, 'dynamodb') });
   const sqs = await startSqs({ dataDir: join(dataDir, 'sqs') });
   await ensureTables(dynamo.client, LOCAL_TABLES);
+  // The event-source stand-in's own requests (polls, deletes) are SQS requests on AWS too.
+  options.observe?.client?.('sqs-event-source', sqs.client);
   const queues = await createQueues(sqs.client, options.visibilityTimeoutSeconds ?? 40);
 
   const config: Config = {
@@ -136,6 +143,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   });
   const ports = createPorts(config, {
     retries: () => localScheduler.scheduler,
+    ...(options.observe?.client ? { instrument: options.observe.client } : {}),
     ...DUMMY_AWS,
     dynamodbEndpoint: dynamo.endpoint,
     sqsEndpoint: sqs.endpoint,
@@ -148,24 +156,36 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     await issueApiKey(ports, tenantId, key);
   }
 
+  const timed = <F extends (...args: never[]) => Promise<unknown>>(name: string, fn: F): F => {
+    const observe = options.observe?.invocation;
+    if (!observe) return fn;
+    return (async (...args: Parameters<F>) => {
+      const started = performance.now();
+      try {
+        return await fn(...args);
+      } finally {
+        observe(name, performance.now() - started);
+      }
+    }) as F;
+  };
   const handlers: Record<RouteGroup, ApiLambda> = {
-    'account-webhooks': createAccountWebhooksHandler(ports) as unknown as ApiLambda,
-    'admin-webhooks': createAdminWebhooksHandler(ports) as unknown as ApiLambda,
-    platform: createPlatformHandler(ports) as unknown as ApiLambda,
+    'account-webhooks': timed('account-webhooks', createAccountWebhooksHandler(ports) as unknown as ApiLambda),
+    'admin-webhooks': timed('admin-webhooks', createAdminWebhooksHandler(ports) as unknown as ApiLambda),
+    platform: timed('platform', createPlatformHandler(ports) as unknown as ApiLambda),
   };
   let ready = false;
   const api = createLocalApiServer({
     handlers,
     adminKey,
     isReady: () => ready,
-    extraRoutes: eventBridgeRoute(createEventBridgeIngestHandler(ports) as never),
+    extraRoutes: eventBridgeRoute(timed('eventbridge-ingest', createEventBridgeIngestHandler(ports) as never)),
   });
   const port = await listen(api, options.port);
   const poller = startSqsPoller({
     sqs: sqs.client,
     queueUrl: queues.queueUrl,
     queueArn: queues.queueArn,
-    handler: createDeliveryWorkerHandler(ports) as unknown as SqsLambda,
+    handler: timed('delivery-worker', createDeliveryWorkerHandler(ports) as unknown as SqsLambda),
     functionName: 'hookpost-delivery-worker',
     onError: (err) => console.error('local delivery worker:', err),
   });

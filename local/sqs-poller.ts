@@ -37,6 +37,7 @@ export const startSqsPoller = (options: {
   queueArn: string;
   handler: SqsLambda;
   functionName: string;
+  /** Concurrent pollers, as Lambda starts five for an SQS event source. @default 5 */
   concurrency?: number;
   onError?: (err: unknown) => void;
 }) => {
@@ -79,7 +80,7 @@ export const startSqsPoller = (options: {
       }
     }
   };
-  const loops = Array.from({ length: options.concurrency ?? 2 }, loop);
+  const loops = Array.from({ length: options.concurrency ?? 5 }, loop);
   return {
     async stop() {
       running = false;

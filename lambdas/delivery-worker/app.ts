@@ -7,11 +7,17 @@ import { z } from 'zod';
 import { fanOut, processAttempt } from '../shared/domain/delivery';
 import { continueRecovery } from '../shared/domain/recovery';
 import type { Delivery } from '../shared/domain/model';
-import type { Ports } from '../shared/domain/ports';
+import type { FanOutMessage, Ports } from '../shared/domain/ports';
 import { flushMetrics, logger, metrics, tracer } from '../shared/powertools';
 
 const MESSAGE = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('fanout'), tenantId: z.string().min(1), eventId: z.string().min(1) }),
+  z.object({
+    kind: z.literal('fanout'),
+    tenantId: z.string().min(1),
+    eventId: z.string().min(1),
+    event: z.object({ type: z.string(), data: z.json(), createdAt: z.string() }).optional(),
+    replay: z.boolean().optional(),
+  }),
   z.object({
     kind: z.literal('attempt'),
     tenantId: z.string().min(1),
@@ -61,7 +67,8 @@ export const createDeliveryWorkerHandler = (ports: Ports) => {
     const message = MESSAGE.parse(JSON.parse(record.body));
     switch (message.kind) {
       case 'fanout': {
-        const outcome = await fanOut(ports, message, logger);
+        const redelivered = Number(record.attributes.ApproximateReceiveCount ?? '1') > 1;
+        const outcome = await fanOut(ports, message as FanOutMessage, logger, { redelivered });
         for (const d of outcome.deliveries) recordMetrics(d, outcome.eventCreatedAt);
         break;
       }

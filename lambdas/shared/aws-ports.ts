@@ -24,6 +24,8 @@ export interface ClientOptions {
   masterKey?: string;
   /** Where no emulator exists (EventBridge Scheduler), the local runtime passes its own scheduler. */
   retries?: (queue: DeliveryQueue, clock: Clock) => RetryScheduler;
+  /** Sees each SDK client once it is built (benchmarks count requests with a middleware). */
+  instrument?: (service: 'dynamodb' | 'sqs' | 'sqs-event-source', client: DynamoDBClient | SQSClient) => void;
 }
 
 /** For functions that are not given the master key (they never seal or open a secret). */
@@ -54,6 +56,8 @@ export const createPorts = (config: Config, options: ClientOptions = {}): Ports 
   const sqs = tracer.captureAWSv3Client(
     new SQSClient({ ...common, ...(options.sqsEndpoint ? { endpoint: options.sqsEndpoint } : {}) }),
   );
+  options.instrument?.('dynamodb', dynamo);
+  options.instrument?.('sqs', sqs);
   const doc = documentClient(dynamo);
   const configStore = new DynamoConfigStore(doc, config.configTableName);
   const deliveryStore = new DynamoDeliveryStore(doc, config.deliveriesTableName, config.retentionDays);

@@ -124,3 +124,14 @@ describe('SecretsManagerBoxProvider (no emulator: SDK mocked, request shapes ass
     mock.restore();
   });
 });
+
+describe('message bodies SQS accepts', () => {
+  it('escapes the characters SQS refuses, and the body parses back to the same event', async () => {
+    const q = await makeQueue('unicode-test');
+    const queue = new SqsDeliveryQueue(sqs.client, q.url);
+    const data = { emoji: '🚀 Zoë', high: '\uFFFE\uFFFF', lone: '\uD800', ctl: '\u0000\u001f\u007f' };
+    await queue.send({ kind: 'fanout', tenantId: 'acme', eventId: 'evt_u', event: { type: 'price.alert', data, createdAt: '2026-02-16T12:00:00Z' } });
+    const out = await sqs.client.send(new ReceiveMessageCommand({ QueueUrl: q.url, WaitTimeSeconds: 1 }));
+    expect(JSON.parse(out.Messages![0]!.Body!).event.data).toEqual(data);
+  });
+});

@@ -3,6 +3,7 @@ import type {
   AttemptMessage,
   AttemptUpdate,
   DeliveryMessage,
+  FanOutMessage,
   DeliveryStore,
   EndpointStore,
   EventStore,
@@ -194,6 +195,12 @@ export const fakePorts = (overrides: Partial<Ports> = {}) => {
     scheduled,
     http,
     box,
+    /** The fan-out message publishing sent for an event (what the worker would receive). */
+    fanOutOf: (eventId: string): FanOutMessage => {
+      const found = sent.find((s) => s.message.kind === 'fanout' && s.message.eventId === eventId);
+      if (!found) throw new Error(`no fan-out message was sent for ${eventId}`);
+      return found.message as FanOutMessage;
+    },
     advance: (seconds: number) => {
       now = new Date(now.getTime() + seconds * 1000);
     },

@@ -100,13 +100,24 @@ describe('admin webhooks (seed 003)', () => {
 });
 
 describe('publishing', () => {
-  it('stores the event and enqueues its fan-out', async () => {
+  it('enqueues the event in its fan-out message, and writes nothing for it', async () => {
     const f = await setup();
     const { id, replayed } = await publishEvent(f.ports, { tenantId: 'acme', type: 'price.alert', data: { p: 1 } });
     expect(id).toMatch(/^evt_/);
     expect(replayed).toBe(false);
-    expect(f.sent).toEqual([{ message: { kind: 'fanout', tenantId: 'acme', eventId: id }, delaySeconds: undefined }]);
-    expect(await f.stores.getEvent('acme', id)).toMatchObject({ type: 'price.alert', data: { p: 1 }, createdAt: '2026-02-16T12:00:00Z' });
+    expect(f.sent).toEqual([
+      {
+        message: { kind: 'fanout', tenantId: 'acme', eventId: id, event: { type: 'price.alert', data: { p: 1 }, createdAt: '2026-02-16T12:00:00Z' } },
+        delaySeconds: undefined,
+      },
+    ]);
+    expect(f.stores.events.size).toBe(0);
+  });
+
+  it('stores an event with an idempotency key (it is the idempotency record)', async () => {
+    const f = await setup();
+    const { id } = await publishEvent(f.ports, { tenantId: 'acme', type: 'price.alert', data: { p: 1 }, idempotencyKey: 'k1' });
+    expect(await f.stores.getEvent('acme', id)).toMatchObject({ type: 'price.alert', data: { p: 1 }, idempotencyKey: 'k1' });
   });
 
   it('an Idempotency-Key replay returns the same id; a different body under the key is a conflict', async () => {
@@ -116,6 +127,7 @@ describe('publishing', () => {
     const again = await publishEvent(f.ports, input);
     expect(again).toEqual({ id: first.id, replayed: true });
     expect(f.sent[1]!.delaySeconds).toBe(REPLAY_REPAIR_DELAY_SECONDS);
+    expect(f.sent[1]!.message).toMatchObject({ kind: 'fanout', eventId: first.id, replay: true, event: { data: { p: 1 } } });
     await expect(publishEvent(f.ports, { ...input, data: { p: 2 } })).rejects.toMatchObject({ status: 409 });
     // The same key for another tenant is another event.
     const other = await publishEvent(f.ports, { ...input, tenantId: 'globex' });
@@ -142,7 +154,7 @@ describe('fan-out', () => {
     await createAdminWebhook(f.ports, 'globex', { url: 'https://globex.example/', events: ['price.alert'] });
 
     const { id } = await publishEvent(f.ports, { tenantId: 'acme', type: 'price.alert', data: { p: 1 } });
-    const outcome = await fanOut(f.ports, { kind: 'fanout', tenantId: 'acme', eventId: id }, silentLog);
+    const outcome = await fanOut(f.ports, f.fanOutOf(id), silentLog);
     expect(outcome).toMatchObject({ matched: 2, attempted: 2, skipped: 0 });
     expect(f.http.requests.map((r) => r.url).sort()).toEqual(['https://all.example/', 'https://sub.example/']);
     const accountReq = f.http.requests.find((r) => r.url === 'https://all.example/')!;
@@ -158,15 +170,25 @@ describe('fan-out', () => {
     }
   });
 
+  it('a first attempt that succeeds costs one write, the delivery record: the event is not stored', async () => {
+    const f = await setup();
+    await createAdminWebhook(f.ports, 'acme', { url: 'https://ok.example/', events: ['price.alert'] });
+    const { id } = await publishEvent(f.ports, { tenantId: 'acme', type: 'price.alert', data: {} });
+    await fanOut(f.ports, f.fanOutOf(id), silentLog, { redelivered: false });
+    expect(f.stores.deliveries.size).toBe(1);
+    expect(f.stores.events.size).toBe(0);
+  });
+
   it('a failed first attempt is recorded as retrying with the next attempt time from the schedule', async () => {
     const f = await setup();
     const { endpoint } = await createAdminWebhook(f.ports, 'acme', { url: 'https://down.example/', events: ['price.alert'] });
     f.http.respond = () => ({ statusCode: 503, responseTimeMs: 12, error: null, bodyExcerpt: 'busy' });
     const { id } = await publishEvent(f.ports, { tenantId: 'acme', type: 'price.alert', data: {} });
-    await fanOut(f.ports, { kind: 'fanout', tenantId: 'acme', eventId: id }, silentLog);
+    await fanOut(f.ports, f.fanOutOf(id), silentLog);
     const d = await f.stores.getDelivery('acme', deliveryIdFor(id, endpoint.id));
     expect(d).toMatchObject({ status: 'retrying', retryCount: 0, nextAttemptAt: '2026-02-16T12:01:00.000Z' });
     expect(d!.attempts[0]).toMatchObject({ statusCode: 503, error: 'http_status', responseBody: 'busy' });
+    expect(await f.stores.getEvent('acme', id)).toMatchObject({ type: 'price.alert' }); // stored for the retries
   });
 
   it('classifies timeouts, connection errors and redirects as failed attempts', async () => {
@@ -180,7 +202,7 @@ describe('fan-out', () => {
     for (const [result, expected] of cases) {
       f.http.respond = () => ({ ...result });
       const { id } = await publishEvent(f.ports, { tenantId: 'acme', type: 'price.alert', data: {} });
-      await fanOut(f.ports, { kind: 'fanout', tenantId: 'acme', eventId: id }, silentLog);
+      await fanOut(f.ports, f.fanOutOf(id), silentLog);
       expect((await f.stores.getDelivery('acme', deliveryIdFor(id, endpoint.id)))!.attempts[0]!.error).toBe(expected);
     }
   });
@@ -189,8 +211,8 @@ describe('fan-out', () => {
     const f = await setup();
     await createAdminWebhook(f.ports, 'acme', { url: 'https://a.example/', events: ['price.alert'] });
     const { id } = await publishEvent(f.ports, { tenantId: 'acme', type: 'price.alert', data: {} });
-    await fanOut(f.ports, { kind: 'fanout', tenantId: 'acme', eventId: id }, silentLog);
-    const again = await fanOut(f.ports, { kind: 'fanout', tenantId: 'acme', eventId: id }, silentLog);
+    await fanOut(f.ports, f.fanOutOf(id), silentLog);
+    const again = await fanOut(f.ports, f.fanOutOf(id), silentLog);
     expect(again).toMatchObject({ matched: 1, attempted: 0, skipped: 1 });
     expect(f.http.requests).toHaveLength(1);
   });
@@ -205,12 +227,31 @@ describe('fan-out', () => {
       if (d.endpointId === a.endpoint.id) throw new Error('ProvisionedThroughputExceededException');
       return original(d);
     };
-    await expect(fanOut(f.ports, { kind: 'fanout', tenantId: 'acme', eventId: id }, silentLog)).rejects.toThrow(/1 of 2/);
+    await expect(fanOut(f.ports, f.fanOutOf(id), silentLog)).rejects.toThrow(/1 of 2/);
     f.stores.createDelivery = original;
-    const retry = await fanOut(f.ports, { kind: 'fanout', tenantId: 'acme', eventId: id }, silentLog);
+    const retry = await fanOut(f.ports, f.fanOutOf(id), silentLog);
     expect(retry).toMatchObject({ attempted: 1, skipped: 1 });
     expect(f.http.requests.filter((r) => r.url === 'https://a.example/')).toHaveLength(2);
     expect(f.http.requests.filter((r) => r.url === 'https://b.example/')).toHaveLength(1);
+  });
+
+  it('a message seen for the first time skips the lookup of recorded deliveries; a redelivered one makes it', async () => {
+    const f = await setup();
+    await createAdminWebhook(f.ports, 'acme', { url: 'https://a.example/', events: ['price.alert'] });
+    const { id } = await publishEvent(f.ports, { tenantId: 'acme', type: 'price.alert', data: {} });
+    let lookups = 0;
+    const lookup = f.stores.existingDeliveryIds.bind(f.stores);
+    f.stores.existingDeliveryIds = async (...args) => {
+      lookups++;
+      return lookup(...args);
+    };
+    await fanOut(f.ports, f.fanOutOf(id), silentLog, { redelivered: false });
+    expect(lookups).toBe(0);
+    expect(await fanOut(f.ports, f.fanOutOf(id), silentLog, { redelivered: true })).toMatchObject({ attempted: 0, skipped: 1 });
+    expect(lookups).toBe(1);
+    // Even unlooked-up, a duplicate records nothing twice.
+    expect(await fanOut(f.ports, f.fanOutOf(id), silentLog, { redelivered: false })).toMatchObject({ attempted: 0 });
+    expect(f.stores.deliveries.size).toBe(1);
   });
 
   it('an event that no longer exists is dropped, not retried forever', async () => {

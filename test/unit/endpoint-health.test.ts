@@ -12,7 +12,7 @@ const setup = async () => {
   const watcher = await createAdminWebhook(f.ports, 'acme', { url: 'https://ops.example/', events: ['webhook.disabled'] });
   const publishAndFanOut = async () => {
     const { id } = await publishEvent(f.ports, { tenantId: 'acme', type: 'price.alert', data: {} });
-    await fanOut(f.ports, { kind: 'fanout', tenantId: 'acme', eventId: id }, silentLog);
+    await fanOut(f.ports, f.fanOutOf(id), silentLog);
   };
   return { f, sick: sick.endpoint, watcher: watcher.endpoint, publishAndFanOut };
 };

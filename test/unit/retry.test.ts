@@ -60,7 +60,7 @@ const setup = async (respond: (n: number) => number) => {
   const deliveryId = deliveryIdFor(eventId, endpoint.id);
   /** Runs fan-out, then every scheduled retry in turn, advancing the clock by its delay. */
   const drive = async () => {
-    await fanOut(f.ports, { kind: 'fanout', tenantId: 'acme', eventId }, silentLog);
+    await fanOut(f.ports, f.fanOutOf(eventId), silentLog);
     while (f.scheduled.length > 0) {
       const { message, delaySeconds } = f.scheduled.shift()!;
       f.advance(delaySeconds);
@@ -96,7 +96,7 @@ describe('retries', () => {
 
   it('a redelivered attempt message is not attempted or recorded twice', async () => {
     const { f, deliveryId, eventId } = await setup((n) => (n === 1 ? 500 : 200));
-    await fanOut(f.ports, { kind: 'fanout', tenantId: 'acme', eventId }, silentLog);
+    await fanOut(f.ports, f.fanOutOf(eventId), silentLog);
     const message = f.scheduled[0]!.message;
     expect(await processAttempt(f.ports, message, silentLog)).toMatchObject({ outcome: 'attempted' });
     expect(await processAttempt(f.ports, message, silentLog)).toEqual({ outcome: 'duplicate' });
@@ -106,7 +106,7 @@ describe('retries', () => {
 
   it('a crash after scheduling but before recording: the retry is made again and recorded once', async () => {
     const { f, deliveryId, eventId } = await setup(() => 500);
-    await fanOut(f.ports, { kind: 'fanout', tenantId: 'acme', eventId }, silentLog);
+    await fanOut(f.ports, f.fanOutOf(eventId), silentLog);
     const second = f.scheduled.shift()!.message;
     const record = f.stores.recordAttempt.bind(f.stores);
     f.stores.recordAttempt = async () => {
@@ -125,7 +125,7 @@ describe('retries', () => {
   it('deleting or disabling the endpoint cancels its pending retries', async () => {
     for (const change of ['disable', 'delete'] as const) {
       const { f, endpoint, eventId, deliveryId } = await setup(() => 500);
-      await fanOut(f.ports, { kind: 'fanout', tenantId: 'acme', eventId }, silentLog);
+      await fanOut(f.ports, f.fanOutOf(eventId), silentLog);
       if (change === 'disable') await updateWebhook(f.ports, 'acme', endpoint.id, { status: 'disabled' });
       else await deleteWebhook(f.ports, 'acme', endpoint.id);
       expect(await processAttempt(f.ports, f.scheduled.shift()!.message, silentLog)).toEqual({ outcome: 'cancelled' });
@@ -153,7 +153,7 @@ describe('manual retry', () => {
 
   it('pulls a retrying delivery forward; the pending automatic retry then does nothing', async () => {
     const { f, endpoint, eventId, deliveryId } = await setup((n) => (n === 1 ? 500 : 200));
-    await fanOut(f.ports, { kind: 'fanout', tenantId: 'acme', eventId }, silentLog);
+    await fanOut(f.ports, f.fanOutOf(eventId), silentLog);
     const pendingAutomatic = f.scheduled.shift()!.message;
     await requestManualRetry(f.ports, 'acme', endpoint.id, deliveryId);
     await processAttempt(f.ports, f.sent.at(-1)!.message as never, silentLog);
@@ -164,7 +164,7 @@ describe('manual retry', () => {
 
   it('refuses a succeeded delivery, and another endpoint\'s or tenant\'s delivery', async () => {
     const { f, endpoint, eventId, deliveryId } = await setup(() => 200);
-    await fanOut(f.ports, { kind: 'fanout', tenantId: 'acme', eventId }, silentLog);
+    await fanOut(f.ports, f.fanOutOf(eventId), silentLog);
     await expect(requestManualRetry(f.ports, 'acme', endpoint.id, deliveryId)).rejects.toMatchObject({ status: 409 });
     await expect(requestManualRetry(f.ports, 'acme', 'wh_other', deliveryId)).rejects.toMatchObject({ status: 404 });
     await expect(requestManualRetry(f.ports, 'globex', endpoint.id, deliveryId)).rejects.toMatchObject({ status: 404 });
@@ -180,7 +180,7 @@ describe('bulk recovery', () => {
     const { endpoint } = await createAdminWebhook(f.ports, 'acme', { url: 'https://r.example/', events: ['price.alert'] });
     for (let i = 0; i < 30; i++) {
       const { id } = await publishEvent(f.ports, { tenantId: 'acme', type: 'price.alert', data: { i } });
-      await fanOut(f.ports, { kind: 'fanout', tenantId: 'acme', eventId: id }, silentLog);
+      await fanOut(f.ports, f.fanOutOf(id), silentLog);
       f.advance(60);
     }
     f.sent.length = 0;

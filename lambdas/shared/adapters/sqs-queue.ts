@@ -8,7 +8,17 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
+/**
+ * SQS accepts only #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD (and, on AWS, astral
+ * characters). JSON.stringify already escapes control characters and lone surrogates; escape
+ * the rest (astral characters' surrogate pairs, U+FFFE, U+FFFF) so any event data fits.
+ */
+export const sqsSafeJson = (value: unknown): string =>
+  JSON.stringify(value).replace(/[\uD800-\uDFFF\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
 const SQS_BATCH = 10;
+/** SendMessageBatch takes at most 1 MiB in all; keep a margin for the request's own fields. */
+const SQS_BATCH_BYTES = 1_000_000;
 
 /**
  * Sends delivery messages, coalescing the sends issued in the same turn of the event loop
@@ -28,7 +38,7 @@ export class SqsDeliveryQueue implements DeliveryQueue {
   send(message: DeliveryMessage, delaySeconds?: number): Promise<void> {
     return new Promise((resolve, reject) => {
       this.pending.push({
-        body: JSON.stringify(message),
+        body: sqsSafeJson(message),
         delaySeconds: delaySeconds ? Math.min(900, Math.max(0, Math.round(delaySeconds))) : undefined,
         resolve,
         reject,
@@ -44,7 +54,15 @@ export class SqsDeliveryQueue implements DeliveryQueue {
   private flush(): void {
     this.flushScheduled = false;
     while (this.pending.length > 0) {
-      const batch = this.pending.splice(0, SQS_BATCH);
+      let bytes = 0;
+      let n = 0;
+      while (n < this.pending.length && n < SQS_BATCH) {
+        const size = Buffer.byteLength(this.pending[n]!.body);
+        if (n > 0 && bytes + size > SQS_BATCH_BYTES) break;
+        bytes += size;
+        n++;
+      }
+      const batch = this.pending.splice(0, n);
       this.sendBatch(batch).catch((e) => batch.forEach((p) => p.reject(e)));
     }
   }

@@ -1,7 +1,8 @@
 import { noteAttemptOutcome } from './endpoint-health';
 import { isSubscribed, secretContext } from './endpoints';
-import { deliveryIdFor } from './ids';
+import { deliveryIdFor, sha256Hex } from './ids';
 import type { Attempt, Delivery, Endpoint, StoredEvent } from './model';
+import { pythonJsonDumps } from './python-json';
 import type { AttemptMessage, FanOutMessage, Ports, Settings } from './ports';
 import { signDelivery } from './signing';
 
@@ -97,18 +98,32 @@ export interface FanOutOutcome {
  * the way. Safe to run again for the same event: recorded deliveries are skipped. Throws, so
  * the message comes back, when any delivery could not be attempted, scheduled and recorded.
  */
-export const fanOut = async (deps: Deps, message: FanOutMessage, log: Logger): Promise<FanOutOutcome> => {
-  const event = await deps.events.getEvent(message.tenantId, message.eventId);
+export const fanOut = async (
+  deps: Deps,
+  message: FanOutMessage,
+  log: Logger,
+  options: { redelivered: boolean } = { redelivered: true },
+): Promise<FanOutOutcome> => {
+  const event: StoredEvent | undefined = message.event
+    ? {
+        id: message.eventId,
+        tenantId: message.tenantId,
+        ...message.event,
+        requestHash: sha256Hex(pythonJsonDumps({ type: message.event.type, data: message.event.data })),
+      }
+    : await deps.events.getEvent(message.tenantId, message.eventId);
   if (!event) {
     log.warn('event no longer exists; nothing to deliver', { event_id: message.eventId, tenant_id: message.tenantId });
     return { matched: 0, attempted: 0, skipped: 0, deliveries: [] };
   }
   const targets = (await deps.endpoints.listEndpoints(event.tenantId)).filter((e) => isSubscribed(e, event.type));
   if (targets.length === 0) return { matched: 0, attempted: 0, skipped: 0, deliveries: [] };
-  const recorded = await deps.deliveries.existingDeliveryIds(
-    event.tenantId,
-    targets.map((e) => deliveryIdFor(event.id, e.id)),
-  );
+  // A message seen for the first time has recorded nothing yet: skip the lookup. (A rare
+  // duplicate of such a message is caught by the conditional record.)
+  const recorded =
+    options.redelivered || message.replay
+      ? await deps.deliveries.existingDeliveryIds(event.tenantId, targets.map((e) => deliveryIdFor(event.id, e.id)))
+      : new Set<string>();
   const settled = await Promise.allSettled(
     targets.map(async (endpoint): Promise<Delivery | undefined> => {
       const id = deliveryIdFor(event.id, endpoint.id);
@@ -125,6 +140,7 @@ export const fanOut = async (deps: Deps, message: FanOutMessage, log: Logger): P
         updatedAt: attempt.attemptedAt,
         attempts: [attempt],
       };
+      if (delivery.status !== 'succeeded') await deps.events.putEvent(event); // retries, and manual ones, need it
       if (delivery.status === 'retrying') await scheduleNext(deps, event.tenantId, id, 1, delivery.nextAttemptAt!);
       if (!(await deps.deliveries.createDelivery(delivery))) return undefined; // recorded by a concurrent run
       await noteHealth(deps, endpoint, attempt, log);

@@ -23,6 +23,10 @@ export interface PublishResult {
  * A replayed publish re-enqueues its fan-out after the longest SQS delay: if the first
  * publish crashed between storing the event and enqueueing it, this repairs it; otherwise
  * the fan-out finds every delivery recorded and sends nothing, so the event is delivered once.
+ *
+ * An event without an idempotency key is not written at all: it travels in its fan-out
+ * message (SQS keeps it durably from the 202 on), and is stored only if a delivery of it
+ * needs a retry. A delivery that succeeds first time thus costs one DynamoDB write.
  */
 export const REPLAY_REPAIR_DELAY_SECONDS = 900;
 
@@ -43,8 +47,14 @@ export const publishEvent = async (deps: Deps, input: PublishInput): Promise<Pub
     requestHash,
     ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
   };
-  if (await deps.events.putEvent(event)) {
-    await deps.queue.send({ kind: 'fanout', tenantId: event.tenantId, eventId: event.id });
+  const message = {
+    kind: 'fanout' as const,
+    tenantId: event.tenantId,
+    eventId: event.id,
+    event: { type: event.type, data: event.data, createdAt: event.createdAt },
+  };
+  if (!input.idempotencyKey || (await deps.events.putEvent(event))) {
+    await deps.queue.send(message);
     return { id: event.id, replayed: false };
   }
   const earlier = await deps.events.getEvent(input.tenantId, event.id);
@@ -54,6 +64,9 @@ export const publishEvent = async (deps: Deps, input: PublishInput): Promise<Pub
       'This Idempotency-Key was already used with a different event type or data',
     );
   }
-  await deps.queue.send({ kind: 'fanout', tenantId: event.tenantId, eventId: event.id }, REPLAY_REPAIR_DELAY_SECONDS);
+  await deps.queue.send(
+    { ...message, event: { type: earlier!.type, data: earlier!.data, createdAt: earlier!.createdAt }, replay: true },
+    REPLAY_REPAIR_DELAY_SECONDS,
+  );
   return { id: event.id, replayed: true };
 };

@@ -1,4 +1,5 @@
 import type { ApiKeyRecord, Attempt, Delivery, Endpoint, Recovery, StoredEvent, Tenant } from './model';
+import type { JsonValue } from './python-json';
 import type { SecretBox } from './secret-box';
 import type { TargetPolicy } from './target-policy';
 
@@ -40,7 +41,11 @@ export interface EndpointStore {
 }
 
 export interface EventStore {
-  /** Stores a new event; false when an event with that id exists (an idempotent replay). */
+  /**
+   * Stores a new event; false when an event with that id exists (an idempotent replay, or a
+   * second failed delivery of the same event). Events are stored when a publish carries an
+   * idempotency key, and when a delivery first needs a retry.
+   */
   putEvent(event: StoredEvent): Promise<boolean>;
   getEvent(tenantId: string, eventId: string): Promise<StoredEvent | undefined>;
 }
@@ -95,6 +100,13 @@ export interface FanOutMessage {
   kind: 'fanout';
   tenantId: string;
   eventId: string;
+  /**
+   * The event itself, so a delivery that succeeds first time needs no stored event. Absent
+   * only from messages that predate it, which read the stored event.
+   */
+  event?: { type: string; data: JsonValue; createdAt: string };
+  /** Re-sent by an idempotent replay or a redelivery: recorded deliveries must be looked up. */
+  replay?: boolean;
 }
 
 /** Make attempt `attempt` of a delivery (the first is made by the fan-out). */

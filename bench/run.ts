@@ -1,0 +1,14 @@
+/**
+ * `npm run bench` (add `-- --smoke` for the short CI run): writes bench/results.md and
+ * bench/results.json. Figures, never pass/fail on time.
+ */
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT'; // the cost phase turns INFO on to count log bytes
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
+
+const { runBench } = await import('./bench');
+const smoke = process.argv.includes('--smoke');
+const outDir = process.argv.find((a) => a.startsWith('--out='))?.slice('--out='.length) ?? new URL('.', import.meta.url).pathname;
+const results = await runBench({ smoke, outDir });
+console.error(`bench: wrote ${outDir}results.md and results.json (${results.mode})`);
+export {};
