@@ -13,7 +13,6 @@ import { DEFAULT_EVENT_TYPES } from '../lambdas/shared/domain/catalogue';
 import { newId, sha256Hex } from '../lambdas/shared/domain/ids';
 import type { Attempt } from '../lambdas/shared/domain/model';
 import { signDelivery, type Surface } from '../lambdas/shared/domain/signing';
-import { logger } from '../lambdas/shared/powertools';
 import { localContext } from '../local/lambda-context';
 import { type LocalRuntime, startLocalRuntime } from '../local/runtime';
 import { RequestCounter } from './counting';
@@ -136,17 +135,24 @@ const costOf = (p: RequestScenario['per_delivery']): Record<string, number> => {
   return Object.fromEntries(Object.entries({ ...parts, total }).map(([k, v]) => [k, round(v, 4)]));
 };
 
+/** The JSON log lines the handlers write (stdout, as CloudWatch ingests them): counted, kept out of the report. */
+const logs = {
+  bytes: 0,
+  capture() {
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      this.bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+      return true;
+    }) as typeof process.stdout.write;
+    return () => {
+      process.stdout.write = write;
+    };
+  },
+};
+
 const requestsAndCost = async (opts: BenchOptions, receiver: Receiver): Promise<RequestScenario[]> => {
   const counter = new RequestCounter();
   const invocations = new Map<string, Invocations>();
-  let logBytes = 0;
-  const write = process.stdout.write.bind(process.stdout);
-  logger.setLogLevel('INFO'); // as deployed
-  // Count (and keep out of the report) the JSON log lines the handlers write, as CloudWatch would ingest them.
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    logBytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
-    return true;
-  }) as typeof process.stdout.write;
   const admin = `hpadmin_${newId('key')}`;
   let runtime: LocalRuntime | undefined;
   try {
@@ -201,7 +207,7 @@ const requestsAndCost = async (opts: BenchOptions, receiver: Receiver): Promise<
       await sleep(500);
       counter.reset();
       invocations.clear();
-      logBytes = 0;
+      logs.bytes = 0;
       if (s.batch) {
         for (let i = 0; i < events; i += 100) {
           const batch = Array.from({ length: Math.min(100, events - i) }, (_, j) => ({ tenant_id: s.tenant, type: 'price.alert', data: payload(1024, i + j) }));
@@ -231,14 +237,12 @@ const requestsAndCost = async (opts: BenchOptions, receiver: Receiver): Promise<
         lambda_invocations: per(lambdaCount),
         lambda_gb_seconds: round(gbSeconds / deliveries, 6),
         api_requests: per(invocations.get('platform')?.count ?? 0),
-        log_bytes: per(logBytes + lambdaCount * price('lambda_platform_log_bytes_per_invocation')),
+        log_bytes: per(logs.bytes + lambdaCount * price('lambda_platform_log_bytes_per_invocation')),
       };
       results.push({ name: s.name, deliveries, per_delivery: perDelivery, usd_per_million_deliveries: costOf(perDelivery) });
     }
     return results;
   } finally {
-    process.stdout.write = write;
-    logger.setLogLevel('SILENT');
     await runtime?.stop();
   }
 };
@@ -524,6 +528,7 @@ const machine = () => {
 
 export const runBench = async (opts: BenchOptions) => {
   const receiver = await startReceiver();
+  const restore = logs.capture();
   try {
     const results = {
       generated_at: new Date().toISOString(),
@@ -540,6 +545,7 @@ export const runBench = async (opts: BenchOptions) => {
     writeFileSync(join(opts.outDir, 'results.md'), renderMarkdown(results));
     return results;
   } finally {
+    restore();
     await receiver.close();
   }
 };

@@ -2,7 +2,7 @@
  * `npm run bench` (add `-- --smoke` for the short CI run): writes bench/results.md and
  * bench/results.json. Figures, never pass/fail on time.
  */
-process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT'; // the cost phase turns INFO on to count log bytes
+process.env.POWERTOOLS_LOG_LEVEL ??= 'INFO'; // as deployed: the bench counts the log bytes CloudWatch would ingest
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
 

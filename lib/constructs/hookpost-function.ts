@@ -78,6 +78,9 @@ export class HookpostFunction extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'hookpost',
         POWERTOOLS_METRICS_NAMESPACE: 'Hookpost',
+        // INFO for failures and changes; one invocation in a hundred also logs its DEBUG lines (each success).
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        POWERTOOLS_LOGGER_SAMPLE_RATE: '0.01',
         ...props.settings,
       },
       bundling: {

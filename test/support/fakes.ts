@@ -207,4 +207,4 @@ export const fakePorts = (overrides: Partial<Ports> = {}) => {
   };
 };
 
-export const silentLog = { info: () => undefined, warn: () => undefined };
+export const silentLog = { debug: () => undefined, info: () => undefined, warn: () => undefined };

@@ -12,9 +12,29 @@ type Deps = Pick<
 >;
 
 export interface Logger {
+  debug(message: string, extra: Record<string, unknown>): void;
   info(message: string, extra: Record<string, unknown>): void;
   warn(message: string, extra: Record<string, unknown>): void;
 }
+
+/**
+ * A successful attempt is logged at DEBUG (sampled in production: the delivery history holds
+ * every attempt, and a log line per success would cost more than SQS and Lambda together);
+ * every failed attempt at INFO.
+ */
+const logAttempt = (log: Logger, delivery: Delivery, attempt: Attempt) =>
+  (attempt.error === null ? log.debug : log.info).call(log, 'delivery attempted', {
+    tenant_id: delivery.tenantId,
+    event_id: delivery.eventId,
+    endpoint_id: delivery.endpointId,
+    delivery_id: delivery.id,
+    attempt: attempt.number,
+    trigger: attempt.trigger,
+    status: delivery.status,
+    status_code: attempt.statusCode,
+    error: attempt.error,
+    response_time_ms: attempt.responseTimeMs,
+  });
 
 /** Endpoint health must never undo a delivery already recorded: its faults are logged, not thrown. */
 const noteHealth = async (deps: Deps, endpoint: Endpoint, attempt: Attempt, log: Logger) => {
@@ -144,16 +164,7 @@ export const fanOut = async (
       if (delivery.status === 'retrying') await scheduleNext(deps, event.tenantId, id, 1, delivery.nextAttemptAt!);
       if (!(await deps.deliveries.createDelivery(delivery))) return undefined; // recorded by a concurrent run
       await noteHealth(deps, endpoint, attempt, log);
-      log.info('delivery attempted', {
-        tenant_id: event.tenantId,
-        event_id: event.id,
-        endpoint_id: endpoint.id,
-        delivery_id: id,
-        attempt: 1,
-        status: delivery.status,
-        status_code: attempt.statusCode,
-        response_time_ms: attempt.responseTimeMs,
-      });
+      logAttempt(log, delivery, attempt);
       return delivery;
     }),
   );
@@ -223,17 +234,7 @@ export const processAttempt = async (
   });
   if (!recorded) return { outcome: 'duplicate' };
   await noteHealth(deps, endpoint, attempt, log);
-  log.info('delivery attempted', {
-    tenant_id: delivery.tenantId,
-    event_id: delivery.eventId,
-    endpoint_id: delivery.endpointId,
-    delivery_id: delivery.id,
-    attempt: attempt.number,
-    trigger: attempt.trigger,
-    status: next.status,
-    status_code: attempt.statusCode,
-    response_time_ms: attempt.responseTimeMs,
-  });
+  logAttempt(log, { ...delivery, ...next }, attempt);
   return {
     outcome: 'attempted',
     delivery: { ...delivery, ...next, attempts, updatedAt: attempt.attemptedAt },

@@ -1,0 +1,30 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runBench } from '../../bench/bench';
+
+/** The bench's short run, so it never rots. It checks that every figure is produced, never a time. */
+describe('npm run bench (smoke)', () => {
+  it('writes results.md and results.json with every section, the machine and the commit', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'hookpost-bench-out-'));
+    const results = await runBench({ smoke: true, outDir: `${outDir}/` });
+    expect(existsSync(join(outDir, 'results.md'))).toBe(true);
+    const json = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8'));
+    expect(json.machine).toMatchObject({ cores: expect.any(Number), node: process.version, commit: expect.stringMatching(/^[0-9a-f]{40}$|^unknown$/) });
+    expect(results.requests_per_delivery.map((s) => s.name)).toHaveLength(4);
+    for (const s of results.requests_per_delivery) {
+      expect(Number.isFinite(s.usd_per_million_deliveries.total)).toBe(true);
+      expect(s.per_delivery.dynamodb_write_units).toBeGreaterThan(0);
+      expect(s.per_delivery.lambda_invocations).toBeGreaterThan(0);
+    }
+    // A first-attempt success writes one delivery record (plus its index entry), nothing else.
+    expect(results.requests_per_delivery[0]!.per_delivery.dynamodb_write_units).toBe(1);
+    expect(results.cold_start.map((c) => c.function).sort()).toEqual(['account-webhooks', 'admin-webhooks', 'delivery-worker', 'eventbridge-ingest', 'platform']);
+    for (const c of results.cold_start) expect(c.bundle_bytes).toBeGreaterThan(c.bare_bundle_bytes);
+    expect(results.hot_path).toHaveLength(4);
+    expect(results.pipeline.map((p) => p.rate_per_second)).toEqual([50, 200]);
+    for (const p of results.pipeline) expect(p.hookpost.p50_ms).toBeGreaterThan(0);
+    expect(results.concurrency.wall_ms).toBeGreaterThan(900);
+  }, 240_000);
+});
