@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { fanOut, processAttempt } from '../shared/domain/delivery';
 import { continueRecovery } from '../shared/domain/recovery';
 import type { Delivery } from '../shared/domain/model';
@@ -13,26 +13,26 @@ import { flushMetrics, logger, metrics, tracer } from '../shared/powertools';
 const MESSAGE = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('fanout'),
-    tenantId: z.string().min(1),
-    eventId: z.string().min(1),
-    event: z.object({ type: z.string(), data: z.json(), createdAt: z.string() }).optional(),
-    replay: z.boolean().optional(),
+    tenantId: z.string().check(z.minLength(1)),
+    eventId: z.string().check(z.minLength(1)),
+    event: z.optional(z.object({ type: z.string(), data: z.json(), createdAt: z.string() })),
+    replay: z.optional(z.boolean()),
   }),
   z.object({
     kind: z.literal('attempt'),
-    tenantId: z.string().min(1),
-    deliveryId: z.string().min(1),
-    attempt: z.number().int().min(2),
+    tenantId: z.string().check(z.minLength(1)),
+    deliveryId: z.string().check(z.minLength(1)),
+    attempt: z.number().check(z.int(), z.minimum(2)),
     trigger: z.enum(['automatic', 'manual']),
   }),
   z.object({
     kind: z.literal('recover'),
-    recoveryId: z.string().min(1),
-    tenantId: z.string().min(1),
-    endpointId: z.string().min(1),
+    recoveryId: z.string().check(z.minLength(1)),
+    tenantId: z.string().check(z.minLength(1)),
+    endpointId: z.string().check(z.minLength(1)),
     since: z.string(),
     until: z.string(),
-    cursor: z.string().optional(),
+    cursor: z.optional(z.string()),
   }),
 ]);
 

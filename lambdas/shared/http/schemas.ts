@@ -1,9 +1,10 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { SYSTEM_EVENT_TYPES } from '../domain/catalogue';
 
 /**
  * The request schemas of every route, built once per container from the deployment's event
- * catalogue. Types are derived from them with z.infer, never written twice.
+ * catalogue. Types are derived from them with z.infer, never written twice. Written with
+ * zod/mini, which tree-shakes: the classic API adds about 430 KB to every bundle (see the bench).
  */
 export const LIMITS = {
   bodyBytes: 1024 * 1024,
@@ -15,7 +16,7 @@ export const LIMITS = {
 
 export const TENANT_ID = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, 'must be 1-64 characters: letters, digits, and . _ : - (not first)');
+  .check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, 'must be 1-64 characters: letters, digits, and . _ : - (not first)'));
 
 const isHttpUrl = (value: string): boolean => {
   try {
@@ -28,59 +29,71 @@ const isHttpUrl = (value: string): boolean => {
 
 export const WEBHOOK_URL = z
   .string()
-  .max(LIMITS.urlLength, `must be at most ${LIMITS.urlLength} characters`)
-  .refine(isHttpUrl, 'must be an absolute http or https URL');
+  .check(z.maxLength(LIMITS.urlLength, `must be at most ${LIMITS.urlLength} characters`), z.refine(isHttpUrl, 'must be an absolute http or https URL'));
 
 export const SECRET = z
   .string()
-  .min(16, 'must be 16 to 256 characters')
-  .max(256, 'must be 16 to 256 characters')
-  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+  .check(
+    z.minLength(16, 'must be 16 to 256 characters'),
+    z.maxLength(256, 'must be 16 to 256 characters'),
+    z.regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
+  );
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const eventTypeOf = (types: readonly string[]) => {
   const known = new Set(types);
   const validList = types.join(', ');
-  return z.string().superRefine((value, ctx) => {
-    if (!known.has(value)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `unknown event type "${value}"; valid types: ${validList}`,
-        params: { code: 'unknown_event_type' },
-      });
-    }
-  });
+  return z.string().check(
+    z.superRefine((value, ctx) => {
+      if (!known.has(value)) {
+        ctx.issues.push({
+          code: 'custom',
+          input: value,
+          message: `unknown event type "${value}"; valid types: ${validList}`,
+          params: { code: 'unknown_event_type' },
+        });
+      }
+    }),
+  );
 };
+
+const ISO_TIME = z.pipe(
+  z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time' }),
+  z.transform((v: string) => new Date(v).toISOString()),
+);
+
+const wholeNumber = (min: number, max: number) =>
+  z.coerce.number().check(z.int('must be a whole number'), z.minimum(min, `must be at least ${min}`), z.maximum(max, `must be at most ${max}`));
 
 export const buildSchemas = (catalogue: readonly string[]) => {
   // The platform publishes catalogue types; endpoints may also subscribe to hookpost's own.
   const eventType = eventTypeOf(catalogue);
   const subscribable = [...catalogue, ...SYSTEM_EVENT_TYPES];
-  const eventList = z
-    .array(eventTypeOf(subscribable))
-    .max(subscribable.length, `lists more event types than the catalogue has (${subscribable.length})`)
-    .refine((list) => new Set(list).size === list.length, 'lists an event type twice');
+  const eventList = z.array(eventTypeOf(subscribable)).check(
+    z.maxLength(subscribable.length, `lists more event types than the catalogue has (${subscribable.length})`),
+    z.refine((list: string[]) => new Set(list).size === list.length, 'lists an event type twice'),
+  );
+  const nonEmptyEventList = eventList.check(z.minLength(1, 'must list at least one event type'));
 
   const accountRegister = z.strictObject({
     url: WEBHOOK_URL,
-    event_types: eventList.nullable().optional(),
+    event_types: z.optional(z.nullable(eventList)),
   });
 
   const adminCreate = z.strictObject({
     url: WEBHOOK_URL,
-    events: eventList.min(1, 'must list at least one event type'),
-    secret: SECRET.optional(),
+    events: nonEmptyEventList,
+    secret: z.optional(SECRET),
   });
 
   const adminUpdate = z
     .strictObject({
-      url: WEBHOOK_URL.optional(),
-      events: eventList.min(1, 'must list at least one event type').optional(),
-      status: z.enum(['active', 'disabled']).optional(),
+      url: z.optional(WEBHOOK_URL),
+      events: z.optional(nonEmptyEventList),
+      status: z.optional(z.enum(['active', 'disabled'])),
     })
-    .refine((v) => v.url !== undefined || v.events !== undefined || v.status !== undefined, 'send at least one of url, events, status');
+    .check(z.refine((v) => v.url !== undefined || v.events !== undefined || v.status !== undefined, 'send at least one of url, events, status'));
 
   const publish = z.strictObject({
     tenant_id: TENANT_ID,
@@ -90,25 +103,18 @@ export const buildSchemas = (catalogue: readonly string[]) => {
 
   const publishBatch = z.strictObject({
     events: z
-      .array(publish.extend({ idempotency_key: z.string().min(1).max(LIMITS.idempotencyKeyLength).optional() }))
-      .min(1, 'must hold at least one event')
-      .max(LIMITS.batchSize, `holds at most ${LIMITS.batchSize} events`),
+      .array(z.extend(publish, { idempotency_key: z.optional(z.string().check(z.minLength(1), z.maxLength(LIMITS.idempotencyKeyLength))) }))
+      .check(z.minLength(1, 'must hold at least one event'), z.maxLength(LIMITS.batchSize, `holds at most ${LIMITS.batchSize} events`)),
   });
 
   const pagination = z.strictObject({
-    offset: z.coerce.number().int('must be a whole number').min(0).max(100_000).default(0),
-    limit: z.coerce.number().int('must be a whole number').min(1).max(100).default(20),
+    offset: z._default(wholeNumber(0, 100_000), 0),
+    limit: z._default(wholeNumber(1, 100), 20),
   });
 
-  const recover = z.strictObject({
-    since: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' }).transform((v) => new Date(v).toISOString()),
-    until: z.iso
-      .datetime({ offset: true, message: 'must be an ISO-8601 date-time' })
-      .transform((v) => new Date(v).toISOString())
-      .optional(),
-  });
+  const recover = z.strictObject({ since: ISO_TIME, until: z.optional(ISO_TIME) });
 
-  const createTenant = z.strictObject({ id: TENANT_ID, name: z.string().min(1).max(200).optional() });
+  const createTenant = z.strictObject({ id: TENANT_ID, name: z.optional(z.string().check(z.minLength(1), z.maxLength(200))) });
 
   return { accountRegister, adminCreate, adminUpdate, publish, publishBatch, pagination, recover, createTenant };
 };
