@@ -3,7 +3,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import * as z from 'zod/mini';
+import { $ZodError } from 'zod/v4/core';
 import { DomainError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../domain/errors';
 import { flushMetrics, logger, tracer } from '../powertools';
 import { LIMITS } from './schemas';
@@ -34,7 +34,7 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
   ...(body === undefined ? {} : { body: JSON.stringify(body) }),
 });
 
-type ZodError = z.core.$ZodError;
+type ZodError = $ZodError;
 
 const zodMessage = (err: ZodError): string =>
   err.issues.map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
@@ -45,7 +45,7 @@ const zodCode = (err: ZodError): string =>
 
 /** Maps every failure to `{"error":{"code","message"}}` once; a raw error never reaches a client. */
 export const errorResponse = (err: unknown): APIGatewayProxyStructuredResultV2 => {
-  if (err instanceof z.core.$ZodError) return json(400, { error: { code: zodCode(err), message: zodMessage(err) } });
+  if (err instanceof $ZodError) return json(400, { error: { code: zodCode(err), message: zodMessage(err) } });
   if (err instanceof DomainError) return json(err.status, { error: { code: err.code, message: err.message } });
   logger.error('unhandled error', err as Error);
   return json(500, { error: { code: 'internal_error', message: 'Something went wrong on our side; it has been logged.' } });
