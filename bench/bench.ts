@@ -9,12 +9,12 @@ import type { SQSEvent } from 'aws-lambda';
 import { build } from 'esbuild';
 import { createDeliveryWorkerHandler } from '../lambdas/delivery-worker/app';
 import { stateAfter } from '../lambdas/shared/domain/delivery';
-import { DEFAULT_EVENT_TYPES } from '../lambdas/shared/domain/catalogue';
 import { newId, sha256Hex } from '../lambdas/shared/domain/ids';
 import type { Attempt } from '../lambdas/shared/domain/model';
 import { signDelivery, type Surface } from '../lambdas/shared/domain/signing';
 import { localContext } from '../local/lambda-context';
 import { type LocalRuntime, startLocalRuntime } from '../local/runtime';
+import { BUNDLE_LOAD_ENV } from './bundle-env';
 import { RequestCounter } from './counting';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -157,8 +157,7 @@ const requestsAndCost = async (opts: BenchOptions, receiver: Receiver): Promise<
   let runtime: LocalRuntime | undefined;
   try {
     runtime = await startLocalRuntime({
-      port: 0,
-      dataDir: mkdtempSync(join(tmpdir(), 'hookpost-bench-')),
+        dataDir: mkdtempSync(join(tmpdir(), 'hookpost-bench-')),
       apiKeys: [
         { tenantId: 'one', key: 'hpk_bench_one_0123456789abcdef' },
         { tenantId: 'five', key: 'hpk_bench_five_0123456789abcdef' },
@@ -167,8 +166,6 @@ const requestsAndCost = async (opts: BenchOptions, receiver: Receiver): Promise<
       ],
       adminKey: admin,
       retrySchedule: [1, 2, 3, 4, 5],
-      allowPrivateTargets: true,
-      eventTypes: [...DEFAULT_EVENT_TYPES],
       observe: {
         client: counter.attach,
         invocation: (fn, ms) => {
@@ -291,25 +288,13 @@ const bundle = async (entry: { file: string } | { contents: string }, outfile: s
   return statSync(outfile).size;
 };
 
-const LOAD_ENV = {
-  CONFIG_TABLE_NAME: 'configs',
-  DELIVERIES_TABLE_NAME: 'deliveries',
-  DELIVERY_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/q',
-  MASTER_KEY_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:k',
-  SCHEDULE_GROUP_NAME: 'g',
-  DELIVERY_QUEUE_ARN: 'arn:aws:sqs:us-east-1:123456789012:q',
-  SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/r',
-  SCHEDULER_DLQ_ARN: 'arn:aws:sqs:us-east-1:123456789012:d',
-  AWS_REGION: 'us-east-1',
-  POWERTOOLS_LOG_LEVEL: 'SILENT',
-};
 
 /** Module load time of a bundle in a fresh Node process (the init phase's own cost), median of `runs`. */
 const loadTime = (file: string, runs: number): number => {
   const script = `const t=performance.now();await import(${JSON.stringify(pathToFileURL(file).href)});process.stdout.write(String(performance.now()-t));`;
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, ...LOAD_ENV }, encoding: 'utf8' });
+    const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, ...BUNDLE_LOAD_ENV }, encoding: 'utf8' });
     if (out.status !== 0) throw new Error(`loading ${file} failed: ${out.stderr}`);
     times.push(Number(out.stdout));
   }
@@ -423,13 +408,10 @@ const pipeline = async (opts: BenchOptions, receiver: Receiver): Promise<Pipelin
   const seconds = opts.smoke ? 2 : 10;
   const admin = `hpadmin_${newId('key')}`;
   const runtime = await startLocalRuntime({
-    port: 0,
     dataDir: mkdtempSync(join(tmpdir(), 'hookpost-bench-pipe-')),
     apiKeys: [{ tenantId: 'pipe', key: 'hpk_bench_pipe_0123456789abcdef' }],
     adminKey: admin,
     retrySchedule: [1, 2, 3, 4, 5],
-    allowPrivateTargets: true,
-    eventTypes: [...DEFAULT_EVENT_TYPES],
   });
   try {
     await call(runtime.url, 'POST', '/api/v1/admin/webhooks', 'hpk_bench_pipe_0123456789abcdef', { url: `${receiver.url}/pipe`, events: ['price.alert'] });
@@ -486,12 +468,9 @@ interface Concurrency {
 /** One worker invocation with a batch of 10 deliveries to a receiver that takes 1 s to answer. */
 const concurrency = async (receiver: Receiver): Promise<Concurrency> => {
   const runtime = await startLocalRuntime({
-    port: 0,
     dataDir: mkdtempSync(join(tmpdir(), 'hookpost-bench-conc-')),
     apiKeys: [{ tenantId: 'slow', key: 'hpk_bench_slow_0123456789abcdef' }],
     retrySchedule: [60],
-    allowPrivateTargets: true,
-    eventTypes: [...DEFAULT_EVENT_TYPES],
   });
   try {
     await call(runtime.url, 'POST', '/api/v1/admin/webhooks', 'hpk_bench_slow_0123456789abcdef', { url: `${receiver.url}/slow`, events: ['price.alert'] });

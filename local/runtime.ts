@@ -10,7 +10,8 @@ import { createEventBridgeIngestHandler } from '../lambdas/eventbridge-ingest/ap
 import { eventBridgeRoute } from './eventbridge';
 import { createPlatformHandler } from '../lambdas/platform/app';
 import { type ClientOptions, createPorts } from '../lambdas/shared/aws-ports';
-import { type Config, DEFAULT_DISABLE_AFTER_FAILING_SECONDS, DEFAULT_RECOVERY_RATE } from '../lambdas/shared/config';
+import { type Config, DEFAULT_DISABLE_AFTER_FAILING_SECONDS, DEFAULT_RECOVERY_RATE, DEFAULT_RETRY_SCHEDULE } from '../lambdas/shared/config';
+import { DEFAULT_EVENT_TYPES } from '../lambdas/shared/domain/catalogue';
 import { SqsDeliveryQueue } from '../lambdas/shared/adapters/sqs-queue';
 import { createLocalScheduler } from './local-scheduler';
 import type { Ports } from '../lambdas/shared/domain/ports';
@@ -21,14 +22,18 @@ import { DUMMY_AWS, ensureTables, startDynamo, startSqs, type TableNames } from 
 import { startSqsPoller, type SqsLambda } from './sqs-poller';
 
 export interface LocalRuntimeOptions {
-  port: number;
   dataDir: string;
-  /** Tenants and keys to create at start; empty = one generated dev tenant. */
-  apiKeys: Array<{ tenantId: string; key: string }>;
+  /** API port on 127.0.0.1; 0 picks a free one. @default 0 */
+  port?: number;
+  /** Tenants and keys to create at start; empty = one generated dev tenant. @default [] */
+  apiKeys?: Array<{ tenantId: string; key: string }>;
   adminKey?: string;
-  retrySchedule: number[];
-  allowPrivateTargets: boolean;
-  eventTypes: string[];
+  /** @default the five-step schedule */
+  retrySchedule?: number[];
+  /** @default true */
+  allowPrivateTargets?: boolean;
+  /** @default the twelve types of the two promised pages */
+  eventTypes?: string[];
   /** Disable an endpoint whose every attempt failed for this long (default five days). */
   disableAfterFailingSeconds?: number;
   /** Observers for benchmarks: every SDK client the handlers use, and every invocation. */
@@ -113,7 +118,15 @@ const createQueues = async (sqs: SQSClient, visibilityTimeout: number) => {
  * Secrets Manager has no emulator, and the very same handlers behind an API Gateway stand-in
  * and an SQS event source stand-in.
  */
-export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<LocalRuntime> => {
+export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<LocalRuntime> => {
+  const options = {
+    port: 0,
+    apiKeys: [],
+    retrySchedule: DEFAULT_RETRY_SCHEDULE,
+    allowPrivateTargets: true,
+    eventTypes: [...DEFAULT_EVENT_TYPES],
+    ...given,
+  };
   const dataDir = resolve(options.dataDir);
   mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
   mkdirSync(join(dataDir, 'sqs'), { recursive: true });

@@ -4,10 +4,11 @@ import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeWildcard } from '../nag';
 import { HookpostFunction } from './hookpost-function';
+import { deadLetterQueue, secureQueue } from './queues';
 
 export interface DeliveryPipelineProps {
   readonly configTable: Table;
@@ -45,23 +46,15 @@ export class DeliveryPipeline extends Construct {
     if (batchSize < 1 || batchSize > 10) throw new Error('batchSize must be 1-10');
     const workerTimeout = Duration.seconds(60);
 
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    this.queue = new Queue(this, 'Queue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', { redriveTarget: true, holds: 'the delivery queue' });
+    this.queue = secureQueue(this, 'Queue', {
       visibilityTimeout: Duration.seconds(workerTimeout.toSeconds() * 6),
-      retentionPeriod: Duration.days(14),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
     });
 
-    this.schedulerDeadLetterQueue = new Queue(this, 'SchedulerDeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+    this.schedulerDeadLetterQueue = deadLetterQueue(this, 'SchedulerDeadLetterQueue', {
+      redriveTarget: false,
+      holds: 'the retry schedules\' target',
     });
     this.scheduleGroup = new CfnScheduleGroup(this, 'RetrySchedules', {
       name: `${Stack.of(this).stackName}-retries`,
@@ -102,17 +95,8 @@ export class DeliveryPipeline extends Construct {
       schedulesInGroup,
       'Retry schedules are created at run time, one per delivery and attempt; the grant is CreateSchedule in this stack\'s own schedule group only.',
     );
-    Validations.of(this.schedulerDeadLetterQueue).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-SQS3',
-      reason: 'This queue is the dead-letter queue of the Scheduler target (DeadLetterConfig on each schedule), which SQS itself does not know as a DLQ.',
-    });
 
-    for (const dlq of [this.deadLetterQueue, this.schedulerDeadLetterQueue]) {
-      Validations.of(dlq).acknowledge({
-        id: 'Serverless::Serverless-SQSRedrivePolicy',
-        reason: 'This is a dead-letter queue itself: messages end here for an operator, they are not redriven automatically.',
-      });
-    }
+
     const eventSource = new SqsEventSource(this.queue, {
       batchSize,
       maxBatchingWindow: Duration.seconds(1),

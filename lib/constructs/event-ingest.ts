@@ -1,10 +1,11 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { HookpostFunction } from './hookpost-function';
+import { deadLetterQueue } from './queues';
 
 export interface EventIngestProps {
   readonly configTable: Table;
@@ -31,11 +32,7 @@ export class EventIngest extends Construct {
     const retryAttempts = props.retryAttempts ?? 4;
     if (retryAttempts < 0 || retryAttempts > 185) throw new Error('retryAttempts must be 0-185');
     this.bus = new EventBus(this, 'Bus', { description: 'hookpost: events to deliver to tenants\' webhooks' });
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', { redriveTarget: false, holds: 'the EventBridge rule target and the ingest function' });
     this.function = new HookpostFunction(this, 'Ingest', {
       name: 'eventbridge-ingest',
       description: 'hookpost: publishes events put on the hookpost event bus',
@@ -58,11 +55,5 @@ export class EventIngest extends Construct {
         }),
       ],
     });
-    for (const rule of ['Serverless::Serverless-SQSRedrivePolicy', 'AwsSolutions::AwsSolutions-SQS3']) {
-      Validations.of(this.deadLetterQueue).acknowledge({
-        id: rule,
-        reason: 'This is the dead-letter queue of the EventBridge rule target: events end here for an operator (alarmed on depth).',
-      });
-    }
   }
 }

@@ -5,7 +5,6 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main';
-import { DEFAULT_EVENT_TYPES } from '../../lambdas/shared/domain/catalogue';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
 import { apiClient, waitUntil } from '../support/client';
 import { type Receiver, startReceiver } from '../support/receiver';
@@ -16,12 +15,8 @@ let dataDir: string;
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'hookpost-cli-'));
   runtime = await startLocalRuntime({
-    port: 0,
     dataDir,
-    apiKeys: [],
     retrySchedule: [1],
-    allowPrivateTargets: true,
-    eventTypes: [...DEFAULT_EVENT_TYPES],
   });
 });
 afterAll(() => runtime.stop());

@@ -26,16 +26,12 @@ let dataDir: string;
 
 const start = (dir: string) =>
   startLocalRuntime({
-    port: 0,
     dataDir: dir,
     apiKeys: [
       { tenantId: 'acme', key: ACME },
       { tenantId: 'globex', key: GLOBEX },
     ],
     adminKey: ADMIN,
-    retrySchedule: [60, 300, 1800, 7200, 86400],
-    allowPrivateTargets: true,
-    eventTypes: [...DEFAULT_EVENT_TYPES],
   });
 
 beforeAll(async () => {

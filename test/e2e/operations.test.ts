@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_EVENT_TYPES } from '../../lambdas/shared/domain/catalogue';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
 import { apiClient, waitUntil } from '../support/client';
 import { type Receiver, startReceiver } from '../support/receiver';
@@ -16,12 +15,9 @@ let api: ReturnType<typeof apiClient>['call'];
 beforeAll(async () => {
   receiver = await startReceiver();
   runtime = await startLocalRuntime({
-    port: 0,
     dataDir: mkdtempSync(join(tmpdir(), 'hookpost-ops-')),
     apiKeys: [{ tenantId: 'acme', key: KEY }],
     retrySchedule: [1, 2, 3, 4, 5],
-    allowPrivateTargets: true,
-    eventTypes: [...DEFAULT_EVENT_TYPES],
   });
   api = apiClient(runtime.url).call;
 });

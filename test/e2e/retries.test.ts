@@ -2,7 +2,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_EVENT_TYPES } from '../../lambdas/shared/domain/catalogue';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
 import { apiClient, waitUntil } from '../support/client';
 import { type Receiver, startReceiver } from '../support/receiver';
@@ -18,13 +17,10 @@ let api: ReturnType<typeof apiClient>['call'];
 beforeAll(async () => {
   receiver = await startReceiver();
   runtime = await startLocalRuntime({
-    port: 0,
     dataDir: mkdtempSync(join(tmpdir(), 'hookpost-retries-')),
     apiKeys: [{ tenantId: 'acme', key: KEY }],
     adminKey: ADMIN,
     retrySchedule: SCHEDULE,
-    allowPrivateTargets: true,
-    eventTypes: [...DEFAULT_EVENT_TYPES],
   });
   api = apiClient(runtime.url).call;
 });

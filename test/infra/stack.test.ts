@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { BUNDLE_LOAD_ENV } from '../../bench/bundle-env';
 import { ROUTES } from '../../lambdas/shared/http/routes';
 import { HookpostStack } from '../../lib/hookpost-stack';
 import { addNagChecks } from '../../lib/nag';
@@ -40,16 +41,7 @@ const asList = <T>(v: T | T[]) => (Array.isArray(v) ? v : [v]);
 
 describe('bundles and the CDK CLI', () => {
   it('every bundled handler loads on Node 24 as an ESM module and exports its handler', async () => {
-    Object.assign(process.env, {
-      CONFIG_TABLE_NAME: 'configs',
-      DELIVERIES_TABLE_NAME: 'deliveries',
-      DELIVERY_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/q',
-      MASTER_KEY_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:k',
-      SCHEDULE_GROUP_NAME: 'g',
-      DELIVERY_QUEUE_ARN: 'arn:aws:sqs:us-east-1:123456789012:q',
-      SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/r',
-      SCHEDULER_DLQ_ARN: 'arn:aws:sqs:us-east-1:123456789012:d',
-    });
+    Object.assign(process.env, BUNDLE_LOAD_ENV);
     const assets = readdirSync(outdir).filter((d) => d.startsWith('asset.'));
     expect(assets).toHaveLength(5);
     for (const asset of assets) {

@@ -1,0 +1,16 @@
+/**
+ * The environment a bundled handler needs to load outside Lambda: resource names only (the
+ * handlers build their clients at load, and call nothing until invoked).
+ */
+export const BUNDLE_LOAD_ENV = {
+  CONFIG_TABLE_NAME: 'configs',
+  DELIVERIES_TABLE_NAME: 'deliveries',
+  DELIVERY_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/q',
+  MASTER_KEY_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:k',
+  SCHEDULE_GROUP_NAME: 'g',
+  DELIVERY_QUEUE_ARN: 'arn:aws:sqs:us-east-1:123456789012:q',
+  SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/r',
+  SCHEDULER_DLQ_ARN: 'arn:aws:sqs:us-east-1:123456789012:d',
+  AWS_REGION: 'us-east-1',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+};
