@@ -105,7 +105,6 @@ export interface RequestScenario {
   per_delivery: {
     dynamodb_read_units: number;
     dynamodb_write_units: number;
-    dynamodb_index_write_units: number;
     dynamodb_requests: number;
     sqs_requests: number;
     scheduler_calls: number;
@@ -123,7 +122,7 @@ const costOf = (p: RequestScenario['per_delivery']): Record<string, number> => {
   const parts = {
     lambda: p.lambda_invocations * price('lambda_usd_per_million_requests') + p.lambda_gb_seconds * m * price('lambda_arm64_usd_per_gb_second'),
     dynamodb:
-      (p.dynamodb_write_units + p.dynamodb_index_write_units) * price('dynamodb_on_demand_usd_per_million_write_units') +
+      p.dynamodb_write_units * price('dynamodb_on_demand_usd_per_million_write_units') +
       p.dynamodb_read_units * price('dynamodb_on_demand_usd_per_million_read_units'),
     sqs: p.sqs_requests * price('sqs_standard_usd_per_million_requests'),
     api_gateway: p.api_requests * price('http_api_usd_per_million_requests'),
@@ -226,7 +225,6 @@ const requestsAndCost = async (opts: BenchOptions, receiver: Receiver): Promise<
       const perDelivery = {
         dynamodb_read_units: per(counter.readUnits),
         dynamodb_write_units: per(counter.writeUnits),
-        dynamodb_index_write_units: per(counter.indexWriteUnits),
         dynamodb_requests: per(counter.total('dynamodb')),
         sqs_requests: per(sqsRequests),
         scheduler_calls: 0, // every delay here is within SQS's 15 minutes; see the README for longer ones
@@ -543,19 +541,17 @@ ${r.machine.os}, Node ${r.machine.node}, commit \`${r.machine.commit}\`. Figures
 ## AWS requests per delivery
 
 Counted with an SDK middleware on every client the handlers use, during a local run (dynalite,
-fauxqs). DynamoDB units as dynalite reports them, plus the by-endpoint index's write for each
-delivery record. SQS requests include the event source's non-empty receives and its deletes
+fauxqs). DynamoDB units as dynalite reports them (no table has a secondary index). SQS requests include the event source's non-empty receives and its deletes
 (empty long polls cost a fixed few cents a month, whatever the volume). Lambda GB-s from the
 handlers' measured durations here at ${r.prices.lambda_memory_mb} MB.
 
 ${table(
-  ['scenario', 'deliveries', 'DDB RU', 'DDB WU', 'index WU', 'SQS req', 'Scheduler', 'Secrets Mgr', 'Lambda inv', 'Lambda GB-s', 'API req', 'log bytes'],
+  ['scenario', 'deliveries', 'DDB RU', 'DDB WU', 'SQS req', 'Scheduler', 'Secrets Mgr', 'Lambda inv', 'Lambda GB-s', 'API req', 'log bytes'],
   r.requests_per_delivery.map((s) => [
     s.name,
     s.deliveries,
     s.per_delivery.dynamodb_read_units,
     s.per_delivery.dynamodb_write_units,
-    s.per_delivery.dynamodb_index_write_units,
     s.per_delivery.sqs_requests,
     s.per_delivery.scheduler_calls,
     s.per_delivery.secrets_manager_calls,

@@ -10,21 +10,18 @@ const units = (c: Capacity): number => (Array.isArray(c) ? c : c ? [c] : []).red
 /**
  * Counts the AWS requests the handlers make, with an SDK middleware on each client: requests
  * per service and command, and DynamoDB capacity units as dynalite reports them (asked with
- * ReturnConsumedCapacity). dynalite reports the table only: a write to a delivery item, which
- * the by-endpoint index projects in full, is charged again for the index, as DynamoDB does.
+ * ReturnConsumedCapacity). The tables have no secondary index, so the table's units are all.
  */
 export class RequestCounter {
   requests = new Map<string, number>();
   readUnits = 0;
   writeUnits = 0;
-  indexWriteUnits = 0;
   emptyReceives = 0;
 
   reset(): void {
     this.requests.clear();
     this.readUnits = 0;
     this.writeUnits = 0;
-    this.indexWriteUnits = 0;
     this.emptyReceives = 0;
   }
 
@@ -53,9 +50,6 @@ export class RequestCounter {
           if (DYNAMO_READS.has(command)) this.readUnits += used;
           if (DYNAMO_WRITES.has(command)) {
             this.writeUnits += used;
-            const item = input.Item as Record<string, unknown> | undefined;
-            const key = input.Key as Record<string, { S?: string }> | undefined;
-            if (item?.gsi1pk || key?.pk?.S?.startsWith('DELIVERY#')) this.indexWriteUnits += used;
           }
         } else if (command === 'ReceiveMessageCommand' && !((output.Messages as unknown[]) ?? []).length) {
           this.emptyReceives++;

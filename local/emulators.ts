@@ -58,22 +58,7 @@ export const tableDefinitions = (names: TableNames): CreateTableCommandInput[] =
   const attr = (name: string) => ({ AttributeName: name, AttributeType: 'S' as const });
   return [
     { TableName: names.configs, KeySchema: keySchema, AttributeDefinitions: [attr(k.partitionKey), attr(k.sortKey)], BillingMode: 'PAY_PER_REQUEST' },
-    {
-      TableName: names.deliveries,
-      KeySchema: keySchema,
-      AttributeDefinitions: [attr(k.partitionKey), attr(k.sortKey), attr(k.byEndpointPartitionKey), attr(k.byEndpointSortKey)],
-      BillingMode: 'PAY_PER_REQUEST',
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: k.byEndpointIndex,
-          KeySchema: [
-            { AttributeName: k.byEndpointPartitionKey, KeyType: 'HASH' },
-            { AttributeName: k.byEndpointSortKey, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
-    },
+    { TableName: names.deliveries, KeySchema: keySchema, AttributeDefinitions: [attr(k.partitionKey), attr(k.sortKey)], BillingMode: 'PAY_PER_REQUEST' },
   ];
 };
 

@@ -21,6 +21,7 @@ const MESSAGE = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('attempt'),
     tenantId: z.string().check(z.minLength(1)),
+    endpointId: z.string().check(z.minLength(1)),
     deliveryId: z.string().check(z.minLength(1)),
     attempt: z.number().check(z.int(), z.minimum(2)),
     trigger: z.enum(['automatic', 'manual']),

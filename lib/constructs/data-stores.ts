@@ -11,8 +11,8 @@ export interface DataStoresProps {
 
 /**
  * The configs table (tenants, API key hashes, endpoints with sealed secrets), the deliveries
- * table (events, deliveries and their attempts; TTL retention; a by-endpoint index for the
- * history), and the master key that seals endpoint secrets.
+ * table (deliveries with their attempts in their endpoint's partition, the events that need
+ * retries, recovery jobs; TTL retention), and the master key that seals endpoint secrets.
  */
 export class DataStores extends Construct {
   public readonly configTable: Table;
@@ -33,11 +33,6 @@ export class DataStores extends Construct {
     };
     this.configTable = new Table(this, 'ConfigTable', common);
     this.deliveriesTable = new Table(this, 'DeliveriesTable', { ...common, timeToLiveAttribute: k.ttlAttribute });
-    this.deliveriesTable.addGlobalSecondaryIndex({
-      indexName: k.byEndpointIndex,
-      partitionKey: { name: k.byEndpointPartitionKey, type: AttributeType.STRING },
-      sortKey: { name: k.byEndpointSortKey, type: AttributeType.STRING },
-    });
     this.masterKey = new Secret(this, 'MasterKey', {
       description: 'hookpost master key: seals every endpoint signing secret (AES-256-GCM)',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },

@@ -112,12 +112,16 @@ describe('DynamoDeliveryStore on dynalite', () => {
     const last = await deliveries.listDeliveries('acme', 'wh_1', 20, 10);
     expect(last.deliveries.map((d) => d.id)).toEqual(['dlv_04', 'dlv_03', 'dlv_02', 'dlv_01', 'dlv_00']);
     expect((await deliveries.listDeliveries('globex', 'wh_1', 0, 10)).total).toBe(0);
-    expect(await deliveries.getDelivery('acme', 'dlv_03')).toEqual(delivery('dlv_03', new Date(Date.UTC(2026, 1, 16, 12, 0, 3)).toISOString()));
+    const ref = { tenantId: 'acme', endpointId: 'wh_1', deliveryId: 'dlv_03' };
+    expect(await deliveries.getDelivery(ref)).toEqual(delivery('dlv_03', new Date(Date.UTC(2026, 1, 16, 12, 0, 3)).toISOString()));
+    expect(await deliveries.getDelivery({ ...ref, endpointId: 'wh_2' })).toBeUndefined();
+    expect(await deliveries.getDelivery({ ...ref, tenantId: 'globex' })).toBeUndefined();
   });
 
   it('finds which deliveries exist, beyond one BatchGet page', async () => {
     const ids = [...Array.from({ length: 150 }, (_, i) => `dlv_missing_${i}`), 'dlv_00', 'dlv_24'];
-    expect([...(await deliveries.existingDeliveryIds('acme', ids))].sort()).toEqual(['dlv_00', 'dlv_24']);
-    expect((await deliveries.existingDeliveryIds('globex', ids)).size).toBe(0);
+    const refs = (tenantId: string) => ids.map((deliveryId) => ({ tenantId, endpointId: 'wh_1', deliveryId }));
+    expect([...(await deliveries.existingDeliveryIds(refs('acme')))].sort()).toEqual(['dlv_00', 'dlv_24']);
+    expect((await deliveries.existingDeliveryIds(refs('globex'))).size).toBe(0);
   });
 });

@@ -6,6 +6,7 @@ import { DynamoDeliveryStore } from '../../lambdas/shared/adapters/dynamo-stores
 import { AwsRetryScheduler } from '../../lambdas/shared/adapters/retry-scheduler';
 import { SqsDeliveryQueue } from '../../lambdas/shared/adapters/sqs-queue';
 import { documentClient } from '../../lambdas/shared/aws-ports';
+import { deliveryIdFor } from '../../lambdas/shared/domain/ids';
 import type { AttemptMessage } from '../../lambdas/shared/domain/ports';
 import type { Delivery } from '../../lambdas/shared/domain/model';
 import { ensureTables, startDynamo, startSqs } from '../../local/emulators';
@@ -22,7 +23,14 @@ afterAll(async () => {
   await dynamo.stop();
 });
 
-const message: AttemptMessage = { kind: 'attempt', tenantId: 'acme', deliveryId: 'dlv_0123456789abcdefghjkmnpqrs', attempt: 3, trigger: 'automatic' };
+const message: AttemptMessage = {
+  kind: 'attempt',
+  tenantId: 'acme',
+  endpointId: 'wh_1',
+  deliveryId: 'dlv_0123456789abcdefghjkmnpqrs',
+  attempt: 3,
+  trigger: 'automatic',
+};
 const target = {
   groupName: 'Hookpost-retries',
   queueArn: 'arn:aws:sqs:us-east-1:123456789012:hookpost-delivery',
@@ -132,20 +140,24 @@ describe('attempt records on dynalite', () => {
     const s = store();
     await s.createDelivery(base);
     const update = { attempt: second, status: 'succeeded' as const, retryCount: 1, nextAttemptAt: null, updatedAt: second.attemptedAt };
-    expect(await s.recordAttempt('acme', 'dlv_r1', 1, update)).toBe(true);
-    expect(await s.recordAttempt('acme', 'dlv_r1', 1, update)).toBe(false);
-    const d = await s.getDelivery('acme', 'dlv_r1');
+    const ref = { tenantId: 'acme', endpointId: 'wh_1', deliveryId: 'dlv_r1' };
+    expect(await s.recordAttempt(ref, 1, update)).toBe(true);
+    expect(await s.recordAttempt(ref, 1, update)).toBe(false);
+    const d = await s.getDelivery(ref);
     expect(d).toMatchObject({ status: 'succeeded', retryCount: 1, nextAttemptAt: null });
     expect(d!.attempts.map((a) => a.number)).toEqual([1, 2]);
-    expect(await s.setState('acme', 'dlv_r1', 1, { status: 'pending', nextAttemptAt: null, updatedAt: 'x' })).toBe(false);
-    expect(await s.recordAttempt('globex', 'dlv_r1', 2, update)).toBe(false);
+    expect(await s.setState(ref, 1, { status: 'pending', nextAttemptAt: null, updatedAt: 'x' })).toBe(false);
+    expect(await s.recordAttempt({ ...ref, tenantId: 'globex' }, 2, update)).toBe(false);
   });
 
-  it('lists failed deliveries of a window, a page at a time', async () => {
+  it('lists failed deliveries whose event is in a window (ids are time-ordered), a page at a time', async () => {
     const s = store();
+    const idAt: string[] = [];
     for (let i = 0; i < 12; i++) {
       const at = new Date(Date.UTC(2026, 1, 17, 0, i)).toISOString();
-      await s.createDelivery({ ...base, id: `dlv_f${i}`, endpointId: 'wh_2', createdAt: at, updatedAt: at, status: i % 3 === 0 ? 'succeeded' : 'failed' });
+      const id = deliveryIdFor(`evt_${i}`, 'wh_2', at);
+      idAt.push(id);
+      await s.createDelivery({ ...base, id, endpointId: 'wh_2', createdAt: at, updatedAt: at, status: i % 3 === 0 ? 'succeeded' : 'failed' });
     }
     const window = { since: '2026-02-17T00:02:00.000Z', until: '2026-02-17T00:09:00.000Z' };
     const ids: string[] = [];
@@ -155,6 +167,6 @@ describe('attempt records on dynalite', () => {
       ids.push(...page.deliveries.map((d) => d.id));
       cursor = page.cursor;
     } while (cursor);
-    expect(ids).toEqual(['dlv_f2', 'dlv_f4', 'dlv_f5', 'dlv_f7', 'dlv_f8']);
+    expect(ids).toEqual([2, 4, 5, 7, 8].map((i) => idAt[i]));
   });
 });

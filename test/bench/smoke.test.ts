@@ -18,7 +18,7 @@ describe('npm run bench (smoke)', () => {
       expect(s.per_delivery.dynamodb_write_units).toBeGreaterThan(0);
       expect(s.per_delivery.lambda_invocations).toBeGreaterThan(0);
     }
-    // A first-attempt success writes one delivery record (plus its index entry), nothing else.
+    // A first-attempt success writes one delivery record, nothing else.
     expect(results.requests_per_delivery[0]!.per_delivery.dynamodb_write_units).toBe(1);
     expect(results.cold_start.map((c) => c.function).sort()).toEqual(['account-webhooks', 'admin-webhooks', 'delivery-worker', 'eventbridge-ingest', 'platform']);
     for (const c of results.cold_start) expect(c.bundle_bytes).toBeGreaterThan(c.bare_bundle_bytes);

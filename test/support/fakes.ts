@@ -3,6 +3,7 @@ import type {
   AttemptMessage,
   AttemptUpdate,
   DeliveryMessage,
+  DeliveryRef,
   FanOutMessage,
   DeliveryStore,
   EndpointStore,
@@ -96,23 +97,29 @@ export class MemoryStores implements TenantStore, EndpointStore, EventStore, Del
   async getEvent(tenantId: string, id: string) {
     return structuredClone(this.events.get(this.k(tenantId, id)));
   }
-  async existingDeliveryIds(tenantId: string, ids: string[]) {
-    return new Set(ids.filter((id) => this.deliveries.has(this.k(tenantId, id))));
+  private dk = (r: DeliveryRef) => this.k(r.tenantId, r.endpointId, r.deliveryId);
+  /** Test convenience: the delivery of an event to an endpoint, whatever its id. */
+  async deliveryFor(eventId: string, endpointId: string) {
+    return structuredClone([...this.deliveries.values()].find((d) => d.eventId === eventId && d.endpointId === endpointId));
+  }
+  async existingDeliveryIds(refs: DeliveryRef[]) {
+    return new Set(refs.filter((r) => this.deliveries.has(this.dk(r))).map((r) => r.deliveryId));
   }
   async createDelivery(d: Delivery) {
-    if (this.deliveries.has(this.k(d.tenantId, d.id))) return false;
-    this.deliveries.set(this.k(d.tenantId, d.id), structuredClone(d));
+    const key = this.dk({ tenantId: d.tenantId, endpointId: d.endpointId, deliveryId: d.id });
+    if (this.deliveries.has(key)) return false;
+    this.deliveries.set(key, structuredClone(d));
     return true;
   }
-  async recordAttempt(tenantId: string, id: string, expected: number, u: AttemptUpdate) {
-    const d = this.deliveries.get(this.k(tenantId, id));
+  async recordAttempt(ref: DeliveryRef, expected: number, u: AttemptUpdate) {
+    const d = this.deliveries.get(this.dk(ref));
     if (!d || d.attempts.length !== expected) return false;
     Object.assign(d, { status: u.status, retryCount: u.retryCount, nextAttemptAt: u.nextAttemptAt, updatedAt: u.updatedAt });
     d.attempts.push(structuredClone(u.attempt));
     return true;
   }
-  async setState(tenantId: string, id: string, expected: number, state: Pick<Delivery, 'status' | 'nextAttemptAt' | 'updatedAt'>) {
-    const d = this.deliveries.get(this.k(tenantId, id));
+  async setState(ref: DeliveryRef, expected: number, state: Pick<Delivery, 'status' | 'nextAttemptAt' | 'updatedAt'>) {
+    const d = this.deliveries.get(this.dk(ref));
     if (!d || d.attempts.length !== expected) return false;
     Object.assign(d, state);
     return true;
@@ -138,8 +145,8 @@ export class MemoryStores implements TenantStore, EndpointStore, EventStore, Del
     r.sent += sent;
     if (done) r.status = 'done';
   }
-  async getDelivery(tenantId: string, id: string) {
-    return structuredClone(this.deliveries.get(this.k(tenantId, id)));
+  async getDelivery(ref: DeliveryRef) {
+    return structuredClone(this.deliveries.get(this.dk(ref)));
   }
   async listDeliveries(tenantId: string, endpointId: string, offset: number, limit: number) {
     const all = [...this.deliveries.values()]

@@ -9,7 +9,6 @@ import {
   updateWebhook,
 } from '../../lambdas/shared/domain/endpoints';
 import { publishEvent, REPLAY_REPAIR_DELAY_SECONDS } from '../../lambdas/shared/domain/events';
-import { deliveryIdFor } from '../../lambdas/shared/domain/ids';
 import { authenticate, createTenant, issueApiKey, revokeApiKey } from '../../lambdas/shared/domain/tenants';
 import { fakePorts, silentLog } from '../support/fakes';
 
@@ -162,7 +161,7 @@ describe('fan-out', () => {
     expect(accountReq.headers['x-auggie-signature']).toBeDefined();
     expect(adminReq.headers['x-webhook-signature']).toMatch(/^sha256=/);
     for (const ep of [all.endpoint, subscribed.endpoint]) {
-      const d = await f.stores.getDelivery('acme', deliveryIdFor(id, ep.id));
+      const d = await f.stores.deliveryFor(id, ep.id);
       expect(d).toMatchObject({ status: 'succeeded', retryCount: 0, nextAttemptAt: null });
       expect(d!.attempts).toEqual([
         expect.objectContaining({ number: 1, statusCode: 200, error: null, trigger: 'automatic', responseBody: 'ok' }),
@@ -185,7 +184,7 @@ describe('fan-out', () => {
     f.http.respond = () => ({ statusCode: 503, responseTimeMs: 12, error: null, bodyExcerpt: 'busy' });
     const { id } = await publishEvent(f.ports, { tenantId: 'acme', type: 'price.alert', data: {} });
     await fanOut(f.ports, f.fanOutOf(id), silentLog);
-    const d = await f.stores.getDelivery('acme', deliveryIdFor(id, endpoint.id));
+    const d = await f.stores.deliveryFor(id, endpoint.id);
     expect(d).toMatchObject({ status: 'retrying', retryCount: 0, nextAttemptAt: '2026-02-16T12:01:00.000Z' });
     expect(d!.attempts[0]).toMatchObject({ statusCode: 503, error: 'http_status', responseBody: 'busy' });
     expect(await f.stores.getEvent('acme', id)).toMatchObject({ type: 'price.alert' }); // stored for the retries
@@ -203,7 +202,7 @@ describe('fan-out', () => {
       f.http.respond = () => ({ ...result });
       const { id } = await publishEvent(f.ports, { tenantId: 'acme', type: 'price.alert', data: {} });
       await fanOut(f.ports, f.fanOutOf(id), silentLog);
-      expect((await f.stores.getDelivery('acme', deliveryIdFor(id, endpoint.id)))!.attempts[0]!.error).toBe(expected);
+      expect((await f.stores.deliveryFor(id, endpoint.id))!.attempts[0]!.error).toBe(expected);
     }
   });
 

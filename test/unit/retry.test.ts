@@ -57,7 +57,8 @@ const setup = async (respond: (n: number) => number) => {
   await createTenant(f.ports, { id: 'acme' });
   const { endpoint } = await createAdminWebhook(f.ports, 'acme', { url: 'https://r.example/', events: ['price.alert'] });
   const { id: eventId } = await publishEvent(f.ports, { tenantId: 'acme', type: 'price.alert', data: { p: 1 } });
-  const deliveryId = deliveryIdFor(eventId, endpoint.id);
+  const deliveryId = deliveryIdFor(eventId, endpoint.id, f.fanOutOf(eventId).event!.createdAt);
+  const ref = { tenantId: 'acme', endpointId: endpoint.id, deliveryId };
   /** Runs fan-out, then every scheduled retry in turn, advancing the clock by its delay. */
   const drive = async () => {
     await fanOut(f.ports, f.fanOutOf(eventId), silentLog);
@@ -66,9 +67,9 @@ const setup = async (respond: (n: number) => number) => {
       f.advance(delaySeconds);
       await processAttempt(f.ports, message, silentLog);
     }
-    return (await f.stores.getDelivery('acme', deliveryId))!;
+    return (await f.stores.getDelivery(ref))!;
   };
-  return { f, endpoint, eventId, deliveryId, drive };
+  return { f, endpoint, eventId, deliveryId, ref, drive };
 };
 
 describe('retries', () => {
@@ -95,17 +96,17 @@ describe('retries', () => {
   });
 
   it('a redelivered attempt message is not attempted or recorded twice', async () => {
-    const { f, deliveryId, eventId } = await setup((n) => (n === 1 ? 500 : 200));
+    const { f, eventId, ref } = await setup((n) => (n === 1 ? 500 : 200));
     await fanOut(f.ports, f.fanOutOf(eventId), silentLog);
     const message = f.scheduled[0]!.message;
     expect(await processAttempt(f.ports, message, silentLog)).toMatchObject({ outcome: 'attempted' });
     expect(await processAttempt(f.ports, message, silentLog)).toEqual({ outcome: 'duplicate' });
-    expect((await f.stores.getDelivery('acme', deliveryId))!.attempts).toHaveLength(2);
+    expect((await f.stores.getDelivery(ref))!.attempts).toHaveLength(2);
     expect(f.http.requests).toHaveLength(2);
   });
 
   it('a crash after scheduling but before recording: the retry is made again and recorded once', async () => {
-    const { f, deliveryId, eventId } = await setup(() => 500);
+    const { f, eventId, ref } = await setup(() => 500);
     await fanOut(f.ports, f.fanOutOf(eventId), silentLog);
     const second = f.scheduled.shift()!.message;
     const record = f.stores.recordAttempt.bind(f.stores);
@@ -117,19 +118,19 @@ describe('retries', () => {
     f.stores.recordAttempt = record;
     expect(await processAttempt(f.ports, early, silentLog)).toEqual({ outcome: 'stale' });
     expect(await processAttempt(f.ports, second, silentLog)).toMatchObject({ outcome: 'attempted' }); // the message came back
-    const d = (await f.stores.getDelivery('acme', deliveryId))!;
+    const d = (await f.stores.getDelivery(ref))!;
     expect(d.attempts.map((a) => a.number)).toEqual([1, 2]);
     expect(f.scheduled.map((s) => s.message.attempt)).toEqual([3]);
   });
 
   it('deleting or disabling the endpoint cancels its pending retries', async () => {
     for (const change of ['disable', 'delete'] as const) {
-      const { f, endpoint, eventId, deliveryId } = await setup(() => 500);
+      const { f, endpoint, eventId, ref } = await setup(() => 500);
       await fanOut(f.ports, f.fanOutOf(eventId), silentLog);
       if (change === 'disable') await updateWebhook(f.ports, 'acme', endpoint.id, { status: 'disabled' });
       else await deleteWebhook(f.ports, 'acme', endpoint.id);
       expect(await processAttempt(f.ports, f.scheduled.shift()!.message, silentLog)).toEqual({ outcome: 'cancelled' });
-      expect(await f.stores.getDelivery('acme', deliveryId)).toMatchObject({ status: 'failed', nextAttemptAt: null });
+      expect(await f.stores.getDelivery(ref)).toMatchObject({ status: 'failed', nextAttemptAt: null });
       expect(f.http.requests).toHaveLength(1);
       expect(f.scheduled).toHaveLength(0);
     }
@@ -138,28 +139,28 @@ describe('retries', () => {
 
 describe('manual retry', () => {
   it('re-sends a failed delivery once, recorded as manual', async () => {
-    const { f, endpoint, deliveryId, drive } = await setup((n) => (n <= 6 ? 500 : 200));
+    const { f, endpoint, deliveryId, drive, ref } = await setup((n) => (n <= 6 ? 500 : 200));
     await drive();
     const { attempt: n } = await requestManualRetry(f.ports, 'acme', endpoint.id, deliveryId);
     expect(n).toBe(7);
-    expect((await f.stores.getDelivery('acme', deliveryId))!.status).toBe('pending');
+    expect((await f.stores.getDelivery(ref))!.status).toBe('pending');
     const sent = f.sent.at(-1)!;
-    expect(sent).toEqual({ message: { kind: 'attempt', tenantId: 'acme', deliveryId, attempt: 7, trigger: 'manual' }, delaySeconds: undefined });
+    expect(sent).toEqual({ message: { kind: 'attempt', tenantId: 'acme', endpointId: endpoint.id, deliveryId, attempt: 7, trigger: 'manual' }, delaySeconds: undefined });
     await processAttempt(f.ports, sent.message as never, silentLog);
-    const d = (await f.stores.getDelivery('acme', deliveryId))!;
+    const d = (await f.stores.getDelivery(ref))!;
     expect(d).toMatchObject({ status: 'succeeded', retryCount: 6 });
     expect(d.attempts.at(-1)).toMatchObject({ number: 7, trigger: 'manual', statusCode: 200 });
   });
 
   it('pulls a retrying delivery forward; the pending automatic retry then does nothing', async () => {
-    const { f, endpoint, eventId, deliveryId } = await setup((n) => (n === 1 ? 500 : 200));
+    const { f, endpoint, eventId, deliveryId, ref } = await setup((n) => (n === 1 ? 500 : 200));
     await fanOut(f.ports, f.fanOutOf(eventId), silentLog);
     const pendingAutomatic = f.scheduled.shift()!.message;
     await requestManualRetry(f.ports, 'acme', endpoint.id, deliveryId);
     await processAttempt(f.ports, f.sent.at(-1)!.message as never, silentLog);
     expect(await processAttempt(f.ports, pendingAutomatic, silentLog)).toEqual({ outcome: 'duplicate' });
     expect(f.http.requests).toHaveLength(2);
-    expect((await f.stores.getDelivery('acme', deliveryId))!.status).toBe('succeeded');
+    expect((await f.stores.getDelivery(ref))!.status).toBe('succeeded');
   });
 
   it('refuses a succeeded delivery, and another endpoint\'s or tenant\'s delivery', async () => {

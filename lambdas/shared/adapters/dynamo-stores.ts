@@ -9,7 +9,8 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { ApiKeyRecord, Attempt, Delivery, Endpoint, Recovery, StoredEvent, Tenant } from '../domain/model';
-import type { AttemptUpdate, DeliveryPage, DeliveryStore, EndpointStore, EventStore, TenantStore } from '../domain/ports';
+import type { AttemptUpdate, DeliveryPage, DeliveryRef, DeliveryStore, EndpointStore, EventStore, TenantStore } from '../domain/ports';
+import { deliveryIdFloor } from '../domain/ids';
 import { keys, TABLE_KEYS } from './tables';
 
 const isConditionFailure = (e: unknown): boolean =>
@@ -345,12 +346,12 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
     } satisfies StoredEvent;
   }
 
-  async existingDeliveryIds(tenantId: string, deliveryIds: string[]) {
+  async existingDeliveryIds(refs: DeliveryRef[]) {
     const found = new Set<string>();
-    for (let i = 0; i < deliveryIds.length; i += 100) {
+    for (let i = 0; i < refs.length; i += 100) {
       let request: Record<string, { Keys: Item[]; ConsistentRead: boolean; ProjectionExpression: string }> | undefined = {
         [this.tableName]: {
-          Keys: deliveryIds.slice(i, i + 100).map((id) => keys.delivery(tenantId, id)),
+          Keys: refs.slice(i, i + 100).map(keys.delivery),
           ConsistentRead: true,
           ProjectionExpression: 'id',
         },
@@ -364,12 +365,12 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
     return found;
   }
 
-  recordAttempt(tenantId: string, deliveryId: string, expectedAttempts: number, u: AttemptUpdate) {
+  recordAttempt(ref: DeliveryRef, expectedAttempts: number, u: AttemptUpdate) {
     return whenConditionHolds(() =>
       this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: keys.delivery(tenantId, deliveryId),
+          Key: keys.delivery(ref),
           UpdateExpression:
             'SET attempts = list_append(attempts, :attempt), attempt_count = :count, #status = :status, retry_count = :retries, next_attempt_at = :next, updated_at = :updated',
           ConditionExpression: 'attempt_count = :expected',
@@ -389,8 +390,7 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
   }
 
   setState(
-    tenantId: string,
-    deliveryId: string,
+    ref: DeliveryRef,
     expectedAttempts: number,
     state: { status: Delivery['status']; nextAttemptAt: string | null; updatedAt: string },
   ) {
@@ -398,7 +398,7 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
       this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: keys.delivery(tenantId, deliveryId),
+          Key: keys.delivery(ref),
           UpdateExpression: 'SET #status = :status, next_attempt_at = :next, updated_at = :updated',
           ConditionExpression: 'attempt_count = :expected',
           ExpressionAttributeNames: { '#status': 'status' },
@@ -415,18 +415,20 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
     cursor: string | undefined,
     limit: number,
   ) {
+    // Ids start with their event's time: the window is a range of sort keys. Event times are
+    // whole seconds, so `since` counts from the start of its second; `until` is inclusive.
+    const since = new Date(Math.floor(Date.parse(window.since) / 1000) * 1000).toISOString();
+    const until = new Date(Date.parse(window.until) + 1).toISOString();
     const out = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
-        IndexName: TABLE_KEYS.byEndpointIndex,
-        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :since AND :until',
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :since AND :until',
         FilterExpression: '#status = :failed',
-        ExpressionAttributeNames: { '#pk': TABLE_KEYS.byEndpointPartitionKey, '#sk': TABLE_KEYS.byEndpointSortKey, '#status': 'status' },
+        ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ':pk': keys.deliveriesOfEndpoint(tenantId, endpointId),
-          ':since': window.since,
-          // Sort keys are `${created_at}#${id}`: '~' sorts after '#', so `until` is inclusive.
-          ':until': `${window.until}~`,
+          ':since': keys.deliverySortKey(deliveryIdFloor(since)),
+          ':until': keys.deliverySortKey(deliveryIdFloor(until)),
           ':failed': 'failed',
         },
         Limit: limit,
@@ -445,9 +447,7 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
         new PutCommand({
           TableName: this.tableName,
           Item: {
-            ...keys.delivery(d.tenantId, d.id),
-            [TABLE_KEYS.byEndpointPartitionKey]: keys.deliveriesOfEndpoint(d.tenantId, d.endpointId),
-            [TABLE_KEYS.byEndpointSortKey]: `${d.createdAt}#${d.id}`,
+            ...keys.delivery({ tenantId: d.tenantId, endpointId: d.endpointId, deliveryId: d.id }),
             type: 'delivery',
             id: d.id,
             tenant_id: d.tenantId,
@@ -469,9 +469,9 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
     );
   }
 
-  async getDelivery(tenantId: string, deliveryId: string) {
+  async getDelivery(ref: DeliveryRef) {
     const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.delivery(tenantId, deliveryId), ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: keys.delivery(ref), ConsistentRead: true }),
     );
     return Item ? toDelivery(Item) : undefined;
   }
@@ -532,10 +532,8 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
   async listDeliveries(tenantId: string, endpointId: string, offset: number, limit: number): Promise<DeliveryPage> {
     const base = {
       TableName: this.tableName,
-      IndexName: TABLE_KEYS.byEndpointIndex,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': TABLE_KEYS.byEndpointPartitionKey },
-      ExpressionAttributeValues: { ':pk': keys.deliveriesOfEndpoint(tenantId, endpointId) },
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :deliveries)',
+      ExpressionAttributeValues: { ':pk': keys.deliveriesOfEndpoint(tenantId, endpointId), ':deliveries': 'DELIVERY#' },
     };
     // Newest first; walk pages until the window [offset, offset + limit) is read.
     const items: Item[] = [];

@@ -1,14 +1,12 @@
 /**
  * Key schema of the two tables, shared by the CDK stack and the local runtime so they cannot drift.
  * Every key starts with the tenant, so the data model itself scopes each read to one tenant.
+ * Deliveries live in their endpoint's partition, sorted by a time-ordered id: the history is a
+ * plain query, and a delivery costs one write, with no secondary index to keep.
  */
 export const TABLE_KEYS = {
   partitionKey: 'pk',
   sortKey: 'sk',
-  /** Deliveries by endpoint, newest first. */
-  byEndpointIndex: 'gsi1',
-  byEndpointPartitionKey: 'gsi1pk',
-  byEndpointSortKey: 'gsi1sk',
   ttlAttribute: 'expires_at',
 } as const;
 
@@ -18,7 +16,11 @@ export const keys = {
   apiKeyListing: (tenantId: string, keyId: string) => ({ pk: `TENANT#${tenantId}`, sk: `APIKEY#${keyId}` }),
   endpoint: (tenantId: string, endpointId: string) => ({ pk: `TENANT#${tenantId}`, sk: `ENDPOINT#${endpointId}` }),
   event: (tenantId: string, eventId: string) => ({ pk: `EVENT#${tenantId}#${eventId}`, sk: 'EVENT' }),
-  delivery: (tenantId: string, deliveryId: string) => ({ pk: `DELIVERY#${tenantId}#${deliveryId}`, sk: 'DELIVERY' }),
+  delivery: (ref: { tenantId: string; endpointId: string; deliveryId: string }) => ({
+    pk: `ENDPOINT#${ref.tenantId}#${ref.endpointId}`,
+    sk: `DELIVERY#${ref.deliveryId}`,
+  }),
   recovery: (tenantId: string, recoveryId: string) => ({ pk: `RECOVERY#${tenantId}#${recoveryId}`, sk: 'RECOVERY' }),
   deliveriesOfEndpoint: (tenantId: string, endpointId: string) => `ENDPOINT#${tenantId}#${endpointId}`,
+  deliverySortKey: (deliveryId: string) => `DELIVERY#${deliveryId}`,
 };

@@ -3,7 +3,7 @@ import { isSubscribed, secretContext } from './endpoints';
 import { deliveryIdFor, sha256Hex } from './ids';
 import type { Attempt, Delivery, Endpoint, StoredEvent } from './model';
 import { pythonJsonDumps } from './python-json';
-import type { AttemptMessage, FanOutMessage, Ports, Settings } from './ports';
+import type { AttemptMessage, DeliveryRef, FanOutMessage, Ports, Settings } from './ports';
 import { signDelivery } from './signing';
 
 type Deps = Pick<
@@ -98,10 +98,16 @@ export const stateAfter = (
 };
 
 /** Schedules the next automatic attempt of a retrying delivery, for whatever time remains. */
-const scheduleNext = async (deps: Deps, tenantId: string, deliveryId: string, attemptCount: number, nextAttemptAt: string) => {
+const scheduleNext = async (deps: Deps, ref: DeliveryRef, attemptCount: number, nextAttemptAt: string) => {
   const remaining = Math.max(0, Math.ceil((Date.parse(nextAttemptAt) - deps.clock.now().getTime()) / 1000));
-  await deps.retries.schedule({ kind: 'attempt', tenantId, deliveryId, attempt: attemptCount + 1, trigger: 'automatic' }, remaining);
+  await deps.retries.schedule({ kind: 'attempt', ...ref, attempt: attemptCount + 1, trigger: 'automatic' }, remaining);
 };
+
+const refOf = (d: Pick<Delivery, 'tenantId' | 'endpointId' | 'id'>): DeliveryRef => ({
+  tenantId: d.tenantId,
+  endpointId: d.endpointId,
+  deliveryId: d.id,
+});
 
 export interface FanOutOutcome {
   eventCreatedAt?: string;
@@ -142,11 +148,13 @@ export const fanOut = async (
   // duplicate of such a message is caught by the conditional record.)
   const recorded =
     options.redelivered || message.replay
-      ? await deps.deliveries.existingDeliveryIds(event.tenantId, targets.map((e) => deliveryIdFor(event.id, e.id)))
+      ? await deps.deliveries.existingDeliveryIds(
+          targets.map((e) => ({ tenantId: event.tenantId, endpointId: e.id, deliveryId: deliveryIdFor(event.id, e.id, event.createdAt) })),
+        )
       : new Set<string>();
   const settled = await Promise.allSettled(
     targets.map(async (endpoint): Promise<Delivery | undefined> => {
-      const id = deliveryIdFor(event.id, endpoint.id);
+      const id = deliveryIdFor(event.id, endpoint.id, event.createdAt);
       if (recorded.has(id)) return undefined;
       const attempt = await attemptDelivery(deps, endpoint, event, 1, 'automatic');
       const delivery: Delivery = {
@@ -161,7 +169,7 @@ export const fanOut = async (
         attempts: [attempt],
       };
       if (delivery.status !== 'succeeded') await deps.events.putEvent(event); // retries, and manual ones, need it
-      if (delivery.status === 'retrying') await scheduleNext(deps, event.tenantId, id, 1, delivery.nextAttemptAt!);
+      if (delivery.status === 'retrying') await scheduleNext(deps, refOf(delivery), 1, delivery.nextAttemptAt!);
       if (!(await deps.deliveries.createDelivery(delivery))) return undefined; // recorded by a concurrent run
       await noteHealth(deps, endpoint, attempt, log);
       logAttempt(log, delivery, attempt);
@@ -200,7 +208,7 @@ export const processAttempt = async (
   message: AttemptMessage,
   log: Logger,
 ): Promise<{ outcome: AttemptOutcome; delivery?: Delivery; eventCreatedAt?: string }> => {
-  const delivery = await deps.deliveries.getDelivery(message.tenantId, message.deliveryId);
+  const delivery = await deps.deliveries.getDelivery(message);
   if (!delivery) return { outcome: 'missing' };
   const made = delivery.attempts.length;
   if (made >= message.attempt) return { outcome: 'duplicate' };
@@ -212,7 +220,7 @@ export const processAttempt = async (
   const endpoint = await deps.endpoints.getEndpoint(delivery.tenantId, delivery.endpointId);
   const event = endpoint?.status === 'active' ? await deps.events.getEvent(delivery.tenantId, delivery.eventId) : undefined;
   if (!endpoint || endpoint.status !== 'active' || !event) {
-    await deps.deliveries.setState(delivery.tenantId, delivery.id, made, { status: 'failed', nextAttemptAt: null, updatedAt: now });
+    await deps.deliveries.setState(refOf(delivery), made, { status: 'failed', nextAttemptAt: null, updatedAt: now });
     log.info('retry cancelled', {
       tenant_id: delivery.tenantId,
       event_id: delivery.eventId,
@@ -226,8 +234,8 @@ export const processAttempt = async (
   const attempt = await attemptDelivery(deps, endpoint, event, message.attempt, message.trigger);
   const attempts = [...delivery.attempts, attempt];
   const next = stateAfter(deps.settings, attempts);
-  if (next.status === 'retrying') await scheduleNext(deps, delivery.tenantId, delivery.id, attempts.length, next.nextAttemptAt!);
-  const recorded = await deps.deliveries.recordAttempt(delivery.tenantId, delivery.id, made, {
+  if (next.status === 'retrying') await scheduleNext(deps, refOf(delivery), attempts.length, next.nextAttemptAt!);
+  const recorded = await deps.deliveries.recordAttempt(refOf(delivery), made, {
     attempt,
     ...next,
     updatedAt: attempt.attemptedAt,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ulid } from 'ulid';
+import { encodeTime, ulid } from 'ulid';
 
 /** Readable-prefix ids: `evt_`, `wh_`, `dlv_`, `key_`. Random ids are ULIDs, so they sort by time. */
 export type IdPrefix = 'evt' | 'wh' | 'dlv' | 'key' | 'rcv';
@@ -27,7 +27,15 @@ export const derivedId = (prefix: IdPrefix, ...parts: string[]): string => {
   return `${prefix}_${out}`;
 };
 
-/** The delivery of one event to one endpoint has exactly one id, whoever computes it. */
-export const deliveryIdFor = (eventId: string, endpointId: string): string => derivedId('dlv', eventId, endpointId);
+/**
+ * The delivery of one event to one endpoint has exactly one id, whoever computes it: the
+ * event's time (ULID time, so ids sort by it) and a hash of the event and endpoint ids. The
+ * history is a query on the endpoint's deliveries in id order: no secondary index.
+ */
+export const deliveryIdFor = (eventId: string, endpointId: string, eventCreatedAt: string): string =>
+  `dlv_${encodeTime(Date.parse(eventCreatedAt), 10).toLowerCase()}${derivedId('dlv', eventId, endpointId).slice(4, 20)}`;
+
+/** The smallest delivery id of deliveries whose event happened at or after `iso`. */
+export const deliveryIdFloor = (iso: string): string => `dlv_${encodeTime(Date.parse(iso), 10).toLowerCase()}`;
 
 export const sha256Hex = (value: string): string => createHash('sha256').update(value).digest('hex');

@@ -63,25 +63,31 @@ export interface AttemptUpdate {
   updatedAt: string;
 }
 
+/** Where a delivery lives: its tenant, its endpoint, its id. */
+export interface DeliveryRef {
+  tenantId: string;
+  endpointId: string;
+  deliveryId: string;
+}
+
 export interface DeliveryStore {
-  /** The ids among `deliveryIds` that already have a record. */
-  existingDeliveryIds(tenantId: string, deliveryIds: string[]): Promise<Set<string>>;
+  /** The ids among `refs` that already have a record. */
+  existingDeliveryIds(refs: DeliveryRef[]): Promise<Set<string>>;
   /** Records a delivery with its first attempt; false when it was recorded already. */
   createDelivery(delivery: Delivery): Promise<boolean>;
-  getDelivery(tenantId: string, deliveryId: string): Promise<Delivery | undefined>;
+  getDelivery(ref: DeliveryRef): Promise<Delivery | undefined>;
   /**
    * Appends an attempt and sets the new state, only if the delivery still has exactly
    * `expectedAttempts` attempts; false otherwise (so an attempt is never recorded twice).
    */
-  recordAttempt(tenantId: string, deliveryId: string, expectedAttempts: number, update: AttemptUpdate): Promise<boolean>;
+  recordAttempt(ref: DeliveryRef, expectedAttempts: number, update: AttemptUpdate): Promise<boolean>;
   /** Sets status and next attempt time, only if the delivery still has `expectedAttempts` attempts. */
   setState(
-    tenantId: string,
-    deliveryId: string,
+    ref: DeliveryRef,
     expectedAttempts: number,
     state: { status: Delivery['status']; nextAttemptAt: string | null; updatedAt: string },
   ): Promise<boolean>;
-  /** Failed deliveries of an endpoint created in [since, until], a page at a time. */
+  /** Failed deliveries of an endpoint whose event happened in [since, until], a page at a time. */
   listFailed(
     tenantId: string,
     endpointId: string,
@@ -113,6 +119,7 @@ export interface FanOutMessage {
 export interface AttemptMessage {
   kind: 'attempt';
   tenantId: string;
+  endpointId: string;
   deliveryId: string;
   attempt: number;
   trigger: Attempt['trigger'];

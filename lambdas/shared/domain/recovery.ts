@@ -11,13 +11,14 @@ type Deps = Pick<Ports, 'clock' | 'endpoints' | 'deliveries' | 'queue' | 'settin
  * a crash in between leaves an attempt on the way, never a delivery stuck in pending.
  */
 export const requestManualRetry = async (deps: Deps, tenantId: string, endpointId: string, deliveryId: string) => {
-  const delivery = await deps.deliveries.getDelivery(tenantId, deliveryId);
-  if (!delivery || delivery.endpointId !== endpointId) throw new NotFoundError(`Delivery "${deliveryId}"`);
+  const ref = { tenantId, endpointId, deliveryId };
+  const delivery = await deps.deliveries.getDelivery(ref);
+  if (!delivery) throw new NotFoundError(`Delivery "${deliveryId}"`);
   if (delivery.status === 'succeeded') throw new ConflictError('delivery_succeeded', 'This delivery already succeeded; there is nothing to retry');
   const attempt = delivery.attempts.length + 1;
-  await deps.queue.send({ kind: 'attempt', tenantId, deliveryId, attempt, trigger: 'manual' });
+  await deps.queue.send({ kind: 'attempt', ...ref, attempt, trigger: 'manual' });
   const now = deps.clock.now().toISOString();
-  await deps.deliveries.setState(tenantId, deliveryId, delivery.attempts.length, { status: 'pending', nextAttemptAt: now, updatedAt: now });
+  await deps.deliveries.setState(ref, delivery.attempts.length, { status: 'pending', nextAttemptAt: now, updatedAt: now });
   return { deliveryId, attempt };
 };
 
@@ -84,7 +85,7 @@ export const continueRecovery = async (deps: Deps, message: RecoverMessage): Pro
     await Promise.all(
       page.deliveries.map((d, i) =>
         deps.queue.send(
-          { kind: 'attempt', tenantId: d.tenantId, deliveryId: d.id, attempt: d.attempts.length + 1, trigger: 'manual' },
+          { kind: 'attempt', tenantId: d.tenantId, endpointId: d.endpointId, deliveryId: d.id, attempt: d.attempts.length + 1, trigger: 'manual' },
           Math.floor((sent + i) / rate),
         ),
       ),

@@ -26,8 +26,8 @@ export const webhookOperations = (ports: Ports, schemas: Schemas) => ({
   },
 
   async delivery(tenantId: string, endpointId: string, deliveryId: string): Promise<ApiResponse> {
-    const delivery = await ports.deliveries.getDelivery(tenantId, deliveryId);
-    if (!delivery || delivery.endpointId !== endpointId) throw new NotFoundError(`Delivery "${deliveryId}"`);
+    const delivery = await ports.deliveries.getDelivery({ tenantId, endpointId, deliveryId });
+    if (!delivery) throw new NotFoundError(`Delivery "${deliveryId}"`);
     return { status: 200, body: deliveryView(delivery) };
   },
 
