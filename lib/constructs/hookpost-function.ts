@@ -8,7 +8,6 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { acknowledgeWildcard } from '../nag';
 import { join } from 'node:path';
 
 export interface HookpostFunctionProps {
@@ -110,11 +109,6 @@ export class HookpostFunction extends Construct {
     this.function.addEnvironment(envName, table.tableName);
     if (access === 'read') table.grantReadData(this.function);
     else table.grantReadWriteData(this.function);
-    acknowledgeWildcard(
-      this.role,
-      `${table.tableArn}/index/*`,
-      'Queries go through the table\'s own secondary indexes (the delivery history by endpoint); the grant names this one table\'s indexes only.',
-    );
     return this;
   }
 
