@@ -54,7 +54,7 @@ export const createPlatformHandler = (ports: Ports) => {
         const input = schemas.publishBatch.parse(body);
         input.events.forEach((e, i) => checkDataSize(e.data, `events.${i}.data`));
         for (const tenantId of new Set(input.events.map((e) => e.tenant_id))) {
-          if (!(await ports.tenants.getTenant(tenantId))) throw new NotFoundError(`Tenant "${tenantId}"`, 'tenant_not_found');
+          if (!(await ports.tenants.tenantExists(tenantId))) throw new NotFoundError(`Tenant "${tenantId}"`, 'tenant_not_found');
         }
         // Validated whole before anything is written; then published concurrently, each
         // idempotent, so their fan-out messages go out in SendMessageBatch calls.

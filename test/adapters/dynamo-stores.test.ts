@@ -125,3 +125,26 @@ describe('DynamoDeliveryStore on dynalite', () => {
     expect((await deliveries.existingDeliveryIds(refs('globex'))).size).toBe(0);
   });
 });
+
+describe('tenant existence', () => {
+  it('is read once per tenant and container, and never remembers a no', async () => {
+    const doc = documentClient(dynamo.client);
+    const store = new DynamoConfigStore(doc, names.configs);
+    let gets = 0;
+    dynamo.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'GetItemCommand') gets++;
+        return next(args);
+      },
+      { step: 'initialize', name: 'countGets' },
+    );
+    expect(await store.tenantExists('later')).toBe(false);
+    expect(await store.tenantExists('later')).toBe(false);
+    expect(gets).toBe(2);
+    await store.createTenant({ id: 'later', name: 'Later', createdAt: '2026-01-01T00:00:00Z' });
+    expect(await store.tenantExists('later')).toBe(true);
+    expect(await store.tenantExists('later')).toBe(true);
+    expect(gets).toBe(3);
+    dynamo.client.middlewareStack.remove('countGets');
+  });
+});

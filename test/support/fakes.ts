@@ -28,6 +28,9 @@ export class MemoryStores implements TenantStore, EndpointStore, EventStore, Del
   async getTenant(id: string) {
     return structuredClone(this.tenants.get(id));
   }
+  async tenantExists(id: string) {
+    return this.tenants.has(id);
+  }
   async createTenant(t: Tenant) {
     if (this.tenants.has(t.id)) return false;
     this.tenants.set(t.id, structuredClone(t));

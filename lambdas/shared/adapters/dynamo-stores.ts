@@ -82,6 +82,17 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
     return Item ? toTenant(Item) : undefined;
   }
 
+  private readonly knownTenants = new Set<string>();
+
+  async tenantExists(tenantId: string) {
+    if (this.knownTenants.has(tenantId)) return true;
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.tenant(tenantId), ProjectionExpression: 'id', ConsistentRead: true }),
+    );
+    if (Item) this.knownTenants.add(tenantId);
+    return Item !== undefined;
+  }
+
   createTenant(t: Tenant) {
     return whenConditionHolds(() =>
       this.db.send(

@@ -34,7 +34,7 @@ export const REPLAY_REPAIR_DELAY_SECONDS = 900;
 const eventTime = (clock: Clock): string => `${clock.now().toISOString().slice(0, 19)}Z`;
 
 export const publishEvent = async (deps: Deps, input: PublishInput): Promise<PublishResult> => {
-  if (!(await deps.tenants.getTenant(input.tenantId))) {
+  if (!(await deps.tenants.tenantExists(input.tenantId))) {
     throw new NotFoundError(`Tenant "${input.tenantId}"`, 'tenant_not_found');
   }
   const requestHash = sha256Hex(pythonJsonDumps({ type: input.type, data: input.data }));

@@ -10,6 +10,11 @@ export interface Clock {
 
 export interface TenantStore {
   getTenant(tenantId: string): Promise<Tenant | undefined>;
+  /**
+   * Whether the tenant exists. Tenants are never deleted, so a yes may be remembered by the
+   * container: publishing pays this read once per tenant, not once per event.
+   */
+  tenantExists(tenantId: string): Promise<boolean>;
   /** Creates the tenant; false when it exists already. */
   createTenant(tenant: Tenant): Promise<boolean>;
   /** Points the tenant at a new account webhook if the pointer still holds `expected`. */
