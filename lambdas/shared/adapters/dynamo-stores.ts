@@ -145,8 +145,8 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
     await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.apiKeyListing(k.tenantId, k.keyId) }));
   }
 
-  async listEndpoints(tenantId: string) {
-    return (await this.queryPrefix(keys.tenant(tenantId).pk, 'ENDPOINT#')).map(toEndpoint);
+  async listEndpoints(tenantId: string, options: { fresh: boolean } = { fresh: true }) {
+    return (await this.queryPrefix(keys.tenant(tenantId).pk, 'ENDPOINT#', options.fresh)).map(toEndpoint);
   }
 
   async getEndpoint(tenantId: string, endpointId: string) {
@@ -253,7 +253,7 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
     );
   }
 
-  private async queryPrefix(pk: string, skPrefix: string): Promise<Item[]> {
+  private async queryPrefix(pk: string, skPrefix: string, consistent = true): Promise<Item[]> {
     const items: Item[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -262,7 +262,7 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
           ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
-          ConsistentRead: true,
+          ConsistentRead: consistent,
           ExclusiveStartKey: start,
         }),
       );
