@@ -45,13 +45,16 @@ const noteHealth = async (deps: Deps, endpoint: Endpoint, attempt: Attempt, log:
   }
 };
 
+/** What an attempt needs of an event. */
+type EventToDeliver = Omit<StoredEvent, 'requestHash' | 'idempotencyKey'>;
+
 const addSeconds = (iso: string, seconds: number): string => new Date(Date.parse(iso) + seconds * 1000).toISOString();
 
 /** Makes one HTTP attempt of `event` to `endpoint` and describes it. Never throws for the receiver's faults. */
 export const attemptDelivery = async (
   deps: Deps,
   endpoint: Endpoint,
-  event: StoredEvent,
+  event: EventToDeliver,
   number: number,
   trigger: Attempt['trigger'],
 ): Promise<Attempt> => {
@@ -130,13 +133,8 @@ export const fanOut = async (
   log: Logger,
   options: { redelivered: boolean } = { redelivered: true },
 ): Promise<FanOutOutcome> => {
-  const event: StoredEvent | undefined = message.event
-    ? {
-        id: message.eventId,
-        tenantId: message.tenantId,
-        ...message.event,
-        requestHash: sha256Hex(pythonJsonDumps({ type: message.event.type, data: message.event.data })),
-      }
+  const event: EventToDeliver | undefined = message.event
+    ? { id: message.eventId, tenantId: message.tenantId, ...message.event }
     : await deps.events.getEvent(message.tenantId, message.eventId);
   if (!event) {
     log.warn('event no longer exists; nothing to deliver', { event_id: message.eventId, tenant_id: message.tenantId });
@@ -148,15 +146,15 @@ export const fanOut = async (
   if (targets.length === 0) return { matched: 0, attempted: 0, skipped: 0, deliveries: [] };
   // A message seen for the first time has recorded nothing yet: skip the lookup. (A rare
   // duplicate of such a message is caught by the conditional record.)
-  const recorded =
-    options.redelivered || message.replay
-      ? await deps.deliveries.existingDeliveryIds(
-          targets.map((e) => ({ tenantId: event.tenantId, endpointId: e.id, deliveryId: deliveryIdFor(event.id, e.id, event.createdAt) })),
-        )
-      : new Set<string>();
+  const refs = targets.map((e) => ({ tenantId: event.tenantId, endpointId: e.id, deliveryId: deliveryIdFor(event.id, e.id, event.createdAt) }));
+  const recorded = options.redelivered || message.replay ? await deps.deliveries.existingDeliveryIds(refs) : new Set<string>();
+  // Stored once, and only if some delivery needs a retry (a keyed event is stored already).
+  let stored: Promise<boolean> | undefined;
+  const storeEvent = () =>
+    (stored ??= deps.events.putEvent({ ...event, requestHash: sha256Hex(pythonJsonDumps({ type: event.type, data: event.data })) }));
   const settled = await Promise.allSettled(
-    targets.map(async (endpoint): Promise<Delivery | undefined> => {
-      const id = deliveryIdFor(event.id, endpoint.id, event.createdAt);
+    targets.map(async (endpoint, i): Promise<Delivery | undefined> => {
+      const id = refs[i]!.deliveryId;
       if (recorded.has(id)) return undefined;
       const attempt = await attemptDelivery(deps, endpoint, event, 1, 'automatic');
       const delivery: Delivery = {
@@ -170,7 +168,7 @@ export const fanOut = async (
         updatedAt: attempt.attemptedAt,
         attempts: [attempt],
       };
-      if (delivery.status !== 'succeeded') await deps.events.putEvent(event); // retries, and manual ones, need it
+      if (delivery.status !== 'succeeded') await storeEvent(); // retries, and manual ones, need it
       if (delivery.status === 'retrying') await scheduleNext(deps, refOf(delivery), 1, delivery.nextAttemptAt!);
       if (!(await deps.deliveries.createDelivery(delivery))) return undefined; // recorded by a concurrent run
       await noteHealth(deps, endpoint, attempt, log);
