@@ -5,6 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    teardownTimeout: 30_000,
     pool: 'forks',
     env: {
       POWERTOOLS_LOG_LEVEL: 'SILENT',

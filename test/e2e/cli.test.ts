@@ -81,7 +81,7 @@ describe('operator CLI: deliveries and bulk recovery', () => {
     expect(listed.data.map((w: { id: string }) => w.id)).toEqual([hook]);
     const failed = await waitUntil(async () => {
       const page = JSON.parse((await run(['deliveries', 'list', 'umbrella', hook, '--limit', '10', ...url], env)).out);
-      return page.total === 3 && page.data.every((d: { status: string }) => d.status === 'failed') ? page : undefined;
+      return page.total === 3 && page.data.length === 3 && page.data.every((d: { status: string }) => d.status === 'failed') ? page : undefined;
     });
     const shown = JSON.parse((await run(['deliveries', 'show', 'umbrella', hook, failed.data[0].id, ...url], env)).out);
     expect(shown).toMatchObject({ id: failed.data[0].id, status: 'failed', retry_count: 1 });

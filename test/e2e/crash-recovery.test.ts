@@ -52,7 +52,8 @@ describe('kill -9', () => {
     const history = await waitUntil(
       async () => {
         const res = await api('GET', `/api/v1/admin/webhooks/${hook.body.id}/deliveries?limit=100`, { key: KEY });
-        return res.body.total === ids.length ? res.body : undefined;
+        // The page and the total are two reads of a live history: wait for the page itself.
+        return res.body.data.length === ids.length ? res.body : undefined;
       },
       90_000,
       'every event to be delivered and recorded',
@@ -98,6 +99,7 @@ describe('kill -9', () => {
         for (let offset = 100; offset < res.body.total; offset += 100) {
           all.push(...(await api('GET', `/api/v1/admin/webhooks/${hook}/deliveries?limit=100&offset=${offset}`, { key: KEY })).body.data);
         }
+        if (all.length !== ids.length) return undefined; // pages and total are separate reads of a live history
         return all.every((d) => d.status === 'succeeded' || d.status === 'failed') ? all : undefined;
       },
       150_000,

@@ -152,7 +152,7 @@ describe('seed 003: admin webhooks, as documented', () => {
     await receiver.waitFor((r) => r.path === '/webhooks/curate-me', 2);
     const history = await waitUntil(async () => {
       const res = await api('GET', `/api/v1/admin/webhooks/${id}/deliveries?offset=0&limit=20`, { key: ACME });
-      return res.body.total === 2 ? res : undefined;
+      return res.body.total === 2 && res.body.data.length === 2 ? res : undefined;
     });
     expect(history.status).toBe(200);
     expect(history.body).toMatchObject({ object: 'list', offset: 0, limit: 20, total: 2 });

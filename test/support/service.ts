@@ -14,12 +14,23 @@ export const freePort = () =>
     });
   });
 
-/** `npm start`'s entry point as a separate process, so a test can kill it for real. */
+/**
+ * `npm start`'s entry point as a separate process, so a test can kill it for real. Its output
+ * goes to pipes this test owns (stderr kept for a failure's message), never to the runner's
+ * own streams, which a leaked child would otherwise hold open.
+ */
 export const startService = async (env: Record<string, string>): Promise<ChildProcess> => {
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  child.once('exit', (code, signal) => {
+    if (code) console.error(`local service exited with ${code} (${signal ?? 'no signal'}):\n${stderr}`);
   });
   await waitUntil(
     async () => {
