@@ -12,6 +12,7 @@ import { createPlatformHandler } from '../lambdas/platform/app';
 import { type ClientOptions, createPorts } from '../lambdas/shared/aws-ports';
 import { type Config, DEFAULT_DISABLE_AFTER_FAILING_SECONDS, DEFAULT_RECOVERY_RATE, DEFAULT_RETRY_SCHEDULE } from '../lambdas/shared/config';
 import { DEFAULT_EVENT_TYPES } from '../lambdas/shared/domain/catalogue';
+import { StaticBoxProvider } from '../lambdas/shared/adapters/master-key';
 import { SqsDeliveryQueue } from '../lambdas/shared/adapters/sqs-queue';
 import { createLocalScheduler } from './local-scheduler';
 import type { Ports } from '../lambdas/shared/domain/ports';
@@ -160,7 +161,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
     ...DUMMY_AWS,
     dynamodbEndpoint: dynamo.endpoint,
     sqsEndpoint: sqs.endpoint,
-    masterKey: state.masterKey,
+    secretBox: new StaticBoxProvider(state.masterKey),
   });
 
   const tenants = options.apiKeys.length > 0 ? options.apiKeys : [state.devTenant];

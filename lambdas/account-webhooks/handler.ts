@@ -1,5 +1,7 @@
 import { createPorts } from '../shared/aws-ports';
+import { secretsManagerBox } from '../shared/aws-optional-ports';
 import { loadConfig } from '../shared/config';
 import { createAccountWebhooksHandler } from './app';
 
-export const handler = createAccountWebhooksHandler(createPorts(loadConfig()));
+const config = loadConfig();
+export const handler = createAccountWebhooksHandler(createPorts(config, { secretBox: secretsManagerBox(config) }));

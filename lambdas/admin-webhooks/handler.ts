@@ -1,5 +1,7 @@
 import { createPorts } from '../shared/aws-ports';
+import { secretsManagerBox } from '../shared/aws-optional-ports';
 import { loadConfig } from '../shared/config';
 import { createAdminWebhooksHandler } from './app';
 
-export const handler = createAdminWebhooksHandler(createPorts(loadConfig()));
+const config = loadConfig();
+export const handler = createAdminWebhooksHandler(createPorts(config, { secretBox: secretsManagerBox(config) }));

@@ -1,5 +1,9 @@
 import { createPorts } from '../shared/aws-ports';
+import { eventBridgeSchedulerRetries, secretsManagerBox } from '../shared/aws-optional-ports';
 import { loadConfig, requireScheduler } from '../shared/config';
 import { createDeliveryWorkerHandler } from './app';
 
-export const handler = createDeliveryWorkerHandler(createPorts(requireScheduler(loadConfig())));
+const config = requireScheduler(loadConfig());
+export const handler = createDeliveryWorkerHandler(
+  createPorts(config, { secretBox: secretsManagerBox(config), retries: eventBridgeSchedulerRetries(config) }),
+);

@@ -1,14 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoConfigStore, DynamoDeliveryStore } from './adapters/dynamo-stores';
 import { dnsResolver } from './adapters/dns-resolver';
 import { createTargetPolicy } from './domain/target-policy';
 import { FetchHttpSender } from './adapters/http-sender';
-import { SecretsManagerBoxProvider, StaticBoxProvider } from './adapters/master-key';
-import { AwsRetryScheduler, MAX_SQS_DELAY_SECONDS } from './adapters/retry-scheduler';
+import { MAX_SQS_DELAY_SECONDS } from './adapters/retry-scheduler';
 import { SqsDeliveryQueue } from './adapters/sqs-queue';
 import type { Config } from './config';
 import type { Clock, DeliveryQueue, Ports, RetryScheduler, SecretBoxProvider } from './domain/ports';
@@ -20,9 +17,13 @@ export interface ClientOptions {
   dynamodbEndpoint?: string;
   sqsEndpoint?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string };
-  /** Where no emulator exists (Secrets Manager), the local runtime passes the master key itself. */
-  masterKey?: string;
-  /** Where no emulator exists (EventBridge Scheduler), the local runtime passes its own scheduler. */
+  /**
+   * The master key, for the functions that seal or open endpoint secrets (Secrets Manager on
+   * AWS, `./aws-optional-ports`; a local file in the local runtime). Given by the function, so
+   * a function that does not need it does not even bundle its client.
+   */
+  secretBox?: SecretBoxProvider;
+  /** Retries beyond SQS's 15 minutes, for the worker (EventBridge Scheduler on AWS; the local stand-in). */
   retries?: (queue: DeliveryQueue, clock: Clock) => RetryScheduler;
   /** Sees each SDK client once it is built (benchmarks count requests with a middleware). */
   instrument?: (service: 'dynamodb' | 'sqs' | 'sqs-event-source', client: DynamoDBClient | SQSClient) => void;
@@ -61,18 +62,10 @@ export const createPorts = (config: Config, options: ClientOptions = {}): Ports 
   const doc = documentClient(dynamo);
   const configStore = new DynamoConfigStore(doc, config.configTableName);
   const deliveryStore = new DynamoDeliveryStore(doc, config.deliveriesTableName, config.retentionDays);
-  const secretBox: SecretBoxProvider = options.masterKey
-    ? new StaticBoxProvider(options.masterKey)
-    : config.masterKeySecretArn
-      ? new SecretsManagerBoxProvider(tracer.captureAWSv3Client(new SecretsManagerClient(common)), config.masterKeySecretArn)
-      : noMasterKey;
+  const secretBox = options.secretBox ?? noMasterKey;
   const clock: Clock = { now: () => new Date() };
   const queue = new SqsDeliveryQueue(sqs, config.deliveryQueueUrl);
-  const retries = options.retries
-    ? options.retries(queue, clock)
-    : config.scheduler
-      ? new AwsRetryScheduler(queue, tracer.captureAWSv3Client(new SchedulerClient(common)), config.scheduler, clock)
-      : queueOnlyRetries(queue);
+  const retries = options.retries ? options.retries(queue, clock) : queueOnlyRetries(queue);
   return {
     clock,
     tenants: configStore,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoConfigStore, DynamoDeliveryStore } from '../../lambdas/shared/adapters/dynamo-stores';
 import { documentClient } from '../../lambdas/shared/aws-ports';
+import { deliveryIdFor } from '../../lambdas/shared/domain/ids';
 import type { Delivery, Endpoint } from '../../lambdas/shared/domain/model';
 import { ensureTables, startDynamo } from '../../local/emulators';
 
@@ -116,6 +117,15 @@ describe('DynamoDeliveryStore on dynalite', () => {
     expect(await deliveries.getDelivery(ref)).toEqual(delivery('dlv_03', new Date(Date.UTC(2026, 1, 16, 12, 0, 3)).toISOString()));
     expect(await deliveries.getDelivery({ ...ref, endpointId: 'wh_2' })).toBeUndefined();
     expect(await deliveries.getDelivery({ ...ref, tenantId: 'globex' })).toBeUndefined();
+  });
+
+  it('orders the history by event time to the millisecond, newest first', async () => {
+    const times = ['2026-03-01T10:00:00.900Z', '2026-03-01T10:00:00.100Z', '2026-03-01T10:00:00.500Z', '2026-03-01T09:59:59.999Z'];
+    for (const [i, at] of times.entries()) {
+      await deliveries.createDelivery(delivery(deliveryIdFor(`evt_${i}`, 'wh_order', at), at, { endpointId: 'wh_order', eventId: `evt_${i}` }));
+    }
+    const page = await deliveries.listDeliveries('acme', 'wh_order', 0, 10);
+    expect(page.deliveries.map((d) => d.eventId)).toEqual(['evt_0', 'evt_2', 'evt_1', 'evt_3']);
   });
 
   it('finds which deliveries exist, beyond one BatchGet page', async () => {

@@ -106,7 +106,7 @@ describe('publishing', () => {
     expect(replayed).toBe(false);
     expect(f.sent).toEqual([
       {
-        message: { kind: 'fanout', tenantId: 'acme', eventId: id, event: { type: 'price.alert', data: { p: 1 }, createdAt: '2026-02-16T12:00:00Z' } },
+        message: { kind: 'fanout', tenantId: 'acme', eventId: id, event: { type: 'price.alert', data: { p: 1 }, createdAt: '2026-02-16T12:00:00.000Z' } },
         delaySeconds: undefined,
       },
     ]);

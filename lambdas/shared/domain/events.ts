@@ -30,8 +30,11 @@ export interface PublishResult {
  */
 export const REPLAY_REPAIR_DELAY_SECONDS = 900;
 
-/** Event times are whole seconds, so every surface shows the same instant. */
-const eventTime = (clock: Clock): string => `${clock.now().toISOString().slice(0, 19)}Z`;
+/**
+ * Events keep their time to the millisecond (it orders the delivery history); envelopes and
+ * headers show it to the second, as the promised pages do.
+ */
+const eventTime = (clock: Clock): string => clock.now().toISOString();
 
 export const publishEvent = async (deps: Deps, input: PublishInput): Promise<PublishResult> => {
   if (!(await deps.tenants.tenantExists(input.tenantId))) {

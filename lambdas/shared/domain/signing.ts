@@ -36,7 +36,7 @@ export type Surface = 'account' | 'admin';
 export interface EventForDelivery {
   id: string;
   type: string;
-  createdAt: string; // ISO-8601, second precision, UTC
+  createdAt: string; // ISO-8601 UTC; envelopes show it to the second
   data: JsonValue;
 }
 
@@ -46,6 +46,9 @@ export interface SignedRequest {
 }
 
 const toUnixSeconds = (iso: string): number => Math.floor(Date.parse(iso) / 1000);
+
+/** `2026-02-16T12:00:00Z`, the promised pages' spelling. */
+export const wholeSeconds = (iso: string): string => `${new Date(toUnixSeconds(iso) * 1000).toISOString().slice(0, 19)}Z`;
 
 /**
  * Builds the exact body and headers of one attempt. `secrets` lists the signing secrets in
@@ -65,10 +68,10 @@ export const signDelivery = (
     'user-agent': 'hookpost/0.1',
   };
   if (surface === 'account') {
-    body = pythonJsonDumps({ id: event.id, type: event.type, created_at: event.createdAt, data: event.data });
+    body = pythonJsonDumps({ id: event.id, type: event.type, created_at: wholeSeconds(event.createdAt), data: event.data });
     headers['x-auggie-signature'] = hmacSha256(current, body).toString('hex');
   } else {
-    body = JSON.stringify({ id: event.id, event: event.type, timestamp: event.createdAt, data: event.data });
+    body = JSON.stringify({ id: event.id, event: event.type, timestamp: wholeSeconds(event.createdAt), data: event.data });
     headers['x-webhook-signature'] = `sha256=${hmacSha256(current, body).toString('hex')}`;
     headers['x-webhook-event'] = event.type;
     headers['x-webhook-timestamp'] = String(toUnixSeconds(event.createdAt));
