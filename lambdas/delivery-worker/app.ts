@@ -6,7 +6,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import * as z from 'zod/mini';
 import { fanOut, processAttempt } from '../shared/domain/delivery';
 import { continueRecovery } from '../shared/domain/recovery';
-import type { Delivery } from '../shared/domain/model';
+import { type Delivery, lastAttempt } from '../shared/domain/model';
 import type { FanOutMessage, Ports } from '../shared/domain/ports';
 import { flushMetrics, logger, metrics, tracer } from '../shared/powertools';
 
@@ -42,7 +42,7 @@ const MESSAGE = z.discriminatedUnion('kind', [
  * metric count stays bounded whatever the traffic.
  */
 const recordMetrics = (delivery: Delivery, eventCreatedAt: string | undefined) => {
-  const attempt = delivery.attempts[delivery.attempts.length - 1]!;
+  const attempt = lastAttempt(delivery)!;
   metrics.addMetric(attempt.error === null ? 'AttemptsSucceeded' : 'AttemptsFailed', 'Count', 1);
   metrics.addMetric('ReceiverResponseTime', 'Milliseconds', attempt.responseTimeMs);
   if (delivery.status === 'succeeded') {

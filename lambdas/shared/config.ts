@@ -57,8 +57,7 @@ const positiveInt = (env: NodeJS.ProcessEnv, name: string, fallback: number): nu
 };
 
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
-  const retentionDays = Number(env.RETENTION_DAYS ?? DEFAULT_RETENTION_DAYS);
-  if (!Number.isInteger(retentionDays) || retentionDays < 1) throw new Error('RETENTION_DAYS must be a whole number of days');
+  const retentionDays = positiveInt(env, 'RETENTION_DAYS', DEFAULT_RETENTION_DAYS);
   return {
     configTableName: required(env, 'CONFIG_TABLE_NAME'),
     deliveriesTableName: required(env, 'DELIVERIES_TABLE_NAME'),

@@ -68,7 +68,7 @@ export const publishEvent = async (deps: Deps, input: PublishInput): Promise<Pub
     );
   }
   await deps.queue.send(
-    { ...message, event: { type: earlier!.type, data: earlier!.data, createdAt: earlier!.createdAt }, replay: true },
+    { ...message, ...(earlier ? { event: { type: earlier.type, data: earlier.data, createdAt: earlier.createdAt } } : {}), replay: true },
     REPLAY_REPAIR_DELAY_SECONDS,
   );
   return { id: event.id, replayed: true };

@@ -25,8 +25,8 @@ export const ensureTenant = async (deps: Deps, input: { id: string; name?: strin
   const existing = await deps.tenants.getTenant(input.id);
   if (existing) return existing;
   const tenant: Tenant = { id: input.id, name: input.name ?? input.id, createdAt: deps.clock.now().toISOString() };
-  await deps.tenants.createTenant(tenant);
-  return (await deps.tenants.getTenant(input.id)) ?? tenant;
+  if (await deps.tenants.createTenant(tenant)) return tenant;
+  return (await deps.tenants.getTenant(input.id)) ?? tenant; // created concurrently
 };
 
 /** Issues a key for a tenant. With `key` given (local seeding), that exact key is stored. */

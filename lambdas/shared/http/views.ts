@@ -1,4 +1,4 @@
-import type { Delivery, Endpoint, Recovery } from '../domain/model';
+import { type Delivery, type Endpoint, lastAttempt, type Recovery } from '../domain/model';
 
 /** Seed 000's shape: `{object, url, secret?, active, event_types}`. */
 export const accountWebhookView = (e: Endpoint, secret?: string) => ({
@@ -23,7 +23,7 @@ export const adminWebhookView = (e: Endpoint, secret?: string) => ({
 });
 
 export const deliveryView = (d: Delivery) => {
-  const last = d.attempts[d.attempts.length - 1];
+  const last = lastAttempt(d);
   return {
     id: d.id,
     object: 'delivery' as const,
