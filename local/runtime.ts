@@ -10,7 +10,7 @@ import { createEventBridgeIngestHandler } from '../lambdas/eventbridge-ingest/ap
 import { eventBridgeRoute } from './eventbridge';
 import { createPlatformHandler } from '../lambdas/platform/app';
 import { type ClientOptions, createPorts } from '../lambdas/shared/aws-ports';
-import { type Config, DEFAULT_DISABLE_AFTER_FAILING_SECONDS, DEFAULT_RECOVERY_RATE, DEFAULT_RETRY_SCHEDULE } from '../lambdas/shared/config';
+import { type Config, DEFAULT_DISABLE_AFTER_FAILING_SECONDS, DEFAULT_RECOVERY_RATE, DEFAULT_RETRY_SCHEDULE, DEFAULT_TENANT_RATE_LIMIT } from '../lambdas/shared/config';
 import { DEFAULT_EVENT_TYPES } from '../lambdas/shared/domain/catalogue';
 import { StaticBoxProvider } from '../lambdas/shared/adapters/master-key';
 import { SqsDeliveryQueue } from '../lambdas/shared/adapters/sqs-queue';
@@ -33,6 +33,12 @@ export interface LocalRuntimeOptions {
   retrySchedule?: number[];
   /** @default true */
   allowPrivateTargets?: boolean;
+  /** CIDRs allowed as targets when private targets are refused. @default [] */
+  allowedTargetCidrs?: string[];
+  /** Tenant API requests per window. @default 1200 per 60 s */
+  tenantRateLimit?: { requests: number; windowSeconds: number };
+  /** Deliveries in flight at once per endpoint. @default 0 (no cap) */
+  maxConcurrentDeliveriesPerEndpoint?: number;
   /** @default the twelve types of the two promised pages */
   eventTypes?: string[];
   /** Disable an endpoint whose every attempt failed for this long (default five days). */
@@ -149,6 +155,9 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
     retrySchedule: options.retrySchedule,
     retentionDays: 30,
     allowPrivateTargets: options.allowPrivateTargets,
+    allowedTargetCidrs: options.allowedTargetCidrs ?? [],
+    tenantRateLimit: options.tenantRateLimit ?? DEFAULT_TENANT_RATE_LIMIT,
+    maxConcurrentDeliveriesPerEndpoint: options.maxConcurrentDeliveriesPerEndpoint ?? 0,
     recoveryRatePerSecond: DEFAULT_RECOVERY_RATE,
     disableAfterFailingSeconds: options.disableAfterFailingSeconds ?? DEFAULT_DISABLE_AFTER_FAILING_SECONDS,
   };

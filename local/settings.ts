@@ -1,6 +1,12 @@
 import { parseCatalogue } from '../lambdas/shared/domain/catalogue';
-import { parseRetrySchedule } from '../lambdas/shared/config';
+import { parseCidrList, parseRateLimit, parseRetrySchedule } from '../lambdas/shared/config';
 import type { LocalRuntimeOptions } from './runtime';
+
+const concurrencyCap = (raw: string | undefined): number => {
+  const cap = Number(raw ?? 0);
+  if (!Number.isInteger(cap) || cap < 0) throw new Error('HOOKPOST_MAX_CONCURRENT_DELIVERIES_PER_ENDPOINT must be a whole number (0: no cap)');
+  return cap;
+};
 
 /** The local runtime's settings, from exactly the HOOKPOST_* variables the README lists. */
 export const readLocalSettings = (env: NodeJS.ProcessEnv): LocalRuntimeOptions => {
@@ -25,5 +31,8 @@ export const readLocalSettings = (env: NodeJS.ProcessEnv): LocalRuntimeOptions =
     retrySchedule: parseRetrySchedule(env.HOOKPOST_RETRY_SCHEDULE),
     allowPrivateTargets: allow === 'true',
     eventTypes: parseCatalogue(env.HOOKPOST_EVENT_TYPES),
+    allowedTargetCidrs: parseCidrList(env.HOOKPOST_ALLOWED_TARGET_CIDRS),
+    tenantRateLimit: parseRateLimit(env.HOOKPOST_TENANT_RATE_LIMIT),
+    maxConcurrentDeliveriesPerEndpoint: concurrencyCap(env.HOOKPOST_MAX_CONCURRENT_DELIVERIES_PER_ENDPOINT),
   };
 };

@@ -1,4 +1,10 @@
-import { deleteAccountWebhook, getAccountWebhook, registerAccountWebhook } from '../shared/domain/endpoints';
+import {
+  DEFAULT_ROTATION_GRACE_SECONDS,
+  deleteAccountWebhook,
+  getAccountWebhook,
+  registerAccountWebhook,
+  rotateAccountSecret,
+} from '../shared/domain/endpoints';
 import { NotFoundError } from '../shared/domain/errors';
 import type { Ports } from '../shared/domain/ports';
 import { createApiHandler } from '../shared/http/api-handler';
@@ -28,6 +34,16 @@ export const createAccountWebhooksHandler = (ports: Ports) => {
       'DELETE /v1/webhooks': async ({ tenantId }) => {
         await deleteAccountWebhook(ports, tenantId);
         return { status: 204 };
+      },
+      'POST /v1/webhooks/rotate-secret': async ({ body, tenantId }) => {
+        const input = schemas.rotateAccount.parse(body);
+        const { endpoint, secret } = await rotateAccountSecret(ports, tenantId, {
+          graceSeconds: input.grace_period_seconds ?? DEFAULT_ROTATION_GRACE_SECONDS,
+        });
+        return {
+          status: 200,
+          body: { ...accountWebhookView(endpoint, secret), previous_secret_expires_at: endpoint.previousSecretExpiresAt ?? null },
+        };
       },
     },
     tenantAuthenticator(ports),

@@ -1,4 +1,11 @@
-import { createAdminWebhook, deleteWebhook, getWebhook, updateWebhook } from '../shared/domain/endpoints';
+import {
+  createAdminWebhook,
+  DEFAULT_ROTATION_GRACE_SECONDS,
+  deleteWebhook,
+  getWebhook,
+  rotateSecret,
+  updateWebhook,
+} from '../shared/domain/endpoints';
 import { requestManualRetry } from '../shared/domain/recovery';
 import type { Ports } from '../shared/domain/ports';
 import { createApiHandler } from '../shared/http/api-handler';
@@ -31,6 +38,14 @@ export const createAdminWebhooksHandler = (ports: Ports) => {
       'DELETE /api/v1/admin/webhooks/{id}': async ({ params, tenantId }) => {
         await deleteWebhook(ports, tenantId, params.id!);
         return { status: 204 };
+      },
+      'POST /api/v1/admin/webhooks/{id}/rotate-secret': async ({ body, params, tenantId }) => {
+        const input = schemas.rotateAdmin.parse(body);
+        const { endpoint, secret } = await rotateSecret(ports, tenantId, params.id!, {
+          graceSeconds: input.grace_period_seconds ?? DEFAULT_ROTATION_GRACE_SECONDS,
+          ...(input.secret === undefined ? {} : { secret: input.secret }),
+        });
+        return { status: 200, body: adminWebhookView(endpoint, secret) };
       },
       'GET /api/v1/admin/webhooks/{id}/deliveries': ({ params, query, tenantId }) => ops.deliveries(tenantId, params.id!, query),
       'GET /api/v1/admin/webhooks/{id}/deliveries/{delivery_id}': ({ params, tenantId }) =>

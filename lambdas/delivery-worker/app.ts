@@ -23,7 +23,7 @@ const MESSAGE = z.discriminatedUnion('kind', [
     tenantId: z.string().check(z.minLength(1)),
     endpointId: z.string().check(z.minLength(1)),
     deliveryId: z.string().check(z.minLength(1)),
-    attempt: z.number().check(z.int(), z.minimum(2)),
+    attempt: z.number().check(z.int(), z.minimum(1)),
     trigger: z.enum(['automatic', 'manual']),
   }),
   z.object({
@@ -42,7 +42,11 @@ const MESSAGE = z.discriminatedUnion('kind', [
  * metric count stays bounded whatever the traffic.
  */
 const recordMetrics = (delivery: Delivery, eventCreatedAt: string | undefined) => {
-  const attempt = lastAttempt(delivery)!;
+  const attempt = lastAttempt(delivery);
+  if (!attempt) {
+    metrics.addMetric('DeliveriesDeferred', 'Count', 1); // the endpoint was at its concurrency cap
+    return;
+  }
   metrics.addMetric(attempt.error === null ? 'AttemptsSucceeded' : 'AttemptsFailed', 'Count', 1);
   metrics.addMetric('ReceiverResponseTime', 'Milliseconds', attempt.responseTimeMs);
   if (delivery.status === 'succeeded') {
@@ -74,8 +78,9 @@ export const createDeliveryWorkerHandler = (ports: Ports) => {
         break;
       }
       case 'attempt': {
-        const { delivery, eventCreatedAt } = await processAttempt(ports, message, logger);
+        const { outcome, delivery, eventCreatedAt } = await processAttempt(ports, message, logger);
         if (delivery) recordMetrics(delivery, eventCreatedAt);
+        if (outcome === 'deferred') metrics.addMetric('DeliveriesDeferred', 'Count', 1);
         break;
       }
       case 'recover':

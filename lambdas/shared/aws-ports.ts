@@ -3,8 +3,9 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoConfigStore, DynamoDeliveryStore } from './adapters/dynamo-stores';
 import { dnsResolver } from './adapters/dns-resolver';
-import { createTargetPolicy } from './domain/target-policy';
-import { FetchHttpSender } from './adapters/http-sender';
+import { createEgressRules, createTargetPolicy } from './domain/target-policy';
+import { DynamoDeliverySlots, DynamoRateLimiter, unlimitedSlots } from './adapters/dynamo-limits';
+import { REQUEST_TIMEOUT_MS, UndiciHttpSender } from './adapters/http-sender';
 import { MAX_SQS_DELAY_SECONDS } from './adapters/retry-scheduler';
 import { SqsDeliveryQueue } from './adapters/sqs-queue';
 import type { Config } from './config';
@@ -66,6 +67,8 @@ export const createPorts = (config: Config, options: ClientOptions = {}): Ports 
   const clock: Clock = { now: () => new Date() };
   const queue = new SqsDeliveryQueue(sqs, config.deliveryQueueUrl);
   const retries = options.retries ? options.retries(queue, clock) : queueOnlyRetries(queue);
+  const egress = { allowPrivateTargets: config.allowPrivateTargets, allowedCidrs: config.allowedTargetCidrs };
+  const cap = config.maxConcurrentDeliveriesPerEndpoint;
   return {
     clock,
     tenants: configStore,
@@ -74,9 +77,12 @@ export const createPorts = (config: Config, options: ClientOptions = {}): Ports 
     deliveries: deliveryStore,
     queue,
     retries,
-    http: new FetchHttpSender(),
+    http: new UndiciHttpSender({ egress: { rules: createEgressRules(egress), resolver: dnsResolver } }),
     secretBox,
-    targets: createTargetPolicy({ allowPrivateTargets: config.allowPrivateTargets, resolver: dnsResolver }),
+    targets: createTargetPolicy({ ...egress, resolver: dnsResolver }),
+    throttle: new DynamoRateLimiter(doc, config.configTableName, config.tenantRateLimit, clock),
+    // A lease outlives the request timeout by a margin: only a crashed container's lapses.
+    slots: cap > 0 ? new DynamoDeliverySlots(doc, config.deliveriesTableName, cap, REQUEST_TIMEOUT_MS / 1000 + 10, clock) : unlimitedSlots,
     settings: {
       eventTypes: config.eventTypes,
       retrySchedule: config.retrySchedule,

@@ -1,4 +1,5 @@
 import { parseCatalogue } from './domain/catalogue';
+import { parseCidrs } from './domain/target-policy';
 
 /**
  * The one place that reads the environment. CDK sets resource names; the catalogue, retry
@@ -15,6 +16,12 @@ export interface Config {
   retentionDays: number;
   /** Webhook URLs on loopback or private networks; never on AWS, allowed locally by default. */
   allowPrivateTargets: boolean;
+  /** CIDRs an operator allows as webhook targets although they are not public. */
+  allowedTargetCidrs: string[];
+  /** Requests a tenant may make to the tenant API per window, across all containers. */
+  tenantRateLimit: { requests: number; windowSeconds: number };
+  /** Deliveries in flight at once per endpoint, across all workers; 0: no cap. */
+  maxConcurrentDeliveriesPerEndpoint: number;
   /** Manual re-sends per second per endpoint during a bulk recovery. */
   recoveryRatePerSecond: number;
   /** An endpoint failing every attempt for this long is disabled. */
@@ -25,6 +32,26 @@ export interface Config {
 
 export const DEFAULT_RECOVERY_RATE = 5;
 export const DEFAULT_DISABLE_AFTER_FAILING_SECONDS = 5 * 86_400;
+
+export const DEFAULT_TENANT_RATE_LIMIT = { requests: 1200, windowSeconds: 60 };
+
+/** `requests/seconds`, e.g. `1200/60`. */
+export const parseRateLimit = (raw: string | undefined): { requests: number; windowSeconds: number } => {
+  if (raw === undefined || raw.trim() === '') return { ...DEFAULT_TENANT_RATE_LIMIT };
+  const match = /^\s*(\d{1,7})\s*\/\s*(\d{1,5})\s*$/.exec(raw);
+  const requests = Number(match?.[1]);
+  const windowSeconds = Number(match?.[2]);
+  if (!match || requests < 1 || windowSeconds < 1 || windowSeconds > 3600) {
+    throw new Error(`Invalid rate limit "${raw}": requests/seconds, like 1200/60 (a window of 1 to 3600 seconds)`);
+  }
+  return { requests, windowSeconds };
+};
+
+export const parseCidrList = (raw: string | undefined): string[] => {
+  const cidrs = (raw ?? '').split(',').map((c) => c.trim()).filter(Boolean);
+  parseCidrs(cidrs); // throws on a malformed entry
+  return cidrs;
+};
 
 export const DEFAULT_RETRY_SCHEDULE = [60, 300, 1800, 7200, 86400];
 export const DEFAULT_RETENTION_DAYS = 30;
@@ -50,11 +77,12 @@ export const parseRetrySchedule = (raw: string | undefined): number[] => {
   return delays;
 };
 
-const positiveInt = (env: NodeJS.ProcessEnv, name: string, fallback: number): number => {
+const wholeNumber = (env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number => {
   const value = Number(env[name] ?? fallback);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number >= 1`);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be a whole number >= ${min}`);
   return value;
 };
+const positiveInt = (env: NodeJS.ProcessEnv, name: string, fallback: number): number => wholeNumber(env, name, fallback, 1);
 
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
   const retentionDays = positiveInt(env, 'RETENTION_DAYS', DEFAULT_RETENTION_DAYS);
@@ -67,6 +95,9 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     retrySchedule: parseRetrySchedule(env.RETRY_SCHEDULE),
     retentionDays,
     allowPrivateTargets: false,
+    allowedTargetCidrs: parseCidrList(env.ALLOWED_TARGET_CIDRS),
+    tenantRateLimit: parseRateLimit(env.TENANT_RATE_LIMIT),
+    maxConcurrentDeliveriesPerEndpoint: wholeNumber(env, 'MAX_CONCURRENT_DELIVERIES_PER_ENDPOINT', 0, 0),
     recoveryRatePerSecond: DEFAULT_RECOVERY_RATE,
     disableAfterFailingSeconds: positiveInt(env, 'DISABLE_AFTER_FAILING_SECONDS', DEFAULT_DISABLE_AFTER_FAILING_SECONDS),
     ...(env.SCHEDULE_GROUP_NAME

@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FetchHttpSender } from '../../lambdas/shared/adapters/http-sender';
+import { parseRetryAfter, UndiciHttpSender } from '../../lambdas/shared/adapters/http-sender';
+import { createEgressRules, createTargetPolicy, type EgressRules, type Resolver } from '../../lambdas/shared/domain/target-policy';
 
 let server: Server;
 let base: string;
@@ -17,6 +18,8 @@ beforeAll(async () => {
       if (req.url === '/big') return void res.writeHead(500).end('é'.repeat(5000));
       if (req.url === '/redirect') return void res.writeHead(302, { location: '/ok' }).end();
       if (req.url === '/slow') return void setTimeout(() => res.writeHead(200).end(), 2000);
+      if (req.url === '/busy') return void res.writeHead(429, { 'retry-after': '120' }).end();
+      if (req.url === '/down') return void res.writeHead(503, { 'retry-after': new Date(Date.now() + 600_000).toUTCString() }).end();
       res.writeHead(404).end('nope');
     });
   });
@@ -25,8 +28,9 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-describe('FetchHttpSender against a real receiver', () => {
-  const sender = new FetchHttpSender(500);
+describe('UndiciHttpSender against a real receiver', () => {
+  const sender = new UndiciHttpSender({ timeoutMs: 500 });
+  afterAll(() => sender.close());
 
   it('posts the exact body and headers and reads the response', async () => {
     const result = await sender.post(`${base}/ok`, { 'content-type': 'application/json', 'x-test': '1' }, '{"a":1}');
@@ -60,5 +64,82 @@ describe('FetchHttpSender against a real receiver', () => {
   it('classifies a TLS failure', async () => {
     // A plain-HTTP server spoken to over https fails the TLS handshake.
     expect(await sender.post(`${base.replace('http:', 'https:')}/ok`, {}, '{}')).toMatchObject({ statusCode: null, error: 'tls' });
+  });
+});
+
+describe('Retry-After from a 429 or 503', () => {
+  const sender = new UndiciHttpSender({ timeoutMs: 2000 });
+  afterAll(() => sender.close());
+
+  it('reads seconds and HTTP dates', async () => {
+    expect(await sender.post(`${base}/busy`, {}, '{}')).toMatchObject({ statusCode: 429, retryAfterSeconds: 120 });
+    const down = await sender.post(`${base}/down`, {}, '{}');
+    expect(down.statusCode).toBe(503);
+    expect(down.retryAfterSeconds).toBeGreaterThan(590);
+    expect(down.retryAfterSeconds).toBeLessThanOrEqual(600);
+    expect(await sender.post(`${base}/ok`, {}, '{}')).toMatchObject({ retryAfterSeconds: null });
+  });
+
+  it('ignores what it cannot read', () => {
+    expect(parseRetryAfter('soon', 0)).toBeNull();
+    expect(parseRetryAfter(undefined, 0)).toBeNull();
+    expect(parseRetryAfter('Wed, 21 Oct 2015 07:28:00 GMT', Date.parse('2015-10-21T07:29:00Z'))).toBe(0);
+  });
+});
+
+describe('egress rules at delivery time: the checked address is the connected address', () => {
+  /** A DNS that answers from a table and counts its lookups; `flip` makes a host rebind. */
+  const answers: Record<string, string[]> = {
+    'receiver.hookpost.test': ['127.0.0.1'],
+    'rebind.hookpost.test': ['93.184.215.14'],
+    'metadata.hookpost.test': ['169.254.169.254'],
+  };
+  const lookups: string[] = [];
+  const resolver: Resolver = {
+    resolve: async (host) => {
+      lookups.push(host);
+      return answers[host] ?? [];
+    },
+  };
+  // The real address rules; plain http let through only so a loopback test receiver can answer.
+  const strictRules = (allowedCidrs: string[] = []): EgressRules => {
+    const real = createEgressRules({ allowPrivateTargets: false, allowedCidrs });
+    return { ...real, urlRefusal: (url) => real.urlRefusal(new URL(url.href.replace(/^http:/, 'https:'))) };
+  };
+
+  it('connects to the address its own lookup checked, which the system DNS could not have given', async () => {
+    const sender = new UndiciHttpSender({ timeoutMs: 2000, egress: { rules: strictRules(['127.0.0.0/8']), resolver } });
+    const before = seen.length;
+    const port = new URL(base).port;
+    const result = await sender.post(`http://receiver.hookpost.test:${port}/ok`, {}, '{"pinned":true}');
+    expect(result).toMatchObject({ statusCode: 200, error: null });
+    expect(seen.slice(before)).toEqual([expect.objectContaining({ body: '{"pinned":true}', headers: expect.objectContaining({ host: `receiver.hookpost.test:${port}` }) })]);
+    expect(lookups).toContain('receiver.hookpost.test');
+    await sender.close();
+  });
+
+  it('refuses a host that rebinds to a private address after passing registration, without connecting', async () => {
+    const policy = createTargetPolicy({ allowPrivateTargets: false, resolver });
+    await expect(policy.check('https://rebind.hookpost.test/h')).resolves.toBeUndefined();
+    answers['rebind.hookpost.test'] = ['127.0.0.1']; // the attacker's DNS now points home
+    const sender = new UndiciHttpSender({ timeoutMs: 2000, egress: { rules: strictRules(), resolver } });
+    const before = seen.length;
+    const result = await sender.post(`http://rebind.hookpost.test:${new URL(base).port}/ok`, {}, '{}');
+    expect(result).toMatchObject({ statusCode: null, error: 'blocked', detail: 'rebind.hookpost.test resolves to 127.0.0.1, which is not a public address' });
+    expect(seen.length).toBe(before);
+    await sender.close();
+  });
+
+  it('refuses the metadata address by name and by literal, and private literals, saying why', async () => {
+    const sender = new UndiciHttpSender({ timeoutMs: 2000, egress: { rules: createEgressRules({ allowPrivateTargets: false }), resolver } });
+    expect(await sender.post('https://metadata.hookpost.test/latest/meta-data', {}, '{}')).toMatchObject({
+      error: 'blocked',
+      detail: 'metadata.hookpost.test resolves to 169.254.169.254, which is not a public address',
+    });
+    expect(await sender.post('https://169.254.169.254/latest/meta-data', {}, '{}')).toMatchObject({ error: 'blocked', detail: '169.254.169.254 is not a public address' });
+    expect(await sender.post('https://[::ffff:10.0.0.1]/h', {}, '{}')).toMatchObject({ error: 'blocked' });
+    expect(await sender.post(`${base}/ok`, {}, '{}')).toMatchObject({ error: 'blocked', detail: 'only https URLs are allowed' });
+    expect(await sender.post('https://nowhere.hookpost.test/h', {}, '{}')).toMatchObject({ statusCode: null, error: 'dns' });
+    await sender.close();
   });
 });

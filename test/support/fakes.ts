@@ -75,6 +75,21 @@ export class MemoryStores implements TenantStore, EndpointStore, EventStore, Del
     for (const [key, value] of Object.entries(changes)) if (value !== undefined) (e as unknown as Record<string, unknown>)[key] = value;
     return structuredClone(e);
   }
+  async rotateSecret(
+    tenantId: string,
+    id: string,
+    expected: string,
+    next: { sealedSecret: string; previous: { sealedSecret: string; expiresAt: string } | null; updatedAt: string },
+  ) {
+    const e = this.endpoints.get(this.k(tenantId, id));
+    if (!e || e.sealedSecret !== expected) return undefined;
+    e.sealedSecret = next.sealedSecret;
+    e.updatedAt = next.updatedAt;
+    delete e.previousSealedSecret;
+    delete e.previousSecretExpiresAt;
+    if (next.previous) Object.assign(e, { previousSealedSecret: next.previous.sealedSecret, previousSecretExpiresAt: next.previous.expiresAt });
+    return structuredClone(e);
+  }
   async markFailing(tenantId: string, id: string, since: string) {
     const e = this.endpoints.get(this.k(tenantId, id));
     if (e && !e.failingSince) e.failingSince = since;
@@ -195,6 +210,8 @@ export const fakePorts = (overrides: Partial<Ports> = {}) => {
     http,
     secretBox: { get: async () => box },
     targets: { check: async () => undefined },
+    throttle: { take: async () => 0 },
+    slots: { acquire: async () => 'lease', release: async () => undefined },
     settings: { eventTypes: [...DEFAULT_EVENT_TYPES], retrySchedule: [60, 300, 1800, 7200, 86400], retentionDays: 30, recoveryRatePerSecond: 5, disableAfterFailingSeconds: 5 * 86_400 },
     ...overrides,
   };

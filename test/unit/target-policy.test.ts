@@ -72,3 +72,22 @@ describe('target policy with private targets allowed (the local default)', () =>
     await expect(createTargetPolicy({ allowPrivateTargets: true, resolver }).check('http://127.0.0.1:8080/h')).resolves.toBeUndefined();
   });
 });
+
+describe('an operator allowlist of CIDRs', () => {
+  const withAllowlist = createTargetPolicy({ allowPrivateTargets: false, allowedCidrs: ['10.1.0.0/16', 'fd00:1::/64'], resolver });
+
+  it('lets receivers inside the listed networks through, and nothing else', async () => {
+    await expect(withAllowlist.check('https://internal.example.com/h')).resolves.toBeUndefined(); // 10.1.2.3
+    await expect(withAllowlist.check('https://10.1.200.7/h')).resolves.toBeUndefined();
+    await expect(withAllowlist.check('https://[fd00:1::5]/h')).resolves.toBeUndefined();
+    await expect(withAllowlist.check('https://10.2.0.1/h')).rejects.toMatchObject({ code: 'url_not_allowed' });
+    await expect(withAllowlist.check('https://metadata.example.com/h')).rejects.toMatchObject({ code: 'url_not_allowed' });
+    await expect(withAllowlist.check('http://10.1.2.3/h')).rejects.toMatchObject({ message: 'url: only https URLs are allowed' });
+  });
+
+  it('refuses a malformed entry when the configuration is read', () => {
+    for (const bad of ['10.1.0.0', '10.1.0.0/33', 'example.com/8', '10.0.0.0/8/1', 'fd00::/129']) {
+      expect(() => createTargetPolicy({ allowPrivateTargets: false, allowedCidrs: [bad], resolver }), bad).toThrow(/Invalid CIDR/);
+    }
+  });
+});

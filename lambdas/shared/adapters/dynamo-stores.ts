@@ -13,7 +13,7 @@ import type { AttemptUpdate, DeliveryPage, DeliveryRef, DeliveryStore, EndpointS
 import { deliveryIdFloor } from '../domain/ids';
 import { keys, TABLE_KEYS } from './tables';
 
-const isConditionFailure = (e: unknown): boolean =>
+export const isConditionFailure = (e: unknown): boolean =>
   e instanceof ConditionalCheckFailedException || (e as { name?: string })?.name === 'ConditionalCheckFailedException';
 
 const whenConditionHolds = async (write: () => Promise<unknown>): Promise<boolean> => {
@@ -56,6 +56,9 @@ const toEndpoint = (i: Item): Endpoint => ({
   updatedAt: i.updated_at as string,
   ...(i.disabled_reason ? { disabledReason: i.disabled_reason as string } : {}),
   ...(i.failing_since ? { failingSince: i.failing_since as string } : {}),
+  ...(i.previous_sealed_secret
+    ? { previousSealedSecret: i.previous_sealed_secret as string, previousSecretExpiresAt: i.previous_secret_expires_at as string }
+    : {}),
 });
 
 const fromEndpoint = (e: Endpoint): Item => ({
@@ -199,6 +202,37 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
     }
   }
 
+  async rotateSecret(
+    tenantId: string,
+    endpointId: string,
+    expectedSealedSecret: string,
+    next: { sealedSecret: string; previous: { sealedSecret: string; expiresAt: string } | null; updatedAt: string },
+  ) {
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.endpoint(tenantId, endpointId),
+          UpdateExpression: next.previous
+            ? 'SET sealed_secret = :sealed, previous_sealed_secret = :previous, previous_secret_expires_at = :expires, updated_at = :at'
+            : 'SET sealed_secret = :sealed, updated_at = :at REMOVE previous_sealed_secret, previous_secret_expires_at',
+          ConditionExpression: 'sealed_secret = :expected',
+          ExpressionAttributeValues: {
+            ':sealed': next.sealedSecret,
+            ':expected': expectedSealedSecret,
+            ':at': next.updatedAt,
+            ...(next.previous ? { ':previous': next.previous.sealedSecret, ':expires': next.previous.expiresAt } : {}),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ? toEndpoint(Attributes) : undefined;
+    } catch (e) {
+      if (isConditionFailure(e)) return undefined;
+      throw e;
+    }
+  }
+
   deleteEndpoint(tenantId: string, endpointId: string) {
     return whenConditionHolds(() =>
       this.db.send(
@@ -283,6 +317,8 @@ const fromAttempt = (a: Attempt): Item => ({
   error: a.error,
   response_body: a.responseBody,
   trigger: a.trigger,
+  ...(a.detail === undefined ? {} : { detail: a.detail }),
+  ...(a.retryAfterSeconds === undefined ? {} : { retry_after_seconds: a.retryAfterSeconds }),
 });
 
 const expiresAt = (createdAt: string, retentionDays: number): number =>
@@ -307,6 +343,8 @@ const toDelivery = (i: Item): Delivery => ({
     error: (a.error as Delivery['attempts'][number]['error'] | undefined) ?? null,
     responseBody: (a.response_body as string | null | undefined) ?? null,
     trigger: a.trigger as 'automatic' | 'manual',
+    ...(typeof a.detail === 'string' ? { detail: a.detail } : {}),
+    ...(typeof a.retry_after_seconds === 'number' ? { retryAfterSeconds: a.retry_after_seconds } : {}),
   })),
 });
 

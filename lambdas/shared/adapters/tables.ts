@@ -20,6 +20,10 @@ export const keys = {
     pk: `ENDPOINT#${ref.tenantId}#${ref.endpointId}`,
     sk: `DELIVERY#${ref.deliveryId}`,
   }),
+  /** Per-tenant API request counter of one window (configs table). */
+  rateWindow: (key: string, windowStartMs: number) => ({ pk: `RATE#${key}`, sk: `WINDOW#${windowStartMs}` }),
+  /** Leases on an endpoint's delivery slots (deliveries table). */
+  deliverySlots: (tenantId: string, endpointId: string) => ({ pk: `SLOTS#${tenantId}#${endpointId}`, sk: 'SLOTS' }),
   recovery: (tenantId: string, recoveryId: string) => ({ pk: `RECOVERY#${tenantId}#${recoveryId}`, sk: 'RECOVERY' }),
   deliveriesOfEndpoint: (tenantId: string, endpointId: string) => `ENDPOINT#${tenantId}#${endpointId}`,
   deliverySortKey: (deliveryId: string) => `DELIVERY#${deliveryId}`,

@@ -1,5 +1,5 @@
 import { noteAttemptOutcome } from './endpoint-health';
-import { isSubscribed, secretContext } from './endpoints';
+import { isSubscribed, signingSecrets } from './endpoints';
 import { deliveryIdFor, sha256Hex } from './ids';
 import type { Attempt, Delivery, Endpoint, StoredEvent } from './model';
 import { pythonJsonDumps } from './python-json';
@@ -8,7 +8,7 @@ import { signDelivery } from './signing';
 
 type Deps = Pick<
   Ports,
-  'clock' | 'endpoints' | 'events' | 'deliveries' | 'http' | 'secretBox' | 'settings' | 'retries' | 'tenants' | 'queue'
+  'clock' | 'endpoints' | 'events' | 'deliveries' | 'http' | 'secretBox' | 'settings' | 'retries' | 'tenants' | 'queue' | 'slots'
 >;
 
 export interface Logger {
@@ -50,24 +50,36 @@ type EventToDeliver = Omit<StoredEvent, 'requestHash' | 'idempotencyKey'>;
 
 const addSeconds = (iso: string, seconds: number): string => new Date(Date.parse(iso) + seconds * 1000).toISOString();
 
-/** Makes one HTTP attempt of `event` to `endpoint` and describes it. Never throws for the receiver's faults. */
+/** Seconds a delivery waits when its endpoint is at its concurrency cap (spread, so waiters do not return together). */
+export const busyDelaySeconds = (): number => 5 + Math.floor(Math.random() * 6);
+
+/**
+ * Makes one HTTP attempt of `event` to `endpoint` and describes it; null, without a request,
+ * when the endpoint already has as many deliveries in flight as its cap allows. Never throws
+ * for the receiver's faults.
+ */
 export const attemptDelivery = async (
   deps: Deps,
   endpoint: Endpoint,
   event: EventToDeliver,
   number: number,
   trigger: Attempt['trigger'],
-): Promise<Attempt> => {
-  const box = await deps.secretBox.get();
-  const secret = box.open(endpoint.sealedSecret, secretContext(endpoint.tenantId, endpoint.id));
+): Promise<Attempt | null> => {
+  const lease = await deps.slots.acquire(endpoint.tenantId, endpoint.id);
+  if (lease === null) return null;
   const now = deps.clock.now();
-  const request = signDelivery(
-    endpoint.surface,
-    { id: event.id, type: event.type, createdAt: event.createdAt, data: event.data },
-    [secret],
-    Math.floor(now.getTime() / 1000),
-  );
-  const result = await deps.http.post(endpoint.url, request.headers, request.body);
+  let result;
+  try {
+    const request = signDelivery(
+      endpoint.surface,
+      { id: event.id, type: event.type, createdAt: event.createdAt, data: event.data },
+      await signingSecrets(deps, endpoint, now),
+      Math.floor(now.getTime() / 1000),
+    );
+    result = await deps.http.post(endpoint.url, request.headers, request.body);
+  } finally {
+    await deps.slots.release(endpoint.tenantId, endpoint.id, lease);
+  }
   const ok = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
   const redirect = result.statusCode !== null && result.statusCode >= 300 && result.statusCode < 400;
   return {
@@ -78,6 +90,8 @@ export const attemptDelivery = async (
     error: ok ? null : (result.error ?? (redirect ? 'redirect' : 'http_status')),
     responseBody: result.bodyExcerpt,
     trigger,
+    ...(result.detail ? { detail: result.detail } : {}),
+    ...(typeof result.retryAfterSeconds === 'number' ? { retryAfterSeconds: result.retryAfterSeconds } : {}),
   };
 };
 
@@ -95,8 +109,11 @@ export const stateAfter = (
   const retryCount = attempts.length - 1;
   if (last.error === null) return { status: 'succeeded', nextAttemptAt: null, retryCount };
   const automaticRetries = attempts.filter((a) => a.trigger === 'automatic').length - 1;
-  const delay = settings.retrySchedule[automaticRetries];
-  if (delay === undefined) return { status: 'failed', nextAttemptAt: null, retryCount };
+  const step = settings.retrySchedule[automaticRetries];
+  if (step === undefined) return { status: 'failed', nextAttemptAt: null, retryCount };
+  // A receiver's Retry-After is honoured within the schedule's bounds: never sooner than
+  // this step, never later than the schedule's longest step.
+  const delay = last.retryAfterSeconds === undefined ? step : Math.min(Math.max(step, last.retryAfterSeconds), Math.max(...settings.retrySchedule));
   return { status: 'retrying', nextAttemptAt: addSeconds(last.attemptedAt, delay), retryCount };
 };
 
@@ -111,6 +128,46 @@ const refOf = (d: Pick<Delivery, 'tenantId' | 'endpointId' | 'id'>): DeliveryRef
   endpointId: d.endpointId,
   deliveryId: d.id,
 });
+
+/**
+ * The endpoint is at its concurrency cap: the delivery is recorded pending, with no attempt,
+ * and its first attempt comes back in a few seconds (scheduled before it is recorded).
+ */
+const deferFirstAttempt = async (
+  deps: Deps,
+  event: EventToDeliver,
+  endpoint: Endpoint,
+  id: string,
+  storeEvent: () => Promise<boolean>,
+  log: Logger,
+): Promise<Delivery | undefined> => {
+  await storeEvent();
+  const now = deps.clock.now();
+  const delay = busyDelaySeconds();
+  const delivery: Delivery = {
+    id,
+    tenantId: event.tenantId,
+    endpointId: endpoint.id,
+    eventId: event.id,
+    eventType: event.type,
+    status: 'pending',
+    retryCount: 0,
+    nextAttemptAt: new Date(now.getTime() + delay * 1000).toISOString(),
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    attempts: [],
+  };
+  await deps.retries.schedule({ kind: 'attempt', ...refOf(delivery), attempt: 1, trigger: 'automatic' }, delay);
+  if (!(await deps.deliveries.createDelivery(delivery))) return undefined;
+  log.info('delivery deferred: endpoint at its concurrency cap', {
+    tenant_id: delivery.tenantId,
+    event_id: delivery.eventId,
+    endpoint_id: delivery.endpointId,
+    delivery_id: delivery.id,
+    delay_seconds: delay,
+  });
+  return delivery;
+};
 
 export interface FanOutOutcome {
   eventCreatedAt?: string;
@@ -157,6 +214,7 @@ export const fanOut = async (
       const id = refs[i]!.deliveryId;
       if (recorded.has(id)) return undefined;
       const attempt = await attemptDelivery(deps, endpoint, event, 1, 'automatic');
+      if (attempt === null) return deferFirstAttempt(deps, event, endpoint, id, storeEvent, log);
       const delivery: Delivery = {
         id,
         tenantId: event.tenantId,
@@ -193,7 +251,7 @@ export const fanOut = async (
   };
 };
 
-export type AttemptOutcome = 'attempted' | 'duplicate' | 'stale' | 'cancelled' | 'missing';
+export type AttemptOutcome = 'attempted' | 'deferred' | 'duplicate' | 'stale' | 'cancelled' | 'missing';
 
 /**
  * Makes attempt `message.attempt` of a delivery (a retry, or a manual re-send). Idempotent:
@@ -213,8 +271,10 @@ export const processAttempt = async (
   const made = delivery.attempts.length;
   if (made >= message.attempt) return { outcome: 'duplicate' };
   if (made !== message.attempt - 1 || delivery.status === 'succeeded') return { outcome: 'stale' };
-  // An automatic retry only proceeds while the delivery waits for it; a manual one may pull it forward.
-  if (message.trigger === 'automatic' && delivery.status !== 'retrying') return { outcome: 'stale' };
+  // An automatic attempt only proceeds while the delivery waits for it (a retry, or a first
+  // attempt the concurrency cap deferred); a manual one may pull it forward.
+  const awaited = delivery.status === 'retrying' || (delivery.status === 'pending' && made === 0);
+  if (message.trigger === 'automatic' && !awaited) return { outcome: 'stale' };
 
   const now = deps.clock.now().toISOString();
   const endpoint = await deps.endpoints.getEndpoint(delivery.tenantId, delivery.endpointId);
@@ -232,6 +292,10 @@ export const processAttempt = async (
   }
 
   const attempt = await attemptDelivery(deps, endpoint, event, message.attempt, message.trigger);
+  if (attempt === null) {
+    await deps.retries.schedule(message, busyDelaySeconds());
+    return { outcome: 'deferred' };
+  }
   const attempts = [...delivery.attempts, attempt];
   const next = stateAfter(deps.settings, attempts);
   if (next.status === 'retrying') await scheduleNext(deps, refOf(delivery), attempts.length, next.nextAttemptAt!);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { NotFoundError } from './errors';
+import { ConflictError, NotFoundError } from './errors';
 import { newId } from './ids';
 import type { Endpoint, EndpointStatus } from './model';
 import type { Clock, EndpointStore, SecretBoxProvider, TenantStore } from './ports';
@@ -20,8 +20,22 @@ export interface EndpointWithSecret {
   secret: string;
 }
 
-const openSecret = async (deps: Deps, endpoint: Endpoint): Promise<string> =>
+const openSecret = async (deps: Pick<Deps, 'secretBox'>, endpoint: Endpoint): Promise<string> =>
   (await deps.secretBox.get()).open(endpoint.sealedSecret, secretContext(endpoint.tenantId, endpoint.id));
+
+/**
+ * The secrets an attempt is signed with at `now`, newest first: the current one, and the one
+ * it replaced while that is in its grace period.
+ */
+export const signingSecrets = async (deps: Pick<Deps, 'secretBox'>, endpoint: Endpoint, now: Date): Promise<string[]> => {
+  const box = await deps.secretBox.get();
+  const context = secretContext(endpoint.tenantId, endpoint.id);
+  const secrets = [box.open(endpoint.sealedSecret, context)];
+  if (endpoint.previousSealedSecret && endpoint.previousSecretExpiresAt && Date.parse(endpoint.previousSecretExpiresAt) > now.getTime()) {
+    secrets.push(box.open(endpoint.previousSealedSecret, context));
+  }
+  return secrets;
+};
 
 const newEndpoint = async (
   deps: Deps,
@@ -136,3 +150,45 @@ export const deleteWebhook = async (deps: Deps, tenantId: string, endpointId: st
 /** Is this endpoint due to receive an event of `type`? */
 export const isSubscribed = (endpoint: Endpoint, type: string): boolean =>
   endpoint.status === 'active' && (endpoint.events === null || endpoint.events.includes(type));
+
+/** How long a rotated-out secret keeps signing alongside the new one, unless the request says otherwise. */
+export const DEFAULT_ROTATION_GRACE_SECONDS = 86_400;
+export const MAX_ROTATION_GRACE_SECONDS = 7 * 86_400;
+
+/**
+ * Rotates an endpoint's signing secret and returns the new one (the only time it is shown).
+ * The old secret keeps signing alongside the new in `webhook-signature` for `graceSeconds`
+ * (0: retired at once). Rotating again during a grace period retires the older secret: only
+ * the one being replaced is kept.
+ */
+export const rotateSecret = async (
+  deps: Deps,
+  tenantId: string,
+  endpointId: string,
+  input: { graceSeconds: number; secret?: string },
+): Promise<EndpointWithSecret> => {
+  const box = await deps.secretBox.get();
+  const context = secretContext(tenantId, endpointId);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const endpoint = await getWebhook(deps, tenantId, endpointId);
+    const secret = input.secret ?? generateSecret(endpoint.surface);
+    const now = deps.clock.now();
+    const rotated = await deps.endpoints.rotateSecret(tenantId, endpointId, endpoint.sealedSecret, {
+      sealedSecret: box.seal(secret, context),
+      previous:
+        input.graceSeconds > 0
+          ? { sealedSecret: endpoint.sealedSecret, expiresAt: new Date(now.getTime() + input.graceSeconds * 1000).toISOString() }
+          : null,
+      updatedAt: now.toISOString(),
+    });
+    if (rotated) return { endpoint: rotated, secret };
+  }
+  throw new ConflictError('rotation_conflict', 'The secret is being rotated by another request; try again.');
+};
+
+/** Seed 000's surface has one webhook per tenant: rotating needs no id. */
+export const rotateAccountSecret = async (deps: Deps, tenantId: string, input: { graceSeconds: number }): Promise<EndpointWithSecret> => {
+  const endpoint = await getAccountWebhook(deps, tenantId);
+  if (!endpoint) throw new NotFoundError('Webhook');
+  return rotateSecret(deps, tenantId, endpoint.id, input);
+};

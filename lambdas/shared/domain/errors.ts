@@ -4,6 +4,8 @@ export class DomainError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Response headers that belong to the error (`Retry-After`). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = new.target.name;
@@ -49,5 +51,19 @@ export class PayloadTooLargeError extends DomainError {
 export class UnsupportedMediaTypeError extends DomainError {
   constructor(message: string) {
     super(415, 'unsupported_media_type', message);
+  }
+}
+
+export class HeadersTooLargeError extends DomainError {
+  constructor(message: string) {
+    super(431, 'headers_too_large', message);
+  }
+}
+
+export class TooManyRequestsError extends DomainError {
+  constructor(retryAfterSeconds: number) {
+    super(429, 'rate_limited', `Too many requests for this tenant; retry after ${retryAfterSeconds} s.`, {
+      'retry-after': String(retryAfterSeconds),
+    });
   }
 }

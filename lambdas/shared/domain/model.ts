@@ -29,6 +29,9 @@ export interface Endpoint {
   status: EndpointStatus;
   /** The signing secret, sealed under the master key. Never the plain text. */
   sealedSecret: string;
+  /** The secret it replaced at its last rotation, still signing alongside until `previousSecretExpiresAt`. */
+  previousSealedSecret?: string;
+  previousSecretExpiresAt?: string;
   /** Why hookpost disabled it (a 410 Gone, or failing for too long); cleared on re-enable. */
   disabledReason?: string;
   /** When the current run of failed attempts began; cleared by a success. */
@@ -51,7 +54,7 @@ export interface StoredEvent {
 export type DeliveryStatus = 'pending' | 'retrying' | 'succeeded' | 'failed';
 
 /** Why an attempt failed; `null` when the receiver answered 2xx. */
-export type AttemptError = 'http_status' | 'timeout' | 'connection' | 'dns' | 'tls' | 'redirect' | 'secret_unavailable';
+export type AttemptError = 'http_status' | 'timeout' | 'connection' | 'dns' | 'tls' | 'redirect' | 'blocked' | 'secret_unavailable';
 
 export interface Attempt {
   number: number;
@@ -62,6 +65,10 @@ export interface Attempt {
   /** The first 1 KB of the response body. */
   responseBody: string | null;
   trigger: 'automatic' | 'manual';
+  /** Why the egress rules refused the target (error `blocked`). */
+  detail?: string;
+  /** A 429's or 503's `Retry-After`, in seconds: the next retry waits at least this long. */
+  retryAfterSeconds?: number;
 }
 
 export interface Delivery {

@@ -39,6 +39,17 @@ export interface EndpointStore {
     endpointId: string,
     changes: Partial<Pick<Endpoint, 'url' | 'events' | 'status' | 'sealedSecret'>> & { updatedAt: string },
   ): Promise<Endpoint | undefined>;
+  /**
+   * Replaces the endpoint's secret, keeping the one it replaces (with its expiry) or none;
+   * only while the current secret is still `expectedSealedSecret`. Undefined when the endpoint
+   * is gone or another rotation won.
+   */
+  rotateSecret(
+    tenantId: string,
+    endpointId: string,
+    expectedSealedSecret: string,
+    next: { sealedSecret: string; previous: { sealedSecret: string; expiresAt: string } | null; updatedAt: string },
+  ): Promise<Endpoint | undefined>;
   /** Deletes; false when there was nothing to delete. */
   deleteEndpoint(tenantId: string, endpointId: string): Promise<boolean>;
   /** Notes the start of a run of failures, unless one is noted already. */
@@ -130,6 +141,7 @@ export interface AttemptMessage {
   tenantId: string;
   endpointId: string;
   deliveryId: string;
+  /** 1 only for a first attempt the endpoint's concurrency cap deferred. */
   attempt: number;
   trigger: Attempt['trigger'];
 }
@@ -164,13 +176,36 @@ export interface RetryScheduler {
 export interface HttpResult {
   statusCode: number | null;
   responseTimeMs: number;
-  error: 'timeout' | 'connection' | 'dns' | 'tls' | null;
+  error: 'timeout' | 'connection' | 'dns' | 'tls' | 'blocked' | null;
+  /** Why, when the egress rules refused the target. */
+  detail?: string;
   /** The first 1 KB of the body, as text. */
   bodyExcerpt: string | null;
+  /** What a 429 or 503 asked for in `Retry-After`, in seconds. */
+  retryAfterSeconds?: number | null;
 }
 
 export interface HttpSender {
   post(url: string, headers: Record<string, string>, body: string): Promise<HttpResult>;
+}
+
+/**
+ * Per-tenant API throttling: a fixed window of requests per tenant, shared by every container.
+ */
+export interface RateLimiter {
+  /** Counts one request of `key`; 0 when it may proceed, else the seconds until it may retry. */
+  take(key: string): Promise<number>;
+}
+
+/**
+ * The per-endpoint cap on concurrent deliveries: a lease on one of the endpoint's slots is
+ * held for the length of an HTTP attempt. A lease not released (a crashed container) lapses
+ * after the request timeout.
+ */
+export interface DeliverySlots {
+  /** A lease token, or null when the endpoint has as many deliveries in flight as it may. */
+  acquire(tenantId: string, endpointId: string): Promise<string | null>;
+  release(tenantId: string, endpointId: string, lease: string): Promise<void>;
 }
 
 /** Opens a SecretBox under the master key; adapters cache the key per container. */
@@ -201,5 +236,7 @@ export interface Ports {
   http: HttpSender;
   secretBox: SecretBoxProvider;
   targets: TargetPolicy;
+  throttle: RateLimiter;
+  slots: DeliverySlots;
   settings: Settings;
 }

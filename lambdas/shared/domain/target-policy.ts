@@ -2,12 +2,17 @@ import { BlockList, isIP } from 'node:net';
 import { ValidationError } from './errors';
 
 /**
- * Which webhook URLs may be registered. With private targets allowed (the local default) any
+ * Where hookpost may send webhooks. With private targets allowed (the local default) any
  * http(s) URL passes. Otherwise (always on AWS) only https URLs whose host is, or resolves
  * only to, public unicast addresses: loopback, RFC 1918, CGNAT, link-local (metadata
  * addresses included), unique-local, multicast, documentation, benchmarking, reserved and
- * unspecified ranges are refused, as are IPv4-mapped, NAT64 and 6to4 forms. The WHATWG URL
- * parser has already normalised decimal, hex, octal and shortened IPv4 spellings.
+ * unspecified ranges are refused, as are IPv4-mapped, NAT64 and 6to4 forms, unless an
+ * operator allowlisted the address's CIDR. The WHATWG URL parser has already normalised
+ * decimal, hex, octal and shortened IPv4 spellings.
+ *
+ * The same rules run twice: at registration (`TargetPolicy.check`, with a DNS lookup), and at
+ * every delivery inside the connection's own lookup (`EgressRules`, see the HTTP sender), so
+ * the address that was checked is the address that is connected to.
  */
 export interface Resolver {
   /** Every address the host name resolves to; empty or throwing when it does not resolve. */
@@ -33,6 +38,65 @@ export const isPublicAddress = (address: string): boolean => {
   return family === 4 ? !blockedV4.check(address, 'ipv4') : !blockedV6.check(address, 'ipv6');
 };
 
+/** Parses an operator's CIDR list (`10.20.0.0/16`, `fd00:1::/64`); throws on a malformed entry. */
+export const parseCidrs = (cidrs: readonly string[]): BlockList => {
+  const list = new BlockList();
+  for (const raw of cidrs) {
+    const cidr = raw.trim();
+    const [net, bits, extra] = cidr.split('/');
+    const family = isIP(net ?? '');
+    const prefix = Number(bits);
+    const max = family === 6 ? 128 : 32;
+    if (family === 0 || extra !== undefined || bits === undefined || !/^\d{1,3}$/.test(bits) || prefix > max) {
+      throw new Error(`Invalid CIDR "${raw}": expected an address and a prefix length, like 10.20.0.0/16`);
+    }
+    list.addSubnet(net!, prefix, family === 4 ? 'ipv4' : 'ipv6');
+  }
+  return list;
+};
+
+export interface EgressOptions {
+  /** Any http(s) URL, loopback and private networks included (local runs only). */
+  allowPrivateTargets: boolean;
+  /** CIDRs an operator allows although they are not public (receivers inside their own network). */
+  allowedCidrs?: readonly string[];
+}
+
+/** The rules both checks share: the URL's shape, and each address it leads to. */
+export interface EgressRules {
+  readonly enforced: boolean;
+  /** Why the URL itself (scheme, credentials, literal address) is refused, or null. */
+  urlRefusal(url: URL): string | null;
+  /** Why a resolved address is refused, or null. */
+  addressRefusal(address: string, host: string): string | null;
+}
+
+/** The host as the resolver and `isIP` take it: no IPv6 brackets, no trailing dot. */
+export const bareHost = (url: URL): string => url.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '');
+
+export const createEgressRules = (options: EgressOptions): EgressRules => {
+  const allowed = parseCidrs(options.allowedCidrs ?? []);
+  const isAllowed = (address: string) => {
+    const family = isIP(address);
+    return isPublicAddress(address) || (family !== 0 && allowed.check(address, family === 4 ? 'ipv4' : 'ipv6'));
+  };
+  const addressRefusal = (address: string, host: string): string | null => {
+    if (options.allowPrivateTargets || isAllowed(address)) return null;
+    return address === host ? `${host} is not a public address` : `${host} resolves to ${address}, which is not a public address`;
+  };
+  return {
+    enforced: !options.allowPrivateTargets,
+    urlRefusal(url) {
+      if (options.allowPrivateTargets) return null;
+      if (url.protocol !== 'https:') return 'only https URLs are allowed';
+      if (url.username || url.password) return 'credentials in the URL are not allowed';
+      const host = bareHost(url);
+      return isIP(host) ? addressRefusal(host, host) : null;
+    },
+    addressRefusal,
+  };
+};
+
 export interface TargetPolicy {
   /** Throws a 400 `url_not_allowed` saying why, or returns when the URL may be registered. */
   check(url: string): Promise<void>;
@@ -40,25 +104,27 @@ export interface TargetPolicy {
 
 const refuse = (why: string) => new ValidationError(`url: ${why}`, 'url_not_allowed');
 
-export const createTargetPolicy = (options: { allowPrivateTargets: boolean; resolver: Resolver }): TargetPolicy => ({
-  async check(raw) {
-    if (options.allowPrivateTargets) return;
-    const url = new URL(raw);
-    if (url.protocol !== 'https:') throw refuse('only https URLs are allowed');
-    if (url.username || url.password) throw refuse('credentials in the URL are not allowed');
-    const host = url.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '');
-    if (isIP(host)) {
-      if (!isPublicAddress(host)) throw refuse(`${host} is not a public address`);
-      return;
-    }
-    let addresses: string[];
-    try {
-      addresses = await options.resolver.resolve(host);
-    } catch {
-      addresses = [];
-    }
-    if (addresses.length === 0) throw refuse(`${host} does not resolve`);
-    const bad = addresses.find((a) => !isPublicAddress(a));
-    if (bad) throw refuse(`${host} resolves to ${bad}, which is not a public address`);
-  },
-});
+export const createTargetPolicy = (options: EgressOptions & { resolver: Resolver }): TargetPolicy => {
+  const rules = createEgressRules(options);
+  return {
+    async check(raw) {
+      if (!rules.enforced) return;
+      const url = new URL(raw);
+      const refusal = rules.urlRefusal(url);
+      if (refusal) throw refuse(refusal);
+      const host = bareHost(url);
+      if (isIP(host)) return;
+      let addresses: string[];
+      try {
+        addresses = await options.resolver.resolve(host);
+      } catch {
+        addresses = [];
+      }
+      if (addresses.length === 0) throw refuse(`${host} does not resolve`);
+      for (const address of addresses) {
+        const why = rules.addressRefusal(address, host);
+        if (why) throw refuse(why);
+      }
+    },
+  };
+};

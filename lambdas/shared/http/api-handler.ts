@@ -4,7 +4,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { $ZodError } from 'zod/v4/core';
-import { DomainError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../domain/errors';
+import { DomainError, HeadersTooLargeError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../domain/errors';
 import { flushMetrics, logger, tracer } from '../powertools';
 import { LIMITS } from './schemas';
 import { type RouteGroup, routeKeyOf, routesOf } from './routes';
@@ -46,7 +46,7 @@ const zodCode = (err: ZodError): string =>
 /** Maps every failure to `{"error":{"code","message"}}` once; a raw error never reaches a client. */
 export const errorResponse = (err: unknown): APIGatewayProxyStructuredResultV2 => {
   if (err instanceof $ZodError) return json(400, { error: { code: zodCode(err), message: zodMessage(err) } });
-  if (err instanceof DomainError) return json(err.status, { error: { code: err.code, message: err.message } });
+  if (err instanceof DomainError) return json(err.status, { error: { code: err.code, message: err.message } }, err.headers);
   logger.error('unhandled error', err as Error);
   return json(500, { error: { code: 'internal_error', message: 'Something went wrong on our side; it has been logged.' } });
 };
@@ -73,12 +73,38 @@ export const parseJsonBody = (event: APIGatewayProxyEventV2): unknown => {
   if (contentType && !/^application\/([a-z.+-]*\+)?json\b/i.test(contentType)) {
     throw new UnsupportedMediaTypeError('Send the body as application/json');
   }
+  if (nestingDepth(raw) > LIMITS.jsonDepth) {
+    throw new ValidationError(`JSON nested deeper than ${LIMITS.jsonDepth} levels is refused`, 'json_too_deep');
+  }
   try {
     return JSON.parse(raw);
   } catch {
     throw new ValidationError('The request body is not valid JSON', 'invalid_json');
   }
 };
+
+/** The deepest nesting of arrays and objects in JSON text, counted before parsing (strings skipped). */
+export const nestingDepth = (text: string): number => {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \\ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91 /* { [ */) deepest = Math.max(deepest, ++depth);
+    else if (c === 125 || c === 93 /* } ] */) depth--;
+  }
+  return deepest;
+};
+
+const headerBytes = (headers: Record<string, string | undefined>): number =>
+  Object.entries(headers).reduce((sum, [name, value]) => sum + name.length + (value?.length ?? 0) + 4, 0);
+
+/** Path parameters are ids: anything else cannot name a stored record, so it is not found. */
+const PATH_PARAM = /^[A-Za-z0-9._:-]{1,128}$/;
 
 const bearerOf = (authorization: string | undefined): string | undefined => {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
@@ -103,6 +129,12 @@ export const createApiHandler = (
     const handle = handlers[event.routeKey];
     if (!spec || !handle) throw new NotFoundError(`Route ${event.routeKey}`);
     const headers = event.headers ?? {};
+    if (headerBytes(headers) > LIMITS.headerBytes) {
+      throw new HeadersTooLargeError(`Request headers are limited to ${LIMITS.headerBytes} bytes`);
+    }
+    for (const [name, value] of Object.entries(event.pathParameters ?? {})) {
+      if (!PATH_PARAM.test(value ?? '')) throw new DomainError(404, 'not_found', `Nothing has that ${name}`);
+    }
     let tenantId = '';
     if (spec.auth === 'tenant') {
       if (!authenticate) throw new Error(`Route group ${group} has tenant routes but no authenticator`);

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { SYSTEM_EVENT_TYPES } from '../domain/catalogue';
+import { MAX_ROTATION_GRACE_SECONDS } from '../domain/endpoints';
 
 /**
  * The request schemas of every route, built once per container from the deployment's event
@@ -12,6 +13,10 @@ export const LIMITS = {
   urlLength: 2048,
   batchSize: 100,
   idempotencyKeyLength: 255,
+  /** Arrays and objects nested in a request body. */
+  jsonDepth: 32,
+  /** Names and values of all request headers together (API Gateway allows 10 KB with the request line). */
+  headerBytes: 10_240,
 } as const;
 
 export const TENANT_ID = z
@@ -112,11 +117,24 @@ export const buildSchemas = (catalogue: readonly string[]) => {
     limit: z._default(wholeNumber(1, 100), 20),
   });
 
+  const gracePeriod = z.optional(
+    z.number().check(
+      z.int('must be a whole number of seconds'),
+      z.minimum(0, 'must be at least 0'),
+      z.maximum(MAX_ROTATION_GRACE_SECONDS, `must be at most ${MAX_ROTATION_GRACE_SECONDS} (7 days)`),
+    ),
+  );
+  const rotateAccount = z.pipe(z.optional(z.strictObject({ grace_period_seconds: gracePeriod })), z.transform((v) => v ?? {}));
+  const rotateAdmin = z.pipe(
+    z.optional(z.strictObject({ grace_period_seconds: gracePeriod, secret: z.optional(SECRET) })),
+    z.transform((v) => v ?? {}),
+  );
+
   const recover = z.strictObject({ since: ISO_TIME, until: z.optional(ISO_TIME) });
 
   const createTenant = z.strictObject({ id: TENANT_ID, name: z.optional(z.string().check(z.minLength(1), z.maxLength(200))) });
 
-  return { accountRegister, adminCreate, adminUpdate, publish, publishBatch, pagination, recover, createTenant };
+  return { accountRegister, adminCreate, adminUpdate, rotateAccount, rotateAdmin, publish, publishBatch, pagination, recover, createTenant };
 };
 
 export type Schemas = ReturnType<typeof buildSchemas>;

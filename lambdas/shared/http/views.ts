@@ -19,6 +19,7 @@ export const adminWebhookView = (e: Endpoint, secret?: string) => ({
   created_at: e.createdAt,
   updated_at: e.updatedAt,
   surface: e.surface,
+  ...(e.previousSecretExpiresAt ? { previous_secret_expires_at: e.previousSecretExpiresAt } : {}),
   ...(secret === undefined ? {} : { secret }),
 });
 
@@ -45,6 +46,8 @@ export const deliveryView = (d: Delivery) => {
       error: a.error,
       response_body: a.responseBody,
       trigger: a.trigger,
+      error_detail: a.detail ?? null,
+      retry_after_seconds: a.retryAfterSeconds ?? null,
     })),
   };
 };
