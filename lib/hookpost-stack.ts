@@ -1,7 +1,14 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { parseCatalogue } from '../lambdas/shared/domain/catalogue';
-import { DEFAULT_RETENTION_DAYS, DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../lambdas/shared/config';
+import {
+  DEFAULT_RETENTION_DAYS,
+  DEFAULT_RETRY_SCHEDULE,
+  DEFAULT_TENANT_RATE_LIMIT,
+  parseCidrList,
+  parseRateLimit,
+  parseRetrySchedule,
+} from '../lambdas/shared/config';
 import { DataStores } from './constructs/data-stores';
 import { DeliveryPipeline } from './constructs/delivery-pipeline';
 import { EventIngest } from './constructs/event-ingest';
@@ -19,9 +26,33 @@ export interface HookpostStackProps extends StackProps {
   readonly disableAfterFailingFor?: Duration;
   /** Where alarms are emailed. @default - none; subscribe to the AlarmTopic output yourself */
   readonly alarmEmail?: string;
+  /**
+   * Networks an operator allows as webhook targets although they are not public (receivers
+   * inside their own VPC or on-premises), as CIDRs. Everything else private stays refused.
+   * @default [] */
+  readonly allowedTargetCidrs?: string[];
+  /** Requests one tenant may make to the tenant API per window. @default 1200 per minute */
+  readonly tenantRateLimit?: { requests: number; per: Duration };
+  /**
+   * Deliveries in flight at once to one endpoint, across all workers; further deliveries wait
+   * their turn. Costs two DynamoDB writes per attempt. @default 0 (no cap beyond the worker's concurrency)
+   */
+  readonly maxConcurrentDeliveriesPerEndpoint?: number;
   /** Tables and master key on `cdk destroy`. @default RemovalPolicy.RETAIN */
   readonly dataRemovalPolicy?: RemovalPolicy;
 }
+
+const rateLimit = (limit: HookpostStackProps['tenantRateLimit']): string => {
+  const { requests, windowSeconds } = limit
+    ? { requests: limit.requests, windowSeconds: limit.per.toSeconds() }
+    : DEFAULT_TENANT_RATE_LIMIT;
+  return `${parseRateLimit(`${requests}/${windowSeconds}`).requests}/${windowSeconds}`;
+};
+
+const concurrencyCap = (cap = 0): number => {
+  if (!Number.isInteger(cap) || cap < 0) throw new Error('maxConcurrentDeliveriesPerEndpoint must be a whole number >= 0');
+  return cap;
+};
 
 export class HookpostStack extends Stack {
   public readonly data: DataStores;
@@ -41,6 +72,9 @@ export class HookpostStack extends Stack {
       RETRY_SCHEDULE: retrySchedule.join(','),
       RETENTION_DAYS: String(retentionDays),
       DISABLE_AFTER_FAILING_SECONDS: String((props.disableAfterFailingFor ?? Duration.days(5)).toSeconds()),
+      ALLOWED_TARGET_CIDRS: parseCidrList((props.allowedTargetCidrs ?? []).join(',')).join(','),
+      TENANT_RATE_LIMIT: rateLimit(props.tenantRateLimit),
+      MAX_CONCURRENT_DELIVERIES_PER_ENDPOINT: String(concurrencyCap(props.maxConcurrentDeliveriesPerEndpoint)),
     };
 
     this.data = new DataStores(this, 'Data', { removalPolicy: props.dataRemovalPolicy ?? RemovalPolicy.RETAIN });
@@ -48,6 +82,7 @@ export class HookpostStack extends Stack {
       configTable: this.data.configTable,
       deliveriesTable: this.data.deliveriesTable,
       masterKey: this.data.masterKey,
+      dataKey: this.data.dataKey,
       settings,
     });
     this.webhookApi = new WebhookApi(this, 'Webhooks', {

@@ -26,3 +26,17 @@ export const acknowledgeWildcard = (scope: IConstruct, resource: string, reason:
   const spelled = nagSpelling(Stack.of(scope).resolve(resource) as Resolved);
   Validations.of(scope).acknowledge({ id: `AwsSolutions::AwsSolutions-IAM5[Resource::${spelled}]`, reason });
 };
+
+/**
+ * Acknowledges the two action wildcards aws-cdk-lib writes into every KMS grant (a table's,
+ * queue's or secret's `grant*` on a customer-managed key). They are granted on the one key's
+ * ARN only, never on `*`.
+ */
+export const acknowledgeKeyGrants = (scope: IConstruct): void => {
+  for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
+    Validations.of(scope).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Action::${action}]`,
+      reason: `${action} is part of aws-cdk-lib's grant on the stack's data key (tables, queues, secret encrypted with it); the statement names that one key, not *.`,
+    });
+  }
+};

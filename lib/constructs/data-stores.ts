@@ -1,5 +1,6 @@
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { TABLE_KEYS } from '../../lambdas/shared/adapters/tables';
@@ -18,24 +19,37 @@ export class DataStores extends Construct {
   public readonly configTable: Table;
   public readonly deliveriesTable: Table;
   public readonly masterKey: Secret;
+  /**
+   * The customer-managed KMS key (rotated yearly) that encrypts both tables, the master key
+   * secret and the delivery queues at rest: revoking it cuts off every copy of tenant data.
+   */
+  public readonly dataKey: Key;
 
   constructor(scope: Construct, id: string, props: DataStoresProps = {}) {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const k = TABLE_KEYS;
+    this.dataKey = new Key(this, 'DataKey', {
+      description: 'hookpost: encrypts the tables, the master key secret and the delivery queues',
+      enableKeyRotation: true,
+      removalPolicy,
+    });
     const common = {
       partitionKey: { name: k.partitionKey, type: AttributeType.STRING },
       sortKey: { name: k.sortKey, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
-      encryption: TableEncryption.AWS_MANAGED,
+      encryption: TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.dataKey,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy,
     };
-    this.configTable = new Table(this, 'ConfigTable', common);
+    // The tenants' rate-limit windows in the configs table expire by TTL as well.
+    this.configTable = new Table(this, 'ConfigTable', { ...common, timeToLiveAttribute: k.ttlAttribute });
     this.deliveriesTable = new Table(this, 'DeliveriesTable', { ...common, timeToLiveAttribute: k.ttlAttribute });
     this.masterKey = new Secret(this, 'MasterKey', {
       description: 'hookpost master key: seals every endpoint signing secret (AES-256-GCM)',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      encryptionKey: this.dataKey,
       removalPolicy,
     });
     Validations.of(this.masterKey).acknowledge({

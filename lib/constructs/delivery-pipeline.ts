@@ -3,10 +3,11 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { acknowledgeWildcard } from '../nag';
+import { acknowledgeKeyGrants, acknowledgeWildcard } from '../nag';
 import { HookpostFunction } from './hookpost-function';
 import { deadLetterQueue, secureQueue } from './queues';
 
@@ -14,6 +15,8 @@ export interface DeliveryPipelineProps {
   readonly configTable: Table;
   readonly deliveriesTable: Table;
   readonly masterKey: Secret;
+  /** Encrypts the queues at rest. @default SQS-managed encryption */
+  readonly dataKey?: IKey;
   /** Settings passed to the worker (catalogue, schedule, retention). */
   readonly settings: Record<string, string>;
   /** Receives before a message goes to the DLQ. @default 5 */
@@ -46,15 +49,22 @@ export class DeliveryPipeline extends Construct {
     if (batchSize < 1 || batchSize > 10) throw new Error('batchSize must be 1-10');
     const workerTimeout = Duration.seconds(60);
 
-    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', { redriveTarget: true, holds: 'the delivery queue' });
-    this.queue = secureQueue(this, 'Queue', {
-      visibilityTimeout: Duration.seconds(workerTimeout.toSeconds() * 6),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
-    });
+    const key = props.dataKey;
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', { redriveTarget: true, holds: 'the delivery queue', ...(key ? { key } : {}) });
+    this.queue = secureQueue(
+      this,
+      'Queue',
+      {
+        visibilityTimeout: Duration.seconds(workerTimeout.toSeconds() * 6),
+        deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
+      },
+      key,
+    );
 
     this.schedulerDeadLetterQueue = deadLetterQueue(this, 'SchedulerDeadLetterQueue', {
       redriveTarget: false,
       holds: 'the retry schedules\' target',
+      ...(key ? { key } : {}),
     });
     this.scheduleGroup = new CfnScheduleGroup(this, 'RetrySchedules', {
       name: `${Stack.of(this).stackName}-retries`,
@@ -66,6 +76,7 @@ export class DeliveryPipeline extends Construct {
       description: 'hookpost: EventBridge Scheduler sends due retries to the delivery queue, nothing else',
     });
     this.queue.grantSendMessages(this.schedulerRole);
+    acknowledgeKeyGrants(this.schedulerRole);
     this.schedulerDeadLetterQueue.grantSendMessages(this.schedulerRole);
 
     this.worker = new HookpostFunction(this, 'Worker', {

@@ -8,6 +8,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { acknowledgeKeyGrants } from '../nag';
 import { join } from 'node:path';
 
 export interface HookpostFunctionProps {
@@ -93,6 +94,7 @@ export class HookpostFunction extends Construct {
         externalModules: [],
       },
     });
+    acknowledgeKeyGrants(this.role);
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
       reason: 'xray:PutTraceSegments and xray:PutTelemetryRecords (Tracing.ACTIVE) support no resource-level permissions; nothing else is granted on *.',

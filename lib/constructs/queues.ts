@@ -1,18 +1,30 @@
 import { Duration, Validations } from 'aws-cdk-lib';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Queue, QueueEncryption, type QueueProps } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 
-/** Every hookpost queue: encrypted at rest, TLS only, 14 days' retention. */
-export const secureQueue = (scope: Construct, id: string, props: QueueProps = {}): Queue =>
-  new Queue(scope, id, { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14), ...props });
+/**
+ * Every hookpost queue: encrypted at rest (under the stack's data key when given; SQS-managed
+ * otherwise), TLS only, 14 days' retention. A data key is reused for an hour: KMS is asked once
+ * an hour per producer and consumer, not per message.
+ */
+export const secureQueue = (scope: Construct, id: string, props: QueueProps = {}, key?: IKey): Queue =>
+  new Queue(scope, id, {
+    ...(key
+      ? { encryption: QueueEncryption.KMS, encryptionMasterKey: key, dataKeyReuse: Duration.hours(1) }
+      : { encryption: QueueEncryption.SQS_MANAGED }),
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+    ...props,
+  });
 
 /**
  * A dead-letter queue: where messages end for an operator (every one is alarmed on depth).
  * `redriveTarget` is true when SQS itself moves messages here (a queue's redrive policy), false
  * when another service's failure setting does (Scheduler, EventBridge, Lambda destinations).
  */
-export const deadLetterQueue = (scope: Construct, id: string, options: { redriveTarget: boolean; holds: string }): Queue => {
-  const queue = secureQueue(scope, id);
+export const deadLetterQueue = (scope: Construct, id: string, options: { redriveTarget: boolean; holds: string; key?: IKey }): Queue => {
+  const queue = secureQueue(scope, id, {}, options.key);
   Validations.of(queue).acknowledge({
     id: 'Serverless::Serverless-SQSRedrivePolicy',
     reason: `This is a dead-letter queue itself (${options.holds}): messages end here for an operator, alarmed on depth, never redriven automatically.`,

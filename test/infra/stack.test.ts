@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'no
 import { pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE_LOAD_ENV } from '../../bench/bundle-env';
@@ -87,7 +87,7 @@ describe('cdk-nag', () => {
     const iam5 = report.pluginReports.flatMap((p) => p.suppressedViolations).filter((v) => v.ruleName.startsWith('AwsSolutions-IAM5'));
     for (const v of iam5) {
       expect(v.ruleName).toMatch(
-        /^AwsSolutions-IAM5\[Resource::(\*|arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule\/<DeliveryRetrySchedules\w+>\/\*)\]$/,
+        /^AwsSolutions-IAM5\[(Resource::(\*|arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule\/<DeliveryRetrySchedules\w+>\/\*)|Action::kms:(GenerateDataKey|ReEncrypt)\*)\]$/,
       );
     }
   });
@@ -134,7 +134,12 @@ describe('delivery pipeline', () => {
     const [, main] = queues.find(([, q]) => q.Properties.RedrivePolicy)!;
     const [dlqId] = queues.find(([id]) => id.startsWith('DeliveryDeadLetterQueue'))!;
     expect(main.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 5 });
-    for (const [, q] of queues) expect(q.Properties.SqsManagedSseEnabled).toBe(true);
+    // The delivery queue and the DLQs holding its messages under the stack's data key; the ingest
+    // DLQ (written by EventBridge itself, which has no role to be granted the key) SQS-managed.
+    for (const [id, q] of queues) {
+      if (id.startsWith('Delivery')) expect(q.Properties.KmsMasterKeyId, id).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^DataDataKey/), 'Arn'] });
+      else expect(q.Properties.SqsManagedSseEnabled, id).toBe(true);
+    }
     template.resourcePropertiesCountIs(
       'AWS::SQS::QueuePolicy',
       { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) } },
@@ -160,10 +165,16 @@ describe('retry scheduling', () => {
     const [groupId] = ofType('AWS::Scheduler::ScheduleGroup')[0]!;
     const [roleId] = ofType('AWS::IAM::Role').find(([, r]) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'))!;
     const statements = policiesOfRole(roleId);
-    expect(statements.flatMap((s) => asList(s.Action)).sort()).toEqual(
+    const sqsStatements = statements.filter((s) => asList(s.Action).every((a: string) => a.startsWith('sqs:')));
+    expect(sqsStatements.flatMap((s) => asList(s.Action)).sort()).toEqual(
       ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'].sort(),
     );
-    const targets = statements.map((s) => s.Resource['Fn::GetAtt'][0]).sort();
+    // The rest is the data key the queues are encrypted with, and only it.
+    for (const k of statements.filter((s) => !sqsStatements.includes(s))) {
+      expect(asList(k.Action).every((a: string) => a.startsWith('kms:'))).toBe(true);
+      expect(k.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^DataDataKey/), 'Arn'] });
+    }
+    const targets = sqsStatements.map((s) => s.Resource['Fn::GetAtt'][0]).sort();
     expect(targets).toEqual([expect.stringMatching(/^DeliveryQueue/), expect.stringMatching(/^DeliverySchedulerDeadLetterQueue/)].sort());
 
     const [, worker] = fnByDescription('fans events out');
@@ -270,7 +281,7 @@ describe('data', () => {
     expect(tables).toHaveLength(2);
     for (const [, t] of tables) {
       expect(t.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
-      expect(t.Properties.SSESpecification).toEqual({ SSEEnabled: true });
+      expect(t.Properties.SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^DataDataKey/), 'Arn'] } });
     }
     template.hasResourceProperties('AWS::DynamoDB::Table', { TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true } });
     for (const [, t] of tables) expect(t.Properties.GlobalSecondaryIndexes).toBeUndefined();
@@ -280,6 +291,19 @@ describe('data', () => {
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
       GenerateSecretString: Match.objectLike({ PasswordLength: 64 }),
     });
+  });
+
+  it('one customer-managed KMS key, rotated, encrypts the tables, the master key secret and the delivery queues', () => {
+    const keys = ofType('AWS::KMS::Key').filter(([id]) => id.startsWith('DataDataKey'));
+    expect(keys).toHaveLength(1);
+    const [keyId, key] = keys[0]!;
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    template.hasResourceProperties('AWS::SecretsManager::Secret', { KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+  });
+
+  it('rate-limit windows in the configs table expire by TTL too', () => {
+    const [, configs] = ofType('AWS::DynamoDB::Table').find(([id]) => id.includes('Config'))!;
+    expect(configs.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expires_at', Enabled: true });
   });
 });
 
@@ -354,6 +378,33 @@ describe('stack properties', () => {
     t.allResourcesProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ EVENT_TYPES: 'order.created,order.paid', RETRY_SCHEDULE: '5,10' }) },
     });
+  });
+
+  it('the egress allowlist, tenant rate limit and per-endpoint concurrency cap reach every function', () => {
+    const t = synth({
+      allowedTargetCidrs: ['10.20.0.0/16', 'fd00:1::/64'],
+      tenantRateLimit: { requests: 100, per: Duration.seconds(10) },
+      maxConcurrentDeliveriesPerEndpoint: 4,
+    });
+    t.allResourcesProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          ALLOWED_TARGET_CIDRS: '10.20.0.0/16,fd00:1::/64',
+          TENANT_RATE_LIMIT: '100/10',
+          MAX_CONCURRENT_DELIVERIES_PER_ENDPOINT: '4',
+        }),
+      },
+    });
+    const defaults = synth({});
+    defaults.allResourcesProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ ALLOWED_TARGET_CIDRS: '', TENANT_RATE_LIMIT: '1200/60', MAX_CONCURRENT_DELIVERIES_PER_ENDPOINT: '0' }) },
+    });
+  });
+
+  it('refuses a malformed allowlist, rate limit or cap', () => {
+    expect(() => synth({ allowedTargetCidrs: ['10.0.0.0'] })).toThrow(/Invalid CIDR/);
+    expect(() => synth({ tenantRateLimit: { requests: 0, per: Duration.minutes(1) } })).toThrow(/rate limit/);
+    expect(() => synth({ maxConcurrentDeliveriesPerEndpoint: -1 })).toThrow(/maxConcurrentDeliveriesPerEndpoint/);
   });
 
   it('refuses a malformed catalogue, schedule or retention', () => {
