@@ -79,7 +79,11 @@ export const createLocalApiServer = (options: {
         const m = route.pattern.exec(url.pathname);
         if (!m) continue;
         const params: Record<string, string> = {};
-        route.names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1]!)));
+        try {
+          route.names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1]!)));
+        } catch {
+          break; // a malformed escape names no record: no route, as API Gateway answers
+        }
         matched = { route, params };
         break;
       }

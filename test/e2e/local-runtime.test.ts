@@ -291,36 +291,18 @@ describe('bad input: a clear 4xx and nothing written', () => {
   }
 });
 
-describe('tenant isolation', () => {
-  it("another tenant's webhook and delivery ids answer 404 on every route", async () => {
-    const mine = await api('POST', '/api/v1/admin/webhooks', { key: ACME, body: { url: `${receiver.url}/iso`, events: ['price.alert'] } });
-    await publish('price.alert', { iso: true });
-    const delivery = await waitUntil(async () => (await api('GET', `/api/v1/admin/webhooks/${mine.body.id}/deliveries`, { key: ACME })).body.data[0]);
-    const id = mine.body.id;
-    const attempts: Array<[string, string, unknown?]> = [
-      ['GET', `/api/v1/admin/webhooks/${id}`],
-      ['PATCH', `/api/v1/admin/webhooks/${id}`, { status: 'disabled' }],
-      ['DELETE', `/api/v1/admin/webhooks/${id}`],
-      ['GET', `/api/v1/admin/webhooks/${id}/deliveries`],
-      ['GET', `/api/v1/admin/webhooks/${id}/deliveries/${delivery.id}`],
-    ];
-    for (const [method, path, body] of attempts) {
-      const res = await api(method, path, { key: GLOBEX, ...(body ? { body } : {}) });
-      expect(res.status, `${method} ${path}`).toBe(404);
-    }
-    expect((await api('GET', '/api/v1/admin/webhooks', { key: GLOBEX })).body.data.map((w: { id: string }) => w.id)).not.toContain(id);
-    expect((await api('GET', `/api/v1/admin/webhooks/${id}`, { key: ACME })).body.status).toBe('active');
-  });
-});
-
 describe('persistence', () => {
   it('a restart keeps webhooks, keys and history', async () => {
     const before = (await api('GET', '/api/v1/admin/webhooks', { key: ACME })).body;
+    const totals = async () =>
+      Promise.all(before.data.map(async (w: { id: string }) => (await api('GET', `/api/v1/admin/webhooks/${w.id}/deliveries`, { key: ACME })).body.total as number));
+    const historyBefore = await totals();
+    expect(historyBefore.some((t) => t > 0)).toBe(true);
     await runtime.stop();
     runtime = await start(dataDir);
     api = apiClient(runtime.url).call;
     expect((await api('GET', '/api/v1/admin/webhooks', { key: ACME })).body).toEqual(before);
-    const id = before.data.find((w: { url: string }) => w.url.endsWith('/iso')).id;
-    expect((await api('GET', `/api/v1/admin/webhooks/${id}/deliveries`, { key: ACME })).body.total).toBe(1);
+    const historyAfter = await totals();
+    historyAfter.forEach((t, i) => expect(t).toBeGreaterThanOrEqual(historyBefore[i]!));
   });
 });
