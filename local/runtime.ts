@@ -50,6 +50,8 @@ export interface LocalRuntimeOptions {
   };
   /** Visibility timeout of the local delivery queue, in seconds (how soon a crashed batch returns). */
   visibilityTimeoutSeconds?: number;
+  /** Run the delivery worker and the retry scheduler; false serves the API alone. @default true */
+  worker?: boolean;
 }
 
 export interface LocalRuntime {
@@ -59,6 +61,8 @@ export interface LocalRuntime {
   tenants: Array<{ tenantId: string; key: string }>;
   dataDir: string;
   ports: Ports;
+  /** The emulators' endpoints, for tests that read the stores directly. */
+  emulators: { dynamodb: string; sqs: string; queueUrl: string };
   stop(): Promise<void>;
 }
 
@@ -204,15 +208,18 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
     extraRoutes: eventBridgeRoute(timed('eventbridge-ingest', createEventBridgeIngestHandler(ports) as never)),
   });
   const port = await listen(api, options.port);
-  const poller = startSqsPoller({
-    sqs: sqs.client,
-    queueUrl: queues.queueUrl,
-    queueArn: queues.queueArn,
-    handler: timed('delivery-worker', createDeliveryWorkerHandler(ports) as unknown as SqsLambda),
-    functionName: 'hookpost-delivery-worker',
-    onError: (err) => console.error('local delivery worker:', err),
-  });
-  localScheduler.start(1000, (err) => console.error('local scheduler:', err));
+  const runWorker = options.worker ?? true;
+  const poller = runWorker
+    ? startSqsPoller({
+        sqs: sqs.client,
+        queueUrl: queues.queueUrl,
+        queueArn: queues.queueArn,
+        handler: timed('delivery-worker', createDeliveryWorkerHandler(ports) as unknown as SqsLambda),
+        functionName: 'hookpost-delivery-worker',
+        onError: (err) => console.error('local delivery worker:', err),
+      })
+    : undefined;
+  if (runWorker) localScheduler.start(1000, (err) => console.error('local scheduler:', err));
   ready = true;
 
   return {
@@ -222,10 +229,11 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
     tenants,
     dataDir,
     ports,
+    emulators: { dynamodb: dynamo.endpoint, sqs: sqs.endpoint, queueUrl: queues.queueUrl },
     async stop() {
       ready = false;
       await close(api);
-      await poller.stop();
+      await poller?.stop();
       await localScheduler.stop();
       await sqs.stop();
       await dynamo.stop();
