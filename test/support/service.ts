@@ -19,15 +19,20 @@ export const freePort = () =>
  * goes to pipes this test owns (stderr kept for a failure's message), never to the runner's
  * own streams, which a leaked child would otherwise hold open.
  */
-export const startService = async (env: Record<string, string>): Promise<ChildProcess> => {
+export const startService = async (env: Record<string, string>, capture?: { output: string }): Promise<ChildProcess> => {
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', capture ? 'pipe' : 'ignore', 'pipe'],
   });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
+    if (capture) capture.output += chunk.toString();
+  });
+  // Everything the service prints, both streams, when the test asked for it.
+  child.stdout?.on('data', (chunk: Buffer) => {
+    if (capture) capture.output += chunk.toString();
   });
   child.once('exit', (code, signal) => {
     if (code) console.error(`local service exited with ${code} (${signal ?? 'no signal'}):\n${stderr}`);
