@@ -84,6 +84,16 @@ describe('signDelivery', () => {
     expect(new Webhook(b).verify(req.body, req.headers)).toBeTruthy();
   });
 
+  it('replay protection: the attempt time is signed, so an old attempt or a forged timestamp is rejected', () => {
+    const secret = generateSecret('admin');
+    const old = signDelivery('admin', event, [secret], now() - 600);
+    expect(() => new Webhook(secret).verify(old.body, old.headers)).toThrow(/timestamp/i);
+    const fresh = signDelivery('admin', event, [secret], now());
+    const forged = { ...fresh.headers, 'webhook-timestamp': String(now() - 1) };
+    expect(() => new Webhook(secret).verify(fresh.body, forged)).toThrow();
+    expect(new Webhook(secret).verify(fresh.body, fresh.headers)).toBeTruthy();
+  });
+
   it('webhook-id is the event id and the envelope id', () => {
     const req = signDelivery('account', event, [generateSecret('account')], 1_700_000_000);
     expect(req.headers['webhook-id']).toBe(event.id);
