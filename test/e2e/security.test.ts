@@ -167,3 +167,42 @@ describe('per-tenant rate limit', () => {
     }
   });
 });
+
+describe('per-endpoint concurrency cap', () => {
+  it('never has more deliveries in flight to one endpoint than the cap; the deferred ones follow', async () => {
+    const { createServer } = await import('node:http');
+    let inFlight = 0;
+    let most = 0;
+    let served = 0;
+    const slow = createServer((req, res) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      req.resume();
+      setTimeout(() => {
+        inFlight--;
+        served++;
+        res.writeHead(200).end('ok');
+      }, 400);
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', () => r()));
+    const capped = await startLocalRuntime({
+      dataDir: mkdtempSync(join(tmpdir(), 'hookpost-cap-')),
+      apiKeys: [{ tenantId: 'acme', key: ACME }],
+      adminKey: ADMIN,
+      maxConcurrentDeliveriesPerEndpoint: 2,
+    });
+    try {
+      const call = apiClient(capped.url).call;
+      const port = (slow.address() as { port: number }).port;
+      await call('POST', '/api/v1/admin/webhooks', { key: ACME, body: { url: `http://127.0.0.1:${port}/slow`, events: ['price.alert'] } });
+      const events = Array.from({ length: 5 }, (_, i) => ({ tenant_id: 'acme', type: 'price.alert', data: { i } }));
+      expect((await call('POST', '/v1/events/batch', { key: ADMIN, body: { events } })).status).toBe(202);
+      await waitUntil(async () => (served >= 5 ? true : undefined), 40_000, 'every capped delivery');
+      expect(most).toBeLessThanOrEqual(2);
+      expect(most).toBeGreaterThanOrEqual(1);
+    } finally {
+      await capped.stop();
+      await new Promise<void>((r) => slow.close(() => r()));
+    }
+  }, 60_000);
+});
