@@ -6,6 +6,7 @@ import {
   rotateSecret,
   updateWebhook,
 } from '../shared/domain/endpoints';
+import { sendTestEvent } from '../shared/domain/events';
 import { requestManualRetry } from '../shared/domain/recovery';
 import type { Ports } from '../shared/domain/ports';
 import { createApiHandler } from '../shared/http/api-handler';
@@ -46,6 +47,11 @@ export const createAdminWebhooksHandler = (ports: Ports) => {
           ...(input.secret === undefined ? {} : { secret: input.secret }),
         });
         return { status: 200, body: adminWebhookView(endpoint, secret) };
+      },
+      'POST /api/v1/admin/webhooks/{id}/test': async ({ params, tenantId }) => {
+        const endpoint = await getWebhook(ports, tenantId, params.id!);
+        const sent = await sendTestEvent(ports, endpoint);
+        return { status: 202, body: { object: 'test_event', event_id: sent.id, webhook_id: endpoint.id, type: sent.type } };
       },
       'GET /api/v1/admin/webhooks/{id}/deliveries': ({ params, query, tenantId }) => ops.deliveries(tenantId, params.id!, query),
       'GET /api/v1/admin/webhooks/{id}/deliveries/{delivery_id}': ({ params, tenantId }) =>

@@ -17,6 +17,7 @@ const MESSAGE = z.discriminatedUnion('kind', [
     eventId: z.string().check(z.minLength(1)),
     event: z.optional(z.object({ type: z.string(), data: z.json(), createdAt: z.string() })),
     replay: z.optional(z.boolean()),
+    only: z.optional(z.string().check(z.minLength(1))),
   }),
   z.object({
     kind: z.literal('attempt'),

@@ -10,7 +10,8 @@ export const apiClient = (base: string) => {
       ...(options.raw !== undefined ? { body: options.raw } : options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
     });
     const text = await res.text();
-    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+    const json = (res.headers.get('content-type') ?? '').includes('json');
+    return { status: res.status, headers: res.headers, body: text ? (json ? JSON.parse(text) : text) : undefined };
   };
   return { call };
 };

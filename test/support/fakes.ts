@@ -166,9 +166,9 @@ export class MemoryStores implements TenantStore, EndpointStore, EventStore, Del
   async getDelivery(ref: DeliveryRef) {
     return structuredClone(this.deliveries.get(this.dk(ref)));
   }
-  async listDeliveries(tenantId: string, endpointId: string, offset: number, limit: number) {
+  async listDeliveries(tenantId: string, endpointId: string, offset: number, limit: number, status?: Delivery['status']) {
     const all = [...this.deliveries.values()]
-      .filter((d) => d.tenantId === tenantId && d.endpointId === endpointId)
+      .filter((d) => d.tenantId === tenantId && d.endpointId === endpointId && (status === undefined || d.status === status))
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
     return { deliveries: all.slice(offset, offset + limit), total: all.length };
   }

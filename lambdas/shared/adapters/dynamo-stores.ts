@@ -578,11 +578,16 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
     );
   }
 
-  async listDeliveries(tenantId: string, endpointId: string, offset: number, limit: number): Promise<DeliveryPage> {
+  async listDeliveries(tenantId: string, endpointId: string, offset: number, limit: number, status?: Delivery['status']): Promise<DeliveryPage> {
     const base = {
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :deliveries)',
-      ExpressionAttributeValues: { ':pk': keys.deliveriesOfEndpoint(tenantId, endpointId), ':deliveries': 'DELIVERY#' },
+      ExpressionAttributeValues: {
+        ':pk': keys.deliveriesOfEndpoint(tenantId, endpointId),
+        ':deliveries': 'DELIVERY#',
+        ...(status ? { ':status': status } : {}),
+      },
+      ...(status ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } } : {}),
     };
     // Newest first; walk pages until the window [offset, offset + limit) is read.
     const items: Item[] = [];

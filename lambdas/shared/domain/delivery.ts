@@ -199,7 +199,10 @@ export const fanOut = async (
   }
   // An endpoint registered in the last moment before the event may be missed (eventual
   // consistency, well under a second); every fan-out pays half the read for it.
-  const targets = (await deps.endpoints.listEndpoints(event.tenantId, { fresh: false })).filter((e) => isSubscribed(e, event.type));
+  const onlyOne = message.only ? await deps.endpoints.getEndpoint(event.tenantId, message.only) : undefined;
+  const targets = message.only
+    ? onlyOne?.status === 'active' ? [onlyOne] : []
+    : (await deps.endpoints.listEndpoints(event.tenantId, { fresh: false })).filter((e) => isSubscribed(e, event.type));
   if (targets.length === 0) return { matched: 0, attempted: 0, skipped: 0, deliveries: [] };
   // A message seen for the first time has recorded nothing yet: skip the lookup. (A rare
   // duplicate of such a message is caught by the conditional record.)

@@ -1,4 +1,5 @@
 import { ConflictError, NotFoundError } from './errors';
+import type { Endpoint } from './model';
 import { derivedId, newId, sha256Hex } from './ids';
 import type { StoredEvent } from './model';
 import type { Clock, DeliveryQueue, EventStore, TenantStore } from './ports';
@@ -72,4 +73,25 @@ export const publishEvent = async (deps: Deps, input: PublishInput): Promise<Pub
     REPLAY_REPAIR_DELAY_SECONDS,
   );
   return { id: event.id, replayed: true };
+};
+
+/** The type of the test event a tenant sends to one of its webhooks (dashboard, API). */
+export const TEST_EVENT_TYPE = 'webhook.test';
+
+/**
+ * Sends a test event to one active webhook only, whatever it subscribes to: signed and
+ * delivered like any event, retried on the same schedule, and kept in its history.
+ */
+export const sendTestEvent = async (deps: Deps, endpoint: Endpoint): Promise<{ id: string; type: string }> => {
+  if (endpoint.status !== 'active') throw new ConflictError('webhook_disabled', 'This webhook is disabled; enable it to send it a test event');
+  const id = newId('evt');
+  const data = { webhook_id: endpoint.id, message: 'A test event from hookpost: your endpoint is receiving and verifying webhooks.' };
+  await deps.queue.send({
+    kind: 'fanout',
+    tenantId: endpoint.tenantId,
+    eventId: id,
+    event: { type: TEST_EVENT_TYPE, data, createdAt: eventTime(deps.clock) },
+    only: endpoint.id,
+  });
+  return { id, type: TEST_EVENT_TYPE };
 };

@@ -115,7 +115,8 @@ export interface DeliveryStore {
     cursor: string | undefined,
     limit: number,
   ): Promise<{ deliveries: Delivery[]; cursor: string | undefined }>;
-  listDeliveries(tenantId: string, endpointId: string, offset: number, limit: number): Promise<DeliveryPage>;
+  /** A page of an endpoint's history, newest first; `status` keeps only deliveries in that state. */
+  listDeliveries(tenantId: string, endpointId: string, offset: number, limit: number, status?: Delivery['status']): Promise<DeliveryPage>;
   createRecovery(recovery: Recovery): Promise<void>;
   getRecovery(tenantId: string, recoveryId: string): Promise<Recovery | undefined>;
   /** Adds `sent` re-sends to a recovery's progress, and marks it done with its last page. */
@@ -133,6 +134,8 @@ export interface FanOutMessage {
   event?: { type: string; data: JsonValue; createdAt: string };
   /** Re-sent by an idempotent replay or a redelivery: recorded deliveries must be looked up. */
   replay?: boolean;
+  /** A test event: delivered to this one endpoint, whatever it subscribes to. */
+  only?: string;
 }
 
 /** Make attempt `attempt` of a delivery (the first is made by the fan-out). */

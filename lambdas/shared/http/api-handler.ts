@@ -22,6 +22,8 @@ export interface ApiResponse {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** A body sent as is (an HTML page), with its own content-type in `headers`. */
+  raw?: string;
 }
 
 export type RouteHandler = (request: ApiRequest) => Promise<ApiResponse>;
@@ -149,6 +151,7 @@ export const createApiHandler = (
       headers,
       tenantId,
     });
+    if (result.raw !== undefined) return { statusCode: result.status, headers: result.headers ?? {}, body: result.raw };
     return json(result.status, result.body, result.headers);
   };
 

@@ -3,9 +3,10 @@
  * runtime (its API Gateway stand-in) are built from.
  * - `tenant` routes authenticate a tenant's API key in the function.
  * - `platform` routes are the platform's own (publishing, tenants): IAM on AWS, the admin key locally.
+ * - `public` routes serve documents anyone may read: the OpenAPI description and the dashboard page.
  */
 export type RouteGroup = 'account-webhooks' | 'admin-webhooks' | 'platform';
-export type RouteAuth = 'tenant' | 'platform';
+export type RouteAuth = 'tenant' | 'platform' | 'public';
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 export interface RouteSpec {
@@ -28,6 +29,7 @@ export const ROUTES = [
   { group: 'admin-webhooks', method: 'PATCH', path: '/api/v1/admin/webhooks/{id}', auth: 'tenant' },
   { group: 'admin-webhooks', method: 'DELETE', path: '/api/v1/admin/webhooks/{id}', auth: 'tenant' },
   { group: 'admin-webhooks', method: 'POST', path: '/api/v1/admin/webhooks/{id}/rotate-secret', auth: 'tenant' },
+  { group: 'admin-webhooks', method: 'POST', path: '/api/v1/admin/webhooks/{id}/test', auth: 'tenant' },
   { group: 'admin-webhooks', method: 'GET', path: '/api/v1/admin/webhooks/{id}/deliveries', auth: 'tenant' },
   { group: 'admin-webhooks', method: 'GET', path: '/api/v1/admin/webhooks/{id}/deliveries/{delivery_id}', auth: 'tenant' },
   { group: 'admin-webhooks', method: 'POST', path: '/api/v1/admin/webhooks/{id}/deliveries/{delivery_id}/retry', auth: 'tenant' },
@@ -45,9 +47,14 @@ export const ROUTES = [
   { group: 'platform', method: 'GET', path: '/v1/tenants/{tenant_id}/webhooks/{id}/deliveries/{delivery_id}', auth: 'platform' },
   { group: 'platform', method: 'POST', path: '/v1/tenants/{tenant_id}/webhooks/{id}/recover', auth: 'platform' },
   { group: 'platform', method: 'GET', path: '/v1/tenants/{tenant_id}/webhooks/{id}/recoveries/{recovery_id}', auth: 'platform' },
+  // public documents: the API description and the tenant dashboard (which signs in with a tenant key)
+  { group: 'platform', method: 'GET', path: '/openapi.json', auth: 'public' },
+  { group: 'platform', method: 'GET', path: '/dashboard', auth: 'public' },
 ] as const satisfies readonly RouteSpec[];
 
-export type RouteKey = `${(typeof ROUTES)[number]['method']} ${(typeof ROUTES)[number]['path']}`;
+type KeyOf<R> = R extends { method: infer M extends string; path: infer P extends string } ? `${M} ${P}` : never;
+/** `METHOD /path` of exactly the routes in the table. */
+export type RouteKey = KeyOf<(typeof ROUTES)[number]>;
 
 export const routeKeyOf = (r: RouteSpec): string => `${r.method} ${r.path}`;
 

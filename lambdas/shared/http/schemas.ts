@@ -49,7 +49,7 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v ===
 const eventTypeOf = (types: readonly string[]) => {
   const known = new Set(types);
   const validList = types.join(', ');
-  return z.string().check(
+  const schema = z.string().check(
     z.superRefine((value, ctx) => {
       if (!known.has(value)) {
         ctx.issues.push({
@@ -61,6 +61,9 @@ const eventTypeOf = (types: readonly string[]) => {
       }
     }),
   );
+  // The OpenAPI document lists the catalogue (the check above carries the friendlier error).
+  z.globalRegistry.add(schema, { enum: [...types] });
+  return schema;
 };
 
 const ISO_TIME = z.pipe(
@@ -115,6 +118,7 @@ export const buildSchemas = (catalogue: readonly string[]) => {
   const pagination = z.strictObject({
     offset: z._default(wholeNumber(0, 100_000), 0),
     limit: z._default(wholeNumber(1, 100), 20),
+    status: z.optional(z.enum(['pending', 'retrying', 'succeeded', 'failed'])),
   });
 
   const gracePeriod = z.optional(

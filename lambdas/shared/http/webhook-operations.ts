@@ -19,9 +19,9 @@ export const webhookOperations = (ports: Ports, schemas: Schemas) => ({
   },
 
   async deliveries(tenantId: string, endpointId: string, query: Record<string, string>): Promise<ApiResponse> {
-    const { offset, limit } = schemas.pagination.parse(query);
+    const { offset, limit, status } = schemas.pagination.parse(query);
     await getWebhook(ports, tenantId, endpointId);
-    const page = await ports.deliveries.listDeliveries(tenantId, endpointId, offset, limit);
+    const page = await ports.deliveries.listDeliveries(tenantId, endpointId, offset, limit, status);
     return { status: 200, body: { ...listView(page.deliveries.map(deliveryView)), offset, limit, total: page.total } };
   },
 

@@ -1,0 +1,163 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The tenant dashboard: one self-contained page served at GET /dashboard from the same API it
+ * calls (same origin; no CORS, no third-party script). A tenant signs in with its API key, which
+ * lives in this tab's sessionStorage until sign-out (never localStorage) and is sent only as
+ * the Authorization header. The Content-Security-Policy admits exactly this page's script and
+ * style, by hash. Every value from the API is written with textContent, never as HTML.
+ */
+const STYLE = `
+:root{--fg:#1b1f24;--muted:#57606a;--bg:#fff;--line:#d0d7de;--ok:#1a7f37;--bad:#cf222e;--warn:#9a6700;--accent:#0969da}
+*{box-sizing:border-box}body{margin:0;font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:var(--fg);background:var(--bg)}
+header{display:flex;gap:1rem;align-items:center;justify-content:space-between;padding:.75rem 1rem;border-bottom:1px solid var(--line)}
+header h1{font-size:1.1rem;margin:0}main{padding:1rem;max-width:1100px;margin:0 auto}
+label{display:block;font-weight:600;margin:.5rem 0 .25rem}input,select{font:inherit;padding:.45rem .5rem;border:1px solid var(--line);border-radius:6px;min-width:0}
+button{font:inherit;padding:.45rem .8rem;border:1px solid var(--line);border-radius:6px;background:#f6f8fa;cursor:pointer;min-height:2.5rem}
+button.primary{background:var(--accent);border-color:var(--accent);color:#fff}button:focus-visible,input:focus-visible,a:focus-visible{outline:3px solid #54aeff;outline-offset:1px}
+table{width:100%;border-collapse:collapse;margin:.5rem 0}th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
+caption{text-align:left;font-weight:600;padding:.25rem 0}.muted{color:var(--muted)}.row{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end}
+.status-succeeded,.status-active{color:var(--ok)}.status-failed,.status-disabled{color:var(--bad)}.status-retrying,.status-pending{color:var(--warn)}
+pre{white-space:pre-wrap;word-break:break-all;background:#f6f8fa;padding:.5rem;border-radius:6px;margin:.25rem 0}
+.card{border:1px solid var(--line);border-radius:8px;padding:1rem;margin:1rem 0}.secret{font-family:ui-monospace,monospace;word-break:break-all}
+[hidden]{display:none!important}.sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+@media (max-width:640px){table.stack thead{display:none}table.stack tr{display:block;border-bottom:1px solid var(--line);padding:.4rem 0}
+table.stack td{display:flex;justify-content:space-between;gap:1rem;border:0;padding:.2rem 0}table.stack td::before{content:attr(data-label);font-weight:600;color:var(--muted)}
+header{flex-wrap:wrap}.row>*{flex:1 1 100%}}
+`;
+
+const SCRIPT = `
+'use strict';
+const KEY = 'hookpost.apiKey';
+const $ = (id) => document.getElementById(id);
+const el = (tag, props = {}, ...children) => { const n = document.createElement(tag); for (const [k, v] of Object.entries(props)) { if (k === 'class') n.className = v; else if (k.startsWith('data-') || k.startsWith('aria-')) n.setAttribute(k, v); else n[k] = v; } for (const c of children) n.append(c instanceof Node ? c : document.createTextNode(c == null ? '' : String(c))); return n; };
+let apiKey = sessionStorage.getItem(KEY);
+let current = null; let offset = 0; const LIMIT = 20;
+const say = (text, bad) => { const s = $('status'); s.textContent = text; s.className = bad ? 'status-failed' : 'muted'; };
+async function api(method, path, body) {
+  const res = await fetch(path, { method, headers: { authorization: 'Bearer ' + apiKey, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+  const text = await res.text(); const data = text ? JSON.parse(text) : null;
+  if (res.status === 401) { signOut(); throw new Error('That API key was not accepted.'); }
+  if (!res.ok) throw new Error(data && data.error ? data.error.message : 'HTTP ' + res.status);
+  return data;
+}
+function show(signedIn) { $('signin').hidden = signedIn; $('app').hidden = !signedIn; $('signout').hidden = !signedIn; }
+function signOut() { apiKey = null; sessionStorage.removeItem(KEY); current = null; $('apikey').value = ''; $('webhooks').replaceChildren(); $('detail').hidden = true; show(false); say('Signed out.'); }
+async function loadWebhooks() {
+  const list = await api('GET', '/api/v1/admin/webhooks');
+  const body = $('webhooks'); body.replaceChildren();
+  if (list.data.length === 0) body.append(el('tr', {}, el('td', { colSpan: 4 }, 'No webhooks yet.')));
+  for (const w of list.data) {
+    const open = el('button', { type: 'button', 'aria-label': 'Open ' + w.url }, 'Open');
+    open.addEventListener('click', () => { current = w; offset = 0; renderDetail(); });
+    body.append(el('tr', {}, el('td', { 'data-label': 'URL' }, el('span', { class: 'secret' }, w.url)), el('td', { 'data-label': 'Status', class: 'status-' + w.status }, w.status + (w.disabled_reason ? ' (' + w.disabled_reason + ')' : '')), el('td', { 'data-label': 'Events' }, w.events ? w.events.join(', ') : 'all'), el('td', { 'data-label': '' }, open)));
+  }
+  say(list.data.length + ' webhook(s).');
+}
+async function renderDetail() {
+  $('detail').hidden = false; $('detail-url').textContent = current.url; $('detail-id').textContent = current.id; $('newsecret').hidden = true;
+  await loadDeliveries();
+  $('detail-title').focus();
+}
+async function loadDeliveries() {
+  const failedOnly = $('failed-only').checked;
+  const page = await api('GET', '/api/v1/admin/webhooks/' + encodeURIComponent(current.id) + '/deliveries?offset=' + offset + '&limit=' + LIMIT + (failedOnly ? '&status=failed' : ''));
+  const body = $('deliveries'); body.replaceChildren();
+  if (page.data.length === 0) body.append(el('tr', {}, el('td', { colSpan: 8 }, failedOnly ? 'No failed deliveries.' : 'No deliveries yet.')));
+  for (const d of page.data) {
+    const retry = el('button', { type: 'button', 'aria-label': 'Retry delivery ' + d.id }, 'Retry');
+    retry.disabled = d.status === 'succeeded';
+    retry.addEventListener('click', async () => { try { const r = await api('POST', '/api/v1/admin/webhooks/' + encodeURIComponent(current.id) + '/deliveries/' + encodeURIComponent(d.id) + '/retry'); say('Retry queued (attempt ' + r.attempt + ').'); await loadDeliveries(); } catch (e) { say(e.message, true); } });
+    const attempts = el('details', {}, el('summary', {}, d.attempts.length + ' attempt(s)'), ...d.attempts.map((a) => el('div', {}, el('div', {}, '#' + a.number + ' ' + a.attempted_at + ' - ' + (a.status_code == null ? (a.error || '') : a.status_code) + ' in ' + a.response_time_ms + ' ms (' + a.trigger + ')' + (a.error_detail ? ': ' + a.error_detail : '')), a.response_body ? el('pre', {}, a.response_body) : '')));
+    body.append(el('tr', { class: 'delivery' },
+      el('td', { 'data-label': 'Event' }, d.event_type, el('div', { class: 'muted' }, d.created_at)),
+      el('td', { 'data-label': 'Status', class: 'status-' + d.status }, d.status),
+      el('td', { 'data-label': 'Code' }, d.status_code == null ? '-' : d.status_code),
+      el('td', { 'data-label': 'Time' }, d.response_time_ms == null ? '-' : d.response_time_ms + ' ms'),
+      el('td', { 'data-label': 'Retries' }, d.retry_count),
+      el('td', { 'data-label': 'Next attempt' }, d.next_attempt_at || '-'),
+      el('td', { 'data-label': 'Attempts' }, attempts),
+      el('td', { 'data-label': '' }, retry)));
+  }
+  $('page').textContent = page.total === 0 ? '' : (offset + 1) + '-' + (offset + page.data.length) + ' of ' + page.total;
+  $('prev').disabled = offset === 0; $('next').disabled = offset + LIMIT >= page.total;
+}
+$('signin-form').addEventListener('submit', async (e) => {
+  e.preventDefault(); apiKey = $('apikey').value.trim(); if (!apiKey) return;
+  try { await loadWebhooks(); sessionStorage.setItem(KEY, apiKey); show(true); $('apikey').value = ''; } catch (err) { apiKey = null; say(err.message, true); }
+});
+$('signout').addEventListener('click', signOut);
+$('failed-only').addEventListener('change', () => { offset = 0; loadDeliveries().catch((e) => say(e.message, true)); });
+$('refresh').addEventListener('click', () => loadDeliveries().catch((e) => say(e.message, true)));
+$('prev').addEventListener('click', () => { offset = Math.max(0, offset - LIMIT); loadDeliveries().catch((e) => say(e.message, true)); });
+$('next').addEventListener('click', () => { offset += LIMIT; loadDeliveries().catch((e) => say(e.message, true)); });
+$('test').addEventListener('click', async () => { try { const r = await api('POST', '/api/v1/admin/webhooks/' + encodeURIComponent(current.id) + '/test'); say('Test event ' + r.event_id + ' sent.'); } catch (e) { say(e.message, true); } });
+$('rotate').addEventListener('click', async () => {
+  if (!confirm('Rotate the signing secret? The old one keeps signing for 24 hours.')) return;
+  try { const r = await api('POST', current.surface === 'account' ? '/v1/webhooks/rotate-secret' : '/api/v1/admin/webhooks/' + encodeURIComponent(current.id) + '/rotate-secret', {}); $('secret-value').textContent = r.secret; $('newsecret').hidden = false; say('Secret rotated. Copy it now: it is not shown again.'); } catch (e) { say(e.message, true); }
+});
+$('hide-secret').addEventListener('click', () => { $('secret-value').textContent = ''; $('newsecret').hidden = true; });
+$('recover-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const since = new Date($('since').value); const until = $('until').value ? new Date($('until').value) : null;
+  if (isNaN(since.getTime())) { say('Choose when the window starts.', true); return; }
+  try { const r = await api('POST', '/api/v1/admin/webhooks/' + encodeURIComponent(current.id) + '/recover', { since: since.toISOString(), ...(until ? { until: until.toISOString() } : {}) }); say('Recovery started: ' + r.count + ' failed deliveries to re-send.'); } catch (err) { say(err.message, true); }
+});
+if (apiKey) { loadWebhooks().then(() => show(true), (e) => say(e.message, true)); } else show(false);
+`;
+
+const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+
+export const DASHBOARD_CSP = [
+  "default-src 'none'",
+  `script-src ${sha256(SCRIPT)}`,
+  `style-src ${sha256(STYLE)}`,
+  "connect-src 'self'",
+  "img-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+export const DASHBOARD_HTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>hookpost dashboard</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header><h1>hookpost</h1><button type="button" id="signout" hidden>Sign out</button></header>
+<main>
+<p id="status" role="status" aria-live="polite" class="muted"></p>
+<section id="signin" aria-labelledby="signin-title">
+  <h2 id="signin-title">Sign in</h2>
+  <form id="signin-form" autocomplete="off">
+    <label for="apikey">API key</label>
+    <div class="row"><input id="apikey" name="apikey" type="password" required spellcheck="false" size="48" aria-describedby="apikey-help"><button class="primary" type="submit">Sign in</button></div>
+    <p id="apikey-help" class="muted">Kept in this tab only, until you sign out.</p>
+  </form>
+</section>
+<section id="app" hidden aria-labelledby="webhooks-title">
+  <h2 id="webhooks-title">Webhooks</h2>
+  <table class="stack"><caption class="sr-only">Your webhooks</caption><thead><tr><th scope="col">URL</th><th scope="col">Status</th><th scope="col">Events</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead><tbody id="webhooks"></tbody></table>
+  <section id="detail" class="card" hidden aria-labelledby="detail-title">
+    <h2 id="detail-title" tabindex="-1">Deliveries to <span id="detail-url" class="secret"></span></h2>
+    <p class="muted">Webhook <span id="detail-id"></span></p>
+    <div class="row"><button type="button" id="test">Send test event</button><button type="button" id="rotate">Rotate secret</button><button type="button" id="refresh">Refresh</button>
+      <label><input type="checkbox" id="failed-only"> Failed only</label></div>
+    <div id="newsecret" class="card" hidden role="alert"><strong>New signing secret</strong> (shown once): <span id="secret-value" class="secret"></span> <button type="button" id="hide-secret">Done</button></div>
+    <table class="stack"><caption class="sr-only">Delivery history, newest first</caption><thead><tr><th scope="col">Event</th><th scope="col">Status</th><th scope="col">Code</th><th scope="col">Time</th><th scope="col">Retries</th><th scope="col">Next attempt</th><th scope="col">Attempts</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead><tbody id="deliveries"></tbody></table>
+    <div class="row"><button type="button" id="prev">Newer</button><span id="page" class="muted"></span><button type="button" id="next">Older</button></div>
+    <form id="recover-form" class="card" aria-labelledby="recover-title">
+      <h3 id="recover-title">Retry failed deliveries of a time window</h3>
+      <div class="row"><div><label for="since">From</label><input id="since" type="datetime-local" required></div><div><label for="until">To (default: now)</label><input id="until" type="datetime-local"></div><button type="submit">Retry window</button></div>
+    </form>
+  </section>
+</section>
+</main>
+<script>${SCRIPT}</script>
+</body>
+</html>
+`;

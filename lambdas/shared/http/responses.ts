@@ -1,0 +1,98 @@
+import * as z from 'zod/mini';
+
+/**
+ * What every route answers, as zod schemas: the OpenAPI document is generated from them (with
+ * the request schemas in ./schemas), and tests check real responses against that document.
+ * The views in ./views build these shapes; `satisfies` there keeps the two in step.
+ */
+const timestamp = z.string().check(z.regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/, 'an ISO-8601 UTC time'));
+const nullableTimestamp = z.nullable(timestamp);
+
+export const ErrorResponse = z.object({
+  error: z.object({ code: z.string(), message: z.string() }),
+});
+
+export const AccountWebhook = z.object({
+  object: z.literal('webhook'),
+  url: z.string(),
+  secret: z.optional(z.string()),
+  active: z.boolean(),
+  event_types: z.nullable(z.array(z.string())),
+  previous_secret_expires_at: z.optional(nullableTimestamp),
+});
+
+export const AdminWebhook = z.object({
+  id: z.string(),
+  url: z.string(),
+  events: z.nullable(z.array(z.string())),
+  status: z.enum(['active', 'disabled']),
+  disabled_reason: z.optional(z.string()),
+  created_at: timestamp,
+  updated_at: timestamp,
+  surface: z.enum(['account', 'admin']),
+  previous_secret_expires_at: z.optional(timestamp),
+  secret: z.optional(z.string()),
+});
+
+export const WebhookList = z.object({ object: z.literal('list'), data: z.array(AdminWebhook) });
+
+export const Attempt = z.object({
+  number: z.number(),
+  attempted_at: timestamp,
+  status_code: z.nullable(z.number()),
+  response_time_ms: z.number(),
+  error: z.nullable(z.enum(['http_status', 'timeout', 'connection', 'dns', 'tls', 'redirect', 'blocked', 'secret_unavailable'])),
+  response_body: z.nullable(z.string()),
+  trigger: z.enum(['automatic', 'manual']),
+  error_detail: z.nullable(z.string()),
+  retry_after_seconds: z.nullable(z.number()),
+});
+
+export const Delivery = z.object({
+  id: z.string(),
+  object: z.literal('delivery'),
+  webhook_id: z.string(),
+  event_id: z.string(),
+  event_type: z.string(),
+  status: z.enum(['pending', 'retrying', 'succeeded', 'failed']),
+  status_code: z.nullable(z.number()),
+  response_time_ms: z.nullable(z.number()),
+  retry_count: z.number(),
+  next_attempt_at: nullableTimestamp,
+  created_at: timestamp,
+  updated_at: timestamp,
+  attempts: z.array(Attempt),
+});
+
+export const DeliveryPage = z.object({
+  object: z.literal('list'),
+  data: z.array(Delivery),
+  offset: z.number(),
+  limit: z.number(),
+  total: z.number(),
+});
+
+export const RetryAccepted = z.object({
+  object: z.literal('retry'),
+  delivery_id: z.string(),
+  attempt: z.number(),
+  status: z.literal('pending'),
+});
+
+export const Recovery = z.object({
+  object: z.literal('recovery'),
+  id: z.string(),
+  webhook_id: z.string(),
+  since: timestamp,
+  until: timestamp,
+  count: z.number(),
+  sent: z.number(),
+  status: z.enum(['running', 'done']),
+  created_at: timestamp,
+});
+
+export const EventAccepted = z.object({ id: z.string(), object: z.literal('event') });
+export const EventsAccepted = z.object({ object: z.literal('list'), data: z.array(EventAccepted) });
+export const TestEventSent = z.object({ object: z.literal('test_event'), event_id: z.string(), webhook_id: z.string(), type: z.string() });
+export const Tenant = z.object({ object: z.literal('tenant'), id: z.string(), name: z.string(), created_at: timestamp });
+export const ApiKey = z.object({ object: z.literal('api_key'), id: z.string(), tenant_id: z.string(), key: z.string(), created_at: timestamp });

@@ -1,0 +1,115 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROUTES } from '../../lambdas/shared/http/routes';
+import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
+import { apiClient, waitUntil } from '../support/client';
+import { type Receiver, startReceiver } from '../support/receiver';
+
+/**
+ * GET /openapi.json describes every route, and the real responses of a walk through every
+ * route match the schemas it states (checked by Ajv against the served document, not by the
+ * zod schemas it was generated from).
+ */
+const KEY = 'hpk_openapi_key_0123456789abcdef0123456789';
+const ADMIN = 'hpadmin_openapi_key_0123456789';
+
+let runtime: LocalRuntime;
+let receiver: Receiver;
+let api: ReturnType<typeof apiClient>['call'];
+let doc: any;
+const ajv = new Ajv2020({ strict: false, validateFormats: false });
+
+beforeAll(async () => {
+  receiver = await startReceiver();
+  receiver.respondWith((r) => (r.path === '/fail' ? { status: 500, body: 'no' } : { status: 200, body: '{"ok":true}' }));
+  runtime = await startLocalRuntime({
+    dataDir: mkdtempSync(join(tmpdir(), 'hookpost-openapi-')),
+    apiKeys: [{ tenantId: 'acme', key: KEY }],
+    adminKey: ADMIN,
+    retrySchedule: [1],
+  });
+  api = apiClient(runtime.url).call;
+  doc = (await api('GET', '/openapi.json')).body;
+  ajv.addSchema({ $id: 'doc', ...doc }, 'doc');
+});
+afterAll(async () => {
+  await runtime?.stop();
+  await receiver?.close();
+});
+
+const checked = new Set<string>();
+
+/** Calls a route and checks its answer against the document's schema for that status. */
+const call = async (method: string, template: string, path: string, options: Parameters<typeof api>[2] = {}) => {
+  const res = await api(method, path, options);
+  const operation = doc.paths[template]?.[method.toLowerCase()];
+  expect(operation, `${method} ${template} is documented`).toBeDefined();
+  const response = operation.responses[String(res.status)];
+  expect(response, `${method} ${template} documents status ${res.status}`).toBeDefined();
+  const schema = response.content?.['application/json']?.schema;
+  if (schema) {
+    const validate = ajv.compile(schema.$ref ? { $ref: `doc${schema.$ref}` } : schema);
+    expect(validate(res.body), `${method} ${template} ${res.status}: ${JSON.stringify(validate.errors)}`).toBe(true);
+  } else {
+    expect(res.body === undefined || typeof res.body === 'object' || res.status === 200).toBe(true);
+  }
+  checked.add(`${method} ${template}`);
+  return res;
+};
+
+describe('OpenAPI 3.1', () => {
+  it('is served at GET /openapi.json and describes every route of the route table', () => {
+    expect(doc.openapi).toBe('3.1.0');
+    for (const route of ROUTES) expect(doc.paths[route.path]?.[route.method.toLowerCase()], `${route.method} ${route.path}`).toBeDefined();
+    const publish = doc.paths['/v1/events'].post.requestBody.content['application/json'].schema;
+    expect(publish.properties.type.enum).toContain('price.alert'); // the catalogue, from the zod schema
+    expect(publish.required).toEqual(['tenant_id', 'type', 'data']);
+    expect(doc.paths['/api/v1/admin/webhooks'].post.requestBody.content['application/json'].schema.additionalProperties).toBe(false);
+  });
+
+  it('matches the real responses of every route', async () => {
+    const t = (path: string) => path; // readability: the template is the path with its {params}
+    const account = await call('POST', t('/v1/webhooks/register'), '/v1/webhooks/register', { key: KEY, body: { url: `${receiver.url}/account`, event_types: null } });
+    expect(account.status).toBe(200);
+    await call('GET', '/v1/webhooks', '/v1/webhooks', { key: KEY });
+    await call('POST', '/v1/webhooks/rotate-secret', '/v1/webhooks/rotate-secret', { key: KEY, body: { grace_period_seconds: 60 } });
+    const ok = await call('POST', '/api/v1/admin/webhooks', '/api/v1/admin/webhooks', { key: KEY, body: { url: `${receiver.url}/ok`, events: ['price.alert'] } });
+    const failing = await call('POST', '/api/v1/admin/webhooks', '/api/v1/admin/webhooks', { key: KEY, body: { url: `${receiver.url}/fail`, events: ['price.alert'] } });
+    const id = failing.body.id as string;
+    await call('GET', '/api/v1/admin/webhooks', '/api/v1/admin/webhooks', { key: KEY });
+    await call('GET', '/api/v1/admin/webhooks/{id}', `/api/v1/admin/webhooks/${id}`, { key: KEY });
+    await call('PATCH', '/api/v1/admin/webhooks/{id}', `/api/v1/admin/webhooks/${ok.body.id}`, { key: KEY, body: { events: ['price.alert', 'list.analyzed'] } });
+    await call('POST', '/api/v1/admin/webhooks/{id}/rotate-secret', `/api/v1/admin/webhooks/${ok.body.id}/rotate-secret`, { key: KEY });
+    await call('POST', '/api/v1/admin/webhooks/{id}/test', `/api/v1/admin/webhooks/${ok.body.id}/test`, { key: KEY });
+    await call('POST', '/v1/events', '/v1/events', { key: ADMIN, body: { tenant_id: 'acme', type: 'price.alert', data: { p: 1 } } });
+    await call('POST', '/v1/events/batch', '/v1/events/batch', { key: ADMIN, body: { events: [{ tenant_id: 'acme', type: 'list.analyzed', data: {} }] } });
+    const failed = await waitUntil(async () => {
+      const page = (await api('GET', `/api/v1/admin/webhooks/${id}/deliveries?status=failed`, { key: KEY })).body;
+      return page.data[0];
+    }, 20_000, 'a failed delivery');
+    await call('GET', '/api/v1/admin/webhooks/{id}/deliveries', `/api/v1/admin/webhooks/${id}/deliveries?limit=5`, { key: KEY });
+    await call('GET', '/api/v1/admin/webhooks/{id}/deliveries/{delivery_id}', `/api/v1/admin/webhooks/${id}/deliveries/${failed.id}`, { key: KEY });
+    await call('POST', '/api/v1/admin/webhooks/{id}/deliveries/{delivery_id}/retry', `/api/v1/admin/webhooks/${id}/deliveries/${failed.id}/retry`, { key: KEY });
+    const recovery = await call('POST', '/api/v1/admin/webhooks/{id}/recover', `/api/v1/admin/webhooks/${id}/recover`, { key: KEY, body: { since: '2020-01-01T00:00:00Z' } });
+    await call('GET', '/api/v1/admin/webhooks/{id}/recoveries/{recovery_id}', `/api/v1/admin/webhooks/${id}/recoveries/${recovery.body.id}`, { key: KEY });
+    await call('POST', '/v1/tenants', '/v1/tenants', { key: ADMIN, body: { id: 'globex' } });
+    const issued = await call('POST', '/v1/tenants/{tenant_id}/keys', '/v1/tenants/globex/keys', { key: ADMIN });
+    await call('DELETE', '/v1/tenants/{tenant_id}/keys/{key_id}', `/v1/tenants/globex/keys/${issued.body.id}`, { key: ADMIN });
+    await call('GET', '/v1/tenants/{tenant_id}/webhooks', '/v1/tenants/acme/webhooks', { key: ADMIN });
+    await call('GET', '/v1/tenants/{tenant_id}/webhooks/{id}/deliveries', `/v1/tenants/acme/webhooks/${id}/deliveries`, { key: ADMIN });
+    await call('GET', '/v1/tenants/{tenant_id}/webhooks/{id}/deliveries/{delivery_id}', `/v1/tenants/acme/webhooks/${id}/deliveries/${failed.id}`, { key: ADMIN });
+    const opRecovery = await call('POST', '/v1/tenants/{tenant_id}/webhooks/{id}/recover', `/v1/tenants/acme/webhooks/${id}/recover`, { key: ADMIN, body: { since: '2020-01-01T00:00:00Z' } });
+    await call('GET', '/v1/tenants/{tenant_id}/webhooks/{id}/recoveries/{recovery_id}', `/v1/tenants/acme/webhooks/${id}/recoveries/${opRecovery.body.id}`, { key: ADMIN });
+    await call('GET', '/openapi.json', '/openapi.json');
+    await call('GET', '/dashboard', '/dashboard');
+    // Errors have the documented shape too.
+    await call('GET', '/api/v1/admin/webhooks/{id}', '/api/v1/admin/webhooks/wh_nope', { key: KEY });
+    await call('POST', '/api/v1/admin/webhooks', '/api/v1/admin/webhooks', { key: KEY, body: { url: 'nope', events: [] } });
+    await call('DELETE', '/api/v1/admin/webhooks/{id}', `/api/v1/admin/webhooks/${id}`, { key: KEY });
+    await call('DELETE', '/v1/webhooks', '/v1/webhooks', { key: KEY });
+    for (const route of ROUTES) expect(checked.has(`${route.method} ${route.path}`), `${route.method} ${route.path} was exercised`).toBe(true);
+  }, 60_000);
+});
