@@ -1,0 +1,282 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/**
+ * hookpost's TypeScript SDK: a client for both webhook surfaces, and the receiver helper
+ * `Webhook.constructEvent`, which verifies any of the three signature schemes a delivery
+ * carries. No dependencies; Node 20+ (fetch, node:crypto).
+ */
+
+// ---------------------------------------------------------------- receiving webhooks
+
+export class WebhookSignatureError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WebhookSignatureError';
+  }
+}
+
+export type WebhookHeaders = Headers | Record<string, string | string[] | undefined>;
+
+export interface ConstructEventOptions {
+  /** How far `webhook-timestamp` may be from now, in seconds. @default 300 */
+  toleranceSeconds?: number;
+  /** The current time in Unix seconds (tests). */
+  now?: number;
+}
+
+const header = (headers: WebhookHeaders, name: string): string | undefined => {
+  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
+  for (const [key, value] of Object.entries(headers as Record<string, string | string[] | undefined>)) {
+    if (key.toLowerCase() === name) return Array.isArray(value) ? value[0] : value;
+  }
+  return undefined;
+};
+
+const sameBytes = (a: Buffer, b: Buffer): boolean => a.length === b.length && timingSafeEqual(a, b);
+
+const hmac = (key: Buffer | string, message: Buffer | string): Buffer => createHmac('sha256', key).update(message).digest();
+
+/** Standard Webhooks key: the base64 after `whsec_`, or the secret's own bytes when it is not base64. */
+const standardKey = (secret: string): Buffer => {
+  const body = secret.startsWith('whsec_') ? secret.slice(6) : secret;
+  if (/^[A-Za-z0-9+/]+={0,2}$/.test(body) && body.length % 4 === 0) {
+    const key = Buffer.from(body, 'base64');
+    if (key.length > 0) return key;
+  }
+  return Buffer.from(secret, 'utf8');
+};
+
+export const Webhook = {
+  /**
+   * Verifies a delivery and returns its parsed envelope. `payload` must be the raw body, as
+   * received. `secret` may list several secrets (during a rotation). Checks, in this order of
+   * preference, whichever the headers carry: `webhook-signature` (Standard Webhooks, also sent
+   * as `svix-*`), `X-Webhook-Signature` (`sha256=<hex>`), `X-Auggie-Signature` (hex). When
+   * `webhook-timestamp` is present it must be within the tolerance (it is required, and
+   * signed, for the first scheme). Throws WebhookSignatureError otherwise.
+   */
+  constructEvent<T = Record<string, unknown>>(
+    payload: string | Buffer | Uint8Array,
+    headers: WebhookHeaders,
+    secret: string | readonly string[],
+    options: ConstructEventOptions = {},
+  ): T {
+    const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : Buffer.from(payload);
+    const secrets = (typeof secret === 'string' ? [secret] : [...secret]).filter((s) => s.length > 0);
+    if (secrets.length === 0) throw new WebhookSignatureError('No secret to verify with');
+    const tolerance = options.toleranceSeconds ?? 300;
+    const now = options.now ?? Math.floor(Date.now() / 1000);
+
+    const id = header(headers, 'webhook-id') ?? header(headers, 'svix-id');
+    const timestamp = header(headers, 'webhook-timestamp') ?? header(headers, 'svix-timestamp');
+    const standard = header(headers, 'webhook-signature') ?? header(headers, 'svix-signature');
+    if (timestamp !== undefined) {
+      const ts = Number(timestamp);
+      if (!/^\d+$/.test(timestamp) || Math.abs(now - ts) > tolerance) {
+        throw new WebhookSignatureError(`webhook-timestamp is more than ${tolerance} s from now (an old or replayed delivery)`);
+      }
+    }
+
+    let verified = false;
+    if (standard !== undefined) {
+      if (!id || timestamp === undefined) throw new WebhookSignatureError('webhook-signature needs webhook-id and webhook-timestamp');
+      const signed = Buffer.concat([Buffer.from(`${id}.${timestamp}.`, 'utf8'), body]);
+      const given = standard
+        .split(' ')
+        .filter((entry) => entry.startsWith('v1,'))
+        .map((entry) => Buffer.from(entry.slice(3), 'base64'));
+      verified = secrets.some((s) => {
+        const expected = hmac(standardKey(s), signed);
+        return given.some((g) => sameBytes(g, expected));
+      });
+    } else {
+      const seed003 = header(headers, 'x-webhook-signature');
+      const seed000 = header(headers, 'x-auggie-signature');
+      const hex = seed003 !== undefined ? (seed003.startsWith('sha256=') ? seed003.slice(7) : undefined) : seed000;
+      if (hex === undefined || !/^[0-9a-f]{64}$/i.test(hex)) throw new WebhookSignatureError('No signature header this SDK knows');
+      const given = Buffer.from(hex, 'hex');
+      verified = secrets.some((s) => sameBytes(given, hmac(s, body)));
+    }
+    if (!verified) throw new WebhookSignatureError('The signature does not match');
+    try {
+      return JSON.parse(body.toString('utf8')) as T;
+    } catch {
+      throw new WebhookSignatureError('The payload is not JSON');
+    }
+  },
+};
+
+// ---------------------------------------------------------------- calling the API
+
+export class HookpostApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = 'HookpostApiError';
+  }
+}
+
+export interface AccountWebhook {
+  object: 'webhook';
+  url: string;
+  secret?: string;
+  active: boolean;
+  event_types: string[] | null;
+  previous_secret_expires_at?: string | null;
+}
+
+export interface AdminWebhook {
+  id: string;
+  url: string;
+  events: string[] | null;
+  status: 'active' | 'disabled';
+  disabled_reason?: string;
+  created_at: string;
+  updated_at: string;
+  surface: 'account' | 'admin';
+  previous_secret_expires_at?: string;
+  secret?: string;
+}
+
+export interface Attempt {
+  number: number;
+  attempted_at: string;
+  status_code: number | null;
+  response_time_ms: number;
+  error: string | null;
+  error_detail: string | null;
+  response_body: string | null;
+  retry_after_seconds: number | null;
+  trigger: 'automatic' | 'manual';
+}
+
+export interface Delivery {
+  id: string;
+  object: 'delivery';
+  webhook_id: string;
+  event_id: string;
+  event_type: string;
+  status: 'pending' | 'retrying' | 'succeeded' | 'failed';
+  status_code: number | null;
+  response_time_ms: number | null;
+  retry_count: number;
+  next_attempt_at: string | null;
+  created_at: string;
+  updated_at: string;
+  attempts: Attempt[];
+}
+
+export interface Page<T> {
+  object: 'list';
+  data: T[];
+  offset: number;
+  limit: number;
+  total: number;
+}
+
+export interface Recovery {
+  object: 'recovery';
+  id: string;
+  webhook_id: string;
+  since: string;
+  until: string;
+  count: number;
+  sent: number;
+  status: 'running' | 'done';
+  created_at: string;
+}
+
+export interface ClientOptions {
+  /** The tenant's API key (`hpk_…`). */
+  apiKey: string;
+  /** The API's base URL (the stack's ApiUrl output; `http://127.0.0.1:3000` locally). */
+  baseUrl: string;
+  /** Sent as X-Org-ID; must name the key's organization. */
+  orgId?: string;
+  fetch?: typeof fetch;
+}
+
+const path = (template: string, ...ids: string[]) => {
+  let i = 0;
+  return template.replace(/\{\}/g, () => encodeURIComponent(ids[i++]!));
+};
+
+/** A tenant's client for both surfaces: the account webhook (seed 000) and admin webhooks (seed 003). */
+export class HookpostClient {
+  private readonly base: string;
+  private readonly doFetch: typeof fetch;
+
+  constructor(private readonly options: ClientOptions) {
+    this.base = options.baseUrl.replace(/\/+$/, '');
+    this.doFetch = options.fetch ?? fetch;
+  }
+
+  private async request<T>(method: string, route: string, body?: unknown): Promise<T> {
+    const res = await this.doFetch(`${this.base}${route}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${this.options.apiKey}`,
+        ...(this.options.orgId ? { 'x-org-id': this.options.orgId } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    const data = text ? (JSON.parse(text) as unknown) : undefined;
+    if (!res.ok) {
+      const error = (data as { error?: { code?: string; message?: string } } | undefined)?.error;
+      const retryAfter = res.headers.get('retry-after');
+      throw new HookpostApiError(res.status, error?.code ?? 'http_error', error?.message ?? `HTTP ${res.status}`, retryAfter ? Number(retryAfter) : undefined);
+    }
+    return data as T;
+  }
+
+  // seed 000: the account webhook
+  registerWebhook(input: { url: string; eventTypes?: string[] | null }): Promise<AccountWebhook> {
+    return this.request('POST', '/v1/webhooks/register', { url: input.url, event_types: input.eventTypes ?? null });
+  }
+  getWebhook(): Promise<AccountWebhook> {
+    return this.request('GET', '/v1/webhooks');
+  }
+  deleteWebhook(): Promise<void> {
+    return this.request('DELETE', '/v1/webhooks');
+  }
+  rotateWebhookSecret(input: { gracePeriodSeconds?: number } = {}): Promise<AccountWebhook> {
+    return this.request('POST', '/v1/webhooks/rotate-secret', input.gracePeriodSeconds === undefined ? {} : { grace_period_seconds: input.gracePeriodSeconds });
+  }
+
+  // seed 003: admin webhooks
+  readonly webhooks = {
+    create: (input: { url: string; events: string[]; secret?: string }): Promise<AdminWebhook> => this.request('POST', '/api/v1/admin/webhooks', input),
+    list: async (): Promise<AdminWebhook[]> => (await this.request<{ data: AdminWebhook[] }>('GET', '/api/v1/admin/webhooks')).data,
+    get: (id: string): Promise<AdminWebhook> => this.request('GET', path('/api/v1/admin/webhooks/{}', id)),
+    update: (id: string, changes: { url?: string; events?: string[]; status?: 'active' | 'disabled' }): Promise<AdminWebhook> =>
+      this.request('PATCH', path('/api/v1/admin/webhooks/{}', id), changes),
+    delete: (id: string): Promise<void> => this.request('DELETE', path('/api/v1/admin/webhooks/{}', id)),
+    rotateSecret: (id: string, input: { gracePeriodSeconds?: number; secret?: string } = {}): Promise<AdminWebhook> =>
+      this.request('POST', path('/api/v1/admin/webhooks/{}/rotate-secret', id), {
+        ...(input.gracePeriodSeconds === undefined ? {} : { grace_period_seconds: input.gracePeriodSeconds }),
+        ...(input.secret === undefined ? {} : { secret: input.secret }),
+      }),
+    sendTestEvent: (id: string): Promise<{ object: 'test_event'; event_id: string; webhook_id: string; type: string }> =>
+      this.request('POST', path('/api/v1/admin/webhooks/{}/test', id)),
+    deliveries: (id: string, query: { offset?: number; limit?: number; status?: Delivery['status'] } = {}): Promise<Page<Delivery>> => {
+      const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+      const qs = params.toString();
+      return this.request('GET', `${path('/api/v1/admin/webhooks/{}/deliveries', id)}${qs ? `?${qs}` : ''}`);
+    },
+    delivery: (id: string, deliveryId: string): Promise<Delivery> => this.request('GET', path('/api/v1/admin/webhooks/{}/deliveries/{}', id, deliveryId)),
+    retry: (id: string, deliveryId: string): Promise<{ object: 'retry'; delivery_id: string; attempt: number; status: 'pending' }> =>
+      this.request('POST', path('/api/v1/admin/webhooks/{}/deliveries/{}/retry', id, deliveryId)),
+    recover: (id: string, window: { since: Date | string; until?: Date | string }): Promise<Recovery> =>
+      this.request('POST', path('/api/v1/admin/webhooks/{}/recover', id), {
+        since: new Date(window.since).toISOString(),
+        ...(window.until === undefined ? {} : { until: new Date(window.until).toISOString() }),
+      }),
+    recovery: (id: string, recoveryId: string): Promise<Recovery> => this.request('GET', path('/api/v1/admin/webhooks/{}/recoveries/{}', id, recoveryId)),
+  };
+}
