@@ -1,0 +1,234 @@
+"""hookpost's Python SDK, standard library only.
+
+A client for both webhook surfaces (seed 000's account webhook and seed 003's admin
+webhooks), and the receiver helper ``Webhook.construct_event`` that verifies any of the
+three signature schemes a delivery carries and raises ``WebhookSignatureError``.
+"""
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+__all__ = ["Client", "HookpostError", "Webhook", "WebhookSignatureError"]
+
+DEFAULT_TOLERANCE_SECONDS = 300
+
+
+class WebhookSignatureError(Exception):
+    """The delivery's signature does not verify (or it is too old to trust)."""
+
+
+class HookpostError(Exception):
+    """An API call answered an error: ``status``, ``code`` and ``message`` as the API sent them."""
+
+    def __init__(self, status, code, message, retry_after=None):
+        super().__init__("%s %s: %s" % (status, code, message))
+        self.status = status
+        self.code = code
+        self.message = message
+        self.retry_after = retry_after
+
+
+# ------------------------------------------------------------------ receiving webhooks
+
+
+def _header(headers, name):
+    if headers is None:
+        return None
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value[0] if isinstance(value, (list, tuple)) else value
+    return None
+
+
+def _standard_key(secret):
+    body = secret[len("whsec_"):] if secret.startswith("whsec_") else secret
+    try:
+        key = base64.b64decode(body, validate=True)
+        if key:
+            return key
+    except (binascii.Error, ValueError):
+        pass
+    return secret.encode("utf-8")
+
+
+def _hex_hmac(secret, data):
+    return hmac.new(secret.encode("utf-8"), data, hashlib.sha256).hexdigest()
+
+
+def _canonical(payload):
+    """Seed 000's serialisation: sorted keys, no spaces, ASCII escapes."""
+    return json.dumps(json.loads(payload), separators=(",", ":"), sort_keys=True).encode("utf-8")
+
+
+class Webhook:
+    @staticmethod
+    def construct_event(payload, signature_header=None, secret=None, headers=None,
+                        tolerance=DEFAULT_TOLERANCE_SECONDS, now=None):
+        """Verifies a delivery and returns its envelope as a dict.
+
+        ``payload`` is the raw body (bytes or str). ``secret`` is the webhook's secret, or a
+        list of secrets during a rotation. Pass ``signature_header`` (the value of
+        ``X-Auggie-Signature`` or ``X-Webhook-Signature``, as seed 000 shows), or ``headers``
+        (all request headers) to verify ``webhook-signature`` too; when ``webhook-timestamp``
+        is among them it must be within ``tolerance`` seconds of now.
+        """
+        if isinstance(payload, str):
+            payload = payload.encode("utf-8")
+        secrets = [secret] if isinstance(secret, str) else list(secret or [])
+        secrets = [s for s in secrets if s]
+        if not secrets:
+            raise WebhookSignatureError("no secret to verify with")
+        now = int(time.time()) if now is None else int(now)
+
+        msg_id = _header(headers, "webhook-id") or _header(headers, "svix-id")
+        timestamp = _header(headers, "webhook-timestamp") or _header(headers, "svix-timestamp")
+        standard = _header(headers, "webhook-signature") or _header(headers, "svix-signature")
+        if signature_header is not None and signature_header.startswith("v1,"):
+            standard = signature_header
+            signature_header = None
+        if timestamp is not None:
+            if not timestamp.isdigit() or abs(now - int(timestamp)) > tolerance:
+                raise WebhookSignatureError("webhook-timestamp is more than %d s from now (an old or replayed delivery)" % tolerance)
+
+        if signature_header is None and standard is not None:
+            if not msg_id or timestamp is None:
+                raise WebhookSignatureError("webhook-signature needs webhook-id and webhook-timestamp")
+            signed = ("%s.%s." % (msg_id, timestamp)).encode("utf-8") + payload
+            given = [e[3:] for e in standard.split(" ") if e.startswith("v1,")]
+            ok = any(
+                hmac.compare_digest(base64.b64encode(hmac.new(_standard_key(s), signed, hashlib.sha256).digest()).decode(), g)
+                for s in secrets for g in given
+            )
+        else:
+            signature = signature_header
+            if signature is None:
+                signature = _header(headers, "x-webhook-signature") or _header(headers, "x-auggie-signature")
+            if signature is None:
+                raise WebhookSignatureError("no signature header")
+            expected_hex = signature[len("sha256="):] if signature.startswith("sha256=") else signature
+            ok = False
+            for s in secrets:
+                if hmac.compare_digest(_hex_hmac(s, payload), expected_hex):
+                    ok = True
+                elif not signature.startswith("sha256="):
+                    try:  # seed 000 verifies over its canonical re-serialisation
+                        ok = hmac.compare_digest(_hex_hmac(s, _canonical(payload)), expected_hex)
+                    except ValueError:
+                        ok = False
+                if ok:
+                    break
+        if not ok:
+            raise WebhookSignatureError("the signature does not match")
+        try:
+            return json.loads(payload)
+        except ValueError:
+            raise WebhookSignatureError("the payload is not JSON")
+
+
+# ------------------------------------------------------------------ calling the API
+
+
+class Client:
+    """A tenant's client. ``base_url`` is the stack's ApiUrl (locally http://127.0.0.1:3000)."""
+
+    def __init__(self, api_key, base_url="http://127.0.0.1:3000", org_id=None, timeout=30):
+        self.api_key = api_key
+        self.base_url = base_url.rstrip("/")
+        self.org_id = org_id
+        self.timeout = timeout
+
+    def _request(self, method, path, body=None, query=None):
+        url = self.base_url + path
+        if query:
+            url += "?" + urllib.parse.urlencode({k: v for k, v in query.items() if v is not None})
+        headers = {"Authorization": "Bearer " + self.api_key, "Accept": "application/json"}
+        if self.org_id:
+            headers["X-Org-ID"] = self.org_id
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode("utf-8")
+            headers["Content-Type"] = "application/json"
+        req = urllib.request.Request(url, data=data, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as res:
+                text = res.read().decode("utf-8")
+                return json.loads(text) if text else None
+        except urllib.error.HTTPError as err:
+            text = err.read().decode("utf-8")
+            try:
+                error = json.loads(text)["error"]
+            except (ValueError, KeyError, TypeError):
+                error = {"code": "http_error", "message": text or err.reason}
+            retry_after = err.headers.get("Retry-After")
+            raise HookpostError(err.code, error.get("code"), error.get("message"), int(retry_after) if retry_after else None) from None
+
+    @staticmethod
+    def _id(value):
+        return urllib.parse.quote(value, safe="")
+
+    # seed 000: the account webhook
+    def register_webhook(self, url, event_types=None):
+        return self._request("POST", "/v1/webhooks/register", {"url": url, "event_types": event_types})
+
+    def get_webhook(self):
+        return self._request("GET", "/v1/webhooks")
+
+    def delete_webhook(self):
+        self._request("DELETE", "/v1/webhooks")
+
+    def rotate_webhook_secret(self, grace_period_seconds=None):
+        body = {} if grace_period_seconds is None else {"grace_period_seconds": grace_period_seconds}
+        return self._request("POST", "/v1/webhooks/rotate-secret", body)
+
+    # seed 003: admin webhooks
+    def create_webhook(self, url, events, secret=None):
+        body = {"url": url, "events": events}
+        if secret is not None:
+            body["secret"] = secret
+        return self._request("POST", "/api/v1/admin/webhooks", body)
+
+    def list_webhooks(self):
+        return self._request("GET", "/api/v1/admin/webhooks")["data"]
+
+    def get_admin_webhook(self, webhook_id):
+        return self._request("GET", "/api/v1/admin/webhooks/" + self._id(webhook_id))
+
+    def update_webhook(self, webhook_id, url=None, events=None, status=None):
+        body = {k: v for k, v in {"url": url, "events": events, "status": status}.items() if v is not None}
+        return self._request("PATCH", "/api/v1/admin/webhooks/" + self._id(webhook_id), body)
+
+    def delete_admin_webhook(self, webhook_id):
+        self._request("DELETE", "/api/v1/admin/webhooks/" + self._id(webhook_id))
+
+    def rotate_secret(self, webhook_id, grace_period_seconds=None, secret=None):
+        body = {k: v for k, v in {"grace_period_seconds": grace_period_seconds, "secret": secret}.items() if v is not None}
+        return self._request("POST", "/api/v1/admin/webhooks/%s/rotate-secret" % self._id(webhook_id), body)
+
+    def send_test_event(self, webhook_id):
+        return self._request("POST", "/api/v1/admin/webhooks/%s/test" % self._id(webhook_id))
+
+    def list_deliveries(self, webhook_id, offset=0, limit=20, status=None):
+        return self._request("GET", "/api/v1/admin/webhooks/%s/deliveries" % self._id(webhook_id),
+                             query={"offset": offset, "limit": limit, "status": status})
+
+    def get_delivery(self, webhook_id, delivery_id):
+        return self._request("GET", "/api/v1/admin/webhooks/%s/deliveries/%s" % (self._id(webhook_id), self._id(delivery_id)))
+
+    def retry_delivery(self, webhook_id, delivery_id):
+        return self._request("POST", "/api/v1/admin/webhooks/%s/deliveries/%s/retry" % (self._id(webhook_id), self._id(delivery_id)))
+
+    def recover(self, webhook_id, since, until=None):
+        body = {"since": since}
+        if until is not None:
+            body["until"] = until
+        return self._request("POST", "/api/v1/admin/webhooks/%s/recover" % self._id(webhook_id), body)
+
+    def get_recovery(self, webhook_id, recovery_id):
+        return self._request("GET", "/api/v1/admin/webhooks/%s/recoveries/%s" % (self._id(webhook_id), self._id(recovery_id)))

@@ -1,0 +1,126 @@
+"""The Python SDK against a running hookpost (the local runtime in CI).
+
+Environment: HOOKPOST_URL, HOOKPOST_KEY (a tenant's key, tenant "acme"), HOOKPOST_ADMIN_KEY.
+A receiver runs in this process on 127.0.0.1.
+"""
+
+import json
+import os
+import threading
+import time
+import unittest
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from auggie import Webhook as SeedWebhook, WebhookSignatureError as SeedError  # seed 000's import, as written
+from hookpost import Client, HookpostError, Webhook, WebhookSignatureError
+
+URL = os.environ["HOOKPOST_URL"]
+KEY = os.environ["HOOKPOST_KEY"]
+ADMIN = os.environ["HOOKPOST_ADMIN_KEY"]
+
+received = []
+
+
+class Receiver(BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        received.append({"path": self.path, "headers": self.headers, "body": body})  # case-insensitive, as frameworks give them
+        status = 500 if self.path.startswith("/failing") else 200
+        self.send_response(status)
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args):
+        pass
+
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+RECEIVER = "http://127.0.0.1:%d" % server.server_address[1]
+
+
+def publish(event_type, data):
+    req = urllib.request.Request(URL + "/v1/events", method="POST", data=json.dumps({"tenant_id": "acme", "type": event_type, "data": data}).encode(),
+                                 headers={"Authorization": "Bearer " + ADMIN, "Content-Type": "application/json"})
+    with urllib.request.urlopen(req) as res:
+        return json.loads(res.read())["id"]
+
+
+def wait_for(predicate, what, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        hits = [r for r in received if predicate(r)]
+        if hits:
+            return hits[0]
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for " + what)
+
+
+class SeedSurface(unittest.TestCase):
+    def test_register_verify_as_seed_000_shows_then_get_and_delete(self):
+        client = Client(api_key=KEY, base_url=URL)
+        wh = client.register_webhook(url=RECEIVER + "/account", event_types=["research.completed", "bulk.completed"])
+        self.assertEqual(len(wh["secret"]), 64)
+        self.assertEqual(wh["event_types"], ["research.completed", "bulk.completed"])
+        event_id = publish("research.completed", {"job_id": 123, "score": 1e-05, "name": "Zoë"})
+        hit = wait_for(lambda r: r["path"] == "/account" and event_id.encode() in r["body"], "the account delivery")
+        # Seed 000's sample, as written.
+        event = SeedWebhook.construct_event(payload=hit["body"], signature_header=hit["headers"]["X-Auggie-Signature"], secret=wh["secret"])
+        self.assertEqual(event["type"], "research.completed")
+        self.assertEqual(event["data"]["job_id"], 123)
+        with self.assertRaises(SeedError):
+            SeedWebhook.construct_event(payload=hit["body"].replace(b"123", b"124"), signature_header=hit["headers"]["X-Auggie-Signature"], secret=wh["secret"])
+        with self.assertRaises(WebhookSignatureError):
+            Webhook.construct_event(payload=hit["body"], signature_header=hit["headers"]["X-Auggie-Signature"], secret="0" * 64)
+        # All headers: webhook-signature and its timestamp are checked too.
+        self.assertEqual(Webhook.construct_event(payload=hit["body"], headers=hit["headers"], secret=wh["secret"])["id"], event_id)
+        self.assertNotIn("secret", client.get_webhook())
+        rotated = client.rotate_webhook_secret(grace_period_seconds=60)
+        self.assertNotEqual(rotated["secret"], wh["secret"])
+        client.delete_webhook()
+        with self.assertRaises(HookpostError) as caught:
+            client.get_webhook()
+        self.assertEqual(caught.exception.status, 404)
+
+
+class AdminSurface(unittest.TestCase):
+    def test_every_admin_route(self):
+        client = Client(api_key=KEY, base_url=URL, org_id="acme")
+        created = client.create_webhook(url=RECEIVER + "/admin", events=["price.alert"])
+        self.assertTrue(created["secret"].startswith("whsec_"))
+        self.assertIn(created["id"], [w["id"] for w in client.list_webhooks()])
+        self.assertEqual(client.get_admin_webhook(created["id"])["status"], "active")
+        client.update_webhook(created["id"], events=["price.alert", "analysis.complete"])
+        rotated = client.rotate_secret(created["id"], grace_period_seconds=3600)
+        test = client.send_test_event(created["id"])
+        hit = wait_for(lambda r: r["path"] == "/admin" and test["event_id"].encode() in r["body"], "the test event")
+        # During the grace period webhook-signature verifies with either secret...
+        for secret in (created["secret"], rotated["secret"]):
+            self.assertEqual(Webhook.construct_event(payload=hit["body"], headers=hit["headers"], secret=secret)["event"], "webhook.test")
+        # ...the seed 003 header with the new one (or a list of both).
+        self.assertTrue(Webhook.construct_event(payload=hit["body"], signature_header=hit["headers"]["X-Webhook-Signature"], secret=[created["secret"], rotated["secret"]]))
+        # Replay protection: the same delivery an hour later is refused.
+        with self.assertRaises(WebhookSignatureError):
+            Webhook.construct_event(payload=hit["body"], headers=hit["headers"], secret=rotated["secret"], now=time.time() + 3600)
+
+        failing = client.create_webhook(url=RECEIVER + "/failing", events=["price.alert"])
+        publish("price.alert", {"n": 1})
+        deadline = time.time() + 20
+        page = client.list_deliveries(failing["id"], status="failed")
+        while not page["data"] and time.time() < deadline:
+            time.sleep(0.2)
+            page = client.list_deliveries(failing["id"], status="failed")
+        delivery = page["data"][0]
+        self.assertEqual(client.get_delivery(failing["id"], delivery["id"])["status"], "failed")
+        self.assertEqual(client.retry_delivery(failing["id"], delivery["id"])["object"], "retry")
+        recovery = client.recover(failing["id"], since="2020-01-01T00:00:00Z")
+        self.assertEqual(client.get_recovery(failing["id"], recovery["id"])["id"], recovery["id"])
+        client.delete_admin_webhook(failing["id"])
+        with self.assertRaises(HookpostError) as caught:
+            client.get_admin_webhook(failing["id"])
+        self.assertEqual(caught.exception.code, "not_found")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,38 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const KEY = 'hpk_sdk_python_key_0123456789abcdef012345';
+const ADMIN = 'hpadmin_sdk_python_key_0123456789';
+
+let runtime: LocalRuntime;
+beforeAll(async () => {
+  runtime = await startLocalRuntime({
+    dataDir: mkdtempSync(join(tmpdir(), 'hookpost-sdk-py-')),
+    apiKeys: [{ tenantId: 'acme', key: KEY }],
+    adminKey: ADMIN,
+    retrySchedule: [1],
+  });
+});
+afterAll(() => runtime?.stop());
+
+describe('the Python SDK (standard library only) against the local runtime', () => {
+  it('passes its unittest suite with python3', async () => {
+    const { spawn } = await import('node:child_process');
+    void spawnSync;
+    const child = spawn('python3', ['-m', 'unittest', 'discover', '-s', 'sdk/python/tests', '-v'], {
+      cwd: ROOT,
+      env: { ...process.env, PYTHONPATH: join(ROOT, 'sdk', 'python'), HOOKPOST_URL: runtime.url, HOOKPOST_KEY: KEY, HOOKPOST_ADMIN_KEY: ADMIN },
+    });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const code = await new Promise<number | null>((r) => child.once('exit', r));
+    expect(code, output).toBe(0);
+    expect(output).toMatch(/Ran 2 tests/);
+  }, 60_000);
+});
