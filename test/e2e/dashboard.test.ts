@@ -1,0 +1,177 @@
+/// <reference lib="dom" />
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
+import { apiClient, waitUntil } from '../support/client';
+import { type Receiver, startReceiver } from '../support/receiver';
+
+/**
+ * The tenant dashboard in headless Chromium (Debian's, driven by playwright-core) against the
+ * local runtime: sign in, webhooks, history, failed filter, retry one, retry a window, rotate,
+ * test event, phone layout, and nothing kept after sign-out. `UPDATE_SCREENSHOT=1` rewrites
+ * docs/dashboard.png for the README.
+ */
+const KEY = 'hpk_dashboard_key_0123456789abcdef01234567';
+const ADMIN = 'hpadmin_dashboard_key_0123456789';
+const ROOT = join(import.meta.dirname, '..', '..');
+
+let runtime: LocalRuntime;
+let receiver: Receiver;
+let browser: Browser;
+let api: ReturnType<typeof apiClient>['call'];
+const ids: { ok?: string; failing?: string } = {};
+const problems: string[] = [];
+
+beforeAll(async () => {
+  receiver = await startReceiver();
+  receiver.respondWith((r) => (r.path === '/failing' ? { status: 503, body: '{"error":"maintenance"}' } : { status: 200, body: '{"received":true}' }));
+  runtime = await startLocalRuntime({
+    dataDir: mkdtempSync(join(tmpdir(), 'hookpost-dashboard-')),
+    apiKeys: [{ tenantId: 'acme', key: KEY }],
+    adminKey: ADMIN,
+    retrySchedule: [1],
+  });
+  api = apiClient(runtime.url).call;
+  ids.ok = (await api('POST', '/api/v1/admin/webhooks', { key: KEY, body: { url: `${receiver.url}/ok`, events: ['price.alert', 'analysis.complete'] } })).body.id;
+  ids.failing = (await api('POST', '/api/v1/admin/webhooks', { key: KEY, body: { url: `${receiver.url}/failing`, events: ['price.alert'] } })).body.id;
+  for (let i = 0; i < 3; i++) await api('POST', '/v1/events', { key: ADMIN, body: { tenant_id: 'acme', type: 'price.alert', data: { i } } });
+  await waitUntil(async () => {
+    const page = (await api('GET', `/api/v1/admin/webhooks/${ids.failing}/deliveries?status=failed`, { key: KEY })).body;
+    return page.total === 3 ? true : undefined;
+  }, 30_000, 'three failed deliveries');
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}, 90_000);
+afterAll(async () => {
+  await browser?.close();
+  await runtime?.stop();
+  await receiver?.close();
+});
+
+const open = async (viewport = { width: 1200, height: 900 }): Promise<Page> => {
+  const page = await browser.newPage({ viewport });
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/401|Unauthorized|Failed to load resource/.test(m.text())) problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.goto(`${runtime.url}/dashboard`);
+  return page;
+};
+
+const signIn = async (page: Page, key = KEY) => {
+  await page.getByLabel('API key').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+};
+
+describe('the tenant dashboard in headless Chromium', () => {
+  it('refuses a wrong key, then shows the webhooks, the history with codes, times, retries and excerpts', async () => {
+    const page = await open();
+    await signIn(page, 'hpk_wrong');
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('not accepted');
+    await signIn(page);
+    await expect.poll(() => page.locator('#webhooks tr').count()).toBe(2);
+    await page.getByRole('button', { name: `Open ${receiver.url}/failing` }).click();
+    await expect.poll(() => page.locator('#deliveries tr.delivery').count()).toBe(3);
+    const row = page.locator('#deliveries tr.delivery').first();
+    await expect.poll(() => row.locator('td[data-label="Status"]').textContent()).toBe('failed');
+    expect(await row.locator('td[data-label="Code"]').textContent()).toBe('503');
+    expect(await row.locator('td[data-label="Retries"]').textContent()).toBe('1');
+    expect(await row.locator('td[data-label="Time"]').textContent()).toMatch(/^\d+ ms$/);
+    await row.locator('summary').click();
+    expect(await row.locator('pre').first().textContent()).toBe('{"error":"maintenance"}');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('filters failed deliveries, retries one, and retries a time window', async () => {
+    const page = await open();
+    await signIn(page);
+    await page.getByRole('button', { name: `Open ${receiver.url}/ok` }).click();
+    await expect.poll(() => page.locator('#deliveries tr.delivery').count()).toBe(3);
+    await page.getByLabel('Failed only').check();
+    await expect.poll(() => page.locator('#deliveries').textContent()).toContain('No failed deliveries.');
+
+    await page.getByRole('button', { name: `Open ${receiver.url}/failing` }).click();
+    await page.getByLabel('Failed only').check();
+    await expect.poll(() => page.locator('#deliveries tr.delivery').count()).toBe(3);
+    const before = receiver.received.filter((r) => r.path === '/failing').length;
+    await page.locator('#deliveries tr.delivery').first().getByRole('button', { name: /^Retry delivery/ }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('Retry queued (attempt 3)');
+    await receiver.waitFor((r) => r.path === '/failing', before + 1);
+
+    await page.getByLabel('From').fill('2020-01-01T00:00');
+    await page.getByRole('button', { name: 'Retry window' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toMatch(/Recovery started: [23] failed deliveries/);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('sends a test event and rotates the secret, showing the new one once', async () => {
+    const page = await open();
+    page.on('dialog', (d) => void d.accept());
+    await signIn(page);
+    await page.getByRole('button', { name: `Open ${receiver.url}/ok` }).click();
+    await page.getByRole('button', { name: 'Rotate secret' }).click();
+    await expect.poll(() => page.locator('#secret-value').textContent()).toMatch(/^whsec_/);
+    const secret = (await page.locator('#secret-value').textContent())!;
+    await page.getByRole('button', { name: 'Done' }).click();
+    expect(await page.locator('#secret-value').textContent()).toBe('');
+
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toMatch(/Test event evt_\w+ sent/);
+    const eventId = /evt_\w+/.exec((await page.getByRole('status').textContent())!)![0];
+    const [hit] = await receiver.waitFor((r) => r.path === '/ok' && r.body.toString().includes(eventId));
+    expect(new Webhook(secret).verify(hit!.body.toString(), hit!.headers as Record<string, string>)).toMatchObject({ event: 'webhook.test' });
+
+    if (process.env.UPDATE_SCREENSHOT) {
+      mkdirSync(join(ROOT, 'docs'), { recursive: true });
+      await page.getByRole('button', { name: `Open ${receiver.url}/failing` }).click();
+      await expect.poll(() => page.locator('#deliveries tr.delivery').count()).toBeGreaterThan(0);
+      await page.locator('#deliveries tr.delivery').first().locator('summary').click();
+      await page.screenshot({ path: join(ROOT, 'docs', 'dashboard.png'), fullPage: true });
+    }
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('is usable on a phone: no sideways scrolling, tables stacked, every control named', async () => {
+    const page = await open({ width: 375, height: 740 });
+    await signIn(page);
+    await page.getByRole('button', { name: `Open ${receiver.url}/failing` }).click();
+    await expect.poll(() => page.locator('#deliveries tr.delivery').count()).toBeGreaterThan(0);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    expect(await page.locator('#deliveries').evaluate((el) => getComputedStyle(el.closest('table')!.querySelector('thead')!).display)).toBe('none');
+    const unnamed = await page.evaluate(() =>
+      [...document.querySelectorAll('button, input')]
+        .filter((el) => (el as HTMLElement).offsetParent !== null)
+        .filter((el) => {
+          if (el instanceof HTMLInputElement) return !(el.labels && el.labels.length > 0) && !el.getAttribute('aria-label');
+          return !(el.textContent ?? '').trim() && !el.getAttribute('aria-label');
+        })
+        .map((el) => el.outerHTML),
+    );
+    expect(unnamed).toEqual([]);
+    await page.close();
+  });
+
+  it('keeps nothing in storage after sign-out', async () => {
+    const page = await open();
+    await signIn(page);
+    await expect.poll(() => page.locator('#webhooks tr').count()).toBe(2);
+    expect(await page.evaluate(() => localStorage.length)).toBe(0); // never localStorage
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
+    expect(stored).not.toContain(KEY);
+    expect(await page.evaluate(() => sessionStorage.length + localStorage.length)).toBe(0);
+    expect(await page.getByLabel('API key').isVisible()).toBe(true);
+    await page.reload();
+    expect(await page.getByLabel('API key').isVisible()).toBe(true); // a reload does not sign back in
+    await page.close();
+  });
+});
