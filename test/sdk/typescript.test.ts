@@ -128,3 +128,20 @@ describe('the TypeScript SDK against the local runtime', () => {
     await expect(client.webhooks.get(failing.id)).rejects.toBeInstanceOf(HookpostApiError);
   });
 });
+
+describe('the published package', () => {
+  it('dist/ is the build of src/ (run `npm run build` in sdk/typescript after a change), and plain Node imports it', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdtempSync: tmp, readFileSync } = await import('node:fs');
+    const sdk = join(import.meta.dirname, '..', '..', 'sdk', 'typescript');
+    const out = tmp(join(tmpdir(), 'hookpost-sdk-build-'));
+    const esbuild = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'esbuild');
+    execFileSync(esbuild, ['src/index.ts', '--bundle', '--platform=node', '--format=esm', '--target=node20', `--outfile=${join(out, 'index.js')}`], { cwd: sdk, stdio: 'pipe' });
+    expect(readFileSync(join(sdk, 'dist', 'index.js'), 'utf8')).toBe(readFileSync(join(out, 'index.js'), 'utf8'));
+    expect(readFileSync(join(sdk, 'dist', 'index.d.ts'), 'utf8')).toContain('constructEvent<T = Record<string, unknown>>');
+    const script = `import { Webhook, WebhookSignatureError } from ${JSON.stringify(join(sdk, 'dist', 'index.js'))};
+      try { Webhook.constructEvent('{}', { 'x-webhook-signature': 'sha256=' + '0'.repeat(64) }, 'secret-secret-secret'); }
+      catch (e) { console.log(e instanceof WebhookSignatureError ? 'refused' : 'other'); }`;
+    expect(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }).trim()).toBe('refused');
+  });
+});

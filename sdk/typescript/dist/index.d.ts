@@ -1,0 +1,164 @@
+/**
+ * hookpost's TypeScript SDK: a client for both webhook surfaces, and the receiver helper
+ * `Webhook.constructEvent`, which verifies any of the three signature schemes a delivery
+ * carries. No dependencies; Node 20+ (fetch, node:crypto).
+ */
+export declare class WebhookSignatureError extends Error {
+    constructor(message: string);
+}
+export type WebhookHeaders = Headers | Record<string, string | string[] | undefined>;
+export interface ConstructEventOptions {
+    /** How far `webhook-timestamp` may be from now, in seconds. @default 300 */
+    toleranceSeconds?: number;
+    /** The current time in Unix seconds (tests). */
+    now?: number;
+}
+export declare const Webhook: {
+    /**
+     * Verifies a delivery and returns its parsed envelope. `payload` must be the raw body, as
+     * received. `secret` may list several secrets (during a rotation). Checks, in this order of
+     * preference, whichever the headers carry: `webhook-signature` (Standard Webhooks, also sent
+     * as `svix-*`), `X-Webhook-Signature` (`sha256=<hex>`), `X-Auggie-Signature` (hex). When
+     * `webhook-timestamp` is present it must be within the tolerance (it is required, and
+     * signed, for the first scheme). Throws WebhookSignatureError otherwise.
+     */
+    constructEvent<T = Record<string, unknown>>(payload: string | Buffer | Uint8Array, headers: WebhookHeaders, secret: string | readonly string[], options?: ConstructEventOptions): T;
+};
+export declare class HookpostApiError extends Error {
+    readonly status: number;
+    readonly code: string;
+    readonly retryAfterSeconds?: number | undefined;
+    constructor(status: number, code: string, message: string, retryAfterSeconds?: number | undefined);
+}
+export interface AccountWebhook {
+    object: 'webhook';
+    url: string;
+    secret?: string;
+    active: boolean;
+    event_types: string[] | null;
+    previous_secret_expires_at?: string | null;
+}
+export interface AdminWebhook {
+    id: string;
+    url: string;
+    events: string[] | null;
+    status: 'active' | 'disabled';
+    disabled_reason?: string;
+    created_at: string;
+    updated_at: string;
+    surface: 'account' | 'admin';
+    previous_secret_expires_at?: string;
+    secret?: string;
+}
+export interface Attempt {
+    number: number;
+    attempted_at: string;
+    status_code: number | null;
+    response_time_ms: number;
+    error: string | null;
+    error_detail: string | null;
+    response_body: string | null;
+    retry_after_seconds: number | null;
+    trigger: 'automatic' | 'manual';
+}
+export interface Delivery {
+    id: string;
+    object: 'delivery';
+    webhook_id: string;
+    event_id: string;
+    event_type: string;
+    status: 'pending' | 'retrying' | 'succeeded' | 'failed';
+    status_code: number | null;
+    response_time_ms: number | null;
+    retry_count: number;
+    next_attempt_at: string | null;
+    created_at: string;
+    updated_at: string;
+    attempts: Attempt[];
+}
+export interface Page<T> {
+    object: 'list';
+    data: T[];
+    offset: number;
+    limit: number;
+    total: number;
+}
+export interface Recovery {
+    object: 'recovery';
+    id: string;
+    webhook_id: string;
+    since: string;
+    until: string;
+    count: number;
+    sent: number;
+    status: 'running' | 'done';
+    created_at: string;
+}
+export interface ClientOptions {
+    /** The tenant's API key (`hpk_…`). */
+    apiKey: string;
+    /** The API's base URL (the stack's ApiUrl output; `http://127.0.0.1:3000` locally). */
+    baseUrl: string;
+    /** Sent as X-Org-ID; must name the key's organization. */
+    orgId?: string;
+    fetch?: typeof fetch;
+}
+/** A tenant's client for both surfaces: the account webhook (seed 000) and admin webhooks (seed 003). */
+export declare class HookpostClient {
+    private readonly options;
+    private readonly base;
+    private readonly doFetch;
+    constructor(options: ClientOptions);
+    private request;
+    registerWebhook(input: {
+        url: string;
+        eventTypes?: string[] | null;
+    }): Promise<AccountWebhook>;
+    getWebhook(): Promise<AccountWebhook>;
+    deleteWebhook(): Promise<void>;
+    rotateWebhookSecret(input?: {
+        gracePeriodSeconds?: number;
+    }): Promise<AccountWebhook>;
+    readonly webhooks: {
+        create: (input: {
+            url: string;
+            events: string[];
+            secret?: string;
+        }) => Promise<AdminWebhook>;
+        list: () => Promise<AdminWebhook[]>;
+        get: (id: string) => Promise<AdminWebhook>;
+        update: (id: string, changes: {
+            url?: string;
+            events?: string[];
+            status?: 'active' | 'disabled';
+        }) => Promise<AdminWebhook>;
+        delete: (id: string) => Promise<void>;
+        rotateSecret: (id: string, input?: {
+            gracePeriodSeconds?: number;
+            secret?: string;
+        }) => Promise<AdminWebhook>;
+        sendTestEvent: (id: string) => Promise<{
+            object: 'test_event';
+            event_id: string;
+            webhook_id: string;
+            type: string;
+        }>;
+        deliveries: (id: string, query?: {
+            offset?: number;
+            limit?: number;
+            status?: Delivery['status'];
+        }) => Promise<Page<Delivery>>;
+        delivery: (id: string, deliveryId: string) => Promise<Delivery>;
+        retry: (id: string, deliveryId: string) => Promise<{
+            object: 'retry';
+            delivery_id: string;
+            attempt: number;
+            status: 'pending';
+        }>;
+        recover: (id: string, window: {
+            since: Date | string;
+            until?: Date | string;
+        }) => Promise<Recovery>;
+        recovery: (id: string, recoveryId: string) => Promise<Recovery>;
+    };
+}

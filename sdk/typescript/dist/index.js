@@ -1,0 +1,163 @@
+// src/index.ts
+import { createHmac, timingSafeEqual } from "node:crypto";
+var WebhookSignatureError = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "WebhookSignatureError";
+  }
+};
+var header = (headers, name) => {
+  if (typeof headers.get === "function") return headers.get(name) ?? void 0;
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() === name) return Array.isArray(value) ? value[0] : value;
+  }
+  return void 0;
+};
+var sameBytes = (a, b) => a.length === b.length && timingSafeEqual(a, b);
+var hmac = (key, message) => createHmac("sha256", key).update(message).digest();
+var standardKey = (secret) => {
+  const body = secret.startsWith("whsec_") ? secret.slice(6) : secret;
+  if (/^[A-Za-z0-9+/]+={0,2}$/.test(body) && body.length % 4 === 0) {
+    const key = Buffer.from(body, "base64");
+    if (key.length > 0) return key;
+  }
+  return Buffer.from(secret, "utf8");
+};
+var Webhook = {
+  /**
+   * Verifies a delivery and returns its parsed envelope. `payload` must be the raw body, as
+   * received. `secret` may list several secrets (during a rotation). Checks, in this order of
+   * preference, whichever the headers carry: `webhook-signature` (Standard Webhooks, also sent
+   * as `svix-*`), `X-Webhook-Signature` (`sha256=<hex>`), `X-Auggie-Signature` (hex). When
+   * `webhook-timestamp` is present it must be within the tolerance (it is required, and
+   * signed, for the first scheme). Throws WebhookSignatureError otherwise.
+   */
+  constructEvent(payload, headers, secret, options = {}) {
+    const body = typeof payload === "string" ? Buffer.from(payload, "utf8") : Buffer.from(payload);
+    const secrets = (typeof secret === "string" ? [secret] : [...secret]).filter((s) => s.length > 0);
+    if (secrets.length === 0) throw new WebhookSignatureError("No secret to verify with");
+    const tolerance = options.toleranceSeconds ?? 300;
+    const now = options.now ?? Math.floor(Date.now() / 1e3);
+    const id = header(headers, "webhook-id") ?? header(headers, "svix-id");
+    const timestamp = header(headers, "webhook-timestamp") ?? header(headers, "svix-timestamp");
+    const standard = header(headers, "webhook-signature") ?? header(headers, "svix-signature");
+    if (timestamp !== void 0) {
+      const ts = Number(timestamp);
+      if (!/^\d+$/.test(timestamp) || Math.abs(now - ts) > tolerance) {
+        throw new WebhookSignatureError(`webhook-timestamp is more than ${tolerance} s from now (an old or replayed delivery)`);
+      }
+    }
+    let verified = false;
+    if (standard !== void 0) {
+      if (!id || timestamp === void 0) throw new WebhookSignatureError("webhook-signature needs webhook-id and webhook-timestamp");
+      const signed = Buffer.concat([Buffer.from(`${id}.${timestamp}.`, "utf8"), body]);
+      const given = standard.split(" ").filter((entry) => entry.startsWith("v1,")).map((entry) => Buffer.from(entry.slice(3), "base64"));
+      verified = secrets.some((s) => {
+        const expected = hmac(standardKey(s), signed);
+        return given.some((g) => sameBytes(g, expected));
+      });
+    } else {
+      const seed003 = header(headers, "x-webhook-signature");
+      const seed000 = header(headers, "x-auggie-signature");
+      const hex = seed003 !== void 0 ? seed003.startsWith("sha256=") ? seed003.slice(7) : void 0 : seed000;
+      if (hex === void 0 || !/^[0-9a-f]{64}$/i.test(hex)) throw new WebhookSignatureError("No signature header this SDK knows");
+      const given = Buffer.from(hex, "hex");
+      verified = secrets.some((s) => sameBytes(given, hmac(s, body)));
+    }
+    if (!verified) throw new WebhookSignatureError("The signature does not match");
+    try {
+      return JSON.parse(body.toString("utf8"));
+    } catch {
+      throw new WebhookSignatureError("The payload is not JSON");
+    }
+  }
+};
+var HookpostApiError = class extends Error {
+  constructor(status, code, message, retryAfterSeconds) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.retryAfterSeconds = retryAfterSeconds;
+    this.name = "HookpostApiError";
+  }
+  status;
+  code;
+  retryAfterSeconds;
+};
+var path = (template, ...ids) => {
+  let i = 0;
+  return template.replace(/\{\}/g, () => encodeURIComponent(ids[i++]));
+};
+var HookpostClient = class {
+  constructor(options) {
+    this.options = options;
+    this.base = options.baseUrl.replace(/\/+$/, "");
+    this.doFetch = options.fetch ?? fetch;
+  }
+  options;
+  base;
+  doFetch;
+  async request(method, route, body) {
+    const res = await this.doFetch(`${this.base}${route}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${this.options.apiKey}`,
+        ...this.options.orgId ? { "x-org-id": this.options.orgId } : {},
+        ...body === void 0 ? {} : { "content-type": "application/json" }
+      },
+      ...body === void 0 ? {} : { body: JSON.stringify(body) }
+    });
+    const text = await res.text();
+    const data = text ? JSON.parse(text) : void 0;
+    if (!res.ok) {
+      const error = data?.error;
+      const retryAfter = res.headers.get("retry-after");
+      throw new HookpostApiError(res.status, error?.code ?? "http_error", error?.message ?? `HTTP ${res.status}`, retryAfter ? Number(retryAfter) : void 0);
+    }
+    return data;
+  }
+  // seed 000: the account webhook
+  registerWebhook(input) {
+    return this.request("POST", "/v1/webhooks/register", { url: input.url, event_types: input.eventTypes ?? null });
+  }
+  getWebhook() {
+    return this.request("GET", "/v1/webhooks");
+  }
+  deleteWebhook() {
+    return this.request("DELETE", "/v1/webhooks");
+  }
+  rotateWebhookSecret(input = {}) {
+    return this.request("POST", "/v1/webhooks/rotate-secret", input.gracePeriodSeconds === void 0 ? {} : { grace_period_seconds: input.gracePeriodSeconds });
+  }
+  // seed 003: admin webhooks
+  webhooks = {
+    create: (input) => this.request("POST", "/api/v1/admin/webhooks", input),
+    list: async () => (await this.request("GET", "/api/v1/admin/webhooks")).data,
+    get: (id) => this.request("GET", path("/api/v1/admin/webhooks/{}", id)),
+    update: (id, changes) => this.request("PATCH", path("/api/v1/admin/webhooks/{}", id), changes),
+    delete: (id) => this.request("DELETE", path("/api/v1/admin/webhooks/{}", id)),
+    rotateSecret: (id, input = {}) => this.request("POST", path("/api/v1/admin/webhooks/{}/rotate-secret", id), {
+      ...input.gracePeriodSeconds === void 0 ? {} : { grace_period_seconds: input.gracePeriodSeconds },
+      ...input.secret === void 0 ? {} : { secret: input.secret }
+    }),
+    sendTestEvent: (id) => this.request("POST", path("/api/v1/admin/webhooks/{}/test", id)),
+    deliveries: (id, query = {}) => {
+      const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== void 0).map(([k, v]) => [k, String(v)]));
+      const qs = params.toString();
+      return this.request("GET", `${path("/api/v1/admin/webhooks/{}/deliveries", id)}${qs ? `?${qs}` : ""}`);
+    },
+    delivery: (id, deliveryId) => this.request("GET", path("/api/v1/admin/webhooks/{}/deliveries/{}", id, deliveryId)),
+    retry: (id, deliveryId) => this.request("POST", path("/api/v1/admin/webhooks/{}/deliveries/{}/retry", id, deliveryId)),
+    recover: (id, window) => this.request("POST", path("/api/v1/admin/webhooks/{}/recover", id), {
+      since: new Date(window.since).toISOString(),
+      ...window.until === void 0 ? {} : { until: new Date(window.until).toISOString() }
+    }),
+    recovery: (id, recoveryId) => this.request("GET", path("/api/v1/admin/webhooks/{}/recoveries/{}", id, recoveryId))
+  };
+};
+export {
+  HookpostApiError,
+  HookpostClient,
+  Webhook,
+  WebhookSignatureError
+};
