@@ -5,7 +5,7 @@ import { DynamoConfigStore, DynamoDeliveryStore } from './adapters/dynamo-stores
 import { dnsResolver } from './adapters/dns-resolver';
 import { createEgressRules, createTargetPolicy } from './domain/target-policy';
 import { DynamoDeliverySlots, DynamoRateLimiter, unlimitedSlots } from './adapters/dynamo-limits';
-import { REQUEST_TIMEOUT_MS, UndiciHttpSender } from './adapters/http-sender';
+import { REQUEST_TIMEOUT_MS, NodeHttpSender } from './adapters/http-sender';
 import { MAX_SQS_DELAY_SECONDS } from './adapters/retry-scheduler';
 import { SqsDeliveryQueue } from './adapters/sqs-queue';
 import type { Config } from './config';
@@ -77,7 +77,7 @@ export const createPorts = (config: Config, options: ClientOptions = {}): Ports 
     deliveries: deliveryStore,
     queue,
     retries,
-    http: new UndiciHttpSender({ egress: { rules: createEgressRules(egress), resolver: dnsResolver } }),
+    http: new NodeHttpSender({ egress: { rules: createEgressRules(egress), resolver: dnsResolver } }),
     secretBox,
     targets: createTargetPolicy({ ...egress, resolver: dnsResolver }),
     throttle: new DynamoRateLimiter(doc, config.configTableName, config.tenantRateLimit, clock),

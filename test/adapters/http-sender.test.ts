@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseRetryAfter, UndiciHttpSender } from '../../lambdas/shared/adapters/http-sender';
+import { parseRetryAfter, NodeHttpSender } from '../../lambdas/shared/adapters/http-sender';
 import { createEgressRules, createTargetPolicy, type EgressRules, type Resolver } from '../../lambdas/shared/domain/target-policy';
 
 let server: Server;
@@ -28,8 +28,8 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-describe('UndiciHttpSender against a real receiver', () => {
-  const sender = new UndiciHttpSender({ timeoutMs: 500 });
+describe('NodeHttpSender against a real receiver', () => {
+  const sender = new NodeHttpSender({ timeoutMs: 500 });
   afterAll(() => sender.close());
 
   it('posts the exact body and headers and reads the response', async () => {
@@ -68,7 +68,7 @@ describe('UndiciHttpSender against a real receiver', () => {
 });
 
 describe('Retry-After from a 429 or 503', () => {
-  const sender = new UndiciHttpSender({ timeoutMs: 2000 });
+  const sender = new NodeHttpSender({ timeoutMs: 2000 });
   afterAll(() => sender.close());
 
   it('reads seconds and HTTP dates', async () => {
@@ -108,7 +108,7 @@ describe('egress rules at delivery time: the checked address is the connected ad
   };
 
   it('connects to the address its own lookup checked, which the system DNS could not have given', async () => {
-    const sender = new UndiciHttpSender({ timeoutMs: 2000, egress: { rules: strictRules(['127.0.0.0/8']), resolver } });
+    const sender = new NodeHttpSender({ timeoutMs: 2000, egress: { rules: strictRules(['127.0.0.0/8']), resolver } });
     const before = seen.length;
     const port = new URL(base).port;
     const result = await sender.post(`http://receiver.hookpost.test:${port}/ok`, {}, '{"pinned":true}');
@@ -122,7 +122,7 @@ describe('egress rules at delivery time: the checked address is the connected ad
     const policy = createTargetPolicy({ allowPrivateTargets: false, resolver });
     await expect(policy.check('https://rebind.hookpost.test/h')).resolves.toBeUndefined();
     answers['rebind.hookpost.test'] = ['127.0.0.1']; // the attacker's DNS now points home
-    const sender = new UndiciHttpSender({ timeoutMs: 2000, egress: { rules: strictRules(), resolver } });
+    const sender = new NodeHttpSender({ timeoutMs: 2000, egress: { rules: strictRules(), resolver } });
     const before = seen.length;
     const result = await sender.post(`http://rebind.hookpost.test:${new URL(base).port}/ok`, {}, '{}');
     expect(result).toMatchObject({ statusCode: null, error: 'blocked', detail: 'rebind.hookpost.test resolves to 127.0.0.1, which is not a public address' });
@@ -131,7 +131,7 @@ describe('egress rules at delivery time: the checked address is the connected ad
   });
 
   it('refuses the metadata address by name and by literal, and private literals, saying why', async () => {
-    const sender = new UndiciHttpSender({ timeoutMs: 2000, egress: { rules: createEgressRules({ allowPrivateTargets: false }), resolver } });
+    const sender = new NodeHttpSender({ timeoutMs: 2000, egress: { rules: createEgressRules({ allowPrivateTargets: false }), resolver } });
     expect(await sender.post('https://metadata.hookpost.test/latest/meta-data', {}, '{}')).toMatchObject({
       error: 'blocked',
       detail: 'metadata.hookpost.test resolves to 169.254.169.254, which is not a public address',
