@@ -129,6 +129,15 @@ const refOf = (d: Pick<Delivery, 'tenantId' | 'endpointId' | 'id'>): DeliveryRef
   deliveryId: d.id,
 });
 
+/** What names a delivery: its id, and the event and endpoint it joins. */
+const identityOf = (id: string, event: EventToDeliver, endpoint: Endpoint) => ({
+  id,
+  tenantId: event.tenantId,
+  endpointId: endpoint.id,
+  eventId: event.id,
+  eventType: event.type,
+});
+
 /**
  * The endpoint is at its concurrency cap: the delivery is recorded pending, with no attempt,
  * and its first attempt comes back in a few seconds (scheduled before it is recorded).
@@ -145,11 +154,7 @@ const deferFirstAttempt = async (
   const now = deps.clock.now();
   const delay = busyDelaySeconds();
   const delivery: Delivery = {
-    id,
-    tenantId: event.tenantId,
-    endpointId: endpoint.id,
-    eventId: event.id,
-    eventType: event.type,
+    ...identityOf(id, event, endpoint),
     status: 'pending',
     retryCount: 0,
     nextAttemptAt: new Date(now.getTime() + delay * 1000).toISOString(),
@@ -219,11 +224,7 @@ export const fanOut = async (
       const attempt = await attemptDelivery(deps, endpoint, event, 1, 'automatic');
       if (attempt === null) return deferFirstAttempt(deps, event, endpoint, id, storeEvent, log);
       const delivery: Delivery = {
-        id,
-        tenantId: event.tenantId,
-        endpointId: endpoint.id,
-        eventId: event.id,
-        eventType: event.type,
+        ...identityOf(id, event, endpoint),
         ...stateAfter(deps.settings, [attempt]),
         createdAt: attempt.attemptedAt,
         updatedAt: attempt.attemptedAt,
