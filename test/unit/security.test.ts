@@ -165,4 +165,12 @@ describe('the per-endpoint concurrency cap', () => {
     expect(n).toBe(2);
     expect(held.size).toBe(0);
   });
+
+  it('records an attempt even when its lease cannot be given back (the lease lapses by itself)', async () => {
+    const { f, deliver } = await setup();
+    f.ports.slots = { acquire: async () => 'lease', release: async () => Promise.reject(new Error('DynamoDB throttled')) };
+    await deliver();
+    const [delivery] = [...f.stores.deliveries.values()];
+    expect(delivery).toMatchObject({ status: 'succeeded', attempts: [expect.objectContaining({ number: 1 })] });
+  });
 });

@@ -78,7 +78,8 @@ export const attemptDelivery = async (
     );
     result = await deps.http.post(endpoint.url, request.headers, request.body);
   } finally {
-    await deps.slots.release(endpoint.tenantId, endpoint.id, lease);
+    // A lease that cannot be given back lapses by itself; the attempt, made, must still be recorded.
+    await deps.slots.release(endpoint.tenantId, endpoint.id, lease).catch(() => undefined);
   }
   const ok = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
   const redirect = result.statusCode !== null && result.statusCode >= 300 && result.statusCode < 400;
