@@ -18,6 +18,8 @@ console.log(`hookpost is running at ${runtime.url}  (data in ${runtime.dataDir})
   Admin (platform) key:  ${runtime.adminKey}
 ${runtime.tenants.map((t) => `  Tenant "${t.tenantId}" API key:  ${t.key}`).join('\n')}
 
+  Dashboard:  ${runtime.url}/dashboard   API description:  ${runtime.url}/openapi.json
+
   Try:  curl -X POST ${runtime.url}/v1/webhooks/register \\
           -H "Authorization: Bearer ${runtime.tenants[0]!.key}" -H "Content-Type: application/json" \\
           -d '{"url": "http://127.0.0.1:8080/webhook", "event_types": ["research.completed"]}'
