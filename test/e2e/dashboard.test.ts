@@ -1,11 +1,11 @@
 /// <reference lib="dom" />
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
+import { startTestRuntime } from '../support/service';
+import type { LocalRuntime } from '../../local/runtime';
 import { apiClient, waitUntil } from '../support/client';
 import { type Receiver, startReceiver } from '../support/receiver';
 
@@ -29,8 +29,7 @@ const problems: string[] = [];
 beforeAll(async () => {
   receiver = await startReceiver();
   receiver.respondWith((r) => (r.path === '/failing' ? { status: 503, body: '{"error":"maintenance"}' } : { status: 200, body: '{"received":true}' }));
-  runtime = await startLocalRuntime({
-    dataDir: mkdtempSync(join(tmpdir(), 'hookpost-dashboard-')),
+  runtime = await startTestRuntime('dashboard', {
     apiKeys: [{ tenantId: 'acme', key: KEY }],
     adminKey: ADMIN,
     retrySchedule: [1],

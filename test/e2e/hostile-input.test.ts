@@ -1,14 +1,12 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestRuntime } from '../support/service';
 import { ROUTES, routeKeyOf } from '../../lambdas/shared/http/routes';
 import { LIMITS } from '../../lambdas/shared/http/schemas';
 import { DUMMY_AWS } from '../../local/emulators';
-import { LOCAL_TABLES, type LocalRuntime, startLocalRuntime } from '../../local/runtime';
+import { LOCAL_TABLES, type LocalRuntime } from '../../local/runtime';
 import { apiClient } from '../support/client';
 
 /**
@@ -26,8 +24,7 @@ let sqs: SQSClient;
 const ids: Record<string, string> = { tenant_id: 'fuzz', key_id: 'key_none', recovery_id: 'rcv_none', delivery_id: 'dlv_none' };
 
 beforeAll(async () => {
-  runtime = await startLocalRuntime({
-    dataDir: mkdtempSync(join(tmpdir(), 'hookpost-fuzz-')),
+  runtime = await startTestRuntime('fuzz', {
     apiKeys: [{ tenantId: 'fuzz', key: KEY }],
     adminKey: ADMIN,
     worker: false,

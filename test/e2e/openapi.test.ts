@@ -1,10 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestRuntime } from '../support/service';
 import { ROUTES } from '../../lambdas/shared/http/routes';
-import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
+import type { LocalRuntime } from '../../local/runtime';
 import { apiClient, waitUntil } from '../support/client';
 import { type Receiver, startReceiver } from '../support/receiver';
 
@@ -25,8 +23,7 @@ const ajv = new Ajv2020({ strict: false, validateFormats: false });
 beforeAll(async () => {
   receiver = await startReceiver();
   receiver.respondWith((r) => (r.path === '/fail' ? { status: 500, body: 'no' } : { status: 200, body: '{"ok":true}' }));
-  runtime = await startLocalRuntime({
-    dataDir: mkdtempSync(join(tmpdir(), 'hookpost-openapi-')),
+  runtime = await startTestRuntime('openapi', {
     apiKeys: [{ tenantId: 'acme', key: KEY }],
     adminKey: ADMIN,
     retrySchedule: [1],

@@ -1,10 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestRuntime } from '../support/service';
 import { ROUTES, routeKeyOf } from '../../lambdas/shared/http/routes';
-import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
+import type { LocalRuntime } from '../../local/runtime';
 import { apiClient, waitUntil } from '../support/client';
 import { type Receiver, startReceiver } from '../support/receiver';
 
@@ -18,8 +16,7 @@ let api: ReturnType<typeof apiClient>['call'];
 
 beforeAll(async () => {
   receiver = await startReceiver();
-  runtime = await startLocalRuntime({
-    dataDir: mkdtempSync(join(tmpdir(), 'hookpost-security-')),
+  runtime = await startTestRuntime('security', {
     apiKeys: [
       { tenantId: 'acme', key: ACME },
       { tenantId: 'globex', key: GLOBEX },
@@ -140,8 +137,7 @@ describe('secret rotation over HTTP, both surfaces', () => {
 
 describe('per-tenant rate limit', () => {
   it('answers 429 with Retry-After once a tenant spends its window, and leaves other tenants alone', async () => {
-    const limited = await startLocalRuntime({
-      dataDir: mkdtempSync(join(tmpdir(), 'hookpost-ratelimit-')),
+    const limited = await startTestRuntime('ratelimit', {
       apiKeys: [
         { tenantId: 'acme', key: ACME },
         { tenantId: 'globex', key: GLOBEX },
@@ -186,8 +182,7 @@ describe('per-endpoint concurrency cap', () => {
       }, 400);
     });
     await new Promise<void>((r) => slow.listen(0, '127.0.0.1', () => r()));
-    const capped = await startLocalRuntime({
-      dataDir: mkdtempSync(join(tmpdir(), 'hookpost-cap-')),
+    const capped = await startTestRuntime('cap', {
       apiKeys: [{ tenantId: 'acme', key: ACME }],
       adminKey: ADMIN,
       maxConcurrentDeliveriesPerEndpoint: 2,

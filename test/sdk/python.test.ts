@@ -1,9 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
+import { startTestRuntime } from '../support/service';
+import type { LocalRuntime } from '../../local/runtime';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const KEY = 'hpk_sdk_python_key_0123456789abcdef012345';
@@ -11,8 +10,7 @@ const ADMIN = 'hpadmin_sdk_python_key_0123456789';
 
 let runtime: LocalRuntime;
 beforeAll(async () => {
-  runtime = await startLocalRuntime({
-    dataDir: mkdtempSync(join(tmpdir(), 'hookpost-sdk-py-')),
+  runtime = await startTestRuntime('sdk-py', {
     apiKeys: [{ tenantId: 'acme', key: KEY }],
     adminKey: ADMIN,
     retrySchedule: [1],

@@ -1,11 +1,11 @@
-import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestRuntime } from '../support/service';
 import { HookpostApiError, HookpostClient, Webhook, WebhookSignatureError } from '../../sdk/typescript/src/index';
-import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
+import type { LocalRuntime } from '../../local/runtime';
 import { waitUntil } from '../support/client';
 import { type Received, type Receiver, startReceiver } from '../support/receiver';
 
@@ -58,8 +58,7 @@ describe('the TypeScript SDK against the local runtime', () => {
 
   beforeAll(async () => {
     receiver = await startReceiver();
-    runtime = await startLocalRuntime({
-      dataDir: mkdtempSync(join(tmpdir(), 'hookpost-sdk-ts-')),
+    runtime = await startTestRuntime('sdk-ts', {
       apiKeys: [{ tenantId: 'acme', key: KEY }],
       adminKey: ADMIN,
       retrySchedule: [1],

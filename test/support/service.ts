@@ -1,6 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { LocalRuntime, LocalRuntimeOptions } from '../../local/runtime';
 import { waitUntil } from './client';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -54,4 +57,14 @@ export const startService = async (env: Record<string, string>, capture?: { outp
 export const kill9 = async (child: ChildProcess) => {
   child.kill('SIGKILL');
   if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once('exit', r));
+};
+
+/** The local runtime in-process on a fresh data directory, as most end-to-end files start it. */
+export const startTestRuntime = async (
+  name: string,
+  options: Omit<LocalRuntimeOptions, 'dataDir'>,
+): Promise<LocalRuntime> => {
+  // Loaded on demand: files that only spawn the service never load the runtime themselves.
+  const { startLocalRuntime } = await import('../../local/runtime');
+  return startLocalRuntime({ dataDir: mkdtempSync(join(tmpdir(), `hookpost-${name}-`)), ...options });
 };
