@@ -67,7 +67,8 @@ export const createPorts = (config: Config, options: ClientOptions = {}): Ports 
   const clock: Clock = { now: () => new Date() };
   const queue = new SqsDeliveryQueue(sqs, config.deliveryQueueUrl);
   const retries = options.retries ? options.retries(queue, clock) : queueOnlyRetries(queue);
-  const egress = { allowPrivateTargets: config.allowPrivateTargets, allowedCidrs: config.allowedTargetCidrs };
+  // One set of egress rules: checked at registration and inside every delivery's connection.
+  const egress = createEgressRules({ allowPrivateTargets: config.allowPrivateTargets, allowedCidrs: config.allowedTargetCidrs });
   const cap = config.maxConcurrentDeliveriesPerEndpoint;
   return {
     clock,
@@ -77,9 +78,9 @@ export const createPorts = (config: Config, options: ClientOptions = {}): Ports 
     deliveries: deliveryStore,
     queue,
     retries,
-    http: new NodeHttpSender({ egress: { rules: createEgressRules(egress), resolver: dnsResolver } }),
+    http: new NodeHttpSender({ egress: { rules: egress, resolver: dnsResolver } }),
     secretBox,
-    targets: createTargetPolicy({ ...egress, resolver: dnsResolver }),
+    targets: createTargetPolicy(egress, dnsResolver),
     throttle: new DynamoRateLimiter(doc, config.configTableName, config.tenantRateLimit, clock),
     // A lease outlives the request timeout by a margin: only a crashed container's lapses.
     slots: cap > 0 ? new DynamoDeliverySlots(doc, config.deliveriesTableName, cap, REQUEST_TIMEOUT_MS / 1000 + 10, clock) : unlimitedSlots,

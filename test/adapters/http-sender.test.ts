@@ -119,7 +119,7 @@ describe('egress rules at delivery time: the checked address is the connected ad
   });
 
   it('refuses a host that rebinds to a private address after passing registration, without connecting', async () => {
-    const policy = createTargetPolicy({ allowPrivateTargets: false, resolver });
+    const policy = createTargetPolicy(createEgressRules({ allowPrivateTargets: false }), resolver);
     await expect(policy.check('https://rebind.hookpost.test/h')).resolves.toBeUndefined();
     answers['rebind.hookpost.test'] = ['127.0.0.1']; // the attacker's DNS now points home
     const sender = new NodeHttpSender({ timeoutMs: 2000, egress: { rules: strictRules(), resolver } });

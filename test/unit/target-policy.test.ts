@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTargetPolicy, type Resolver } from '../../lambdas/shared/domain/target-policy';
+import { createEgressRules, createTargetPolicy, type Resolver } from '../../lambdas/shared/domain/target-policy';
 import { createAdminWebhook, registerAccountWebhook, updateWebhook } from '../../lambdas/shared/domain/endpoints';
 import { createTenant } from '../../lambdas/shared/domain/tenants';
 import { fakePorts } from '../support/fakes';
@@ -11,7 +11,7 @@ const dns: Record<string, string[]> = {
   'metadata.example.com': ['169.254.169.254'],
 };
 const resolver: Resolver = { resolve: async (host) => dns[host] ?? [] };
-const strict = createTargetPolicy({ allowPrivateTargets: false, resolver });
+const strict = createTargetPolicy(createEgressRules({ allowPrivateTargets: false }), resolver);
 
 describe('target policy with private targets refused (always on AWS)', () => {
   const refused = [
@@ -69,12 +69,12 @@ describe('target policy with private targets refused (always on AWS)', () => {
 
 describe('target policy with private targets allowed (the local default)', () => {
   it('allows loopback http', async () => {
-    await expect(createTargetPolicy({ allowPrivateTargets: true, resolver }).check('http://127.0.0.1:8080/h')).resolves.toBeUndefined();
+    await expect(createTargetPolicy(createEgressRules({ allowPrivateTargets: true }), resolver).check('http://127.0.0.1:8080/h')).resolves.toBeUndefined();
   });
 });
 
 describe('an operator allowlist of CIDRs', () => {
-  const withAllowlist = createTargetPolicy({ allowPrivateTargets: false, allowedCidrs: ['10.1.0.0/16', 'fd00:1::/64'], resolver });
+  const withAllowlist = createTargetPolicy(createEgressRules({ allowPrivateTargets: false, allowedCidrs: ['10.1.0.0/16', 'fd00:1::/64'] }), resolver);
 
   it('lets receivers inside the listed networks through, and nothing else', async () => {
     await expect(withAllowlist.check('https://internal.example.com/h')).resolves.toBeUndefined(); // 10.1.2.3
@@ -87,7 +87,7 @@ describe('an operator allowlist of CIDRs', () => {
 
   it('refuses a malformed entry when the configuration is read', () => {
     for (const bad of ['10.1.0.0', '10.1.0.0/33', 'example.com/8', '10.0.0.0/8/1', 'fd00::/129']) {
-      expect(() => createTargetPolicy({ allowPrivateTargets: false, allowedCidrs: [bad], resolver }), bad).toThrow(/Invalid CIDR/);
+      expect(() => createTargetPolicy(createEgressRules({ allowPrivateTargets: false, allowedCidrs: [bad] }), resolver), bad).toThrow(/Invalid CIDR/);
     }
   });
 });

@@ -3,7 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import type { HttpResult, HttpSender } from '../domain/ports';
-import type { EgressRules, Resolver } from '../domain/target-policy';
+import { type EgressRules, type Resolver, resolveChecked } from '../domain/target-policy';
 
 export const REQUEST_TIMEOUT_MS = 30_000;
 export const RESPONSE_EXCERPT_BYTES = 1024;
@@ -43,18 +43,14 @@ const guardedLookup =
     callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
   ): void => {
     const host = hostname.replace(/\.$/, '');
-    resolver.resolve(host).then(
-      (addresses) => {
-        if (addresses.length === 0) return callback(Object.assign(new Error(`${host} does not resolve`), { code: 'ENOTFOUND' }), '');
-        for (const address of addresses) {
-          const why = rules.addressRefusal(address, host);
-          if (why) return callback(Object.assign(new Error(why), { code: BLOCKED }), '');
-        }
-        if (options.all) return callback(null, addresses.map((address) => ({ address, family: isIP(address) })));
-        callback(null, addresses[0]!, isIP(addresses[0]!));
-      },
-      (err: NodeJS.ErrnoException) => callback(Object.assign(err, { code: err.code ?? 'ENOTFOUND' }), ''),
-    );
+    void resolveChecked(rules, resolver, host).then((checked) => {
+      if ('refusal' in checked) {
+        return callback(Object.assign(new Error(checked.refusal), { code: checked.unresolved ? 'ENOTFOUND' : BLOCKED }), '');
+      }
+      const { addresses } = checked;
+      if (options.all) return callback(null, addresses.map((address) => ({ address, family: isIP(address) })));
+      callback(null, addresses[0]!, isIP(addresses[0]!));
+    });
   };
 
 /** Seconds a 429 or 503 asks the sender to wait (`Retry-After`: seconds or an HTTP date). */

@@ -104,27 +104,38 @@ export interface TargetPolicy {
 
 const refuse = (why: string) => new ValidationError(`url: ${why}`, 'url_not_allowed');
 
-export const createTargetPolicy = (options: EgressOptions & { resolver: Resolver }): TargetPolicy => {
-  const rules = createEgressRules(options);
-  return {
-    async check(raw) {
-      if (!rules.enforced) return;
-      const url = new URL(raw);
-      const refusal = rules.urlRefusal(url);
-      if (refusal) throw refuse(refusal);
-      const host = bareHost(url);
-      if (isIP(host)) return;
-      let addresses: string[];
-      try {
-        addresses = await options.resolver.resolve(host);
-      } catch {
-        addresses = [];
-      }
-      if (addresses.length === 0) throw refuse(`${host} does not resolve`);
-      for (const address of addresses) {
-        const why = rules.addressRefusal(address, host);
-        if (why) throw refuse(why);
-      }
-    },
-  };
+/**
+ * Resolves `host` and checks every address it leads to: the addresses, all allowed, or why
+ * not. Registration and the connection's own lookup both go through here.
+ */
+export const resolveChecked = async (
+  rules: EgressRules,
+  resolver: Resolver,
+  host: string,
+): Promise<{ addresses: string[] } | { refusal: string; unresolved: boolean }> => {
+  let addresses: string[];
+  try {
+    addresses = await resolver.resolve(host);
+  } catch {
+    addresses = [];
+  }
+  if (addresses.length === 0) return { refusal: `${host} does not resolve`, unresolved: true };
+  for (const address of addresses) {
+    const why = rules.addressRefusal(address, host);
+    if (why) return { refusal: why, unresolved: false };
+  }
+  return { addresses };
 };
+
+export const createTargetPolicy = (rules: EgressRules, resolver: Resolver): TargetPolicy => ({
+  async check(raw) {
+    if (!rules.enforced) return;
+    const url = new URL(raw);
+    const refusal = rules.urlRefusal(url);
+    if (refusal) throw refuse(refusal);
+    const host = bareHost(url);
+    if (isIP(host)) return;
+    const checked = await resolveChecked(rules, resolver, host);
+    if ('refusal' in checked) throw refuse(checked.refusal);
+  },
+});
