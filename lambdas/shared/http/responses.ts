@@ -3,7 +3,7 @@ import * as z from 'zod/mini';
 /**
  * What every route answers, as zod schemas: the OpenAPI document is generated from them (with
  * the request schemas in ./schemas), and tests check real responses against that document.
- * The views in ./views build these shapes; `satisfies` there keeps the two in step.
+ * The views in ./views are typed as these shapes, so the two cannot drift apart.
  */
 const timestamp = z.string().check(z.regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/, 'an ISO-8601 UTC time'));
 const nullableTimestamp = z.nullable(timestamp);

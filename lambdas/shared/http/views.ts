@@ -1,7 +1,9 @@
+import type * as z from 'zod/mini';
 import { type Delivery, type Endpoint, lastAttempt, type Recovery } from '../domain/model';
+import type * as R from './responses';
 
 /** Seed 000's shape: `{object, url, secret?, active, event_types}`. */
-export const accountWebhookView = (e: Endpoint, secret?: string) => ({
+export const accountWebhookView = (e: Endpoint, secret?: string): z.infer<typeof R.AccountWebhook> => ({
   object: 'webhook' as const,
   url: e.url,
   ...(secret === undefined ? {} : { secret }),
@@ -10,7 +12,7 @@ export const accountWebhookView = (e: Endpoint, secret?: string) => ({
 });
 
 /** Seed 003's shape: `{id, url, events, status, created_at}`, plus when it last changed and its surface. */
-export const adminWebhookView = (e: Endpoint, secret?: string) => ({
+export const adminWebhookView = (e: Endpoint, secret?: string): z.infer<typeof R.AdminWebhook> => ({
   id: e.id,
   url: e.url,
   events: e.events,
@@ -23,7 +25,7 @@ export const adminWebhookView = (e: Endpoint, secret?: string) => ({
   ...(secret === undefined ? {} : { secret }),
 });
 
-export const deliveryView = (d: Delivery) => {
+export const deliveryView = (d: Delivery): z.infer<typeof R.Delivery> => {
   const last = lastAttempt(d);
   return {
     id: d.id,
@@ -54,7 +56,7 @@ export const deliveryView = (d: Delivery) => {
 
 export const listView = <T>(data: T[]) => ({ object: 'list' as const, data });
 
-export const recoveryView = (r: Recovery) => ({
+export const recoveryView = (r: Recovery): z.infer<typeof R.Recovery> => ({
   object: 'recovery' as const,
   id: r.id,
   webhook_id: r.endpointId,
