@@ -10,6 +10,7 @@ import { createEventBridgeIngestHandler } from '../lambdas/eventbridge-ingest/ap
 import { eventBridgeRoute } from './eventbridge';
 import { createPlatformHandler } from '../lambdas/platform/app';
 import { type ClientOptions, createPorts } from '../lambdas/shared/aws-ports';
+import { sqsDeliveryQueue } from '../lambdas/shared/aws-optional-ports';
 import { type Config, DEFAULT_DISABLE_AFTER_FAILING_SECONDS, DEFAULT_RECOVERY_RATE, DEFAULT_RETRY_SCHEDULE, DEFAULT_TENANT_RATE_LIMIT } from '../lambdas/shared/config';
 import { DEFAULT_EVENT_TYPES } from '../lambdas/shared/domain/catalogue';
 import { StaticBoxProvider } from '../lambdas/shared/adapters/master-key';
@@ -168,12 +169,17 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
   const localScheduler = await createLocalScheduler(dynamo.client, new SqsDeliveryQueue(sqs.client, queues.queueUrl), {
     now: () => new Date(),
   });
-  const ports = createPorts(config, {
-    retries: () => localScheduler.scheduler,
+  const clientOptions = {
     ...(options.observe?.client ? { instrument: options.observe.client } : {}),
     ...DUMMY_AWS,
     dynamodbEndpoint: dynamo.endpoint,
     sqsEndpoint: sqs.endpoint,
+  };
+  // One set of ports serves every handler here, so it holds every adapter (on AWS each function gets only its own).
+  const ports = createPorts(config, {
+    ...clientOptions,
+    queue: sqsDeliveryQueue(config, clientOptions),
+    retries: () => localScheduler.scheduler,
     secretBox: new StaticBoxProvider(state.masterKey),
   });
 

@@ -1,7 +1,9 @@
 import { createPorts } from '../shared/aws-ports';
-import { secretsManagerBox } from '../shared/aws-optional-ports';
+import { secretsManagerBox, sqsDeliveryQueue } from '../shared/aws-optional-ports';
 import { loadConfig } from '../shared/config';
 import { createAdminWebhooksHandler } from './app';
 
 const config = loadConfig();
-export const handler = createAdminWebhooksHandler(createPorts(config, { secretBox: secretsManagerBox(config) }));
+export const handler = createAdminWebhooksHandler(
+  createPorts(config, { secretBox: secretsManagerBox(config), queue: sqsDeliveryQueue(config) }),
+);

@@ -1,6 +1,5 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod/mini';
@@ -8,7 +7,7 @@ import { fanOut, processAttempt } from '../shared/domain/delivery';
 import { continueRecovery } from '../shared/domain/recovery';
 import { type Delivery, lastAttempt } from '../shared/domain/model';
 import type { FanOutMessage, Ports } from '../shared/domain/ports';
-import { flushMetrics, logger, metrics, tracer } from '../shared/powertools';
+import { flushMetrics, logger, metrics, tracing } from '../shared/powertools';
 
 const MESSAGE = z.discriminatedUnion('kind', [
   z.object({
@@ -91,7 +90,7 @@ export const createDeliveryWorkerHandler = (ports: Ports) => {
   };
 
   return middy<SQSEvent, SQSBatchResponse, Error, Context>()
-    .use(captureLambdaHandler(tracer))
+    .use(tracing.middleware())
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(flushMetrics())
     .handler((event, context) => processPartialResponse(event, handleRecord, processor, { context }));

@@ -1,9 +1,13 @@
 import { createPorts } from '../shared/aws-ports';
-import { eventBridgeSchedulerRetries, secretsManagerBox } from '../shared/aws-optional-ports';
+import { eventBridgeSchedulerRetries, secretsManagerBox, sqsDeliveryQueue } from '../shared/aws-optional-ports';
 import { loadConfig, requireScheduler } from '../shared/config';
 import { createDeliveryWorkerHandler } from './app';
 
 const config = requireScheduler(loadConfig());
 export const handler = createDeliveryWorkerHandler(
-  createPorts(config, { secretBox: secretsManagerBox(config), retries: eventBridgeSchedulerRetries(config) }),
+  createPorts(config, {
+    secretBox: secretsManagerBox(config),
+    queue: sqsDeliveryQueue(config),
+    retries: eventBridgeSchedulerRetries(config),
+  }),
 );

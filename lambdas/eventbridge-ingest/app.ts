@@ -1,5 +1,4 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 
@@ -7,7 +6,7 @@ import { publishEvent } from '../shared/domain/events';
 import type { Ports } from '../shared/domain/ports';
 import type { JsonValue } from '../shared/domain/python-json';
 import { buildSchemas } from '../shared/http/schemas';
-import { flushMetrics, logger, metrics, tracer } from '../shared/powertools';
+import { flushMetrics, logger, metrics, tracing } from '../shared/powertools';
 
 export type IngestEvent = EventBridgeEvent<string, unknown>;
 
@@ -32,7 +31,7 @@ export const createEventBridgeIngestHandler = (ports: Ports) => {
     return { id: result.id };
   };
   return middy<IngestEvent, { id: string }, Error, Context>()
-    .use(captureLambdaHandler(tracer))
+    .use(tracing.middleware())
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(flushMetrics())
     .handler(ingest);

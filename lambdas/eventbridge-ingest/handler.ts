@@ -1,5 +1,7 @@
 import { createPorts } from '../shared/aws-ports';
+import { sqsDeliveryQueue } from '../shared/aws-optional-ports';
 import { loadConfig } from '../shared/config';
 import { createEventBridgeIngestHandler } from './app';
 
-export const handler = createEventBridgeIngestHandler(createPorts(loadConfig()));
+const config = loadConfig();
+export const handler = createEventBridgeIngestHandler(createPorts(config, { queue: sqsDeliveryQueue(config) }));

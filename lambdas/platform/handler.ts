@@ -1,5 +1,7 @@
 import { createPorts } from '../shared/aws-ports';
+import { sqsDeliveryQueue } from '../shared/aws-optional-ports';
 import { loadConfig } from '../shared/config';
 import { createPlatformHandler } from './app';
 
-export const handler = createPlatformHandler(createPorts(loadConfig()));
+const config = loadConfig();
+export const handler = createPlatformHandler(createPorts(config, { queue: sqsDeliveryQueue(config) }));

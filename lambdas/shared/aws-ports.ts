@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoConfigStore, DynamoDeliveryStore } from './adapters/dynamo-stores';
 import { dnsResolver } from './adapters/dns-resolver';
@@ -7,10 +7,9 @@ import { createEgressRules, createTargetPolicy } from './domain/target-policy';
 import { DynamoDeliverySlots, DynamoRateLimiter, unlimitedSlots } from './adapters/dynamo-limits';
 import { REQUEST_TIMEOUT_MS, NodeHttpSender } from './adapters/http-sender';
 import { MAX_SQS_DELAY_SECONDS } from './adapters/retry-scheduler';
-import { SqsDeliveryQueue } from './adapters/sqs-queue';
 import type { Config } from './config';
 import type { Clock, DeliveryQueue, Ports, RetryScheduler, SecretBoxProvider } from './domain/ports';
-import { tracer } from './powertools';
+import { tracing } from './powertools';
 
 export interface ClientOptions {
   /** Emulator endpoints and dummy credentials for local runs; absent on Lambda. */
@@ -24,6 +23,11 @@ export interface ClientOptions {
    * a function that does not need it does not even bundle its client.
    */
   secretBox?: SecretBoxProvider;
+  /**
+   * The delivery queue, for the functions that publish, fan out or retry (`sqsDeliveryQueue`
+   * in `./aws-optional-ports`); the account routes never send to it.
+   */
+  queue?: DeliveryQueue;
   /** Retries beyond SQS's 15 minutes, for the worker (EventBridge Scheduler on AWS; the local stand-in). */
   retries?: (queue: DeliveryQueue, clock: Clock) => RetryScheduler;
   /** Sees each SDK client once it is built (benchmarks count requests with a middleware). */
@@ -35,6 +39,11 @@ const noMasterKey: SecretBoxProvider = {
   get: () => Promise.reject(new Error('This function has no access to the master key (MASTER_KEY_SECRET_ARN)')),
 };
 
+/** For functions that are not given the delivery queue (they never publish or retry). */
+const noQueue: DeliveryQueue = {
+  send: () => Promise.reject(new Error('This function has no delivery queue (DELIVERY_QUEUE_URL)')),
+};
+
 /** For functions that never schedule beyond SQS's delay (the API functions). */
 const queueOnlyRetries = (queue: DeliveryQueue): RetryScheduler => ({
   async schedule(message, delaySeconds) {
@@ -43,29 +52,28 @@ const queueOnlyRetries = (queue: DeliveryQueue): RetryScheduler => ({
   },
 });
 
+/** Region and credentials of the SDK clients: given for local runs, from Lambda's environment on AWS. */
+export const sdkCommon = (options: Pick<ClientOptions, 'region' | 'credentials'>) => ({
+  ...(options.region ? { region: options.region } : {}),
+  ...(options.credentials ? { credentials: options.credentials } : {}),
+});
+
 export const documentClient = (client: DynamoDBClient): DynamoDBDocumentClient =>
   DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 
 /** Builds the real adapters once per container (never inside a request). */
 export const createPorts = (config: Config, options: ClientOptions = {}): Ports => {
-  const common = {
-    ...(options.region ? { region: options.region } : {}),
-    ...(options.credentials ? { credentials: options.credentials } : {}),
-  };
-  const dynamo = tracer.captureAWSv3Client(
+  const common = sdkCommon(options);
+  const dynamo = tracing.captureAWSv3Client(
     new DynamoDBClient({ ...common, ...(options.dynamodbEndpoint ? { endpoint: options.dynamodbEndpoint } : {}) }),
   );
-  const sqs = tracer.captureAWSv3Client(
-    new SQSClient({ ...common, ...(options.sqsEndpoint ? { endpoint: options.sqsEndpoint } : {}) }),
-  );
   options.instrument?.('dynamodb', dynamo);
-  options.instrument?.('sqs', sqs);
   const doc = documentClient(dynamo);
   const configStore = new DynamoConfigStore(doc, config.configTableName);
   const deliveryStore = new DynamoDeliveryStore(doc, config.deliveriesTableName, config.retentionDays);
   const secretBox = options.secretBox ?? noMasterKey;
   const clock: Clock = { now: () => new Date() };
-  const queue = new SqsDeliveryQueue(sqs, config.deliveryQueueUrl);
+  const queue = options.queue ?? noQueue;
   const retries = options.retries ? options.retries(queue, clock) : queueOnlyRetries(queue);
   // One set of egress rules: checked at registration and inside every delivery's connection.
   const egress = createEgressRules({ allowPrivateTargets: config.allowPrivateTargets, allowedCidrs: config.allowedTargetCidrs });

@@ -10,6 +10,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeKeyGrants } from '../nag';
 import { join } from 'node:path';
+import { ESBUILD_COMMON, REQUIRE_BANNER } from '../bundling.mjs';
 
 export interface HookpostFunctionProps {
   /** Folder under `lambdas/` holding the function's `handler.ts`. */
@@ -85,13 +86,20 @@ export class HookpostFunction extends Construct {
       },
       bundling: {
         format: OutputFormat.ESM,
-        minify: true,
+        minify: ESBUILD_COMMON.minify,
         sourceMap: true,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        // Some dependencies still call require(); give the ESM bundle one.
-        banner: "import { createRequire as __hpCreateRequire } from 'module'; const require = __hpCreateRequire(import.meta.url);",
+        // Stack traces need the mappings, not the sources: a third of the map to read at load.
+        sourcesContent: false,
+        target: ESBUILD_COMMON.target,
+        mainFields: ESBUILD_COMMON.mainFields,
+        banner: REQUIRE_BANNER,
         externalModules: [],
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          // The Tracer (and the X-Ray SDK) beside index.mjs, imported on the first sampled invocation.
+          afterBundling: (_inputDir: string, outputDir: string) => [`"${process.execPath}" "${join(ROOT, 'lib', 'bundling.mjs')}" "${outputDir}"`],
+        },
       },
     });
     acknowledgeKeyGrants(this.role);

@@ -49,8 +49,9 @@ export class WebhookApi extends Construct {
       const fn = new HookpostFunction(this, logicalId, { name: group, description: DESCRIPTIONS[group], settings: props.settings })
         .bindTable('CONFIG_TABLE_NAME', props.configTable, 'readWrite')
         // Admin routes record manual retries; the account routes only ever read.
-        .bindTable('DELIVERIES_TABLE_NAME', props.deliveriesTable, group === 'account-webhooks' ? 'read' : 'readWrite')
-        .bindQueue('DELIVERY_QUEUE_URL', props.deliveryQueue);
+        .bindTable('DELIVERIES_TABLE_NAME', props.deliveriesTable, group === 'account-webhooks' ? 'read' : 'readWrite');
+      // The account routes never publish or retry: no queue, and no SQS client in their bundle.
+      if (group !== 'account-webhooks') fn.bindQueue('DELIVERY_QUEUE_URL', props.deliveryQueue);
       // Tenant routes seal and open endpoint secrets; the platform's never touch them.
       return group === 'platform' ? fn : fn.bindSecret('MASTER_KEY_SECRET_ARN', props.masterKey);
     };

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
@@ -50,6 +51,48 @@ describe('bundles and the CDK CLI', () => {
       const mod = await import(pathToFileURL(bundle).href);
       expect(typeof mod.handler, asset).toBe('function');
     }
+  });
+
+  it('every function ships the Tracer chunk beside its bundle, loaded only by sampled invocations', async () => {
+    const assets = readdirSync(outdir).filter((d) => d.startsWith('asset.'));
+    for (const asset of assets) expect(existsSync(join(outdir, asset, 'xray-tracing.mjs')), asset).toBe(true);
+    const platform = assets.find((a) => readFileSync(join(outdir, a, 'index.mjs'), 'utf8').includes("default-src 'none'"))!;
+    const daemon = createSocket('udp4');
+    const documents: any[] = [];
+    daemon.on('message', (m) => documents.push(JSON.parse(m.toString().split('\n')[1]!)));
+    await new Promise<void>((r) => daemon.bind(0, '127.0.0.1', r));
+    const invoke = (flags: string) => {
+      const out = spawnSync(process.execPath, [join(ROOT, 'test', 'support', 'invoke-traced.mjs'), join(outdir, platform), String(daemon.address().port), flags], {
+        env: { ...process.env, ...BUNDLE_LOAD_ENV },
+        encoding: 'utf8',
+      });
+      expect(out.status, out.stderr).toBe(0);
+      return JSON.parse(out.stdout) as Array<{ status: number; tracerLoaded: boolean }>;
+    };
+    try {
+      // An unsampled cold start never imports the X-Ray SDK; the first sampled invocation does.
+      expect(invoke('0,0,1,0')).toEqual([
+        { status: 200, tracerLoaded: false },
+        { status: 200, tracerLoaded: false },
+        { status: 200, tracerLoaded: true },
+        { status: 200, tracerLoaded: true },
+      ]);
+      // A cold start that is sampled is annotated as one.
+      invoke('1');
+      await new Promise((r) => setTimeout(r, 300));
+    } finally {
+      daemon.close();
+    }
+    const handlerSegments = documents.filter((d) => d.name === '## index.handler');
+    expect(handlerSegments.map((d) => [d.trace_id.slice(-1), d.annotations])).toEqual(
+      expect.arrayContaining([
+        ['3', { ColdStart: false, Service: 'hookpost' }],
+        ['1', { ColdStart: true, Service: 'hookpost' }],
+      ]),
+    );
+    // Only sampled invocations are sent, and never a response (the API's carry secrets).
+    expect(handlerSegments).toHaveLength(2);
+    for (const d of documents) expect(JSON.stringify(d)).not.toContain('openapi');
   });
 
   it('`cdk synth` works offline with the pinned CLI', () => {
@@ -109,7 +152,7 @@ describe('functions', () => {
   it('get resource names from the environment, never a secret value', () => {
     for (const [, fn] of ofType('AWS::Lambda::Function')) {
       const env = fn.Properties.Environment.Variables;
-      expect(Object.keys(env)).toEqual(expect.arrayContaining(['CONFIG_TABLE_NAME', 'DELIVERIES_TABLE_NAME', 'DELIVERY_QUEUE_URL', 'EVENT_TYPES']));
+      expect(Object.keys(env)).toEqual(expect.arrayContaining(['CONFIG_TABLE_NAME', 'DELIVERIES_TABLE_NAME', 'EVENT_TYPES']));
       if (env.MASTER_KEY_SECRET_ARN) expect(env.MASTER_KEY_SECRET_ARN).toEqual({ Ref: expect.stringMatching(/^DataMasterKey/) });
     }
   });
@@ -364,6 +407,13 @@ describe('least privilege', () => {
     expect(actions).toContain('sqs:SendMessage');
     expect(actions).not.toContain('sqs:ReceiveMessage');
     expect(actions).not.toContain('sqs:DeleteMessage');
+  });
+
+  it('the account routes, which never publish or retry, cannot send to the delivery queue', () => {
+    const [, account] = fnByDescription('account webhook');
+    const actions = policiesOfRole(account.Properties.Role['Fn::GetAtt'][0]).flatMap((s) => asList(s.Action));
+    expect(actions.filter((a: string) => a.startsWith('sqs:'))).toEqual([]);
+    expect(account.Properties.Environment.Variables.DELIVERY_QUEUE_URL).toBeUndefined();
   });
 });
 

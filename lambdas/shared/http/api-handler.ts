@@ -1,11 +1,10 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { $ZodError } from 'zod/v4/core';
 import { DomainError, HeadersTooLargeError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../domain/errors';
-import { flushMetrics, logger, tracer } from '../powertools';
+import { flushMetrics, logger, tracing } from '../powertools';
 import { LIMITS } from './schemas';
 import { type RouteGroup, routeKeyOf, routesOf } from './routes';
 
@@ -156,7 +155,7 @@ export const createApiHandler = (
   };
 
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>()
-    .use(captureLambdaHandler(tracer))
+    .use(tracing.middleware())
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(flushMetrics())
     .use(httpHeaderNormalizer())
