@@ -14,6 +14,7 @@ import type { Attempt } from '../lambdas/shared/domain/model';
 import { signDelivery, type Surface } from '../lambdas/shared/domain/signing';
 import { localContext } from '../local/lambda-context';
 import { type LocalRuntime, startLocalRuntime } from '../local/runtime';
+import { buildTracingChunk, ESBUILD_COMMON, TRACING_CHUNK } from '../lib/bundling.mjs';
 import { BUNDLE_LOAD_ENV } from './bundle-env';
 import { RequestCounter } from './counting';
 
@@ -253,6 +254,12 @@ interface ColdStart {
   load_ratio: number;
 }
 
+/** The Tracer chunk: not loaded at cold start, paid once by a container's first sampled invocation. */
+interface TracingChunkFigures {
+  bytes: number;
+  load_ms: number;
+}
+
 /** The SDK clients each function really calls. */
 const CLIENTS_USED: Record<string, string[]> = {
   'account-webhooks': ['client-dynamodb', 'lib-dynamodb', 'client-secrets-manager'],
@@ -269,56 +276,65 @@ const CLIENT_CLASS: Record<string, string> = {
   'client-scheduler': 'SchedulerClient',
 };
 
-/** The bundling NodejsFunction does (lib/constructs/hookpost-function.ts), reproduced for measuring. */
+/**
+ * Bundled as the function construct bundles (lib/bundling.mjs: ESM, minified, a linked source
+ * map without sources) and loaded as Lambda loads it (the construct's NODE_OPTIONS, which
+ * read the map at load): the bare bundle gets the same treatment.
+ */
+const LAMBDA_NODE_OPTIONS = ['--enable-source-maps'];
 const bundle = async (entry: { file: string } | { contents: string }, outfile: string) => {
   await build({
+    ...ESBUILD_COMMON,
     ...('file' in entry ? { entryPoints: [entry.file] } : { stdin: { contents: entry.contents, resolveDir: ROOT, loader: 'js' as const } }),
     outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node24',
-    minify: true,
-    mainFields: ['module', 'main'],
-    banner: { js: "import { createRequire as __hpCreateRequire } from 'module'; const require = __hpCreateRequire(import.meta.url);" },
+    sourcemap: true,
+    sourcesContent: false,
     logLevel: 'silent',
   });
   return statSync(outfile).size;
 };
 
-
-/** Module load time of a bundle in a fresh Node process (the init phase's own cost), median of `runs`. */
-const loadTime = (file: string, runs: number): number => {
-  const script = `const t=performance.now();await import(${JSON.stringify(pathToFileURL(file).href)});process.stdout.write(String(performance.now()-t));`;
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, ...BUNDLE_LOAD_ENV }, encoding: 'utf8' });
-    if (out.status !== 0) throw new Error(`loading ${file} failed: ${out.stderr}`);
-    times.push(Number(out.stdout));
-  }
-  return median(times);
+/** Module load time (the init phase's own cost) of a script's `import()`s in a fresh Node process, ms. */
+const loadOnce = (script: string): number => {
+  const out = spawnSync(process.execPath, [...LAMBDA_NODE_OPTIONS, '--input-type=module', '-e', script], { env: { ...process.env, ...BUNDLE_LOAD_ENV }, encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`loading failed: ${out.stderr}`);
+  return Number(out.stdout);
 };
+const importScript = (file: string) =>
+  `const t=performance.now();await import(${JSON.stringify(pathToFileURL(file).href)});process.stdout.write(String(performance.now()-t));`;
 
-const coldStarts = async (opts: BenchOptions): Promise<ColdStart[]> => {
+const coldStarts = async (opts: BenchOptions): Promise<{ functions: ColdStart[]; tracing_chunk: TracingChunkFigures }> => {
   const dir = mkdtempSync(join(tmpdir(), 'hookpost-bundles-'));
-  const runs = opts.smoke ? 3 : 9;
-  const results: ColdStart[] = [];
+  const runs = opts.smoke ? 3 : 15;
+  const functions: ColdStart[] = [];
   for (const [fn, clients] of Object.entries(CLIENTS_USED)) {
-    const ours = join(dir, `${fn}.mjs`);
+    const ours = join(dir, fn, 'index.mjs');
     const bytes = await bundle({ file: join(ROOT, 'lambdas', fn, 'handler.ts') }, ours);
     const bareContents = [
-        ...clients.map((c) => `import { ${CLIENT_CLASS[c]} } from '@aws-sdk/${c}';`),
-        'const dynamo = new DynamoDBClient({});',
-        ...clients.filter((c) => c !== 'client-dynamodb').map((c) => (c === 'lib-dynamodb' ? 'DynamoDBDocumentClient.from(dynamo);' : `new ${CLIENT_CLASS[c]}({});`)),
+      ...clients.map((c) => `import { ${CLIENT_CLASS[c]} } from '@aws-sdk/${c}';`),
+      'const dynamo = new DynamoDBClient({});',
+      ...clients.filter((c) => c !== 'client-dynamodb').map((c) => (c === 'lib-dynamodb' ? 'DynamoDBDocumentClient.from(dynamo);' : `new ${CLIENT_CLASS[c]}({});`)),
       'export const handler = async () => ({ statusCode: 200 });',
     ].join('\n');
-    const bare = join(dir, `${fn}-bare.mjs`);
+    const bare = join(dir, `${fn}-bare`, 'index.mjs');
     const bareBytes = await bundle({ contents: bareContents }, bare);
-    const load = loadTime(ours, runs);
-    const bareLoad = loadTime(bare, runs);
-    results.push({ function: fn, bundle_bytes: bytes, bare_bundle_bytes: bareBytes, load_ms: round(load), bare_load_ms: round(bareLoad), load_ratio: round(load / bareLoad) });
+    // Alternate the two, so that a slow spell of a shared machine falls on both.
+    const times: number[] = [];
+    const bareTimes: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      times.push(loadOnce(importScript(ours)));
+      bareTimes.push(loadOnce(importScript(bare)));
+    }
+    const load = median(times);
+    const bareLoad = median(bareTimes);
+    functions.push({ function: fn, bundle_bytes: bytes, bare_bundle_bytes: bareBytes, load_ms: round(load), bare_load_ms: round(bareLoad), load_ratio: round(load / bareLoad) });
   }
-  return results;
+  // The chunk as the construct's afterBundling hook builds it; its cost: import it and build the Tracer.
+  await buildTracingChunk(dir, { sourcemap: true, sourcesContent: false, logLevel: 'silent' });
+  const chunk = join(dir, TRACING_CHUNK);
+  const chunkScript = `const t=performance.now();const m=await import(${JSON.stringify(pathToFileURL(chunk).href)});m.createXRayTracing('hookpost',true);process.stdout.write(String(performance.now()-t));`;
+  const chunkTimes = Array.from({ length: runs }, () => loadOnce(chunkScript));
+  return { functions, tracing_chunk: { bytes: statSync(chunk).size, load_ms: round(median(chunkTimes)) } };
 };
 
 // ---------------------------------------------------------------- hot path
@@ -576,14 +592,21 @@ Target: at most $1.00 per million 1 KB first-attempt deliveries, history include
 
 ## Cold start
 
-Bundles built as the stack builds them (esbuild, ESM, minified); load time = \`import()\` of the
-bundle in a fresh Node ${r.machine.node} process, median. "Bare" = a bundle of only the SDK
-clients that function calls. Target: load ratio at most 1.15.
+Bundles built as the stack builds them (lib/bundling.mjs: esbuild, ESM, minified, a linked
+source map) and loaded as Lambda loads them (\`${LAMBDA_NODE_OPTIONS.join(' ')}\`, the functions'
+NODE_OPTIONS, which reads the map at load); load time = \`import()\` of the bundle in a fresh
+Node ${r.machine.node} process, median, alternating with the bare bundle. "Bare" = a bundle of
+only the SDK clients that function calls, built and loaded the same way. Target: load ratio at most 1.15.
 
 ${table(
   ['function', 'bundle KB', 'bare KB', 'load ms', 'bare load ms', 'ratio'],
-  r.cold_start.map((c) => [c.function, round(c.bundle_bytes / 1024, 1), round(c.bare_bundle_bytes / 1024, 1), c.load_ms, c.bare_load_ms, c.load_ratio]),
+  r.cold_start.functions.map((c) => [c.function, round(c.bundle_bytes / 1024, 1), round(c.bare_bundle_bytes / 1024, 1), c.load_ms, c.bare_load_ms, c.load_ratio]),
 )}
+
+Not in those bundles: Powertools Tracer and the X-Ray SDK (\`${TRACING_CHUNK}\`,
+${round(r.cold_start.tracing_chunk.bytes / 1024, 1)} KB), which a function imports on its first invocation that X-Ray samples
+(lambdas/shared/tracing.ts): **${r.cold_start.tracing_chunk.load_ms} ms**, once per container, inside that sampled
+invocation. An unsampled cold start never pays it.
 
 ## Hot path
 

@@ -20,8 +20,10 @@ describe('npm run bench (smoke)', () => {
     }
     // A first-attempt success writes one delivery record, nothing else.
     expect(results.requests_per_delivery[0]!.per_delivery.dynamodb_write_units).toBe(1);
-    expect(results.cold_start.map((c) => c.function).sort()).toEqual(['account-webhooks', 'admin-webhooks', 'delivery-worker', 'eventbridge-ingest', 'platform']);
-    for (const c of results.cold_start) expect(c.bundle_bytes).toBeGreaterThan(c.bare_bundle_bytes);
+    expect(results.cold_start.functions.map((c) => c.function).sort()).toEqual(['account-webhooks', 'admin-webhooks', 'delivery-worker', 'eventbridge-ingest', 'platform']);
+    for (const c of results.cold_start.functions) expect(c.bundle_bytes).toBeGreaterThan(c.bare_bundle_bytes);
+    expect(results.cold_start.tracing_chunk.bytes).toBeGreaterThan(50_000);
+    expect(results.cold_start.tracing_chunk.load_ms).toBeGreaterThan(0);
     expect(results.hot_path).toHaveLength(4);
     expect(results.pipeline.map((p) => p.rate_per_second)).toEqual([50, 200]);
     for (const p of results.pipeline) expect(p.hookpost.p50_ms).toBeGreaterThan(0);
