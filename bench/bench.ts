@@ -248,10 +248,11 @@ const requestsAndCost = async (opts: BenchOptions, receiver: Receiver): Promise<
 interface ColdStart {
   function: string;
   bundle_bytes: number;
-  bare_bundle_bytes: number;
   load_ms: number;
-  bare_load_ms: number;
-  load_ratio: number;
+  /** null for a function that calls no AWS service: there is no bare SDK bundle to compare with. */
+  bare_bundle_bytes: number | null;
+  bare_load_ms: number | null;
+  load_ratio: number | null;
 }
 
 /** The Tracer chunk: not loaded at cold start, paid once by a container's first sampled invocation. */
@@ -265,6 +266,7 @@ const CLIENTS_USED: Record<string, string[]> = {
   'account-webhooks': ['client-dynamodb', 'lib-dynamodb', 'client-secrets-manager'],
   'admin-webhooks': ['client-dynamodb', 'lib-dynamodb', 'client-sqs', 'client-secrets-manager'],
   platform: ['client-dynamodb', 'lib-dynamodb', 'client-sqs'],
+  docs: [],
   'delivery-worker': ['client-dynamodb', 'lib-dynamodb', 'client-sqs', 'client-secrets-manager', 'client-scheduler'],
   'eventbridge-ingest': ['client-dynamodb', 'lib-dynamodb', 'client-sqs'],
 };
@@ -303,13 +305,18 @@ const loadOnce = (script: string): number => {
 const importScript = (file: string) =>
   `const t=performance.now();await import(${JSON.stringify(pathToFileURL(file).href)});process.stdout.write(String(performance.now()-t));`;
 
-const coldStarts = async (opts: BenchOptions): Promise<{ functions: ColdStart[]; tracing_chunk: TracingChunkFigures }> => {
+export const coldStarts = async (opts: BenchOptions): Promise<{ functions: ColdStart[]; tracing_chunk: TracingChunkFigures }> => {
   const dir = mkdtempSync(join(tmpdir(), 'hookpost-bundles-'));
   const runs = opts.smoke ? 3 : 15;
   const functions: ColdStart[] = [];
   for (const [fn, clients] of Object.entries(CLIENTS_USED)) {
     const ours = join(dir, fn, 'index.mjs');
     const bytes = await bundle({ file: join(ROOT, 'lambdas', fn, 'handler.ts') }, ours);
+    if (clients.length === 0) {
+      const times = Array.from({ length: runs }, () => loadOnce(importScript(ours)));
+      functions.push({ function: fn, bundle_bytes: bytes, load_ms: round(median(times)), bare_bundle_bytes: null, bare_load_ms: null, load_ratio: null });
+      continue;
+    }
     const bareContents = [
       ...clients.map((c) => `import { ${CLIENT_CLASS[c]} } from '@aws-sdk/${c}';`),
       'const dynamo = new DynamoDBClient({});',
@@ -327,7 +334,7 @@ const coldStarts = async (opts: BenchOptions): Promise<{ functions: ColdStart[];
     }
     const load = median(times);
     const bareLoad = median(bareTimes);
-    functions.push({ function: fn, bundle_bytes: bytes, bare_bundle_bytes: bareBytes, load_ms: round(load), bare_load_ms: round(bareLoad), load_ratio: round(load / bareLoad) });
+    functions.push({ function: fn, bundle_bytes: bytes, load_ms: round(load), bare_bundle_bytes: bareBytes, bare_load_ms: round(bareLoad), load_ratio: round(load / bareLoad) });
   }
   // The chunk as the construct's afterBundling hook builds it; its cost: import it and build the Tracer.
   await buildTracingChunk(dir, { sourcemap: true, sourcesContent: false, logLevel: 'silent' });
@@ -600,7 +607,14 @@ only the SDK clients that function calls, built and loaded the same way. Target:
 
 ${table(
   ['function', 'bundle KB', 'bare KB', 'load ms', 'bare load ms', 'ratio'],
-  r.cold_start.functions.map((c) => [c.function, round(c.bundle_bytes / 1024, 1), round(c.bare_bundle_bytes / 1024, 1), c.load_ms, c.bare_load_ms, c.load_ratio]),
+  r.cold_start.functions.map((c) => [
+    c.function,
+    round(c.bundle_bytes / 1024, 1),
+    c.bare_bundle_bytes === null ? '-' : round(c.bare_bundle_bytes / 1024, 1),
+    c.load_ms,
+    c.bare_load_ms ?? '-',
+    c.load_ratio ?? '- (calls no AWS service)',
+  ]),
 )}
 
 Not in those bundles: Powertools Tracer and the X-Ray SDK (\`${TRACING_CHUNK}\`,

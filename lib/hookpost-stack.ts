@@ -102,9 +102,7 @@ export class HookpostStack extends Stack {
     this.operations = new Operations(this, 'Operations', {
       api: this.webhookApi.api,
       functions: {
-        'account-webhooks': this.webhookApi.functions['account-webhooks'],
-        'admin-webhooks': this.webhookApi.functions['admin-webhooks'],
-        platform: this.webhookApi.functions.platform,
+        ...this.webhookApi.functions,
         'delivery-worker': this.pipeline.worker,
         'eventbridge-ingest': this.ingest.function,
       },

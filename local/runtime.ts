@@ -9,6 +9,7 @@ import { createDeliveryWorkerHandler } from '../lambdas/delivery-worker/app';
 import { createEventBridgeIngestHandler } from '../lambdas/eventbridge-ingest/app';
 import { eventBridgeRoute } from './eventbridge';
 import { createPlatformHandler } from '../lambdas/platform/app';
+import { createDocsHandler } from '../lambdas/docs/app';
 import { type ClientOptions, createPorts } from '../lambdas/shared/aws-ports';
 import { sqsDeliveryQueue } from '../lambdas/shared/aws-optional-ports';
 import { type Config, DEFAULT_DISABLE_AFTER_FAILING_SECONDS, DEFAULT_RECOVERY_RATE, DEFAULT_RETRY_SCHEDULE, DEFAULT_TENANT_RATE_LIMIT } from '../lambdas/shared/config';
@@ -205,6 +206,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
     'account-webhooks': timed('account-webhooks', createAccountWebhooksHandler(ports) as unknown as ApiLambda),
     'admin-webhooks': timed('admin-webhooks', createAdminWebhooksHandler(ports) as unknown as ApiLambda),
     platform: timed('platform', createPlatformHandler(ports) as unknown as ApiLambda),
+    docs: timed('docs', createDocsHandler(ports.settings) as unknown as ApiLambda),
   };
   let ready = false;
   const api = createLocalApiServer({

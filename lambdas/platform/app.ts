@@ -4,9 +4,7 @@ import type { Ports } from '../shared/domain/ports';
 import type { JsonValue } from '../shared/domain/python-json';
 import { createTenant, issueApiKey, revokeApiKey } from '../shared/domain/tenants';
 import { createApiHandler } from '../shared/http/api-handler';
-import { buildOpenApi } from '../shared/http/openapi';
 import { webhookOperations } from '../shared/http/webhook-operations';
-import { DASHBOARD_CSP, DASHBOARD_HTML } from './dashboard';
 import { buildSchemas, LIMITS, type PublishBody, TENANT_ID } from '../shared/http/schemas';
 import { metrics } from '../shared/powertools';
 
@@ -28,7 +26,6 @@ const idempotencyKeyOf = (value: string | undefined): string | undefined => {
 export const createPlatformHandler = (ports: Ports) => {
   const schemas = buildSchemas(ports.settings.eventTypes);
   const ops = webhookOperations(ports, schemas);
-  let openApi: ReturnType<typeof buildOpenApi> | undefined;
   const tenantOf = (params: Record<string, string>) => TENANT_ID.parse(params.tenant_id);
   const publish = async (body: PublishBody, idempotencyKey: string | undefined): Promise<PublishResult> => {
     const result = await publishEvent(ports, {
@@ -88,22 +85,6 @@ export const createPlatformHandler = (ports: Ports) => {
       'POST /v1/tenants/{tenant_id}/webhooks/{id}/recover': ({ params, body }) => ops.recover(tenantOf(params), params.id!, body),
       'GET /v1/tenants/{tenant_id}/webhooks/{id}/recoveries/{recovery_id}': ({ params }) =>
         ops.recovery(tenantOf(params), params.id!, params.recovery_id!),
-      'GET /openapi.json': async () => {
-        openApi ??= buildOpenApi(schemas, ports.settings.eventTypes);
-        return { status: 200, body: openApi, headers: { 'cache-control': 'public, max-age=300' } };
-      },
-      'GET /dashboard': async () => ({
-        status: 200,
-        raw: DASHBOARD_HTML,
-        headers: {
-          'content-type': 'text/html; charset=utf-8',
-          'cache-control': 'no-store',
-          'content-security-policy': DASHBOARD_CSP,
-          'x-content-type-options': 'nosniff',
-          'referrer-policy': 'no-referrer',
-          'x-frame-options': 'DENY',
-        },
-      }),
     },
     undefined,
   );

@@ -113,3 +113,8 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
       : {}),
   };
 };
+
+/** The documents function reads only the catalogue: it has no table, queue or secret. */
+export const loadDocsConfig = (env: NodeJS.ProcessEnv = process.env): Pick<Config, 'eventTypes'> => ({
+  eventTypes: parseCatalogue(env.EVENT_TYPES),
+});

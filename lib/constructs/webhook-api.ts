@@ -28,6 +28,7 @@ const DESCRIPTIONS: Record<RouteGroup, string> = {
   'account-webhooks': 'hookpost: the account webhook routes (/v1/webhooks)',
   'admin-webhooks': 'hookpost: the admin webhook routes and delivery history (/api/v1/admin/webhooks)',
   platform: 'hookpost: the platform routes: publish events, manage tenants and keys (IAM)',
+  docs: 'hookpost: the public documents: OpenAPI description and tenant dashboard (no data access)',
 };
 
 /**
@@ -59,6 +60,8 @@ export class WebhookApi extends Construct {
       'account-webhooks': make('account-webhooks', 'AccountWebhooks'),
       'admin-webhooks': make('admin-webhooks', 'AdminWebhooks'),
       platform: make('platform', 'Platform'),
+      // Public and unauthenticated: no table, queue or secret, only its logs.
+      docs: new HookpostFunction(this, 'Docs', { name: 'docs', description: DESCRIPTIONS.docs, settings: props.settings }),
     };
 
     this.api = new HttpApi(this, 'Api', { description: 'hookpost webhook API', createDefaultStage: false });

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 const [dir, port, flags] = process.argv.slice(2);
 Object.assign(process.env, {
   AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
-  AWS_LAMBDA_FUNCTION_NAME: 'hookpost-platform',
+  AWS_LAMBDA_FUNCTION_NAME: 'hookpost-docs',
   AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
   LAMBDA_TASK_ROOT: dir,
   _HANDLER: 'index.handler',
@@ -26,7 +26,7 @@ for (const flag of flags.split(',')) {
   process.env._X_AMZN_TRACE_ID = `Root=1-6741a000-00000000000000000000000${n};Parent=00000000000000a${n};Sampled=${flag}`;
   const response = await handler(
     { version: '2.0', routeKey: 'GET /openapi.json', rawPath: '/openapi.json', rawQueryString: '', headers: {}, requestContext: { http: { method: 'GET', path: '/openapi.json' }, requestId: `r${n}` }, isBase64Encoded: false },
-    { awsRequestId: `req-${n}`, functionName: 'hookpost-platform', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:hookpost-platform', memoryLimitInMB: '512', functionVersion: '$LATEST', getRemainingTimeInMillis: () => 29_000 },
+    { awsRequestId: `req-${n}`, functionName: 'hookpost-docs', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:hookpost-docs', memoryLimitInMB: '512', functionVersion: '$LATEST', getRemainingTimeInMillis: () => 29_000 },
   );
   // The Tracer patches https when it loads (captureHTTPsRequests): the sign that the chunk was imported.
   results.push({ status: response.statusCode, tracerLoaded: https.request !== unpatchedRequest });

@@ -5,7 +5,7 @@
  * - `platform` routes are the platform's own (publishing, tenants): IAM on AWS, the admin key locally.
  * - `public` routes serve documents anyone may read: the OpenAPI description and the dashboard page.
  */
-export type RouteGroup = 'account-webhooks' | 'admin-webhooks' | 'platform';
+export type RouteGroup = 'account-webhooks' | 'admin-webhooks' | 'platform' | 'docs';
 export type RouteAuth = 'tenant' | 'platform' | 'public';
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -48,8 +48,8 @@ export const ROUTES = [
   { group: 'platform', method: 'POST', path: '/v1/tenants/{tenant_id}/webhooks/{id}/recover', auth: 'platform' },
   { group: 'platform', method: 'GET', path: '/v1/tenants/{tenant_id}/webhooks/{id}/recoveries/{recovery_id}', auth: 'platform' },
   // public documents: the API description and the tenant dashboard (which signs in with a tenant key)
-  { group: 'platform', method: 'GET', path: '/openapi.json', auth: 'public' },
-  { group: 'platform', method: 'GET', path: '/dashboard', auth: 'public' },
+  { group: 'docs', method: 'GET', path: '/openapi.json', auth: 'public' },
+  { group: 'docs', method: 'GET', path: '/dashboard', auth: 'public' },
 ] as const satisfies readonly RouteSpec[];
 
 type KeyOf<R> = R extends { method: infer M extends string; path: infer P extends string } ? `${M} ${P}` : never;
