@@ -17,9 +17,9 @@ export type IngestEvent = EventBridgeEvent<string, unknown>;
  * An event that is not valid throws: after the target's retries it lands in the DLQ.
  */
 export const createEventBridgeIngestHandler = (ports: Ports) => {
-  const { publish } = buildSchemas(ports.settings.eventTypes);
+  const schemas = buildSchemas(ports.settings.eventTypes);
   const ingest = async (event: IngestEvent): Promise<{ id: string }> => {
-    const input = publish.parse({ ...(event.detail as object), type: event['detail-type'] });
+    const input = schemas.publish.parse({ ...(event.detail as object), type: event['detail-type'] });
     const result = await publishEvent(ports, {
       tenantId: input.tenant_id,
       type: input.type,

@@ -3,8 +3,8 @@ import { SYSTEM_EVENT_TYPES } from '../domain/catalogue';
 import { MAX_ROTATION_GRACE_SECONDS } from '../domain/endpoints';
 
 /**
- * The request schemas of every route, built once per container from the deployment's event
- * catalogue. Types are derived from them with z.infer, never written twice. Written with
+ * The request schemas of every route, built from the deployment's event catalogue, each on
+ * first use (`buildSchemas`). Types are derived from them with z.infer, never written twice. Written with
  * zod/mini, which tree-shakes: the classic API adds about 430 KB to every bundle (see the bench).
  */
 export const LIMITS = {
@@ -66,79 +66,103 @@ const eventTypeOf = (types: readonly string[]) => {
   return schema;
 };
 
-const ISO_TIME = z.pipe(
-  z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time' }),
-  z.transform((v: string) => new Date(v).toISOString()),
-);
-
 const wholeNumber = (min: number, max: number) =>
   z.coerce.number().check(z.int('must be a whole number'), z.minimum(min, `must be at least ${min}`), z.maximum(max, `must be at most ${max}`));
 
+/** A value built the first time it is asked for. */
+const once = <T>(build: () => T): (() => T) => {
+  let value: T | undefined;
+  return () => (value ??= build());
+};
+
+/**
+ * Every route's request schema, each built the first time it is used: a function builds only
+ * the schemas of its own routes, not the whole API's at cold start (zod builds eagerly).
+ */
+const lazily = <F extends Record<string, () => unknown>>(factories: F): { readonly [K in keyof F]: ReturnType<F[K]> } => {
+  const built = {} as { [K in keyof F]: ReturnType<F[K]> };
+  for (const [name, factory] of Object.entries(factories)) {
+    Object.defineProperty(built, name, { get: once(factory), enumerable: true });
+  }
+  return built;
+};
+
 export const buildSchemas = (catalogue: readonly string[]) => {
   // The platform publishes catalogue types; endpoints may also subscribe to hookpost's own.
-  const eventType = eventTypeOf(catalogue);
+  const eventType = once(() => eventTypeOf(catalogue));
   const subscribable = [...catalogue, ...SYSTEM_EVENT_TYPES];
-  const eventList = z.array(eventTypeOf(subscribable)).check(
-    z.maxLength(subscribable.length, `lists more event types than the catalogue has (${subscribable.length})`),
-    z.refine((list: string[]) => new Set(list).size === list.length, 'lists an event type twice'),
-  );
-  const nonEmptyEventList = eventList.check(z.minLength(1, 'must list at least one event type'));
-
-  const accountRegister = z.strictObject({
-    url: WEBHOOK_URL,
-    event_types: z.optional(z.nullable(eventList)),
-  });
-
-  const adminCreate = z.strictObject({
-    url: WEBHOOK_URL,
-    events: nonEmptyEventList,
-    secret: z.optional(SECRET),
-  });
-
-  const adminUpdate = z
-    .strictObject({
-      url: z.optional(WEBHOOK_URL),
-      events: z.optional(nonEmptyEventList),
-      status: z.optional(z.enum(['active', 'disabled'])),
-    })
-    .check(z.refine((v) => v.url !== undefined || v.events !== undefined || v.status !== undefined, 'send at least one of url, events, status'));
-
-  const publish = z.strictObject({
-    tenant_id: TENANT_ID,
-    type: eventType,
-    data: z.custom<Record<string, unknown>>(isPlainObject, 'must be a JSON object'),
-  });
-
-  const publishBatch = z.strictObject({
-    events: z
-      .array(z.extend(publish, { idempotency_key: z.optional(z.string().check(z.minLength(1), z.maxLength(LIMITS.idempotencyKeyLength))) }))
-      .check(z.minLength(1, 'must hold at least one event'), z.maxLength(LIMITS.batchSize, `holds at most ${LIMITS.batchSize} events`)),
-  });
-
-  const pagination = z.strictObject({
-    offset: z._default(wholeNumber(0, 100_000), 0),
-    limit: z._default(wholeNumber(1, 100), 20),
-    status: z.optional(z.enum(['pending', 'retrying', 'succeeded', 'failed'])),
-  });
-
-  const gracePeriod = z.optional(
-    z.number().check(
-      z.int('must be a whole number of seconds'),
-      z.minimum(0, 'must be at least 0'),
-      z.maximum(MAX_ROTATION_GRACE_SECONDS, `must be at most ${MAX_ROTATION_GRACE_SECONDS} (7 days)`),
+  const eventList = once(() =>
+    z.array(eventTypeOf(subscribable)).check(
+      z.maxLength(subscribable.length, `lists more event types than the catalogue has (${subscribable.length})`),
+      z.refine((list: string[]) => new Set(list).size === list.length, 'lists an event type twice'),
     ),
   );
-  const rotateAccount = z.pipe(z.optional(z.strictObject({ grace_period_seconds: gracePeriod })), z.transform((v) => v ?? {}));
-  const rotateAdmin = z.pipe(
-    z.optional(z.strictObject({ grace_period_seconds: gracePeriod, secret: z.optional(SECRET) })),
-    z.transform((v) => v ?? {}),
+  const nonEmptyEventList = once(() => eventList().check(z.minLength(1, 'must list at least one event type')));
+  const publish = once(() =>
+    z.strictObject({
+      tenant_id: TENANT_ID,
+      type: eventType(),
+      data: z.custom<Record<string, unknown>>(isPlainObject, 'must be a JSON object'),
+    }),
+  );
+  const gracePeriod = once(() =>
+    z.optional(
+      z.number().check(
+        z.int('must be a whole number of seconds'),
+        z.minimum(0, 'must be at least 0'),
+        z.maximum(MAX_ROTATION_GRACE_SECONDS, `must be at most ${MAX_ROTATION_GRACE_SECONDS} (7 days)`),
+      ),
+    ),
+  );
+  const isoTime = once(() =>
+    z.pipe(
+      z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time' }),
+      z.transform((v: string) => new Date(v).toISOString()),
+    ),
   );
 
-  const recover = z.strictObject({ since: ISO_TIME, until: z.optional(ISO_TIME) });
-
-  const createTenant = z.strictObject({ id: TENANT_ID, name: z.optional(z.string().check(z.minLength(1), z.maxLength(200))) });
-
-  return { accountRegister, adminCreate, adminUpdate, rotateAccount, rotateAdmin, publish, publishBatch, pagination, recover, createTenant };
+  return lazily({
+    accountRegister: () =>
+      z.strictObject({
+        url: WEBHOOK_URL,
+        event_types: z.optional(z.nullable(eventList())),
+      }),
+    adminCreate: () =>
+      z.strictObject({
+        url: WEBHOOK_URL,
+        events: nonEmptyEventList(),
+        secret: z.optional(SECRET),
+      }),
+    adminUpdate: () =>
+      z
+        .strictObject({
+          url: z.optional(WEBHOOK_URL),
+          events: z.optional(nonEmptyEventList()),
+          status: z.optional(z.enum(['active', 'disabled'])),
+        })
+        .check(z.refine((v) => v.url !== undefined || v.events !== undefined || v.status !== undefined, 'send at least one of url, events, status')),
+    rotateAccount: () => z.pipe(z.optional(z.strictObject({ grace_period_seconds: gracePeriod() })), z.transform((v) => v ?? {})),
+    rotateAdmin: () =>
+      z.pipe(
+        z.optional(z.strictObject({ grace_period_seconds: gracePeriod(), secret: z.optional(SECRET) })),
+        z.transform((v) => v ?? {}),
+      ),
+    publish,
+    publishBatch: () =>
+      z.strictObject({
+        events: z
+          .array(z.extend(publish(), { idempotency_key: z.optional(z.string().check(z.minLength(1), z.maxLength(LIMITS.idempotencyKeyLength))) }))
+          .check(z.minLength(1, 'must hold at least one event'), z.maxLength(LIMITS.batchSize, `holds at most ${LIMITS.batchSize} events`)),
+      }),
+    pagination: () =>
+      z.strictObject({
+        offset: z._default(wholeNumber(0, 100_000), 0),
+        limit: z._default(wholeNumber(1, 100), 20),
+        status: z.optional(z.enum(['pending', 'retrying', 'succeeded', 'failed'])),
+      }),
+    recover: () => z.strictObject({ since: isoTime(), until: z.optional(isoTime()) }),
+    createTenant: () => z.strictObject({ id: TENANT_ID, name: z.optional(z.string().check(z.minLength(1), z.maxLength(200))) }),
+  });
 };
 
 export type Schemas = ReturnType<typeof buildSchemas>;
