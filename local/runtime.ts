@@ -11,7 +11,7 @@ import { eventBridgeRoute } from './eventbridge';
 import { createPlatformHandler } from '../lambdas/platform/app';
 import { createDocsHandler } from '../lambdas/docs/app';
 import { type ClientOptions, createPorts } from '../lambdas/shared/aws-ports';
-import { sqsDeliveryQueue } from '../lambdas/shared/aws-optional-ports';
+import { egressRules, sqsDeliveryQueue, targetChecks, tenantRateLimit, webhookDelivery } from '../lambdas/shared/aws-optional-ports';
 import { type Config, DEFAULT_DISABLE_AFTER_FAILING_SECONDS, DEFAULT_RECOVERY_RATE, DEFAULT_RETRY_SCHEDULE, DEFAULT_TENANT_RATE_LIMIT } from '../lambdas/shared/config';
 import { DEFAULT_EVENT_TYPES } from '../lambdas/shared/domain/catalogue';
 import { StaticBoxProvider } from '../lambdas/shared/adapters/master-key';
@@ -177,9 +177,13 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
     sqsEndpoint: sqs.endpoint,
   };
   // One set of ports serves every handler here, so it holds every adapter (on AWS each function gets only its own).
+  const egress = egressRules(config);
   const ports = createPorts(config, {
     ...clientOptions,
     queue: sqsDeliveryQueue(config, clientOptions),
+    targets: targetChecks(config, egress),
+    throttle: tenantRateLimit(config),
+    delivery: webhookDelivery(config, egress),
     retries: () => localScheduler.scheduler,
     secretBox: new StaticBoxProvider(state.masterKey),
   });

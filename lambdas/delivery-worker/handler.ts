@@ -1,5 +1,5 @@
 import { createPorts } from '../shared/aws-ports';
-import { eventBridgeSchedulerRetries, secretsManagerBox, sqsDeliveryQueue } from '../shared/aws-optional-ports';
+import { eventBridgeSchedulerRetries, secretsManagerBox, sqsDeliveryQueue, webhookDelivery } from '../shared/aws-optional-ports';
 import { loadConfig, requireScheduler } from '../shared/config';
 import { createDeliveryWorkerHandler } from './app';
 
@@ -9,5 +9,6 @@ export const handler = createDeliveryWorkerHandler(
     secretBox: secretsManagerBox(config),
     queue: sqsDeliveryQueue(config),
     retries: eventBridgeSchedulerRetries(config),
+    delivery: webhookDelivery(config),
   }),
 );

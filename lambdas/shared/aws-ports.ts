@@ -2,13 +2,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoConfigStore, DynamoDeliveryStore } from './adapters/dynamo-stores';
-import { dnsResolver } from './adapters/dns-resolver';
-import { createEgressRules, createTargetPolicy } from './domain/target-policy';
-import { DynamoDeliverySlots, DynamoRateLimiter, unlimitedSlots } from './adapters/dynamo-limits';
-import { REQUEST_TIMEOUT_MS, NodeHttpSender } from './adapters/http-sender';
 import { MAX_SQS_DELAY_SECONDS } from './adapters/retry-scheduler';
 import type { Config } from './config';
-import type { Clock, DeliveryQueue, Ports, RetryScheduler, SecretBoxProvider } from './domain/ports';
+import type { Clock, DeliveryQueue, DeliverySlots, HttpSender, Ports, RateLimiter, RetryScheduler, SecretBoxProvider } from './domain/ports';
+import type { TargetPolicy } from './domain/target-policy';
 import { tracing } from './powertools';
 
 export interface ClientOptions {
@@ -30,6 +27,12 @@ export interface ClientOptions {
   queue?: DeliveryQueue;
   /** Retries beyond SQS's 15 minutes, for the worker (EventBridge Scheduler on AWS; the local stand-in). */
   retries?: (queue: DeliveryQueue, clock: Clock) => RetryScheduler;
+  /** Checks of webhook URLs at registration, for the tenant routes (`targetChecks`). */
+  targets?: TargetPolicy;
+  /** The per-tenant request limit of the tenant routes (`tenantRateLimit`). */
+  throttle?: (doc: DynamoDBDocumentClient, clock: Clock) => RateLimiter;
+  /** The HTTP sender and the per-endpoint cap, for the worker (`webhookDelivery`). */
+  delivery?: (doc: DynamoDBDocumentClient, clock: Clock) => { http: HttpSender; slots: DeliverySlots };
   /** Sees each SDK client once it is built (benchmarks count requests with a middleware). */
   instrument?: (service: 'dynamodb' | 'sqs' | 'sqs-event-source', client: DynamoDBClient | SQSClient) => void;
 }
@@ -43,6 +46,13 @@ const noMasterKey: SecretBoxProvider = {
 const noQueue: DeliveryQueue = {
   send: () => Promise.reject(new Error('This function has no delivery queue (DELIVERY_QUEUE_URL)')),
 };
+
+const unavailable = (what: string) => () => Promise.reject(new Error(`This function does not ${what}`));
+
+/** For functions that never deliver a webhook, register a URL or serve the tenant API. */
+const noDelivery = { http: { post: unavailable('deliver webhooks') }, slots: { acquire: unavailable('deliver webhooks'), release: unavailable('deliver webhooks') } };
+const noTargets: TargetPolicy = { check: unavailable('register webhook URLs') };
+const noThrottle: RateLimiter = { take: unavailable('serve the tenant API') };
 
 /** For functions that never schedule beyond SQS's delay (the API functions). */
 const queueOnlyRetries = (queue: DeliveryQueue): RetryScheduler => ({
@@ -75,9 +85,7 @@ export const createPorts = (config: Config, options: ClientOptions = {}): Ports 
   const clock: Clock = { now: () => new Date() };
   const queue = options.queue ?? noQueue;
   const retries = options.retries ? options.retries(queue, clock) : queueOnlyRetries(queue);
-  // One set of egress rules: checked at registration and inside every delivery's connection.
-  const egress = createEgressRules({ allowPrivateTargets: config.allowPrivateTargets, allowedCidrs: config.allowedTargetCidrs });
-  const cap = config.maxConcurrentDeliveriesPerEndpoint;
+  const { http, slots } = options.delivery?.(doc, clock) ?? noDelivery;
   return {
     clock,
     tenants: configStore,
@@ -86,12 +94,11 @@ export const createPorts = (config: Config, options: ClientOptions = {}): Ports 
     deliveries: deliveryStore,
     queue,
     retries,
-    http: new NodeHttpSender({ egress: { rules: egress, resolver: dnsResolver } }),
+    http,
     secretBox,
-    targets: createTargetPolicy(egress, dnsResolver),
-    throttle: new DynamoRateLimiter(doc, config.configTableName, config.tenantRateLimit, clock),
-    // A lease outlives the request timeout by a margin: only a crashed container's lapses.
-    slots: cap > 0 ? new DynamoDeliverySlots(doc, config.deliveriesTableName, cap, REQUEST_TIMEOUT_MS / 1000 + 10, clock) : unlimitedSlots,
+    targets: options.targets ?? noTargets,
+    throttle: options.throttle?.(doc, clock) ?? noThrottle,
+    slots,
     settings: {
       eventTypes: config.eventTypes,
       retrySchedule: config.retrySchedule,
