@@ -15,7 +15,7 @@ import { signDelivery, type Surface } from '../lambdas/shared/domain/signing';
 import { localContext } from '../local/lambda-context';
 import { type LocalRuntime, startLocalRuntime } from '../local/runtime';
 import { buildTracingChunk, ESBUILD_COMMON, TRACING_CHUNK } from '../lib/bundling.mjs';
-import { BUNDLE_LOAD_ENV } from './bundle-env';
+import { BUNDLE_LOAD_ENV, CLIENTS_USED } from './bundle-env';
 import { RequestCounter } from './counting';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -261,15 +261,6 @@ interface TracingChunkFigures {
   load_ms: number;
 }
 
-/** The SDK clients each function really calls. */
-const CLIENTS_USED: Record<string, string[]> = {
-  'account-webhooks': ['client-dynamodb', 'lib-dynamodb', 'client-secrets-manager'],
-  'admin-webhooks': ['client-dynamodb', 'lib-dynamodb', 'client-sqs', 'client-secrets-manager'],
-  platform: ['client-dynamodb', 'lib-dynamodb', 'client-sqs'],
-  docs: [],
-  'delivery-worker': ['client-dynamodb', 'lib-dynamodb', 'client-sqs', 'client-secrets-manager', 'client-scheduler'],
-  'eventbridge-ingest': ['client-dynamodb', 'lib-dynamodb', 'client-sqs'],
-};
 const CLIENT_CLASS: Record<string, string> = {
   'client-dynamodb': 'DynamoDBClient',
   'lib-dynamodb': 'DynamoDBDocumentClient',

@@ -14,3 +14,13 @@ export const BUNDLE_LOAD_ENV = {
   AWS_REGION: 'us-east-1',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
 };
+
+/** The SDK clients each function really calls. */
+export const CLIENTS_USED: Record<string, string[]> = {
+  'account-webhooks': ['client-dynamodb', 'lib-dynamodb', 'client-secrets-manager'],
+  'admin-webhooks': ['client-dynamodb', 'lib-dynamodb', 'client-sqs', 'client-secrets-manager'],
+  platform: ['client-dynamodb', 'lib-dynamodb', 'client-sqs'],
+  docs: [],
+  'delivery-worker': ['client-dynamodb', 'lib-dynamodb', 'client-sqs', 'client-secrets-manager', 'client-scheduler'],
+  'eventbridge-ingest': ['client-dynamodb', 'lib-dynamodb', 'client-sqs'],
+};
