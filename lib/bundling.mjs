@@ -21,7 +21,10 @@ export const ESBUILD_COMMON = {
   banner: { js: REQUIRE_BANNER },
 };
 
-/** Powertools Tracer and the X-Ray SDK, bundled apart and loaded on the first sampled invocation. */
+/**
+ * Powertools Tracer and the X-Ray SDK, bundled apart and loaded on the first sampled invocation
+ * (lambdas/shared/powertools.ts imports it by this name, beside its own bundle).
+ */
 export const TRACING_CHUNK = 'xray-tracing.mjs';
 export const TRACING_CHUNK_ENTRY = join(ROOT, 'lambdas', 'shared', 'xray-tracing.ts');
 

@@ -13,7 +13,7 @@ export const metrics = new Metrics({ serviceName: SERVICE_NAME, namespace: METRI
  * the function construct bundles beside `index.mjs`. The URL is computed so that esbuild leaves
  * the import alone instead of inlining the X-Ray SDK.
  */
-const TRACING_CHUNK = './xray-tracing.mjs';
+const TRACING_CHUNK = './xray-tracing.mjs'; // the file lib/bundling.mjs writes (TRACING_CHUNK there)
 export const tracing = createLazyTracing({
   serviceName: SERVICE_NAME,
   load: () => import(new URL(TRACING_CHUNK, import.meta.url).href) as Promise<TracingChunk>,

@@ -1,4 +1,4 @@
-import { getBooleanFromEnv, isRequestXRaySampled } from '@aws-lambda-powertools/commons/utils/env';
+import { getStringFromEnv, isRequestXRaySampled } from '@aws-lambda-powertools/commons/utils/env';
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { XRayTracing } from './xray-tracing';
 
@@ -27,16 +27,19 @@ export interface LazyTracing {
   readonly loaded: boolean;
 }
 
-/** Read per invocation, as the Tracer itself reads them (Powertools' own environment helpers). */
+/**
+ * Read per invocation with Powertools' own helpers, and as the Tracer reads its switch: only
+ * `false` turns tracing off (any other value, even a typo, must not fail an invocation).
+ */
 export const tracedInvocation = (): boolean =>
-  getBooleanFromEnv({ key: 'POWERTOOLS_TRACE_ENABLED', defaultValue: true, extendedParsing: true }) && isRequestXRaySampled();
+  getStringFromEnv({ key: 'POWERTOOLS_TRACE_ENABLED', defaultValue: 'true' }).toLowerCase() !== 'false' && isRequestXRaySampled();
 
 /**
  * Powertools Tracer, loaded the first time Lambda samples an invocation of the container.
  *
  * X-Ray records only sampled invocations (default rule: the first request each second and 5%
  * of the rest), and on the others the X-Ray SDK sends nothing; the AWS SDK propagates the trace
- * header on its own. So an unsampled cold start skips the X-Ray SDK (a third of a bundle's
+ * header on its own. So an unsampled cold start skips the X-Ray SDK (a fifth of a bundle's
  * bytes, see bench/results.md), and a container pays for it once, in its first sampled
  * invocation, which the trace itself then shows. From then on every invocation goes through
  * `captureLambdaHandler`, sampled or not, exactly as with a Tracer built at load.

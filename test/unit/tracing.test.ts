@@ -43,8 +43,10 @@ describe('lazy X-Ray tracing', () => {
       delete process.env._X_AMZN_TRACE_ID; // not on Lambda: the local runtime
       expect(tracedInvocation()).toBe(false);
       process.env._X_AMZN_TRACE_ID = 'Root=1-6741a000-000000000000000000000001;Parent=000000000000000a;Sampled=1';
-      process.env.POWERTOOLS_TRACE_ENABLED = 'false';
+      process.env.POWERTOOLS_TRACE_ENABLED = 'FALSE';
       expect(tracedInvocation()).toBe(false);
+      process.env.POWERTOOLS_TRACE_ENABLED = 'ture'; // a typo: the Tracer's own rule, only false turns it off
+      expect(tracedInvocation()).toBe(true);
     } finally {
       for (const [k, v] of [['_X_AMZN_TRACE_ID', saved.trace], ['POWERTOOLS_TRACE_ENABLED', saved.enabled]] as const) {
         if (v === undefined) delete process.env[k];
