@@ -38,6 +38,13 @@ export interface HookpostStackProps extends StackProps {
    * their turn. Costs two DynamoDB writes per attempt. @default 0 (no cap beyond the worker's concurrency)
    */
   readonly maxConcurrentDeliveriesPerEndpoint?: number;
+  /**
+   * How long the worker's event source may wait to fill a batch before invoking it. Zero: a
+   * message is handed over as soon as SQS has it (publish-to-receipt in tens of milliseconds).
+   * Raising it trades latency for fewer, fuller invocations, which only saves money at low
+   * volume (at high volume batches fill anyway); see docs/scale.md. @default Duration.seconds(0)
+   */
+  readonly deliveryBatchingWindow?: Duration;
   /** Tables and master key on `cdk destroy`. @default RemovalPolicy.RETAIN */
   readonly dataRemovalPolicy?: RemovalPolicy;
 }
@@ -84,6 +91,7 @@ export class HookpostStack extends Stack {
       masterKey: this.data.masterKey,
       dataKey: this.data.dataKey,
       settings,
+      ...(props.deliveryBatchingWindow ? { maxBatchingWindow: props.deliveryBatchingWindow } : {}),
     });
     this.webhookApi = new WebhookApi(this, 'Webhooks', {
       configTable: this.data.configTable,

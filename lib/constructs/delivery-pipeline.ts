@@ -23,6 +23,8 @@ export interface DeliveryPipelineProps {
   readonly maxReceiveCount?: number;
   /** Messages per worker invocation. @default 10 */
   readonly batchSize?: number;
+  /** How long the event source may wait to fill a batch (0-300 s). @default Duration.seconds(0) */
+  readonly maxBatchingWindow?: Duration;
 }
 
 /**
@@ -47,6 +49,8 @@ export class DeliveryPipeline extends Construct {
     const batchSize = props.batchSize ?? 10;
     if (maxReceiveCount < 1) throw new Error('maxReceiveCount must be at least 1');
     if (batchSize < 1 || batchSize > 10) throw new Error('batchSize must be 1-10');
+    const batchingWindow = props.maxBatchingWindow?.toSeconds() ?? 0;
+    if (!Number.isInteger(batchingWindow) || batchingWindow < 0 || batchingWindow > 300) throw new Error('The batching window must be 0-300 whole seconds');
     const workerTimeout = Duration.seconds(60);
 
     const key = props.dataKey;
@@ -110,7 +114,8 @@ export class DeliveryPipeline extends Construct {
 
     const eventSource = new SqsEventSource(this.queue, {
       batchSize,
-      maxBatchingWindow: Duration.seconds(1),
+      // None by default: a delivery leaves as soon as SQS has its message.
+      ...(batchingWindow > 0 ? { maxBatchingWindow: Duration.seconds(batchingWindow) } : {}),
       reportBatchItemFailures: true,
     });
     this.worker.function.addEventSource(eventSource);

@@ -201,6 +201,9 @@ describe('delivery pipeline', () => {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
     expect(worker.Properties.Timeout).toBeGreaterThan(30);
+    // No batching window by default: a delivery is handed to the worker as soon as SQS has it.
+    const [, mapping] = ofType('AWS::Lambda::EventSourceMapping')[0]!;
+    expect(mapping.Properties.MaximumBatchingWindowInSeconds ?? 0).toBe(0);
     const [, main] = ofType('AWS::SQS::Queue').find(([, q]) => q.Properties.RedrivePolicy)!;
     expect(main.Properties.VisibilityTimeout).toBe(worker.Properties.Timeout * 6);
   });
@@ -432,6 +435,12 @@ describe('stack properties', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     return Template.fromStack(new HookpostStack(app, 'Custom', props));
   };
+
+  it('a batching window trades delivery latency for fuller invocations, when asked for', () => {
+    const t = synth({ deliveryBatchingWindow: Duration.seconds(2) });
+    t.hasResourceProperties('AWS::Lambda::EventSourceMapping', { MaximumBatchingWindowInSeconds: 2, BatchSize: 10 });
+    expect(() => synth({ deliveryBatchingWindow: Duration.seconds(301) })).toThrow(/batching window/);
+  });
 
   it('the event catalogue and retry schedule reach every function', () => {
     const t = synth({ eventTypes: ['order.created', 'order.paid'], retrySchedule: [5, 10] });
