@@ -15,7 +15,7 @@ import { signDelivery, type Surface } from '../lambdas/shared/domain/signing';
 import { localContext } from '../local/lambda-context';
 import { type LocalRuntime, startLocalRuntime } from '../local/runtime';
 import { buildTracingChunk, ESBUILD_COMMON, TRACING_CHUNK } from '../lib/bundling.mjs';
-import { BUNDLE_LOAD_ENV, CLIENTS_USED } from './bundle-env';
+import { BUNDLE_LOAD_ENV, CLIENTS_USED, LIBRARIES_USED } from './bundle-env';
 import { RequestCounter } from './counting';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -253,6 +253,12 @@ interface ColdStart {
   bare_bundle_bytes: number | null;
   bare_load_ms: number | null;
   load_ratio: number | null;
+  /**
+   * The bare bundle plus, used minimally, the libraries the function is built on (Powertools,
+   * middy, zod): how much of the ratio they take before any hookpost code.
+   */
+  floor_bundle_bytes: number | null;
+  floor_load_ratio: number | null;
 }
 
 /** The Tracer chunk: not loaded at cold start, paid once by a container's first sampled invocation. */
@@ -296,6 +302,57 @@ const loadOnce = (script: string): number => {
 const importScript = (file: string) =>
   `const t=performance.now();await import(${JSON.stringify(pathToFileURL(file).href)});process.stdout.write(String(performance.now()-t));`;
 
+/** Minimal use of each library, so that the bundler keeps what a real function keeps of it. */
+const LIBRARY_USE: Record<string, { imports: string; setup?: string; middleware?: string; inHandler?: string }> = {
+  logger: {
+    imports: "import { Logger } from '@aws-lambda-powertools/logger'; import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';",
+    setup: "const logger = new Logger({ serviceName: 'floor' });",
+    middleware: 'injectLambdaContext(logger, { resetKeys: true })',
+    inHandler: "logger.info('x');",
+  },
+  metrics: {
+    imports: "import { Metrics } from '@aws-lambda-powertools/metrics';",
+    setup: "const metrics = new Metrics({ serviceName: 'floor', namespace: 'Floor' });",
+    inHandler: "metrics.addMetric('x', 'Count', 1); metrics.publishStoredMetrics();",
+  },
+  middy: { imports: "import middy from '@middy/core';" },
+  'http-header-normalizer': { imports: "import httpHeaderNormalizer from '@middy/http-header-normalizer';", middleware: 'httpHeaderNormalizer()' },
+  zod: {
+    imports: "import * as z from 'zod/mini';",
+    setup: "const schema = z.object({ kind: z.literal('a'), n: z.optional(z.number().check(z.int())) });",
+    inHandler: 'schema.parse(event);',
+  },
+  parameters: {
+    imports: "import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';",
+    setup: 'const secrets = new SecretsProvider({ awsSdkV3Client: client_secrets_manager });',
+    inHandler: "await secrets.get('s');",
+  },
+  batch: {
+    imports: "import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';",
+    setup: 'const processor = new BatchProcessor(EventType.SQS);',
+    inHandler: 'await processPartialResponse(event, async () => {}, processor, { context });',
+  },
+};
+
+const bareSource = (clients: string[]) => [
+  ...clients.map((c) => `import { ${CLIENT_CLASS[c]} } from '@aws-sdk/${c}';`),
+  'const dynamo = new DynamoDBClient({});',
+  ...clients
+    .filter((c) => c !== 'client-dynamodb')
+    .map((c) => (c === 'lib-dynamodb' ? 'DynamoDBDocumentClient.from(dynamo);' : `const ${c.replace(/-/g, '_')} = new ${CLIENT_CLASS[c]}({});`)),
+];
+
+const floorSource = (clients: string[], libraries: string[]) => {
+  const uses = libraries.map((l) => LIBRARY_USE[l]!);
+  const middleware = uses.flatMap((u) => (u.middleware ? [`.use(${u.middleware})`] : [])).join('');
+  return [
+    ...uses.map((u) => u.imports),
+    ...bareSource(clients),
+    ...uses.flatMap((u) => (u.setup ? [u.setup] : [])),
+    `export const handler = middy()${middleware}.handler(async (event, context) => { ${uses.map((u) => u.inHandler ?? '').join(' ')} return { statusCode: 200 }; });`,
+  ].join('\n');
+};
+
 export const coldStarts = async (opts: BenchOptions): Promise<{ functions: ColdStart[]; tracing_chunk: TracingChunkFigures }> => {
   const dir = mkdtempSync(join(tmpdir(), 'hookpost-bundles-'));
   const runs = opts.smoke ? 3 : 31;
@@ -305,27 +362,34 @@ export const coldStarts = async (opts: BenchOptions): Promise<{ functions: ColdS
     const bytes = await bundle({ file: join(ROOT, 'lambdas', fn, 'handler.ts') }, ours);
     if (clients.length === 0) {
       const times = Array.from({ length: runs }, () => loadOnce(importScript(ours)));
-      functions.push({ function: fn, bundle_bytes: bytes, load_ms: round(median(times)), bare_bundle_bytes: null, bare_load_ms: null, load_ratio: null });
+      functions.push({ function: fn, bundle_bytes: bytes, load_ms: round(median(times)), bare_bundle_bytes: null, bare_load_ms: null, load_ratio: null, floor_bundle_bytes: null, floor_load_ratio: null });
       continue;
     }
-    const bareContents = [
-      ...clients.map((c) => `import { ${CLIENT_CLASS[c]} } from '@aws-sdk/${c}';`),
-      'const dynamo = new DynamoDBClient({});',
-      ...clients.filter((c) => c !== 'client-dynamodb').map((c) => (c === 'lib-dynamodb' ? 'DynamoDBDocumentClient.from(dynamo);' : `new ${CLIENT_CLASS[c]}({});`)),
-      'export const handler = async () => ({ statusCode: 200 });',
-    ].join('\n');
     const bare = join(dir, `${fn}-bare`, 'index.mjs');
-    const bareBytes = await bundle({ contents: bareContents }, bare);
-    // Alternate the two, so that a slow spell of a shared machine falls on both.
+    const bareBytes = await bundle({ contents: [...bareSource(clients), 'export const handler = async () => ({ statusCode: 200 });'].join('\n') }, bare);
+    const floor = join(dir, `${fn}-floor`, 'index.mjs');
+    const floorBytes = await bundle({ contents: floorSource(clients, LIBRARIES_USED[fn] ?? []) }, floor);
+    // Round robin, so that a slow spell of a shared machine falls on all three.
     const times: number[] = [];
     const bareTimes: number[] = [];
+    const floorTimes: number[] = [];
     for (let i = 0; i < runs; i++) {
       times.push(loadOnce(importScript(ours)));
       bareTimes.push(loadOnce(importScript(bare)));
+      floorTimes.push(loadOnce(importScript(floor)));
     }
     // The ratio of each adjacent pair, then their median: a slow spell hits both halves of a pair.
-    const ratio = median(times.map((t, i) => t / bareTimes[i]!));
-    functions.push({ function: fn, bundle_bytes: bytes, load_ms: round(median(times)), bare_bundle_bytes: bareBytes, bare_load_ms: round(median(bareTimes)), load_ratio: round(ratio) });
+    const pairedRatio = (xs: number[]) => round(median(xs.map((t, i) => t / bareTimes[i]!)));
+    functions.push({
+      function: fn,
+      bundle_bytes: bytes,
+      load_ms: round(median(times)),
+      bare_bundle_bytes: bareBytes,
+      bare_load_ms: round(median(bareTimes)),
+      load_ratio: pairedRatio(times),
+      floor_bundle_bytes: floorBytes,
+      floor_load_ratio: pairedRatio(floorTimes),
+    });
   }
   // The chunk as the construct's afterBundling hook builds it; its cost: import it and build the Tracer.
   await buildTracingChunk(dir, { sourcemap: true, sourcesContent: false, logLevel: 'silent' });
@@ -598,16 +662,23 @@ with the bare bundle. "Bare" = a bundle of
 only the SDK clients that function calls, built and loaded the same way. Target: load ratio at most 1.15.
 
 ${table(
-  ['function', 'bundle KB', 'bare KB', 'load ms', 'bare load ms', 'ratio'],
+  ['function', 'bundle KB', 'bare KB', 'load ms', 'bare load ms', 'ratio', 'libraries floor KB', 'libraries floor ratio'],
   r.cold_start.functions.map((c) => [
     c.function,
     round(c.bundle_bytes / 1024, 1),
     c.bare_bundle_bytes === null ? '-' : round(c.bare_bundle_bytes / 1024, 1),
     c.load_ms,
     c.bare_load_ms ?? '-',
-    c.load_ratio ?? '- (calls no AWS service)',
+    c.load_ratio === null ? '- (calls no AWS service)' : `**${c.load_ratio}**`,
+    c.floor_bundle_bytes === null ? '-' : round(c.floor_bundle_bytes / 1024, 1),
+    c.floor_load_ratio ?? '-',
   ]),
 )}
+
+"Libraries floor" = the bare bundle plus the libraries that function is built on (Powertools
+Logger and Metrics, middy, zod/mini, and where it uses them Powertools Batch and Parameters and
+middy's header normaliser), each used minimally, and no hookpost code: the ratio those
+libraries take on their own. What the function adds beyond it is hookpost's own code.
 
 Not in those bundles: Powertools Tracer and the X-Ray SDK (\`${TRACING_CHUNK}\`,
 ${round(r.cold_start.tracing_chunk.bytes / 1024, 1)} KB), which a function imports on its first invocation that X-Ray samples

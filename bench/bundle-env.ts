@@ -24,3 +24,13 @@ export const CLIENTS_USED: Record<string, string[]> = {
   'delivery-worker': ['client-dynamodb', 'lib-dynamodb', 'client-sqs', 'client-secrets-manager', 'client-scheduler'],
   'eventbridge-ingest': ['client-dynamodb', 'lib-dynamodb', 'client-sqs'],
 };
+
+/** The libraries each function is built on (besides the SDK clients), for the bench's "libraries floor". */
+export const LIBRARIES_USED: Record<string, string[]> = {
+  'account-webhooks': ['logger', 'metrics', 'middy', 'http-header-normalizer', 'zod', 'parameters'],
+  'admin-webhooks': ['logger', 'metrics', 'middy', 'http-header-normalizer', 'zod', 'parameters'],
+  platform: ['logger', 'metrics', 'middy', 'http-header-normalizer', 'zod'],
+  docs: ['logger', 'metrics', 'middy', 'http-header-normalizer', 'zod'],
+  'delivery-worker': ['logger', 'metrics', 'middy', 'batch', 'zod', 'parameters'],
+  'eventbridge-ingest': ['logger', 'metrics', 'middy', 'zod'],
+};

@@ -11,7 +11,7 @@ import { eventBridgeRoute } from './eventbridge';
 import { createPlatformHandler } from '../lambdas/platform/app';
 import { createDocsHandler } from '../lambdas/docs/app';
 import { type ClientOptions, createPorts } from '../lambdas/shared/aws-ports';
-import { egressRules, sqsDeliveryQueue, targetChecks, tenantRateLimit, webhookDelivery } from '../lambdas/shared/aws-optional-ports';
+import { dynamoHistory, egressRules, sqsDeliveryQueue, targetChecks, tenantRateLimit, webhookDelivery } from '../lambdas/shared/aws-optional-ports';
 import { type Config, DEFAULT_DISABLE_AFTER_FAILING_SECONDS, DEFAULT_RECOVERY_RATE, DEFAULT_RETRY_SCHEDULE, DEFAULT_TENANT_RATE_LIMIT } from '../lambdas/shared/config';
 import { DEFAULT_EVENT_TYPES } from '../lambdas/shared/domain/catalogue';
 import { StaticBoxProvider } from '../lambdas/shared/adapters/master-key';
@@ -181,6 +181,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
   const ports = createPorts(config, {
     ...clientOptions,
     queue: sqsDeliveryQueue(config, clientOptions),
+    history: dynamoHistory(config),
     targets: targetChecks(config, egress),
     throttle: tenantRateLimit(config),
     delivery: webhookDelivery(config, egress),

@@ -1,5 +1,5 @@
 import { createPorts } from '../shared/aws-ports';
-import { secretsManagerBox, sqsDeliveryQueue, targetChecks, tenantRateLimit } from '../shared/aws-optional-ports';
+import { dynamoHistory, secretsManagerBox, sqsDeliveryQueue, targetChecks, tenantRateLimit } from '../shared/aws-optional-ports';
 import { loadConfig } from '../shared/config';
 import { createAdminWebhooksHandler } from './app';
 
@@ -8,6 +8,7 @@ export const handler = createAdminWebhooksHandler(
   createPorts(config, {
     secretBox: secretsManagerBox(config),
     queue: sqsDeliveryQueue(config),
+    history: dynamoHistory(config),
     targets: targetChecks(config),
     throttle: tenantRateLimit(config),
   }),

@@ -5,23 +5,31 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dnsResolver } from './adapters/dns-resolver';
 import { DynamoDeliverySlots, DynamoRateLimiter, unlimitedSlots } from './adapters/dynamo-limits';
 import { NodeHttpSender, REQUEST_TIMEOUT_MS } from './adapters/http-sender';
+import { DynamoDeliveryStore } from './adapters/dynamo-stores';
 import { SecretsManagerBoxProvider } from './adapters/master-key';
 import { AwsRetryScheduler } from './adapters/retry-scheduler';
 import { SqsDeliveryQueue } from './adapters/sqs-queue';
 import { type ClientOptions, sdkCommon } from './aws-ports';
 import type { Config } from './config';
-import type { Clock, DeliveryQueue, DeliverySlots, HttpSender, RateLimiter, RetryScheduler, SecretBoxProvider } from './domain/ports';
+import type { Clock, DeliveryQueue, DeliverySlots, DeliveryStore, EventStore, HttpSender, RateLimiter, RetryScheduler, SecretBoxProvider } from './domain/ports';
 import { createEgressRules, createTargetPolicy, type EgressRules, type TargetPolicy } from './domain/target-policy';
 import { tracing } from './powertools';
 
 /**
  * The AWS adapters only some functions need, apart from `createPorts` so that a function's
- * bundle holds only the SDK clients it calls (see the bench's cold-start section).
+ * bundle holds only the SDK clients and code it calls (see the bench's cold-start section).
+ * Each throws at cold start if the stack did not give the function its resource.
  */
-export const secretsManagerBox = (config: Config): SecretBoxProvider => {
-  if (!config.masterKeySecretArn) throw new Error('Missing environment variable MASTER_KEY_SECRET_ARN');
-  return new SecretsManagerBoxProvider(tracing.captureAWSv3Client(new SecretsManagerClient({})), config.masterKeySecretArn);
+const given = (value: string | undefined, envName: string): string => {
+  if (!value) throw new Error(`Missing environment variable ${envName}`);
+  return value;
 };
+
+export const secretsManagerBox = (config: Config): SecretBoxProvider =>
+  new SecretsManagerBoxProvider(
+    tracing.captureAWSv3Client(new SecretsManagerClient({})),
+    given(config.masterKeySecretArn, 'MASTER_KEY_SECRET_ARN'),
+  );
 
 export const eventBridgeSchedulerRetries =
   (config: Config) =>
@@ -35,10 +43,10 @@ export const sqsDeliveryQueue = (
   config: Config,
   options: Pick<ClientOptions, 'region' | 'credentials' | 'sqsEndpoint' | 'instrument'> = {},
 ): SqsDeliveryQueue => {
-  if (!config.deliveryQueueUrl) throw new Error('Missing environment variable DELIVERY_QUEUE_URL');
+  const queueUrl = given(config.deliveryQueueUrl, 'DELIVERY_QUEUE_URL');
   const sqs = tracing.captureAWSv3Client(new SQSClient({ ...sdkCommon(options), ...(options.sqsEndpoint ? { endpoint: options.sqsEndpoint } : {}) }));
   options.instrument?.('sqs', sqs);
-  return new SqsDeliveryQueue(sqs, config.deliveryQueueUrl);
+  return new SqsDeliveryQueue(sqs, queueUrl);
 };
 
 /** Which addresses webhooks may go to: one rule set for registration checks and for every connection. */
@@ -65,6 +73,13 @@ export const webhookDelivery =
     return {
       http: new NodeHttpSender({ egress: { rules, resolver: dnsResolver } }),
       // A lease outlives the request timeout by a margin: only a crashed container's lapses.
-      slots: cap > 0 ? new DynamoDeliverySlots(doc, config.deliveriesTableName, cap, REQUEST_TIMEOUT_MS / 1000 + 10, clock) : unlimitedSlots,
+      slots: cap > 0 ? new DynamoDeliverySlots(doc, given(config.deliveriesTableName, 'DELIVERIES_TABLE_NAME'), cap, REQUEST_TIMEOUT_MS / 1000 + 10, clock) : unlimitedSlots,
     };
+  };
+
+/** Events and the delivery history, in the deliveries table. */
+export const dynamoHistory =
+  (config: Config) =>
+  (doc: DynamoDBDocumentClient): EventStore & DeliveryStore => {
+    return new DynamoDeliveryStore(doc, given(config.deliveriesTableName, 'DELIVERIES_TABLE_NAME'), config.retentionDays);
   };

@@ -1,10 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoConfigStore, DynamoDeliveryStore } from './adapters/dynamo-stores';
+import { DynamoConfigStore } from './adapters/dynamo-stores';
 import { MAX_SQS_DELAY_SECONDS } from './adapters/retry-scheduler';
 import type { Config } from './config';
-import type { Clock, DeliveryQueue, DeliverySlots, HttpSender, Ports, RateLimiter, RetryScheduler, SecretBoxProvider } from './domain/ports';
+import type { Clock, DeliveryQueue, DeliverySlots, DeliveryStore, EventStore, HttpSender, Ports, RateLimiter, RetryScheduler, SecretBoxProvider } from './domain/ports';
 import type { TargetPolicy } from './domain/target-policy';
 import { tracing } from './powertools';
 
@@ -27,6 +27,11 @@ export interface ClientOptions {
   queue?: DeliveryQueue;
   /** Retries beyond SQS's 15 minutes, for the worker (EventBridge Scheduler on AWS; the local stand-in). */
   retries?: (queue: DeliveryQueue, clock: Clock) => RetryScheduler;
+  /**
+   * Events and the delivery history (`dynamoHistory`), for every function but the account
+   * routes, which never read or write them.
+   */
+  history?: (doc: DynamoDBDocumentClient) => EventStore & DeliveryStore;
   /** Checks of webhook URLs at registration, for the tenant routes (`targetChecks`). */
   targets?: TargetPolicy;
   /** The per-tenant request limit of the tenant routes (`tenantRateLimit`). */
@@ -51,6 +56,10 @@ const unavailable = (what: string) => () => Promise.reject(new Error(`This funct
 
 /** For functions that never deliver a webhook, register a URL or serve the tenant API. */
 const noDelivery = { http: { post: unavailable('deliver webhooks') }, slots: { acquire: unavailable('deliver webhooks'), release: unavailable('deliver webhooks') } };
+/** For functions that are not given the deliveries table: every method refuses. */
+const noHistory = new Proxy({} as EventStore & DeliveryStore, {
+  get: (_, method) => () => Promise.reject(new Error(`This function has no delivery history (DELIVERIES_TABLE_NAME): ${String(method)}`)),
+});
 const noTargets: TargetPolicy = { check: unavailable('register webhook URLs') };
 const noThrottle: RateLimiter = { take: unavailable('serve the tenant API') };
 
@@ -80,7 +89,7 @@ export const createPorts = (config: Config, options: ClientOptions = {}): Ports 
   options.instrument?.('dynamodb', dynamo);
   const doc = documentClient(dynamo);
   const configStore = new DynamoConfigStore(doc, config.configTableName);
-  const deliveryStore = new DynamoDeliveryStore(doc, config.deliveriesTableName, config.retentionDays);
+  const history = options.history?.(doc) ?? noHistory;
   const secretBox = options.secretBox ?? noMasterKey;
   const clock: Clock = { now: () => new Date() };
   const queue = options.queue ?? noQueue;
@@ -90,8 +99,8 @@ export const createPorts = (config: Config, options: ClientOptions = {}): Ports 
     clock,
     tenants: configStore,
     endpoints: configStore,
-    events: deliveryStore,
-    deliveries: deliveryStore,
+    events: history,
+    deliveries: history,
     queue,
     retries,
     http,

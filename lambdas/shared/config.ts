@@ -7,7 +7,8 @@ import { parseCidrs } from './domain/target-policy';
  */
 export interface Config {
   configTableName: string;
-  deliveriesTableName: string;
+  /** Events and deliveries: every function but the account routes. */
+  deliveriesTableName?: string;
   /** Only functions that publish, fan out or retry are given the delivery queue. */
   deliveryQueueUrl?: string;
   /** Only functions that seal or open endpoint secrets are given the master key. */
@@ -89,7 +90,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
   const retentionDays = positiveInt(env, 'RETENTION_DAYS', DEFAULT_RETENTION_DAYS);
   return {
     configTableName: required(env, 'CONFIG_TABLE_NAME'),
-    deliveriesTableName: required(env, 'DELIVERIES_TABLE_NAME'),
+    ...(env.DELIVERIES_TABLE_NAME ? { deliveriesTableName: env.DELIVERIES_TABLE_NAME } : {}),
     ...(env.DELIVERY_QUEUE_URL ? { deliveryQueueUrl: env.DELIVERY_QUEUE_URL } : {}),
     ...(env.MASTER_KEY_SECRET_ARN ? { masterKeySecretArn: env.MASTER_KEY_SECRET_ARN } : {}),
     eventTypes: parseCatalogue(env.EVENT_TYPES),

@@ -48,11 +48,12 @@ export class WebhookApi extends Construct {
 
     const make = (group: RouteGroup, logicalId: string) => {
       const fn = new HookpostFunction(this, logicalId, { name: group, description: DESCRIPTIONS[group], settings: props.settings })
-        .bindTable('CONFIG_TABLE_NAME', props.configTable, 'readWrite')
-        // Admin routes record manual retries; the account routes only ever read.
-        .bindTable('DELIVERIES_TABLE_NAME', props.deliveriesTable, group === 'account-webhooks' ? 'read' : 'readWrite');
-      // The account routes never publish or retry: no queue, and no SQS client in their bundle.
-      if (group !== 'account-webhooks') fn.bindQueue('DELIVERY_QUEUE_URL', props.deliveryQueue);
+        .bindTable('CONFIG_TABLE_NAME', props.configTable, 'readWrite');
+      // The account routes never read events or deliveries, publish or retry: no deliveries
+      // table and no queue (nor their code and SQS client in the bundle).
+      if (group !== 'account-webhooks') {
+        fn.bindTable('DELIVERIES_TABLE_NAME', props.deliveriesTable, 'readWrite').bindQueue('DELIVERY_QUEUE_URL', props.deliveryQueue);
+      }
       // Tenant routes seal and open endpoint secrets; the platform's never touch them.
       return group === 'platform' ? fn : fn.bindSecret('MASTER_KEY_SECRET_ARN', props.masterKey);
     };

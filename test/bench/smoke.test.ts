@@ -22,6 +22,10 @@ describe('npm run bench (smoke)', () => {
     expect(results.requests_per_delivery[0]!.per_delivery.dynamodb_write_units).toBe(1);
     expect(results.cold_start.functions.map((c) => c.function).sort()).toEqual(['account-webhooks', 'admin-webhooks', 'delivery-worker', 'docs', 'eventbridge-ingest', 'platform']);
     for (const c of results.cold_start.functions.filter((f) => f.function !== 'docs')) expect(c.bundle_bytes).toBeGreaterThan(c.bare_bundle_bytes!);
+    for (const c of results.cold_start.functions.filter((f) => f.function !== 'docs')) {
+      expect(c.floor_bundle_bytes!).toBeGreaterThan(c.bare_bundle_bytes!);
+      expect(c.floor_load_ratio).toBeGreaterThan(0);
+    }
     expect(results.cold_start.tracing_chunk.bytes).toBeGreaterThan(50_000);
     expect(results.cold_start.tracing_chunk.load_ms).toBeGreaterThan(0);
     expect(results.hot_path).toHaveLength(4);
