@@ -369,14 +369,14 @@ export const coldStarts = async (opts: BenchOptions): Promise<{ functions: ColdS
     const bareBytes = await bundle({ contents: [...bareSource(clients), 'export const handler = async () => ({ statusCode: 200 });'].join('\n') }, bare);
     const floor = join(dir, `${fn}-floor`, 'index.mjs');
     const floorBytes = await bundle({ contents: floorSource(clients, LIBRARIES_USED[fn] ?? []) }, floor);
-    // Round robin, so that a slow spell of a shared machine falls on all three.
+    // Round robin, so that a slow spell of a shared machine falls on all three, in a fresh
+    // order each round, so that no bundle always goes first.
     const times: number[] = [];
     const bareTimes: number[] = [];
     const floorTimes: number[] = [];
+    const rounds: Array<[string, number[]]> = [[ours, times], [bare, bareTimes], [floor, floorTimes]];
     for (let i = 0; i < runs; i++) {
-      times.push(loadOnce(importScript(ours)));
-      bareTimes.push(loadOnce(importScript(bare)));
-      floorTimes.push(loadOnce(importScript(floor)));
+      for (const [file, into] of [...rounds].sort(() => Math.random() - 0.5)) into.push(loadOnce(importScript(file)));
     }
     // The ratio of each adjacent pair, then their median: a slow spell hits both halves of a pair.
     const pairedRatio = (xs: number[]) => round(median(xs.map((t, i) => t / bareTimes[i]!)));
