@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
@@ -44,6 +45,34 @@ export const startSqs = async (options: { dataDir?: string } = {}) => {
     async stop() {
       client.destroy();
       await server.stop();
+    },
+  };
+};
+
+/**
+ * Both emulators on a worker thread (`emulator-thread.mjs`), persisted under the given paths:
+ * the local runtime's handlers and its emulators then run on separate cores. SDK clients are
+ * built here, on the caller's thread.
+ */
+export const startEmulatorThread = async (options: { dynamoPath?: string; sqsDataDir?: string } = {}) => {
+  const worker = new Worker(new URL('./emulator-thread.mjs', import.meta.url), { workerData: options });
+  const endpoints = await new Promise<{ dynamodb: string; sqs: string }>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`The emulator thread exited (${code}) before it was ready`)));
+  });
+  const dynamoClient = new DynamoDBClient({ ...DUMMY_AWS, endpoint: endpoints.dynamodb });
+  const sqsClient = new SQSClient({ ...DUMMY_AWS, endpoint: endpoints.sqs });
+  return {
+    dynamo: { endpoint: endpoints.dynamodb, client: dynamoClient },
+    sqs: { endpoint: endpoints.sqs, client: sqsClient },
+    async stop() {
+      dynamoClient.destroy();
+      sqsClient.destroy();
+      const stopped = new Promise<void>((resolve) => worker.once('message', () => resolve()));
+      worker.postMessage('stop');
+      await Promise.race([stopped, new Promise((r) => setTimeout(r, 5_000))]);
+      await worker.terminate();
     },
   };
 };

@@ -21,7 +21,7 @@ import type { Ports } from '../lambdas/shared/domain/ports';
 import type { RouteGroup } from '../lambdas/shared/http/routes';
 import { ensureTenant, issueApiKey } from '../lambdas/shared/domain/tenants';
 import { type ApiLambda, createLocalApiServer } from './api-gateway';
-import { DUMMY_AWS, ensureTables, startDynamo, startSqs, type TableNames } from './emulators';
+import { DUMMY_AWS, ensureTables, startEmulatorThread, type TableNames } from './emulators';
 import { startSqsPoller, type SqsLambda } from './sqs-poller';
 
 export interface LocalRuntimeOptions {
@@ -146,8 +146,8 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
   const state = loadState(dataDir);
   const adminKey = options.adminKey ?? state.adminKey;
 
-  const dynamo = await startDynamo({ path: join(dataDir, 'dynamodb') });
-  const sqs = await startSqs({ dataDir: join(dataDir, 'sqs') });
+  const emulators = await startEmulatorThread({ dynamoPath: join(dataDir, 'dynamodb'), sqsDataDir: join(dataDir, 'sqs') });
+  const { dynamo, sqs } = emulators;
   await ensureTables(dynamo.client, LOCAL_TABLES);
   // The event-source stand-in's own requests (polls, deletes) are SQS requests on AWS too.
   options.observe?.client?.('sqs-event-source', sqs.client);
@@ -248,8 +248,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
       await close(api);
       await poller?.stop();
       await localScheduler.stop();
-      await sqs.stop();
-      await dynamo.stop();
+      await emulators.stop();
     },
   };
 };
