@@ -1,11 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
+import type { LocalRuntime } from '../../local/runtime';
 import { apiClient, waitUntil } from '../support/client';
 import { type Receiver, startReceiver } from '../support/receiver';
+import { startTestRuntime } from '../support/service';
 
 const KEY = 'hpk_ops_test_key_0123456789abcdef';
 let runtime: LocalRuntime;
@@ -14,8 +12,7 @@ let api: ReturnType<typeof apiClient>['call'];
 
 beforeAll(async () => {
   receiver = await startReceiver();
-  runtime = await startLocalRuntime({
-    dataDir: mkdtempSync(join(tmpdir(), 'hookpost-ops-')),
+  runtime = await startTestRuntime('ops', {
     apiKeys: [{ tenantId: 'acme', key: KEY }],
     retrySchedule: [1, 2, 3, 4, 5],
   });

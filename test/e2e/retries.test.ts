@@ -1,10 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
+import type { LocalRuntime } from '../../local/runtime';
 import { apiClient, waitUntil } from '../support/client';
 import { type Receiver, startReceiver } from '../support/receiver';
+import { startTestRuntime } from '../support/service';
 
 const KEY = 'hpk_retry_test_key_0123456789abcdef';
 const ADMIN = 'hpadmin_retry_test_0123456789';
@@ -16,8 +14,7 @@ let api: ReturnType<typeof apiClient>['call'];
 
 beforeAll(async () => {
   receiver = await startReceiver();
-  runtime = await startLocalRuntime({
-    dataDir: mkdtempSync(join(tmpdir(), 'hookpost-retries-')),
+  runtime = await startTestRuntime('retries', {
     apiKeys: [{ tenantId: 'acme', key: KEY }],
     adminKey: ADMIN,
     retrySchedule: SCHEDULE,
