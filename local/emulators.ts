@@ -1,10 +1,8 @@
-import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import dynalite from 'dynalite';
-import { startFauxqs } from 'fauxqs';
 import { TABLE_KEYS } from '../lambdas/shared/adapters/tables';
+import { startDynaliteServer, startFauxqsServer } from './emulator-servers.mjs';
 
 /** Emulators need an explicit region and dummy credentials, or the SDK looks off-machine. */
 export const DUMMY_AWS = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
@@ -16,31 +14,24 @@ export interface TableNames {
 
 /** dynalite on a loopback port, in memory or persisted under `path`, spoken to over the real wire protocol. */
 export const startDynamo = async (options: { path?: string } = {}) => {
-  const server = dynalite({ ...options, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const client = new DynamoDBClient({ ...DUMMY_AWS, endpoint });
+  const server = await startDynaliteServer(options);
+  const client = new DynamoDBClient({ ...DUMMY_AWS, endpoint: server.endpoint });
   return {
-    endpoint,
+    endpoint: server.endpoint,
     client,
     async stop() {
       client.destroy();
-      (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-      await new Promise<void>((r) => server.close(() => r()));
+      await server.stop();
     },
   };
 };
 
 /** fauxqs on a loopback port, in memory or persisted (SQLite) under `dataDir`. */
 export const startSqs = async (options: { dataDir?: string } = {}) => {
-  const server = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false, ...options });
-  const endpoint = `http://127.0.0.1:${server.port}`;
-  const client = new SQSClient({ ...DUMMY_AWS, endpoint });
+  const server = await startFauxqsServer(options);
+  const client = new SQSClient({ ...DUMMY_AWS, endpoint: server.endpoint });
   return {
-    endpoint,
+    endpoint: server.endpoint,
     client,
     async stop() {
       client.destroy();
