@@ -10,7 +10,7 @@ import { SecretsManagerBoxProvider } from './adapters/master-key';
 import { AwsRetryScheduler } from './adapters/retry-scheduler';
 import { SqsDeliveryQueue } from './adapters/sqs-queue';
 import { type ClientOptions, sdkCommon } from './aws-ports';
-import type { Config } from './config';
+import { type Config, given, type requireScheduler } from './config';
 import type { Clock, DeliveryQueue, DeliverySlots, DeliveryStore, EventStore, HttpSender, RateLimiter, RetryScheduler, SecretBoxProvider } from './domain/ports';
 import { createEgressRules, createTargetPolicy, type EgressRules, type TargetPolicy } from './domain/target-policy';
 import { tracing } from './powertools';
@@ -20,23 +20,17 @@ import { tracing } from './powertools';
  * bundle holds only the SDK clients and code it calls (see the bench's cold-start section).
  * Each throws at cold start if the stack did not give the function its resource.
  */
-const given = (value: string | undefined, envName: string): string => {
-  if (!value) throw new Error(`Missing environment variable ${envName}`);
-  return value;
-};
-
 export const secretsManagerBox = (config: Config): SecretBoxProvider =>
   new SecretsManagerBoxProvider(
     tracing.captureAWSv3Client(new SecretsManagerClient({})),
     given(config.masterKeySecretArn, 'MASTER_KEY_SECRET_ARN'),
   );
 
+/** For the worker, whose config `requireScheduler` has checked at cold start. */
 export const eventBridgeSchedulerRetries =
-  (config: Config) =>
-  (queue: DeliveryQueue, clock: Clock): RetryScheduler => {
-    if (!config.scheduler) throw new Error('Missing environment variable SCHEDULE_GROUP_NAME');
-    return new AwsRetryScheduler(queue, tracing.captureAWSv3Client(new SchedulerClient({})), config.scheduler, clock);
-  };
+  (config: ReturnType<typeof requireScheduler>) =>
+  (queue: DeliveryQueue, clock: Clock): RetryScheduler =>
+    new AwsRetryScheduler(queue, tracing.captureAWSv3Client(new SchedulerClient({})), config.scheduler, clock);
 
 /** The delivery queue, for the functions that publish, fan out or retry. */
 export const sqsDeliveryQueue = (

@@ -58,11 +58,13 @@ export const parseCidrList = (raw: string | undefined): string[] => {
 export const DEFAULT_RETRY_SCHEDULE = [60, 300, 1800, 7200, 86400];
 export const DEFAULT_RETENTION_DAYS = 30;
 
-const required = (env: NodeJS.ProcessEnv, name: string): string => {
-  const value = env[name];
-  if (!value) throw new Error(`Missing environment variable ${name}`);
+/** A resource name the stack must have given: throws at cold start when it did not. */
+export const given = (value: string | undefined, envName: string): string => {
+  if (!value) throw new Error(`Missing environment variable ${envName}`);
   return value;
 };
+
+const required = (env: NodeJS.ProcessEnv, name: string): string => given(env[name], name);
 
 /** The delivery worker schedules retries: it cannot start without its scheduler settings. */
 export const requireScheduler = (config: Config): Config & { scheduler: NonNullable<Config['scheduler']> } => {
