@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
-import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, type CreateTableCommandInput, DescribeTableCommand, DynamoDBClient, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { TABLE_KEYS } from '../lambdas/shared/adapters/tables';
+import { DUE_INDEX_ATTRIBUTES, TABLE_KEYS } from '../lambdas/shared/adapters/tables';
 import { startDynaliteServer, startFauxqsServer } from './emulator-servers.mjs';
 
 /** Emulators need an explicit region and dummy credentials, or the SDK looks off-machine. */
@@ -78,17 +78,46 @@ export const tableDefinitions = (names: TableNames): CreateTableCommandInput[] =
   const attr = (name: string) => ({ AttributeName: name, AttributeType: 'S' as const });
   return [
     { TableName: names.configs, KeySchema: keySchema, AttributeDefinitions: [attr(k.partitionKey), attr(k.sortKey)], BillingMode: 'PAY_PER_REQUEST' },
-    { TableName: names.deliveries, KeySchema: keySchema, AttributeDefinitions: [attr(k.partitionKey), attr(k.sortKey)], BillingMode: 'PAY_PER_REQUEST' },
+    {
+      TableName: names.deliveries,
+      KeySchema: keySchema,
+      AttributeDefinitions: [attr(k.partitionKey), attr(k.sortKey), attr(k.dueIndex.partitionKey), attr(k.dueIndex.sortKey)],
+      GlobalSecondaryIndexes: [dueIndexDefinition()],
+      BillingMode: 'PAY_PER_REQUEST',
+    },
   ];
 };
 
-/** Creates the tables; ones that exist already (a restart) are left as they are. */
+const dueIndexDefinition = () => ({
+  IndexName: TABLE_KEYS.dueIndex.name,
+  KeySchema: [
+    { AttributeName: TABLE_KEYS.dueIndex.partitionKey, KeyType: 'HASH' as const },
+    { AttributeName: TABLE_KEYS.dueIndex.sortKey, KeyType: 'RANGE' as const },
+  ],
+  Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...DUE_INDEX_ATTRIBUTES] },
+});
+
+/**
+ * Creates the tables; ones that exist already (a restart) are left as they are, but for an
+ * index added since they were created (a data directory from an older version).
+ */
 export const ensureTables = async (client: DynamoDBClient, names: TableNames): Promise<void> => {
   for (const table of tableDefinitions(names)) {
     try {
       await client.send(new CreateTableCommand(table));
     } catch (e) {
       if ((e as Error).name !== 'ResourceInUseException') throw e;
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: table.TableName }));
+      for (const index of table.GlobalSecondaryIndexes ?? []) {
+        if (Table?.GlobalSecondaryIndexes?.some((i) => i.IndexName === index.IndexName)) continue;
+        await client.send(
+          new UpdateTableCommand({
+            TableName: table.TableName,
+            AttributeDefinitions: table.AttributeDefinitions,
+            GlobalSecondaryIndexUpdates: [{ Create: index }],
+          }),
+        );
+      }
     }
   }
 };

@@ -12,7 +12,7 @@ import { createPlatformHandler } from '../lambdas/platform/app';
 import { createDocsHandler } from '../lambdas/docs/app';
 import { type ClientOptions, createPorts } from '../lambdas/shared/aws-ports';
 import { dynamoHistory, egressRules, sqsDeliveryQueue, targetChecks, tenantRateLimit, webhookDelivery } from '../lambdas/shared/aws-optional-ports';
-import { type Config, DEFAULT_DISABLE_AFTER_FAILING_SECONDS, DEFAULT_RECOVERY_RATE, DEFAULT_RETRY_SCHEDULE, DEFAULT_TENANT_RATE_LIMIT } from '../lambdas/shared/config';
+import { type Config, DEFAULT_DISABLE_AFTER_FAILING_SECONDS, DEFAULT_OVERDUE_MARGIN_SECONDS, DEFAULT_RECOVERY_RATE, DEFAULT_RETRY_SCHEDULE, DEFAULT_TENANT_RATE_LIMIT } from '../lambdas/shared/config';
 import { DEFAULT_EVENT_TYPES } from '../lambdas/shared/domain/catalogue';
 import { StaticBoxProvider } from '../lambdas/shared/adapters/master-key';
 import { SqsDeliveryQueue } from '../lambdas/shared/adapters/sqs-queue';
@@ -45,6 +45,10 @@ export interface LocalRuntimeOptions {
   eventTypes?: string[];
   /** Disable an endpoint whose every attempt failed for this long (default five days). */
   disableAfterFailingSeconds?: number;
+  /** A waiting delivery this late is re-driven by the sweep. @default 300 */
+  overdueMarginSeconds?: number;
+  /** How often the sweep runs (a recurring schedule sends it every minute on AWS). @default 60 */
+  sweepIntervalSeconds?: number;
   /** Observers for benchmarks: every SDK client the handlers use, and every invocation. */
   observe?: {
     client?: NonNullable<ClientOptions['instrument']>;
@@ -166,6 +170,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
     maxConcurrentDeliveriesPerEndpoint: options.maxConcurrentDeliveriesPerEndpoint ?? 0,
     recoveryRatePerSecond: DEFAULT_RECOVERY_RATE,
     disableAfterFailingSeconds: options.disableAfterFailingSeconds ?? DEFAULT_DISABLE_AFTER_FAILING_SECONDS,
+    overdueMarginSeconds: options.overdueMarginSeconds ?? DEFAULT_OVERDUE_MARGIN_SECONDS,
   };
   const localScheduler = await createLocalScheduler(dynamo.client, new SqsDeliveryQueue(sqs.client, queues.queueUrl), {
     now: () => new Date(),
@@ -233,6 +238,12 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
       })
     : undefined;
   if (runWorker) localScheduler.start(1000, (err) => console.error('local scheduler:', err));
+  // The recurring schedule's stand-in: a sweep message on the delivery queue, as on AWS.
+  const sweeps = runWorker
+    ? setInterval(() => {
+        ports.queue.send({ kind: 'sweep' }).catch((err) => console.error('local sweep schedule:', err));
+      }, (options.sweepIntervalSeconds ?? 60) * 1000)
+    : undefined;
   ready = true;
 
   return {
@@ -245,6 +256,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
     emulators: { dynamodb: dynamo.endpoint, sqs: sqs.endpoint, queueUrl: queues.queueUrl },
     async stop() {
       ready = false;
+      clearInterval(sweeps);
       await close(api);
       await poller?.stop();
       await localScheduler.stop();

@@ -5,6 +5,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import * as z from 'zod/mini';
 import { fanOut, processAttempt } from '../shared/domain/delivery';
 import { continueRecovery } from '../shared/domain/recovery';
+import { sweepOverdue } from '../shared/domain/sweep';
 import { type Delivery, lastAttempt } from '../shared/domain/model';
 import type { FanOutMessage, Ports } from '../shared/domain/ports';
 import { flushMetrics, logger, metrics, tracing } from '../shared/powertools';
@@ -26,6 +27,7 @@ const MESSAGE = z.discriminatedUnion('kind', [
     deliveryId: z.string().check(z.minLength(1)),
     attempt: z.number().check(z.int(), z.minimum(1)),
     trigger: z.enum(['automatic', 'manual']),
+    waits: z.optional(z.number().check(z.int(), z.minimum(0))),
   }),
   z.object({
     kind: z.literal('recover'),
@@ -36,6 +38,7 @@ const MESSAGE = z.discriminatedUnion('kind', [
     until: z.string(),
     cursor: z.optional(z.string()),
   }),
+  z.object({ kind: z.literal('sweep') }),
 ]);
 
 /**
@@ -62,7 +65,8 @@ const recordMetrics = (delivery: Delivery, eventCreatedAt: string | undefined) =
 
 /**
  * The delivery worker. A message is a published event to fan out, one attempt of a delivery
- * (a retry or a manual re-send), or a page of a bulk recovery. Messages of a batch run
+ * (a retry or a manual re-send), a page of a bulk recovery, or the minutely sweep for overdue
+ * deliveries. Messages of a batch run
  * concurrently; a message that fails is reported alone (partial batch failure) and comes back,
  * and after maxReceiveCount lands in the DLQ.
  */
@@ -82,10 +86,15 @@ export const createDeliveryWorkerHandler = (ports: Ports) => {
         const { outcome, delivery, eventCreatedAt } = await processAttempt(ports, message, logger);
         if (delivery) recordMetrics(delivery, eventCreatedAt);
         if (outcome === 'deferred') metrics.addMetric('DeliveriesDeferred', 'Count', 1);
+        if (outcome === 'abandoned') metrics.addMetric('AttemptMessagesAbandoned', 'Count', 1);
         break;
       }
       case 'recover':
         await continueRecovery(ports, message);
+        break;
+      case 'sweep':
+        // Any at all is a lost retry or a worker far behind: the OverdueDeliveries alarm watches it.
+        metrics.addMetric('OverdueDeliveries', 'Count', await sweepOverdue(ports, logger));
         break;
     }
   };

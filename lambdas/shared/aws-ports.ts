@@ -114,6 +114,7 @@ export const createPorts = (config: Config, options: ClientOptions = {}): Ports 
       retentionDays: config.retentionDays,
       recoveryRatePerSecond: config.recoveryRatePerSecond,
       disableAfterFailingSeconds: config.disableAfterFailingSeconds,
+      overdueMarginSeconds: config.overdueMarginSeconds,
     },
   };
 };

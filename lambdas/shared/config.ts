@@ -28,12 +28,19 @@ export interface Config {
   recoveryRatePerSecond: number;
   /** An endpoint failing every attempt for this long is disabled. */
   disableAfterFailingSeconds: number;
+  /** A delivery whose attempt is this late is re-driven by the sweep. */
+  overdueMarginSeconds: number;
   /** EventBridge Scheduler for retries beyond 15 minutes (the delivery worker's). */
   scheduler?: { groupName: string; queueArn: string; roleArn: string; deadLetterArn: string };
 }
 
 export const DEFAULT_RECOVERY_RATE = 5;
 export const DEFAULT_DISABLE_AFTER_FAILING_SECONDS = 5 * 86_400;
+/**
+ * Five minutes: well past how late a healthy retry runs (SQS delays and Scheduler fire within
+ * seconds; an attempt takes at most 30 s), so the sweep only re-drives what is really stuck.
+ */
+export const DEFAULT_OVERDUE_MARGIN_SECONDS = 300;
 
 export const DEFAULT_TENANT_RATE_LIMIT = { requests: 1200, windowSeconds: 60 };
 
@@ -104,6 +111,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     maxConcurrentDeliveriesPerEndpoint: wholeNumber(env, 'MAX_CONCURRENT_DELIVERIES_PER_ENDPOINT', 0, 0),
     recoveryRatePerSecond: DEFAULT_RECOVERY_RATE,
     disableAfterFailingSeconds: positiveInt(env, 'DISABLE_AFTER_FAILING_SECONDS', DEFAULT_DISABLE_AFTER_FAILING_SECONDS),
+    overdueMarginSeconds: positiveInt(env, 'OVERDUE_MARGIN_SECONDS', DEFAULT_OVERDUE_MARGIN_SECONDS),
     ...(env.SCHEDULE_GROUP_NAME
       ? {
           scheduler: {

@@ -1,9 +1,9 @@
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { TABLE_KEYS } from '../../lambdas/shared/adapters/tables';
+import { DUE_INDEX_ATTRIBUTES, TABLE_KEYS } from '../../lambdas/shared/adapters/tables';
 
 export interface DataStoresProps {
   /** What happens to the tables and the master key on `cdk destroy`. @default RemovalPolicy.RETAIN */
@@ -46,6 +46,14 @@ export class DataStores extends Construct {
     // The tenants' rate-limit windows in the configs table expire by TTL as well.
     this.configTable = new Table(this, 'ConfigTable', { ...common, timeToLiveAttribute: k.ttlAttribute });
     this.deliveriesTable = new Table(this, 'DeliveriesTable', { ...common, timeToLiveAttribute: k.ttlAttribute });
+    // Sparse: only deliveries waiting for an attempt carry its keys (the sweep reads it).
+    this.deliveriesTable.addGlobalSecondaryIndex({
+      indexName: k.dueIndex.name,
+      partitionKey: { name: k.dueIndex.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: k.dueIndex.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: [...DUE_INDEX_ATTRIBUTES],
+    });
     this.masterKey = new Secret(this, 'MasterKey', {
       description: 'hookpost master key: seals every endpoint signing secret (AES-256-GCM)',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },

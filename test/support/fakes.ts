@@ -134,12 +134,45 @@ export class MemoryStores implements TenantStore, EndpointStore, EventStore, Del
     if (!d || d.attempts.length !== expected) return false;
     Object.assign(d, { status: u.status, retryCount: u.retryCount, nextAttemptAt: u.nextAttemptAt, updatedAt: u.updatedAt });
     d.attempts.push(structuredClone(u.attempt));
+    this.claims.delete(this.dk(ref));
+    this.checkAt.delete(this.dk(ref));
     return true;
   }
   async setState(ref: DeliveryRef, expected: number, state: Pick<Delivery, 'status' | 'nextAttemptAt' | 'updatedAt'>) {
     const d = this.deliveries.get(this.dk(ref));
     if (!d || d.attempts.length !== expected) return false;
     Object.assign(d, state);
+    return true;
+  }
+  claims = new Map<string, string>();
+  async claimAttempt(ref: DeliveryRef, expected: number, until: string, now: string) {
+    const d = this.deliveries.get(this.dk(ref));
+    const held = this.claims.get(this.dk(ref));
+    if (!d || d.attempts.length !== expected || (held !== undefined && held >= now)) return false;
+    this.claims.set(this.dk(ref), until);
+    return true;
+  }
+  async beginManualRetry(ref: DeliveryRef, expected: number, from: readonly Delivery['status'][], at: string) {
+    const d = this.deliveries.get(this.dk(ref));
+    if (!d || d.attempts.length !== expected || !from.includes(d.status)) return false;
+    Object.assign(d, { status: 'pending', nextAttemptAt: at, updatedAt: at });
+    return true;
+  }
+  /** When the sweep looks at a waiting delivery again, if it re-drove it. */
+  checkAt = new Map<string, string>();
+  async listOverdue(dueBefore: string, limit: number) {
+    return [...this.deliveries.values()]
+      .filter((d) => (d.status === 'retrying' || d.status === 'pending') && d.nextAttemptAt)
+      .map((d) => ({ d, dueAt: this.checkAt.get(this.dk({ tenantId: d.tenantId, endpointId: d.endpointId, deliveryId: d.id })) ?? d.nextAttemptAt! }))
+      .filter(({ dueAt }) => dueAt < dueBefore)
+      .sort((a, b) => a.dueAt.localeCompare(b.dueAt))
+      .slice(0, limit)
+      .map(({ d, dueAt }) => ({ tenantId: d.tenantId, endpointId: d.endpointId, deliveryId: d.id, status: d.status, attemptCount: d.attempts.length, dueAt }));
+  }
+  async postponeOverdue(ref: DeliveryRef, expected: number, checkAt: string) {
+    const d = this.deliveries.get(this.dk(ref));
+    if (!d || d.attempts.length !== expected) return false;
+    this.checkAt.set(this.dk(ref), checkAt);
     return true;
   }
   async listFailed(tenantId: string, endpointId: string, window: { since: string; until: string }, cursor: string | undefined, limit: number) {
@@ -212,7 +245,7 @@ export const fakePorts = (overrides: Partial<Ports> = {}) => {
     targets: { check: async () => undefined },
     throttle: { take: async () => 0 },
     slots: { acquire: async () => 'lease', release: async () => undefined },
-    settings: { eventTypes: [...DEFAULT_EVENT_TYPES], retrySchedule: [60, 300, 1800, 7200, 86400], retentionDays: 30, recoveryRatePerSecond: 5, disableAfterFailingSeconds: 5 * 86_400 },
+    settings: { eventTypes: [...DEFAULT_EVENT_TYPES], retrySchedule: [60, 300, 1800, 7200, 86400], retentionDays: 30, recoveryRatePerSecond: 5, disableAfterFailingSeconds: 5 * 86_400, overdueMarginSeconds: 300 },
     ...overrides,
   };
   return {

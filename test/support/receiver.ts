@@ -12,7 +12,7 @@ export interface Received {
 /** A real HTTP receiver on loopback that records every request, raw. */
 export const startReceiver = async () => {
   const received: Received[] = [];
-  let respond: (r: Received) => { status: number; body?: string } = () => ({ status: 200, body: '{"status":"ok"}' });
+  let respond: (r: Received) => { status: number; body?: string; delayMs?: number } = () => ({ status: 200, body: '{"status":"ok"}' });
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -20,7 +20,11 @@ export const startReceiver = async () => {
       const r = { path: req.url!, headers: req.headers, body: Buffer.concat(chunks), at: Date.now() };
       received.push(r);
       const out = respond(r);
-      res.writeHead(out.status, { 'content-type': 'application/json' }).end(out.body ?? '');
+      const answer = () => {
+        if (!res.destroyed) res.writeHead(out.status, { 'content-type': 'application/json' }).end(out.body ?? '');
+      };
+      if (out.delayMs) setTimeout(answer, out.delayMs);
+      else answer();
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));

@@ -348,6 +348,17 @@ const toDelivery = (i: Item): Delivery => ({
   })),
 });
 
+const waiting = (status: Delivery['status']) => status === 'retrying' || status === 'pending';
+
+/**
+ * The due index's keys of a delivery in `status` due at `next`: set while it waits for an
+ * attempt, removed once it does not. Returns the clause and its values for an update.
+ */
+const dueIndexUpdate = (deliveryId: string, status: Delivery['status'], next: string | null) =>
+  waiting(status) && next
+    ? { set: 'due_pk = :due_pk, due_at = :due_at', remove: '', values: { ':due_pk': keys.dueShard(deliveryId), ':due_at': next } }
+    : { set: '', remove: ' REMOVE due_pk, due_at', values: {} };
+
 export class DynamoDeliveryStore implements EventStore, DeliveryStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -415,13 +426,16 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
   }
 
   recordAttempt(ref: DeliveryRef, expectedAttempts: number, u: AttemptUpdate) {
+    const due = dueIndexUpdate(ref.deliveryId, u.status, u.nextAttemptAt);
     return whenConditionHolds(() =>
       this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.delivery(ref),
+          // Recording the attempt also ends the claim on it.
           UpdateExpression:
-            'SET attempts = list_append(attempts, :attempt), attempt_count = :count, #status = :status, retry_count = :retries, next_attempt_at = :next, updated_at = :updated',
+            `SET attempts = list_append(attempts, :attempt), attempt_count = :count, #status = :status, retry_count = :retries, next_attempt_at = :next, updated_at = :updated${due.set ? `, ${due.set}` : ''}` +
+            ` REMOVE claim_until${due.remove ? ', due_pk, due_at' : ''}`,
           ConditionExpression: 'attempt_count = :expected',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
@@ -432,6 +446,7 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
             ':retries': u.retryCount,
             ':next': u.nextAttemptAt,
             ':updated': u.updatedAt,
+            ...due.values,
           },
         }),
       ),
@@ -443,15 +458,98 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
     expectedAttempts: number,
     state: { status: Delivery['status']; nextAttemptAt: string | null; updatedAt: string },
   ) {
+    const due = dueIndexUpdate(ref.deliveryId, state.status, state.nextAttemptAt);
     return whenConditionHolds(() =>
       this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.delivery(ref),
-          UpdateExpression: 'SET #status = :status, next_attempt_at = :next, updated_at = :updated',
+          UpdateExpression: `SET #status = :status, next_attempt_at = :next, updated_at = :updated${due.set ? `, ${due.set}` : ''}${due.remove}`,
           ConditionExpression: 'attempt_count = :expected',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':status': state.status, ':next': state.nextAttemptAt, ':updated': state.updatedAt, ':expected': expectedAttempts },
+          ExpressionAttributeValues: {
+            ':status': state.status,
+            ':next': state.nextAttemptAt,
+            ':updated': state.updatedAt,
+            ':expected': expectedAttempts,
+            ...due.values,
+          },
+        }),
+      ),
+    );
+  }
+
+  claimAttempt(ref: DeliveryRef, expectedAttempts: number, until: string, now: string) {
+    return whenConditionHolds(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.delivery(ref),
+          UpdateExpression: 'SET claim_until = :until',
+          ConditionExpression: 'attempt_count = :expected AND (attribute_not_exists(claim_until) OR claim_until < :now)',
+          ExpressionAttributeValues: { ':until': until, ':now': now, ':expected': expectedAttempts },
+        }),
+      ),
+    );
+  }
+
+  beginManualRetry(ref: DeliveryRef, expectedAttempts: number, from: readonly Delivery['status'][], at: string) {
+    const due = dueIndexUpdate(ref.deliveryId, 'pending', at);
+    const fromValues = Object.fromEntries(from.map((s, i) => [`:from${i}`, s]));
+    return whenConditionHolds(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.delivery(ref),
+          UpdateExpression: `SET #status = :pending, next_attempt_at = :at, updated_at = :now, ${due.set}`,
+          ConditionExpression: `attempt_count = :expected AND #status IN (${Object.keys(fromValues).join(', ')})`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':pending': 'pending', ':at': at, ':now': at, ':expected': expectedAttempts, ...fromValues, ...due.values },
+        }),
+      ),
+    );
+  }
+
+  async listOverdue(dueBefore: string, limit: number) {
+    const { name, shards } = TABLE_KEYS.dueIndex;
+    // The index is eventually consistent, as GSIs are on AWS: a sweep may miss a delivery that
+    // just became overdue, and the next sweep finds it.
+    const pages = await Promise.all(
+      Array.from({ length: shards }, (_, shard) =>
+        this.db.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: name,
+            KeyConditionExpression: 'due_pk = :shard AND due_at < :before',
+            ExpressionAttributeValues: { ':shard': `DUE#${shard}`, ':before': dueBefore },
+            Limit: limit,
+          }),
+        ),
+      ),
+    );
+    return pages
+      .flatMap((p) => p.Items ?? [])
+      .map((i) => ({
+        tenantId: i.tenant_id as string,
+        endpointId: i.endpoint_id as string,
+        deliveryId: i.id as string,
+        status: i.status as Delivery['status'],
+        attemptCount: i.attempt_count as number,
+        dueAt: i.due_at as string,
+      }))
+      .sort((a, b) => a.dueAt.localeCompare(b.dueAt))
+      .slice(0, limit);
+  }
+
+  postponeOverdue(ref: DeliveryRef, expectedAttempts: number, checkAt: string) {
+    return whenConditionHolds(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.delivery(ref),
+          UpdateExpression: 'SET due_at = :check',
+          ConditionExpression: 'attempt_count = :expected AND attribute_exists(due_pk)',
+          ExpressionAttributeValues: { ':check': checkAt, ':expected': expectedAttempts },
         }),
       ),
     );
@@ -510,6 +608,7 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
             updated_at: d.updatedAt,
             attempts: d.attempts.map(fromAttempt),
             attempt_count: d.attempts.length,
+            ...(waiting(d.status) && d.nextAttemptAt ? { due_pk: keys.dueShard(d.id), due_at: d.nextAttemptAt } : {}),
             [TABLE_KEYS.ttlAttribute]: expiresAt(d.createdAt, this.retentionDays),
           },
           ConditionExpression: 'attribute_not_exists(pk)',

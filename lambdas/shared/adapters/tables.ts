@@ -8,7 +8,16 @@ export const TABLE_KEYS = {
   partitionKey: 'pk',
   sortKey: 'sk',
   ttlAttribute: 'expires_at',
+  /**
+   * A sparse index of the deliveries waiting for an attempt (retrying or pending), by when it
+   * is due: only those items carry its keys, so the sweep's read follows what waits, never the
+   * history. Spread over shards so that no index partition takes every waiting delivery.
+   */
+  dueIndex: { name: 'due', partitionKey: 'due_pk', sortKey: 'due_at', shards: 16 },
 } as const;
+
+/** What the due index holds beside its keys: what the sweep needs to re-drive a delivery. */
+export const DUE_INDEX_ATTRIBUTES = ['id', 'tenant_id', 'endpoint_id', 'status', 'attempt_count'] as const;
 
 export const keys = {
   tenant: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, sk: 'TENANT' }),
@@ -25,6 +34,12 @@ export const keys = {
   /** Leases on an endpoint's delivery slots (deliveries table). */
   deliverySlots: (tenantId: string, endpointId: string) => ({ pk: `SLOTS#${tenantId}#${endpointId}`, sk: 'SLOTS' }),
   recovery: (tenantId: string, recoveryId: string) => ({ pk: `RECOVERY#${tenantId}#${recoveryId}`, sk: 'RECOVERY' }),
+  /** The due index's partition of a waiting delivery: a stable shard of its id. */
+  dueShard: (deliveryId: string) => {
+    let h = 0;
+    for (let i = 0; i < deliveryId.length; i++) h = (h * 31 + deliveryId.charCodeAt(i)) >>> 0;
+    return `DUE#${h % TABLE_KEYS.dueIndex.shards}`;
+  },
   deliveriesOfEndpoint: (tenantId: string, endpointId: string) => `ENDPOINT#${tenantId}#${endpointId}`,
   deliverySortKey: (deliveryId: string) => `DELIVERY#${deliveryId}`,
 };

@@ -53,10 +53,14 @@ const addSeconds = (iso: string, seconds: number): string => new Date(Date.parse
 /** Seconds a delivery waits when its endpoint is at its concurrency cap (spread, so waiters do not return together). */
 export const busyDelaySeconds = (): number => 5 + Math.floor(Math.random() * 6);
 
+/** Why no attempt was made: the endpoint is at its concurrency cap, or another run holds the attempt. */
+export type NotAttempted = 'at-cap' | 'claimed';
+
 /**
- * Makes one HTTP attempt of `event` to `endpoint` and describes it; null, without a request,
- * when the endpoint already has as many deliveries in flight as its cap allows. Never throws
- * for the receiver's faults.
+ * Makes one HTTP attempt of `event` to `endpoint` and describes it. No request is sent when the
+ * endpoint already has as many deliveries in flight as its cap allows (`at-cap`), or when
+ * `claim` says another run is making this attempt (`claimed`). Never throws for the receiver's
+ * faults.
  */
 export const attemptDelivery = async (
   deps: Deps,
@@ -64,12 +68,14 @@ export const attemptDelivery = async (
   event: EventToDeliver,
   number: number,
   trigger: Attempt['trigger'],
-): Promise<Attempt | null> => {
+  claim?: () => Promise<boolean>,
+): Promise<Attempt | NotAttempted> => {
   const lease = await deps.slots.acquire(endpoint.tenantId, endpoint.id);
-  if (lease === null) return null;
+  if (lease === null) return 'at-cap';
   const now = deps.clock.now();
   let result;
   try {
+    if (claim && !(await claim())) return 'claimed';
     const request = signDelivery(
       endpoint.surface,
       { id: event.id, type: event.type, createdAt: event.createdAt, data: event.data },
@@ -223,7 +229,7 @@ export const fanOut = async (
       const id = refs[i]!.deliveryId;
       if (recorded.has(id)) return undefined;
       const attempt = await attemptDelivery(deps, endpoint, event, 1, 'automatic');
-      if (attempt === null) return deferFirstAttempt(deps, event, endpoint, id, storeEvent, log);
+      if (typeof attempt === 'string') return deferFirstAttempt(deps, event, endpoint, id, storeEvent, log);
       const delivery: Delivery = {
         ...identityOf(id, event, endpoint),
         ...stateAfter(deps.settings, [attempt]),
@@ -256,15 +262,39 @@ export const fanOut = async (
   };
 };
 
-export type AttemptOutcome = 'attempted' | 'deferred' | 'duplicate' | 'stale' | 'cancelled' | 'missing';
+export type AttemptOutcome = 'attempted' | 'deferred' | 'waiting' | 'abandoned' | 'duplicate' | 'stale' | 'cancelled' | 'missing';
+
+/** How long a run holds an attempt: the 30 s request timeout and a margin. */
+export const ATTEMPT_CLAIM_SECONDS = 45;
+/** How often a message that came too early comes back before the sweep is left to it (about 9 minutes). */
+export const MAX_ATTEMPT_WAITS = 12;
+const waitSeconds = (waits: number) => Math.min(2 ** waits, 60);
+
+/**
+ * The attempt before this one is not recorded yet (its run is still sending, or died and its
+ * message will return), or another run is making this attempt: the message comes back later,
+ * never dropped, waiting a little longer each time. After MAX_ATTEMPT_WAITS the run it waited
+ * for has long finished or been redelivered; a delivery still stuck then is the sweep's.
+ */
+const comeBackLater = async (deps: Deps, message: AttemptMessage, log: Logger, why: string): Promise<AttemptOutcome> => {
+  const waits = (message.waits ?? 0) + 1;
+  const context = { tenant_id: message.tenantId, endpoint_id: message.endpointId, delivery_id: message.deliveryId, attempt: message.attempt, waits, why };
+  if (waits > MAX_ATTEMPT_WAITS) {
+    log.warn('attempt message abandoned to the sweep', context);
+    return 'abandoned';
+  }
+  await deps.retries.schedule({ ...message, waits }, waitSeconds(waits));
+  log.debug('attempt message comes back later', context);
+  return 'waiting';
+};
 
 /**
  * Makes attempt `message.attempt` of a delivery (a retry, or a manual re-send). Idempotent:
- * an attempt already recorded is not made again, and the record is conditional on the attempt
- * count, so a number is never recorded twice. The next retry is scheduled before this attempt
- * is recorded: if the run dies in between, the message comes back, the attempt is made and
- * recorded again, and the early retry message finds itself stale. A retry of an endpoint
- * since deleted or disabled is cancelled: the delivery is marked failed.
+ * an attempt already recorded is not made again, and the request is sent only under a claim
+ * on the delivery (conditional on its attempt count), so two messages for one attempt never
+ * both send. The next retry is scheduled before this attempt is recorded; a message that
+ * arrives before the record it continues comes back later instead of being dropped. A retry
+ * of an endpoint since deleted or disabled is cancelled: the delivery is marked failed.
  */
 export const processAttempt = async (
   deps: Deps,
@@ -275,17 +305,18 @@ export const processAttempt = async (
   if (!delivery) return { outcome: 'missing' };
   const made = delivery.attempts.length;
   if (made >= message.attempt) return { outcome: 'duplicate' };
-  if (made !== message.attempt - 1 || delivery.status === 'succeeded') return { outcome: 'stale' };
+  if (delivery.status === 'succeeded') return { outcome: 'stale' };
+  if (made < message.attempt - 1) return { outcome: await comeBackLater(deps, message, log, 'the attempt before is not recorded yet') };
   // An automatic attempt only proceeds while the delivery waits for it (a retry, or a first
   // attempt the concurrency cap deferred); a manual one may pull it forward.
   const awaited = delivery.status === 'retrying' || (delivery.status === 'pending' && made === 0);
   if (message.trigger === 'automatic' && !awaited) return { outcome: 'stale' };
 
-  const now = deps.clock.now().toISOString();
+  const now = deps.clock.now();
   const endpoint = await deps.endpoints.getEndpoint(delivery.tenantId, delivery.endpointId);
   const event = endpoint?.status === 'active' ? await deps.events.getEvent(delivery.tenantId, delivery.eventId) : undefined;
   if (!endpoint || endpoint.status !== 'active' || !event) {
-    await deps.deliveries.setState(refOf(delivery), made, { status: 'failed', nextAttemptAt: null, updatedAt: now });
+    await deps.deliveries.setState(refOf(delivery), made, { status: 'failed', nextAttemptAt: null, updatedAt: now.toISOString() });
     log.info('retry cancelled', {
       tenant_id: delivery.tenantId,
       event_id: delivery.eventId,
@@ -296,8 +327,11 @@ export const processAttempt = async (
     return { outcome: 'cancelled' };
   }
 
-  const attempt = await attemptDelivery(deps, endpoint, event, message.attempt, message.trigger);
-  if (attempt === null) {
+  const claimUntil = new Date(now.getTime() + ATTEMPT_CLAIM_SECONDS * 1000).toISOString();
+  const claim = () => deps.deliveries.claimAttempt(refOf(delivery), made, claimUntil, now.toISOString());
+  const attempt = await attemptDelivery(deps, endpoint, event, message.attempt, message.trigger, claim);
+  if (attempt === 'claimed') return { outcome: await comeBackLater(deps, message, log, 'another run is making this attempt') };
+  if (attempt === 'at-cap') {
     await deps.retries.schedule(message, busyDelaySeconds());
     return { outcome: 'deferred' };
   }

@@ -90,6 +90,13 @@ export interface DeliveryRef {
   deliveryId: string;
 }
 
+/** A delivery the sweep found overdue. */
+export interface OverdueDelivery extends DeliveryRef {
+  status: Delivery['status'];
+  attemptCount: number;
+  dueAt: string;
+}
+
 export interface DeliveryStore {
   /** The ids among `refs` that already have a record. */
   existingDeliveryIds(refs: DeliveryRef[]): Promise<Set<string>>;
@@ -107,6 +114,26 @@ export interface DeliveryStore {
     expectedAttempts: number,
     state: { status: Delivery['status']; nextAttemptAt: string | null; updatedAt: string },
   ): Promise<boolean>;
+  /**
+   * Claims the making of attempt `expectedAttempts + 1` until `until`: true only if the delivery
+   * still has `expectedAttempts` attempts and no other run holds an unexpired claim (`now`).
+   * Recording the attempt releases it; a crashed run's claim lapses by itself. So two messages
+   * for the same attempt never both send a request (every request sent is recorded).
+   */
+  claimAttempt(ref: DeliveryRef, expectedAttempts: number, until: string, now: string): Promise<boolean>;
+  /**
+   * Turns a delivery in one of `from` with `expectedAttempts` attempts to pending, for a manual
+   * re-send at `at`; false when another request did first (or the delivery moved on).
+   */
+  beginManualRetry(ref: DeliveryRef, expectedAttempts: number, from: readonly Delivery['status'][], at: string): Promise<boolean>;
+  /**
+   * Deliveries waiting for an attempt (retrying or pending) whose attempt was due before
+   * `dueBefore`, oldest first, at most `limit`; read from a sparse index of waiting deliveries
+   * only, so the cost follows what is overdue, not the history.
+   */
+  listOverdue(dueBefore: string, limit: number): Promise<OverdueDelivery[]>;
+  /** After a sweep re-drove it: looks at the delivery again at `checkAt` unless it moved on. */
+  postponeOverdue(ref: DeliveryRef, expectedAttempts: number, checkAt: string): Promise<boolean>;
   /** Failed deliveries of an endpoint whose event happened in [since, until], a page at a time. */
   listFailed(
     tenantId: string,
@@ -147,6 +174,12 @@ export interface AttemptMessage {
   /** 1 only for a first attempt the endpoint's concurrency cap deferred. */
   attempt: number;
   trigger: Attempt['trigger'];
+  /**
+   * How many times this message came back because the attempt before it was not recorded yet,
+   * or another run was making this attempt: it waits a little longer each time, and gives up
+   * (the sweep takes over) after MAX_ATTEMPT_WAITS.
+   */
+  waits?: number;
 }
 
 /** Re-send an endpoint's failed deliveries of a time window, a page at a time. */
@@ -160,7 +193,12 @@ export interface RecoverMessage {
   cursor?: string;
 }
 
-export type DeliveryMessage = FanOutMessage | AttemptMessage | RecoverMessage;
+/** Find overdue deliveries and re-drive them (sent every minute by a recurring schedule). */
+export interface SweepMessage {
+  kind: 'sweep';
+}
+
+export type DeliveryMessage = FanOutMessage | AttemptMessage | RecoverMessage | SweepMessage;
 
 export interface DeliveryQueue {
   /** Sends now or after up to 900 s. */
@@ -226,6 +264,8 @@ export interface Settings {
   disableAfterFailingSeconds: number;
   /** How long events and deliveries are kept. */
   retentionDays: number;
+  /** A waiting delivery whose attempt is this late is re-driven by the sweep. */
+  overdueMarginSeconds: number;
 }
 
 export interface Ports {

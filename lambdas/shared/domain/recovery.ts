@@ -7,18 +7,23 @@ type Deps = Pick<Ports, 'clock' | 'endpoints' | 'deliveries' | 'queue' | 'settin
 
 /**
  * A manual re-send of one delivery: a failed one gets one more attempt; a retrying one has its
- * pending retry pulled forward. The attempt message is sent before the status turns pending, so
- * a crash in between leaves an attempt on the way, never a delivery stuck in pending.
+ * pending retry pulled forward. The delivery turns pending first, conditionally, so of
+ * concurrent requests one wins and the others are refused (409 `retry_in_progress`): the
+ * receiver gets one request, and the history shows it. If the message cannot be sent after
+ * that, the delivery waits pending with its attempt due now, and the sweep re-drives it.
  */
 export const requestManualRetry = async (deps: Deps, tenantId: string, endpointId: string, deliveryId: string) => {
   const ref = { tenantId, endpointId, deliveryId };
-  const delivery = await deps.deliveries.getDelivery(ref);
-  if (!delivery) throw new NotFoundError(`Delivery "${deliveryId}"`);
+  const [delivery, endpoint] = await Promise.all([deps.deliveries.getDelivery(ref), deps.endpoints.getEndpoint(tenantId, endpointId)]);
+  if (!delivery || !endpoint) throw new NotFoundError(`Delivery "${deliveryId}"`);
   if (delivery.status === 'succeeded') throw new ConflictError('delivery_succeeded', 'This delivery already succeeded; there is nothing to retry');
+  if (endpoint.status !== 'active') throw new ConflictError('webhook_disabled', 'This webhook is disabled; enable it to retry its deliveries');
+  const inProgress = () => new ConflictError('retry_in_progress', 'An attempt of this delivery is already on its way; wait for it to be recorded');
+  if (delivery.status === 'pending') throw inProgress();
   const attempt = delivery.attempts.length + 1;
-  await deps.queue.send({ kind: 'attempt', ...ref, attempt, trigger: 'manual' });
   const now = deps.clock.now().toISOString();
-  await deps.deliveries.setState(ref, delivery.attempts.length, { status: 'pending', nextAttemptAt: now, updatedAt: now });
+  if (!(await deps.deliveries.beginManualRetry(ref, delivery.attempts.length, ['failed', 'retrying'], now))) throw inProgress();
+  await deps.queue.send({ kind: 'attempt', ...ref, attempt, trigger: 'manual' });
   return { deliveryId, attempt };
 };
 
@@ -82,15 +87,27 @@ export const continueRecovery = async (deps: Deps, message: RecoverMessage): Pro
       cursor,
       pageSize(rate) - sent,
     );
-    await Promise.all(
+    // Each delivery turns pending (due when its re-send is) before the re-send is queued: a
+    // concurrent recovery or manual retry of the same delivery finds it taken and leaves it.
+    const now = deps.clock.now().getTime();
+    const delays = page.deliveries.map((_, i) => Math.floor((sent + i) / rate));
+    const taken = await Promise.all(
       page.deliveries.map((d, i) =>
-        deps.queue.send(
-          { kind: 'attempt', tenantId: d.tenantId, endpointId: d.endpointId, deliveryId: d.id, attempt: d.attempts.length + 1, trigger: 'manual' },
-          Math.floor((sent + i) / rate),
+        deps.deliveries.beginManualRetry(
+          { tenantId: d.tenantId, endpointId: d.endpointId, deliveryId: d.id },
+          d.attempts.length,
+          ['failed'],
+          new Date(now + delays[i]! * 1000).toISOString(),
         ),
       ),
     );
-    sent += page.deliveries.length;
+    const mine = page.deliveries.flatMap((d, i) => (taken[i] ? [{ d, delay: delays[i]! }] : []));
+    await Promise.all(
+      mine.map(({ d, delay }) =>
+        deps.queue.send({ kind: 'attempt', tenantId: d.tenantId, endpointId: d.endpointId, deliveryId: d.id, attempt: d.attempts.length + 1, trigger: 'manual' }, delay),
+      ),
+    );
+    sent += mine.length;
     cursor = page.cursor;
   } while (cursor && sent < pageSize(rate));
   if (cursor) await deps.queue.send({ ...message, cursor }, Math.ceil(sent / rate));
