@@ -1,6 +1,6 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import { CfnSchedule, CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -42,6 +42,8 @@ export class DeliveryPipeline extends Construct {
   public readonly schedulerRole: Role;
   /** Where Scheduler puts a retry it could not hand to the queue. */
   public readonly schedulerDeadLetterQueue: Queue;
+  /** Sends the worker a sweep for overdue deliveries every minute. */
+  public readonly sweepSchedule: CfnSchedule;
 
   constructor(scope: Construct, id: string, props: DeliveryPipelineProps) {
     super(scope, id);
@@ -111,6 +113,22 @@ export class DeliveryPipeline extends Construct {
       'Retry schedules are created at run time, one per delivery and attempt; the grant is CreateSchedule in this stack\'s own schedule group only.',
     );
 
+
+    // The sweep: every minute a `{"kind":"sweep"}` message on the delivery queue makes the
+    // worker re-drive deliveries whose attempt is overdue (lost retry messages, long outages).
+    this.sweepSchedule = new CfnSchedule(this, 'SweepSchedule', {
+      description: 'hookpost: every minute, the delivery worker re-drives overdue deliveries',
+      groupName: this.scheduleGroup.ref,
+      scheduleExpression: 'rate(1 minute)',
+      flexibleTimeWindow: { mode: 'OFF' },
+      target: {
+        arn: this.queue.queueArn,
+        roleArn: this.schedulerRole.roleArn,
+        input: JSON.stringify({ kind: 'sweep' }),
+        deadLetterConfig: { arn: this.schedulerDeadLetterQueue.queueArn },
+        retryPolicy: { maximumEventAgeInSeconds: 60, maximumRetryAttempts: 3 },
+      },
+    });
 
     const eventSource = new SqsEventSource(this.queue, {
       batchSize,

@@ -8,7 +8,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { acknowledgeKeyGrants } from '../nag';
+import { acknowledgeKeyGrants, acknowledgeWildcard } from '../nag';
 import { join } from 'node:path';
 import { ESBUILD_COMMON, REQUIRE_BANNER } from '../bundling.mjs';
 
@@ -119,6 +119,12 @@ export class HookpostFunction extends Construct {
     this.function.addEnvironment(envName, table.tableName);
     if (access === 'read') table.grantReadData(this.function);
     else table.grantReadWriteData(this.function);
+    // aws-cdk-lib grants a table's indexes with it, as `<table>/index/*` (no finding for a table without one).
+    acknowledgeWildcard(
+      this.role,
+      `${table.tableArn}/index/*`,
+      'The grant covers the indexes of this one table (the deliveries table has one, the sparse index of waiting deliveries the sweep reads); no other table.',
+    );
     return this;
   }
 

@@ -129,6 +129,7 @@ export class Operations extends Construct {
       new GraphWidget({
         title: 'Outcomes',
         left: [hookpost('AttemptsSucceeded'), hookpost('AttemptsFailed'), hookpost('DeliveriesSucceeded'), hookpost('DeliveriesFailed')],
+        right: [hookpost('OverdueDeliveries')],
         width: 8,
       }),
       new GraphWidget({
@@ -187,6 +188,13 @@ export class Operations extends Construct {
     for (const [name, f] of fns) {
       alarm(`${name}-errors`, f.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }), 1, 1, `The ${name} function raised errors.`);
     }
+    alarm(
+      'overdue-deliveries',
+      hookpost('OverdueDeliveries', 'Sum', Duration.minutes(5)),
+      1,
+      1,
+      'The sweep found deliveries whose attempt is overdue: a retry message was lost, or the worker is far behind. They have been re-driven.',
+    );
     alarm('api-5xx', apiMetric('5xx').with({ period: Duration.minutes(5) }), max5xx, 1, `The API answered ${max5xx} or more 5xx in 5 minutes.`);
   }
 }

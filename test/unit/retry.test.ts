@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fanOut, processAttempt, stateAfter } from '../../lambdas/shared/domain/delivery';
+import { fanOut, MAX_ATTEMPT_WAITS, processAttempt, stateAfter } from '../../lambdas/shared/domain/delivery';
+import { sweepOverdue } from '../../lambdas/shared/domain/sweep';
 import { createAdminWebhook, deleteWebhook, updateWebhook } from '../../lambdas/shared/domain/endpoints';
 import { publishEvent } from '../../lambdas/shared/domain/events';
 import { deliveryIdFor } from '../../lambdas/shared/domain/ids';
@@ -116,11 +117,57 @@ describe('retries', () => {
     await expect(processAttempt(f.ports, second, silentLog)).rejects.toThrow('crash');
     const early = f.scheduled.shift()!.message; // attempt 3, scheduled before the crash
     f.stores.recordAttempt = record;
-    expect(await processAttempt(f.ports, early, silentLog)).toEqual({ outcome: 'stale' });
+    f.advance(60); // the claim of the crashed run lapses
+    expect(await processAttempt(f.ports, early, silentLog)).toEqual({ outcome: 'waiting' }); // comes back, never dropped
+    expect(f.scheduled.shift()).toEqual({ message: { ...early, waits: 1 }, delaySeconds: 2 });
     expect(await processAttempt(f.ports, second, silentLog)).toMatchObject({ outcome: 'attempted' }); // the message came back
     const d = (await f.stores.getDelivery(ref))!;
     expect(d.attempts.map((a) => a.number)).toEqual([1, 2]);
     expect(f.scheduled.map((s) => s.message.attempt)).toEqual([3]);
+  });
+
+  it('a retry that arrives before the attempt it follows is recorded (a receiver slower than the step) is made once that lands', async () => {
+    const { f, eventId, ref } = await setup(() => 500);
+    await fanOut(f.ports, f.fanOutOf(eventId), silentLog);
+    const second = f.scheduled.shift()!.message;
+    // Attempt 2's run schedules attempt 3 and, before it records attempt 2, attempt 3 arrives.
+    const record = f.stores.recordAttempt.bind(f.stores);
+    let third: (typeof f.scheduled)[number]['message'] | undefined;
+    let early: unknown;
+    f.stores.recordAttempt = async (...args) => {
+      third = f.scheduled.shift()!.message;
+      early = await processAttempt(f.ports, third, silentLog);
+      return record(...args);
+    };
+    await processAttempt(f.ports, second, silentLog);
+    f.stores.recordAttempt = record;
+    expect(early).toEqual({ outcome: 'waiting' });
+    const back = f.scheduled.shift()!;
+    expect(back.message).toEqual({ ...third, waits: 1 });
+    expect(await processAttempt(f.ports, back.message, silentLog)).toMatchObject({ outcome: 'attempted' });
+    expect((await f.stores.getDelivery(ref))!.attempts.map((a) => a.number)).toEqual([1, 2, 3]);
+    expect(f.http.requests).toHaveLength(3);
+  });
+
+  it('a message that keeps arriving too early is left to the sweep after MAX_ATTEMPT_WAITS', async () => {
+    const { f, eventId } = await setup(() => 500);
+    await fanOut(f.ports, f.fanOutOf(eventId), silentLog);
+    const second = f.scheduled.shift()!.message;
+    const tooEarly = { ...second, attempt: 3, waits: MAX_ATTEMPT_WAITS };
+    expect(await processAttempt(f.ports, tooEarly, silentLog)).toEqual({ outcome: 'abandoned' });
+    expect(f.scheduled).toHaveLength(0);
+  });
+
+  it('two messages for the same attempt at once: one request, one record; the other comes back and finds it recorded', async () => {
+    const { f, eventId, ref } = await setup(() => 500);
+    await fanOut(f.ports, f.fanOutOf(eventId), silentLog);
+    const second = f.scheduled.shift()!.message;
+    const outcomes = await Promise.all([processAttempt(f.ports, second, silentLog), processAttempt(f.ports, { ...second, trigger: 'manual' }, silentLog)]);
+    expect(outcomes.map((o) => o.outcome).sort()).toEqual(['attempted', 'waiting']);
+    expect(f.http.requests).toHaveLength(2);
+    const back = f.scheduled.find((s) => s.message.waits === 1)!;
+    expect(await processAttempt(f.ports, back.message, silentLog)).toEqual({ outcome: 'duplicate' });
+    expect((await f.stores.getDelivery(ref))!.attempts).toHaveLength(2);
   });
 
   it('deleting or disabling the endpoint cancels its pending retries', async () => {
@@ -212,5 +259,51 @@ describe('bulk recovery', () => {
     await expect(startRecovery(f.ports, 'acme', 'wh_none', { since: '2026-01-01T00:00:00.000Z' })).rejects.toMatchObject({ status: 404 });
     const { endpoint } = await createAdminWebhook(f.ports, 'acme', { url: 'https://r.example/', events: ['price.alert'] });
     await expect(startRecovery(f.ports, 'acme', endpoint.id, { since: '2026-03-01T00:00:00.000Z', until: '2026-02-01T00:00:00.000Z' })).rejects.toMatchObject({ status: 400 });
+  });
+});
+
+describe('the sweep', () => {
+  it('re-drives a retrying delivery whose retry message was lost, once per margin, and the attempt is made once', async () => {
+    const { f, eventId, ref } = await setup((n) => (n === 1 ? 500 : 200));
+    await fanOut(f.ports, f.fanOutOf(eventId), silentLog);
+    f.scheduled.length = 0; // the retry message is lost
+    f.advance(60 + 299);
+    expect(await sweepOverdue(f.ports, silentLog)).toBe(0); // due, but within the margin
+    f.advance(2);
+    f.sent.length = 0;
+    expect(await sweepOverdue(f.ports, silentLog)).toBe(1);
+    expect(f.sent).toEqual([{ message: { kind: 'attempt', ...ref, attempt: 2, trigger: 'automatic' }, delaySeconds: undefined }]);
+    expect(await sweepOverdue(f.ports, silentLog)).toBe(0); // looked at again only after another margin
+    expect(await processAttempt(f.ports, f.sent[0]!.message as never, silentLog)).toMatchObject({ outcome: 'attempted' });
+    f.advance(600);
+    expect(await sweepOverdue(f.ports, silentLog)).toBe(0);
+    expect((await f.stores.getDelivery(ref))!.status).toBe('succeeded');
+  });
+
+  it('re-drives a manual retry whose message never left as manual', async () => {
+    const { f, endpoint, deliveryId, drive, ref } = await setup((n) => (n <= 6 ? 500 : 200));
+    await drive();
+    const send = f.ports.queue.send;
+    f.ports.queue.send = async () => {
+      throw new Error('SQS unavailable');
+    };
+    await expect(requestManualRetry(f.ports, 'acme', endpoint.id, deliveryId)).rejects.toThrow('SQS unavailable');
+    f.ports.queue.send = send;
+    f.advance(301);
+    f.sent.length = 0;
+    expect(await sweepOverdue(f.ports, silentLog)).toBe(1);
+    expect(f.sent[0]!.message).toEqual({ kind: 'attempt', ...ref, attempt: 7, trigger: 'manual' });
+  });
+});
+
+describe('manual retry under concurrency', () => {
+  it('of concurrent requests one wins and the others are refused with retry_in_progress; a disabled webhook is refused', async () => {
+    const { f, endpoint, deliveryId, drive } = await setup(() => 500);
+    await drive();
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => requestManualRetry(f.ports, 'acme', endpoint.id, deliveryId)));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')) expect(r.reason).toMatchObject({ status: 409, code: 'retry_in_progress' });
+    await updateWebhook(f.ports, 'acme', endpoint.id, { status: 'disabled' });
+    await expect(requestManualRetry(f.ports, 'acme', endpoint.id, deliveryId)).rejects.toMatchObject({ status: 409, code: 'webhook_disabled' });
   });
 });
