@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
@@ -140,7 +141,9 @@ export const createLocalApiServer = (options: {
             ? { authorizer: { iam: { accessKey: 'local', accountId: '000000000000', callerId: 'local-admin', principalOrgId: null, userArn: 'arn:aws:iam::000000000000:user/local-admin', userId: 'local-admin', cognitoIdentity: null } } }
             : {}),
         },
-        ...(body.length ? { body: body.toString('utf8'), isBase64Encoded: false } : { isBase64Encoded: false }),
+        // Text as text; bytes that are not UTF-8 go base64-encoded, as API Gateway passes binary
+        // bodies, so the handler sees them exactly (and refuses them) rather than U+FFFD.
+        ...(body.length === 0 ? { isBase64Encoded: false } : isUtf8(body) ? { body: body.toString('utf8'), isBase64Encoded: false } : { body: body.toString('base64'), isBase64Encoded: true }),
       } as unknown as APIGatewayProxyEventV2;
       const result = await options.handlers[spec.group](event, localContext(`hookpost-${spec.group}`, 29_000));
       res.writeHead(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>);

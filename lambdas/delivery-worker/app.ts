@@ -4,6 +4,7 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { fanOut, processAttempt } from '../shared/domain/delivery';
+import { parseExact } from '../shared/domain/exact-json';
 import { continueRecovery } from '../shared/domain/recovery';
 import { sweepOverdue } from '../shared/domain/sweep';
 import { type Delivery, lastAttempt } from '../shared/domain/model';
@@ -15,7 +16,7 @@ const MESSAGE = z.discriminatedUnion('kind', [
     kind: z.literal('fanout'),
     tenantId: z.string().check(z.minLength(1)),
     eventId: z.string().check(z.minLength(1)),
-    // `data` came out of JSON.parse, so it is JSON: checking it again would walk every payload.
+    // `data` came out of the JSON parser, so it is JSON: checking it again would walk every payload.
     event: z.optional(z.object({ type: z.string(), data: z.unknown(), createdAt: z.string() })),
     replay: z.optional(z.boolean()),
     only: z.optional(z.string().check(z.minLength(1))),
@@ -74,7 +75,7 @@ export const createDeliveryWorkerHandler = (ports: Ports) => {
   const processor = new BatchProcessor(EventType.SQS);
 
   const handleRecord = async (record: SQSRecord): Promise<void> => {
-    const message = MESSAGE.parse(JSON.parse(record.body));
+    const message = MESSAGE.parse(parseExact(record.body));
     switch (message.kind) {
       case 'fanout': {
         const redelivered = Number(record.attributes.ApproximateReceiveCount ?? '1') > 1;

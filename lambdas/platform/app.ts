@@ -1,5 +1,6 @@
-import { NotFoundError, PayloadTooLargeError, ValidationError } from '../shared/domain/errors';
-import { publishEvent, type PublishResult } from '../shared/domain/events';
+import { PayloadTooLargeError, ValidationError } from '../shared/domain/errors';
+import { stringifyExact } from '../shared/domain/exact-json';
+import { publishEvent, publishEvents, type PublishResult } from '../shared/domain/events';
 import type { Ports } from '../shared/domain/ports';
 import type { JsonValue } from '../shared/domain/python-json';
 import { createTenant, issueApiKey, revokeApiKey } from '../shared/domain/tenants';
@@ -9,7 +10,7 @@ import { buildSchemas, LIMITS, type PublishBody, TENANT_ID } from '../shared/htt
 import { metrics } from '../shared/powertools';
 
 const checkDataSize = (data: unknown, where: string): void => {
-  if (Buffer.byteLength(JSON.stringify(data), 'utf8') > LIMITS.eventDataBytes) {
+  if (Buffer.byteLength(stringifyExact(data), 'utf8') > LIMITS.eventDataBytes) {
     throw new PayloadTooLargeError(`${where} is limited to ${LIMITS.eventDataBytes} bytes of JSON`);
   }
 };
@@ -53,12 +54,12 @@ export const createPlatformHandler = (ports: Ports) => {
       'POST /v1/events/batch': async ({ body }) => {
         const input = schemas.publishBatch.parse(body);
         input.events.forEach((e, i) => checkDataSize(e.data, `events.${i}.data`));
-        for (const tenantId of new Set(input.events.map((e) => e.tenant_id))) {
-          if (!(await ports.tenants.tenantExists(tenantId))) throw new NotFoundError(`Tenant "${tenantId}"`, 'tenant_not_found');
-        }
-        // Validated whole before anything is written; then published concurrently, each
-        // idempotent, so their fan-out messages go out in SendMessageBatch calls.
-        const results = await Promise.all(input.events.map((e) => publish(e, e.idempotency_key)));
+        // All or nothing: checked whole (tenants, keys) before any event is stored or enqueued.
+        const results = await publishEvents(
+          ports,
+          input.events.map((e) => ({ tenantId: e.tenant_id, type: e.type, data: e.data as JsonValue, ...(e.idempotency_key ? { idempotencyKey: e.idempotency_key } : {}) })),
+        );
+        metrics.addMetric('EventsPublished', 'Count', results.filter((r) => !r.replayed).length);
         return { status: 202, body: { object: 'list', data: results.map((r) => ({ id: r.id, object: 'event' as const })) } };
       },
       'POST /v1/tenants': async ({ body }) => {

@@ -1,3 +1,5 @@
+import { parseExact, stringifyExact } from '../../lambdas/shared/domain/exact-json';
+import type { JsonValue } from '../../lambdas/shared/domain/python-json';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoConfigStore, DynamoDeliveryStore } from '../../lambdas/shared/adapters/dynamo-stores';
 import { documentClient } from '../../lambdas/shared/aws-ports';
@@ -92,11 +94,13 @@ describe('DynamoConfigStore on dynalite', () => {
 
 describe('DynamoDeliveryStore on dynalite', () => {
   it('stores an event once with its exact data, and reads it back', async () => {
-    const data = { n: 1e-5, big: 12345678901234567890, s: 'Zoë', empty: '', deep: { a: [[[[{ b: null }]]]] } };
-    const event = { id: 'evt_1', tenantId: 'acme', type: 'price.alert', data, createdAt: '2026-02-16T12:00:00Z', requestHash: 'h' };
+    const text = '{"n":1e-5,"big":12345678901234567890,"f":1.0,"z":-0.0,"i":7,"s":"Zoë","empty":"","deep":{"a":[[[[{"b":null}]]]]}}';
+    const event = { id: 'evt_1', tenantId: 'acme', type: 'price.alert', data: parseExact(text) as JsonValue, createdAt: '2026-02-16T12:00:00Z', requestHash: 'h' };
     expect(await deliveries.putEvent(event)).toBe(true);
     expect(await deliveries.putEvent({ ...event, data: {} })).toBe(false);
-    expect(await deliveries.getEvent('acme', 'evt_1')).toEqual(JSON.parse(JSON.stringify(event)));
+    const read = (await deliveries.getEvent('acme', 'evt_1'))!;
+    expect({ ...read, data: undefined }).toEqual({ ...event, data: undefined });
+    expect(stringifyExact(read.data)).toBe(text); // every number as it was written
     expect(await deliveries.getEvent('globex', 'evt_1')).toBeUndefined();
   });
 

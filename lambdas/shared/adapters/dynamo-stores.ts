@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { ApiKeyRecord, Attempt, Delivery, Endpoint, Recovery, StoredEvent, Tenant } from '../domain/model';
 import type { AttemptUpdate, DeliveryPage, DeliveryRef, DeliveryStore, EndpointStore, EventStore, TenantStore } from '../domain/ports';
+import { parseExact, stringifyExact } from '../domain/exact-json';
 import { deliveryIdFloor } from '../domain/ids';
 import { keys, TABLE_KEYS } from './tables';
 
@@ -378,7 +379,7 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
             tenant_id: e.tenantId,
             event_type: e.type,
             // Stored as JSON text: exact numbers, any nesting depth, empty strings kept.
-            data_json: JSON.stringify(e.data),
+            data_json: stringifyExact(e.data),
             created_at: e.createdAt,
             request_hash: e.requestHash,
             ...(e.idempotencyKey ? { idempotency_key: e.idempotencyKey } : {}),
@@ -399,7 +400,7 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
       id: Item.id as string,
       tenantId: Item.tenant_id as string,
       type: Item.event_type as string,
-      data: JSON.parse(Item.data_json as string),
+      data: parseExact(Item.data_json as string) as StoredEvent['data'],
       createdAt: Item.created_at as string,
       requestHash: Item.request_hash as string,
       ...(Item.idempotency_key ? { idempotencyKey: Item.idempotency_key as string } : {}),

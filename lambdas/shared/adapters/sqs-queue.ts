@@ -1,4 +1,5 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { stringifyExact } from '../domain/exact-json';
 import type { DeliveryMessage, DeliveryQueue } from '../domain/ports';
 
 interface Pending {
@@ -9,12 +10,12 @@ interface Pending {
 }
 
 /**
- * SQS accepts only #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD (and, on AWS, astral
+ * Event data keeps its numbers exact (exact-json.ts). SQS accepts only #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD (and, on AWS, astral
  * characters). JSON.stringify already escapes control characters and lone surrogates; escape
  * the rest (astral characters' surrogate pairs, U+FFFE, U+FFFF) so any event data fits.
  */
 export const sqsSafeJson = (value: unknown): string =>
-  JSON.stringify(value).replace(/[\uD800-\uDFFF\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  stringifyExact(value).replace(/[\uD800-\uDFFF\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 const SQS_BATCH = 10;
 /** SendMessageBatch takes at most 1 MiB in all; keep a margin for the request's own fields. */

@@ -37,10 +37,46 @@ export const REPLAY_REPAIR_DELAY_SECONDS = 900;
  */
 const eventTime = (clock: Clock): string => clock.now().toISOString();
 
+const reusedKey = (where?: string) =>
+  new ConflictError('idempotency_key_reused', `${where ? `${where}: ` : ''}This Idempotency-Key was already used with a different event type or data`);
+
+/**
+ * Publishes a batch all or nothing: every event is checked (its tenant, and its idempotency
+ * key against the batch and against the stored events) before any is stored or enqueued, and
+ * a refusal names the index of the offending event. A platform that retries a refused batch
+ * therefore sends no event twice.
+ */
+export const publishEvents = async (deps: Deps, inputs: readonly PublishInput[]): Promise<PublishResult[]> => {
+  for (const [i, input] of inputs.entries()) {
+    if (!(await deps.tenants.tenantExists(input.tenantId))) throw new NotFoundError(`events.${i}: Tenant "${input.tenantId}"`, 'tenant_not_found');
+  }
+  const keyed = inputs.map((input) =>
+    input.idempotencyKey
+      ? { id: derivedId('evt', input.tenantId, input.idempotencyKey), hash: sha256Hex(pythonJsonDumps({ type: input.type, data: input.data })) }
+      : undefined,
+  );
+  const firstHash = new Map<string, string>();
+  for (const [i, k] of keyed.entries()) {
+    if (!k) continue;
+    const seen = firstHash.get(k.id);
+    if (seen !== undefined && seen !== k.hash) throw reusedKey(`events.${i}`);
+    firstHash.set(k.id, k.hash);
+  }
+  const stored = await Promise.all(keyed.map((k, i) => (k ? deps.events.getEvent(inputs[i]!.tenantId, k.id) : undefined)));
+  for (const [i, s] of stored.entries()) if (s && s.requestHash !== keyed[i]!.hash) throw reusedKey(`events.${i}`);
+  // Checked whole; published concurrently, so their fan-out messages share SendMessageBatch calls.
+  return Promise.all(inputs.map((input) => publishChecked(deps, input)));
+};
+
 export const publishEvent = async (deps: Deps, input: PublishInput): Promise<PublishResult> => {
   if (!(await deps.tenants.tenantExists(input.tenantId))) {
     throw new NotFoundError(`Tenant "${input.tenantId}"`, 'tenant_not_found');
   }
+  return publishChecked(deps, input);
+};
+
+/** Publishes one event of a tenant known to exist. */
+const publishChecked = async (deps: Deps, input: PublishInput): Promise<PublishResult> => {
   const requestHash = sha256Hex(pythonJsonDumps({ type: input.type, data: input.data }));
   const event: StoredEvent = {
     id: input.idempotencyKey ? derivedId('evt', input.tenantId, input.idempotencyKey) : newId('evt'),
@@ -62,12 +98,7 @@ export const publishEvent = async (deps: Deps, input: PublishInput): Promise<Pub
     return { id: event.id, replayed: false };
   }
   const earlier = await deps.events.getEvent(input.tenantId, event.id);
-  if (earlier && earlier.requestHash !== requestHash) {
-    throw new ConflictError(
-      'idempotency_key_reused',
-      'This Idempotency-Key was already used with a different event type or data',
-    );
-  }
+  if (earlier && earlier.requestHash !== requestHash) throw reusedKey();
   await deps.queue.send(
     { ...message, ...(earlier ? { event: { type: earlier.type, data: earlier.data, createdAt: earlier.createdAt } } : {}), replay: true },
     REPLAY_REPAIR_DELAY_SECONDS,

@@ -1,3 +1,5 @@
+import { isLosslessNumber, type LosslessNumber } from './exact-json';
+
 /**
  * Serialises a JSON value exactly as Python's
  * `json.dumps(value, separators=(",", ":"), sort_keys=True)` does (ensure_ascii on), so the
@@ -10,9 +12,11 @@
  * - floats in Python's repr: `1e-05`, `1e+16`, `1.5e-07` where JavaScript writes
  *   `0.00001`, `10000000000000000`, `1.5e-7`.
  * Integers stay integers (Python reads `1` back as int and writes `1`), so the output is a
- * fixed point of Python's loads/dumps round trip.
+ * fixed point of Python's loads/dumps round trip. A number kept exact (a LosslessNumber, see
+ * exact-json.ts) is written as Python writes what it reads from that literal: an integer
+ * literal as an int of any size, any other as a float (`1.0`, `-0.0`, `1e+16`).
  */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue = null | boolean | number | LosslessNumber | string | JsonValue[] | { [key: string]: JsonValue };
 
 const SHORT_ESCAPES: Record<string, string> = {
   '"': '\\"',
@@ -41,10 +45,16 @@ export const pythonNumber = (n: number): string => {
   if (!Number.isFinite(n)) throw new TypeError('JSON has no representation for NaN or Infinity');
   // Integral values that JavaScript writes without an exponent read back in Python as int.
   if (Number.isInteger(n) && Math.abs(n) < 1e21) return Object.is(n, -0) ? '0' : String(n);
+  return pythonFloat(n);
+};
+
+/** Python's repr of a float: shortest round-trip digits, `.0` on integral values. */
+const pythonFloat = (n: number): string => {
+  if (!Number.isFinite(n)) throw new TypeError('JSON has no representation for NaN or Infinity');
   // Shortest round-trip digits, the same that Python's repr chooses.
   const [mantissa, expPart] = n.toExponential().split('e') as [string, string];
   const exponent = Number(expPart);
-  const negative = mantissa.startsWith('-');
+  const negative = mantissa.startsWith('-') || Object.is(n, -0);
   const digits = mantissa.replace('-', '').replace('.', '');
   const sign = negative ? '-' : '';
   if (exponent >= -4 && exponent < 16) {
@@ -74,8 +84,15 @@ export const compareCodePoints = (a: string, b: string): number => {
   }
 };
 
+/** An exact literal as Python's json.loads then json.dumps writes it. */
+const pythonLiteral = (literal: string): string => {
+  if (/^-?\d+$/.test(literal)) return BigInt(literal).toString(); // a Python int: any size; `-0` is 0
+  return pythonFloat(Number(literal));
+};
+
 export const pythonJsonDumps = (value: JsonValue): string => {
   if (value === null) return 'null';
+  if (isLosslessNumber(value)) return pythonLiteral((value as LosslessNumber).value);
   switch (typeof value) {
     case 'boolean':
       return value ? 'true' : 'false';

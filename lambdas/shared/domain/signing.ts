@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { decode as decodeBase64 } from '@stablelib/base64';
+import { stringifyExact } from './exact-json';
 import { pythonJsonDumps, type JsonValue } from './python-json';
 
 /**
@@ -71,7 +72,7 @@ export const signDelivery = (
     body = pythonJsonDumps({ id: event.id, type: event.type, created_at: wholeSeconds(event.createdAt), data: event.data });
     headers['x-auggie-signature'] = hmacSha256(current, body).toString('hex');
   } else {
-    body = JSON.stringify({ id: event.id, event: event.type, timestamp: wholeSeconds(event.createdAt), data: event.data });
+    body = stringifyExact({ id: event.id, event: event.type, timestamp: wholeSeconds(event.createdAt), data: event.data });
     headers['x-webhook-signature'] = `sha256=${hmacSha256(current, body).toString('hex')}`;
     headers['x-webhook-event'] = event.type;
     headers['x-webhook-timestamp'] = String(toUnixSeconds(event.createdAt));

@@ -1,3 +1,4 @@
+import { isLosslessNumber, NumberOutOfRangeError, parseExact } from '../domain/exact-json';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
@@ -58,9 +59,34 @@ const errorMapper = (): MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStr
   },
 });
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The body as text; bytes that are not UTF-8 are refused, never rewritten to U+FFFD. */
 const decodeBody = (event: APIGatewayProxyEventV2): string | undefined => {
   if (event.body === undefined || event.body === null || event.body === '') return undefined;
-  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (!event.isBase64Encoded) return event.body;
+  try {
+    return utf8.decode(Buffer.from(event.body, 'base64'));
+  } catch {
+    throw new ValidationError('The request body is not valid UTF-8', 'invalid_encoding');
+  }
+};
+
+/**
+ * The first string in a parsed body (a key or a value) that is not well-formed Unicode: a lone
+ * surrogate, which `"\ud800"` in JSON text can spell. DynamoDB stores only UTF-8, which has no
+ * form for it, so it is refused at the door rather than failing or changing later.
+ */
+const illFormedPath = (value: unknown, path: string): string | undefined => {
+  if (typeof value === 'string') return value.isWellFormed() ? undefined : path || 'the body';
+  if (value === null || typeof value !== 'object' || isLosslessNumber(value)) return undefined;
+  for (const [key, child] of Object.entries(value)) {
+    const at = path ? `${path}.${key}` : key;
+    if (!key.isWellFormed()) return at;
+    const found = illFormedPath(child, at);
+    if (found) return found;
+  }
+  return undefined;
 };
 
 /** Enforces the 1 MB body limit and parses JSON; a body that is not JSON is a 400. */
@@ -77,11 +103,17 @@ export const parseJsonBody = (event: APIGatewayProxyEventV2): unknown => {
   if (nestingDepth(raw) > LIMITS.jsonDepth) {
     throw new ValidationError(`JSON nested deeper than ${LIMITS.jsonDepth} levels is refused`, 'json_too_deep');
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(raw);
-  } catch {
+    // Numbers are kept exact: event data reaches receivers as it was published.
+    parsed = parseExact(raw);
+  } catch (e) {
+    if (e instanceof NumberOutOfRangeError) throw new ValidationError(e.message, 'number_out_of_range');
     throw new ValidationError('The request body is not valid JSON', 'invalid_json');
   }
+  const illFormed = illFormedPath(parsed, '');
+  if (illFormed) throw new ValidationError(`${illFormed} holds a lone surrogate: strings must be valid Unicode`, 'invalid_encoding');
+  return parsed;
 };
 
 /** The deepest nesting of arrays and objects in JSON text, counted before parsing (strings skipped). */

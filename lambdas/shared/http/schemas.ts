@@ -114,10 +114,17 @@ export const buildSchemas = (catalogue: readonly string[]) => {
       ),
     ),
   );
+  // Delivery ids encode their event's time from 1970 on (ULID time): a time before that, or
+  // past what a Date writes with four digits, names no delivery.
   const isoTime = once(() =>
     z.pipe(
       z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time' }),
-      z.transform((v: string) => new Date(v).toISOString()),
+      z.pipe(
+        z.transform((v: string) => new Date(v).toISOString()),
+        z.string().check(
+          z.refine((v) => v >= '1970-01-01T00:00:00.000Z' && /^\d{4}-/.test(v), 'must be between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z'),
+        ),
+      ),
     ),
   );
 
