@@ -1,3 +1,4 @@
+import { graceEndsAt } from '../shared/domain/model';
 import {
   DEFAULT_ROTATION_GRACE_SECONDS,
   deleteAccountWebhook,
@@ -42,7 +43,7 @@ export const createAccountWebhooksHandler = (ports: Ports) => {
         });
         return {
           status: 200,
-          body: { ...accountWebhookView(endpoint, secret), previous_secret_expires_at: endpoint.previousSecretExpiresAt ?? null },
+          body: { ...accountWebhookView(endpoint, secret), previous_secret_expires_at: graceEndsAt(endpoint) ?? null },
         };
       },
     },

@@ -74,20 +74,20 @@ describe('DynamoConfigStore.rotateSecret', () => {
     updatedAt: '2026-02-16T12:00:00.000Z',
   };
 
-  it('keeps the replaced secret with its expiry, only while the current secret is the expected one', async () => {
+  it('keeps the rotated-out secrets with their expiry, only while the current secret is the expected one', async () => {
     const store = new DynamoConfigStore(doc, names.configs);
     await store.createEndpoint(endpoint);
     const rotated = await store.rotateSecret('acme', 'wh_rot', 'v1.first', {
       sealedSecret: 'v1.second',
-      previous: { sealedSecret: 'v1.first', expiresAt: '2026-02-17T12:00:00.000Z' },
+      previous: [{ sealedSecret: 'v1.first', expiresAt: '2026-02-17T12:00:00.000Z' }],
       updatedAt: '2026-02-16T12:00:01.000Z',
     });
-    expect(rotated).toMatchObject({ sealedSecret: 'v1.second', previousSealedSecret: 'v1.first', previousSecretExpiresAt: '2026-02-17T12:00:00.000Z' });
+    expect(rotated).toMatchObject({ sealedSecret: 'v1.second', previousSecrets: [{ sealedSecret: 'v1.first', expiresAt: '2026-02-17T12:00:00.000Z' }] });
     // A concurrent rotation that read the first secret loses.
-    expect(await store.rotateSecret('acme', 'wh_rot', 'v1.first', { sealedSecret: 'v1.x', previous: null, updatedAt: 'x' })).toBeUndefined();
-    const retired = await store.rotateSecret('acme', 'wh_rot', 'v1.second', { sealedSecret: 'v1.third', previous: null, updatedAt: '2026-02-16T12:00:02.000Z' });
+    expect(await store.rotateSecret('acme', 'wh_rot', 'v1.first', { sealedSecret: 'v1.x', previous: [], updatedAt: 'x' })).toBeUndefined();
+    const retired = await store.rotateSecret('acme', 'wh_rot', 'v1.second', { sealedSecret: 'v1.third', previous: [], updatedAt: '2026-02-16T12:00:02.000Z' });
     expect(retired?.sealedSecret).toBe('v1.third');
-    expect(retired?.previousSealedSecret).toBeUndefined();
-    expect(await store.rotateSecret('acme', 'wh_gone', 'v1.first', { sealedSecret: 'v1.x', previous: null, updatedAt: 'x' })).toBeUndefined();
+    expect(retired?.previousSecrets).toBeUndefined();
+    expect(await store.rotateSecret('acme', 'wh_gone', 'v1.first', { sealedSecret: 'v1.x', previous: [], updatedAt: 'x' })).toBeUndefined();
   });
 });

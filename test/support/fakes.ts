@@ -79,15 +79,13 @@ export class MemoryStores implements TenantStore, EndpointStore, EventStore, Del
     tenantId: string,
     id: string,
     expected: string,
-    next: { sealedSecret: string; previous: { sealedSecret: string; expiresAt: string } | null; updatedAt: string },
+    next: { sealedSecret: string; previous: Array<{ sealedSecret: string; expiresAt: string }>; updatedAt: string },
   ) {
     const e = this.endpoints.get(this.k(tenantId, id));
     if (!e || e.sealedSecret !== expected) return undefined;
     e.sealedSecret = next.sealedSecret;
     e.updatedAt = next.updatedAt;
-    delete e.previousSealedSecret;
-    delete e.previousSecretExpiresAt;
-    if (next.previous) Object.assign(e, { previousSealedSecret: next.previous.sealedSecret, previousSecretExpiresAt: next.previous.expiresAt });
+    e.previousSecrets = structuredClone(next.previous);
     return structuredClone(e);
   }
   async markFailing(tenantId: string, id: string, since: string) {

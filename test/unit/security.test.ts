@@ -1,3 +1,4 @@
+import { graceEndsAt } from '../../lambdas/shared/domain/model';
 import { describe, expect, it } from 'vitest';
 import { fanOut, processAttempt, stateAfter } from '../../lambdas/shared/domain/delivery';
 import { createAdminWebhook, registerAccountWebhook, rotateAccountSecret, rotateSecret } from '../../lambdas/shared/domain/endpoints';
@@ -34,7 +35,7 @@ describe('secret rotation', () => {
     const rotated = await rotateSecret(f.ports, 'acme', endpoint.id, { graceSeconds: 86_400 });
     expect(rotated.secret).toMatch(/^whsec_/);
     expect(rotated.secret).not.toBe(old);
-    expect(rotated.endpoint.previousSecretExpiresAt).toBe('2026-02-17T12:00:00.000Z');
+    expect(graceEndsAt(rotated.endpoint, f.ports.clock.now())).toBe('2026-02-17T12:00:00.000Z');
 
     const during = await deliver();
     expect(during.headers['webhook-signature']!.split(' ')).toHaveLength(2);
@@ -50,17 +51,41 @@ describe('secret rotation', () => {
     expect(verifies(old, after)).toBe(false);
   });
 
-  it('retires the old secret at once with a zero grace period, and keeps only the one replaced on a second rotation', async () => {
+  it('keeps every rotated-out secret in its own grace period; a zero grace period retires only the one replaced', async () => {
     const { f, endpoint, secret: first, deliver } = await setup();
     const second = await rotateSecret(f.ports, 'acme', endpoint.id, { graceSeconds: 3600 });
+    f.advance(600);
     const third = await rotateSecret(f.ports, 'acme', endpoint.id, { graceSeconds: 3600, secret: 'my-own-secret-0123456789' });
     expect(third.secret).toBe('my-own-secret-0123456789');
     const req = await deliver();
-    expect([verifies(third.secret, req), verifies(second.secret, req), verifies(first, req)]).toEqual([true, true, false]);
-    await rotateSecret(f.ports, 'acme', endpoint.id, { graceSeconds: 0 });
-    const stored = await f.stores.getEndpoint('acme', endpoint.id);
-    expect(stored?.previousSealedSecret).toBeUndefined();
-    expect((await deliver()).headers['webhook-signature']!.split(' ')).toHaveLength(1);
+    expect([verifies(third.secret, req), verifies(second.secret, req), verifies(first, req)]).toEqual([true, true, true]);
+    const fourth = await rotateSecret(f.ports, 'acme', endpoint.id, { graceSeconds: 0 });
+    const now = await deliver();
+    expect([verifies(fourth.secret, now), verifies(third.secret, now), verifies(second.secret, now), verifies(first, now)]).toEqual([true, false, true, true]);
+    f.advance(3001); // the first secret's hour is over; the second's is not
+    const later = await deliver();
+    expect([verifies(second.secret, later), verifies(first, later)]).toEqual([true, false]);
+  });
+
+  it('six concurrent rotations: every secret answered signs until its grace ends, and the original too', async () => {
+    const { f, endpoint, secret: original, deliver } = await setup();
+    const results = await Promise.allSettled(Array.from({ length: 6 }, () => rotateSecret(f.ports, 'acme', endpoint.id, { graceSeconds: 3600 })));
+    const answered = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.secret] : []));
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ status: 409, code: 'rotation_conflict' });
+    expect(answered.length).toBeGreaterThan(0);
+    const req = await deliver();
+    expect(verifies(original, req)).toBe(true);
+    for (const secret of answered) expect(verifies(secret, req)).toBe(true);
+    expect(req.headers['webhook-signature']!.split(' ')).toHaveLength(answered.length + 1);
+  });
+
+  it('at most ten secrets sign at once: the oldest rotated-out one retires first', async () => {
+    const { f, endpoint, secret: original, deliver } = await setup();
+    const secrets = [original];
+    for (let i = 0; i < 10; i++) secrets.push((await rotateSecret(f.ports, 'acme', endpoint.id, { graceSeconds: 3600 })).secret);
+    const req = await deliver();
+    expect(req.headers['webhook-signature']!.split(' ')).toHaveLength(10);
+    expect(secrets.map((s) => verifies(s, req))).toEqual([false, ...Array(10).fill(true)]);
   });
 
   it('rotates the seed 000 account webhook: a new hex secret signs X-Auggie-Signature', async () => {

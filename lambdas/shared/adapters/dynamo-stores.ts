@@ -8,7 +8,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { ApiKeyRecord, Attempt, Delivery, Endpoint, Recovery, StoredEvent, Tenant } from '../domain/model';
+import type { ApiKeyRecord, Attempt, Delivery, Endpoint, PreviousSecret, Recovery, StoredEvent, Tenant } from '../domain/model';
 import type { AttemptUpdate, DeliveryPage, DeliveryRef, DeliveryStore, EndpointStore, EventStore, TenantStore } from '../domain/ports';
 import { parseExact, stringifyExact } from '../domain/exact-json';
 import { deliveryIdFloor } from '../domain/ids';
@@ -57,9 +57,11 @@ const toEndpoint = (i: Item): Endpoint => ({
   updatedAt: i.updated_at as string,
   ...(i.disabled_reason ? { disabledReason: i.disabled_reason as string } : {}),
   ...(i.failing_since ? { failingSince: i.failing_since as string } : {}),
-  ...(i.previous_sealed_secret
-    ? { previousSealedSecret: i.previous_sealed_secret as string, previousSecretExpiresAt: i.previous_secret_expires_at as string }
-    : {}),
+  ...(Array.isArray(i.previous_secrets) && i.previous_secrets.length > 0
+    ? { previousSecrets: (i.previous_secrets as Item[]).map((p) => ({ sealedSecret: p.sealed_secret as string, expiresAt: p.expires_at as string })) }
+    : i.previous_sealed_secret // written before rotations kept a list
+      ? { previousSecrets: [{ sealedSecret: i.previous_sealed_secret as string, expiresAt: i.previous_secret_expires_at as string }] }
+      : {}),
 });
 
 const fromEndpoint = (e: Endpoint): Item => ({
@@ -207,22 +209,20 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
     tenantId: string,
     endpointId: string,
     expectedSealedSecret: string,
-    next: { sealedSecret: string; previous: { sealedSecret: string; expiresAt: string } | null; updatedAt: string },
+    next: { sealedSecret: string; previous: PreviousSecret[]; updatedAt: string },
   ) {
     try {
       const { Attributes } = await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.endpoint(tenantId, endpointId),
-          UpdateExpression: next.previous
-            ? 'SET sealed_secret = :sealed, previous_sealed_secret = :previous, previous_secret_expires_at = :expires, updated_at = :at'
-            : 'SET sealed_secret = :sealed, updated_at = :at REMOVE previous_sealed_secret, previous_secret_expires_at',
+          UpdateExpression: 'SET sealed_secret = :sealed, previous_secrets = :previous, updated_at = :at REMOVE previous_sealed_secret, previous_secret_expires_at',
           ConditionExpression: 'sealed_secret = :expected',
           ExpressionAttributeValues: {
             ':sealed': next.sealedSecret,
             ':expected': expectedSealedSecret,
             ':at': next.updatedAt,
-            ...(next.previous ? { ':previous': next.previous.sealedSecret, ':expires': next.previous.expiresAt } : {}),
+            ':previous': next.previous.map((p) => ({ sealed_secret: p.sealedSecret, expires_at: p.expiresAt })),
           },
           ReturnValues: 'ALL_NEW',
         }),

@@ -24,17 +24,14 @@ const openSecret = async (deps: Pick<Deps, 'secretBox'>, endpoint: Endpoint): Pr
   (await deps.secretBox.get()).open(endpoint.sealedSecret, secretContext(endpoint.tenantId, endpoint.id));
 
 /**
- * The secrets an attempt is signed with at `now`, newest first: the current one, and the one
- * it replaced while that is in its grace period.
+ * The secrets an attempt is signed with at `now`, newest first: the current one, and those it
+ * replaced that are still in their grace period.
  */
 export const signingSecrets = async (deps: Pick<Deps, 'secretBox'>, endpoint: Endpoint, now: Date): Promise<string[]> => {
   const box = await deps.secretBox.get();
   const context = secretContext(endpoint.tenantId, endpoint.id);
-  const secrets = [box.open(endpoint.sealedSecret, context)];
-  if (endpoint.previousSealedSecret && endpoint.previousSecretExpiresAt && Date.parse(endpoint.previousSecretExpiresAt) > now.getTime()) {
-    secrets.push(box.open(endpoint.previousSealedSecret, context));
-  }
-  return secrets;
+  const inGrace = (endpoint.previousSecrets ?? []).filter((p) => Date.parse(p.expiresAt) > now.getTime());
+  return [endpoint.sealedSecret, ...inGrace.map((p) => p.sealedSecret)].map((sealed) => box.open(sealed, context));
 };
 
 const newEndpoint = async (
@@ -155,11 +152,18 @@ export const isSubscribed = (endpoint: Endpoint, type: string): boolean =>
 export const DEFAULT_ROTATION_GRACE_SECONDS = 86_400;
 export const MAX_ROTATION_GRACE_SECONDS = 7 * 86_400;
 
+/** Secrets that sign at once: the current one and up to nine rotated out, still in grace. */
+export const MAX_SIGNING_SECRETS = 10;
+const ROTATION_TRIES = 10;
+
 /**
  * Rotates an endpoint's signing secret and returns the new one (the only time it is shown).
  * The old secret keeps signing alongside the new in `webhook-signature` for `graceSeconds`
- * (0: retired at once). Rotating again during a grace period retires the older secret: only
- * the one being replaced is kept.
+ * (0: retired at once), and so does every earlier one still in its own grace period, up to
+ * MAX_SIGNING_SECRETS in all (the oldest beyond that retires). The write is conditional on
+ * the secret it replaces, and a rotation that lost a race reads again and keeps the winner's
+ * secret in grace: however many rotations race, every secret answered with 200 signs until its
+ * grace ends. One that loses ROTATION_TRIES races is refused (409 `rotation_conflict`).
  */
 export const rotateSecret = async (
   deps: Deps,
@@ -169,19 +173,19 @@ export const rotateSecret = async (
 ): Promise<EndpointWithSecret> => {
   const box = await deps.secretBox.get();
   const context = secretContext(tenantId, endpointId);
-  for (let attempt = 0; attempt < 5; attempt++) {
+  const secret = input.secret ?? undefined;
+  for (let attempt = 0; attempt < ROTATION_TRIES; attempt++) {
     const endpoint = await getWebhook(deps, tenantId, endpointId);
-    const secret = input.secret ?? generateSecret(endpoint.surface);
+    const plain = secret ?? generateSecret(endpoint.surface);
     const now = deps.clock.now();
+    const replaced = input.graceSeconds > 0 ? [{ sealedSecret: endpoint.sealedSecret, expiresAt: new Date(now.getTime() + input.graceSeconds * 1000).toISOString() }] : [];
+    const stillInGrace = (endpoint.previousSecrets ?? []).filter((p) => Date.parse(p.expiresAt) > now.getTime());
     const rotated = await deps.endpoints.rotateSecret(tenantId, endpointId, endpoint.sealedSecret, {
-      sealedSecret: box.seal(secret, context),
-      previous:
-        input.graceSeconds > 0
-          ? { sealedSecret: endpoint.sealedSecret, expiresAt: new Date(now.getTime() + input.graceSeconds * 1000).toISOString() }
-          : null,
+      sealedSecret: box.seal(plain, context),
+      previous: [...replaced, ...stillInGrace].slice(0, MAX_SIGNING_SECRETS - 1),
       updatedAt: now.toISOString(),
     });
-    if (rotated) return { endpoint: rotated, secret };
+    if (rotated) return { endpoint: rotated, secret: plain };
   }
   throw new ConflictError('rotation_conflict', 'The secret is being rotated by another request; try again.');
 };

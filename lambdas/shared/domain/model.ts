@@ -18,6 +18,20 @@ export interface ApiKeyRecord {
 
 export type EndpointStatus = 'active' | 'disabled';
 
+/** A rotated-out secret in its grace period. */
+export interface PreviousSecret {
+  sealedSecret: string;
+  expiresAt: string;
+}
+
+/** When the last rotated-out secret stops signing; undefined when none is in grace at `now`. */
+export const graceEndsAt = (e: Pick<Endpoint, 'previousSecrets'>, now = new Date()): string | undefined =>
+  (e.previousSecrets ?? [])
+    .map((p) => p.expiresAt)
+    .filter((at) => Date.parse(at) > now.getTime())
+    .sort()
+    .at(-1);
+
 export interface Endpoint {
   id: string;
   tenantId: string;
@@ -29,9 +43,8 @@ export interface Endpoint {
   status: EndpointStatus;
   /** The signing secret, sealed under the master key. Never the plain text. */
   sealedSecret: string;
-  /** The secret it replaced at its last rotation, still signing alongside until `previousSecretExpiresAt`. */
-  previousSealedSecret?: string;
-  previousSecretExpiresAt?: string;
+  /** Secrets it replaced, newest first, each still signing alongside the current one until its `expiresAt`. */
+  previousSecrets?: PreviousSecret[];
   /** Why hookpost disabled it (a 410 Gone, or failing for too long); cleared on re-enable. */
   disabledReason?: string;
   /** When the current run of failed attempts began; cleared by a success. */

@@ -1,4 +1,4 @@
-import type { ApiKeyRecord, Attempt, Delivery, Endpoint, Recovery, StoredEvent, Tenant } from './model';
+import type { ApiKeyRecord, Attempt, Delivery, Endpoint, PreviousSecret, Recovery, StoredEvent, Tenant } from './model';
 import type { JsonValue } from './python-json';
 import type { SecretBox } from './secret-box';
 import type { TargetPolicy } from './target-policy';
@@ -40,15 +40,15 @@ export interface EndpointStore {
     changes: Partial<Pick<Endpoint, 'url' | 'events' | 'status' | 'sealedSecret'>> & { updatedAt: string },
   ): Promise<Endpoint | undefined>;
   /**
-   * Replaces the endpoint's secret, keeping the one it replaces (with its expiry) or none;
-   * only while the current secret is still `expectedSealedSecret`. Undefined when the endpoint
-   * is gone or another rotation won.
+   * Replaces the endpoint's secret and the list of rotated-out secrets still signing, only
+   * while the current secret is still `expectedSealedSecret`. Undefined when the endpoint is
+   * gone or another rotation won.
    */
   rotateSecret(
     tenantId: string,
     endpointId: string,
     expectedSealedSecret: string,
-    next: { sealedSecret: string; previous: { sealedSecret: string; expiresAt: string } | null; updatedAt: string },
+    next: { sealedSecret: string; previous: PreviousSecret[]; updatedAt: string },
   ): Promise<Endpoint | undefined>;
   /** Deletes; false when there was nothing to delete. */
   deleteEndpoint(tenantId: string, endpointId: string): Promise<boolean>;

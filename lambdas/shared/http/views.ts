@@ -1,5 +1,5 @@
 import type * as z from 'zod/mini';
-import { type Delivery, type Endpoint, lastAttempt, type Recovery } from '../domain/model';
+import { type Delivery, type Endpoint, graceEndsAt, lastAttempt, type Recovery } from '../domain/model';
 import type * as R from './responses';
 
 /** Seed 000's shape: `{object, url, secret?, active, event_types}`. */
@@ -21,7 +21,7 @@ export const adminWebhookView = (e: Endpoint, secret?: string): z.infer<typeof R
   created_at: e.createdAt,
   updated_at: e.updatedAt,
   surface: e.surface,
-  ...(e.previousSecretExpiresAt ? { previous_secret_expires_at: e.previousSecretExpiresAt } : {}),
+  ...(graceEndsAt(e) ? { previous_secret_expires_at: graceEndsAt(e)! } : {}),
   ...(secret === undefined ? {} : { secret }),
 });
 
