@@ -37,6 +37,18 @@ describe('target policy with private targets refused (always on AWS)', () => {
     'https://[fd00::1]/h',
     'https://[fe80::1]/h',
     'https://[ff02::1]/h',
+    // IPv4-compatible (::/96) and IPv4-translated (::ffff:0:0:0/96) forms of 127.0.0.1
+    'https://[::7f00:1]/h',
+    'https://[::ffff:0:7f00:1]/h',
+    'https://[::127.0.0.1]/h',
+    // the rest of the IANA special-purpose registries
+    'https://192.31.196.1/h', // AS112-v4
+    'https://192.52.193.1/h', // AMT
+    'https://192.175.48.1/h', // direct delegation AS112
+    'https://[2620:4f:8000::1]/h', // AS112-v6
+    'https://[3fff::1]/h', // documentation (RFC 9637)
+    'https://[5f00::1]/h', // SRv6 SIDs (RFC 9602)
+    'https://[2001:20::1]/h', // ORCHIDv2
     'https://internal.example.com/h',
     'https://mixed.example.com/h',
     'https://metadata.example.com/h',

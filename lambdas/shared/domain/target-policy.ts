@@ -4,10 +4,9 @@ import { ValidationError } from './errors';
 /**
  * Where hookpost may send webhooks. With private targets allowed (the local default) any
  * http(s) URL passes. Otherwise (always on AWS) only https URLs whose host is, or resolves
- * only to, public unicast addresses: loopback, RFC 1918, CGNAT, link-local (metadata
- * addresses included), unique-local, multicast, documentation, benchmarking, reserved and
- * unspecified ranges are refused, as are IPv4-mapped, NAT64 and 6to4 forms, unless an
- * operator allowlisted the address's CIDR. The WHATWG URL parser has already normalised
+ * only to, public unicast addresses: every special-purpose range IANA lists (below, each with
+ * its RFC) is refused, with the IPv4-mapped, -compatible, -translated, NAT64 and 6to4 forms
+ * that embed an IPv4 address, unless an operator allowlisted the address's CIDR. The WHATWG URL parser has already normalised
  * decimal, hex, octal and shortened IPv4 spellings.
  *
  * The same rules run twice: at registration (`TargetPolicy.check`, with a DNS lookup), and at
@@ -19,17 +18,50 @@ export interface Resolver {
   resolve(host: string): Promise<string[]>;
 }
 
-// Two lists: Node's BlockList matches IPv4 addresses against IPv4-mapped IPv6 subnets too.
+// Every range of the IANA special-purpose address registries (iana.org/assignments/
+// iana-ipv4-special-registry and iana-ipv6-special-registry), plus multicast and the
+// reserved space around them, is refused, including those the registries mark globally
+// reachable (AS112, AMT): no webhook receiver lives there. Two lists: Node's BlockList
+// matches IPv4 addresses against IPv4-mapped IPv6 subnets too.
 const blockedV4 = new BlockList();
 const blockedV6 = new BlockList();
 for (const [net, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16],
-  ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.88.99.0', 24], ['192.168.0.0', 16],
-  ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
+  ['0.0.0.0', 8], // "this network" (RFC 791)
+  ['10.0.0.0', 8], // private (RFC 1918)
+  ['100.64.0.0', 10], // shared address space, CGNAT (RFC 6598)
+  ['127.0.0.0', 8], // loopback (RFC 1122)
+  ['169.254.0.0', 16], // link-local, cloud metadata (RFC 3927)
+  ['172.16.0.0', 12], // private (RFC 1918)
+  ['192.0.0.0', 24], // IETF protocol assignments (RFC 6890), DS-Lite, NAT64 discovery
+  ['192.0.2.0', 24], // documentation TEST-NET-1 (RFC 5737)
+  ['192.31.196.0', 24], // AS112-v4 (RFC 7535)
+  ['192.52.193.0', 24], // AMT (RFC 7450)
+  ['192.88.99.0', 24], // deprecated 6to4 relay anycast (RFC 7526)
+  ['192.168.0.0', 16], // private (RFC 1918)
+  ['192.175.48.0', 24], // direct delegation AS112 service (RFC 7534)
+  ['198.18.0.0', 15], // benchmarking (RFC 2544)
+  ['198.51.100.0', 24], // documentation TEST-NET-2 (RFC 5737)
+  ['203.0.113.0', 24], // documentation TEST-NET-3 (RFC 5737)
+  ['224.0.0.0', 4], // multicast (RFC 5771)
+  ['240.0.0.0', 4], // reserved (RFC 1112), limited broadcast 255.255.255.255 (RFC 919)
 ] as const) blockedV4.addSubnet(net, prefix, 'ipv4');
 for (const [net, prefix] of [
-  ['::', 127], ['::ffff:0:0', 96], ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['100::', 64], ['2001::', 23],
-  ['2001:db8::', 32], ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
+  ['::', 96], // unspecified, loopback (RFC 4291) and IPv4-compatible ::a.b.c.d (deprecated, RFC 4291 2.5.5.1)
+  ['::ffff:0:0', 96], // IPv4-mapped (RFC 4291)
+  ['::ffff:0:0:0', 96], // IPv4-translated (RFC 2765)
+  ['64:ff9b::', 96], // NAT64 well-known prefix (RFC 6052)
+  ['64:ff9b:1::', 48], // local-use IPv4/IPv6 translation (RFC 8215)
+  ['100::', 64], // discard-only (RFC 6666)
+  ['2001::', 23], // IETF protocol assignments: Teredo, benchmarking, ORCHID(v2), AMT... (RFC 2928)
+  ['2001:db8::', 32], // documentation (RFC 3849)
+  ['2002::', 16], // 6to4 (RFC 3056)
+  ['2620:4f:8000::', 48], // direct delegation AS112 service (RFC 7534)
+  ['3fff::', 20], // documentation (RFC 9637)
+  ['5f00::', 16], // segment routing SIDs (RFC 9602)
+  ['fc00::', 7], // unique local (RFC 4193)
+  ['fe80::', 10], // link-local (RFC 4291)
+  ['fec0::', 10], // site-local, deprecated (RFC 3879)
+  ['ff00::', 8], // multicast (RFC 4291)
 ] as const) blockedV6.addSubnet(net, prefix, 'ipv6');
 
 export const isPublicAddress = (address: string): boolean => {
