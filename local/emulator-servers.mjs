@@ -1,6 +1,7 @@
 // The two emulators' servers, on loopback ports, in memory or persisted: one definition for
 // the emulator thread of the local runtime and for the adapter tests that start them alone.
 // Plain JavaScript: a worker thread does not inherit the parent's TypeScript loader.
+import { Server } from 'node:net';
 import dynalite from 'dynalite';
 import { startFauxqs } from 'fauxqs';
 
@@ -20,8 +21,30 @@ export const startDynaliteServer = async ({ path } = {}) => {
   };
 };
 
-/** fauxqs, persisted (SQLite) under `dataDir` when given. */
+/**
+ * Runs `start` with every server it opens bound to loopback, whatever host it asks for.
+ * Written by hand because fauxqs has no option for it: its `startFauxqs` takes a `host` for
+ * queue URLs but listens on 0.0.0.0 regardless (fauxqs dist/app.js, `app.listen({ port,
+ * host: "0.0.0.0" })`), which would let anyone who reaches the machine inject delivery
+ * messages. Only during `start`, so no other server is affected.
+ */
+const onLoopbackOnly = async (start) => {
+  const original = Server.prototype.listen;
+  Server.prototype.listen = function listen(...args) {
+    const [first] = args;
+    if (first && typeof first === 'object' && 'port' in first) args[0] = { ...first, host: '127.0.0.1' };
+    else if (typeof first === 'number') args.splice(1, typeof args[1] === 'string' ? 1 : 0, '127.0.0.1');
+    return original.apply(this, args);
+  };
+  try {
+    return await start();
+  } finally {
+    Server.prototype.listen = original;
+  }
+};
+
+/** fauxqs on loopback only, persisted (SQLite) under `dataDir` when given. */
 export const startFauxqsServer = async ({ dataDir } = {}) => {
-  const server = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false, ...(dataDir ? { dataDir } : {}) });
+  const server = await onLoopbackOnly(() => startFauxqs({ port: 0, host: '127.0.0.1', logger: false, ...(dataDir ? { dataDir } : {}) }));
   return { endpoint: `http://127.0.0.1:${server.port}`, stop: () => server.stop() };
 };
