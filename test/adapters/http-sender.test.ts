@@ -143,3 +143,66 @@ describe('egress rules at delivery time: the checked address is the connected ad
     await sender.close();
   });
 });
+
+describe('an attempt keeps what happened', () => {
+  /** A raw TCP receiver that does exactly what `behave` says with the socket. */
+  const rawServer = async (behave: (socket: import('node:net').Socket) => void) => {
+    const { createServer: createTcpServer } = await import('node:net');
+    const srv = createTcpServer((socket) => {
+      socket.once('data', () => behave(socket));
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    return { url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}/`, close: () => new Promise<void>((r) => srv.close(() => r())) };
+  };
+  const sender = new NodeHttpSender({ timeoutMs: 700 });
+  afterAll(() => sender.close());
+
+  it('a 200 whose body breaks off is recorded with its status', async () => {
+    const srv = await rawServer((s) => {
+      s.write('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\npartial');
+      setTimeout(() => s.resetAndDestroy(), 50);
+    });
+    const result = await sender.post(srv.url, {}, '{}');
+    expect(result).toMatchObject({ statusCode: 200, error: null });
+    expect(result.detail).toMatch(/response body broke off/);
+    await srv.close();
+  });
+
+  it('a 200 whose body trickles past the deadline is recorded with its status', async () => {
+    const srv = await rawServer((s) => {
+      s.write('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\na');
+      const drip = setInterval(() => (s.destroyed ? clearInterval(drip) : s.write('b')), 100);
+      s.on('close', () => clearInterval(drip));
+    });
+    const result = await sender.post(srv.url, {}, '{}');
+    expect(result).toMatchObject({ statusCode: 200, error: null });
+    expect(result.detail).toMatch(/response body/);
+    await srv.close();
+  });
+
+  it('says in words what failed: refused, reset, invalid response, timeout phase, TLS reason, DNS', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    expect(await sender.post(`http://127.0.0.1:${port}/`, {}, '{}')).toMatchObject({ error: 'connection', detail: `connection refused by 127.0.0.1:${port}` });
+
+    const reset = await rawServer((s) => s.resetAndDestroy());
+    expect(await sender.post(reset.url, {}, '{}')).toMatchObject({ error: 'connection', detail: expect.stringMatching(/connection reset by the receiver before it answered/) });
+    await reset.close();
+
+    const garbage = await rawServer((s) => s.end('SMTP ready\r\n\r\n'));
+    expect(await sender.post(garbage.url, {}, '{}')).toMatchObject({ error: 'connection', detail: expect.stringMatching(/^invalid HTTP response/) });
+    await garbage.close();
+
+    const silent = await rawServer(() => undefined);
+    expect(await sender.post(silent.url, {}, '{}')).toMatchObject({ error: 'timeout', detail: 'no response within 0.7 s: waiting for the response headers' });
+    await silent.close();
+
+    expect(await sender.post(`${base.replace('http:', 'https:')}/ok`, {}, '{}')).toMatchObject({ error: 'tls', detail: expect.stringMatching(/^TLS handshake failed: /) });
+    const dnsSender = new NodeHttpSender({ timeoutMs: 700, egress: { rules: createEgressRules({ allowPrivateTargets: false }), resolver: { resolve: async () => [] } } });
+    expect(await dnsSender.post('https://nowhere.hookpost.test/h', {}, '{}')).toMatchObject({ error: 'dns', detail: 'nowhere.hookpost.test does not resolve' });
+    await dnsSender.close();
+  });
+});

@@ -30,6 +30,39 @@ export const classifyFailure = (err: unknown): Failure => {
   return 'connection';
 };
 
+/** Where a request was when it failed, for a timeout's words. */
+type Phase = 'connecting' | 'the TLS handshake' | 'waiting for the response headers' | 'reading the response body';
+
+type Errno = { name?: string; code?: string; message?: string; address?: string; port?: number; cause?: { code?: string; message?: string } };
+
+/**
+ * What failed, in words a tenant can act on: who refused or reset the connection, why TLS
+ * failed, what DNS answered, which phase ran out of time, what was wrong with the response.
+ */
+export const describeFailure = (err: unknown, error: Failure, context: { phase: Phase; host: string; timeoutMs: number }): string => {
+  const e = err as Errno;
+  const code = e?.code ?? e?.cause?.code ?? '';
+  const message = (e?.message ?? e?.cause?.message ?? '').replace(/\s+/g, ' ').trim();
+  switch (error) {
+    case 'blocked':
+      return message;
+    case 'timeout':
+      return `no response within ${context.timeoutMs / 1000} s: ${context.phase}`;
+    case 'dns':
+      return code === 'EAI_AGAIN' ? `the DNS lookup of ${context.host} failed for now (EAI_AGAIN)` : `${context.host} does not resolve`;
+    case 'tls':
+      return `TLS handshake failed: ${message || code}`;
+    case 'connection':
+      if (code === 'ECONNREFUSED') return `connection refused by ${e.address ?? context.host}:${e.port ?? ''}`.replace(/:$/, '');
+      if (code === 'ECONNRESET' || message === 'socket hang up') {
+        return `connection ${code === 'ECONNRESET' ? 'reset' : 'closed'} by the receiver ${context.phase === 'waiting for the response headers' ? 'before it answered' : `while ${context.phase}`}`;
+      }
+      if (code.startsWith('HPE_')) return `invalid HTTP response: ${message || code}`;
+      if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return `${context.host} is unreachable (${code})`;
+      return `connection failed: ${[code, message].filter(Boolean).join(' ') || 'unknown error'}`;
+  }
+};
+
 /**
  * The connection's own DNS lookup: resolves the host, refuses the connection when any address
  * breaks the egress rules, and hands the socket exactly the addresses it checked, so nothing
@@ -52,6 +85,8 @@ const guardedLookup =
       callback(null, addresses[0]!, isIP(addresses[0]!));
     });
   };
+
+const bareHostOf = (url: URL) => url.hostname.replace(/^\[|\]$/g, '');
 
 /** Seconds a 429 or 503 asks the sender to wait (`Retry-After`: seconds or an HTTP date). */
 export const parseRetryAfter = (value: string | string[] | undefined, now: number): number | null => {
@@ -108,9 +143,14 @@ export class NodeHttpSender implements HttpSender {
           resolve(result);
         }
       };
+      let phase: Phase = 'connecting';
+      // Once the status line and headers arrived, what follows cannot unsay them.
+      let answered: ((bodyExcerpt: string | null, detail?: string) => void) | undefined;
       const fail = (err: unknown) => {
         const error = classifyFailure(err);
-        finish({ statusCode: null, responseTimeMs: elapsed(), error, ...(error === 'blocked' ? { detail: (err as Error).message } : {}), bodyExcerpt: null, retryAfterSeconds: null });
+        const detail = describeFailure(err, error, { phase, host: bareHostOf(target), timeoutMs: this.timeoutMs });
+        if (answered) return answered(null, `the response body ${error === 'timeout' ? `did not finish within ${this.timeoutMs / 1000} s` : `broke off (${detail})`}`);
+        finish({ statusCode: null, responseTimeMs: elapsed(), error, detail, bodyExcerpt: null, retryAfterSeconds: null });
       };
       const request = (secure ? https : http).request(
         target,
@@ -122,32 +162,44 @@ export class NodeHttpSender implements HttpSender {
           ...(this.lookup ? { lookup: this.lookup as never } : {}),
         },
         (response) => {
+          phase = 'reading the response body';
           const statusCode = response.statusCode ?? 0;
           const waits = statusCode === 429 || statusCode === 503;
-          const answered = (bodyExcerpt: string | null) =>
+          const chunks: Buffer[] = [];
+          const done = (bodyExcerpt: string | null, detail?: string) =>
             finish({
               statusCode,
               responseTimeMs: elapsed(),
               error: null,
-              bodyExcerpt,
+              bodyExcerpt: bodyExcerpt ?? (chunks.length > 0 ? excerptOf(chunks) : null),
+              ...(detail ? { detail } : {}),
               retryAfterSeconds: waits ? parseRetryAfter(response.headers['retry-after'], Date.now()) : null,
             });
-          const chunks: Buffer[] = [];
+          answered = done;
           let size = 0;
           response.on('data', (chunk: Buffer) => {
             chunks.push(chunk);
             size += chunk.byteLength;
             if (size >= RESPONSE_EXCERPT_BYTES) {
-              answered(excerptOf(chunks));
+              done(excerptOf(chunks));
               response.destroy(); // the rest is not read
             }
           });
-          response.on('end', () => answered(excerptOf(chunks)));
+          response.on('end', () => done(excerptOf(chunks)));
           // The status already arrived; a body that breaks off does not change it.
-          response.on('error', () => answered(null));
-          response.on('close', () => answered(excerptOf(chunks)));
+          response.on('error', (err) => fail(err));
+          response.on('close', () => (response.complete ? done(excerptOf(chunks)) : fail(Object.assign(new Error('the connection closed'), { code: 'ECONNRESET' }))));
         },
       );
+      request.on('socket', (socket) => {
+        const sent = () => (phase = 'waiting for the response headers');
+        if (!socket.connecting) {
+          sent(); // a kept-alive connection
+          return;
+        }
+        socket.once('connect', () => (secure ? (phase = 'the TLS handshake') : sent()));
+        if (secure) socket.once('secureConnect', sent);
+      });
       request.on('error', fail);
       request.end(body);
     });
