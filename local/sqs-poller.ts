@@ -27,9 +27,12 @@ const toRecord = (m: Message, queueArn: string): SQSRecord => ({
 });
 
 /**
- * Stands in for Lambda's SQS event source mapping: long-polls the queue, invokes the handler
- * with batches of up to 10, and deletes what the handler did not report as failed. A handler
- * that throws leaves the whole batch to come back after the visibility timeout, as on AWS.
+ * Stands in for Lambda's SQS event source mapping: pollers long-poll the queue and invoke the
+ * handler with batches of up to 10, and delete what the handler did not report as failed. A
+ * handler that throws leaves the whole batch to come back after the visibility timeout, as on
+ * AWS. As on AWS, a poller does not wait for the invocation it started: it polls on while
+ * invocations run, so concurrency grows with the backlog (up to `maxConcurrency`) and a batch
+ * held by a slow receiver delays no other delivery.
  */
 export const startSqsPoller = (options: {
   sqs: SQSClient;
@@ -39,12 +42,44 @@ export const startSqsPoller = (options: {
   functionName: string;
   /** Concurrent pollers, as Lambda starts five for an SQS event source. @default 5 */
   concurrency?: number;
+  /** Invocations in flight at once (Lambda's maximum concurrency of an event source). @default 25 */
+  maxConcurrency?: number;
   onError?: (err: unknown) => void;
 }) => {
   let running = true;
+  const maxConcurrency = options.maxConcurrency ?? 25;
+  const inFlight = new Set<Promise<void>>();
+
+  const invoke = async (messages: Message[]) => {
+    const event: SQSEvent = { Records: messages.map((m) => toRecord(m, options.queueArn)) };
+    let failed: Set<string>;
+    try {
+      const result = await options.handler(event, localContext(options.functionName, 60_000));
+      failed = new Set((result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+    } catch (err) {
+      options.onError?.(err);
+      return; // the whole batch returns after the visibility timeout
+    }
+    const done = messages.filter((m) => !failed.has(m.MessageId!));
+    if (done.length === 0) return;
+    try {
+      await options.sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: options.queueUrl,
+          Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+        }),
+      );
+    } catch (err) {
+      if (running) options.onError?.(err); // not deleted: they come back, and are idempotent
+    }
+  };
+
   const loop = async () => {
     while (running) {
       try {
+        // At the concurrency bound, wait for an invocation to finish before taking more.
+        while (inFlight.size >= maxConcurrency && running) await Promise.race(inFlight);
+        if (!running) break;
         const out = await options.sqs.send(
           new ReceiveMessageCommand({
             QueueUrl: options.queueUrl,
@@ -55,24 +90,8 @@ export const startSqsPoller = (options: {
         );
         const messages = out.Messages ?? [];
         if (messages.length === 0) continue;
-        const event: SQSEvent = { Records: messages.map((m) => toRecord(m, options.queueArn)) };
-        let failed: Set<string>;
-        try {
-          const result = await options.handler(event, localContext(options.functionName, 60_000));
-          failed = new Set((result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
-        } catch (err) {
-          options.onError?.(err);
-          continue; // the whole batch returns after the visibility timeout
-        }
-        const done = messages.filter((m) => !failed.has(m.MessageId!));
-        if (done.length > 0) {
-          await options.sqs.send(
-            new DeleteMessageBatchCommand({
-              QueueUrl: options.queueUrl,
-              Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
-            }),
-          );
-        }
+        const invocation = invoke(messages).finally(() => inFlight.delete(invocation));
+        inFlight.add(invocation);
       } catch (err) {
         if (!running) break;
         options.onError?.(err);
@@ -85,6 +104,9 @@ export const startSqsPoller = (options: {
     async stop() {
       running = false;
       await Promise.allSettled(loops);
+      // Invocations still running (a receiver that hangs) are not waited for past a moment:
+      // what they did not delete comes back, as after a crash.
+      await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 5_000).unref())]);
     },
   };
 };
