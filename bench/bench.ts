@@ -17,6 +17,7 @@ import { type LocalRuntime, startLocalRuntime } from '../local/runtime';
 import { buildTracingChunk, ESBUILD_COMMON, TRACING_CHUNK } from '../lib/bundling.mjs';
 import { BUNDLE_LOAD_ENV, CLIENTS_USED, LIBRARIES_USED } from './bundle-env';
 import { RequestCounter } from './counting';
+import { slowEndpointIsolation } from './isolation';
 
 const ROOT = join(import.meta.dirname, '..');
 const PRICES = JSON.parse(readFileSync(join(import.meta.dirname, 'prices.json'), 'utf8')) as Record<string, number | string>;
@@ -595,6 +596,7 @@ export const runBench = async (opts: BenchOptions) => {
       hot_path: hotPath(opts),
       pipeline: await pipeline(opts, receiver),
       concurrency: await concurrency(receiver),
+      isolation: await slowEndpointIsolation(opts),
     };
     writeFileSync(join(opts.outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
     writeFileSync(join(opts.outDir, 'results.md'), renderMarkdown(results));
@@ -708,4 +710,17 @@ ${table(
 
 One worker invocation with a batch of ${r.concurrency.batch_size} deliveries to a receiver that answers after
 ${r.concurrency.receiver_delay_ms} ms: **${r.concurrency.wall_ms} ms** (sequential would be about ${r.concurrency.batch_size * r.concurrency.receiver_delay_ms} ms).
+
+## A slow endpoint beside a healthy one
+
+Publish-to-receipt of ${r.isolation.healthy_events} events to a healthy endpoint, alone and while ${r.isolation.hanging_endpoints} endpoints of the
+same tenant hang on ${r.isolation.hanging_fanouts} fan-outs (every request held until the run ends):
+
+${table(
+  ['healthy endpoint', 'p50 ms', 'max ms'],
+  [
+    ['alone', r.isolation.alone.p50_ms, r.isolation.alone.max_ms],
+    [`beside ${r.isolation.hanging_endpoints} hanging`, r.isolation.beside_hanging.p50_ms, r.isolation.beside_hanging.max_ms],
+  ],
+)}
 `;

@@ -32,5 +32,7 @@ describe('npm run bench (smoke)', () => {
     expect(results.pipeline.map((p) => p.rate_per_second)).toEqual([50, 200]);
     for (const p of results.pipeline) expect(p.hookpost.p50_ms).toBeGreaterThan(0);
     expect(results.concurrency.wall_ms).toBeGreaterThan(900);
+    expect(results.isolation.beside_hanging.p50_ms).toBeGreaterThan(0);
+    expect(results.isolation.alone.p50_ms).toBeGreaterThan(0);
   }, 240_000);
 });
