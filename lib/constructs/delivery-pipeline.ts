@@ -93,6 +93,9 @@ export class DeliveryPipeline extends Construct {
     })
       .bindTable('CONFIG_TABLE_NAME', props.configTable, 'read')
       .bindTable('DELIVERIES_TABLE_NAME', props.deliveriesTable, 'readWrite')
+      // Endpoint health (markFailing, clearFailing, disableEndpoint) updates endpoint items:
+      // UpdateItem only, never a put or delete of configuration.
+      .allowTableActions(props.configTable, ['dynamodb:UpdateItem'])
       .bindQueue('DELIVERY_QUEUE_URL', this.queue)
       .bindSecret('MASTER_KEY_SECRET_ARN', props.masterKey);
     const fn = this.worker.function;

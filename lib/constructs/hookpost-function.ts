@@ -128,6 +128,12 @@ export class HookpostFunction extends Construct {
     return this;
   }
 
+  /** Grants `actions` on the table's items, beside what `bindTable` gave. */
+  allowTableActions(table: ITable, actions: string[]): this {
+    table.grant(this.function, ...actions);
+    return this;
+  }
+
   bindQueue(envName: string, queue: IQueue): this {
     this.function.addEnvironment(envName, queue.queueUrl);
     queue.grantSendMessages(this.function);
