@@ -115,4 +115,31 @@ describe('kill -9', () => {
     await kill9(child);
     child = undefined;
   }, 240_000);
+
+  it('receivers slower than the retry steps, killed mid-run: every delivery still ends failed after six attempts, none stranded', async () => {
+    const port = await freePort();
+    const dataDir = mkdtempSync(join(tmpdir(), 'hookpost-slow-'));
+    const env = { HOOKPOST_RETRY_SCHEDULE: '1,2,3,4,5', HOOKPOST_OVERDUE_MARGIN_SECONDS: '20', HOOKPOST_SWEEP_INTERVAL_SECONDS: '2' };
+    child = await service(port, dataDir, env);
+    const api = apiClient(`http://127.0.0.1:${port}`).call;
+    receiver.respondWith((r) => (r.path === '/slow-fail' ? { status: 500, body: 'no', delayMs: 2500 } : { status: 200, body: 'ok' }));
+    const hook = (await api('POST', '/api/v1/admin/webhooks', { key: KEY, body: { url: `${receiver.url}/slow-fail`, events: ['bulk.failed'] } })).body.id;
+    const events = Array.from({ length: 20 }, (_, i) => ({ tenant_id: 'acme', type: 'bulk.failed', data: { i } }));
+    const res = await api('POST', '/v1/events/batch', { key: ADMIN, body: { events } });
+    expect(res.status).toBe(202);
+    await new Promise((r) => setTimeout(r, 6000)); // first retries in flight, some scheduled before recorded
+    await kill9(child);
+    child = await service(port, dataDir, env);
+    const final = await waitUntil(
+      async () => {
+        const page = await api('GET', `/api/v1/admin/webhooks/${hook}/deliveries?limit=100`, { key: KEY });
+        return page.body.total === 20 && page.body.data.every((d: { status: string }) => d.status === 'failed') ? page.body.data : undefined;
+      },
+      200_000,
+      'every slow delivery to fail after its six attempts',
+    );
+    for (const d of final) expect(d.attempts.map((a: { number: number }) => a.number)).toEqual([1, 2, 3, 4, 5, 6]);
+    await kill9(child);
+    child = undefined;
+  }, 240_000);
 });
