@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../local/runtime';
-import { apiClient, waitUntil } from '../support/client';
+import { apiClient } from '../support/client';
+import { deliveryHelpers } from '../support/deliveries';
 import { type Receiver, startReceiver } from '../support/receiver';
 import { startTestRuntime } from '../support/service';
 
@@ -31,23 +32,8 @@ afterAll(async () => {
   await receiver?.close();
 });
 
-const endpointFor = async (path: string, events = ['price.alert']) =>
-  (await api('POST', '/api/v1/admin/webhooks', { key: KEY, body: { url: `${receiver.url}${path}`, events } })).body.id as string;
-const publish = async (type = 'price.alert', data: unknown = { p: 1 }) =>
-  (await api('POST', '/v1/events', { key: ADMIN, body: { tenant_id: 'acme', type, data } })).body.id as string;
-const historyOf = async (webhookId: string) =>
-  (await api('GET', `/api/v1/admin/webhooks/${webhookId}/deliveries?limit=100`, { key: KEY })).body.data as Array<{
-    id: string;
-    event_id: string;
-    status: string;
-    retry_count: number;
-    attempts: Array<{ number: number; trigger: string }>;
-  }>;
-const settled = (webhookId: string, eventId: string, status: string, timeoutMs = 60_000) =>
-  waitUntil(async () => {
-    const d = (await historyOf(webhookId)).find((x) => x.event_id === eventId);
-    return d?.status === status ? d : undefined;
-  }, timeoutMs, `delivery ${status}`);
+const { endpointFor, publish, historyOf, settled: settledWithin } = deliveryHelpers(() => api, { key: KEY, admin: ADMIN }, () => receiver.url);
+const settled = (webhookId: string, eventId: string, status: string, timeoutMs = 60_000) => settledWithin(webhookId, eventId, status, timeoutMs);
 const hits = (path: string) => receiver.received.filter((r) => r.path === path).length;
 
 describe('no delivery strands', () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../local/runtime';
 import { apiClient, waitUntil } from '../support/client';
+import { deliveryHelpers } from '../support/deliveries';
 import { type Receiver, startReceiver } from '../support/receiver';
 import { startTestRuntime } from '../support/service';
 
@@ -26,19 +27,7 @@ afterAll(async () => {
   await receiver?.close();
 });
 
-const endpointFor = async (path: string, events = ['price.alert']) =>
-  (await api('POST', '/api/v1/admin/webhooks', { key: KEY, body: { url: `${receiver.url}${path}`, events } })).body.id as string;
-const publish = async (type = 'price.alert', data: unknown = { p: 1 }) =>
-  (await api('POST', '/v1/events', { key: ADMIN, body: { tenant_id: 'acme', type, data } })).body.id as string;
-const deliveryOf = async (webhookId: string, eventId: string) =>
-  (await api('GET', `/api/v1/admin/webhooks/${webhookId}/deliveries?limit=100`, { key: KEY })).body.data.find(
-    (d: { event_id: string }) => d.event_id === eventId,
-  );
-const settled = (webhookId: string, eventId: string, status: string, timeoutMs = 40_000) =>
-  waitUntil(async () => {
-    const d = await deliveryOf(webhookId, eventId);
-    return d?.status === status ? d : undefined;
-  }, timeoutMs, `delivery ${status}`);
+const { endpointFor, publish, deliveryOf, settled } = deliveryHelpers(() => api, { key: KEY, admin: ADMIN }, () => receiver.url);
 
 describe('the five-step schedule, compressed to 1,2,3,4,5 s', () => {
   it('a receiver that always answers 500 gets exactly six attempts spaced by the schedule; then a manual retry succeeds', async () => {
