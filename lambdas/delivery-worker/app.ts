@@ -104,5 +104,7 @@ export const createDeliveryWorkerHandler = (ports: Ports) => {
     .use(tracing.middleware())
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(flushMetrics())
-    .handler((event, context) => processPartialResponse(event, handleRecord, processor, { context }));
+    // A batch whose every message failed is reported message by message, not thrown: an
+    // invocation error would count in the Errors alarm for an ordinary retry.
+    .handler((event, context) => processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false }));
 };
