@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { CfnSchedule, CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
@@ -10,6 +11,17 @@ import { Construct } from 'constructs';
 import { acknowledgeKeyGrants, acknowledgeWildcard } from '../nag';
 import { HookpostFunction } from './hookpost-function';
 import { deadLetterQueue, secureQueue } from './queues';
+
+/**
+ * `<stack>-retries`, within Scheduler's 64 characters: a stack name too long for it (they may
+ * have 128) is cut and made unique again with a hash of the whole name.
+ */
+export const scheduleGroupName = (stackName: string): string => {
+  const whole = `${stackName}-retries`;
+  if (whole.length <= 64) return whole;
+  const hash = createHash('sha256').update(stackName).digest('hex').slice(0, 8);
+  return `${stackName.slice(0, 64 - '-retries'.length - hash.length - 1)}-${hash}-retries`;
+};
 
 export interface DeliveryPipelineProps {
   readonly configTable: Table;
@@ -73,7 +85,7 @@ export class DeliveryPipeline extends Construct {
       ...(key ? { key } : {}),
     });
     this.scheduleGroup = new CfnScheduleGroup(this, 'RetrySchedules', {
-      name: `${Stack.of(this).stackName}-retries`,
+      name: scheduleGroupName(Stack.of(this).stackName),
     });
     this.schedulerRole = new Role(this, 'SchedulerRole', {
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {

@@ -81,7 +81,8 @@ export class Operations extends Construct {
     const action = new SnsAction(this.topic);
     const alarm = (name: string, metric: IMetric, threshold: number, evaluationPeriods: number, description: string) => {
       const a = new Alarm(this, name, {
-        alarmName: `hookpost-${name}`,
+        // Scoped to the stack: two hookpost stacks in one account must not collide.
+        alarmName: `${Stack.of(this).stackName}-${name}`,
         alarmDescription: `${description} Runbook: README, "Runbooks", ${name}.`,
         metric,
         threshold,

@@ -249,7 +249,7 @@ describe('retry scheduling', () => {
         DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^DeliverySchedulerDeadLetterQueue/), 'Arn'] } },
       },
     });
-    const overdue = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties).find((a) => a.AlarmName === 'hookpost-overdue-deliveries');
+    const overdue = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties).find((a) => a.AlarmName === 'Hookpost-overdue-deliveries');
     expect(overdue).toMatchObject({ MetricName: 'OverdueDeliveries', Namespace: 'Hookpost', Threshold: 1 });
   });
 
@@ -283,7 +283,7 @@ describe('EventBridge ingest', () => {
 
 describe('operations', () => {
   const alarms = () => ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
-  const byName = (name: string) => alarms().find((a) => a.AlarmName === `hookpost-${name}`)!;
+  const byName = (name: string) => alarms().find((a) => a.AlarmName === `Hookpost-${name}`)!;
 
   it('alarms go to one encrypted SNS topic, on trouble and on recovery, which CloudWatch may publish to', () => {
     const [topicId, topic] = ofType('AWS::SNS::Topic')[0]!;
@@ -343,6 +343,25 @@ describe('operations', () => {
     ]) {
       expect(body, needle).toContain(needle);
     }
+  });
+
+  it('two stacks deploy side by side in one account: alarm and schedule group names carry the stack name, within their limits', () => {
+    const bundling = { context: { 'aws:cdk:bundling-stacks': [] } };
+    const long = 'Hookpost-' + 'x'.repeat(110);
+    const names = (stackName: string) => {
+      const t = Template.fromStack(new HookpostStack(new App(bundling), stackName)).toJSON().Resources as Resources;
+      return {
+        alarms: Object.values(t).filter((r) => r.Type === 'AWS::CloudWatch::Alarm').map((r) => r.Properties.AlarmName as string),
+        group: Object.values(t).find((r) => r.Type === 'AWS::Scheduler::ScheduleGroup')!.Properties.Name as string,
+      };
+    };
+    const [a, b, c] = [names('HookpostA'), names('HookpostB'), names(long)];
+    expect(a.alarms.filter((n) => b.alarms.includes(n))).toEqual([]);
+    expect(a.group).not.toBe(b.group);
+    expect(c.group.length).toBeLessThanOrEqual(64);
+    expect(c.group).toMatch(/^[0-9a-zA-Z._-]+$/);
+    expect(names(long + 'y').group).not.toBe(c.group);
+    for (const n of c.alarms) expect(n.length).toBeLessThanOrEqual(255);
   });
 
   it('an alarm email is subscribed when given, and checked', () => {
