@@ -1,10 +1,7 @@
+import type { Logger } from './delivery';
 import type { DeliveryMessage, Ports } from './ports';
 
 type Deps = Pick<Ports, 'clock' | 'deliveries' | 'queue' | 'settings'>;
-
-export interface Logger {
-  warn(message: string, extra: Record<string, unknown>): void;
-}
 
 /** Overdue deliveries one sweep re-drives; the next sweep (a minute later on AWS) takes the rest. */
 export const SWEEP_LIMIT = 100;
@@ -17,11 +14,12 @@ export const SWEEP_LIMIT = 100;
  * looked at again after another margin if it still has not moved. Returns how many it found:
  * any at all means a retry message was lost or the worker is far behind (metric and alarm).
  */
-export const sweepOverdue = async (deps: Deps, log: Logger): Promise<number> => {
+export const sweepOverdue = async (deps: Deps, log: Pick<Logger, 'warn'>): Promise<number> => {
   const now = deps.clock.now().getTime();
   const margin = deps.settings.overdueMarginSeconds * 1000;
   const overdue = await deps.deliveries.listOverdue(new Date(now - margin).toISOString(), SWEEP_LIMIT);
-  for (const d of overdue) {
+  // Concurrently, so the queue adapter sends the re-drives in batches of ten.
+  const redrive = async (d: (typeof overdue)[number]) => {
     const ref = { tenantId: d.tenantId, endpointId: d.endpointId, deliveryId: d.deliveryId };
     // A pending delivery with attempts waits for a manual re-send; otherwise for its next automatic attempt.
     const trigger = d.status === 'pending' && d.attemptCount > 0 ? 'manual' : 'automatic';
@@ -36,6 +34,7 @@ export const sweepOverdue = async (deps: Deps, log: Logger): Promise<number> => 
       attempt: d.attemptCount + 1,
       due_at: d.dueAt,
     });
-  }
+  };
+  await Promise.all(overdue.map(redrive));
   return overdue.length;
 };
