@@ -30,9 +30,10 @@ const toRecord = (m: Message, queueArn: string): SQSRecord => ({
  * Stands in for Lambda's SQS event source mapping: pollers long-poll the queue and invoke the
  * handler with batches of up to 10, and delete what the handler did not report as failed. A
  * handler that throws leaves the whole batch to come back after the visibility timeout, as on
- * AWS. As on AWS, a poller does not wait for the invocation it started: it polls on while
- * invocations run, so concurrency grows with the backlog (up to `maxConcurrency`) and a batch
- * held by a slow receiver delays no other delivery.
+ * AWS. As on AWS, concurrency grows while invocations are slow and messages wait: a poller
+ * waits for the invocation it started only up to `detachAfterMs`, then polls on while it runs
+ * (up to `maxConcurrency` in flight), so a batch held by a slow receiver delays no other
+ * delivery by more than that, and fast invocations keep batches as full as before.
  */
 export const startSqsPoller = (options: {
   sqs: SQSClient;
@@ -44,6 +45,8 @@ export const startSqsPoller = (options: {
   concurrency?: number;
   /** Invocations in flight at once (Lambda's maximum concurrency of an event source). @default 25 */
   maxConcurrency?: number;
+  /** How long a poller waits for its invocation before it polls on beside it. @default 1000 */
+  detachAfterMs?: number;
   onError?: (err: unknown) => void;
 }) => {
   let running = true;
@@ -92,6 +95,9 @@ export const startSqsPoller = (options: {
         if (messages.length === 0) continue;
         const invocation = invoke(messages).finally(() => inFlight.delete(invocation));
         inFlight.add(invocation);
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([invocation, new Promise((r) => (timer = setTimeout(r, options.detachAfterMs ?? 1000)))]);
+        clearTimeout(timer);
       } catch (err) {
         if (!running) break;
         options.onError?.(err);
