@@ -173,10 +173,9 @@ export const rotateSecret = async (
 ): Promise<EndpointWithSecret> => {
   const box = await deps.secretBox.get();
   const context = secretContext(tenantId, endpointId);
-  const secret = input.secret ?? undefined;
   for (let attempt = 0; attempt < ROTATION_TRIES; attempt++) {
     const endpoint = await getWebhook(deps, tenantId, endpointId);
-    const plain = secret ?? generateSecret(endpoint.surface);
+    const plain = input.secret ?? generateSecret(endpoint.surface);
     const now = deps.clock.now();
     const replaced = input.graceSeconds > 0 ? [{ sealedSecret: endpoint.sealedSecret, expiresAt: new Date(now.getTime() + input.graceSeconds * 1000).toISOString() }] : [];
     const stillInGrace = (endpoint.previousSecrets ?? []).filter((p) => Date.parse(p.expiresAt) > now.getTime());

@@ -47,8 +47,9 @@ const reusedKey = (where?: string) =>
  * therefore sends no event twice.
  */
 export const publishEvents = async (deps: Deps, inputs: readonly PublishInput[]): Promise<PublishResult[]> => {
-  for (const [i, input] of inputs.entries()) {
-    if (!(await deps.tenants.tenantExists(input.tenantId))) throw new NotFoundError(`events.${i}: Tenant "${input.tenantId}"`, 'tenant_not_found');
+  const tenants = new Map(inputs.map((input, i) => [input.tenantId, i] as const).reverse()); // each tenant's first index
+  for (const [tenantId, i] of [...tenants].sort((a, b) => a[1] - b[1])) {
+    if (!(await deps.tenants.tenantExists(tenantId))) throw new NotFoundError(`events.${i}: Tenant "${tenantId}"`, 'tenant_not_found');
   }
   const keyed = inputs.map((input) =>
     input.idempotencyKey
