@@ -1,17 +1,11 @@
 import { parseCatalogue } from '../lambdas/shared/domain/catalogue';
-import { DEFAULT_OVERDUE_MARGIN_SECONDS, parseCidrList, parseRateLimit, parseRetrySchedule } from '../lambdas/shared/config';
+import { DEFAULT_OVERDUE_MARGIN_SECONDS, parseCidrList, parseRateLimit, parseRetrySchedule, positiveInt } from '../lambdas/shared/config';
 import type { LocalRuntimeOptions } from './runtime';
 
 const concurrencyCap = (raw: string | undefined): number => {
   const cap = Number(raw ?? 0);
   if (!Number.isInteger(cap) || cap < 0) throw new Error('HOOKPOST_MAX_CONCURRENT_DELIVERIES_PER_ENDPOINT must be a whole number (0: no cap)');
   return cap;
-};
-
-const seconds = (env: NodeJS.ProcessEnv, name: string, fallback: number): number => {
-  const value = Number(env[name] ?? fallback);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number of seconds, at least 1`);
-  return value;
 };
 
 /** The local runtime's settings, from exactly the HOOKPOST_* variables the README lists. */
@@ -40,7 +34,7 @@ export const readLocalSettings = (env: NodeJS.ProcessEnv): LocalRuntimeOptions =
     allowedTargetCidrs: parseCidrList(env.HOOKPOST_ALLOWED_TARGET_CIDRS),
     tenantRateLimit: parseRateLimit(env.HOOKPOST_TENANT_RATE_LIMIT),
     maxConcurrentDeliveriesPerEndpoint: concurrencyCap(env.HOOKPOST_MAX_CONCURRENT_DELIVERIES_PER_ENDPOINT),
-    overdueMarginSeconds: seconds(env, 'HOOKPOST_OVERDUE_MARGIN_SECONDS', DEFAULT_OVERDUE_MARGIN_SECONDS),
-    sweepIntervalSeconds: seconds(env, 'HOOKPOST_SWEEP_INTERVAL_SECONDS', 60),
+    overdueMarginSeconds: positiveInt(env, 'HOOKPOST_OVERDUE_MARGIN_SECONDS', DEFAULT_OVERDUE_MARGIN_SECONDS),
+    sweepIntervalSeconds: positiveInt(env, 'HOOKPOST_SWEEP_INTERVAL_SECONDS', 60),
   };
 };

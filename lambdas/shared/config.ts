@@ -93,7 +93,7 @@ const wholeNumber = (env: NodeJS.ProcessEnv, name: string, fallback: number, min
   if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be a whole number >= ${min}`);
   return value;
 };
-const positiveInt = (env: NodeJS.ProcessEnv, name: string, fallback: number): number => wholeNumber(env, name, fallback, 1);
+export const positiveInt = (env: NodeJS.ProcessEnv, name: string, fallback: number): number => wholeNumber(env, name, fallback, 1);
 
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
   const retentionDays = positiveInt(env, 'RETENTION_DAYS', DEFAULT_RETENTION_DAYS);

@@ -3,7 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import type { HttpResult, HttpSender } from '../domain/ports';
-import { type EgressRules, type Resolver, resolveChecked } from '../domain/target-policy';
+import { bareHost, type EgressRules, type Resolver, resolveChecked } from '../domain/target-policy';
 
 export const REQUEST_TIMEOUT_MS = 30_000;
 export const RESPONSE_EXCERPT_BYTES = 1024;
@@ -86,8 +86,6 @@ const guardedLookup =
     });
   };
 
-const bareHostOf = (url: URL) => url.hostname.replace(/^\[|\]$/g, '');
-
 /** Seconds a 429 or 503 asks the sender to wait (`Retry-After`: seconds or an HTTP date). */
 export const parseRetryAfter = (value: string | string[] | undefined, now: number): number | null => {
   const raw = Array.isArray(value) ? value[0] : value;
@@ -148,7 +146,7 @@ export class NodeHttpSender implements HttpSender {
       let answered: ((bodyExcerpt: string | null, detail?: string) => void) | undefined;
       const fail = (err: unknown) => {
         const error = classifyFailure(err);
-        const detail = describeFailure(err, error, { phase, host: bareHostOf(target), timeoutMs: this.timeoutMs });
+        const detail = describeFailure(err, error, { phase, host: bareHost(target), timeoutMs: this.timeoutMs });
         if (answered) return answered(null, `the response body ${error === 'timeout' ? `did not finish within ${this.timeoutMs / 1000} s` : `broke off (${detail})`}`);
         finish({ statusCode: null, responseTimeMs: elapsed(), error, detail, bodyExcerpt: null, retryAfterSeconds: null });
       };

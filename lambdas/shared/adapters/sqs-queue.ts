@@ -10,8 +10,8 @@ interface Pending {
 }
 
 /**
- * Event data keeps its numbers exact (exact-json.ts). SQS accepts only #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD (and, on AWS, astral
- * characters). JSON.stringify already escapes control characters and lone surrogates; escape
+ * Written with stringifyExact, so event data keeps its numbers exact (exact-json.ts). SQS
+ * accepts only #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD (and, on AWS, astral characters). JSON.stringify already escapes control characters and lone surrogates; escape
  * the rest (astral characters' surrogate pairs, U+FFFE, U+FFFF) so any event data fits.
  */
 export const sqsSafeJson = (value: unknown): string =>

@@ -42,7 +42,6 @@ export const pythonString = (s: string): string => {
 };
 
 export const pythonNumber = (n: number): string => {
-  if (!Number.isFinite(n)) throw new TypeError('JSON has no representation for NaN or Infinity');
   // Integral values that JavaScript writes without an exponent read back in Python as int.
   if (Number.isInteger(n) && Math.abs(n) < 1e21) return Object.is(n, -0) ? '0' : String(n);
   return pythonFloat(n);

@@ -6,8 +6,8 @@ import { ValidationError } from './errors';
  * http(s) URL passes. Otherwise (always on AWS) only https URLs whose host is, or resolves
  * only to, public unicast addresses: every special-purpose range IANA lists (below, each with
  * its RFC) is refused, with the IPv4-mapped, -compatible, -translated, NAT64 and 6to4 forms
- * that embed an IPv4 address, unless an operator allowlisted the address's CIDR. The WHATWG URL parser has already normalised
- * decimal, hex, octal and shortened IPv4 spellings.
+ * that embed an IPv4 address, unless an operator allowlisted the address's CIDR. The WHATWG
+ * URL parser has already normalised decimal, hex, octal and shortened IPv4 spellings.
  *
  * The same rules run twice: at registration (`TargetPolicy.check`, with a DNS lookup), and at
  * every delivery inside the connection's own lookup (`EgressRules`, see the HTTP sender), so

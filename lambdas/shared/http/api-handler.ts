@@ -1,9 +1,9 @@
-import { isLosslessNumber, NumberOutOfRangeError, parseExact } from '../domain/exact-json';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { $ZodError } from 'zod/v4/core';
+import { isLosslessNumber, NumberOutOfRangeError, parseExact } from '../domain/exact-json';
 import { DomainError, HeadersTooLargeError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../domain/errors';
 import { flushMetrics, logger, tracing } from '../powertools';
 import { LIMITS } from './schemas';

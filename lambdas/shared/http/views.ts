@@ -12,18 +12,21 @@ export const accountWebhookView = (e: Endpoint, secret?: string): z.infer<typeof
 });
 
 /** Seed 003's shape: `{id, url, events, status, created_at}`, plus when it last changed and its surface. */
-export const adminWebhookView = (e: Endpoint, secret?: string): z.infer<typeof R.AdminWebhook> => ({
-  id: e.id,
-  url: e.url,
-  events: e.events,
-  status: e.status,
-  ...(e.disabledReason ? { disabled_reason: e.disabledReason } : {}),
-  created_at: e.createdAt,
-  updated_at: e.updatedAt,
-  surface: e.surface,
-  ...(graceEndsAt(e) ? { previous_secret_expires_at: graceEndsAt(e)! } : {}),
-  ...(secret === undefined ? {} : { secret }),
-});
+export const adminWebhookView = (e: Endpoint, secret?: string): z.infer<typeof R.AdminWebhook> => {
+  const graceEnds = graceEndsAt(e);
+  return {
+    id: e.id,
+    url: e.url,
+    events: e.events,
+    status: e.status,
+    ...(e.disabledReason ? { disabled_reason: e.disabledReason } : {}),
+    created_at: e.createdAt,
+    updated_at: e.updatedAt,
+    surface: e.surface,
+    ...(graceEnds ? { previous_secret_expires_at: graceEnds } : {}),
+    ...(secret === undefined ? {} : { secret }),
+  };
+};
 
 export const deliveryView = (d: Delivery): z.infer<typeof R.Delivery> => {
   const last = lastAttempt(d);
