@@ -150,10 +150,10 @@ export class MemoryStores implements TenantStore, EndpointStore, EventStore, Del
     this.claims.set(this.dk(ref), until);
     return true;
   }
-  async beginManualRetry(ref: DeliveryRef, expected: number, from: readonly Delivery['status'][], at: string) {
+  async beginManualRetry(ref: DeliveryRef, expected: number, from: readonly Delivery['status'][], at: string, now: string) {
     const d = this.deliveries.get(this.dk(ref));
     if (!d || d.attempts.length !== expected || !from.includes(d.status)) return false;
-    Object.assign(d, { status: 'pending', nextAttemptAt: at, updatedAt: at });
+    Object.assign(d, { status: 'pending', nextAttemptAt: at, updatedAt: now });
     return true;
   }
   /** When the sweep looks at a waiting delivery again, if it re-drove it. */

@@ -253,6 +253,23 @@ describe('bulk recovery', () => {
     expect(Math.max(...delays)).toBe(4);
   });
 
+  it('a recovered delivery is pending, due when its paced re-send is, and updated now', async () => {
+    const f = fakePorts({});
+    f.http.respond = () => ({ statusCode: 500, responseTimeMs: 1, error: null, bodyExcerpt: null });
+    f.ports.settings.retrySchedule = [];
+    await createTenant(f.ports, { id: 'acme' });
+    const { endpoint } = await createAdminWebhook(f.ports, 'acme', { url: 'https://r.example/', events: ['price.alert'] });
+    for (let i = 0; i < 7; i++) await fanOut(f.ports, f.fanOutOf((await publishEvent(f.ports, { tenantId: 'acme', type: 'price.alert', data: { i } })).id), silentLog);
+    f.sent.length = 0;
+    await startRecovery(f.ports, 'acme', endpoint.id, { since: '2026-02-16T00:00:00.000Z' });
+    await continueRecovery(f.ports, f.sent.shift()!.message as never);
+    const now = f.ports.clock.now().toISOString();
+    const pending = [...f.stores.deliveries.values()].filter((d) => d.status === 'pending');
+    expect(pending).toHaveLength(7);
+    for (const d of pending) expect(d.updatedAt).toBe(now);
+    expect(pending.map((d) => d.nextAttemptAt).sort().at(-1)).toBe('2026-02-16T12:00:01.000Z'); // the sixth and seventh leave a second later
+  });
+
   it('answers 404 for an unknown webhook and 400 for an inverted window', async () => {
     const f = fakePorts();
     await createTenant(f.ports, { id: 'acme' });

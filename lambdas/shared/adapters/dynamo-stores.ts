@@ -353,12 +353,16 @@ const waiting = (status: Delivery['status']) => status === 'retrying' || status 
 
 /**
  * The due index's keys of a delivery in `status` due at `next`: set while it waits for an
- * attempt, removed once it does not. Returns the clause and its values for an update.
+ * attempt, removed once it does not. Returns what an update sets and removes, and its values.
  */
 const dueIndexUpdate = (deliveryId: string, status: Delivery['status'], next: string | null) =>
   waiting(status) && next
-    ? { set: 'due_pk = :due_pk, due_at = :due_at', remove: '', values: { ':due_pk': keys.dueShard(deliveryId), ':due_at': next } }
-    : { set: '', remove: ' REMOVE due_pk, due_at', values: {} };
+    ? { set: ['due_pk = :due_pk', 'due_at = :due_at'], remove: [], values: { ':due_pk': keys.dueShard(deliveryId), ':due_at': next } }
+    : { set: [], remove: ['due_pk', 'due_at'], values: {} };
+
+/** One UpdateExpression from its SET and REMOVE parts. */
+const updateExpression = (set: string[], remove: string[] = []) =>
+  [set.length > 0 ? `SET ${set.join(', ')}` : '', remove.length > 0 ? `REMOVE ${remove.join(', ')}` : ''].filter(Boolean).join(' ');
 
 export class DynamoDeliveryStore implements EventStore, DeliveryStore {
   constructor(
@@ -434,9 +438,10 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
           TableName: this.tableName,
           Key: keys.delivery(ref),
           // Recording the attempt also ends the claim on it.
-          UpdateExpression:
-            `SET attempts = list_append(attempts, :attempt), attempt_count = :count, #status = :status, retry_count = :retries, next_attempt_at = :next, updated_at = :updated${due.set ? `, ${due.set}` : ''}` +
-            ` REMOVE claim_until${due.remove ? ', due_pk, due_at' : ''}`,
+          UpdateExpression: updateExpression(
+            ['attempts = list_append(attempts, :attempt)', 'attempt_count = :count', '#status = :status', 'retry_count = :retries', 'next_attempt_at = :next', 'updated_at = :updated', ...due.set],
+            ['claim_until', ...due.remove],
+          ),
           ConditionExpression: 'attempt_count = :expected',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
@@ -465,7 +470,7 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.delivery(ref),
-          UpdateExpression: `SET #status = :status, next_attempt_at = :next, updated_at = :updated${due.set ? `, ${due.set}` : ''}${due.remove}`,
+          UpdateExpression: updateExpression(['#status = :status', 'next_attempt_at = :next', 'updated_at = :updated', ...due.set], due.remove),
           ConditionExpression: 'attempt_count = :expected',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
@@ -494,7 +499,7 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
     );
   }
 
-  beginManualRetry(ref: DeliveryRef, expectedAttempts: number, from: readonly Delivery['status'][], at: string) {
+  beginManualRetry(ref: DeliveryRef, expectedAttempts: number, from: readonly Delivery['status'][], at: string, now: string) {
     const due = dueIndexUpdate(ref.deliveryId, 'pending', at);
     const fromValues = Object.fromEntries(from.map((s, i) => [`:from${i}`, s]));
     return whenConditionHolds(() =>
@@ -502,10 +507,10 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.delivery(ref),
-          UpdateExpression: `SET #status = :pending, next_attempt_at = :at, updated_at = :now, ${due.set}`,
+          UpdateExpression: updateExpression(['#status = :pending', 'next_attempt_at = :at', 'updated_at = :now', ...due.set], due.remove),
           ConditionExpression: `attempt_count = :expected AND #status IN (${Object.keys(fromValues).join(', ')})`,
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':pending': 'pending', ':at': at, ':now': at, ':expected': expectedAttempts, ...fromValues, ...due.values },
+          ExpressionAttributeValues: { ':pending': 'pending', ':at': at, ':now': now, ':expected': expectedAttempts, ...fromValues, ...due.values },
         }),
       ),
     );

@@ -122,10 +122,11 @@ export interface DeliveryStore {
    */
   claimAttempt(ref: DeliveryRef, expectedAttempts: number, until: string, now: string): Promise<boolean>;
   /**
-   * Turns a delivery in one of `from` with `expectedAttempts` attempts to pending, for a manual
-   * re-send at `at`; false when another request did first (or the delivery moved on).
+   * Turns a delivery in one of `from` with `expectedAttempts` attempts to pending (updated at
+   * `now`), for a manual re-send due at `at`; false when another request did first (or the
+   * delivery moved on).
    */
-  beginManualRetry(ref: DeliveryRef, expectedAttempts: number, from: readonly Delivery['status'][], at: string): Promise<boolean>;
+  beginManualRetry(ref: DeliveryRef, expectedAttempts: number, from: readonly Delivery['status'][], at: string, now: string): Promise<boolean>;
   /**
    * Deliveries waiting for an attempt (retrying or pending) whose attempt was due before
    * `dueBefore`, oldest first, at most `limit`; read from a sparse index of waiting deliveries

@@ -22,7 +22,7 @@ export const requestManualRetry = async (deps: Deps, tenantId: string, endpointI
   if (delivery.status === 'pending') throw inProgress();
   const attempt = delivery.attempts.length + 1;
   const now = deps.clock.now().toISOString();
-  if (!(await deps.deliveries.beginManualRetry(ref, delivery.attempts.length, ['failed', 'retrying'], now))) throw inProgress();
+  if (!(await deps.deliveries.beginManualRetry(ref, delivery.attempts.length, ['failed', 'retrying'], now, now))) throw inProgress();
   await deps.queue.send({ kind: 'attempt', ...ref, attempt, trigger: 'manual' });
   return { deliveryId, attempt };
 };
@@ -98,6 +98,7 @@ export const continueRecovery = async (deps: Deps, message: RecoverMessage): Pro
           d.attempts.length,
           ['failed'],
           new Date(now + delays[i]! * 1000).toISOString(),
+          new Date(now).toISOString(),
         ),
       ),
     );
