@@ -451,6 +451,20 @@ describe('least privilege', () => {
     expect(actions.filter((a: string) => /Put|Update|Delete|Write/.test(a))).toEqual(['dynamodb:UpdateItem']);
   });
 
+  it('every DynamoDB call the retry path adds is granted: the worker queries the due index and updates deliveries; the admin routes take a delivery for a manual retry', () => {
+    const deliveriesId = ofType('AWS::DynamoDB::Table').find(([id]) => id.includes('Deliveries'))![0];
+    const grants = (part: string) => {
+      const [, fn] = fnByDescription(part);
+      return policiesOfRole(fn.Properties.Role['Fn::GetAtt'][0]).filter((s) => JSON.stringify(s.Resource).includes(deliveriesId));
+    };
+    const allows = (statements: any[], action: string, onIndex: boolean) =>
+      statements.some((s) => asList(s.Action).includes(action) && asList(s.Resource).some((r: unknown) => JSON.stringify(r).includes('/index/*') === onIndex));
+    const worker = grants('fans events out');
+    expect(allows(worker, 'dynamodb:Query', true)).toBe(true); // listOverdue reads the due index
+    expect(allows(worker, 'dynamodb:UpdateItem', false)).toBe(true); // claims, records, postpones
+    expect(allows(grants('admin webhook'), 'dynamodb:UpdateItem', false)).toBe(true); // beginManualRetry
+  });
+
   it('the admin routes may record manual retries; the account routes cannot reach deliveries at all', () => {
     const deliveriesId = ofType('AWS::DynamoDB::Table').find(([id]) => id.includes('Deliveries'))![0];
     const onDeliveries = (part: string) => {
