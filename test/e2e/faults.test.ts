@@ -1,9 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalRuntime } from '../../local/runtime';
-import { apiClient } from '../support/client';
-import { deliveryHelpers } from '../support/deliveries';
-import { type Receiver, startReceiver } from '../support/receiver';
-import { startTestRuntime } from '../support/service';
+import { describe, expect, it } from 'vitest';
+import { retrySuite } from '../support/deliveries';
 
 // Faults a webhook service meets after the demo: receivers slower than the retry steps,
 // retry messages lost, concurrent retries of one delivery. Each must end with every delivery
@@ -12,33 +8,18 @@ const KEY = 'hpk_faults_test_key_0123456789abcdef';
 const ADMIN = 'hpadmin_faults_test_0123456789';
 const SCHEDULE = [1, 2, 3, 4, 5];
 
-let runtime: LocalRuntime;
-let receiver: Receiver;
-let api: ReturnType<typeof apiClient>['call'];
-
-beforeAll(async () => {
-  receiver = await startReceiver();
-  runtime = await startTestRuntime('faults', {
-    apiKeys: [{ tenantId: 'acme', key: KEY }],
-    adminKey: ADMIN,
-    retrySchedule: SCHEDULE,
-    overdueMarginSeconds: 30, // longer than any attempt here: only a lost message is overdue
-    sweepIntervalSeconds: 1,
-  });
-  api = apiClient(runtime.url).call;
+const suite = retrySuite('faults', { key: KEY, admin: ADMIN }, {
+  retrySchedule: SCHEDULE,
+  overdueMarginSeconds: 30, // longer than any attempt here: only a lost message is overdue
+  sweepIntervalSeconds: 1,
 });
-afterAll(async () => {
-  await runtime?.stop();
-  await receiver?.close();
-});
-
-const { endpointFor, publish, historyOf, settled: settledWithin } = deliveryHelpers(() => api, { key: KEY, admin: ADMIN }, () => receiver.url);
+const { api, endpointFor, publish, historyOf, settled: settledWithin } = suite;
 const settled = (webhookId: string, eventId: string, status: string, timeoutMs = 60_000) => settledWithin(webhookId, eventId, status, timeoutMs);
-const hits = (path: string) => receiver.received.filter((r) => r.path === path).length;
+const hits = (path: string) => suite.receiver.received.filter((r) => r.path === path).length;
 
 describe('no delivery strands', () => {
   it('a receiver slower than every retry step still gets all six attempts, each recorded', async () => {
-    receiver.respondWith((r) => (r.path === '/slow-500' ? { status: 500, delayMs: 3000 } : { status: 200 }));
+    suite.receiver.respondWith((r) => (r.path === '/slow-500' ? { status: 500, delayMs: 3000 } : { status: 200 }));
     const hook = await endpointFor('/slow-500');
     const events = [await publish(), await publish(), await publish()];
     for (const id of events) {
@@ -51,13 +32,13 @@ describe('no delivery strands', () => {
   }, 150_000);
 
   it('a delivery whose retry message is lost is found overdue by the sweep and re-driven', async () => {
-    receiver.respondWith(() => ({ status: 200 }));
+    suite.receiver.respondWith(() => ({ status: 200 }));
     const hook = await endpointFor('/lost');
     const past = new Date(Date.now() - 60_000).toISOString();
     // A retrying delivery with no message on the way (as if it was deleted by hand).
     const eventId = 'evt_lost_retry_0001';
-    await runtime.ports.events.putEvent({ id: eventId, tenantId: 'acme', type: 'price.alert', data: { lost: true }, createdAt: past, requestHash: 'x' });
-    await runtime.ports.deliveries.createDelivery({
+    await suite.runtime.ports.events.putEvent({ id: eventId, tenantId: 'acme', type: 'price.alert', data: { lost: true }, createdAt: past, requestHash: 'x' });
+    await suite.runtime.ports.deliveries.createDelivery({
       id: 'dlv_lost_retry_0001',
       tenantId: 'acme',
       endpointId: hook,
@@ -79,7 +60,7 @@ describe('no delivery strands', () => {
 describe('every request a receiver gets is in the history', () => {
   it('twelve concurrent manual retries of one delivery: one is accepted, the rest are 409 retry_in_progress', async () => {
     let healthy = false;
-    receiver.respondWith((r) => (r.path === '/manual' ? (healthy ? { status: 200, delayMs: 300 } : { status: 500 }) : { status: 200 }));
+    suite.receiver.respondWith((r) => (r.path === '/manual' ? (healthy ? { status: 200, delayMs: 300 } : { status: 500 }) : { status: 200 }));
     const hook = await endpointFor('/manual');
     const eventId = await publish();
     const failed = await settled(hook, eventId, 'failed');
@@ -98,7 +79,7 @@ describe('every request a receiver gets is in the history', () => {
 
   it('two concurrent recoveries of one window re-send each failed delivery once', async () => {
     let healthy = false;
-    receiver.respondWith((r) => (r.path === '/recover-twice' ? (healthy ? { status: 200 } : { status: 500 }) : { status: 200 }));
+    suite.receiver.respondWith((r) => (r.path === '/recover-twice' ? (healthy ? { status: 200 } : { status: 500 }) : { status: 200 }));
     const hook = await endpointFor('/recover-twice', ['list.failed']);
     const since = new Date(Date.now() - 1000).toISOString();
     const ids = [await publish('list.failed', { i: 1 }), await publish('list.failed', { i: 2 })];
@@ -115,7 +96,7 @@ describe('every request a receiver gets is in the history', () => {
   }, 120_000);
 
   it('a manual retry of a disabled webhook is 409 webhook_disabled', async () => {
-    receiver.respondWith((r) => (r.path === '/disabled' ? { status: 500 } : { status: 200 }));
+    suite.receiver.respondWith((r) => (r.path === '/disabled' ? { status: 500 } : { status: 200 }));
     const hook = await endpointFor('/disabled');
     const eventId = await publish();
     const failed = await settled(hook, eventId, 'failed');

@@ -1,38 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalRuntime } from '../../local/runtime';
-import { apiClient, waitUntil } from '../support/client';
-import { deliveryHelpers } from '../support/deliveries';
-import { type Receiver, startReceiver } from '../support/receiver';
-import { startTestRuntime } from '../support/service';
+import { describe, expect, it } from 'vitest';
+import { waitUntil } from '../support/client';
+import { retrySuite } from '../support/deliveries';
 
 const KEY = 'hpk_retry_test_key_0123456789abcdef';
 const ADMIN = 'hpadmin_retry_test_0123456789';
 const SCHEDULE = [1, 2, 3, 4, 5];
 
-let runtime: LocalRuntime;
-let receiver: Receiver;
-let api: ReturnType<typeof apiClient>['call'];
-
-beforeAll(async () => {
-  receiver = await startReceiver();
-  runtime = await startTestRuntime('retries', {
-    apiKeys: [{ tenantId: 'acme', key: KEY }],
-    adminKey: ADMIN,
-    retrySchedule: SCHEDULE,
-  });
-  api = apiClient(runtime.url).call;
+const suite = retrySuite('retries', { key: KEY, admin: ADMIN }, {
+  retrySchedule: SCHEDULE,
 });
-afterAll(async () => {
-  await runtime?.stop();
-  await receiver?.close();
-});
-
-const { endpointFor, publish, deliveryOf, settled } = deliveryHelpers(() => api, { key: KEY, admin: ADMIN }, () => receiver.url);
+const { api, endpointFor, publish, deliveryOf, settled } = suite;
 
 describe('the five-step schedule, compressed to 1,2,3,4,5 s', () => {
   it('a receiver that always answers 500 gets exactly six attempts spaced by the schedule; then a manual retry succeeds', async () => {
     let healthy = false;
-    receiver.respondWith((r) => (r.path === '/always-500' && !healthy ? { status: 500, body: 'down' } : { status: 200, body: 'ok' }));
+    suite.receiver.respondWith((r) => (r.path === '/always-500' && !healthy ? { status: 500, body: 'down' } : { status: 200, body: 'ok' }));
     const hook = await endpointFor('/always-500');
     const eventId = await publish();
     const failed = await settled(hook, eventId, 'failed');
@@ -40,7 +22,7 @@ describe('the five-step schedule, compressed to 1,2,3,4,5 s', () => {
     expect(failed.attempts.map((a: { number: number; trigger: string }) => [a.number, a.trigger])).toEqual(
       [1, 2, 3, 4, 5, 6].map((n) => [n, 'automatic']),
     );
-    const arrivals = receiver.received.filter((r) => r.path === '/always-500').map((r) => r.at);
+    const arrivals = suite.receiver.received.filter((r) => r.path === '/always-500').map((r) => r.at);
     expect(arrivals).toHaveLength(6);
     arrivals.slice(1).forEach((at, i) => {
       const gap = at - arrivals[i]!;
@@ -48,7 +30,7 @@ describe('the five-step schedule, compressed to 1,2,3,4,5 s', () => {
       expect(gap, `gap before attempt ${i + 2}`).toBeLessThan(SCHEDULE[i]! * 1000 + 5000);
     });
     await new Promise((r) => setTimeout(r, 2000));
-    expect(receiver.received.filter((r) => r.path === '/always-500')).toHaveLength(6);
+    expect(suite.receiver.received.filter((r) => r.path === '/always-500')).toHaveLength(6);
 
     healthy = true;
     const retry = await api('POST', `/api/v1/admin/webhooks/${hook}/deliveries/${failed.id}/retry`, { key: KEY });
@@ -61,18 +43,18 @@ describe('the five-step schedule, compressed to 1,2,3,4,5 s', () => {
 
   it('a receiver that recovers on the third attempt: three attempts, succeeded, retry_count 2', async () => {
     let calls = 0;
-    receiver.respondWith((r) => (r.path === '/recovers' ? (++calls >= 3 ? { status: 200, body: 'ok' } : { status: 503 }) : { status: 200 }));
+    suite.receiver.respondWith((r) => (r.path === '/recovers' ? (++calls >= 3 ? { status: 200, body: 'ok' } : { status: 503 }) : { status: 200 }));
     const hook = await endpointFor('/recovers');
     const eventId = await publish();
     const done = await settled(hook, eventId, 'succeeded');
     expect(done.retry_count).toBe(2);
     expect(done.attempts.map((a: { status_code: number }) => a.status_code)).toEqual([503, 503, 200]);
     await new Promise((r) => setTimeout(r, 1500));
-    expect(receiver.received.filter((r) => r.path === '/recovers')).toHaveLength(3);
+    expect(suite.receiver.received.filter((r) => r.path === '/recovers')).toHaveLength(3);
   });
 
   it('retry_count and next_attempt_at are visible while it happens', async () => {
-    receiver.respondWith((r) => (r.path === '/watch' ? { status: 500 } : { status: 200 }));
+    suite.receiver.respondWith((r) => (r.path === '/watch' ? { status: 500 } : { status: 200 }));
     const hook = await endpointFor('/watch');
     const eventId = await publish();
     const midway = await waitUntil(async () => {
@@ -85,7 +67,7 @@ describe('the five-step schedule, compressed to 1,2,3,4,5 s', () => {
   });
 
   it('disabling an endpoint cancels its pending retries', async () => {
-    receiver.respondWith((r) => (r.path === '/to-disable' ? { status: 500 } : { status: 200 }));
+    suite.receiver.respondWith((r) => (r.path === '/to-disable' ? { status: 500 } : { status: 200 }));
     const hook = await endpointFor('/to-disable');
     const eventId = await publish();
     await waitUntil(async () => ((await deliveryOf(hook, eventId))?.retry_count === 1 ? true : undefined));
@@ -93,12 +75,12 @@ describe('the five-step schedule, compressed to 1,2,3,4,5 s', () => {
     const d = await settled(hook, eventId, 'failed');
     expect(d.retry_count).toBe(1);
     await new Promise((r) => setTimeout(r, 3000));
-    expect(receiver.received.filter((r) => r.path === '/to-disable')).toHaveLength(2);
+    expect(suite.receiver.received.filter((r) => r.path === '/to-disable')).toHaveLength(2);
   });
 
   it('bulk recover re-sends the failed deliveries of a window in the background and says how many', async () => {
     let healthy = false;
-    receiver.respondWith((r) => (r.path === '/bulk' && !healthy ? { status: 500 } : { status: 200 }));
+    suite.receiver.respondWith((r) => (r.path === '/bulk' && !healthy ? { status: 500 } : { status: 200 }));
     const hook = await endpointFor('/bulk', ['list.failed']);
     const since = new Date().toISOString();
     const ids = [];

@@ -1,5 +1,8 @@
-import type { apiClient } from './client';
-import { waitUntil } from './client';
+import { afterAll, beforeAll } from 'vitest';
+import type { LocalRuntime, LocalRuntimeOptions } from '../../local/runtime';
+import { apiClient, waitUntil } from './client';
+import { type Receiver, startReceiver } from './receiver';
+import { startTestRuntime } from './service';
 
 type Call = ReturnType<typeof apiClient>['call'];
 
@@ -25,4 +28,33 @@ export const deliveryHelpers = (api: () => Call, auth: { key: string; admin: str
       return d?.status === status ? d : undefined;
     }, timeoutMs, `delivery ${status}`);
   return { endpointFor, publish, historyOf, deliveryOf, settled };
+};
+
+/**
+ * The retry suites' setup: a receiver and the local runtime with tenant `acme` (key
+ * `auth.key`) and the platform key `auth.admin`, started before the file's tests and stopped
+ * after them; the runtime and receiver are read once started, `api` calls the runtime.
+ */
+export const retrySuite = (name: string, auth: { key: string; admin: string }, options: Omit<LocalRuntimeOptions, 'dataDir' | 'apiKeys' | 'adminKey'>) => {
+  let runtime: LocalRuntime | undefined;
+  let receiver: Receiver | undefined;
+  beforeAll(async () => {
+    receiver = await startReceiver();
+    runtime = await startTestRuntime(name, { apiKeys: [{ tenantId: 'acme', key: auth.key }], adminKey: auth.admin, ...options });
+  });
+  afterAll(async () => {
+    await runtime?.stop();
+    await receiver?.close();
+  });
+  const api: Call = (...args) => apiClient(runtime!.url).call(...args);
+  return {
+    get runtime() {
+      return runtime!;
+    },
+    get receiver() {
+      return receiver!;
+    },
+    api,
+    ...deliveryHelpers(() => api, auth, () => receiver!.url),
+  };
 };
