@@ -62,6 +62,8 @@ export const createLocalApiServer = (options: {
   handlers: Record<RouteGroup, ApiLambda>;
   adminKey: string;
   isReady: () => boolean;
+  /** Asked before a route's function is invoked (its resource policy, under IAM enforcement); a refusal is API Gateway's 500. */
+  authorizeInvoke?: (group: RouteGroup, spec: RouteSpec) => Promise<void>;
   /** Other AWS stand-ins on the same port (EventBridge PutEvents); true when they answered. */
   extraRoutes?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }): Server => {
@@ -145,6 +147,14 @@ export const createLocalApiServer = (options: {
         // bodies, so the handler sees them exactly (and refuses them) rather than U+FFFD.
         ...(body.length === 0 ? { isBase64Encoded: false } : isUtf8(body) ? { body: body.toString('utf8'), isBase64Encoded: false } : { body: body.toString('base64'), isBase64Encoded: true }),
       } as unknown as APIGatewayProxyEventV2;
+      try {
+        await options.authorizeInvoke?.(spec.group, spec);
+      } catch (err) {
+        // What HTTP API answers when it may not invoke the integration's function.
+        console.error(`local API gateway: ${(err as Error).message}`);
+        send(res, 500, { message: 'Internal Server Error' });
+        return;
+      }
       const result = await options.handlers[spec.group](event, localContext(`hookpost-${spec.group}`, 29_000));
       res.writeHead(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>);
       res.end(result.body);

@@ -37,7 +37,7 @@ const readJson = (req: IncomingMessage): Promise<{ Entries?: PutEventsEntry[] }>
  * stack's rule targets. An entry the handler refuses is reported as failed, as a target
  * failure would land in the rule's DLQ on AWS.
  */
-export const eventBridgeRoute = (ingest: IngestLambda) => async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+export const eventBridgeRoute = (ingest: IngestLambda, options: { authorizeInvoke?: () => Promise<void> } = {}) => async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
   if (req.method !== 'POST' || req.headers['x-amz-target'] !== 'AWSEvents.PutEvents') return false;
   const send = (status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
@@ -58,6 +58,8 @@ export const eventBridgeRoute = (ingest: IngestLambda) => async (req: IncomingMe
       }
       const id = randomUUID();
       try {
+        // The rule invokes its target only if the function's resource policy lets events.amazonaws.com (on AWS a refusal sends the event to the rule's DLQ).
+        await options.authorizeInvoke?.();
         await ingest(
           {
             version: '0',

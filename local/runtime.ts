@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo, Server } from 'node:net';
 import { join, resolve } from 'node:path';
-import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createAccountWebhooksHandler } from '../lambdas/account-webhooks/app';
 import { createAdminWebhooksHandler } from '../lambdas/admin-webhooks/app';
 import { createDeliveryWorkerHandler } from '../lambdas/delivery-worker/app';
@@ -11,7 +11,7 @@ import { eventBridgeRoute } from './eventbridge';
 import { createPlatformHandler } from '../lambdas/platform/app';
 import { createDocsHandler } from '../lambdas/docs/app';
 import { type ClientOptions, createPorts } from '../lambdas/shared/aws-ports';
-import { dynamoHistory, egressRules, sqsDeliveryQueue, targetChecks, tenantRateLimit, webhookDelivery } from '../lambdas/shared/aws-optional-ports';
+import { dynamoHistory, egressRules, sqsDeliveryQueue } from '../lambdas/shared/aws-optional-ports';
 import { type Config, DEFAULT_DISABLE_AFTER_FAILING_SECONDS, DEFAULT_OVERDUE_MARGIN_SECONDS, DEFAULT_RECOVERY_RATE, DEFAULT_RETRY_SCHEDULE, DEFAULT_TENANT_RATE_LIMIT } from '../lambdas/shared/config';
 import { DEFAULT_EVENT_TYPES } from '../lambdas/shared/domain/catalogue';
 import { StaticBoxProvider } from '../lambdas/shared/adapters/master-key';
@@ -23,6 +23,9 @@ import { ensureTenant, issueApiKey } from '../lambdas/shared/domain/tenants';
 import { type ApiLambda, createLocalApiServer } from './api-gateway';
 import { DUMMY_AWS, ensureTables, startEmulatorThread, type TableNames } from './emulators';
 import { startSqsPoller, type SqsLambda } from './sqs-poller';
+import { functionPorts } from './functions';
+import { invokeCheck, loadAuthorizer } from './iam/rehearsal';
+import { guardClient } from './iam/sdk-guard';
 
 export interface LocalRuntimeOptions {
   dataDir: string;
@@ -58,6 +61,12 @@ export interface LocalRuntimeOptions {
   visibilityTimeoutSeconds?: number;
   /** Run the delivery worker and the retry scheduler; false serves the API alone. @default true */
   worker?: boolean;
+  /**
+   * Check every AWS call against the synthesized template's IAM policies, as AWS would
+   * (`{ template }`: against this template instead, for tests of what a missing grant does).
+   * @default true, unless HOOKPOST_IAM=off
+   */
+  iam?: boolean | { template: { Resources: Record<string, unknown> } };
 }
 
 export interface LocalRuntime {
@@ -144,6 +153,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
     eventTypes: [...DEFAULT_EVENT_TYPES],
     ...given,
   };
+  options.iam ??= process.env.HOOKPOST_IAM !== 'off';
   const dataDir = resolve(options.dataDir);
   mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
   mkdirSync(join(dataDir, 'sqs'), { recursive: true });
@@ -153,8 +163,6 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
   const emulators = await startEmulatorThread({ dynamoPath: join(dataDir, 'dynamodb'), sqsDataDir: join(dataDir, 'sqs') });
   const { dynamo, sqs } = emulators;
   await ensureTables(dynamo.client, LOCAL_TABLES);
-  // The event-source stand-in's own requests (polls, deletes) are SQS requests on AWS too.
-  options.observe?.client?.('sqs-event-source', sqs.client);
   const queues = await createQueues(sqs.client, options.visibilityTimeoutSeconds ?? 40);
 
   const config: Config = {
@@ -172,26 +180,40 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
     disableAfterFailingSeconds: options.disableAfterFailingSeconds ?? DEFAULT_DISABLE_AFTER_FAILING_SECONDS,
     overdueMarginSeconds: options.overdueMarginSeconds ?? DEFAULT_OVERDUE_MARGIN_SECONDS,
   };
-  const localScheduler = await createLocalScheduler(dynamo.client, new SqsDeliveryQueue(sqs.client, queues.queueUrl), {
-    now: () => new Date(),
-  });
-  const clientOptions = {
+  const iam = options.iam === false ? undefined : await loadAuthorizer({
+        queueUrl: queues.queueUrl,
+        region: DUMMY_AWS.region,
+        configTable: LOCAL_TABLES.configs,
+        deliveriesTable: LOCAL_TABLES.deliveries,
+        deliveryQueue: LOCAL_QUEUES.delivery,
+        deadLetterQueue: LOCAL_QUEUES.dlq,
+        ...(typeof options.iam === 'object' ? { template: options.iam.template } : {}),
+      });
+  /** An SQS client acting as a role of the stack (the event source mapping, the Scheduler). */
+  const sqsAs = (caller: string): SQSClient => {
+    const client = new SQSClient({ ...DUMMY_AWS, endpoint: sqs.endpoint });
+    // The event source's and the Scheduler's requests (polls, deletes, sends) are SQS requests on AWS too.
+    options.observe?.client?.('sqs-event-source', client);
+    return iam ? guardClient(client, 'sqs', caller, iam) : client;
+  };
+  // The Scheduler sends due retries and the minute's sweep to the queue as its own role.
+  const schedulerQueue = new SqsDeliveryQueue(sqsAs('scheduler'), queues.queueUrl);
+  const localScheduler = await createLocalScheduler(dynamo.client, schedulerQueue, { now: () => new Date() });
+  const clientOptions: ClientOptions = {
     ...(options.observe?.client ? { instrument: options.observe.client } : {}),
     ...DUMMY_AWS,
     dynamodbEndpoint: dynamo.endpoint,
     sqsEndpoint: sqs.endpoint,
   };
-  // One set of ports serves every handler here, so it holds every adapter (on AWS each function gets only its own).
   const egress = egressRules(config);
+  const masterKey = new StaticBoxProvider(state.masterKey);
+  const fns = functionPorts({ config, clients: clientOptions, egress, masterKey, storeSchedule: localScheduler.scheduler.schedule, ...(iam ? { iam } : {}) });
+  // The operator's view (seeding tenants, tests reading the stores): every adapter, no role.
   const ports = createPorts(config, {
     ...clientOptions,
     queue: sqsDeliveryQueue(config, clientOptions),
     history: dynamoHistory(config),
-    targets: targetChecks(config, egress),
-    throttle: tenantRateLimit(config),
-    delivery: webhookDelivery(config, egress),
-    retries: () => localScheduler.scheduler,
-    secretBox: new StaticBoxProvider(state.masterKey),
+    secretBox: masterKey,
   });
 
   const tenants = options.apiKeys.length > 0 ? options.apiKeys : [state.devTenant];
@@ -213,9 +235,9 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
     }) as F;
   };
   const handlers: Record<RouteGroup, ApiLambda> = {
-    'account-webhooks': timed('account-webhooks', createAccountWebhooksHandler(ports) as unknown as ApiLambda),
-    'admin-webhooks': timed('admin-webhooks', createAdminWebhooksHandler(ports) as unknown as ApiLambda),
-    platform: timed('platform', createPlatformHandler(ports) as unknown as ApiLambda),
+    'account-webhooks': timed('account-webhooks', createAccountWebhooksHandler(fns['account-webhooks']) as unknown as ApiLambda),
+    'admin-webhooks': timed('admin-webhooks', createAdminWebhooksHandler(fns['admin-webhooks']) as unknown as ApiLambda),
+    platform: timed('platform', createPlatformHandler(fns.platform) as unknown as ApiLambda),
     docs: timed('docs', createDocsHandler(ports.settings) as unknown as ApiLambda),
   };
   let ready = false;
@@ -223,16 +245,20 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
     handlers,
     adminKey,
     isReady: () => ready,
-    extraRoutes: eventBridgeRoute(timed('eventbridge-ingest', createEventBridgeIngestHandler(ports) as never)),
+    ...(iam ? { authorizeInvoke: invokeCheck(iam, 'apigateway.amazonaws.com') } : {}),
+    extraRoutes: eventBridgeRoute(timed('eventbridge-ingest', createEventBridgeIngestHandler(fns['eventbridge-ingest']) as never), {
+      ...(iam ? { authorizeInvoke: () => iam.check('events.amazonaws.com', [{ action: 'lambda:InvokeFunction', resource: iam.model.functionArns['eventbridge-ingest']!, context: { 'aws:SourceArn': iam.model.arns.ingestRule } }]) } : {}),
+    }),
   });
   const port = await listen(api, options.port);
   const runWorker = options.worker ?? true;
   const poller = runWorker
     ? startSqsPoller({
-        sqs: sqs.client,
+        // Lambda polls with the function's own role.
+        sqs: sqsAs('delivery-worker'),
         queueUrl: queues.queueUrl,
         queueArn: queues.queueArn,
-        handler: timed('delivery-worker', createDeliveryWorkerHandler(ports) as unknown as SqsLambda),
+        handler: timed('delivery-worker', createDeliveryWorkerHandler(fns['delivery-worker']) as unknown as SqsLambda),
         functionName: 'hookpost-delivery-worker',
         onError: (err) => console.error('local delivery worker:', err),
       })
@@ -241,7 +267,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
   // The recurring schedule's stand-in: a sweep message on the delivery queue, as on AWS.
   const sweeps = runWorker
     ? setInterval(() => {
-        ports.queue.send({ kind: 'sweep' }).catch((err) => console.error('local sweep schedule:', err));
+        schedulerQueue.send({ kind: 'sweep' }).catch((err) => console.error('local sweep schedule:', err));
       }, (options.sweepIntervalSeconds ?? 60) * 1000)
     : undefined;
   ready = true;

@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { fanOut, processAttempt } from '../shared/domain/delivery';
+import { fanOut, type Logger, processAttempt } from '../shared/domain/delivery';
 import { parseExact } from '../shared/domain/exact-json';
 import { continueRecovery } from '../shared/domain/recovery';
 import { sweepOverdue } from '../shared/domain/sweep';
@@ -64,6 +64,17 @@ const recordMetrics = (delivery: Delivery, eventCreatedAt: string | undefined) =
   }
 };
 
+/** The domain's log: powertools' Logger, and each operational fault also counted in its metric. */
+const log: Logger = {
+  debug: (message, extra) => logger.debug(message, extra),
+  info: (message, extra) => logger.info(message, extra),
+  warn: (message, extra) => logger.warn(message, extra),
+  fault: (name, message, extra) => {
+    logger.error(message, { ...extra, fault: name });
+    metrics.addMetric(name, 'Count', 1);
+  },
+};
+
 /**
  * The delivery worker. A message is a published event to fan out, one attempt of a delivery
  * (a retry or a manual re-send), a page of a bulk recovery, or the minutely sweep for overdue
@@ -79,12 +90,12 @@ export const createDeliveryWorkerHandler = (ports: Ports) => {
     switch (message.kind) {
       case 'fanout': {
         const redelivered = Number(record.attributes.ApproximateReceiveCount ?? '1') > 1;
-        const outcome = await fanOut(ports, message as FanOutMessage, logger, { redelivered });
+        const outcome = await fanOut(ports, message as FanOutMessage, log, { redelivered });
         for (const d of outcome.deliveries) recordMetrics(d, outcome.eventCreatedAt);
         break;
       }
       case 'attempt': {
-        const { outcome, delivery, eventCreatedAt } = await processAttempt(ports, message, logger);
+        const { outcome, delivery, eventCreatedAt } = await processAttempt(ports, message, log);
         if (delivery) recordMetrics(delivery, eventCreatedAt);
         if (outcome === 'deferred') metrics.addMetric('DeliveriesDeferred', 'Count', 1);
         if (outcome === 'abandoned') metrics.addMetric('AttemptMessagesAbandoned', 'Count', 1);
@@ -95,7 +106,7 @@ export const createDeliveryWorkerHandler = (ports: Ports) => {
         break;
       case 'sweep':
         // Any at all is a lost retry or a worker far behind: the OverdueDeliveries alarm watches it.
-        metrics.addMetric('OverdueDeliveries', 'Count', await sweepOverdue(ports, logger));
+        metrics.addMetric('OverdueDeliveries', 'Count', await sweepOverdue(ports, log));
         break;
     }
   };

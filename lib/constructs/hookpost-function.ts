@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Tags, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import { acknowledgeKeyGrants, acknowledgeWildcard } from '../nag';
 import { join } from 'node:path';
 import { ESBUILD_COMMON, REQUIRE_BANNER } from '../bundling.mjs';
+import { FUNCTION_TAG } from '../tags';
 
 export interface HookpostFunctionProps {
   /** Folder under `lambdas/` holding the function's `handler.ts`. */
@@ -46,6 +47,7 @@ export class HookpostFunction extends Construct {
   constructor(scope: Construct, id: string, props: HookpostFunctionProps) {
     super(scope, id);
     if (!/^[a-z][a-z-]*$/.test(props.name)) throw new Error(`HookpostFunction name must be kebab-case, got "${props.name}"`);
+    Tags.of(this).add(FUNCTION_TAG, props.name);
     const memorySize = props.memorySize ?? 512;
     if (memorySize < 128 || memorySize > 10_240) throw new Error('memorySize must be 128-10240 MB');
 

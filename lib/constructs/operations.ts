@@ -140,7 +140,7 @@ export class Operations extends Construct {
       new GraphWidget({
         title: 'Outcomes',
         left: [hookpost('AttemptsSucceeded'), hookpost('AttemptsFailed'), hookpost('DeliveriesSucceeded'), hookpost('DeliveriesFailed')],
-        right: [hookpost('OverdueDeliveries')],
+        right: [hookpost('OverdueDeliveries'), hookpost('EndpointHealthUpdateFailed')],
         width: 8,
       }),
       new GraphWidget({
@@ -205,6 +205,13 @@ export class Operations extends Construct {
       1,
       1,
       'The sweep found deliveries whose attempt is overdue: a retry message was lost, or the worker is far behind. They have been re-driven.',
+    );
+    alarm(
+      'endpoint-health-update-failed',
+      hookpost('EndpointHealthUpdateFailed', 'Sum', Duration.minutes(5)),
+      1,
+      1,
+      'The worker could not record an endpoint\'s health (failing, recovered, disabled): endpoints that should be disabled keep being sent to. Read the worker\'s ERROR lines ("could not update endpoint health").',
     );
     alarm('api-5xx', apiMetric('5xx').with({ period: Duration.minutes(5) }), max5xx, 1, `The API answered ${max5xx} or more 5xx in 5 minutes.`);
   }

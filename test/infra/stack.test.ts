@@ -253,6 +253,12 @@ describe('retry scheduling', () => {
     expect(overdue).toMatchObject({ MetricName: 'OverdueDeliveries', Namespace: 'Hookpost', Threshold: 1 });
   });
 
+  it('a failed endpoint-health update alarms on the first one (an endpoint that should be disabled keeps being sent to)', () => {
+    const alarm = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties).find((a) => a.AlarmName === 'Hookpost-endpoint-health-update-failed');
+    expect(alarm).toMatchObject({ MetricName: 'EndpointHealthUpdateFailed', Namespace: 'Hookpost', Threshold: 1, Statistic: 'Sum', TreatMissingData: 'notBreaching' });
+    expect(alarm?.AlarmActions).toHaveLength(1);
+  });
+
   it('API functions cannot create schedules', () => {
     for (const part of ['account webhook', 'admin webhook', 'platform routes']) {
       const [, fn] = fnByDescription(part);

@@ -69,3 +69,18 @@ describe('endpoint health', () => {
     expect(enabled.disabledReason).toBeUndefined();
   });
 });
+
+describe('a health update that fails', () => {
+  it('is reported as an operational fault (ERROR and a metric an alarm watches), never only a WARN line, and the delivery stands', async () => {
+    const { f, sick } = await setup();
+    f.http.respond = () => ({ statusCode: 500, responseTimeMs: 1, error: null, bodyExcerpt: '' });
+    const denied = Object.assign(new Error('User: … is not authorized to perform: dynamodb:UpdateItem'), { name: 'AccessDeniedException' });
+    f.ports.endpoints.markFailing = () => Promise.reject(denied);
+    const faults: Array<{ name: string; extra: Record<string, unknown> }> = [];
+    const { id } = await publishEvent(f.ports, { tenantId: 'acme', type: 'price.alert', data: {} });
+    await fanOut(f.ports, f.fanOutOf(id), { ...silentLog, fault: (name: string, _message: string, extra: Record<string, unknown>) => faults.push({ name, extra }) });
+    expect(faults).toEqual([{ name: 'EndpointHealthUpdateFailed', extra: expect.objectContaining({ endpoint_id: sick.id, error: expect.stringContaining('AccessDeniedException') }) }]);
+    const [delivery] = await f.stores.listDeliveries('acme', sick.id, 0, 5).then((p) => p.deliveries);
+    expect(delivery).toMatchObject({ status: 'retrying', attempts: [expect.objectContaining({ number: 1, statusCode: 500 })] });
+  });
+});

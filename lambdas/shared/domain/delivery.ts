@@ -11,10 +11,14 @@ type Deps = Pick<
   'clock' | 'endpoints' | 'events' | 'deliveries' | 'http' | 'secretBox' | 'settings' | 'retries' | 'tenants' | 'queue' | 'slots'
 >;
 
+/** Faults an operator must see: each is logged at ERROR and counted in a metric of its name, which an alarm watches. */
+export type OperationalFault = 'EndpointHealthUpdateFailed';
+
 export interface Logger {
   debug(message: string, extra: Record<string, unknown>): void;
   info(message: string, extra: Record<string, unknown>): void;
   warn(message: string, extra: Record<string, unknown>): void;
+  fault(name: OperationalFault, message: string, extra: Record<string, unknown>): void;
 }
 
 /**
@@ -36,12 +40,16 @@ const logAttempt = (log: Logger, delivery: Delivery, attempt: Attempt) =>
     response_time_ms: attempt.responseTimeMs,
   });
 
-/** Endpoint health must never undo a delivery already recorded: its faults are logged, not thrown. */
+/**
+ * Endpoint health must never undo a delivery already recorded: its faults are not thrown, but
+ * reported as operational faults (a denied or throttled write leaves endpoints that should be
+ * disabled sending on).
+ */
 const noteHealth = async (deps: Deps, endpoint: Endpoint, attempt: Attempt, log: Logger) => {
   try {
     await noteAttemptOutcome(deps, endpoint, attempt, log);
   } catch (err) {
-    log.warn('could not update endpoint health', { endpoint_id: endpoint.id, tenant_id: endpoint.tenantId, error: String(err) });
+    log.fault('EndpointHealthUpdateFailed', 'could not update endpoint health', { endpoint_id: endpoint.id, tenant_id: endpoint.tenantId, error: String(err) });
   }
 };
 

@@ -1,0 +1,103 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { MAX_SQS_DELAY_SECONDS, scheduleName } from '../lambdas/shared/adapters/retry-scheduler';
+import { type ClientOptions, createPorts } from '../lambdas/shared/aws-ports';
+import { dynamoHistory, sqsDeliveryQueue, targetChecks, tenantRateLimit, webhookDelivery } from '../lambdas/shared/aws-optional-ports';
+import type { Config } from '../lambdas/shared/config';
+import type { DeliveryQueue, Ports, RetryScheduler, SecretBoxProvider } from '../lambdas/shared/domain/ports';
+import type { EgressRules } from '../lambdas/shared/domain/target-policy';
+import type { Authorizer } from './iam/authorizer';
+import { guardClient } from './iam/sdk-guard';
+
+export type FunctionName = 'account-webhooks' | 'admin-webhooks' | 'platform' | 'eventbridge-ingest' | 'delivery-worker';
+
+export interface FunctionWiring {
+  config: Config;
+  /** Emulator endpoints, dummy credentials and the benchmarks' observer. */
+  clients: ClientOptions;
+  egress: EgressRules;
+  /** The master key (Secrets Manager has no emulator: a local file). */
+  masterKey: SecretBoxProvider;
+  /** EventBridge Scheduler's stand-in: keeps a retry beyond SQS's 15 minutes until it is due. */
+  storeSchedule: RetryScheduler['schedule'];
+  /** IAM as the template defines it; absent, every call is allowed (HOOKPOST_IAM=off). */
+  iam?: Authorizer;
+}
+
+/**
+ * The stand-ins for Secrets Manager and EventBridge Scheduler ask IAM what the real services
+ * would ask: GetSecretValue and the key's Decrypt through Secrets Manager; CreateSchedule in the
+ * group and PassRole of the Scheduler's role.
+ */
+const guardedMasterKey = (box: SecretBoxProvider, caller: FunctionName, iam: Authorizer): SecretBoxProvider => {
+  const { model } = iam;
+  const secretArn = model.environments[caller]?.MASTER_KEY_SECRET_ARN;
+  return {
+    async get() {
+      if (!secretArn) throw new Error(`${caller} has no MASTER_KEY_SECRET_ARN in the template`);
+      const key = model.keys[secretArn];
+      await iam.check(caller, [
+        { action: 'secretsmanager:GetSecretValue', resource: secretArn },
+        ...(key ? [{ action: 'kms:Decrypt', resource: key, context: { 'kms:ViaService': `secretsmanager.${model.region}.amazonaws.com`, 'kms:CallerAccount': model.account } }] : []),
+      ]);
+      return box.get();
+    },
+  };
+};
+
+const workerRetries =
+  (wiring: FunctionWiring) =>
+  (queue: DeliveryQueue): RetryScheduler => ({
+    async schedule(message, delaySeconds) {
+      if (delaySeconds <= MAX_SQS_DELAY_SECONDS) return queue.send(message, delaySeconds);
+      if (wiring.iam) {
+        const { model } = wiring.iam;
+        const group = model.environments['delivery-worker']?.SCHEDULE_GROUP_NAME;
+        await wiring.iam.check('delivery-worker', [
+          { action: 'scheduler:CreateSchedule', resource: `arn:aws:scheduler:${model.region}:${model.account}:schedule/${group}/${scheduleName(message)}` },
+          { action: 'iam:PassRole', resource: model.environments['delivery-worker']?.SCHEDULER_ROLE_ARN ?? '', context: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+        ]);
+      }
+      await wiring.storeSchedule(message, delaySeconds);
+    },
+  });
+
+/**
+ * Each function's ports, built with exactly the adapters its Lambda handler gives it
+ * (`lambdas/<name>/handler.ts`), and with SDK clients that carry its role: under IAM
+ * enforcement every call is checked against that role's policies in the template.
+ */
+export const functionPorts = (wiring: FunctionWiring): Record<FunctionName, Ports> => {
+  const { config, clients, egress, iam } = wiring;
+  const as = (caller: FunctionName): ClientOptions => ({
+    ...clients,
+    instrument: (service, client) => {
+      if (iam) guardClient(client as DynamoDBClient | SQSClient, service === 'dynamodb' ? 'dynamodb' : 'sqs', caller, iam);
+      clients.instrument?.(service, client);
+    },
+  });
+  const masterKey = (caller: FunctionName) => (iam ? guardedMasterKey(wiring.masterKey, caller, iam) : wiring.masterKey);
+  const build = (caller: FunctionName, adapters: (options: ClientOptions) => Partial<ClientOptions>) => {
+    const options = as(caller);
+    return createPorts(config, { ...options, ...adapters(options) });
+  };
+  return {
+    'account-webhooks': build('account-webhooks', () => ({ secretBox: masterKey('account-webhooks'), targets: targetChecks(config, egress), throttle: tenantRateLimit(config) })),
+    'admin-webhooks': build('admin-webhooks', (o) => ({
+      secretBox: masterKey('admin-webhooks'),
+      queue: sqsDeliveryQueue(config, o),
+      history: dynamoHistory(config),
+      targets: targetChecks(config, egress),
+      throttle: tenantRateLimit(config),
+    })),
+    platform: build('platform', (o) => ({ queue: sqsDeliveryQueue(config, o), history: dynamoHistory(config) })),
+    'eventbridge-ingest': build('eventbridge-ingest', (o) => ({ queue: sqsDeliveryQueue(config, o), history: dynamoHistory(config) })),
+    'delivery-worker': build('delivery-worker', (o) => ({
+      secretBox: masterKey('delivery-worker'),
+      queue: sqsDeliveryQueue(config, o),
+      history: dynamoHistory(config),
+      retries: workerRetries(wiring),
+      delivery: webhookDelivery(config, egress),
+    })),
+  };
+};

@@ -1,0 +1,147 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROUTES } from '../../lambdas/shared/http/routes';
+import { type Authorizer, createAuthorizer } from '../../local/iam/authorizer';
+import { requestsOf } from '../../local/iam/sdk-guard';
+import { stackTemplate } from '../../local/iam/stack-template';
+import { buildIamModel } from '../../local/iam/template-model';
+
+/**
+ * What the services AWS runs on the stack's behalf may do, evaluated from the synthesized
+ * template by the same evaluator the local runtime enforces every SDK call with. Each service
+ * principal the stack relies on has a case, and a case that removes its grant shows the
+ * evaluator refuses (the template-level defects this replaces were silent on AWS).
+ */
+const LOCAL = {
+  account: '000000000000',
+  region: 'us-east-1',
+  configTable: 'hookpost-configs',
+  deliveriesTable: 'hookpost-deliveries',
+  deliveryQueue: 'hookpost-delivery',
+  deadLetterQueue: 'hookpost-delivery-dlq',
+  queueUrlPrefix: 'http://127.0.0.1:9/000000000000/',
+};
+
+type Template = { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
+let template: Template;
+let iam: Authorizer;
+beforeAll(async () => {
+  template = (await stackTemplate()) as Template;
+  iam = createAuthorizer(buildIamModel(structuredClone(template), LOCAL));
+}, 120_000);
+
+const allowed = (a: Authorizer, caller: string, action: string, resource: string, context?: Record<string, string | string[]>) =>
+  a.decide(caller, { action, resource, ...(context ? { context } : {}) }).then((d) => d === 'Allowed');
+const viaSqs = { 'kms:ViaService': 'sqs.us-east-1.amazonaws.com', 'kms:CallerAccount': LOCAL.account };
+const without = (mutate: (t: Template) => void): Authorizer => {
+  const copy = structuredClone(template);
+  mutate(copy);
+  return createAuthorizer(buildIamModel(copy, LOCAL));
+};
+
+describe('service principals, as the template lets them act', () => {
+  it('CloudWatch alarms may publish to the alarm topic and use its key, from this account only', async () => {
+    const { alarmTopic } = iam.model.arns;
+    expect(await allowed(iam, 'cloudwatch.amazonaws.com', 'sns:Publish', alarmTopic, { 'aws:SourceAccount': LOCAL.account })).toBe(true);
+    expect(await allowed(iam, 'cloudwatch.amazonaws.com', 'sns:Publish', alarmTopic, { 'aws:SourceAccount': '111122223333' })).toBe(false);
+    const topicKey = iam.model.keys[alarmTopic]!;
+    for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) expect(await allowed(iam, 'cloudwatch.amazonaws.com', action, topicKey), action).toBe(true);
+    // The defect of the first deploy audit: a topic policy with only the TLS deny.
+    const tlsOnly = without((t) => {
+      const policy = Object.values(t.Resources).find((r) => r.Type === 'AWS::SNS::TopicPolicy')!;
+      policy.Properties.PolicyDocument.Statement = policy.Properties.PolicyDocument.Statement.filter((s: any) => s.Effect === 'Deny');
+    });
+    expect(await allowed(tlsOnly, 'cloudwatch.amazonaws.com', 'sns:Publish', alarmTopic, { 'aws:SourceAccount': LOCAL.account })).toBe(false);
+  });
+
+  it('the Scheduler\'s role may send to the delivery queue and its own DLQ under the data key, and nothing else', async () => {
+    const { deliveryQueue, schedulerDeadLetterQueue } = iam.model.arns;
+    for (const queue of [deliveryQueue, schedulerDeadLetterQueue]) {
+      for (const request of requestsOf(iam.model, 'sqs', 'SendMessage', { QueueUrl: `${LOCAL.queueUrlPrefix}${queue.split(':').pop()}` })) {
+        expect(await allowed(iam, 'scheduler', request.action, request.resource, request.context), `${request.action} ${queue}`).toBe(true);
+      }
+    }
+    expect(await allowed(iam, 'scheduler', 'sqs:ReceiveMessage', deliveryQueue)).toBe(false);
+    expect(await allowed(iam, 'scheduler', 'dynamodb:GetItem', `arn:aws:dynamodb:us-east-1:${LOCAL.account}:table/hookpost-configs`)).toBe(false);
+  });
+
+  it('the worker creates schedules only in the stack\'s group, passing only the Scheduler\'s role to Scheduler', async () => {
+    const group = iam.model.environments['delivery-worker']!.SCHEDULE_GROUP_NAME;
+    const schedule = (g: string) => `arn:aws:scheduler:us-east-1:${LOCAL.account}:schedule/${g}/d1-a3`;
+    expect(await allowed(iam, 'delivery-worker', 'scheduler:CreateSchedule', schedule(group!))).toBe(true);
+    expect(await allowed(iam, 'delivery-worker', 'scheduler:CreateSchedule', schedule('default'))).toBe(false);
+    expect(await allowed(iam, 'delivery-worker', 'iam:PassRole', iam.model.arns.schedulerRole, { 'iam:PassedToService': 'scheduler.amazonaws.com' })).toBe(true);
+    expect(await allowed(iam, 'admin-webhooks', 'iam:PassRole', iam.model.arns.schedulerRole, { 'iam:PassedToService': 'scheduler.amazonaws.com' })).toBe(false);
+  });
+
+  it('the EventBridge rule may invoke the ingest function and fill its DLQ; another rule may not', async () => {
+    const { ingestRule, ingestDeadLetterQueue } = iam.model.arns;
+    const ingest = iam.model.functionArns['eventbridge-ingest']!;
+    expect(await allowed(iam, 'events.amazonaws.com', 'lambda:InvokeFunction', ingest, { 'aws:SourceArn': ingestRule })).toBe(true);
+    const otherRule = ingestRule.replace(/[^/]+$/, 'SomeoneElsesRule');
+    expect(await allowed(iam, 'events.amazonaws.com', 'lambda:InvokeFunction', ingest, { 'aws:SourceArn': otherRule })).toBe(false);
+    expect(await allowed(iam, 'events.amazonaws.com', 'sqs:SendMessage', ingestDeadLetterQueue, { 'aws:SourceArn': ingestRule })).toBe(true);
+    expect(await allowed(iam, 'events.amazonaws.com', 'sqs:SendMessage', ingestDeadLetterQueue, { 'aws:SourceArn': otherRule })).toBe(false);
+    // Lambda's on-failure destination sends as the function's own role.
+    expect(await allowed(iam, 'eventbridge-ingest', 'sqs:SendMessage', ingestDeadLetterQueue)).toBe(true);
+  });
+
+  it('the event source mapping polls the delivery queue with the worker\'s role, the key included', async () => {
+    const url = `${LOCAL.queueUrlPrefix}${LOCAL.deliveryQueue}`;
+    for (const operation of ['ReceiveMessage', 'DeleteMessageBatch', 'ChangeMessageVisibility', 'GetQueueAttributes']) {
+      for (const request of requestsOf(iam.model, 'sqs', operation, { QueueUrl: url })) {
+        expect(await allowed(iam, 'delivery-worker', request.action, request.resource, request.context), `${operation}: ${request.action}`).toBe(true);
+      }
+    }
+    expect(await allowed(iam, 'platform', 'sqs:ReceiveMessage', iam.model.arns.deliveryQueue)).toBe(false);
+  });
+
+  it('API Gateway may invoke each route\'s function for that route only', async () => {
+    const sourceArn = (method: string, path: string) => `arn:aws:execute-api:us-east-1:${LOCAL.account}:${iam.model.arns.api}/$default/${method}${path}`;
+    for (const route of ROUTES) {
+      const fn = iam.model.functionArns[route.group]!;
+      expect(await allowed(iam, 'apigateway.amazonaws.com', 'lambda:InvokeFunction', fn, { 'aws:SourceArn': sourceArn(route.method, route.path) }), `${route.method} ${route.path}`).toBe(true);
+    }
+    expect(await allowed(iam, 'apigateway.amazonaws.com', 'lambda:InvokeFunction', iam.model.functionArns.platform!, { 'aws:SourceArn': sourceArn('GET', '/dashboard') })).toBe(false);
+  });
+});
+
+describe('the functions\' roles, as the template grants them', () => {
+  const table = (name: string) => `arn:aws:dynamodb:us-east-1:${LOCAL.account}:table/${name}`;
+  const allAllowed = async (a: Authorizer, caller: string, operation: string, input: Record<string, unknown>) => {
+    for (const request of requestsOf(a.model, 'dynamodb', operation, input)) if (!(await allowed(a, caller, request.action, request.resource, request.context))) return false;
+    return true;
+  };
+
+  it('the worker may update endpoint health (UpdateItem on configs, and the key through DynamoDB), but not put or delete configuration', async () => {
+    expect(await allAllowed(iam, 'delivery-worker', 'UpdateItem', { TableName: LOCAL.configTable })).toBe(true);
+    expect(await allAllowed(iam, 'delivery-worker', 'PutItem', { TableName: LOCAL.configTable })).toBe(false);
+    expect(await allAllowed(iam, 'delivery-worker', 'DeleteItem', { TableName: LOCAL.configTable })).toBe(false);
+    // The defect of the first deploy audit: the worker bound to the configs table read-only.
+    const readOnly = without((t) => {
+      for (const r of Object.values(t.Resources)) {
+        if (r.Type !== 'AWS::IAM::Policy') continue;
+        for (const s of r.Properties.PolicyDocument.Statement) if (s.Action === 'dynamodb:UpdateItem') s.Action = 'dynamodb:GetItem';
+      }
+    });
+    expect(await allAllowed(readOnly, 'delivery-worker', 'UpdateItem', { TableName: LOCAL.configTable })).toBe(false);
+  });
+
+  it('the sweep reads the due index; no function but the worker and the admin routes writes deliveries', async () => {
+    expect(await allAllowed(iam, 'delivery-worker', 'Query', { TableName: LOCAL.deliveriesTable, IndexName: 'due' })).toBe(true);
+    expect(await allAllowed(iam, 'account-webhooks', 'Query', { TableName: LOCAL.deliveriesTable })).toBe(false);
+    expect(await allowed(iam, 'docs', 'dynamodb:GetItem', table(LOCAL.configTable))).toBe(false);
+  });
+
+  it('only the functions that seal or open endpoint secrets may read the master key, through Secrets Manager only', async () => {
+    const secret = iam.model.environments['delivery-worker']!.MASTER_KEY_SECRET_ARN!;
+    const key = iam.model.keys[secret]!;
+    const via = (service: string) => ({ 'kms:ViaService': `${service}.us-east-1.amazonaws.com`, 'kms:CallerAccount': LOCAL.account });
+    for (const fn of ['delivery-worker', 'account-webhooks', 'admin-webhooks']) {
+      expect(await allowed(iam, fn, 'secretsmanager:GetSecretValue', secret), fn).toBe(true);
+      expect(await allowed(iam, fn, 'kms:Decrypt', key, via('secretsmanager')), fn).toBe(true);
+    }
+    for (const fn of ['platform', 'eventbridge-ingest', 'docs']) expect(await allowed(iam, fn, 'secretsmanager:GetSecretValue', secret), fn).toBe(false);
+    expect(iam.model.keys[iam.model.arns.deliveryQueue]).toBe(key);
+    expect(await allowed(iam, 'docs', 'kms:Decrypt', key, viaSqs)).toBe(false);
+  });
+});
