@@ -21,7 +21,8 @@ Usage:
 
 Target (default: the local runtime):
   --url URL            API base URL (default http://127.0.0.1:$HOOKPOST_PORT, port 3000)
-  --admin-key KEY      the local admin key (default $HOOKPOST_ADMIN_KEY, else $HOOKPOST_DATA_DIR/local.json)
+  --admin-key KEY      the local admin key (default $HOOKPOST_ADMIN_KEY; else SigV4 with the local
+                       credential pair in $HOOKPOST_DATA_DIR/local.json)
   --stack NAME         a deployed stack: its ApiUrl output, requests signed with your AWS credentials (SigV4)
   --region REGION      the stack's region (default: the SDK's)
 `;
@@ -40,14 +41,39 @@ export interface CliDeps {
 
 type Target = { baseUrl: string; sign: (req: { method: string; url: URL; headers: Record<string, string>; body?: string }) => Promise<Record<string, string>> };
 
-const localAdminKey = (env: NodeJS.ProcessEnv): string => {
-  if (env.HOOKPOST_ADMIN_KEY) return env.HOOKPOST_ADMIN_KEY;
+interface LocalFile {
+  adminKey: string;
+  platformCredentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+const localFile = (env: NodeJS.ProcessEnv): LocalFile => {
   const file = join(env.HOOKPOST_DATA_DIR ?? '.hookpost', 'local.json');
   try {
-    return (JSON.parse(readFileSync(file, 'utf8')) as { adminKey: string }).adminKey;
+    return JSON.parse(readFileSync(file, 'utf8')) as LocalFile;
   } catch {
-    throw new Error(`No admin key: pass --admin-key, set HOOKPOST_ADMIN_KEY, or run where ${file} exists`);
+    throw new Error(`No local credentials: pass --admin-key, set HOOKPOST_ADMIN_KEY, or run where ${file} exists`);
   }
+};
+
+/** Requests signed with SigV4 for execute-api, as IAM authorizes the platform routes (on AWS, and locally with the local pair). */
+const sigV4Target = (baseUrl: string, region: string, credentials: ConstructorParameters<typeof SignatureV4>[0]['credentials']): Target => {
+  const signer = new SignatureV4({ service: 'execute-api', region, credentials, sha256: Sha256 });
+  return {
+    baseUrl: baseUrl.replace(/\/$/, ''),
+    async sign({ method, url, headers, body }) {
+      const signed = await signer.sign({
+        method,
+        protocol: url.protocol,
+        hostname: url.hostname,
+        ...(url.port ? { port: Number(url.port) } : {}),
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        headers: { ...headers, host: url.host },
+        ...(body === undefined ? {} : { body }),
+      });
+      return signed.headers as Record<string, string>;
+    },
+  };
 };
 
 const resolveTarget = async (values: Record<string, string | undefined>, deps: CliDeps): Promise<Target> => {
@@ -57,27 +83,15 @@ const resolveTarget = async (values: Record<string, string | undefined>, deps: C
     const apiUrl = Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === 'ApiUrl')?.OutputValue;
     if (!apiUrl) throw new Error(`Stack ${values.stack} has no ApiUrl output`);
     const region = values.region ?? (await cfn.config.region());
-    const signer = new SignatureV4({ service: 'execute-api', region, credentials: deps.credentials ?? fromNodeProviderChain(), sha256: Sha256 });
-    return {
-      baseUrl: apiUrl.replace(/\/$/, ''),
-      async sign({ method, url, headers, body }) {
-        const signed = await signer.sign({
-          method,
-          protocol: url.protocol,
-          hostname: url.hostname,
-          ...(url.port ? { port: Number(url.port) } : {}),
-          path: url.pathname,
-          query: Object.fromEntries(url.searchParams),
-          headers: { ...headers, host: url.host },
-          ...(body === undefined ? {} : { body }),
-        });
-        return signed.headers as Record<string, string>;
-      },
-    };
+    return sigV4Target(apiUrl, region, deps.credentials ?? fromNodeProviderChain());
   }
   const baseUrl = (values.url ?? `http://127.0.0.1:${deps.env.HOOKPOST_PORT ?? 3000}`).replace(/\/$/, '');
-  const adminKey = values['admin-key'] ?? localAdminKey(deps.env);
-  return { baseUrl, sign: async ({ headers }) => ({ ...headers, authorization: `Bearer ${adminKey}` }) };
+  const adminKey = values['admin-key'] ?? deps.env.HOOKPOST_ADMIN_KEY;
+  if (adminKey) return { baseUrl, sign: async ({ headers }) => ({ ...headers, authorization: `Bearer ${adminKey}` }) };
+  // The local runtime's own credential pair: the same signing path as a deployed stack.
+  const local = localFile(deps.env);
+  if (local.platformCredentials) return sigV4Target(baseUrl, 'us-east-1', local.platformCredentials);
+  return { baseUrl, sign: async ({ headers }) => ({ ...headers, authorization: `Bearer ${local.adminKey}` }) };
 };
 
 const request = async (target: Target, method: string, path: string, body?: unknown, extra: Record<string, string> = {}) => {

@@ -105,6 +105,7 @@ export class HookpostStack extends Stack {
       configTable: this.data.configTable,
       deliveriesTable: this.data.deliveriesTable,
       deliveryQueue: this.pipeline.queue,
+      dataKey: this.data.dataKey,
       settings,
     });
     this.operations = new Operations(this, 'Operations', {

@@ -4,11 +4,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { type RouteGroup, ROUTES, routeKeyOf, type RouteSpec } from '../lambdas/shared/http/routes';
 import { localContext } from './lambda-context';
+import { type LocalCredentials, verifySigV4 } from './sigv4';
 
 export type ApiLambda = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
 /** API Gateway's own payload limit for HTTP APIs; the handlers enforce the service's 1 MB. */
 const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
+/** Lambda's synchronous invocation limit, on the whole event API Gateway builds (6 MiB). */
+export const LAMBDA_MAX_REQUEST = 6 * 1024 * 1024;
 
 interface CompiledRoute {
   spec: RouteSpec;
@@ -22,12 +25,30 @@ const compile = (spec: RouteSpec): CompiledRoute => {
     names.push(name);
     return '([^/]+)';
   });
-  return { spec, pattern: new RegExp(`^${source}/?$`), names };
+  // Exact, as HTTP API matches: `/v1/webhooks/` is another route (none).
+  return { spec, pattern: new RegExp(`^${source}$`), names };
 };
 
 const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(body === undefined ? undefined : JSON.stringify(body));
+};
+
+/**
+ * API Gateway's own answers, in its own shape (`{"message": …}`, not the service's
+ * `{"error": …}`): the handlers never see these requests.
+ */
+const gateway = {
+  notFound: (res: ServerResponse) => send(res, 404, { message: 'Not Found' }),
+  forbidden: (res: ServerResponse, message = 'Forbidden') => send(res, 403, { message }, { 'x-amzn-errortype': 'ForbiddenException' }),
+  integrationFailed: (res: ServerResponse) => send(res, 500, { message: 'Internal Server Error' }),
+  /** The event is larger than Lambda accepts. */
+  tooLongForLambda: (res: ServerResponse) => send(res, 413, { message: 'Request Too Long' }, { 'x-amzn-errortype': 'BadRequestException' }),
+  /** The body is larger than API Gateway accepts: a plain-text answer. */
+  tooLarge: (res: ServerResponse) => {
+    res.writeHead(413, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end(`HTTP content length exceeded ${GATEWAY_MAX_BODY} bytes.`);
+  },
 };
 
 const readBody = (req: IncomingMessage): Promise<Buffer | 'too_large'> =>
@@ -61,6 +82,9 @@ const sameSecret = (a: string, b: string): boolean => {
 export const createLocalApiServer = (options: {
   handlers: Record<RouteGroup, ApiLambda>;
   adminKey: string;
+  /** The platform's local credential pair: platform routes take a SigV4 signature with it, as IAM on AWS. */
+  platformCredentials: LocalCredentials;
+  region: string;
   isReady: () => boolean;
   /** Asked before a route's function is invoked (its resource policy, under IAM enforcement); a refusal is API Gateway's 500. */
   authorizeInvoke?: (group: RouteGroup, spec: RouteSpec) => Promise<void>;
@@ -91,12 +115,12 @@ export const createLocalApiServer = (options: {
         break;
       }
       if (!matched) {
-        send(res, 404, { error: { code: 'not_found', message: `No route ${req.method} ${url.pathname}` } });
+        gateway.notFound(res);
         return;
       }
       const body = await readBody(req);
       if (body === 'too_large') {
-        send(res, 413, { error: { code: 'payload_too_large', message: 'Request body too large' } });
+        gateway.tooLarge(res);
         return;
       }
       const headers: Record<string, string> = {};
@@ -104,11 +128,17 @@ export const createLocalApiServer = (options: {
         if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
       }
       const { spec } = matched.route;
+      let caller = { accessKey: 'local-admin-key', userArn: 'arn:aws:iam::000000000000:user/local-admin' };
       if (spec.auth === 'platform') {
+        // IAM on AWS: a SigV4 signature (the local credential pair here); locally also the admin key, for curl.
         const bearer = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '')?.[1];
         if (!bearer || !sameSecret(bearer, options.adminKey)) {
-          send(res, 403, { error: { code: 'forbidden', message: 'This route is the platform\'s: send "Authorization: Bearer <HOOKPOST_ADMIN_KEY>" (IAM SigV4 on AWS)' } });
-          return;
+          const signed = await verifySigV4({ method: req.method!, url, headers, body }, options.platformCredentials, options.region);
+          if (!signed.ok) {
+            gateway.forbidden(res, signed.message);
+            return;
+          }
+          caller = { accessKey: signed.accessKeyId, userArn: 'arn:aws:iam::000000000000:user/hookpost-local-platform' };
         }
       }
       const now = new Date();
@@ -140,19 +170,23 @@ export const createLocalApiServer = (options: {
           time: now.toUTCString(),
           timeEpoch: now.getTime(),
           ...(spec.auth === 'platform'
-            ? { authorizer: { iam: { accessKey: 'local', accountId: '000000000000', callerId: 'local-admin', principalOrgId: null, userArn: 'arn:aws:iam::000000000000:user/local-admin', userId: 'local-admin', cognitoIdentity: null } } }
+            ? { authorizer: { iam: { accessKey: caller.accessKey, accountId: '000000000000', callerId: caller.accessKey, principalOrgId: null, userArn: caller.userArn, userId: caller.accessKey, cognitoIdentity: null } } }
             : {}),
         },
         // Text as text; bytes that are not UTF-8 go base64-encoded, as API Gateway passes binary
         // bodies, so the handler sees them exactly (and refuses them) rather than U+FFFD.
         ...(body.length === 0 ? { isBase64Encoded: false } : isUtf8(body) ? { body: body.toString('utf8'), isBase64Encoded: false } : { body: body.toString('base64'), isBase64Encoded: true }),
       } as unknown as APIGatewayProxyEventV2;
+      if (Buffer.byteLength(JSON.stringify(event)) > LAMBDA_MAX_REQUEST) {
+        gateway.tooLongForLambda(res);
+        return;
+      }
       try {
         await options.authorizeInvoke?.(spec.group, spec);
       } catch (err) {
         // What HTTP API answers when it may not invoke the integration's function.
         console.error(`local API gateway: ${(err as Error).message}`);
-        send(res, 500, { message: 'Internal Server Error' });
+        gateway.integrationFailed(res);
         return;
       }
       const result = await options.handlers[spec.group](event, localContext(`hookpost-${spec.group}`, 29_000));
@@ -160,7 +194,7 @@ export const createLocalApiServer = (options: {
       res.end(result.body);
     } catch (err) {
       console.error('local API gateway: handler failed', err);
-      if (!res.headersSent) send(res, 500, { error: { code: 'internal_error', message: 'Internal error' } });
+      if (!res.headersSent) gateway.integrationFailed(res);
       else res.end();
     }
   });

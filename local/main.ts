@@ -15,7 +15,10 @@ const runtime = await startLocalRuntime(settings);
 
 console.log(`hookpost is running at ${runtime.url}  (data in ${runtime.dataDir})
 
-  Admin (platform) key:  ${runtime.adminKey}
+  Platform credentials (SigV4, service execute-api, region us-east-1, as IAM on AWS):
+    AWS_ACCESS_KEY_ID=${runtime.platformCredentials.accessKeyId}
+    AWS_SECRET_ACCESS_KEY=${runtime.platformCredentials.secretAccessKey}
+  Admin key (the platform routes also take it locally, for curl):  ${runtime.adminKey}
 ${runtime.tenants.map((t) => `  Tenant "${t.tenantId}" API key:  ${t.key}`).join('\n')}
 
   Dashboard:  ${runtime.url}/dashboard   API description:  ${runtime.url}/openapi.json

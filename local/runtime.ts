@@ -21,6 +21,7 @@ import type { Ports } from '../lambdas/shared/domain/ports';
 import type { RouteGroup } from '../lambdas/shared/http/routes';
 import { ensureTenant, issueApiKey } from '../lambdas/shared/domain/tenants';
 import { type ApiLambda, createLocalApiServer } from './api-gateway';
+import type { LocalCredentials } from './sigv4';
 import { DUMMY_AWS, ensureTables, startEmulatorThread, type TableNames } from './emulators';
 import { startSqsPoller, type SqsLambda } from './sqs-poller';
 import { functionPorts } from './functions';
@@ -73,6 +74,8 @@ export interface LocalRuntime {
   url: string;
   port: number;
   adminKey: string;
+  /** Sign platform calls with these (SigV4, service execute-api, region us-east-1), as with IAM credentials on AWS. */
+  platformCredentials: LocalCredentials;
   tenants: Array<{ tenantId: string; key: string }>;
   dataDir: string;
   ports: Ports;
@@ -88,22 +91,33 @@ interface LocalState {
   masterKey: string;
   adminKey: string;
   devTenant: { tenantId: string; key: string };
+  /** The platform's credential pair: SigV4 on the platform routes, as IAM on AWS. */
+  platformCredentials: LocalCredentials;
 }
+
+const newPlatformCredentials = (): LocalCredentials => ({
+  accessKeyId: `AKIALOCAL${randomBytes(6).toString('hex').toUpperCase()}`,
+  secretAccessKey: randomBytes(30).toString('base64url'),
+});
 
 /** Keys generated once and kept in the data directory, so a restart keeps them. */
 const loadState = (dataDir: string): LocalState => {
   const file = join(dataDir, 'local.json');
+  let state: Partial<LocalState> = {};
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as LocalState;
+    state = JSON.parse(readFileSync(file, 'utf8')) as Partial<LocalState>;
   } catch {
-    const state: LocalState = {
-      masterKey: randomBytes(32).toString('base64url'),
-      adminKey: `hpadmin_${randomBytes(24).toString('base64url')}`,
-      devTenant: { tenantId: 'dev', key: `hpk_${randomBytes(32).toString('base64url')}` },
-    };
-    writeFileSync(file, JSON.stringify(state, null, 2), { mode: 0o600 });
-    return state;
+    // a new data directory
   }
+  const complete: LocalState = {
+    masterKey: state.masterKey ?? randomBytes(32).toString('base64url'),
+    adminKey: state.adminKey ?? `hpadmin_${randomBytes(24).toString('base64url')}`,
+    devTenant: state.devTenant ?? { tenantId: 'dev', key: `hpk_${randomBytes(32).toString('base64url')}` },
+    // Data directories from before SigV4 get their pair on the next start.
+    platformCredentials: state.platformCredentials ?? newPlatformCredentials(),
+  };
+  if (JSON.stringify(complete) !== JSON.stringify(state)) writeFileSync(file, JSON.stringify(complete, null, 2), { mode: 0o600 });
+  return complete;
 };
 
 const listen = (server: Server, port: number, host = '127.0.0.1'): Promise<number> =>
@@ -244,6 +258,8 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
   const api = createLocalApiServer({
     handlers,
     adminKey,
+    platformCredentials: state.platformCredentials,
+    region: DUMMY_AWS.region,
     isReady: () => ready,
     ...(iam ? { authorizeInvoke: invokeCheck(iam, 'apigateway.amazonaws.com') } : {}),
     extraRoutes: eventBridgeRoute(timed('eventbridge-ingest', createEventBridgeIngestHandler(fns['eventbridge-ingest']) as never), {
@@ -276,6 +292,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
     url: `http://127.0.0.1:${port}`,
     port,
     adminKey,
+    platformCredentials: state.platformCredentials,
     tenants,
     dataDir,
     ports,

@@ -10,13 +10,3 @@ declare module 'dynalite' {
   export default function dynalite(options?: DynaliteOptions): Server;
 }
 
-declare module 'cfn-resolver-lib' {
-  interface ResolverParameters {
-    RefResolvers?: Record<string, unknown>;
-    'Fn::GetAttResolvers'?: Record<string, Record<string, unknown>>;
-  }
-  export default class NodeEvaluator {
-    constructor(template: unknown, parameters?: ResolverParameters);
-    evaluateNodes(parameters?: ResolverParameters): unknown;
-  }
-}

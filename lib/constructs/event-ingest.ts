@@ -1,4 +1,6 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -14,6 +16,8 @@ export interface EventIngestProps {
   readonly settings: Record<string, string>;
   /** Invocation retries before an event goes to the ingest DLQ. @default 4 */
   readonly retryAttempts?: number;
+  /** Encrypts the ingest DLQ (events that could not be published hold tenants' data). @default SQS-managed encryption */
+  readonly dataKey?: IKey;
 }
 
 /**
@@ -32,7 +36,24 @@ export class EventIngest extends Construct {
     const retryAttempts = props.retryAttempts ?? 4;
     if (retryAttempts < 0 || retryAttempts > 185) throw new Error('retryAttempts must be 0-185');
     this.bus = new EventBus(this, 'Bus', { description: 'hookpost: events to deliver to tenants\' webhooks' });
-    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', { redriveTarget: false, holds: 'the EventBridge rule target and the ingest function' });
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', {
+      redriveTarget: false,
+      holds: 'the EventBridge rule target and the ingest function',
+      ...(props.dataKey ? { key: props.dataKey } : {}),
+    });
+    // EventBridge sends a target's failures to the DLQ as itself: with a customer key it needs the
+    // key too, for rules of this bus only (the rule's own ARN would make a cycle: key, rule, queue).
+    props.dataKey?.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+          ArnLike: { 'aws:SourceArn': Stack.of(this).formatArn({ service: 'events', resource: 'rule', resourceName: `${this.bus.eventBusName}/*` }) },
+        },
+      }),
+    );
     this.function = new HookpostFunction(this, 'Ingest', {
       name: 'eventbridge-ingest',
       description: 'hookpost: publishes events put on the hookpost event bus',

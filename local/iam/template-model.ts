@@ -1,4 +1,3 @@
-import NodeEvaluator from 'cfn-resolver-lib';
 import { FUNCTION_TAG } from '../../lib/tags';
 
 /**
@@ -66,6 +65,55 @@ const refTo = (value: unknown): string | undefined => {
 };
 
 const asList = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/**
+ * Resolves the intrinsic functions a CDK template uses in policies and properties (`Ref`,
+ * `Fn::GetAtt`, `Fn::Join`, `Fn::Sub`, `Fn::Select`, `Fn::Split`) to the given names. Written
+ * here because `cfn-resolver-lib`, the one library for it, left intrinsics inside a key
+ * policy's conditions unresolved and logs to the console; this needs nothing of conditions or
+ * parameters, only these six.
+ */
+const resolveIntrinsics = (node: unknown, refs: Record<string, string>, atts: Record<string, Record<string, string>>): unknown => {
+  const r = (n: unknown) => resolveIntrinsics(n, refs, atts);
+  if (Array.isArray(node)) return node.map(r);
+  if (!node || typeof node !== 'object') return node;
+  const entries = Object.entries(node as Record<string, unknown>);
+  if (entries.length === 1) {
+    const [fn, arg] = entries[0]!;
+    const unknownName = (name: string): never => {
+      throw new Error(`The template names ${name}, which the IAM model cannot resolve`);
+    };
+    switch (fn) {
+      case 'Ref':
+        return refs[arg as string] ?? unknownName(`Ref ${String(arg)}`);
+      case 'Fn::GetAtt': {
+        const [id, att] = (typeof arg === 'string' ? arg.split('.') : arg) as [string, string];
+        return atts[id]?.[att] ?? unknownName(`${id}.${att}`);
+      }
+      case 'Fn::Join': {
+        const [separator, parts] = arg as [string, unknown[]];
+        return (r(parts) as unknown[]).join(separator);
+      }
+      case 'Fn::Select': {
+        const [index, list] = arg as [unknown, unknown];
+        return (r(list) as unknown[])[Number(r(index))];
+      }
+      case 'Fn::Split': {
+        const [separator, text] = arg as [string, unknown];
+        return String(r(text)).split(separator);
+      }
+      case 'Fn::Sub': {
+        const [text, vars] = (typeof arg === 'string' ? [arg, {}] : arg) as [string, Record<string, unknown>];
+        return text.replace(/\$\{([^}]+)\}/g, (_, name: string) => {
+          if (name in vars) return String(r(vars[name]));
+          const [id, att] = name.split('.');
+          return att ? (atts[id!]?.[att] ?? unknownName(name)) : (refs[name] ?? unknownName(name));
+        });
+      }
+    }
+  }
+  return Object.fromEntries(entries.map(([k, v]) => [k, r(v)]));
+};
 
 /**
  * Builds the model. Resources the emulators hold keep their local names; every other resource
@@ -159,8 +207,7 @@ export const buildIamModel = (template: Template, local: LocalNames): IamModel =
     }
   }
   // Only the resources: the template's Parameters and Rules hold the bootstrap version check.
-  const resolved = new NodeEvaluator({ Parameters: {}, Resources: R }, { RefResolvers: refs, 'Fn::GetAttResolvers': atts }).evaluateNodes() as Template;
-  const RR = resolved.Resources;
+  const RR = resolveIntrinsics(R, refs, atts) as Template['Resources'];
 
   const roles: IamModel['roles'] = {};
   const roleNames: Record<string, string> = {};

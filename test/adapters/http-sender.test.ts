@@ -206,3 +206,27 @@ describe('an attempt keeps what happened', () => {
     await dnsSender.close();
   });
 });
+
+describe('kept-alive connections across a frozen container', () => {
+  it('a pooled connection idle longer than the eviction age is not reused, even when no timer ran (Lambda froze the process)', async () => {
+    let now = 0;
+    const sender = new NodeHttpSender({ timeoutMs: 2000, clock: () => now });
+    const sockets = new Set<unknown>();
+    const count = (req: { socket: unknown }) => sockets.add(req.socket);
+    server.on('request', count);
+    try {
+      await sender.post(`${base}/ok`, {}, '{}');
+      now += 1_000;
+      await sender.post(`${base}/ok`, {}, '{}');
+      expect(sockets.size).toBe(1); // idle 1 s: kept alive and reused
+      // Frozen for a minute: the receiver has long closed its end (Node servers after 5 s,
+      // many proxies sooner), and no idle timer of ours ran meanwhile.
+      now += 60_000;
+      await sender.post(`${base}/ok`, {}, '{}');
+      expect(sockets.size).toBe(2);
+    } finally {
+      server.off('request', count);
+      await sender.close();
+    }
+  });
+});

@@ -36,6 +36,8 @@ describe('what each function bundles', () => {
     // The Tracer is a chunk of its own, imported on the first sampled invocation.
     expect(packages.has('aws-xray-sdk-core')).toBe(false);
     expect(packages.has('@aws-lambda-powertools/tracer')).toBe(false);
+    // The local IAM rehearsal (AGPL-3.0, a development dependency) never ships in a function.
+    expect([...packages].filter((p) => p.startsWith('@cloud-copilot/') || p === 'cfn-resolver-lib')).toEqual([]);
   }, 30_000);
 
   it('the Tracer chunk holds Powertools Tracer and the X-Ray SDK, and no service client', async () => {

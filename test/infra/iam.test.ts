@@ -85,6 +85,22 @@ describe('service principals, as the template lets them act', () => {
     expect(await allowed(iam, 'eventbridge-ingest', 'sqs:SendMessage', ingestDeadLetterQueue)).toBe(true);
   });
 
+  it('the ingest DLQ is encrypted with the data key, which EventBridge (for rules of the hookpost bus) and the ingest function may use to send to it', async () => {
+    const { ingestRule, ingestDeadLetterQueue } = iam.model.arns;
+    const key = iam.model.keys[ingestDeadLetterQueue];
+    expect(key).toBe(iam.model.keys[iam.model.arns.deliveryQueue]);
+    for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
+      const from = (rule: string, account = LOCAL.account) => ({ 'aws:SourceArn': rule, 'aws:SourceAccount': account });
+      expect(await allowed(iam, 'events.amazonaws.com', action, key!, from(ingestRule)), action).toBe(true);
+      expect(await allowed(iam, 'events.amazonaws.com', action, key!, from(ingestRule.replace(/rule\/[^/]+\//, 'rule/default/'))), action).toBe(false);
+      expect(await allowed(iam, 'events.amazonaws.com', action, key!, from(ingestRule, '111122223333')), action).toBe(false);
+    }
+    const url = `${LOCAL.queueUrlPrefix}${ingestDeadLetterQueue.split(':').pop()}`;
+    for (const request of requestsOf(iam.model, 'sqs', 'SendMessage', { QueueUrl: url })) {
+      expect(await allowed(iam, 'eventbridge-ingest', request.action, request.resource, request.context), request.action).toBe(true);
+    }
+  });
+
   it('the event source mapping polls the delivery queue with the worker\'s role, the key included', async () => {
     const url = `${LOCAL.queueUrlPrefix}${LOCAL.deliveryQueue}`;
     for (const operation of ['ReceiveMessage', 'DeleteMessageBatch', 'ChangeMessageVisibility', 'GetQueueAttributes']) {

@@ -2,6 +2,7 @@ import type { LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
+import { freshAgents } from './fresh-agent';
 import type { HttpResult, HttpSender } from '../domain/ports';
 import { bareHost, type EgressRules, type Resolver, resolveChecked } from '../domain/target-policy';
 
@@ -107,21 +108,25 @@ export interface HttpSenderOptions {
   timeoutMs?: number;
   /** Egress rules checked on the URL and inside the connection's lookup; absent: any target. */
   egress?: { rules: EgressRules; resolver: Resolver };
+  /** Milliseconds, for how long a pooled connection has been idle (tests freeze it). @default performance.now */
+  clock?: () => number;
 }
 
 /**
  * POSTs with Node's own http/https clients (no bundle weight: an HTTP client library would add
  * some 700 KB to every function, see the bench) under a hard deadline covering connect,
  * headers and the body excerpt; never follows redirects. Connections are kept alive per origin
- * across invocations of a container; each new one goes through the guarded lookup.
+ * across invocations of a container, but not reused after 4 s idle (`fresh-agent`); each new
+ * one goes through the guarded lookup.
  */
 export class NodeHttpSender implements HttpSender {
   private readonly timeoutMs: number;
-  private readonly agents = { http: new http.Agent({ keepAlive: true, keepAliveMsecs: 4_000 }), https: new https.Agent({ keepAlive: true, keepAliveMsecs: 4_000 }) };
+  private readonly agents: ReturnType<typeof freshAgents>;
   private readonly lookup: ReturnType<typeof guardedLookup> | undefined;
 
   constructor(private readonly options: HttpSenderOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? REQUEST_TIMEOUT_MS;
+    this.agents = freshAgents(options.clock ? { clock: options.clock } : {});
     const egress = options.egress;
     this.lookup = egress?.rules.enforced ? guardedLookup(egress.rules, egress.resolver) : undefined;
   }
