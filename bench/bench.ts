@@ -559,7 +559,7 @@ const concurrency = async (receiver: Receiver): Promise<Concurrency> => {
       await runtime.ports.events.putEvent({ id, tenantId: 'slow', type: 'price.alert', data: { i }, createdAt: new Date().toISOString().slice(0, 19) + 'Z', requestHash: sha256Hex(String(i)) });
       records.push({ messageId: String(i), receiptHandle: String(i), body: JSON.stringify({ kind: 'fanout', tenantId: 'slow', eventId: id }), attributes: {}, messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn', awsRegion: 'us-east-1' });
     }
-    const worker = createDeliveryWorkerHandler(runtime.ports);
+    const worker = createDeliveryWorkerHandler(runtime.functions['delivery-worker']);
     const started = performance.now();
     const out = await worker({ Records: records } as unknown as SQSEvent, localContext('bench-worker', 60_000));
     const wall = performance.now() - started;

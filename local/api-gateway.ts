@@ -10,8 +10,9 @@ export type ApiLambda = (event: APIGatewayProxyEventV2, context: Context) => Pro
 
 /** API Gateway's own payload limit for HTTP APIs; the handlers enforce the service's 1 MB. */
 const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
-/** Lambda's synchronous invocation limit, on the whole event API Gateway builds (6 MiB). */
+/** Lambda's synchronous invocation limits, on the whole event API Gateway builds and on the result (6 MiB, and 100 bytes more for a result). */
 export const LAMBDA_MAX_REQUEST = 6 * 1024 * 1024;
+export const LAMBDA_MAX_RESPONSE = LAMBDA_MAX_REQUEST + 100;
 
 interface CompiledRoute {
   spec: RouteSpec;
@@ -190,6 +191,12 @@ export const createLocalApiServer = (options: {
         return;
       }
       const result = await options.handlers[spec.group](event, localContext(`hookpost-${spec.group}`, 29_000));
+      // Lambda refuses a response over its 6 MB; API Gateway then answers its 500.
+      if (Buffer.byteLength(JSON.stringify(result)) > LAMBDA_MAX_RESPONSE) {
+        console.error(`local API gateway: ${spec.group} returned more than Lambda's ${LAMBDA_MAX_RESPONSE} bytes`);
+        gateway.integrationFailed(res);
+        return;
+      }
       res.writeHead(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>);
       res.end(result.body);
     } catch (err) {

@@ -8,11 +8,15 @@ import type { DeliveryQueue, Ports, RetryScheduler, SecretBoxProvider } from '..
 import type { EgressRules } from '../lambdas/shared/domain/target-policy';
 import type { Authorizer } from './iam/authorizer';
 import { guardClient } from './iam/sdk-guard';
+import type { IamModel } from './iam/template-model';
+import { limitSqsClient, schedulerNameViolation } from './service-limits';
 
 export type FunctionName = 'account-webhooks' | 'admin-webhooks' | 'platform' | 'eventbridge-ingest' | 'delivery-worker';
 
 export interface FunctionWiring {
   config: Config;
+  /** The synthesized template, read: queue limits, names. */
+  model: IamModel;
   /** Emulator endpoints, dummy credentials and the benchmarks' observer. */
   clients: ClientOptions;
   egress: EgressRules;
@@ -50,6 +54,8 @@ const workerRetries =
   (queue: DeliveryQueue): RetryScheduler => ({
     async schedule(message, delaySeconds) {
       if (delaySeconds <= MAX_SQS_DELAY_SECONDS) return queue.send(message, delaySeconds);
+      const refusal = schedulerNameViolation(scheduleName(message));
+      if (refusal) throw refusal;
       if (wiring.iam) {
         const { model } = wiring.iam;
         const group = model.environments['delivery-worker']?.SCHEDULE_GROUP_NAME;
@@ -72,6 +78,7 @@ export const functionPorts = (wiring: FunctionWiring): Record<FunctionName, Port
   const as = (caller: FunctionName): ClientOptions => ({
     ...clients,
     instrument: (service, client) => {
+      if (service !== 'dynamodb') limitSqsClient(client as SQSClient, wiring.model);
       if (iam) guardClient(client as DynamoDBClient | SQSClient, service === 'dynamodb' ? 'dynamodb' : 'sqs', caller, iam);
       clients.instrument?.(service, client);
     },

@@ -24,8 +24,10 @@ import { type ApiLambda, createLocalApiServer } from './api-gateway';
 import type { LocalCredentials } from './sigv4';
 import { DUMMY_AWS, ensureTables, startEmulatorThread, type TableNames } from './emulators';
 import { startSqsPoller, type SqsLambda } from './sqs-poller';
-import { functionPorts } from './functions';
-import { invokeCheck, loadAuthorizer } from './iam/rehearsal';
+import { type FunctionName, functionPorts } from './functions';
+import { createAuthorizer } from './iam/authorizer';
+import { invokeCheck, loadStackModel } from './iam/rehearsal';
+import { limitSqsClient } from './service-limits';
 import { guardClient } from './iam/sdk-guard';
 
 export interface LocalRuntimeOptions {
@@ -78,7 +80,10 @@ export interface LocalRuntime {
   platformCredentials: LocalCredentials;
   tenants: Array<{ tenantId: string; key: string }>;
   dataDir: string;
+  /** The operator's ports (no role, no worker adapters): seeding and reading the stores. */
   ports: Ports;
+  /** Each function's own ports, as its handler gets them (the bench invokes the worker directly). */
+  functions: Record<FunctionName, Ports>;
   /** The emulators' endpoints, for tests that read the stores directly. */
   emulators: { dynamodb: string; sqs: string; queueUrl: string };
   stop(): Promise<void>;
@@ -194,18 +199,20 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
     disableAfterFailingSeconds: options.disableAfterFailingSeconds ?? DEFAULT_DISABLE_AFTER_FAILING_SECONDS,
     overdueMarginSeconds: options.overdueMarginSeconds ?? DEFAULT_OVERDUE_MARGIN_SECONDS,
   };
-  const iam = options.iam === false ? undefined : await loadAuthorizer({
-        queueUrl: queues.queueUrl,
-        region: DUMMY_AWS.region,
-        configTable: LOCAL_TABLES.configs,
-        deliveriesTable: LOCAL_TABLES.deliveries,
-        deliveryQueue: LOCAL_QUEUES.delivery,
-        deadLetterQueue: LOCAL_QUEUES.dlq,
-        ...(typeof options.iam === 'object' ? { template: options.iam.template } : {}),
-      });
+  // The template, read always (queue limits, names); its IAM enforced unless turned off.
+  const model = await loadStackModel({
+    queueUrl: queues.queueUrl,
+    region: DUMMY_AWS.region,
+    configTable: LOCAL_TABLES.configs,
+    deliveriesTable: LOCAL_TABLES.deliveries,
+    deliveryQueue: LOCAL_QUEUES.delivery,
+    deadLetterQueue: LOCAL_QUEUES.dlq,
+    ...(typeof options.iam === 'object' ? { template: options.iam.template } : {}),
+  });
+  const iam = options.iam === false ? undefined : createAuthorizer(model);
   /** An SQS client acting as a role of the stack (the event source mapping, the Scheduler). */
   const sqsAs = (caller: string): SQSClient => {
-    const client = new SQSClient({ ...DUMMY_AWS, endpoint: sqs.endpoint });
+    const client = limitSqsClient(new SQSClient({ ...DUMMY_AWS, endpoint: sqs.endpoint }), model);
     // The event source's and the Scheduler's requests (polls, deletes, sends) are SQS requests on AWS too.
     options.observe?.client?.('sqs-event-source', client);
     return iam ? guardClient(client, 'sqs', caller, iam) : client;
@@ -221,7 +228,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
   };
   const egress = egressRules(config);
   const masterKey = new StaticBoxProvider(state.masterKey);
-  const fns = functionPorts({ config, clients: clientOptions, egress, masterKey, storeSchedule: localScheduler.scheduler.schedule, ...(iam ? { iam } : {}) });
+  const fns = functionPorts({ config, model, clients: clientOptions, egress, masterKey, storeSchedule: localScheduler.scheduler.schedule, ...(iam ? { iam } : {}) });
   // The operator's view (seeding tenants, tests reading the stores): every adapter, no role.
   const ports = createPorts(config, {
     ...clientOptions,
@@ -296,6 +303,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
     tenants,
     dataDir,
     ports,
+    functions: fns,
     emulators: { dynamodb: dynamo.endpoint, sqs: sqs.endpoint, queueUrl: queues.queueUrl },
     async stop() {
       ready = false;

@@ -3,6 +3,9 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Queue, QueueEncryption, type QueueProps } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 
+/** The largest message SQS takes. */
+export const MAX_MESSAGE_BYTES = 1_048_576;
+
 /**
  * Every hookpost queue: encrypted at rest (under the stack's data key when given; SQS-managed
  * otherwise), TLS only, 14 days' retention. A data key is reused for an hour: KMS is asked once
@@ -15,6 +18,9 @@ export const secureQueue = (scope: Construct, id: string, props: QueueProps = {}
       : { encryption: QueueEncryption.SQS_MANAGED }),
     enforceSSL: true,
     retentionPeriod: Duration.days(14),
+    // Explicit (SQS's default has changed before): a fan-out message carries the event's data,
+    // up to 256 KB, which SQS-safe escaping can triple.
+    maxMessageSizeBytes: MAX_MESSAGE_BYTES,
     ...props,
   });
 

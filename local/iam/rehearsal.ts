@@ -1,17 +1,20 @@
 import type { RouteGroup, RouteSpec } from '../../lambdas/shared/http/routes';
 import { type Authorizer, type Caller, createAuthorizer } from './authorizer';
 import { stackTemplate } from './stack-template';
-import { buildIamModel, type LocalNames } from './template-model';
+import { buildIamModel, type IamModel, type LocalNames } from './template-model';
 
-/** IAM as the synthesized template defines it, over the local runtime's resources. */
-export const loadAuthorizer = async (
+/** The synthesized template read over the local runtime's resources (IAM, keys, queue limits). */
+export const loadStackModel = async (
   names: Omit<LocalNames, 'account' | 'queueUrlPrefix'> & { queueUrl: string; template?: { Resources: Record<string, unknown> } },
-): Promise<Authorizer> => {
+): Promise<IamModel> => {
   const { queueUrl, template, ...tables } = names;
   const prefix = queueUrl.slice(0, queueUrl.lastIndexOf('/') + 1);
   const account = /\/(\d{12})\/$/.exec(prefix)?.[1] ?? '000000000000';
-  return createAuthorizer(buildIamModel((template ?? (await stackTemplate())) as Parameters<typeof buildIamModel>[0], { ...tables, account, queueUrlPrefix: prefix }));
+  return buildIamModel((template ?? (await stackTemplate())) as Parameters<typeof buildIamModel>[0], { ...tables, account, queueUrlPrefix: prefix });
 };
+
+/** IAM as the synthesized template defines it, over the local runtime's resources. */
+export const loadAuthorizer = async (names: Parameters<typeof loadStackModel>[0]): Promise<Authorizer> => createAuthorizer(await loadStackModel(names));
 
 /**
  * API Gateway invokes a route's function only if the function's resource policy lets it, for

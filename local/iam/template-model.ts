@@ -17,6 +17,8 @@ export interface IamModel {
   resourcePolicies: Record<string, PolicyDocument>;
   /** The customer-managed key that encrypts a resource, by resource ARN. */
   keys: Record<string, string>;
+  /** Each queue's largest message in bytes, as configured (SQS's default, 1 MiB, when not set), by queue ARN. */
+  queueMaxMessageBytes: Record<string, number>;
   /** Each function's environment as the template sets it, resolved. */
   environments: Record<string, Record<string, string>>;
   functionArns: Record<string, string>;
@@ -48,6 +50,9 @@ export interface LocalNames {
   /** The SQS endpoint's URL prefix for queue URLs (`http://127.0.0.1:PORT/ACCOUNT/`). */
   queueUrlPrefix: string;
 }
+
+/** SQS's `MaximumMessageSize` when a queue does not set it (and its largest value). */
+export const SQS_DEFAULT_MAX_MESSAGE_BYTES = 1_048_576;
 
 type Resource = { Type: string; Properties?: Record<string, any>; Metadata?: Record<string, unknown> };
 type Template = { Resources: Record<string, Resource> };
@@ -227,6 +232,7 @@ export const buildIamModel = (template: Template, local: LocalNames): IamModel =
   };
   const queueArnOfUrl = (url: string) => arn('sqs', url.slice(url.lastIndexOf('/') + 1));
   const keys: IamModel['keys'] = {};
+  const queueMaxMessageBytes: IamModel['queueMaxMessageBytes'] = {};
   for (const [id, r] of Object.entries(RR)) {
     const p = r.Properties ?? {};
     switch (r.Type) {
@@ -268,6 +274,7 @@ export const buildIamModel = (template: Template, local: LocalNames): IamModel =
         break;
       case 'AWS::SQS::Queue':
         if (p.KmsMasterKeyId) keys[atts[id]!.Arn!] = p.KmsMasterKeyId;
+        queueMaxMessageBytes[atts[id]!.Arn!] = Number(p.MaximumMessageSize ?? SQS_DEFAULT_MAX_MESSAGE_BYTES);
         break;
       case 'AWS::SNS::Topic':
         if (p.KmsMasterKeyId) keys[refs[id]!] = p.KmsMasterKeyId;
@@ -288,6 +295,7 @@ export const buildIamModel = (template: Template, local: LocalNames): IamModel =
     roles,
     resourcePolicies,
     keys,
+    queueMaxMessageBytes,
     environments: Object.fromEntries(functions.map(([id, r]) => [tagOf(r)!, (RR[id]!.Properties!.Environment?.Variables ?? {}) as Record<string, string>])),
     functionArns: Object.fromEntries(functions.map(([id, r]) => [tagOf(r)!, atts[id]!.Arn!])),
     arns: {

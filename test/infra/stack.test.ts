@@ -178,11 +178,11 @@ describe('delivery pipeline', () => {
     const [, main] = queues.find(([, q]) => q.Properties.RedrivePolicy)!;
     const [dlqId] = queues.find(([id]) => id.startsWith('DeliveryDeadLetterQueue'))!;
     expect(main.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 5 });
-    // The delivery queue and the DLQs holding its messages under the stack's data key; the ingest
-    // DLQ (written by EventBridge itself, which has no role to be granted the key) SQS-managed.
+    // Every queue under the stack's data key (EventBridge is granted it in the key policy for
+    // the ingest DLQ), and its message size set, not left to a default that has changed before.
     for (const [id, q] of queues) {
-      if (id.startsWith('Delivery')) expect(q.Properties.KmsMasterKeyId, id).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^DataDataKey/), 'Arn'] });
-      else expect(q.Properties.SqsManagedSseEnabled, id).toBe(true);
+      expect(q.Properties.KmsMasterKeyId, id).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^DataDataKey/), 'Arn'] });
+      expect(q.Properties.MaximumMessageSize, id).toBe(1_048_576);
     }
     template.resourcePropertiesCountIs(
       'AWS::SQS::QueuePolicy',
