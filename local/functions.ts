@@ -10,6 +10,7 @@ import type { Authorizer } from './iam/authorizer';
 import { guardClient } from './iam/sdk-guard';
 import type { IamModel } from './iam/template-model';
 import { limitSqsClient, schedulerNameViolation } from './service-limits';
+import type { createStaleReads } from './stale-reads';
 
 export type FunctionName = 'account-webhooks' | 'admin-webhooks' | 'platform' | 'eventbridge-ingest' | 'delivery-worker';
 
@@ -26,6 +27,8 @@ export interface FunctionWiring {
   storeSchedule: RetryScheduler['schedule'];
   /** IAM as the template defines it; absent, every call is allowed (HOOKPOST_IAM=off). */
   iam?: Authorizer;
+  /** DynamoDB's eventual consistency, rehearsed (absent: dynalite's strong reads everywhere). */
+  staleReads?: ReturnType<typeof createStaleReads>;
 }
 
 /**
@@ -79,6 +82,7 @@ export const functionPorts = (wiring: FunctionWiring): Record<FunctionName, Port
     ...clients,
     instrument: (service, client) => {
       if (service !== 'dynamodb') limitSqsClient(client as SQSClient, wiring.model);
+      else wiring.staleReads?.apply(client as DynamoDBClient);
       if (iam) guardClient(client as DynamoDBClient | SQSClient, service === 'dynamodb' ? 'dynamodb' : 'sqs', caller, iam);
       clients.instrument?.(service, client);
     },

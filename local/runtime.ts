@@ -28,6 +28,7 @@ import { type FunctionName, functionPorts } from './functions';
 import { createAuthorizer } from './iam/authorizer';
 import { invokeCheck, loadStackModel } from './iam/rehearsal';
 import { limitSqsClient } from './service-limits';
+import { createStaleReads } from './stale-reads';
 import { guardClient } from './iam/sdk-guard';
 
 export interface LocalRuntimeOptions {
@@ -70,6 +71,12 @@ export interface LocalRuntimeOptions {
    * @default true, unless HOOKPOST_IAM=off
    */
   iam?: boolean | { template: { Resources: Record<string, unknown> } };
+  /**
+   * Rehearse DynamoDB's eventual consistency: eventually consistent reads do not see items
+   * written less than this many milliseconds ago (dynalite itself is always consistent).
+   * @default 0 (off), HOOKPOST_STALE_READS_MS
+   */
+  staleReadsMs?: number;
 }
 
 export interface LocalRuntime {
@@ -228,7 +235,18 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
   };
   const egress = egressRules(config);
   const masterKey = new StaticBoxProvider(state.masterKey);
-  const fns = functionPorts({ config, model, clients: clientOptions, egress, masterKey, storeSchedule: localScheduler.scheduler.schedule, ...(iam ? { iam } : {}) });
+  const staleMs = options.staleReadsMs ?? Number(process.env.HOOKPOST_STALE_READS_MS ?? 0);
+  const staleReads = staleMs > 0 ? createStaleReads(staleMs) : undefined;
+  const fns = functionPorts({
+    config,
+    model,
+    clients: clientOptions,
+    egress,
+    masterKey,
+    storeSchedule: localScheduler.scheduler.schedule,
+    ...(iam ? { iam } : {}),
+    ...(staleReads ? { staleReads } : {}),
+  });
   // The operator's view (seeding tenants, tests reading the stores): every adapter, no role.
   const ports = createPorts(config, {
     ...clientOptions,

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -67,6 +67,9 @@ export class WebhookApi extends Construct {
 
     this.api = new HttpApi(this, 'Api', { description: 'hookpost webhook API', createDefaultStage: false });
     this.accessLogs = new LogGroup(this, 'AccessLogs', {
+      // AWS's advice for vended logs: the prefix keeps CloudWatch Logs' account-wide resource
+      // policy from growing with each stack's log group. Named by the stack: two stacks, two groups.
+      logGroupName: `/aws/vendedlogs/apigateway/${Stack.of(this).stackName}-access`,
       retention: RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });

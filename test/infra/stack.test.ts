@@ -428,6 +428,10 @@ describe('API', () => {
   it('logs every request as JSON and throttles the stage', () => {
     const [, stage] = ofType('AWS::ApiGatewayV2::Stage')[0]!;
     expect(JSON.parse(stage.Properties.AccessLogSettings.Format)).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
+    // Under /aws/vendedlogs/, as AWS advises for vended logs: CloudWatch Logs' resource policy
+    // (5,120 characters an account) is not grown by one more log group of every stack.
+    const [, group] = ofType('AWS::Logs::LogGroup').find(([id]) => stage.Properties.AccessLogSettings.DestinationArn['Fn::GetAtt'][0] === id)!;
+    expect(group.Properties.LogGroupName).toEqual({ 'Fn::Join': ['', ['/aws/vendedlogs/apigateway/', { Ref: 'AWS::StackName' }, '-access']] });
     expect(stage.Properties.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 });
   });
 });

@@ -25,7 +25,7 @@ export const freePort = () =>
 export const startService = async (env: Record<string, string>, capture?: { output: string }): Promise<ChildProcess> => {
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: { HOOKPOST_STALE_READS_MS: '1000', ...process.env, ...env },
     stdio: ['ignore', capture ? 'pipe' : 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -66,5 +66,7 @@ export const startTestRuntime = async (
 ): Promise<LocalRuntime> => {
   // Loaded on demand: files that only spawn the service never load the runtime themselves.
   const { startLocalRuntime } = await import('../../local/runtime');
-  return startLocalRuntime({ dataDir: mkdtempSync(join(tmpdir(), `hookpost-${name}-`)), ...options });
+  // Every end-to-end file runs with DynamoDB's eventual consistency rehearsed: eventually
+  // consistent reads miss what was written in the last second.
+  return startLocalRuntime({ dataDir: mkdtempSync(join(tmpdir(), `hookpost-${name}-`)), staleReadsMs: 1_000, ...options });
 };

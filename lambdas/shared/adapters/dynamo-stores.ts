@@ -137,8 +137,9 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
     await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.apiKeyLookup(k.keyHash), ...attrs } }));
   }
 
+  /** Read strongly: a key works the moment it is created (and stops the moment it is revoked). */
   async findApiKey(keyHash: string) {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.apiKeyLookup(keyHash) }));
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.apiKeyLookup(keyHash), ConsistentRead: true }));
     return Item ? toApiKey(Item) : undefined;
   }
 
@@ -151,8 +152,8 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
     await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.apiKeyListing(k.tenantId, k.keyId) }));
   }
 
-  async listEndpoints(tenantId: string, options: { fresh: boolean } = { fresh: true }) {
-    return (await this.queryPrefix(keys.tenant(tenantId).pk, 'ENDPOINT#', options.fresh)).map(toEndpoint);
+  async listEndpoints(tenantId: string) {
+    return (await this.queryPrefix(keys.tenant(tenantId).pk, 'ENDPOINT#')).map(toEndpoint);
   }
 
   async getEndpoint(tenantId: string, endpointId: string) {
@@ -288,7 +289,7 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
     );
   }
 
-  private async queryPrefix(pk: string, skPrefix: string, consistent = true): Promise<Item[]> {
+  private async queryPrefix(pk: string, skPrefix: string): Promise<Item[]> {
     const items: Item[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -297,7 +298,7 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
           ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
-          ConsistentRead: consistent,
+          ConsistentRead: true,
           ExclusiveStartKey: start,
         }),
       );
@@ -572,6 +573,7 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
     // whole seconds, so `since` counts from the start of its second; `until` is inclusive.
     const since = new Date(Math.floor(Date.parse(window.since) / 1000) * 1000).toISOString();
     const until = new Date(Date.parse(window.until) + 1).toISOString();
+    // Eventually consistent: a delivery that failed in the last second may be left to the next recovery.
     const out = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -694,6 +696,8 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
       },
       ...(status ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } } : {}),
     };
+    // Eventually consistent (half the read units): an attempt of the last second may not be
+    // listed yet, as the OpenAPI document says; a single delivery (getDelivery) reads strongly.
     // Newest first; walk pages until the window [offset, offset + limit) is read.
     const items: Item[] = [];
     let start: Record<string, unknown> | undefined;

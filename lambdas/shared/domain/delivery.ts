@@ -217,12 +217,12 @@ export const fanOut = async (
     log.warn('event no longer exists; nothing to deliver', { event_id: message.eventId, tenant_id: message.tenantId });
     return { matched: 0, attempted: 0, skipped: 0, deliveries: [] };
   }
-  // An endpoint registered in the last moment before the event may be missed (eventual
-  // consistency, well under a second); every fan-out pays half the read for it.
+  // A strongly consistent read: an endpoint registered before the event was published is
+  // always delivered to (an eventually consistent one, half the price, could miss it).
   const onlyOne = message.only ? await deps.endpoints.getEndpoint(event.tenantId, message.only) : undefined;
   const targets = message.only
     ? onlyOne?.status === 'active' ? [onlyOne] : []
-    : (await deps.endpoints.listEndpoints(event.tenantId, { fresh: false })).filter((e) => isSubscribed(e, event.type));
+    : (await deps.endpoints.listEndpoints(event.tenantId)).filter((e) => isSubscribed(e, event.type));
   if (targets.length === 0) return { matched: 0, attempted: 0, skipped: 0, deliveries: [] };
   // A message seen for the first time has recorded nothing yet: skip the lookup. (A rare
   // duplicate of such a message is caught by the conditional record.)

@@ -26,11 +26,8 @@ export interface TenantStore {
 }
 
 export interface EndpointStore {
-  /**
-   * The tenant's endpoints. `fresh: false` allows an eventually consistent read (half the
-   * cost): the fan-out uses it, the API, which must read its own writes, does not.
-   */
-  listEndpoints(tenantId: string, options?: { fresh: boolean }): Promise<Endpoint[]>;
+  /** The tenant's endpoints, read strongly: the API reads its own writes, the fan-out every endpoint registered before the event. */
+  listEndpoints(tenantId: string): Promise<Endpoint[]>;
   getEndpoint(tenantId: string, endpointId: string): Promise<Endpoint | undefined>;
   createEndpoint(endpoint: Endpoint): Promise<void>;
   /** Replaces the mutable fields of an existing endpoint; undefined when it does not exist. */
