@@ -431,7 +431,7 @@ describe('API', () => {
     // Under /aws/vendedlogs/, as AWS advises for vended logs: CloudWatch Logs' resource policy
     // (5,120 characters an account) is not grown by one more log group of every stack.
     const [, group] = ofType('AWS::Logs::LogGroup').find(([id]) => stage.Properties.AccessLogSettings.DestinationArn['Fn::GetAtt'][0] === id)!;
-    expect(group.Properties.LogGroupName).toEqual({ 'Fn::Join': ['', ['/aws/vendedlogs/apigateway/', { Ref: 'AWS::StackName' }, '-access']] });
+    expect(group.Properties.LogGroupName).toBe('/aws/vendedlogs/apigateway/Hookpost-access');
     expect(stage.Properties.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 });
   });
 });
