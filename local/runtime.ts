@@ -218,8 +218,10 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
   });
   const iam = options.iam === false ? undefined : createAuthorizer(model);
   /** An SQS client acting as a role of the stack (the event source mapping, the Scheduler). */
+  const roleClients: SQSClient[] = [];
   const sqsAs = (caller: string): SQSClient => {
     const client = limitSqsClient(new SQSClient({ ...DUMMY_AWS, endpoint: sqs.endpoint }), model);
+    roleClients.push(client);
     // The event source's and the Scheduler's requests (polls, deletes, sends) are SQS requests on AWS too.
     options.observe?.client?.('sqs-event-source', client);
     return iam ? guardClient(client, 'sqs', caller, iam) : client;
@@ -329,6 +331,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
       await close(api);
       await poller?.stop();
       await localScheduler.stop();
+      for (const client of roleClients) client.destroy();
       await emulators.stop();
     },
   };
