@@ -76,7 +76,7 @@ describe('secrets never leak', () => {
     const failed = await waitUntil(
       async () => {
         const page = (await api('GET', `/api/v1/admin/webhooks/${chosen.body.id}/deliveries`, { key: KEY })).body;
-        return page.total === 3 && page.data.every((d: { status: string }) => d.status === 'failed') ? page.data : undefined;
+        return page.total === 3 && page.data.length === 3 && page.data.every((d: { status: string }) => d.status === 'failed') ? page.data : undefined;
       },
       30_000,
       'the failing deliveries to run out of retries',
