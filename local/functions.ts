@@ -7,7 +7,7 @@ import type { Config } from '../lambdas/shared/config';
 import type { DeliveryQueue, Ports, RetryScheduler, SecretBoxProvider } from '../lambdas/shared/domain/ports';
 import type { EgressRules } from '../lambdas/shared/domain/target-policy';
 import type { Authorizer } from './iam/authorizer';
-import { guardClient } from './iam/sdk-guard';
+import { guardClient, kmsViaService } from './iam/sdk-guard';
 import type { IamModel } from './iam/template-model';
 import { limitSqsClient, schedulerNameViolation } from './service-limits';
 import type { createStaleReads } from './stale-reads';
@@ -45,7 +45,7 @@ const guardedMasterKey = (box: SecretBoxProvider, caller: FunctionName, iam: Aut
       const key = model.keys[secretArn];
       await iam.check(caller, [
         { action: 'secretsmanager:GetSecretValue', resource: secretArn },
-        ...(key ? [{ action: 'kms:Decrypt', resource: key, context: { 'kms:ViaService': `secretsmanager.${model.region}.amazonaws.com`, 'kms:CallerAccount': model.account } }] : []),
+        ...(key ? kmsViaService(model, 'secretsmanager', key, ['kms:Decrypt']) : []),
       ]);
       return box.get();
     },

@@ -1,4 +1,5 @@
-import type { IamModel } from './iam/template-model';
+import { type IamModel, queueArnOfUrl } from './iam/template-model';
+import { aroundCommands, type MiddlewareClient } from './sdk-middleware';
 
 type Input = Record<string, any>;
 
@@ -23,9 +24,7 @@ export class ServiceLimitError extends Error {
  */
 export const sqsLimitViolation = (model: Pick<IamModel, 'region' | 'account' | 'queueMaxMessageBytes'>, operation: string, input: Input): ServiceLimitError | undefined => {
   if (operation !== 'SendMessage' && operation !== 'SendMessageBatch') return undefined;
-  const url = String(input.QueueUrl ?? '');
-  const queueArn = `arn:aws:sqs:${model.region}:${model.account}:${url.slice(url.lastIndexOf('/') + 1)}`;
-  const max = model.queueMaxMessageBytes[queueArn];
+  const max = model.queueMaxMessageBytes[queueArnOfUrl(model, String(input.QueueUrl ?? ''))];
   const entries: Input[] = operation === 'SendMessage' ? [input] : (input.Entries ?? []);
   let total = 0;
   for (const entry of entries) {
@@ -50,19 +49,10 @@ export const schedulerNameViolation = (name: string): ServiceLimitError | undefi
     ? undefined
     : new ServiceLimitError('ValidationException', `1 validation error detected: Value '${name}' at 'name' failed to satisfy constraint: Member must have length less than or equal to 64 and match pattern [0-9a-zA-Z-_.]+`);
 
-interface Client {
-  middlewareStack: { add: (middleware: any, options: { step: 'initialize'; name: string }) => void };
-}
-
 /** Makes a local SQS client refuse what SQS would refuse, before the request leaves. */
-export const limitSqsClient = <C extends Client>(client: C, model: Pick<IamModel, 'region' | 'account' | 'queueMaxMessageBytes'>): C => {
-  client.middlewareStack.add(
-    (next: (args: { input: Input }) => Promise<unknown>, context: { commandName?: string }) => async (args: { input: Input }) => {
-      const violation = sqsLimitViolation(model, String(context.commandName ?? '').replace(/Command$/, ''), args.input);
-      if (violation) throw violation;
-      return next(args);
-    },
-    { step: 'initialize', name: 'hookpostSqsLimits' },
-  );
-  return client;
-};
+export const limitSqsClient = <C extends MiddlewareClient>(client: C, model: Pick<IamModel, 'region' | 'account' | 'queueMaxMessageBytes'>): C =>
+  aroundCommands(client, 'hookpostSqsLimits', async (operation, input, send) => {
+    const violation = sqsLimitViolation(model, operation, input);
+    if (violation) throw violation;
+    return send();
+  });

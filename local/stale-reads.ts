@@ -1,5 +1,6 @@
+import { aroundCommands, type MiddlewareClient } from './sdk-middleware';
+
 type Input = Record<string, any>;
-type Output = Record<string, any>;
 
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
 
@@ -43,30 +44,24 @@ export const createStaleReads = (staleMs: number, clock: () => number = Date.now
 
   return {
     /** Adds the mode to a DynamoDB client (every function's, so all share one view of the table). */
-    apply<C extends { middlewareStack: { add: (m: any, o: { step: 'initialize'; name: string }) => void } }>(client: C): C {
-      client.middlewareStack.add(
-        (next: (args: { input: Input }) => Promise<{ output: Output }>, context: { commandName?: string }) => async (args: { input: Input }) => {
-          const operation = String(context.commandName ?? '').replace(/Command$/, '');
-          const result = await next(args);
-          if (WRITES.has(operation)) {
-            noteWrite(operation, args.input);
-            return result;
-          }
-          const eventual = args.input.ConsistentRead !== true || args.input.IndexName !== undefined;
-          if (!eventual) return result;
-          const { output } = result;
-          if (operation === 'GetItem' && output.Item && recent(keyOf(args.input.TableName, output.Item))) {
-            return { ...result, output: { ...output, Item: undefined } };
-          }
-          if ((operation === 'Query' || operation === 'Scan') && output.Items) {
-            const items = (output.Items as Array<Record<string, unknown>>).filter((item) => !recent(keyOf(args.input.TableName, item)));
-            return { ...result, output: { ...output, Items: items, Count: items.length } };
-          }
+    apply: <C extends MiddlewareClient>(client: C): C =>
+      aroundCommands(client, 'hookpostStaleReads', async (operation, input, send) => {
+        const result = await send();
+        if (WRITES.has(operation)) {
+          noteWrite(operation, input);
           return result;
-        },
-        { step: 'initialize', name: 'hookpostStaleReads' },
-      );
-      return client;
-    },
+        }
+        const eventual = input.ConsistentRead !== true || input.IndexName !== undefined;
+        if (!eventual) return result;
+        const { output } = result;
+        if (operation === 'GetItem' && output.Item && recent(keyOf(input.TableName, output.Item))) {
+          return { ...result, output: { ...output, Item: undefined } };
+        }
+        if ((operation === 'Query' || operation === 'Scan') && output.Items) {
+          const items = (output.Items as Array<Record<string, unknown>>).filter((item) => !recent(keyOf(input.TableName, item)));
+          return { ...result, output: { ...output, Items: items, Count: items.length } };
+        }
+        return result;
+      }),
   };
 };

@@ -1,5 +1,6 @@
 import type { AccessRequest, Authorizer, Caller } from './authorizer';
-import type { IamModel } from './template-model';
+import { aroundCommands, type MiddlewareClient } from '../sdk-middleware';
+import { type IamModel, queueArnOfUrl } from './template-model';
 
 type Input = Record<string, any>;
 
@@ -8,6 +9,10 @@ const DYNAMODB_DATA = new Set(['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem',
 const TRANSACT_ACTIONS: Record<string, string> = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem', Get: 'GetItem' };
 /** SQS batch calls are authorized as their single-message action. */
 const SQS_ACTIONS: Record<string, string> = { SendMessageBatch: 'SendMessage', DeleteMessageBatch: 'DeleteMessage', ChangeMessageVisibilityBatch: 'ChangeMessageVisibility' };
+
+/** The KMS requests a service makes with a customer key on the caller's behalf (`kms:ViaService` names it). */
+export const kmsViaService = (model: Pick<IamModel, 'region' | 'account'>, service: string, keyArn: string, actions: string[]): AccessRequest[] =>
+  actions.map((action) => ({ action, resource: keyArn, context: { 'kms:ViaService': `${service}.${model.region}.amazonaws.com`, 'kms:CallerAccount': model.account } }));
 
 /**
  * The IAM requests AWS makes of one SDK call: the call's own action on each resource it names
@@ -18,8 +23,7 @@ const SQS_ACTIONS: Record<string, string> = { SendMessageBatch: 'SendMessage', D
  */
 export const requestsOf = (model: IamModel, service: 'dynamodb' | 'sqs', operation: string, input: Input): AccessRequest[] => {
   const arn = (svc: string, resource: string) => `arn:aws:${svc}:${model.region}:${model.account}:${resource}`;
-  const viaService = (keyArn: string, actions: string[]): AccessRequest[] =>
-    actions.map((action) => ({ action, resource: keyArn, context: { 'kms:ViaService': `${service}.${model.region}.amazonaws.com`, 'kms:CallerAccount': model.account } }));
+  const viaService = (keyArn: string, actions: string[]) => kmsViaService(model, service, keyArn, actions);
   if (service === 'dynamodb') {
     const table = (name: string) => arn('dynamodb', `table/${name}`);
     const own: AccessRequest[] = [];
@@ -37,8 +41,7 @@ export const requestsOf = (model: IamModel, service: 'dynamodb' | 'sqs', operati
     const keys = new Set(own.map((r) => model.keys[r.resource.replace(/\/index\/.*$/, '')]).filter((k): k is string => !!k));
     return [...own, ...[...keys].flatMap((key) => viaService(key, ['kms:Decrypt']))];
   }
-  const queueUrl = String(input.QueueUrl ?? '');
-  const queueArn = arn('sqs', queueUrl.slice(queueUrl.lastIndexOf('/') + 1));
+  const queueArn = queueArnOfUrl(model, String(input.QueueUrl ?? ''));
   const action = SQS_ACTIONS[operation] ?? operation;
   const own: AccessRequest = { action: `sqs:${action}`, resource: queueArn };
   const key = model.keys[queueArn];
@@ -48,24 +51,18 @@ export const requestsOf = (model: IamModel, service: 'dynamodb' | 'sqs', operati
   return [own];
 };
 
-interface GuardableClient {
-  middlewareStack: { add: (middleware: any, options: { step: 'initialize'; name: string; priority?: 'high' }) => void };
-}
-
 /**
  * Makes an SDK client ask IAM first, as the caller (a function's role): every command is
  * evaluated against the template's policies before it leaves, and a refusal throws what AWS
- * would (`AccessDeniedException`, or `KMS.AccessDeniedException`-style names for the key).
+ * would (`AccessDeniedException`).
  */
-export const guardClient = <C extends GuardableClient>(client: C, service: 'dynamodb' | 'sqs', caller: Caller, authorizer: Authorizer): C => {
-  client.middlewareStack.add(
-    (next: (args: { input: Input }) => Promise<unknown>, context: { commandName?: string }) => async (args: { input: Input }) => {
-      const operation = String(context.commandName ?? '').replace(/Command$/, '');
-      const requests = requestsOf(authorizer.model, service, operation, args.input);
-      await authorizer.check(caller, requests);
-      return next(args);
+export const guardClient = <C extends MiddlewareClient>(client: C, service: 'dynamodb' | 'sqs', caller: Caller, authorizer: Authorizer): C =>
+  aroundCommands(
+    client,
+    'hookpostIamRehearsal',
+    async (operation, input, send) => {
+      await authorizer.check(caller, requestsOf(authorizer.model, service, operation, input));
+      return send();
     },
-    { step: 'initialize', name: 'hookpostIamRehearsal', priority: 'high' },
+    'high',
   );
-  return client;
-};

@@ -51,6 +51,10 @@ export interface LocalNames {
   queueUrlPrefix: string;
 }
 
+/** A queue's ARN from its URL (the name is the URL's last segment), in the given account and region. */
+export const queueArnOfUrl = (where: { region: string; account: string }, url: string): string =>
+  `arn:aws:sqs:${where.region}:${where.account}:${url.slice(url.lastIndexOf('/') + 1)}`;
+
 /** SQS's `MaximumMessageSize` when a queue does not set it (and its largest value). */
 export const SQS_DEFAULT_MAX_MESSAGE_BYTES = 1_048_576;
 
@@ -230,7 +234,6 @@ export const buildIamModel = (template: Template, local: LocalNames): IamModel =
     resourcePolicies[resourceArn] ??= { Version: '2012-10-17', Statement: [] };
     resourcePolicies[resourceArn].Statement.push(...statements);
   };
-  const queueArnOfUrl = (url: string) => arn('sqs', url.slice(url.lastIndexOf('/') + 1));
   const keys: IamModel['keys'] = {};
   const queueMaxMessageBytes: IamModel['queueMaxMessageBytes'] = {};
   for (const [id, r] of Object.entries(RR)) {
@@ -243,7 +246,7 @@ export const buildIamModel = (template: Template, local: LocalNames): IamModel =
         }
         break;
       case 'AWS::SQS::QueuePolicy':
-        for (const url of asList(p.Queues as string[])) addStatements(queueArnOfUrl(url), p.PolicyDocument.Statement);
+        for (const url of asList(p.Queues as string[])) addStatements(queueArnOfUrl(local, url), p.PolicyDocument.Statement);
         break;
       case 'AWS::SNS::TopicPolicy':
         for (const topic of asList(p.Topics as string[])) addStatements(topic, p.PolicyDocument.Statement);
