@@ -64,6 +64,17 @@ const recordMetrics = (delivery: Delivery, eventCreatedAt: string | undefined) =
   }
 };
 
+/**
+ * Successful attempts of one invocation, each a short string (`tenant event endpoint delivery
+ * #attempt status ms`), logged together as one INFO line when the invocation ends: about 90
+ * bytes a delivery instead of a 500-byte line each, and `filter @message like "evt_…"` finds them.
+ */
+const succeeded: string[] = [];
+const logSucceeded = () => {
+  if (succeeded.length === 0) return;
+  logger.info('deliveries succeeded', { succeeded: succeeded.splice(0) });
+};
+
 /** The domain's log: powertools' Logger, and each operational fault also counted in its metric. */
 const log: Logger = {
   debug: (message, extra) => logger.debug(message, extra),
@@ -73,6 +84,8 @@ const log: Logger = {
     logger.error(message, { ...extra, fault: name });
     metrics.addMetric(name, 'Count', 1);
   },
+  succeeded: (a) =>
+    succeeded.push(`${a.tenant_id} ${a.event_id} ${a.endpoint_id} ${a.delivery_id} #${a.attempt} ${a.status_code} ${a.response_time_ms}ms`),
 };
 
 /**
@@ -117,5 +130,11 @@ export const createDeliveryWorkerHandler = (ports: Ports) => {
     .use(flushMetrics())
     // A batch whose every message failed is reported message by message, not thrown: an
     // invocation error would count in the Errors alarm for an ordinary retry.
-    .handler((event, context) => processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false }));
+    .handler(async (event, context) => {
+      try {
+        return await processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false });
+      } finally {
+        logSucceeded();
+      }
+    });
 };

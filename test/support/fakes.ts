@@ -265,4 +265,4 @@ export const fakePorts = (overrides: Partial<Ports> = {}) => {
   };
 };
 
-export const silentLog = { debug: () => undefined, info: () => undefined, warn: () => undefined, fault: () => undefined };
+export const silentLog = { debug: () => undefined, info: () => undefined, warn: () => undefined, fault: () => undefined, succeeded: () => undefined };

@@ -1,6 +1,9 @@
 import type { Context, SQSEvent } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createDeliveryWorkerHandler } from '../../lambdas/delivery-worker/app';
+import { createAdminWebhook } from '../../lambdas/shared/domain/endpoints';
+import { publishEvent } from '../../lambdas/shared/domain/events';
+import { createTenant } from '../../lambdas/shared/domain/tenants';
 import { fakePorts } from '../support/fakes';
 
 const record = (id: string, body: string) => ({
@@ -37,5 +40,42 @@ describe('the delivery worker handler', () => {
     const result = await createDeliveryWorkerHandler(ports)({ Records: [record('s', '{"kind":"sweep"}')] } as unknown as SQSEvent, context);
     expect(result.batchItemFailures).toEqual([]);
     expect(sent.map((s) => s.message)).toEqual([{ kind: 'attempt', tenantId: 'acme', endpointId: 'wh_1', deliveryId: 'dlv_1', attempt: 2, trigger: 'automatic' }]);
+  });
+
+  it('logs every successful delivery at INFO, one line a batch, so "we never got the webhook" finds successes too', async () => {
+    const f = fakePorts();
+    await createTenant(f.ports, { id: 'acme' });
+    const good = await createAdminWebhook(f.ports, 'acme', { url: 'https://good.example/', events: ['price.alert'] });
+    const bad = await createAdminWebhook(f.ports, 'acme', { url: 'https://bad.example/', events: ['price.alert'] });
+    f.http.respond = (req) => ({ statusCode: req.url === 'https://good.example/' ? 200 : 500, responseTimeMs: 7, error: null, bodyExcerpt: '' });
+    const events = [await publishEvent(f.ports, { tenantId: 'acme', type: 'price.alert', data: {} }), await publishEvent(f.ports, { tenantId: 'acme', type: 'price.alert', data: {} })];
+    const lines: Record<string, unknown>[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+      return true;
+    });
+    // As deployed (the level is read when the logger is built, and each invocation returns to it).
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'INFO');
+    vi.resetModules();
+    const { createDeliveryWorkerHandler: asDeployed } = await import('../../lambdas/delivery-worker/app');
+    try {
+      const out = await asDeployed(f.ports)(
+        { Records: events.map((e, i) => record(`m${i}`, JSON.stringify(f.fanOutOf(e.id)))) } as unknown as SQSEvent,
+        context,
+      );
+      expect(out.batchItemFailures).toEqual([]);
+    } finally {
+      vi.unstubAllEnvs();
+      write.mockRestore();
+    }
+    // The Logs Insights query of the README: `filter @message like "evt_…"`.
+    for (const { id } of events) {
+      const found = lines.filter((l) => JSON.stringify(l).includes(id));
+      expect(found.map((l) => [l.level, l.message]).sort()).toEqual([['INFO', 'deliveries succeeded'], ['INFO', 'delivery attempted']]);
+      const success = found.find((l) => l.message === 'deliveries succeeded')!;
+      expect((success.succeeded as string[]).find((s) => s.includes(id))).toMatch(new RegExp(`^acme ${id} ${good.endpoint.id} dlv_\\w+ #1 200 7ms$`));
+      expect(found.find((l) => l.message === 'delivery attempted')).toMatchObject({ event_id: id, endpoint_id: bad.endpoint.id, status: 'retrying' });
+    }
+    expect(lines.filter((l) => l.message === 'deliveries succeeded')).toHaveLength(1);
   });
 });

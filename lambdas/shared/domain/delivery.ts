@@ -14,20 +14,36 @@ type Deps = Pick<
 /** Faults an operator must see: each is logged at ERROR and counted in a metric of its name, which an alarm watches. */
 export type OperationalFault = 'EndpointHealthUpdateFailed';
 
+/** What the log says of one attempt. */
+export interface AttemptLog {
+  tenant_id: string;
+  event_id: string;
+  endpoint_id: string;
+  delivery_id: string;
+  attempt: number;
+  trigger: Attempt['trigger'];
+  status: Delivery['status'];
+  status_code: number | null;
+  error: Attempt['error'];
+  response_time_ms: number;
+}
+
 export interface Logger {
   debug(message: string, extra: Record<string, unknown>): void;
   info(message: string, extra: Record<string, unknown>): void;
   warn(message: string, extra: Record<string, unknown>): void;
   fault(name: OperationalFault, message: string, extra: Record<string, unknown>): void;
+  /**
+   * A successful attempt. The worker logs them at INFO, gathered into one line an invocation
+   * (a line each would cost more than SQS and Lambda together), so that a search for an event
+   * id finds its successes as well as its failures.
+   */
+  succeeded(attempt: AttemptLog): void;
 }
 
-/**
- * A successful attempt is logged at DEBUG (sampled in production: the delivery history holds
- * every attempt, and a log line per success would cost more than SQS and Lambda together);
- * every failed attempt at INFO.
- */
-const logAttempt = (log: Logger, delivery: Delivery, attempt: Attempt) =>
-  (attempt.error === null ? log.debug : log.info).call(log, 'delivery attempted', {
+/** A failed attempt is a line of its own at INFO; a successful one goes to `log.succeeded`. */
+const logAttempt = (log: Logger, delivery: Delivery, attempt: Attempt) => {
+  const line: AttemptLog = {
     tenant_id: delivery.tenantId,
     event_id: delivery.eventId,
     endpoint_id: delivery.endpointId,
@@ -38,7 +54,10 @@ const logAttempt = (log: Logger, delivery: Delivery, attempt: Attempt) =>
     status_code: attempt.statusCode,
     error: attempt.error,
     response_time_ms: attempt.responseTimeMs,
-  });
+  };
+  if (attempt.error === null) log.succeeded(line);
+  else log.info('delivery attempted', { ...line });
+};
 
 /**
  * Endpoint health must never undo a delivery already recorded: its faults are not thrown, but
