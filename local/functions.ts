@@ -6,7 +6,7 @@ import { dynamoHistory, sqsDeliveryQueue, targetChecks, tenantRateLimit, webhook
 import type { Config } from '../lambdas/shared/config';
 import type { DeliveryQueue, Ports, RetryScheduler, SecretBoxProvider } from '../lambdas/shared/domain/ports';
 import type { EgressRules } from '../lambdas/shared/domain/target-policy';
-import type { Authorizer } from './iam/authorizer';
+import type { AccessRequest, Authorizer } from './iam/authorizer';
 import { guardClient, kmsViaService } from './iam/sdk-guard';
 import type { IamModel } from './iam/template-model';
 import { limitSqsClient, schedulerNameViolation } from './service-limits';
@@ -31,26 +31,30 @@ export interface FunctionWiring {
   staleReads?: ReturnType<typeof createStaleReads>;
 }
 
-/**
- * The stand-ins for Secrets Manager and EventBridge Scheduler ask IAM what the real services
- * would ask: GetSecretValue and the key's Decrypt through Secrets Manager; CreateSchedule in the
- * group and PassRole of the Scheduler's role.
- */
-const guardedMasterKey = (box: SecretBoxProvider, caller: FunctionName, iam: Authorizer): SecretBoxProvider => {
-  const { model } = iam;
+/** What Secrets Manager asks IAM when `caller` reads the master key: the secret, and its key through the service. */
+export const masterKeyRequests = (model: IamModel, caller: string): AccessRequest[] => {
   const secretArn = model.environments[caller]?.MASTER_KEY_SECRET_ARN;
-  return {
-    async get() {
-      if (!secretArn) throw new Error(`${caller} has no MASTER_KEY_SECRET_ARN in the template`);
-      const key = model.keys[secretArn];
-      await iam.check(caller, [
-        { action: 'secretsmanager:GetSecretValue', resource: secretArn },
-        ...(key ? kmsViaService(model, 'secretsmanager', key, ['kms:Decrypt']) : []),
-      ]);
-      return box.get();
-    },
-  };
+  if (!secretArn) throw new Error(`${caller} has no MASTER_KEY_SECRET_ARN in the template`);
+  const key = model.keys[secretArn];
+  return [{ action: 'secretsmanager:GetSecretValue', resource: secretArn }, ...(key ? kmsViaService(model, 'secretsmanager', key, ['kms:Decrypt']) : [])];
 };
+
+/** What EventBridge Scheduler asks IAM of CreateSchedule: the schedule in its group, and passing the Scheduler's role. */
+export const createScheduleRequests = (model: IamModel, group: string, name: string, roleArn: string): AccessRequest[] => [
+  { action: 'scheduler:CreateSchedule', resource: `arn:aws:scheduler:${model.region}:${model.account}:schedule/${group}/${name}` },
+  { action: 'iam:PassRole', resource: roleArn, context: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+];
+
+/**
+ * The in-process stand-ins for Secrets Manager and EventBridge Scheduler ask IAM what the real
+ * services would ask (the bundles' wire stand-ins, `./bundles/aws-stand-ins`, ask the same).
+ */
+const guardedMasterKey = (box: SecretBoxProvider, caller: FunctionName, iam: Authorizer): SecretBoxProvider => ({
+  async get() {
+    await iam.check(caller, masterKeyRequests(iam.model, caller));
+    return box.get();
+  },
+});
 
 const workerRetries =
   (wiring: FunctionWiring) =>
@@ -60,12 +64,8 @@ const workerRetries =
       const refusal = schedulerNameViolation(scheduleName(message));
       if (refusal) throw refusal;
       if (wiring.iam) {
-        const { model } = wiring.iam;
-        const group = model.environments['delivery-worker']?.SCHEDULE_GROUP_NAME;
-        await wiring.iam.check('delivery-worker', [
-          { action: 'scheduler:CreateSchedule', resource: `arn:aws:scheduler:${model.region}:${model.account}:schedule/${group}/${scheduleName(message)}` },
-          { action: 'iam:PassRole', resource: model.environments['delivery-worker']?.SCHEDULER_ROLE_ARN ?? '', context: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
-        ]);
+        const env = wiring.iam.model.environments['delivery-worker'] ?? {};
+        await wiring.iam.check('delivery-worker', createScheduleRequests(wiring.iam.model, env.SCHEDULE_GROUP_NAME ?? '', scheduleName(message), env.SCHEDULER_ROLE_ARN ?? ''));
       }
       await wiring.storeSchedule(message, delaySeconds);
     },

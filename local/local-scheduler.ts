@@ -27,15 +27,29 @@ export const createLocalScheduler = async (dynamo: DynamoDBClient, queue: Delive
   }
   const db = documentClient(dynamo);
 
-  const scheduler: RetryScheduler = {
-    async schedule(message: AttemptMessage, delaySeconds: number) {
-      if (delaySeconds <= MAX_SQS_DELAY_SECONDS) return queue.send(message, delaySeconds);
+  /** A one-time schedule, as CreateSchedule makes it: false when one of that name exists. */
+  const create = async (name: string, dueAtMs: number, input: string): Promise<boolean> => {
+    try {
       await db.send(
         new PutCommand({
           TableName: LOCAL_SCHEDULES_TABLE,
-          Item: { name: scheduleName(message), due_at: clock.now().getTime() + delaySeconds * 1000, message: JSON.stringify(message) },
+          Item: { name, due_at: dueAtMs, message: input },
+          ConditionExpression: 'attribute_not_exists(#name)',
+          ExpressionAttributeNames: { '#name': 'name' },
         }),
       );
+      return true;
+    } catch (e) {
+      if ((e as Error).name === 'ConditionalCheckFailedException') return false;
+      throw e;
+    }
+  };
+
+  const scheduler: RetryScheduler = {
+    async schedule(message: AttemptMessage, delaySeconds: number) {
+      if (delaySeconds <= MAX_SQS_DELAY_SECONDS) return queue.send(message, delaySeconds);
+      // Already scheduled: as the Scheduler adapter takes a ConflictException.
+      await create(scheduleName(message), clock.now().getTime() + delaySeconds * 1000, JSON.stringify(message));
     },
   };
 
@@ -66,6 +80,7 @@ export const createLocalScheduler = async (dynamo: DynamoDBClient, queue: Delive
   let running: Promise<unknown> = Promise.resolve();
   return {
     scheduler,
+    create,
     fireDue,
     start(intervalMs = 1000, onError: (e: unknown) => void = () => undefined) {
       timer = setInterval(() => {

@@ -30,6 +30,8 @@ import { invokeCheck, loadStackModel } from './iam/rehearsal';
 import { limitSqsClient } from './service-limits';
 import { createStaleReads } from './stale-reads';
 import { guardClient } from './iam/sdk-guard';
+import { type BundleOptions, startBundledFunctions } from './bundles/bundled-functions';
+import type { BundledStack } from './bundles/synth';
 
 export interface LocalRuntimeOptions {
   dataDir: string;
@@ -77,6 +79,12 @@ export interface LocalRuntimeOptions {
    * @default 0 (off), HOOKPOST_STALE_READS_MS
    */
   staleReadsMs?: number;
+  /**
+   * Run the bundles `cdk synth` produced (`synthBundles` in `./bundles/synth`) instead of the
+   * handlers' sources: each function in processes of its own with the template's environment,
+   * Secrets Manager and EventBridge Scheduler over their wire protocols. The template is theirs.
+   */
+  bundles?: BundledStack & BundleOptions;
 }
 
 export interface LocalRuntime {
@@ -214,7 +222,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
     deliveriesTable: LOCAL_TABLES.deliveries,
     deliveryQueue: LOCAL_QUEUES.delivery,
     deadLetterQueue: LOCAL_QUEUES.dlq,
-    ...(typeof options.iam === 'object' ? { template: options.iam.template } : {}),
+    ...(options.bundles ? { template: options.bundles.template } : typeof options.iam === 'object' ? { template: options.iam.template } : {}),
   });
   const iam = options.iam === false ? undefined : createAuthorizer(model);
   /** An SQS client acting as a role of the stack (the event source mapping, the Scheduler). */
@@ -263,6 +271,18 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
     await issueApiKey(ports, tenantId, key);
   }
 
+  const bundled = options.bundles
+    ? await startBundledFunctions(options.bundles, {
+        model,
+        ...(iam ? { iam } : {}),
+        endpoints: { dynamodb: dynamo.endpoint, sqs: sqs.endpoint },
+        masterKey: state.masterKey,
+        createSchedule: localScheduler.create,
+      })
+    : undefined;
+  /** The function's bundle when running bundles; else the handler built from source. */
+  const run = <H>(name: string, source: () => H): H => (bundled ? (bundled.invoke(name) as H) : source());
+
   const timed = <F extends (...args: never[]) => Promise<unknown>>(name: string, fn: F): F => {
     const observe = options.observe?.invocation;
     if (!observe) return fn;
@@ -276,10 +296,10 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
     }) as F;
   };
   const handlers: Record<RouteGroup, ApiLambda> = {
-    'account-webhooks': timed('account-webhooks', createAccountWebhooksHandler(fns['account-webhooks']) as unknown as ApiLambda),
-    'admin-webhooks': timed('admin-webhooks', createAdminWebhooksHandler(fns['admin-webhooks']) as unknown as ApiLambda),
-    platform: timed('platform', createPlatformHandler(fns.platform) as unknown as ApiLambda),
-    docs: timed('docs', createDocsHandler(ports.settings) as unknown as ApiLambda),
+    'account-webhooks': timed('account-webhooks', run('account-webhooks', () => createAccountWebhooksHandler(fns['account-webhooks']) as unknown as ApiLambda)),
+    'admin-webhooks': timed('admin-webhooks', run('admin-webhooks', () => createAdminWebhooksHandler(fns['admin-webhooks']) as unknown as ApiLambda)),
+    platform: timed('platform', run('platform', () => createPlatformHandler(fns.platform) as unknown as ApiLambda)),
+    docs: timed('docs', run('docs', () => createDocsHandler(ports.settings) as unknown as ApiLambda)),
   };
   let ready = false;
   const api = createLocalApiServer({
@@ -289,7 +309,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
     region: DUMMY_AWS.region,
     isReady: () => ready,
     ...(iam ? { authorizeInvoke: invokeCheck(iam, 'apigateway.amazonaws.com') } : {}),
-    extraRoutes: eventBridgeRoute(timed('eventbridge-ingest', createEventBridgeIngestHandler(fns['eventbridge-ingest']) as never), {
+    extraRoutes: eventBridgeRoute(timed('eventbridge-ingest', run('eventbridge-ingest', () => createEventBridgeIngestHandler(fns['eventbridge-ingest']) as never)), {
       ...(iam ? { authorizeInvoke: () => iam.check('events.amazonaws.com', [{ action: 'lambda:InvokeFunction', resource: iam.model.functionArns['eventbridge-ingest']!, context: { 'aws:SourceArn': iam.model.arns.ingestRule } }]) } : {}),
     }),
   });
@@ -301,7 +321,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
         sqs: sqsAs('delivery-worker'),
         queueUrl: queues.queueUrl,
         queueArn: queues.queueArn,
-        handler: timed('delivery-worker', createDeliveryWorkerHandler(fns['delivery-worker']) as unknown as SqsLambda),
+        handler: timed('delivery-worker', run('delivery-worker', () => createDeliveryWorkerHandler(fns['delivery-worker']) as unknown as SqsLambda)),
         functionName: 'hookpost-delivery-worker',
         onError: (err) => console.error('local delivery worker:', err),
       })
@@ -331,6 +351,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
       await close(api);
       await poller?.stop();
       await localScheduler.stop();
+      await bundled?.stop();
       for (const client of roleClients) client.destroy();
       await emulators.stop();
     },

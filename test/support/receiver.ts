@@ -1,4 +1,5 @@
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type RequestListener } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export interface Received {
@@ -9,11 +10,11 @@ export interface Received {
   at: number;
 }
 
-/** A real HTTP receiver on loopback that records every request, raw. */
-export const startReceiver = async () => {
+/** A real HTTP receiver on loopback that records every request, raw (over TLS when given a key and certificate). */
+export const startReceiver = async (options: { tls?: { key: Buffer; cert: Buffer } } = {}) => {
   const received: Received[] = [];
   let respond: (r: Received) => { status: number; body?: string; delayMs?: number } = () => ({ status: 200, body: '{"status":"ok"}' });
-  const server = createServer((req, res) => {
+  const listener: RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -26,9 +27,10 @@ export const startReceiver = async () => {
       if (out.delayMs) setTimeout(answer, out.delayMs);
       else answer();
     });
-  });
+  };
+  const server = options.tls ? createTlsServer(options.tls, listener) : createServer(listener);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
     received,
