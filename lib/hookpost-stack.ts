@@ -11,6 +11,7 @@ import {
 } from '../lambdas/shared/config';
 import { DataStores } from './constructs/data-stores';
 import { DeliveryPipeline } from './constructs/delivery-pipeline';
+import { EgressNetwork } from './constructs/egress-network';
 import { EventIngest } from './constructs/event-ingest';
 import { Operations } from './constructs/operations';
 import { WebhookApi } from './constructs/webhook-api';
@@ -31,6 +32,16 @@ export interface HookpostStackProps extends StackProps {
    * inside their own VPC or on-premises), as CIDRs. Everything else private stays refused.
    * @default [] */
   readonly allowedTargetCidrs?: string[];
+  /**
+   * Deliveries leave from fixed addresses: the delivery worker runs in a VPC of two zones whose
+   * NAT gateways have Elastic IPs (output `EgressIps`, the list to give receivers). About $73 a
+   * month in us-east-1 (two NAT gateways and two public IPv4 addresses) plus $0.045 per GB
+   * sent. Required by `allowedTargetCidrs`: outside a VPC a function reaches only public
+   * addresses. @default false
+   */
+  readonly staticEgressIps?: boolean;
+  /** The egress VPC's range, clear of every network in `allowedTargetCidrs`. @default '10.213.0.0/16' */
+  readonly egressVpcCidr?: string;
   /** Requests one tenant may make to the tenant API per window. @default 1200 per minute */
   readonly tenantRateLimit?: { requests: number; per: Duration };
   /**
@@ -67,6 +78,8 @@ export class HookpostStack extends Stack {
   public readonly webhookApi: WebhookApi;
   public readonly ingest: EventIngest;
   public readonly operations: Operations;
+  /** The worker's VPC and its fixed egress addresses, with `staticEgressIps`. */
+  public readonly network: EgressNetwork | undefined;
 
   constructor(scope: Construct, id: string, props: HookpostStackProps = {}) {
     super(scope, id, props);
@@ -84,6 +97,11 @@ export class HookpostStack extends Stack {
       MAX_CONCURRENT_DELIVERIES_PER_ENDPOINT: String(concurrencyCap(props.maxConcurrentDeliveriesPerEndpoint)),
     };
 
+    if (settings.ALLOWED_TARGET_CIDRS && !props.staticEgressIps) {
+      throw new Error('allowedTargetCidrs needs staticEgressIps: true: outside a VPC the delivery worker can reach only public addresses (route the private networks into the egress VPC)');
+    }
+    this.network = props.staticEgressIps ? new EgressNetwork(this, 'Egress', props.egressVpcCidr ? { cidr: props.egressVpcCidr } : {}) : undefined;
+
     this.data = new DataStores(this, 'Data', { removalPolicy: props.dataRemovalPolicy ?? RemovalPolicy.RETAIN });
     this.pipeline = new DeliveryPipeline(this, 'Delivery', {
       configTable: this.data.configTable,
@@ -92,6 +110,7 @@ export class HookpostStack extends Stack {
       dataKey: this.data.dataKey,
       settings,
       ...(props.deliveryBatchingWindow ? { maxBatchingWindow: props.deliveryBatchingWindow } : {}),
+      ...(this.network ? { network: { vpc: this.network.vpc, securityGroup: this.network.securityGroup } } : {}),
     });
     this.webhookApi = new WebhookApi(this, 'Webhooks', {
       configTable: this.data.configTable,
@@ -133,5 +152,9 @@ export class HookpostStack extends Stack {
     new CfnOutput(this, 'EventBusName', { value: this.ingest.bus.eventBusName, description: 'Put events here to publish them' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.operations.topic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName });
+    if (this.network) {
+      new CfnOutput(this, 'EgressIps', { value: this.network.egressIpList, description: 'Deliveries come from these addresses: the list to give receivers' });
+      new CfnOutput(this, 'EgressVpcId', { value: this.network.vpc.vpcId, description: 'Route private receivers\' networks into this VPC (allowedTargetCidrs)' });
+    }
   }
 }

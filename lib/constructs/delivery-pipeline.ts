@@ -9,7 +9,7 @@ import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeKeyGrants, acknowledgeWildcard } from '../nag';
-import { HookpostFunction } from './hookpost-function';
+import { HookpostFunction, type HookpostFunctionProps } from './hookpost-function';
 import { deadLetterQueue, secureQueue } from './queues';
 
 /**
@@ -37,6 +37,8 @@ export interface DeliveryPipelineProps {
   readonly batchSize?: number;
   /** How long the event source may wait to fill a batch (0-300 s). @default Duration.seconds(0) */
   readonly maxBatchingWindow?: Duration;
+  /** Run the worker in this network (static egress addresses, private receivers). @default - outside any VPC */
+  readonly network?: HookpostFunctionProps['network'];
 }
 
 /**
@@ -102,6 +104,7 @@ export class DeliveryPipeline extends Construct {
       description: 'hookpost: fans events out to endpoints, signs and sends each attempt, records it',
       timeout: workerTimeout,
       settings: props.settings,
+      ...(props.network ? { network: props.network } : {}),
     })
       .bindTable('CONFIG_TABLE_NAME', props.configTable, 'read')
       .bindTable('DELIVERIES_TABLE_NAME', props.deliveriesTable, 'readWrite')

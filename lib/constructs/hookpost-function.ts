@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy, Tags, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { type ISecurityGroup, type IVpc, SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -30,6 +31,8 @@ export interface HookpostFunctionProps {
    * fails after Lambda's retries goes. @default - none (invoked synchronously or by SQS)
    */
   readonly deadLetterQueue?: IQueue;
+  /** Run in these private subnets (static egress addresses). @default - outside any VPC */
+  readonly network?: { vpc: IVpc; securityGroup: ISecurityGroup };
 }
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -66,6 +69,7 @@ export class HookpostFunction extends Construct {
     this.function = new NodejsFunction(this, 'Function', {
       role: this.role,
       ...(props.deadLetterQueue ? { onFailure: new SqsDestination(props.deadLetterQueue), retryAttempts: 2 } : {}),
+      ...(props.network ? { vpc: props.network.vpc, vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS }, securityGroups: [props.network.securityGroup] } : {}),
       entry: join(ROOT, 'lambdas', props.name, 'handler.ts'),
       handler: 'handler',
       description: props.description,
@@ -81,7 +85,7 @@ export class HookpostFunction extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'hookpost',
         POWERTOOLS_METRICS_NAMESPACE: 'Hookpost',
-        // INFO for failures and changes; one invocation in a hundred also logs its DEBUG lines (each success).
+        // INFO for failures, successes (one line an invocation) and changes; one invocation in a hundred also logs its DEBUG lines.
         POWERTOOLS_LOG_LEVEL: 'INFO',
         POWERTOOLS_LOGGER_SAMPLE_RATE: '0.01',
         ...props.settings,
@@ -104,10 +108,21 @@ export class HookpostFunction extends Construct {
         },
       },
     });
+    if (props.network) {
+      // Lambda creates the function's network interfaces with its role: what AWSLambdaVPCAccessExecutionRole grants, inline.
+      this.role.addToPolicy(
+        new PolicyStatement({
+          actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+          resources: ['*'],
+        }),
+      );
+    }
     acknowledgeKeyGrants(this.role);
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason: 'xray:PutTraceSegments and xray:PutTelemetryRecords (Tracing.ACTIVE) support no resource-level permissions; nothing else is granted on *.',
+      reason: props.network
+        ? 'xray:PutTraceSegments and xray:PutTelemetryRecords (Tracing.ACTIVE), and the network-interface actions Lambda takes for a function in a VPC (as AWSLambdaVPCAccessExecutionRole grants them), support no resource-level permissions; nothing else is granted on *.'
+        : 'xray:PutTraceSegments and xray:PutTelemetryRecords (Tracing.ACTIVE) support no resource-level permissions; nothing else is granted on *.',
     });
     Validations.of(this.function).acknowledge({
       id: 'Serverless::Serverless-LambdaDLQ',

@@ -212,7 +212,10 @@ export const buildIamModel = (template: Template, local: LocalNames): IamModel =
         break;
       default:
         refs[id] = name;
-        atts[id] = { Arn: arn('cloudformation', `${r.Type}/${name}`) };
+        // Network resources (the egress VPC) are named in no policy: any attribute stands for itself.
+        atts[id] = r.Type.startsWith('AWS::EC2::')
+          ? new Proxy({} as Record<string, string>, { get: (_, att) => `${name}.${String(att)}` })
+          : { Arn: arn('cloudformation', `${r.Type}/${name}`) };
     }
   }
   // Only the resources: the template's Parameters and Rules hold the bootstrap version check.

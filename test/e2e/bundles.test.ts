@@ -17,7 +17,8 @@ import { startTestRuntime } from '../support/service';
  * and every function run from its bundle in processes of its own, with exactly the
  * environment the template gives it (plus the emulators' endpoints). On AWS webhooks go only to
  * https URLs of public addresses, so the receiver is https on loopback with a test certificate,
- * and the stack is synthesized with `allowedTargetCidrs: ['127.0.0.1/32']`.
+ * and the stack is synthesized with `allowedTargetCidrs: ['127.0.0.1/32']` (which needs the
+ * worker in its VPC: `staticEgressIps`).
  */
 const TLS = join(import.meta.dirname, '..', 'fixtures', 'tls');
 const KEY = 'hpk_bundles_test_key_0123456789abcdef';
@@ -30,7 +31,7 @@ let api: ReturnType<typeof apiClient>['call'];
 const output: string[] = [];
 
 beforeAll(async () => {
-  bundles = await synthBundles({ allowedTargetCidrs: ['127.0.0.1/32'], retrySchedule: RETRIES });
+  bundles = await synthBundles({ allowedTargetCidrs: ['127.0.0.1/32'], staticEgressIps: true, retrySchedule: RETRIES });
   receiver = await startReceiver({ tls: { key: readFileSync(join(TLS, 'localhost.key')), cert: readFileSync(join(TLS, 'localhost.crt')) } });
   runtime = await startTestRuntime('bundles', {
     apiKeys: [{ tenantId: 'acme', key: KEY }],

@@ -533,6 +533,7 @@ describe('stack properties', () => {
   it('the egress allowlist, tenant rate limit and per-endpoint concurrency cap reach every function', () => {
     const t = synth({
       allowedTargetCidrs: ['10.20.0.0/16', 'fd00:1::/64'],
+      staticEgressIps: true,
       tenantRateLimit: { requests: 100, per: Duration.seconds(10) },
       maxConcurrentDeliveriesPerEndpoint: 4,
     });
