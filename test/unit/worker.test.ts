@@ -42,7 +42,7 @@ describe('the delivery worker handler', () => {
     expect(sent.map((s) => s.message)).toEqual([{ kind: 'attempt', tenantId: 'acme', endpointId: 'wh_1', deliveryId: 'dlv_1', attempt: 2, trigger: 'automatic' }]);
   });
 
-  it('logs every successful delivery at INFO, one line a batch, so "we never got the webhook" finds successes too', async () => {
+  it('lists every successful delivery of an invocation in its metrics line, so "we never got the webhook" finds successes too', async () => {
     const f = fakePorts();
     await createTenant(f.ports, { id: 'acme' });
     const good = await createAdminWebhook(f.ports, 'acme', { url: 'https://good.example/', events: ['price.alert'] });
@@ -56,6 +56,7 @@ describe('the delivery worker handler', () => {
     });
     // As deployed (the level is read when the logger is built, and each invocation returns to it).
     vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'INFO');
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
     vi.resetModules();
     const { createDeliveryWorkerHandler: asDeployed } = await import('../../lambdas/delivery-worker/app');
     try {
@@ -69,13 +70,36 @@ describe('the delivery worker handler', () => {
       write.mockRestore();
     }
     // The Logs Insights query of the README: `filter @message like "evt_…"`.
+    const emf = lines.filter((l) => l._aws);
+    expect(emf).toHaveLength(1);
     for (const { id } of events) {
       const found = lines.filter((l) => JSON.stringify(l).includes(id));
-      expect(found.map((l) => [l.level, l.message]).sort()).toEqual([['INFO', 'deliveries succeeded'], ['INFO', 'delivery attempted']]);
-      const success = found.find((l) => l.message === 'deliveries succeeded')!;
-      expect((success.succeeded as string[]).find((s) => s.includes(id))).toMatch(new RegExp(`^acme ${id} ${good.endpoint.id} dlv_\\w+ #1 200 7ms$`));
-      expect(found.find((l) => l.message === 'delivery attempted')).toMatchObject({ event_id: id, endpoint_id: bad.endpoint.id, status: 'retrying' });
+      expect(found).toHaveLength(2);
+      const success = (emf[0]!.succeeded as string).split(', ').find((s) => s.includes(id));
+      expect(success).toMatch(new RegExp(`^acme ${id} ${good.endpoint.id} dlv_\\w+ #1 200 7ms$`));
+      expect(found.find((l) => l.message === 'delivery attempted')).toMatchObject({ level: 'INFO', event_id: id, endpoint_id: bad.endpoint.id, status: 'retrying' });
     }
-    expect(lines.filter((l) => l.message === 'deliveries succeeded')).toHaveLength(1);
+  });
+
+  it('reads a tenant\'s endpoints once an invocation, however many of its events the batch holds', async () => {
+    const f = fakePorts();
+    for (const tenant of ['acme', 'umbrella']) {
+      await createTenant(f.ports, { id: tenant });
+      await createAdminWebhook(f.ports, tenant, { url: `https://${tenant}.example/`, events: ['price.alert'] });
+    }
+    const list = vi.spyOn(f.stores, 'listEndpoints');
+    const publish = (tenantId: string) => publishEvent(f.ports, { tenantId, type: 'price.alert', data: {} });
+    const batch = [await publish('acme'), await publish('acme'), await publish('umbrella'), await publish('acme')];
+    const handler = createDeliveryWorkerHandler(f.ports);
+    const invoke = (events: typeof batch) =>
+      handler({ Records: events.map((e, i) => record(`m${i}`, JSON.stringify(f.fanOutOf(e.id)))) } as unknown as SQSEvent, context);
+    expect((await invoke(batch)).batchItemFailures).toEqual([]);
+    expect(f.http.requests).toHaveLength(4);
+    expect(list.mock.calls.map(([tenant]) => tenant).sort()).toEqual(['acme', 'umbrella']);
+    // The next invocation reads again: an endpoint registered since is delivered to.
+    await createAdminWebhook(f.ports, 'acme', { url: 'https://acme-2.example/', events: ['price.alert'] });
+    expect((await invoke([await publish('acme')])).batchItemFailures).toEqual([]);
+    expect(list).toHaveBeenCalledTimes(3);
+    expect(f.http.requests.filter((r) => r.url === 'https://acme-2.example/')).toHaveLength(1);
   });
 });
