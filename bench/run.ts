@@ -3,7 +3,8 @@
  * bench/results.json. Figures, never pass/fail on time.
  */
 process.env.POWERTOOLS_LOG_LEVEL ??= 'INFO'; // as deployed: the bench counts the log bytes CloudWatch would ingest
-process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+// As deployed too: each invocation's EMF line is a log line CloudWatch ingests (and bills).
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'false';
 process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
 
 const { runBench } = await import('./bench');
