@@ -5,7 +5,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dnsResolver } from './adapters/dns-resolver';
 import { DynamoDeliverySlots, DynamoRateLimiter, unlimitedSlots } from './adapters/dynamo-limits';
 import { NodeHttpSender, REQUEST_TIMEOUT_MS } from './adapters/http-sender';
-import { DynamoDeliveryStore } from './adapters/dynamo-stores';
+import { DynamoDeliveryStore } from './adapters/dynamo-delivery-store';
 import { SecretsManagerBoxProvider } from './adapters/master-key';
 import { AwsRetryScheduler } from './adapters/retry-scheduler';
 import { SqsDeliveryQueue } from './adapters/sqs-queue';

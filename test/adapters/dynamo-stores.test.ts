@@ -1,7 +1,8 @@
 import { parseExact, stringifyExact } from '../../lambdas/shared/domain/exact-json';
 import type { JsonValue } from '../../lambdas/shared/domain/python-json';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoConfigStore, DynamoDeliveryStore } from '../../lambdas/shared/adapters/dynamo-stores';
+import { DynamoDeliveryStore } from '../../lambdas/shared/adapters/dynamo-delivery-store';
+import { DynamoConfigStore } from '../../lambdas/shared/adapters/dynamo-stores';
 import { documentClient } from '../../lambdas/shared/aws-ports';
 import { deliveryIdFor } from '../../lambdas/shared/domain/ids';
 import type { Delivery, Endpoint } from '../../lambdas/shared/domain/model';

@@ -2,7 +2,7 @@ import { ConflictException, CreateScheduleCommand, SchedulerClient } from '@aws-
 import { CreateQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDeliveryStore } from '../../lambdas/shared/adapters/dynamo-stores';
+import { DynamoDeliveryStore } from '../../lambdas/shared/adapters/dynamo-delivery-store';
 import { AwsRetryScheduler } from '../../lambdas/shared/adapters/retry-scheduler';
 import { SqsDeliveryQueue } from '../../lambdas/shared/adapters/sqs-queue';
 import { documentClient } from '../../lambdas/shared/aws-ports';

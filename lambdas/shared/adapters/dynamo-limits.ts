@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock, DeliverySlots, RateLimiter } from '../domain/ports';
-import { isConditionFailure } from './dynamo-stores';
+import { isConditionFailure } from './dynamo-write';
 import { keys } from './tables';
 
 export interface RateLimit {

@@ -1,0 +1,426 @@
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { Attempt, Delivery, Recovery, StoredEvent } from '../domain/model';
+import type { AttemptUpdate, DeliveryPage, DeliveryRef, DeliveryStore, EventStore } from '../domain/ports';
+import { parseExact, stringifyExact } from '../domain/exact-json';
+import { deliveryIdFloor } from '../domain/ids';
+import { type Item, whenConditionHolds } from './dynamo-write';
+import { keys, TABLE_KEYS } from './tables';
+
+// The deliveries table: events, and deliveries with their attempts.
+
+const fromAttempt = (a: Attempt): Item => ({
+  number: a.number,
+  attempted_at: a.attemptedAt,
+  status_code: a.statusCode,
+  response_time_ms: a.responseTimeMs,
+  error: a.error,
+  response_body: a.responseBody,
+  trigger: a.trigger,
+  ...(a.detail === undefined ? {} : { detail: a.detail }),
+  ...(a.retryAfterSeconds === undefined ? {} : { retry_after_seconds: a.retryAfterSeconds }),
+});
+
+const expiresAt = (createdAt: string, retentionDays: number): number =>
+  Math.floor(Date.parse(createdAt) / 1000) + retentionDays * 86_400;
+
+const toDelivery = (i: Item): Delivery => ({
+  id: i.id as string,
+  tenantId: i.tenant_id as string,
+  endpointId: i.endpoint_id as string,
+  eventId: i.event_id as string,
+  eventType: i.event_type as string,
+  status: i.status as Delivery['status'],
+  retryCount: i.retry_count as number,
+  nextAttemptAt: (i.next_attempt_at as string | null | undefined) ?? null,
+  createdAt: i.created_at as string,
+  updatedAt: i.updated_at as string,
+  attempts: ((i.attempts as Item[] | undefined) ?? []).map((a) => ({
+    number: a.number as number,
+    attemptedAt: a.attempted_at as string,
+    statusCode: (a.status_code as number | null | undefined) ?? null,
+    responseTimeMs: a.response_time_ms as number,
+    error: (a.error as Delivery['attempts'][number]['error'] | undefined) ?? null,
+    responseBody: (a.response_body as string | null | undefined) ?? null,
+    trigger: a.trigger as 'automatic' | 'manual',
+    ...(typeof a.detail === 'string' ? { detail: a.detail } : {}),
+    ...(typeof a.retry_after_seconds === 'number' ? { retryAfterSeconds: a.retry_after_seconds } : {}),
+  })),
+});
+
+const waiting = (status: Delivery['status']) => status === 'retrying' || status === 'pending';
+
+/**
+ * The due index's keys of a delivery in `status` due at `next`: set while it waits for an
+ * attempt, removed once it does not. Returns what an update sets and removes, and its values.
+ */
+const dueIndexUpdate = (deliveryId: string, status: Delivery['status'], next: string | null) =>
+  waiting(status) && next
+    ? { set: ['due_pk = :due_pk', 'due_at = :due_at'], remove: [], values: { ':due_pk': keys.dueShard(deliveryId), ':due_at': next } }
+    : { set: [], remove: ['due_pk', 'due_at'], values: {} };
+
+/** One UpdateExpression from its SET and REMOVE parts. */
+const updateExpression = (set: string[], remove: string[] = []) =>
+  [set.length > 0 ? `SET ${set.join(', ')}` : '', remove.length > 0 ? `REMOVE ${remove.join(', ')}` : ''].filter(Boolean).join(' ');
+
+export class DynamoDeliveryStore implements EventStore, DeliveryStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly retentionDays: number,
+  ) {}
+
+  putEvent(e: StoredEvent) {
+    return whenConditionHolds(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keys.event(e.tenantId, e.id),
+            type: 'event',
+            id: e.id,
+            tenant_id: e.tenantId,
+            event_type: e.type,
+            // Stored as JSON text: exact numbers, any nesting depth, empty strings kept.
+            data_json: stringifyExact(e.data),
+            created_at: e.createdAt,
+            request_hash: e.requestHash,
+            ...(e.idempotencyKey ? { idempotency_key: e.idempotencyKey } : {}),
+            [TABLE_KEYS.ttlAttribute]: expiresAt(e.createdAt, this.retentionDays),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+  }
+
+  async getEvent(tenantId: string, eventId: string) {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.event(tenantId, eventId), ConsistentRead: true }),
+    );
+    if (!Item) return undefined;
+    return {
+      id: Item.id as string,
+      tenantId: Item.tenant_id as string,
+      type: Item.event_type as string,
+      data: parseExact(Item.data_json as string) as StoredEvent['data'],
+      createdAt: Item.created_at as string,
+      requestHash: Item.request_hash as string,
+      ...(Item.idempotency_key ? { idempotencyKey: Item.idempotency_key as string } : {}),
+    } satisfies StoredEvent;
+  }
+
+  async existingDeliveryIds(refs: DeliveryRef[]) {
+    const found = new Set<string>();
+    for (let i = 0; i < refs.length; i += 100) {
+      let request: Record<string, { Keys: Item[]; ConsistentRead: boolean; ProjectionExpression: string }> | undefined = {
+        [this.tableName]: {
+          Keys: refs.slice(i, i + 100).map(keys.delivery),
+          ConsistentRead: true,
+          ProjectionExpression: 'id',
+        },
+      };
+      while (request && Object.keys(request).length > 0) {
+        const out = await this.db.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of out.Responses?.[this.tableName] ?? []) found.add(item.id as string);
+        request = out.UnprocessedKeys as typeof request;
+      }
+    }
+    return found;
+  }
+
+  recordAttempt(ref: DeliveryRef, expectedAttempts: number, u: AttemptUpdate) {
+    const due = dueIndexUpdate(ref.deliveryId, u.status, u.nextAttemptAt);
+    return whenConditionHolds(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.delivery(ref),
+          // Recording the attempt also ends the claim on it.
+          UpdateExpression: updateExpression(
+            ['attempts = list_append(attempts, :attempt)', 'attempt_count = :count', '#status = :status', 'retry_count = :retries', 'next_attempt_at = :next', 'updated_at = :updated', ...due.set],
+            ['claim_until', ...due.remove],
+          ),
+          ConditionExpression: 'attempt_count = :expected',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':attempt': [fromAttempt(u.attempt)],
+            ':count': expectedAttempts + 1,
+            ':expected': expectedAttempts,
+            ':status': u.status,
+            ':retries': u.retryCount,
+            ':next': u.nextAttemptAt,
+            ':updated': u.updatedAt,
+            ...due.values,
+          },
+        }),
+      ),
+    );
+  }
+
+  setState(
+    ref: DeliveryRef,
+    expectedAttempts: number,
+    state: { status: Delivery['status']; nextAttemptAt: string | null; updatedAt: string },
+  ) {
+    const due = dueIndexUpdate(ref.deliveryId, state.status, state.nextAttemptAt);
+    return whenConditionHolds(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.delivery(ref),
+          UpdateExpression: updateExpression(['#status = :status', 'next_attempt_at = :next', 'updated_at = :updated', ...due.set], due.remove),
+          ConditionExpression: 'attempt_count = :expected',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':status': state.status,
+            ':next': state.nextAttemptAt,
+            ':updated': state.updatedAt,
+            ':expected': expectedAttempts,
+            ...due.values,
+          },
+        }),
+      ),
+    );
+  }
+
+  claimAttempt(ref: DeliveryRef, expectedAttempts: number, until: string, now: string) {
+    return whenConditionHolds(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.delivery(ref),
+          UpdateExpression: 'SET claim_until = :until',
+          ConditionExpression: 'attempt_count = :expected AND (attribute_not_exists(claim_until) OR claim_until < :now)',
+          ExpressionAttributeValues: { ':until': until, ':now': now, ':expected': expectedAttempts },
+        }),
+      ),
+    );
+  }
+
+  beginManualRetry(ref: DeliveryRef, expectedAttempts: number, from: readonly Delivery['status'][], at: string, now: string) {
+    const due = dueIndexUpdate(ref.deliveryId, 'pending', at);
+    const fromValues = Object.fromEntries(from.map((s, i) => [`:from${i}`, s]));
+    return whenConditionHolds(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.delivery(ref),
+          UpdateExpression: updateExpression(['#status = :pending', 'next_attempt_at = :at', 'updated_at = :now', ...due.set], due.remove),
+          ConditionExpression: `attempt_count = :expected AND #status IN (${Object.keys(fromValues).join(', ')})`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':pending': 'pending', ':at': at, ':now': now, ':expected': expectedAttempts, ...fromValues, ...due.values },
+        }),
+      ),
+    );
+  }
+
+  async listOverdue(dueBefore: string, limit: number) {
+    const { name, shards } = TABLE_KEYS.dueIndex;
+    // The index is eventually consistent, as GSIs are on AWS: a sweep may miss a delivery that
+    // just became overdue, and the next sweep finds it.
+    const pages = await Promise.all(
+      Array.from({ length: shards }, (_, shard) =>
+        this.db.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: name,
+            KeyConditionExpression: 'due_pk = :shard AND due_at < :before',
+            ExpressionAttributeValues: { ':shard': `DUE#${shard}`, ':before': dueBefore },
+            Limit: limit,
+          }),
+        ),
+      ),
+    );
+    return pages
+      .flatMap((p) => p.Items ?? [])
+      .map((i) => ({
+        tenantId: i.tenant_id as string,
+        endpointId: i.endpoint_id as string,
+        deliveryId: i.id as string,
+        status: i.status as Delivery['status'],
+        attemptCount: i.attempt_count as number,
+        dueAt: i.due_at as string,
+      }))
+      .sort((a, b) => a.dueAt.localeCompare(b.dueAt))
+      .slice(0, limit);
+  }
+
+  postponeOverdue(ref: DeliveryRef, expectedAttempts: number, checkAt: string) {
+    return whenConditionHolds(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.delivery(ref),
+          UpdateExpression: 'SET due_at = :check',
+          ConditionExpression: 'attempt_count = :expected AND attribute_exists(due_pk)',
+          ExpressionAttributeValues: { ':check': checkAt, ':expected': expectedAttempts },
+        }),
+      ),
+    );
+  }
+
+  async listFailed(
+    tenantId: string,
+    endpointId: string,
+    window: { since: string; until: string },
+    cursor: string | undefined,
+    limit: number,
+  ) {
+    // Ids start with their event's time: the window is a range of sort keys. Event times are
+    // whole seconds, so `since` counts from the start of its second; `until` is inclusive.
+    const since = new Date(Math.floor(Date.parse(window.since) / 1000) * 1000).toISOString();
+    const until = new Date(Date.parse(window.until) + 1).toISOString();
+    // Eventually consistent: a delivery that failed in the last second may be left to the next recovery.
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :since AND :until',
+        FilterExpression: '#status = :failed',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':pk': keys.deliveriesOfEndpoint(tenantId, endpointId),
+          ':since': keys.deliverySortKey(deliveryIdFloor(since)),
+          ':until': keys.deliverySortKey(deliveryIdFloor(until)),
+          ':failed': 'failed',
+        },
+        Limit: limit,
+        ...(cursor ? { ExclusiveStartKey: JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) } : {}),
+      }),
+    );
+    return {
+      deliveries: (out.Items ?? []).map(toDelivery),
+      cursor: out.LastEvaluatedKey ? Buffer.from(JSON.stringify(out.LastEvaluatedKey)).toString('base64url') : undefined,
+    };
+  }
+
+  createDelivery(d: Delivery) {
+    return whenConditionHolds(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keys.delivery({ tenantId: d.tenantId, endpointId: d.endpointId, deliveryId: d.id }),
+            type: 'delivery',
+            id: d.id,
+            tenant_id: d.tenantId,
+            endpoint_id: d.endpointId,
+            event_id: d.eventId,
+            event_type: d.eventType,
+            status: d.status,
+            retry_count: d.retryCount,
+            next_attempt_at: d.nextAttemptAt,
+            created_at: d.createdAt,
+            updated_at: d.updatedAt,
+            attempts: d.attempts.map(fromAttempt),
+            attempt_count: d.attempts.length,
+            ...(waiting(d.status) && d.nextAttemptAt ? { due_pk: keys.dueShard(d.id), due_at: d.nextAttemptAt } : {}),
+            [TABLE_KEYS.ttlAttribute]: expiresAt(d.createdAt, this.retentionDays),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+  }
+
+  async getDelivery(ref: DeliveryRef) {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.delivery(ref), ConsistentRead: true }),
+    );
+    return Item ? toDelivery(Item) : undefined;
+  }
+
+  async createRecovery(r: Recovery) {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...keys.recovery(r.tenantId, r.id),
+          type: 'recovery',
+          id: r.id,
+          tenant_id: r.tenantId,
+          endpoint_id: r.endpointId,
+          since: r.since,
+          until: r.until,
+          count: r.count,
+          sent: r.sent,
+          status: r.status,
+          created_at: r.createdAt,
+          [TABLE_KEYS.ttlAttribute]: expiresAt(r.createdAt, this.retentionDays),
+        },
+      }),
+    );
+  }
+
+  async getRecovery(tenantId: string, recoveryId: string) {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.recovery(tenantId, recoveryId), ConsistentRead: true }),
+    );
+    if (!Item) return undefined;
+    return {
+      id: Item.id as string,
+      tenantId: Item.tenant_id as string,
+      endpointId: Item.endpoint_id as string,
+      since: Item.since as string,
+      until: Item.until as string,
+      count: Item.count as number,
+      sent: Item.sent as number,
+      status: Item.status as Recovery['status'],
+      createdAt: Item.created_at as string,
+    } satisfies Recovery;
+  }
+
+  async addRecoveryProgress(tenantId: string, recoveryId: string, sent: number, done: boolean) {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.recovery(tenantId, recoveryId),
+        UpdateExpression: done ? 'ADD sent :n SET #status = :done' : 'ADD sent :n',
+        ConditionExpression: 'attribute_exists(pk)',
+        ...(done ? { ExpressionAttributeNames: { '#status': 'status' } } : {}),
+        ExpressionAttributeValues: { ':n': sent, ...(done ? { ':done': 'done' } : {}) },
+      }),
+    );
+  }
+
+  async listDeliveries(tenantId: string, endpointId: string, offset: number, limit: number, status?: Delivery['status']): Promise<DeliveryPage> {
+    const base = {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :deliveries)',
+      ExpressionAttributeValues: {
+        ':pk': keys.deliveriesOfEndpoint(tenantId, endpointId),
+        ':deliveries': 'DELIVERY#',
+        ...(status ? { ':status': status } : {}),
+      },
+      ...(status ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } } : {}),
+    };
+    // Eventually consistent (half the read units): an attempt of the last second may not be
+    // listed yet, as the OpenAPI document says; a single delivery (getDelivery) reads strongly.
+    // Newest first; walk pages until the window [offset, offset + limit) is read.
+    const items: Item[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page: { Items?: Item[]; LastEvaluatedKey?: Record<string, unknown> } = await this.db.send(
+        new QueryCommand({ ...base, ScanIndexForward: false, Limit: Math.min(offset + limit - items.length, 1000), ExclusiveStartKey: start }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start && items.length < offset + limit);
+    let total = 0;
+    start = undefined;
+    do {
+      const page: { Count?: number; LastEvaluatedKey?: Record<string, unknown> } = await this.db.send(
+        new QueryCommand({ ...base, Select: 'COUNT', ExclusiveStartKey: start }),
+      );
+      total += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return { deliveries: items.slice(offset, offset + limit).map(toDelivery), total };
+  }
+}
