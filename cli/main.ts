@@ -15,7 +15,7 @@ Usage:
   hookpost keys revoke <tenant_id> <key_id>
   hookpost events publish <tenant_id> <type> [--data JSON] [--idempotency-key KEY]   (a test event)
   hookpost webhooks list <tenant_id>
-  hookpost deliveries list <tenant_id> <webhook_id> [--limit N] [--offset N]
+  hookpost deliveries list <tenant_id> <webhook_id> [--limit N] [--offset N | --starting-after dlv_…]
   hookpost deliveries show <tenant_id> <webhook_id> <delivery_id>
   hookpost recover <tenant_id> <webhook_id> --since ISO [--until ISO]   re-send failed deliveries, with progress
 
@@ -132,6 +132,7 @@ export const main = async (argv: string[], deps: CliDeps): Promise<number> => {
         'idempotency-key': { type: 'string' },
         limit: { type: 'string' },
         offset: { type: 'string' },
+        'starting-after': { type: 'string' },
         since: { type: 'string' },
         until: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -176,7 +177,7 @@ export const main = async (argv: string[], deps: CliDeps): Promise<number> => {
   if (command === 'webhooks list' && rest.length === 1) {
     action = (target) => request(target, 'GET', `${t(rest[0]!)}/webhooks`);
   } else if (command === 'deliveries list' && rest.length === 2) {
-    const query = new URLSearchParams({ limit: values.limit ?? '20', offset: values.offset ?? '0' });
+    const query = new URLSearchParams({ limit: values.limit ?? '20', ...(values['starting-after'] ? { starting_after: values['starting-after'] } : { offset: values.offset ?? '0' }) });
     action = (target) => request(target, 'GET', `${w(rest[0]!, rest[1]!)}/deliveries?${query}`);
   } else if (command === 'deliveries show' && rest.length === 3) {
     action = (target) => request(target, 'GET', `${w(rest[0]!, rest[1]!)}/deliveries/${encodeURIComponent(rest[2]!)}`);

@@ -81,8 +81,8 @@ export const tableDefinitions = (names: TableNames): CreateTableCommandInput[] =
     {
       TableName: names.deliveries,
       KeySchema: keySchema,
-      AttributeDefinitions: [attr(k.partitionKey), attr(k.sortKey), attr(k.dueIndex.partitionKey), attr(k.dueIndex.sortKey)],
-      GlobalSecondaryIndexes: [dueIndexDefinition()],
+      AttributeDefinitions: [attr(k.partitionKey), attr(k.sortKey), attr(k.dueIndex.partitionKey), attr(k.dueIndex.sortKey), attr(k.failedIndex.partitionKey)],
+      GlobalSecondaryIndexes: [dueIndexDefinition(), failedIndexDefinition()],
       BillingMode: 'PAY_PER_REQUEST',
     },
   ];
@@ -95,6 +95,15 @@ const dueIndexDefinition = () => ({
     { AttributeName: TABLE_KEYS.dueIndex.sortKey, KeyType: 'RANGE' as const },
   ],
   Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...DUE_INDEX_ATTRIBUTES] },
+});
+
+const failedIndexDefinition = () => ({
+  IndexName: TABLE_KEYS.failedIndex.name,
+  KeySchema: [
+    { AttributeName: TABLE_KEYS.failedIndex.partitionKey, KeyType: 'HASH' as const },
+    { AttributeName: TABLE_KEYS.failedIndex.sortKey, KeyType: 'RANGE' as const },
+  ],
+  Projection: { ProjectionType: 'ALL' as const },
 });
 
 /**

@@ -32,7 +32,11 @@ const KEY = 'hookpost.apiKey';
 const $ = (id) => document.getElementById(id);
 const el = (tag, props = {}, ...children) => { const n = document.createElement(tag); for (const [k, v] of Object.entries(props)) { if (k === 'class') n.className = v; else if (k.startsWith('data-') || k.startsWith('aria-')) n.setAttribute(k, v); else n[k] = v; } for (const c of children) n.append(c instanceof Node ? c : document.createTextNode(c == null ? '' : String(c))); return n; };
 let apiKey = sessionStorage.getItem(KEY);
-let current = null; let offset = 0; const LIMIT = 20;
+let current = null; const LIMIT = 20;
+// Pages walk the history with starting_after: each page's cursor, and how many deliveries came before it.
+let cursors = [null]; let starts = [0];
+const firstPage = () => { cursors = [null]; starts = [0]; };
+let nextCursor = null;
 const say = (text, bad) => { const s = $('status'); s.textContent = text; s.className = bad ? 'status-failed' : 'muted'; };
 async function api(method, path, body) {
   const res = await fetch(path, { method, headers: { authorization: 'Bearer ' + apiKey, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
@@ -49,7 +53,7 @@ async function loadWebhooks() {
   if (list.data.length === 0) body.append(el('tr', {}, el('td', { colSpan: 4 }, 'No webhooks yet.')));
   for (const w of list.data) {
     const open = el('button', { type: 'button', 'aria-label': 'Open ' + w.url }, 'Open');
-    open.addEventListener('click', () => { current = w; offset = 0; renderDetail(); });
+    open.addEventListener('click', () => { current = w; firstPage(); renderDetail(); });
     body.append(el('tr', {}, el('td', { 'data-label': 'URL' }, el('span', { class: 'secret' }, w.url)), el('td', { 'data-label': 'Status', class: 'status-' + w.status }, w.status + (w.disabled_reason ? ' (' + w.disabled_reason + ')' : '')), el('td', { 'data-label': 'Events' }, w.events ? w.events.join(', ') : 'all'), el('td', { 'data-label': '' }, open)));
   }
   say(list.data.length + ' webhook(s).');
@@ -61,7 +65,7 @@ async function renderDetail() {
 }
 async function loadDeliveries() {
   const failedOnly = $('failed-only').checked;
-  const page = await api('GET', '/api/v1/admin/webhooks/' + encodeURIComponent(current.id) + '/deliveries?offset=' + offset + '&limit=' + LIMIT + (failedOnly ? '&status=failed' : ''));
+  const page = await api('GET', '/api/v1/admin/webhooks/' + encodeURIComponent(current.id) + '/deliveries?limit=' + LIMIT + (cursors.at(-1) ? '&starting_after=' + encodeURIComponent(cursors.at(-1)) : '') + (failedOnly ? '&status=failed' : ''));
   const body = $('deliveries'); body.replaceChildren();
   if (page.data.length === 0) body.append(el('tr', {}, el('td', { colSpan: 8 }, failedOnly ? 'No failed deliveries.' : 'No deliveries yet.')));
   for (const d of page.data) {
@@ -79,18 +83,20 @@ async function loadDeliveries() {
       el('td', { 'data-label': 'Attempts' }, attempts),
       el('td', { 'data-label': '' }, retry)));
   }
-  $('page').textContent = page.total === 0 ? '' : (offset + 1) + '-' + (offset + page.data.length) + ' of ' + page.total;
-  $('prev').disabled = offset === 0; $('next').disabled = offset + LIMIT >= page.total;
+  const start = starts.at(-1); const end = start + page.data.length;
+  $('page').textContent = page.data.length === 0 ? '' : (start + 1) + '-' + end + (page.has_more ? ' of more' : ' of ' + end);
+  $('prev').disabled = cursors.length === 1; $('next').disabled = !page.has_more;
+  nextCursor = { after: page.next_starting_after, start: end };
 }
 $('signin-form').addEventListener('submit', async (e) => {
   e.preventDefault(); apiKey = $('apikey').value.trim(); if (!apiKey) return;
   try { await loadWebhooks(); sessionStorage.setItem(KEY, apiKey); show(true); $('apikey').value = ''; } catch (err) { apiKey = null; say(err.message, true); }
 });
 $('signout').addEventListener('click', signOut);
-$('failed-only').addEventListener('change', () => { offset = 0; loadDeliveries().catch((e) => say(e.message, true)); });
+$('failed-only').addEventListener('change', () => { firstPage(); loadDeliveries().catch((e) => say(e.message, true)); });
 $('refresh').addEventListener('click', () => loadDeliveries().catch((e) => say(e.message, true)));
-$('prev').addEventListener('click', () => { offset = Math.max(0, offset - LIMIT); loadDeliveries().catch((e) => say(e.message, true)); });
-$('next').addEventListener('click', () => { offset += LIMIT; loadDeliveries().catch((e) => say(e.message, true)); });
+$('prev').addEventListener('click', () => { if (cursors.length > 1) { cursors.pop(); starts.pop(); } loadDeliveries().catch((e) => say(e.message, true)); });
+$('next').addEventListener('click', () => { if (!nextCursor || !nextCursor.after) return; cursors.push(nextCursor.after); starts.push(nextCursor.start); loadDeliveries().catch((e) => say(e.message, true)); });
 $('test').addEventListener('click', async () => { try { const r = await api('POST', '/api/v1/admin/webhooks/' + encodeURIComponent(current.id) + '/test'); say('Test event ' + r.event_id + ' sent.'); } catch (e) { say(e.message, true); } });
 $('rotate').addEventListener('click', async () => {
   if (!confirm('Rotate the signing secret? The old one keeps signing for 24 hours.')) return;

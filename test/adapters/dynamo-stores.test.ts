@@ -105,19 +105,20 @@ describe('DynamoDeliveryStore on dynalite', () => {
     expect(await deliveries.getEvent('globex', 'evt_1')).toBeUndefined();
   });
 
-  it('records a delivery once and pages the history newest first with a total', async () => {
+  it('records a delivery once and pages the history newest first, saying whether more follow', async () => {
     for (let i = 0; i < 25; i++) {
       const at = new Date(Date.UTC(2026, 1, 16, 12, 0, i)).toISOString();
       expect(await deliveries.createDelivery(delivery(`dlv_${String(i).padStart(2, '0')}`, at))).toBe(true);
     }
     expect(await deliveries.createDelivery(delivery('dlv_00', '2026-02-17T00:00:00.000Z'))).toBe(false);
     await deliveries.createDelivery(delivery('dlv_other', '2026-02-16T13:00:00.000Z', { endpointId: 'wh_2' }));
-    const first = await deliveries.listDeliveries('acme', 'wh_1', 0, 10);
-    expect(first.total).toBe(25);
+    const first = await deliveries.listDeliveries('acme', 'wh_1', { offset: 0, limit: 10 });
+    expect(first).toMatchObject({ hasMore: true, nextStartingAfter: 'dlv_15' });
     expect(first.deliveries.map((d) => d.id)).toEqual(Array.from({ length: 10 }, (_, i) => `dlv_${String(24 - i).padStart(2, '0')}`));
-    const last = await deliveries.listDeliveries('acme', 'wh_1', 20, 10);
+    const last = await deliveries.listDeliveries('acme', 'wh_1', { offset: 20, limit: 10 });
     expect(last.deliveries.map((d) => d.id)).toEqual(['dlv_04', 'dlv_03', 'dlv_02', 'dlv_01', 'dlv_00']);
-    expect((await deliveries.listDeliveries('globex', 'wh_1', 0, 10)).total).toBe(0);
+    expect(last).toMatchObject({ hasMore: false, nextStartingAfter: null });
+    expect(await deliveries.listDeliveries('globex', 'wh_1', { offset: 0, limit: 10 })).toEqual({ deliveries: [], hasMore: false, nextStartingAfter: null });
     const ref = { tenantId: 'acme', endpointId: 'wh_1', deliveryId: 'dlv_03' };
     expect(await deliveries.getDelivery(ref)).toEqual(delivery('dlv_03', new Date(Date.UTC(2026, 1, 16, 12, 0, 3)).toISOString()));
     expect(await deliveries.getDelivery({ ...ref, endpointId: 'wh_2' })).toBeUndefined();
@@ -129,7 +130,7 @@ describe('DynamoDeliveryStore on dynalite', () => {
     for (const [i, at] of times.entries()) {
       await deliveries.createDelivery(delivery(deliveryIdFor(`evt_${i}`, 'wh_order', at), at, { endpointId: 'wh_order', eventId: `evt_${i}` }));
     }
-    const page = await deliveries.listDeliveries('acme', 'wh_order', 0, 10);
+    const page = await deliveries.listDeliveries('acme', 'wh_order', { offset: 0, limit: 10 });
     expect(page.deliveries.map((d) => d.eventId)).toEqual(['evt_0', 'evt_2', 'evt_1', 'evt_3']);
   });
 

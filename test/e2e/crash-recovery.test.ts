@@ -93,13 +93,15 @@ describe('kill -9', () => {
 
     const final = await waitUntil(
       async () => {
-        const res = await api('GET', `/api/v1/admin/webhooks/${hook}/deliveries?limit=100&offset=0`, { key: KEY });
-        if (res.body.total !== ids.length) return undefined;
-        const all = [...res.body.data];
-        for (let offset = 100; offset < res.body.total; offset += 100) {
-          all.push(...(await api('GET', `/api/v1/admin/webhooks/${hook}/deliveries?limit=100&offset=${offset}`, { key: KEY })).body.data);
-        }
-        if (all.length !== ids.length) return undefined; // pages and total are separate reads of a live history
+        // The whole history, a page of 100 at a time with starting_after.
+        const all: Array<Record<string, any>> = [];
+        let next: string | null = null;
+        do {
+          const res = await api('GET', `/api/v1/admin/webhooks/${hook}/deliveries?limit=100${next ? `&starting_after=${next}` : ''}`, { key: KEY });
+          all.push(...res.body.data);
+          next = res.body.has_more ? res.body.next_starting_after : null;
+        } while (next);
+        if (all.length !== ids.length) return undefined; // a live history: wait for every delivery
         return all.every((d) => d.status === 'succeeded' || d.status === 'failed') ? all : undefined;
       },
       150_000,

@@ -170,6 +170,24 @@ describe('seed 003: admin webhooks, as documented', () => {
     expect(page.body.data.map((d: { id: string }) => d.id)).toEqual([older.id]);
     const one = await api('GET', `/api/v1/admin/webhooks/${id}/deliveries/${older.id}`, { key: ACME });
     expect(one.body).toEqual(older);
+    // More than a page: has_more, no total (counting would read the whole history), and a cursor.
+    const first = await api('GET', `/api/v1/admin/webhooks/${id}/deliveries?limit=1`, { key: ACME });
+    expect(first.body).toMatchObject({ total: null, has_more: true, next_starting_after: newest.id });
+    const second = await api('GET', `/api/v1/admin/webhooks/${id}/deliveries?limit=1&starting_after=${first.body.next_starting_after}`, { key: ACME });
+    expect(second.body).toMatchObject({ total: null, has_more: false, next_starting_after: null });
+    expect(second.body.data.map((d: { id: string }) => d.id)).toEqual([older.id]);
+  });
+
+  it('bounds history offsets with a clear 400 that names the way to walk further', async () => {
+    const deep = await api('GET', `/api/v1/admin/webhooks/${id}/deliveries?offset=1001`, { key: ACME });
+    expect(deep.status).toBe(400);
+    expect(deep.body.error).toEqual({ code: 'offset_too_large', message: expect.stringContaining('starting_after') });
+    expect((await api('GET', `/api/v1/admin/webhooks/${id}/deliveries?offset=1000`, { key: ACME })).status).toBe(200);
+    const both = await api('GET', `/api/v1/admin/webhooks/${id}/deliveries?offset=5&starting_after=dlv_01j00000000000000000000000`, { key: ACME });
+    expect(both.status).toBe(400);
+    expect(both.body.error.message).toMatch(/offset and starting_after/);
+    const bad = await api('GET', `/api/v1/admin/webhooks/${id}/deliveries?starting_after=evt_1`, { key: ACME });
+    expect(bad.status).toBe(400);
   });
 
   it('PATCH updates url, events and status; a disabled webhook receives nothing', async () => {

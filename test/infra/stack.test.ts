@@ -379,7 +379,7 @@ describe('operations', () => {
 });
 
 describe('data', () => {
-  it('tables have point-in-time recovery; deliveries expire by TTL; one sparse index, of waiting deliveries only', () => {
+  it('tables have point-in-time recovery; deliveries expire by TTL; two sparse indexes, of waiting and of failed deliveries', () => {
     const tables = ofType('AWS::DynamoDB::Table');
     expect(tables).toHaveLength(2);
     for (const [, t] of tables) {
@@ -394,6 +394,7 @@ describe('data', () => {
         KeySchema: [{ AttributeName: 'due_pk', KeyType: 'HASH' }, { AttributeName: 'due_at', KeyType: 'RANGE' }],
         Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['id', 'tenant_id', 'endpoint_id', 'status', 'attempt_count'] },
       },
+      { IndexName: 'failed', KeySchema: [{ AttributeName: 'failed_pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } },
     ]);
   });
 

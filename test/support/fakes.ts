@@ -10,6 +10,7 @@ import type {
   EventStore,
   HttpResult,
   HttpSender,
+  PageRequest,
   Ports,
   TenantStore,
 } from '../../lambdas/shared/domain/ports';
@@ -197,11 +198,14 @@ export class MemoryStores implements TenantStore, EndpointStore, EventStore, Del
   async getDelivery(ref: DeliveryRef) {
     return structuredClone(this.deliveries.get(this.dk(ref)));
   }
-  async listDeliveries(tenantId: string, endpointId: string, offset: number, limit: number, status?: Delivery['status']) {
+  async listDeliveries(tenantId: string, endpointId: string, { offset, limit, status, startingAfter }: PageRequest) {
     const all = [...this.deliveries.values()]
       .filter((d) => d.tenantId === tenantId && d.endpointId === endpointId && (status === undefined || d.status === status))
-      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-    return { deliveries: all.slice(offset, offset + limit), total: all.length };
+      .filter((d) => startingAfter === undefined || d.id < startingAfter)
+      .sort((a, b) => b.id.localeCompare(a.id));
+    const deliveries = all.slice(offset, offset + limit);
+    const hasMore = all.length > offset + limit;
+    return { deliveries, hasMore, nextStartingAfter: hasMore ? deliveries.at(-1)!.id : null };
   }
 }
 

@@ -80,7 +80,7 @@ describe('a health update that fails', () => {
     const { id } = await publishEvent(f.ports, { tenantId: 'acme', type: 'price.alert', data: {} });
     await fanOut(f.ports, f.fanOutOf(id), { ...silentLog, fault: (name: string, _message: string, extra: Record<string, unknown>) => faults.push({ name, extra }) });
     expect(faults).toEqual([{ name: 'EndpointHealthUpdateFailed', extra: expect.objectContaining({ endpoint_id: sick.id, error: expect.stringContaining('AccessDeniedException') }) }]);
-    const [delivery] = await f.stores.listDeliveries('acme', sick.id, 0, 5).then((p) => p.deliveries);
+    const [delivery] = await f.stores.listDeliveries('acme', sick.id, { offset: 0, limit: 5 }).then((p) => p.deliveries);
     expect(delivery).toMatchObject({ status: 'retrying', attempts: [expect.objectContaining({ number: 1, statusCode: 500 })] });
   });
 });

@@ -7,7 +7,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Attempt, Delivery, Recovery, StoredEvent } from '../domain/model';
-import type { AttemptUpdate, DeliveryPage, DeliveryRef, DeliveryStore, EventStore } from '../domain/ports';
+import type { AttemptUpdate, DeliveryPage, DeliveryRef, DeliveryStore, EventStore, PageRequest } from '../domain/ports';
 import { parseExact, stringifyExact } from '../domain/exact-json';
 import { deliveryIdFloor } from '../domain/ids';
 import { type Item, whenConditionHolds } from './dynamo-write';
@@ -64,6 +64,27 @@ const dueIndexUpdate = (deliveryId: string, status: Delivery['status'], next: st
   waiting(status) && next
     ? { set: ['due_pk = :due_pk', 'due_at = :due_at'], remove: [], values: { ':due_pk': keys.dueShard(deliveryId), ':due_at': next } }
     : { set: [], remove: ['due_pk', 'due_at'], values: {} };
+
+/** The failed index's key of a delivery: set while it is failed, removed once it is re-sent. */
+const failedIndexUpdate = (ref: DeliveryRef, status: Delivery['status']) =>
+  status === 'failed'
+    ? { set: ['failed_pk = :failed_pk'], remove: [], values: { ':failed_pk': keys.deliveriesOfEndpoint(ref.tenantId, ref.endpointId) } }
+    : { set: [], remove: ['failed_pk'], values: {} };
+
+/** Both sparse indexes' keys of a delivery in `status`, due at `next`. */
+const indexUpdates = (ref: DeliveryRef, status: Delivery['status'], next: string | null) => {
+  const due = dueIndexUpdate(ref.deliveryId, status, next);
+  const failed = failedIndexUpdate(ref, status);
+  return { set: [...due.set, ...failed.set], remove: [...due.remove, ...failed.remove], values: { ...due.values, ...failed.values } };
+};
+
+/**
+ * A filtered page (a state other than failed) reads at most this many deliveries; if it has
+ * not filled up by then it answers what it found, with where to go on.
+ */
+export const FILTERED_PAGE_READ_LIMIT = 200;
+
+const idOfKey = (key: Record<string, unknown>): string => String(key.sk).slice('DELIVERY#'.length);
 
 /** One UpdateExpression from its SET and REMOVE parts. */
 const updateExpression = (set: string[], remove: string[] = []) =>
@@ -136,7 +157,7 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
   }
 
   recordAttempt(ref: DeliveryRef, expectedAttempts: number, u: AttemptUpdate) {
-    const due = dueIndexUpdate(ref.deliveryId, u.status, u.nextAttemptAt);
+    const due = indexUpdates(ref, u.status, u.nextAttemptAt);
     return whenConditionHolds(() =>
       this.db.send(
         new UpdateCommand({
@@ -169,7 +190,7 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
     expectedAttempts: number,
     state: { status: Delivery['status']; nextAttemptAt: string | null; updatedAt: string },
   ) {
-    const due = dueIndexUpdate(ref.deliveryId, state.status, state.nextAttemptAt);
+    const due = indexUpdates(ref, state.status, state.nextAttemptAt);
     return whenConditionHolds(() =>
       this.db.send(
         new UpdateCommand({
@@ -205,7 +226,7 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
   }
 
   beginManualRetry(ref: DeliveryRef, expectedAttempts: number, from: readonly Delivery['status'][], at: string, now: string) {
-    const due = dueIndexUpdate(ref.deliveryId, 'pending', at);
+    const due = indexUpdates(ref, 'pending', at);
     const fromValues = Object.fromEntries(from.map((s, i) => [`:from${i}`, s]));
     return whenConditionHolds(() =>
       this.db.send(
@@ -277,18 +298,17 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
     // whole seconds, so `since` counts from the start of its second; `until` is inclusive.
     const since = new Date(Math.floor(Date.parse(window.since) / 1000) * 1000).toISOString();
     const until = new Date(Date.parse(window.until) + 1).toISOString();
-    // Eventually consistent: a delivery that failed in the last second may be left to the next recovery.
+    // From the failed index (eventually consistent, as every GSI): a delivery that failed in
+    // the last second may be left to the next recovery.
     const out = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :since AND :until',
-        FilterExpression: '#status = :failed',
-        ExpressionAttributeNames: { '#status': 'status' },
+        IndexName: TABLE_KEYS.failedIndex.name,
+        KeyConditionExpression: 'failed_pk = :pk AND sk BETWEEN :since AND :until',
         ExpressionAttributeValues: {
           ':pk': keys.deliveriesOfEndpoint(tenantId, endpointId),
           ':since': keys.deliverySortKey(deliveryIdFloor(since)),
           ':until': keys.deliverySortKey(deliveryIdFloor(until)),
-          ':failed': 'failed',
         },
         Limit: limit,
         ...(cursor ? { ExclusiveStartKey: JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) } : {}),
@@ -321,6 +341,7 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
             attempts: d.attempts.map(fromAttempt),
             attempt_count: d.attempts.length,
             ...(waiting(d.status) && d.nextAttemptAt ? { due_pk: keys.dueShard(d.id), due_at: d.nextAttemptAt } : {}),
+            ...(d.status === 'failed' ? { failed_pk: keys.deliveriesOfEndpoint(d.tenantId, d.endpointId) } : {}),
             [TABLE_KEYS.ttlAttribute]: expiresAt(d.createdAt, this.retentionDays),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
@@ -389,38 +410,41 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
     );
   }
 
-  async listDeliveries(tenantId: string, endpointId: string, offset: number, limit: number, status?: Delivery['status']): Promise<DeliveryPage> {
-    const base = {
-      TableName: this.tableName,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :deliveries)',
-      ExpressionAttributeValues: {
-        ':pk': keys.deliveriesOfEndpoint(tenantId, endpointId),
-        ':deliveries': 'DELIVERY#',
-        ...(status ? { ':status': status } : {}),
-      },
-      ...(status ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } } : {}),
-    };
+  async listDeliveries(tenantId: string, endpointId: string, { offset, limit, status, startingAfter }: PageRequest): Promise<DeliveryPage> {
+    const pk = keys.deliveriesOfEndpoint(tenantId, endpointId);
+    const failedOnly = status === 'failed';
+    const filtered = status !== undefined && !failedOnly;
+    const want = offset + limit + 1; // one more than the page: whether more follow
     // Eventually consistent (half the read units): an attempt of the last second may not be
     // listed yet, as the OpenAPI document says; a single delivery (getDelivery) reads strongly.
-    // Newest first; walk pages until the window [offset, offset + limit) is read.
+    const query = {
+      TableName: this.tableName,
+      ...(failedOnly
+        ? { IndexName: TABLE_KEYS.failedIndex.name, KeyConditionExpression: 'failed_pk = :pk', ExpressionAttributeValues: { ':pk': pk } }
+        : { KeyConditionExpression: 'pk = :pk AND begins_with(sk, :deliveries)', ExpressionAttributeValues: { ':pk': pk, ':deliveries': 'DELIVERY#', ...(filtered ? { ':status': status } : {}) } }),
+      ...(filtered ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } } : {}),
+      ScanIndexForward: false,
+    };
     const items: Item[] = [];
-    let start: Record<string, unknown> | undefined;
+    let read = 0;
+    let start: Record<string, unknown> | undefined = startingAfter
+      ? { pk, sk: keys.deliverySortKey(startingAfter), ...(failedOnly ? { failed_pk: pk } : {}) }
+      : undefined;
+    let lastRead: string | undefined;
     do {
-      const page: { Items?: Item[]; LastEvaluatedKey?: Record<string, unknown> } = await this.db.send(
-        new QueryCommand({ ...base, ScanIndexForward: false, Limit: Math.min(offset + limit - items.length, 1000), ExclusiveStartKey: start }),
+      const cap = filtered ? FILTERED_PAGE_READ_LIMIT - read : want - items.length;
+      const page: { Items?: Item[]; LastEvaluatedKey?: Record<string, unknown>; ScannedCount?: number } = await this.db.send(
+        new QueryCommand({ ...query, Limit: Math.min(cap, 1000), ExclusiveStartKey: start }),
       );
       items.push(...(page.Items ?? []));
+      read += page.ScannedCount ?? 0;
       start = page.LastEvaluatedKey;
-    } while (start && items.length < offset + limit);
-    let total = 0;
-    start = undefined;
-    do {
-      const page: { Count?: number; LastEvaluatedKey?: Record<string, unknown> } = await this.db.send(
-        new QueryCommand({ ...base, Select: 'COUNT', ExclusiveStartKey: start }),
-      );
-      total += page.Count ?? 0;
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return { deliveries: items.slice(offset, offset + limit).map(toDelivery), total };
+      if (start) lastRead = idOfKey(start);
+    } while (start && items.length < want && (!filtered || read < FILTERED_PAGE_READ_LIMIT));
+    const deliveries = items.slice(offset, offset + limit).map(toDelivery);
+    if (items.length > offset + limit) return { deliveries, hasMore: true, nextStartingAfter: deliveries.at(-1)!.id };
+    // A filtered page that read its limit before filling up: more may follow, from where it stopped.
+    if (start && lastRead) return { deliveries, hasMore: true, nextStartingAfter: lastRead };
+    return { deliveries, hasMore: false, nextStartingAfter: null };
   }
 }

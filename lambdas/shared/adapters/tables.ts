@@ -14,6 +14,12 @@ export const TABLE_KEYS = {
    * history. Spread over shards so that no index partition takes every waiting delivery.
    */
   dueIndex: { name: 'due', partitionKey: 'due_pk', sortKey: 'due_at', shards: 16 },
+  /**
+   * A sparse index of each endpoint's failed deliveries (retries exhausted), in history order:
+   * the failed-only page and a recovery read only failed deliveries. A delivery enters it when
+   * it fails for good and leaves it when it is re-sent; succeeded ones never write it.
+   */
+  failedIndex: { name: 'failed', partitionKey: 'failed_pk', sortKey: 'sk' },
 } as const;
 
 /** What the due index holds beside its keys: what the sweep needs to re-drive a delivery. */

@@ -69,7 +69,22 @@ export interface EventStore {
 
 export interface DeliveryPage {
   deliveries: Delivery[];
-  total: number;
+  /** Whether older deliveries (matching the filter) may follow this page. */
+  hasMore: boolean;
+  /**
+   * Where the next page starts (`startingAfter`): the last delivery read, returned or not (a
+   * filtered page that read its limit of deliveries without filling up still moves on).
+   */
+  nextStartingAfter: string | null;
+}
+
+/** Which page of an endpoint's history: by offset (bounded) or after a delivery id (any depth). */
+export interface PageRequest {
+  offset: number;
+  limit: number;
+  status?: Delivery['status'];
+  /** Deliveries older than this one (newest first, as the history lists them). */
+  startingAfter?: string;
 }
 
 export interface AttemptUpdate {
@@ -140,8 +155,12 @@ export interface DeliveryStore {
     cursor: string | undefined,
     limit: number,
   ): Promise<{ deliveries: Delivery[]; cursor: string | undefined }>;
-  /** A page of an endpoint's history, newest first; `status` keeps only deliveries in that state. */
-  listDeliveries(tenantId: string, endpointId: string, offset: number, limit: number, status?: Delivery['status']): Promise<DeliveryPage>;
+  /**
+   * A page of an endpoint's history, newest first; `status` keeps only deliveries in that
+   * state. Reads about what it returns: `failed` from a sparse index of failed deliveries;
+   * other states filter the newest deliveries, reading at most a bounded number a page.
+   */
+  listDeliveries(tenantId: string, endpointId: string, page: PageRequest): Promise<DeliveryPage>;
   createRecovery(recovery: Recovery): Promise<void>;
   getRecovery(tenantId: string, recoveryId: string): Promise<Recovery | undefined>;
   /** Adds `sent` re-sends to a recovery's progress, and marks it done with its last page. */

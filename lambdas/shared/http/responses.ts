@@ -69,7 +69,13 @@ export const DeliveryPage = z.object({
   data: z.array(Delivery),
   offset: z.number(),
   limit: z.number(),
-  total: z.number(),
+  total: z.nullable(z.number()).register(z.globalRegistry, {
+    description: 'How many deliveries (matching `status`) the history holds, when this page reaches its end; null when more follow (counting them would read the whole history: use has_more).',
+  }),
+  has_more: z.boolean().register(z.globalRegistry, { description: 'Whether older deliveries (matching `status`) may follow this page.' }),
+  next_starting_after: z.nullable(z.string()).register(z.globalRegistry, {
+    description: 'Pass as `starting_after` for the next page (null at the end). A filtered page reads at most 200 deliveries, so it may come back short, or empty, with more to follow.',
+  }),
 });
 
 export const RetryAccepted = z.object({

@@ -17,6 +17,8 @@ export const LIMITS = {
   jsonDepth: 32,
   /** Names and values of all request headers together (API Gateway allows 10 KB with the request line). */
   headerBytes: 10_240,
+  /** The deepest history offset: a page reads every delivery before it, so deeper ones walk with `starting_after`. */
+  historyOffset: 1000,
 } as const;
 
 export const TENANT_ID = z
@@ -162,11 +164,30 @@ export const buildSchemas = (catalogue: readonly string[]) => {
           .check(z.minLength(1, 'must hold at least one event'), z.maxLength(LIMITS.batchSize, `holds at most ${LIMITS.batchSize} events`)),
       }),
     pagination: () =>
-      z.strictObject({
-        offset: z._default(wholeNumber(0, 100_000), 0),
-        limit: z._default(wholeNumber(1, 100), 20),
-        status: z.optional(z.enum(['pending', 'retrying', 'succeeded', 'failed'])),
-      }),
+      z
+        .strictObject({
+          offset: z._default(
+            z.coerce.number().check(
+              z.int('must be a whole number'),
+              z.minimum(0, 'must be at least 0'),
+              z.superRefine((value, ctx) => {
+                if (value > LIMITS.historyOffset) {
+                  ctx.issues.push({
+                    code: 'custom',
+                    input: value,
+                    message: `must be at most ${LIMITS.historyOffset}; walk deeper with starting_after (the last delivery id of a page, or the page's next_starting_after)`,
+                    params: { code: 'offset_too_large' },
+                  });
+                }
+              }),
+            ),
+            0,
+          ),
+          limit: z._default(wholeNumber(1, 100), 20),
+          status: z.optional(z.enum(['pending', 'retrying', 'succeeded', 'failed'])),
+          starting_after: z.optional(z.string().check(z.regex(/^dlv_[0-9a-z]{26}$/, 'must be a delivery id (dlv_...)'))),
+        })
+        .check(z.refine((q) => q.starting_after === undefined || q.offset === 0, { message: 'offset and starting_after: give one or the other', path: ['starting_after'] })),
     recover: () => z.strictObject({ since: isoTime(), until: z.optional(isoTime()) }),
     createTenant: () => z.strictObject({ id: TENANT_ID, name: z.optional(z.string().check(z.minLength(1), z.maxLength(200))) }),
   });

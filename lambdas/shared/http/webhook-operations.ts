@@ -19,10 +19,21 @@ export const webhookOperations = (ports: Ports, schemas: Schemas) => ({
   },
 
   async deliveries(tenantId: string, endpointId: string, query: Record<string, string>): Promise<ApiResponse> {
-    const { offset, limit, status } = schemas.pagination.parse(query);
+    const { offset, limit, status, starting_after: startingAfter } = schemas.pagination.parse(query);
     await getWebhook(ports, tenantId, endpointId);
-    const page = await ports.deliveries.listDeliveries(tenantId, endpointId, offset, limit, status);
-    return { status: 200, body: { ...listView(page.deliveries.map(deliveryView)), offset, limit, total: page.total } };
+    const page = await ports.deliveries.listDeliveries(tenantId, endpointId, { offset, limit, ...(status ? { status } : {}), ...(startingAfter ? { startingAfter } : {}) });
+    return {
+      status: 200,
+      body: {
+        ...listView(page.deliveries.map(deliveryView)),
+        offset,
+        limit,
+        // Known only when this page reaches the end of the history: counting the rest would read it all.
+        total: page.hasMore || startingAfter ? null : offset + page.deliveries.length,
+        has_more: page.hasMore,
+        next_starting_after: page.nextStartingAfter,
+      },
+    };
   },
 
   async delivery(tenantId: string, endpointId: string, deliveryId: string): Promise<ApiResponse> {

@@ -214,9 +214,11 @@ class Client:
     def send_test_event(self, webhook_id):
         return self._request("POST", "/api/v1/admin/webhooks/%s/test" % self._id(webhook_id))
 
-    def list_deliveries(self, webhook_id, offset=0, limit=20, status=None):
+    def list_deliveries(self, webhook_id, offset=0, limit=20, status=None, starting_after=None):
+        """A page of the history, newest first: offset up to 1,000, deeper with starting_after
+        (a page's next_starting_after; has_more says whether one follows)."""
         return self._request("GET", "/api/v1/admin/webhooks/%s/deliveries" % self._id(webhook_id),
-                             query={"offset": offset, "limit": limit, "status": status})
+                             query={"offset": offset, "limit": limit, "status": status, "starting_after": starting_after})
 
     def get_delivery(self, webhook_id, delivery_id):
         return self._request("GET", "/api/v1/admin/webhooks/%s/deliveries/%s" % (self._id(webhook_id), self._id(delivery_id)))

@@ -81,7 +81,11 @@ export interface Page<T> {
     data: T[];
     offset: number;
     limit: number;
-    total: number;
+    /** Known when this page reaches the end of the history; null when more follow. */
+    total: number | null;
+    has_more: boolean;
+    /** Pass as `starting_after` for the next page; null at the end. */
+    next_starting_after: string | null;
 }
 export interface Recovery {
     object: 'recovery';
@@ -143,10 +147,12 @@ export declare class HookpostClient {
             webhook_id: string;
             type: string;
         }>;
+        /** A page of a webhook's history, newest first: `offset` up to 1,000, deeper with `starting_after`. */
         deliveries: (id: string, query?: {
             offset?: number;
             limit?: number;
             status?: Delivery['status'];
+            starting_after?: string;
         }) => Promise<Page<Delivery>>;
         delivery: (id: string, deliveryId: string) => Promise<Delivery>;
         retry: (id: string, deliveryId: string) => Promise<{

@@ -141,6 +141,7 @@ var HookpostClient = class {
       ...input.secret === void 0 ? {} : { secret: input.secret }
     }),
     sendTestEvent: (id) => this.request("POST", path("/api/v1/admin/webhooks/{}/test", id)),
+    /** A page of a webhook's history, newest first: `offset` up to 1,000, deeper with `starting_after`. */
     deliveries: (id, query = {}) => {
       const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== void 0).map(([k, v]) => [k, String(v)]));
       const qs = params.toString();

@@ -175,7 +175,11 @@ export interface Page<T> {
   data: T[];
   offset: number;
   limit: number;
-  total: number;
+  /** Known when this page reaches the end of the history; null when more follow. */
+  total: number | null;
+  has_more: boolean;
+  /** Pass as `starting_after` for the next page; null at the end. */
+  next_starting_after: string | null;
 }
 
 export interface Recovery {
@@ -264,7 +268,8 @@ export class HookpostClient {
       }),
     sendTestEvent: (id: string): Promise<{ object: 'test_event'; event_id: string; webhook_id: string; type: string }> =>
       this.request('POST', path('/api/v1/admin/webhooks/{}/test', id)),
-    deliveries: (id: string, query: { offset?: number; limit?: number; status?: Delivery['status'] } = {}): Promise<Page<Delivery>> => {
+    /** A page of a webhook's history, newest first: `offset` up to 1,000, deeper with `starting_after`. */
+    deliveries: (id: string, query: { offset?: number; limit?: number; status?: Delivery['status']; starting_after?: string } = {}): Promise<Page<Delivery>> => {
       const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
       const qs = params.toString();
       return this.request('GET', `${path('/api/v1/admin/webhooks/{}/deliveries', id)}${qs ? `?${qs}` : ''}`);
