@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDeliveryStore } from '../../lambdas/shared/adapters/dynamo-delivery-store';
+import { DynamoDeliveryStore, FILTERED_PAGE_READ_LIMIT } from '../../lambdas/shared/adapters/dynamo-delivery-store';
 import { documentClient } from '../../lambdas/shared/aws-ports';
 import { deliveryIdFor } from '../../lambdas/shared/domain/ids';
 import type { Delivery } from '../../lambdas/shared/domain/model';
@@ -110,6 +110,18 @@ describe('history pages cost what they return', () => {
     expect(seen).toEqual(large.map((d) => d.id).reverse());
     const first = await measure(() => store.listDeliveries('acme', 'wh_large', { offset: 0, limit: 100 }));
     expect(maxUnits).toBeLessThanOrEqual(first.units * 1.2);
+  });
+
+  it('a page of another state reads at most 200 deliveries, and says where to go on', async () => {
+    const { units, result } = await measure(() => store.listDeliveries('acme', 'wh_large', { offset: 0, limit: 20, status: 'retrying' }));
+    expect(result.deliveries).toEqual([]);
+    expect(result.hasMore).toBe(true);
+    expect(result.nextStartingAfter).toBe(large.at(-FILTERED_PAGE_READ_LIMIT)!.id);
+    const page = await measure(() => store.listDeliveries('acme', 'wh_large', { offset: 0, limit: FILTERED_PAGE_READ_LIMIT }));
+    expect(units).toBeLessThanOrEqual(page.units * 1.2);
+    const succeeded = await store.listDeliveries('acme', 'wh_large', { offset: 0, limit: 20, status: 'succeeded' });
+    expect(succeeded.deliveries).toHaveLength(20);
+    expect(succeeded.hasMore).toBe(true);
   });
 
   it('a failed delivery retried by hand leaves the failed-only page', async () => {
