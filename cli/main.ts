@@ -111,9 +111,10 @@ const request = async (target: Target, method: string, path: string, body?: unkn
 };
 
 /** `[##########..........]  12/24 re-sent` */
-export const progressBar = (done: number, total: number, width = 30): string => {
-  const filled = total === 0 ? width : Math.round((Math.min(done, total) / total) * width);
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.min(done, total)}/${total} re-sent`;
+/** A recovery's progress: re-sent of found; while it runs, the worker may still be finding failed deliveries. */
+export const progressBar = (done: number, total: number, running = false, width = 30): string => {
+  const filled = total === 0 ? (running ? 0 : width) : Math.round((Math.min(done, total) / total) * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.min(done, total)}/${total} re-sent${running ? ', finding failed deliveries' : ''}`;
 };
 
 export const main = async (argv: string[], deps: CliDeps): Promise<number> => {
@@ -195,7 +196,7 @@ export const main = async (argv: string[], deps: CliDeps): Promise<number> => {
       const show = deps.progress ?? deps.err;
       let job = started as { id: string; count: number; sent: number; status: string };
       for (;;) {
-        show(progressBar(job.sent, job.count));
+        show(progressBar(job.sent, job.count, job.status !== 'done'));
         if (job.status === 'done') return job;
         await new Promise((r) => setTimeout(r, deps.pollMs ?? 1000));
         job = await request(target, 'GET', `${w(tenant, webhook)}/recoveries/${job.id}`);

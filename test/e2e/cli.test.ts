@@ -90,7 +90,7 @@ describe('operator CLI: deliveries and bulk recovery', () => {
     const recovered = await run(['recover', 'umbrella', hook, '--since', since, ...url], env);
     expect(recovered.code, recovered.err).toBe(0);
     expect(JSON.parse(recovered.out)).toMatchObject({ object: 'recovery', count: 3, sent: 3, status: 'done' });
-    expect(recovered.progress[0]).toMatch(/^\[\.+\] 0\/3 re-sent$/);
+    expect(recovered.progress[0]).toMatch(/^\[\.+\] 0\/0 re-sent, finding failed deliveries$/);
     expect(recovered.progress.at(-1)).toBe(`[${'#'.repeat(30)}] 3/3 re-sent`);
     await waitUntil(async () => {
       const page = JSON.parse((await run(['deliveries', 'list', 'umbrella', hook, ...url], env)).out);

@@ -190,8 +190,9 @@ export class MemoryStores implements TenantStore, EndpointStore, EventStore, Del
   async getRecovery(tenantId: string, id: string) {
     return structuredClone(this.recoveries.get(this.k(tenantId, id)));
   }
-  async addRecoveryProgress(tenantId: string, id: string, sent: number, done: boolean) {
+  async addRecoveryProgress(tenantId: string, id: string, { found, sent, done }: { found: number; sent: number; done: boolean }) {
     const r = this.recoveries.get(this.k(tenantId, id))!;
+    r.count += found;
     r.sent += sent;
     if (done) r.status = 'done';
   }

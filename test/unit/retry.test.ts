@@ -1,11 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { fanOut, MAX_ATTEMPT_WAITS, processAttempt, stateAfter } from '../../lambdas/shared/domain/delivery';
 import { sweepOverdue } from '../../lambdas/shared/domain/sweep';
 import { createAdminWebhook, deleteWebhook, updateWebhook } from '../../lambdas/shared/domain/endpoints';
 import { publishEvent } from '../../lambdas/shared/domain/events';
 import { deliveryIdFor } from '../../lambdas/shared/domain/ids';
 import type { Attempt } from '../../lambdas/shared/domain/model';
-import { continueRecovery, requestManualRetry, startRecovery } from '../../lambdas/shared/domain/recovery';
+import { continueRecovery, getRecovery, requestManualRetry, startRecovery } from '../../lambdas/shared/domain/recovery';
 import { createTenant } from '../../lambdas/shared/domain/tenants';
 import { fakePorts, silentLog } from '../support/fakes';
 
@@ -220,7 +220,7 @@ describe('manual retry', () => {
 });
 
 describe('bulk recovery', () => {
-  it('counts the failed deliveries of the window and re-sends them in paced pages', async () => {
+  it('starts without reading the history, then finds and re-sends the failed deliveries of the window in paced pages, its progress readable', async () => {
     const f = fakePorts({});
     f.http.respond = () => ({ statusCode: 500, responseTimeMs: 1, error: null, bodyExcerpt: null });
     f.ports.settings.retrySchedule = [];
@@ -232,14 +232,18 @@ describe('bulk recovery', () => {
       f.advance(60);
     }
     f.sent.length = 0;
-    const { count } = await startRecovery(f.ports, 'acme', endpoint.id, { since: '2026-02-16T12:05:00.000Z', until: '2026-02-16T12:29:00.000Z' });
-    expect(count).toBe(25);
+    const listFailed = vi.spyOn(f.stores, 'listFailed');
+    const started = await startRecovery(f.ports, 'acme', endpoint.id, { since: '2026-02-16T12:05:00.000Z', until: '2026-02-16T12:29:00.000Z' });
+    expect(listFailed).not.toHaveBeenCalled(); // constant time, however many failed deliveries the window holds
+    expect(started).toMatchObject({ count: 0, sent: 0, status: 'running' });
     const first = f.sent.shift()!;
     expect(first.message).toMatchObject({ kind: 'recover', endpointId: endpoint.id });
     const delays: number[] = [];
     let message = first.message;
     for (;;) {
       await continueRecovery(f.ports, message as never);
+      const progress = await getRecovery(f.ports, 'acme', endpoint.id, started.id);
+      expect(progress.count).toBe(progress.sent); // found so far, each re-sent
       const next = f.sent.filter((s) => s.message.kind === 'recover');
       delays.push(...f.sent.filter((s) => s.message.kind === 'attempt').map((s) => s.delaySeconds ?? 0));
       f.sent.length = 0;
@@ -248,6 +252,7 @@ describe('bulk recovery', () => {
       message = next[0]!.message;
     }
     expect(delays).toHaveLength(25);
+    expect(await getRecovery(f.ports, 'acme', endpoint.id, started.id)).toMatchObject({ count: 25, sent: 25, status: 'done' });
     // Five a second: each page of 25 spreads over five seconds.
     expect(delays.filter((d) => d === 0)).toHaveLength(5);
     expect(Math.max(...delays)).toBe(4);

@@ -397,15 +397,15 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
     } satisfies Recovery;
   }
 
-  async addRecoveryProgress(tenantId: string, recoveryId: string, sent: number, done: boolean) {
+  async addRecoveryProgress(tenantId: string, recoveryId: string, { found, sent, done }: { found: number; sent: number; done: boolean }) {
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.recovery(tenantId, recoveryId),
-        UpdateExpression: done ? 'ADD sent :n SET #status = :done' : 'ADD sent :n',
+        UpdateExpression: `ADD sent :n, #count :found${done ? ' SET #status = :done' : ''}`,
         ConditionExpression: 'attribute_exists(pk)',
-        ...(done ? { ExpressionAttributeNames: { '#status': 'status' } } : {}),
-        ExpressionAttributeValues: { ':n': sent, ...(done ? { ':done': 'done' } : {}) },
+        ExpressionAttributeNames: { '#count': 'count', ...(done ? { '#status': 'status' } : {}) },
+        ExpressionAttributeValues: { ':n': sent, ':found': found, ...(done ? { ':done': 'done' } : {}) },
       }),
     );
   }

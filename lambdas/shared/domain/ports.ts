@@ -163,8 +163,8 @@ export interface DeliveryStore {
   listDeliveries(tenantId: string, endpointId: string, page: PageRequest): Promise<DeliveryPage>;
   createRecovery(recovery: Recovery): Promise<void>;
   getRecovery(tenantId: string, recoveryId: string): Promise<Recovery | undefined>;
-  /** Adds `sent` re-sends to a recovery's progress, and marks it done with its last page. */
-  addRecoveryProgress(tenantId: string, recoveryId: string, sent: number, done: boolean): Promise<void>;
+  /** Adds a page's failed deliveries found and re-sent to a recovery's progress, and marks it done with its last page. */
+  addRecoveryProgress(tenantId: string, recoveryId: string, progress: { found: number; sent: number; done: boolean }): Promise<void>;
 }
 
 export interface FanOutMessage {

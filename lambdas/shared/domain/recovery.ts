@@ -31,9 +31,11 @@ export const requestManualRetry = async (deps: Deps, tenantId: string, endpointI
 const pageSize = (ratePerSecond: number) => Math.max(1, ratePerSecond * 5);
 
 /**
- * Bulk recovery: counts the endpoint's failed deliveries created in [since, until] and hands
- * the re-sending to the worker, which pages through them in the background at
- * `recoveryRatePerSecond`, so neither the API call nor the receiver is overwhelmed.
+ * Bulk recovery: records the recovery and hands it to the worker, which finds the endpoint's
+ * failed deliveries created in [since, until] a page at a time and re-sends them at
+ * `recoveryRatePerSecond`, so neither the API call nor the receiver is overwhelmed. The call
+ * reads nothing of the history (constant time, whatever the window holds); the recovery's
+ * `count` (found so far) and `sent` grow as the worker goes, until it is `done`.
  */
 export const startRecovery = async (
   deps: Deps,
@@ -44,26 +46,19 @@ export const startRecovery = async (
   if (!(await deps.endpoints.getEndpoint(tenantId, endpointId))) throw new NotFoundError(`Webhook "${endpointId}"`);
   const until = window.until ?? deps.clock.now().toISOString();
   if (Date.parse(window.since) > Date.parse(until)) throw new ValidationError('since must not be after until');
-  let count = 0;
-  let cursor: string | undefined;
-  do {
-    const page = await deps.deliveries.listFailed(tenantId, endpointId, { since: window.since, until }, cursor, 1000);
-    count += page.deliveries.length;
-    cursor = page.cursor;
-  } while (cursor);
   const recovery: Recovery = {
     id: newId('rcv'),
     tenantId,
     endpointId,
     since: window.since,
     until,
-    count,
+    count: 0,
     sent: 0,
-    status: count > 0 ? 'running' : 'done',
+    status: 'running',
     createdAt: deps.clock.now().toISOString(),
   };
   await deps.deliveries.createRecovery(recovery);
-  if (count > 0) await deps.queue.send({ kind: 'recover', recoveryId: recovery.id, tenantId, endpointId, since: window.since, until });
+  await deps.queue.send({ kind: 'recover', recoveryId: recovery.id, tenantId, endpointId, since: window.since, until });
   return recovery;
 };
 
@@ -77,6 +72,7 @@ export const getRecovery = async (deps: Deps, tenantId: string, endpointId: stri
 export const continueRecovery = async (deps: Deps, message: RecoverMessage): Promise<number> => {
   const rate = deps.settings.recoveryRatePerSecond;
   let sent = 0;
+  let found = 0;
   let cursor = message.cursor;
   // Filtered pages can come back short or empty; read on until a page's worth is found or the window ends.
   do {
@@ -109,9 +105,10 @@ export const continueRecovery = async (deps: Deps, message: RecoverMessage): Pro
       ),
     );
     sent += mine.length;
+    found += page.deliveries.length;
     cursor = page.cursor;
   } while (cursor && sent < pageSize(rate));
   if (cursor) await deps.queue.send({ ...message, cursor }, Math.ceil(sent / rate));
-  await deps.deliveries.addRecoveryProgress(message.tenantId, message.recoveryId, sent, !cursor);
+  await deps.deliveries.addRecoveryProgress(message.tenantId, message.recoveryId, { found, sent, done: !cursor });
   return sent;
 };

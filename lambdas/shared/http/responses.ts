@@ -91,8 +91,8 @@ export const Recovery = z.object({
   webhook_id: z.string(),
   since: timestamp,
   until: timestamp,
-  count: z.number(),
-  sent: z.number(),
+  count: z.number().register(z.globalRegistry, { description: 'Failed deliveries of the window found so far (final once status is done): the worker finds them a page at a time.' }),
+  sent: z.number().register(z.globalRegistry, { description: 'Deliveries re-sent so far (a delivery a concurrent retry took is found, not sent).' }),
   status: z.enum(['running', 'done']),
   created_at: timestamp,
 });
