@@ -65,10 +65,11 @@ const recordMetrics = (delivery: Delivery, eventCreatedAt: string | undefined) =
 };
 
 /**
- * Successful attempts of one invocation, each a short string (`tenant event endpoint delivery
- * #attempt status ms`), written into the invocation's metrics line (EMF metadata: logged, never
- * a dimension) when it ends: about 90 bytes a delivery instead of a 500-byte line each, and
- * `filter @message like "evt_…"` finds them.
+ * Successful attempts of one invocation, each a short string (`tenant event endpoint #attempt
+ * status ms`), written into the invocation's metrics line (EMF metadata: logged, never a
+ * dimension) when it ends: about 70 bytes a delivery instead of a 500-byte line each, and
+ * `filter @message like "evt_…"` finds them. (The delivery id follows from the event and the
+ * endpoint: the history lists it.)
  */
 const succeeded: string[] = [];
 const noteSucceeded = () => {
@@ -111,7 +112,7 @@ const log: Logger = {
     metrics.addMetric(name, 'Count', 1);
   },
   succeeded: (a) =>
-    succeeded.push(`${a.tenant_id} ${a.event_id} ${a.endpoint_id} ${a.delivery_id} #${a.attempt} ${a.status_code} ${a.response_time_ms}ms`),
+    succeeded.push(`${a.tenant_id} ${a.event_id} ${a.endpoint_id} #${a.attempt} ${a.status_code} ${a.response_time_ms}ms`),
 };
 
 /**
