@@ -16,6 +16,7 @@ beforeAll(async () => {
       seen.push({ path: req.url!, headers: req.headers, body });
       if (req.url === '/ok') return void res.writeHead(200).end('{"ok":true}');
       if (req.url === '/big') return void res.writeHead(500).end('é'.repeat(5000));
+      if (req.url === '/binary') return void res.writeHead(500).end(Buffer.alloc(4096, 0xff));
       if (req.url === '/redirect') return void res.writeHead(302, { location: '/ok' }).end();
       if (req.url === '/slow') return void setTimeout(() => res.writeHead(200).end(), 2000);
       if (req.url === '/busy') return void res.writeHead(429, { 'retry-after': '120' }).end();
@@ -43,6 +44,12 @@ describe('NodeHttpSender against a real receiver', () => {
     expect(result.statusCode).toBe(500);
     expect(Buffer.byteLength(result.bodyExcerpt!)).toBeLessThanOrEqual(1024);
     expect(result.bodyExcerpt).toMatch(/^é+$/);
+  });
+
+  it('keeps at most 1 KB once decoded: bytes that are not UTF-8 do not triple it', async () => {
+    const result = await sender.post(`${base}/binary`, {}, '{}');
+    expect(result.bodyExcerpt).toMatch(/^\uFFFD+$/);
+    expect(Buffer.byteLength(result.bodyExcerpt!)).toBeLessThanOrEqual(1024);
   });
 
   it('does not follow redirects', async () => {

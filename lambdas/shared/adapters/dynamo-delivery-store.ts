@@ -1,12 +1,13 @@
 import {
   BatchGetCommand,
+  BatchWriteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Attempt, Delivery, Recovery, StoredEvent } from '../domain/model';
+import { type Attempt, attemptsMade, type Delivery, type Recovery, type StoredEvent } from '../domain/model';
 import type { AttemptUpdate, DeliveryPage, DeliveryRef, DeliveryStore, EventStore, PageRequest } from '../domain/ports';
 import { parseExact, stringifyExact } from '../domain/exact-json';
 import { deliveryIdFloor } from '../domain/ids';
@@ -30,29 +31,37 @@ const fromAttempt = (a: Attempt): Item => ({
 const expiresAt = (createdAt: string, retentionDays: number): number =>
   Math.floor(Date.parse(createdAt) / 1000) + retentionDays * 86_400;
 
-const toDelivery = (i: Item): Delivery => ({
-  id: i.id as string,
-  tenantId: i.tenant_id as string,
-  endpointId: i.endpoint_id as string,
-  eventId: i.event_id as string,
-  eventType: i.event_type as string,
-  status: i.status as Delivery['status'],
-  retryCount: i.retry_count as number,
-  nextAttemptAt: (i.next_attempt_at as string | null | undefined) ?? null,
-  createdAt: i.created_at as string,
-  updatedAt: i.updated_at as string,
-  attempts: ((i.attempts as Item[] | undefined) ?? []).map((a) => ({
-    number: a.number as number,
-    attemptedAt: a.attempted_at as string,
-    statusCode: (a.status_code as number | null | undefined) ?? null,
-    responseTimeMs: a.response_time_ms as number,
-    error: (a.error as Delivery['attempts'][number]['error'] | undefined) ?? null,
-    responseBody: (a.response_body as string | null | undefined) ?? null,
-    trigger: a.trigger as 'automatic' | 'manual',
-    ...(typeof a.detail === 'string' ? { detail: a.detail } : {}),
-    ...(typeof a.retry_after_seconds === 'number' ? { retryAfterSeconds: a.retry_after_seconds } : {}),
-  })),
+const toAttempt = (a: Item): Attempt => ({
+  number: a.number as number,
+  attemptedAt: a.attempted_at as string,
+  statusCode: (a.status_code as number | null | undefined) ?? null,
+  responseTimeMs: a.response_time_ms as number,
+  error: (a.error as Attempt['error'] | undefined) ?? null,
+  responseBody: (a.response_body as string | null | undefined) ?? null,
+  trigger: a.trigger as 'automatic' | 'manual',
+  ...(typeof a.detail === 'string' ? { detail: a.detail } : {}),
+  ...(typeof a.retry_after_seconds === 'number' ? { retryAfterSeconds: a.retry_after_seconds } : {}),
 });
+
+/** A delivery as its item holds it: the latest attempts, and how many there have been when that is more. */
+const toDelivery = (i: Item): Delivery => {
+  const attempts = ((i.attempts as Item[] | undefined) ?? []).map(toAttempt);
+  const count = typeof i.attempt_count === 'number' ? i.attempt_count : attempts.length;
+  return {
+    id: i.id as string,
+    tenantId: i.tenant_id as string,
+    endpointId: i.endpoint_id as string,
+    eventId: i.event_id as string,
+    eventType: i.event_type as string,
+    status: i.status as Delivery['status'],
+    retryCount: i.retry_count as number,
+    nextAttemptAt: (i.next_attempt_at as string | null | undefined) ?? null,
+    createdAt: i.created_at as string,
+    updatedAt: i.updated_at as string,
+    attempts,
+    ...(count > attempts.length ? { attemptCount: count } : {}),
+  };
+};
 
 const waiting = (status: Delivery['status']) => status === 'retrying' || status === 'pending';
 
@@ -77,6 +86,13 @@ const indexUpdates = (ref: DeliveryRef, status: Delivery['status'], next: string
   const failed = failedIndexUpdate(ref, status);
   return { set: [...due.set, ...failed.set], remove: [...due.remove, ...failed.remove], values: { ...due.values, ...failed.values } };
 };
+
+/**
+ * Attempts a delivery's item keeps: the latest ones. Older attempts move to items of their own
+ * beside it, so manual retries and recoveries, however many, never take a delivery past
+ * DynamoDB's 400 KB item (an attempt is at most about 1.7 KB: a 1 KB excerpt, a 512-byte detail).
+ */
+export const INLINE_ATTEMPTS = 20;
 
 /**
  * A filtered page (a state other than failed) reads at most this many deliveries; if it has
@@ -156,8 +172,11 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
     return found;
   }
 
-  recordAttempt(ref: DeliveryRef, expectedAttempts: number, u: AttemptUpdate) {
+  async recordAttempt(ref: DeliveryRef, expectedAttempts: number, u: AttemptUpdate) {
     const due = indexUpdates(ref, u.status, u.nextAttemptAt);
+    // Past the window, the oldest inline attempts move to items of their own first.
+    const window = expectedAttempts >= INLINE_ATTEMPTS ? await this.moveOutOldest(ref, expectedAttempts) : undefined;
+    if (window === null) return false; // another writer moved on
     return whenConditionHolds(() =>
       this.db.send(
         new UpdateCommand({
@@ -165,13 +184,13 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
           Key: keys.delivery(ref),
           // Recording the attempt also ends the claim on it.
           UpdateExpression: updateExpression(
-            ['attempts = list_append(attempts, :attempt)', 'attempt_count = :count', '#status = :status', 'retry_count = :retries', 'next_attempt_at = :next', 'updated_at = :updated', ...due.set],
+            [window ? 'attempts = :window' : 'attempts = list_append(attempts, :attempt)', 'attempt_count = :count', '#status = :status', 'retry_count = :retries', 'next_attempt_at = :next', 'updated_at = :updated', ...due.set],
             ['claim_until', ...due.remove],
           ),
           ConditionExpression: 'attempt_count = :expected',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
-            ':attempt': [fromAttempt(u.attempt)],
+            ...(window ? { ':window': [...window, fromAttempt(u.attempt)] } : { ':attempt': [fromAttempt(u.attempt)] }),
             ':count': expectedAttempts + 1,
             ':expected': expectedAttempts,
             ':status': u.status,
@@ -183,6 +202,35 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
         }),
       ),
     );
+  }
+
+  /**
+   * Writes the attempts that leave the window as items of their own (`ATTEMPT#<id>#<n>`, beside
+   * the delivery, expiring with it) and returns the ones that stay: the latest
+   * `INLINE_ATTEMPTS - 1`, to which the new attempt is added. Null when the delivery has moved
+   * on (the conditional update would be refused anyway). Writing an attempt out twice (a retry
+   * of this after a crash) writes the same item again.
+   */
+  private async moveOutOldest(ref: DeliveryRef, expectedAttempts: number): Promise<Item[] | null> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.delivery(ref), ConsistentRead: true, ProjectionExpression: 'attempts, attempt_count, created_at' }),
+    );
+    if (!Item || Item.attempt_count !== expectedAttempts) return null;
+    const inline = Item.attempts as Item[];
+    const leaving = inline.slice(0, inline.length - (INLINE_ATTEMPTS - 1));
+    const expires = expiresAt(Item.created_at as string, this.retentionDays);
+    for (let i = 0; i < leaving.length; i += 25) {
+      let request: Record<string, Array<{ PutRequest: { Item: Item } }>> | undefined = {
+        [this.tableName]: leaving.slice(i, i + 25).map((attempt) => ({
+          PutRequest: { Item: { ...keys.attempt(ref, attempt.number as number), type: 'attempt', attempt, [TABLE_KEYS.ttlAttribute]: expires } },
+        })),
+      };
+      while (request && Object.keys(request).length > 0) {
+        const out = await this.db.send(new BatchWriteCommand({ RequestItems: request }));
+        request = out.UnprocessedItems as typeof request;
+      }
+    }
+    return inline.slice(leaving.length);
   }
 
   setState(
@@ -354,7 +402,29 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: keys.delivery(ref), ConsistentRead: true }),
     );
-    return Item ? toDelivery(Item) : undefined;
+    if (!Item) return undefined;
+    const delivery = toDelivery(Item);
+    if (attemptsMade(delivery) === delivery.attempts.length) return delivery;
+    // Attempts that left the window, read back and put before the inline ones (a crash may have written one twice).
+    const moved: Item[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page: { Items?: Item[]; LastEvaluatedKey?: Record<string, unknown> } = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': keys.deliveriesOfEndpoint(ref.tenantId, ref.endpointId), ':prefix': keys.attemptPrefix(ref) },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      moved.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    const first = delivery.attempts[0]?.number ?? Number.POSITIVE_INFINITY;
+    const older = moved.map((m) => toAttempt(m.attempt as Item)).filter((a) => a.number < first);
+    const { attemptCount: _, ...whole } = delivery;
+    return { ...whole, attempts: [...older, ...delivery.attempts] };
   }
 
   async createRecovery(r: Recovery) {

@@ -3,11 +3,11 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import { freshAgents } from './fresh-agent';
+import { RESPONSE_EXCERPT_BYTES, truncateUtf8 } from '../domain/model';
 import type { HttpResult, HttpSender } from '../domain/ports';
 import { bareHost, type EgressRules, type Resolver, resolveChecked } from '../domain/target-policy';
 
 export const REQUEST_TIMEOUT_MS = 30_000;
-export const RESPONSE_EXCERPT_BYTES = 1024;
 
 const TLS_CODES = /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/i;
 const BLOCKED = 'EHOOKPOST_EGRESS_REFUSED';
@@ -97,11 +97,15 @@ export const parseRetryAfter = (value: string | string[] | undefined, now: numbe
   return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - now) / 1000));
 };
 
-/** The first 1 KB of what arrived, cut on a character boundary. */
+/**
+ * The first 1 KB of what arrived, cut on a character boundary, and 1 KB at most once decoded:
+ * bytes that are not UTF-8 decode to U+FFFD (three bytes each), so a kilobyte of them would
+ * otherwise store three.
+ */
 const excerptOf = (chunks: Buffer[]): string => {
   const bytes = Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES);
   // Drop a trailing partial UTF-8 sequence rather than emit a replacement character.
-  return new TextDecoder('utf-8', { fatal: false }).decode(bytes).replace(/\uFFFD$/, '');
+  return truncateUtf8(new TextDecoder('utf-8', { fatal: false }).decode(bytes).replace(/\uFFFD$/, ''), RESPONSE_EXCERPT_BYTES);
 };
 
 export interface HttpSenderOptions {

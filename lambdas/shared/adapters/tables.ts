@@ -47,5 +47,11 @@ export const keys = {
     return `DUE#${h % TABLE_KEYS.dueIndex.shards}`;
   },
   deliveriesOfEndpoint: (tenantId: string, endpointId: string) => `ENDPOINT#${tenantId}#${endpointId}`,
+  /** An attempt that left its delivery's item (the item keeps the latest ones), beside it. */
+  attempt: (ref: { tenantId: string; endpointId: string; deliveryId: string }, number: number) => ({
+    pk: `ENDPOINT#${ref.tenantId}#${ref.endpointId}`,
+    sk: `ATTEMPT#${ref.deliveryId}#${String(number).padStart(6, '0')}`,
+  }),
+  attemptPrefix: (ref: { deliveryId: string }) => `ATTEMPT#${ref.deliveryId}#`,
   deliverySortKey: (deliveryId: string) => `DELIVERY#${deliveryId}`,
 };

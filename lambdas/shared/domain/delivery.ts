@@ -1,7 +1,7 @@
 import { noteAttemptOutcome } from './endpoint-health';
 import { isSubscribed, signingSecrets } from './endpoints';
 import { deliveryIdFor, sha256Hex } from './ids';
-import type { Attempt, Delivery, Endpoint, StoredEvent } from './model';
+import { type Attempt, type Delivery, type Endpoint, ERROR_DETAIL_BYTES, RESPONSE_EXCERPT_BYTES, type StoredEvent, truncateUtf8 } from './model';
 import { pythonJsonDumps } from './python-json';
 import type { AttemptMessage, DeliveryRef, FanOutMessage, Ports, Settings } from './ports';
 import { signDelivery } from './signing';
@@ -122,9 +122,9 @@ export const attemptDelivery = async (
     statusCode: result.statusCode,
     responseTimeMs: result.responseTimeMs,
     error: ok ? null : (result.error ?? (redirect ? 'redirect' : 'http_status')),
-    responseBody: result.bodyExcerpt,
+    responseBody: result.bodyExcerpt === null ? null : truncateUtf8(result.bodyExcerpt, RESPONSE_EXCERPT_BYTES),
     trigger,
-    ...(result.detail ? { detail: result.detail } : {}),
+    ...(result.detail ? { detail: truncateUtf8(result.detail, ERROR_DETAIL_BYTES) } : {}),
     ...(typeof result.retryAfterSeconds === 'number' ? { retryAfterSeconds: result.retryAfterSeconds } : {}),
   };
 };

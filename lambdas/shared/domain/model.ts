@@ -96,8 +96,17 @@ export interface Delivery {
   nextAttemptAt: string | null;
   createdAt: string;
   updatedAt: string;
+  /**
+   * Its attempts, oldest first: all of them when read one delivery at a time; a history page
+   * lists the latest ones only (see `attemptCount`).
+   */
   attempts: Attempt[];
+  /** How many attempts it has had, when `attempts` holds only the latest. */
+  attemptCount?: number;
 }
+
+/** How many attempts a delivery has had, whether or not `attempts` lists them all. */
+export const attemptsMade = (d: Delivery): number => d.attemptCount ?? d.attempts.length;
 
 /** A bulk recovery job: how many failed deliveries it found, how many it has re-sent. */
 export interface Recovery {
@@ -113,3 +122,17 @@ export interface Recovery {
 }
 
 export const lastAttempt = (d: Delivery): Attempt | undefined => d.attempts[d.attempts.length - 1];
+
+/** What an attempt keeps of a receiver's answer, in UTF-8 bytes as stored (after decoding). */
+export const RESPONSE_EXCERPT_BYTES = 1024;
+/** What an attempt keeps of why it failed, in UTF-8 bytes. */
+export const ERROR_DETAIL_BYTES = 512;
+
+/**
+ * The longest prefix of `text` that is at most `bytes` long in UTF-8, never cutting a
+ * character (the platform's TextEncoder.encodeInto says how much of the text fits).
+ */
+export const truncateUtf8 = (text: string, bytes: number): string => {
+  const { read } = new TextEncoder().encodeInto(text, new Uint8Array(bytes));
+  return read === text.length ? text : text.slice(0, read);
+};

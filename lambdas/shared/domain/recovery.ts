@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { newId } from './ids';
-import type { Recovery } from './model';
+import { attemptsMade, type Recovery } from './model';
 import type { Ports, RecoverMessage } from './ports';
 
 type Deps = Pick<Ports, 'clock' | 'endpoints' | 'deliveries' | 'queue' | 'settings'>;
@@ -20,9 +20,9 @@ export const requestManualRetry = async (deps: Deps, tenantId: string, endpointI
   if (endpoint.status !== 'active') throw new ConflictError('webhook_disabled', 'This webhook is disabled; enable it to retry its deliveries');
   const inProgress = () => new ConflictError('retry_in_progress', 'An attempt of this delivery is already on its way; wait for it to be recorded');
   if (delivery.status === 'pending') throw inProgress();
-  const attempt = delivery.attempts.length + 1;
+  const attempt = attemptsMade(delivery) + 1;
   const now = deps.clock.now().toISOString();
-  if (!(await deps.deliveries.beginManualRetry(ref, delivery.attempts.length, ['failed', 'retrying'], now, now))) throw inProgress();
+  if (!(await deps.deliveries.beginManualRetry(ref, attemptsMade(delivery), ['failed', 'retrying'], now, now))) throw inProgress();
   await deps.queue.send({ kind: 'attempt', ...ref, attempt, trigger: 'manual' });
   return { deliveryId, attempt };
 };
@@ -91,7 +91,7 @@ export const continueRecovery = async (deps: Deps, message: RecoverMessage): Pro
       page.deliveries.map((d, i) =>
         deps.deliveries.beginManualRetry(
           { tenantId: d.tenantId, endpointId: d.endpointId, deliveryId: d.id },
-          d.attempts.length,
+          attemptsMade(d),
           ['failed'],
           new Date(now + delays[i]! * 1000).toISOString(),
           new Date(now).toISOString(),
@@ -101,7 +101,7 @@ export const continueRecovery = async (deps: Deps, message: RecoverMessage): Pro
     const mine = page.deliveries.flatMap((d, i) => (taken[i] ? [{ d, delay: delays[i]! }] : []));
     await Promise.all(
       mine.map(({ d, delay }) =>
-        deps.queue.send({ kind: 'attempt', tenantId: d.tenantId, endpointId: d.endpointId, deliveryId: d.id, attempt: d.attempts.length + 1, trigger: 'manual' }, delay),
+        deps.queue.send({ kind: 'attempt', tenantId: d.tenantId, endpointId: d.endpointId, deliveryId: d.id, attempt: attemptsMade(d) + 1, trigger: 'manual' }, delay),
       ),
     );
     sent += mine.length;

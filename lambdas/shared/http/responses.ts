@@ -61,7 +61,9 @@ export const Delivery = z.object({
   next_attempt_at: nullableTimestamp,
   created_at: timestamp,
   updated_at: timestamp,
-  attempts: z.array(Attempt),
+  attempts: z.array(Attempt).register(z.globalRegistry, {
+    description: 'Attempts, oldest first. A history page lists the latest 20 of a delivery re-sent more often; GET the delivery for every one.',
+  }),
 });
 
 export const DeliveryPage = z.object({
