@@ -1,9 +1,28 @@
 // The two emulators' servers, on loopback ports, in memory or persisted: one definition for
 // the emulator thread of the local runtime and for the adapter tests that start them alone.
 // Plain JavaScript: a worker thread does not inherit the parent's TypeScript loader.
+import { createRequire } from 'node:module';
 import { Server } from 'node:net';
 import dynalite from 'dynalite';
 import { startFauxqs } from 'fauxqs';
+
+/**
+ * dynalite sizes a string by its length in UTF-16 code units; DynamoDB by its UTF-8 bytes, so
+ * an item of non-ASCII text that DynamoDB refuses (over 400 KB) would pass here. Its size
+ * checks (PutItem, UpdateItem, BatchWriteItem all call the module's `itemSize`) get the bytes
+ * the characters leave out. Written by hand: dynalite has no option for it.
+ */
+const dynaliteDb = createRequire(import.meta.url)('dynalite/db/index.js');
+const charactersSized = dynaliteDb.itemSize;
+const utf8Extra = (value) => {
+  if (value === null || typeof value !== 'object') return 0;
+  if (typeof value.S === 'string') return Buffer.byteLength(value.S) - value.S.length;
+  if (Array.isArray(value.SS)) return value.SS.reduce((sum, s) => sum + Buffer.byteLength(s) - s.length, 0);
+  if (Array.isArray(value.L)) return value.L.reduce((sum, v) => sum + utf8Extra(v), 0);
+  if (value.M) return Object.values(value.M).reduce((sum, v) => sum + utf8Extra(v), 0);
+  return 0;
+};
+dynaliteDb.itemSize = (item, ...rest) => charactersSized(item, ...rest) + Object.values(item ?? {}).reduce((sum, v) => sum + utf8Extra(v), 0);
 
 /** dynalite, persisted under `path` when given. */
 export const startDynaliteServer = async ({ path } = {}) => {

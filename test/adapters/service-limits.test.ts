@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { CreateQueueCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '../../lambdas/shared/aws-ports';
 import type { RouteGroup } from '../../lambdas/shared/http/routes';
@@ -57,12 +57,22 @@ describe('SQS, as each queue is configured', () => {
   });
 });
 
-describe('DynamoDB, as dynalite already applies it', () => {
+describe('DynamoDB\'s item size', () => {
   it('an item over 400 KB is refused, as DynamoDB refuses it', async () => {
     const doc = documentClient(dynamo.client);
     const put = (bytes: number) => doc.send(new PutCommand({ TableName: 'deliveries', Item: { pk: 'X', sk: String(bytes), pad: 'p'.repeat(bytes) } }));
     await expect(put(400 * 1024)).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringContaining('Item size has exceeded the maximum allowed size') });
     await expect(put(390 * 1024)).resolves.toBeDefined();
+  });
+
+  it('sizes strings in UTF-8 bytes, as DynamoDB does (dynalite counts characters): 150,000 euro signs are 450 KB', async () => {
+    const doc = documentClient(dynamo.client);
+    const put = (chars: number) => doc.send(new PutCommand({ TableName: 'deliveries', Item: { pk: 'Y', sk: String(chars), pad: '€'.repeat(chars) } }));
+    await expect(put(150_000)).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringContaining('Item size has exceeded the maximum allowed size') });
+    await expect(put(130_000)).resolves.toBeDefined();
+    const update = (chars: number) =>
+      doc.send(new UpdateCommand({ TableName: 'deliveries', Key: { pk: 'Y', sk: '130000' }, UpdateExpression: 'SET more = :m', ExpressionAttributeValues: { ':m': ['€'.repeat(chars)] } }));
+    await expect(update(10_000)).rejects.toMatchObject({ name: 'ValidationException' });
   });
 });
 
