@@ -77,21 +77,23 @@ const noteSucceeded = () => {
 };
 
 /**
- * The tenant's endpoints, read once per invocation and tenant. Still strongly consistent for
- * every message of the batch: each was published before the batch was received, so a read
- * made after that sees every endpoint registered before any of those publishes.
+ * The endpoints subscribed to a type, read once per invocation, tenant and type. Still strongly
+ * consistent for every message of the batch: each was published before the batch was
+ * received, so a read made after that sees every endpoint registered before any of those
+ * publishes.
  */
 const endpointsOnceAnInvocation = (store: Ports['endpoints']): Ports['endpoints'] => {
-  const lists = new Map<string, ReturnType<Ports['endpoints']['listEndpoints']>>();
+  const lists = new Map<string, ReturnType<Ports['endpoints']['listSubscribed']>>();
   return new Proxy(store, {
     get(target, property) {
-      if (property === 'listEndpoints') {
-        return (tenantId: string) => {
-          let list = lists.get(tenantId);
+      if (property === 'listSubscribed') {
+        return (tenantId: string, type: string) => {
+          const key = JSON.stringify([tenantId, type]);
+          let list = lists.get(key);
           if (!list) {
-            list = target.listEndpoints(tenantId);
-            lists.set(tenantId, list);
-            list.catch(() => lists.delete(tenantId)); // a failed read is tried again by the next message
+            list = target.listSubscribed(tenantId, type);
+            lists.set(key, list);
+            list.catch(() => lists.delete(key)); // a failed read is tried again by the next message
           }
           return list;
         };

@@ -59,6 +59,9 @@ export class MemoryStores implements TenantStore, EndpointStore, EventStore, Del
   async listEndpoints(tenantId: string) {
     return [...this.endpoints.values()].filter((e) => e.tenantId === tenantId).map((e) => structuredClone(e));
   }
+  async listSubscribed(tenantId: string, type: string) {
+    return (await this.listEndpoints(tenantId)).filter((e) => e.events === null || e.events.includes(type));
+  }
   async getEndpoint(tenantId: string, id: string) {
     return structuredClone(this.endpoints.get(this.k(tenantId, id)));
   }

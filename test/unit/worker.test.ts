@@ -87,7 +87,7 @@ describe('the delivery worker handler', () => {
       await createTenant(f.ports, { id: tenant });
       await createAdminWebhook(f.ports, tenant, { url: `https://${tenant}.example/`, events: ['price.alert'] });
     }
-    const list = vi.spyOn(f.stores, 'listEndpoints');
+    const list = vi.spyOn(f.stores, 'listSubscribed');
     const publish = (tenantId: string) => publishEvent(f.ports, { tenantId, type: 'price.alert', data: {} });
     const batch = [await publish('acme'), await publish('acme'), await publish('umbrella'), await publish('acme')];
     const handler = createDeliveryWorkerHandler(f.ports);

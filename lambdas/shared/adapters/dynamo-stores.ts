@@ -2,11 +2,10 @@ import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, Que
 import type { ApiKeyRecord, Endpoint, PreviousSecret, Tenant } from '../domain/model';
 import type { EndpointStore, TenantStore } from '../domain/ports';
 import { isConditionFailure, type Item, whenConditionHolds } from './dynamo-write';
+import { SubscriptionPointers, subscribedTypes } from './dynamo-subscriptions';
 import { keys } from './tables';
 
-
-
-// ---------- configs table: tenants, API keys, endpoints ----------
+// The configs table: tenants, API keys, endpoints and what they subscribe to.
 
 const toTenant = (i: Item): Tenant => ({
   id: i.id as string,
@@ -55,10 +54,14 @@ const fromEndpoint = (e: Endpoint): Item => ({
 });
 
 export class DynamoConfigStore implements TenantStore, EndpointStore {
+  private readonly pointers: SubscriptionPointers;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.pointers = new SubscriptionPointers(db, tableName);
+  }
 
   async getTenant(tenantId: string) {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.tenant(tenantId), ConsistentRead: true }));
@@ -140,7 +143,13 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
     return Item ? toEndpoint(Item) : undefined;
   }
 
+  async listSubscribed(tenantId: string, type: string) {
+    return (await this.pointers.endpoints(tenantId, type)).map(toEndpoint).filter((e) => e.events === null || e.events.includes(type));
+  }
+
   async createEndpoint(e: Endpoint) {
+    // The pointers first: an endpoint never subscribes to a type without one.
+    await this.pointers.add(e.tenantId, e.id, subscribedTypes(e.events), e.updatedAt);
     await this.db.send(
       new PutCommand({ TableName: this.tableName, Item: fromEndpoint(e), ConditionExpression: 'attribute_not_exists(pk)' }),
     );
@@ -164,6 +173,16 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
     }
     // Re-enabling forgets why it was disabled and the failures that led there.
     const removes = changes.status === 'active' ? ' REMOVE disabled_reason, failing_since' : '';
+    // New subscriptions get their pointers before the endpoint takes them; old ones lose theirs after.
+    let oldTypes: string[] = [];
+    if (changes.events !== undefined) {
+      const { Item } = await this.db.send(
+        new GetCommand({ TableName: this.tableName, Key: keys.endpoint(tenantId, endpointId), ConsistentRead: true, ProjectionExpression: 'events' }),
+      );
+      if (!Item) return undefined;
+      oldTypes = subscribedTypes((Item.events as string[] | null | undefined) ?? null);
+      await this.pointers.add(tenantId, endpointId, subscribedTypes(changes.events), changes.updatedAt);
+    }
     try {
       const { Attributes } = await this.db.send(
         new UpdateCommand({
@@ -176,6 +195,10 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
           ReturnValues: 'ALL_NEW',
         }),
       );
+      if (changes.events !== undefined) {
+        const now = new Set(subscribedTypes(changes.events));
+        await this.pointers.removeStale(tenantId, endpointId, oldTypes.filter((t) => !now.has(t)));
+      }
       return Attributes ? toEndpoint(Attributes) : undefined;
     } catch (e) {
       if (isConditionFailure(e)) return undefined;
@@ -212,16 +235,17 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
     }
   }
 
-  deleteEndpoint(tenantId: string, endpointId: string) {
-    return whenConditionHolds(() =>
-      this.db.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: keys.endpoint(tenantId, endpointId),
-          ConditionExpression: 'attribute_exists(pk)',
-        }),
-      ),
-    );
+  async deleteEndpoint(tenantId: string, endpointId: string) {
+    try {
+      const { Attributes } = await this.db.send(
+        new DeleteCommand({ TableName: this.tableName, Key: keys.endpoint(tenantId, endpointId), ConditionExpression: 'attribute_exists(pk)', ReturnValues: 'ALL_OLD' }),
+      );
+      await this.pointers.removeAll(tenantId, endpointId, subscribedTypes((Attributes?.events as string[] | null | undefined) ?? null));
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
   }
 
   async markFailing(tenantId: string, endpointId: string, since: string) {

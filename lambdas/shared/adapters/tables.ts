@@ -30,6 +30,9 @@ export const keys = {
   apiKeyLookup: (keyHash: string) => ({ pk: `APIKEY#${keyHash}`, sk: 'APIKEY' }),
   apiKeyListing: (tenantId: string, keyId: string) => ({ pk: `TENANT#${tenantId}`, sk: `APIKEY#${keyId}` }),
   endpoint: (tenantId: string, endpointId: string) => ({ pk: `TENANT#${tenantId}`, sk: `ENDPOINT#${endpointId}` }),
+  /** That an endpoint subscribes to an event type (`*`: every type): what a publish reads. */
+  subscription: (tenantId: string, type: string, endpointId: string) => ({ pk: `SUBS#${tenantId}#${type}`, sk: endpointId }),
+  subscriptionsOf: (tenantId: string, type: string) => `SUBS#${tenantId}#${type}`,
   event: (tenantId: string, eventId: string) => ({ pk: `EVENT#${tenantId}#${eventId}`, sk: 'EVENT' }),
   delivery: (ref: { tenantId: string; endpointId: string; deliveryId: string }) => ({
     pk: `ENDPOINT#${ref.tenantId}#${ref.endpointId}`,

@@ -241,7 +241,7 @@ export const fanOut = async (
   const onlyOne = message.only ? await deps.endpoints.getEndpoint(event.tenantId, message.only) : undefined;
   const targets = message.only
     ? onlyOne?.status === 'active' ? [onlyOne] : []
-    : (await deps.endpoints.listEndpoints(event.tenantId)).filter((e) => isSubscribed(e, event.type));
+    : (await deps.endpoints.listSubscribed(event.tenantId, event.type)).filter((e) => isSubscribed(e, event.type));
   if (targets.length === 0) return { matched: 0, attempted: 0, skipped: 0, deliveries: [] };
   // A message seen for the first time has recorded nothing yet: skip the lookup. (A rare
   // duplicate of such a message is caught by the conditional record.)

@@ -28,6 +28,12 @@ export interface TenantStore {
 export interface EndpointStore {
   /** The tenant's endpoints, read strongly: the API reads its own writes, the fan-out every endpoint registered before the event. */
   listEndpoints(tenantId: string): Promise<Endpoint[]>;
+  /**
+   * The tenant's endpoints subscribed to `type` (whatever their status), read strongly; it
+   * reads those and not the tenant's others, so a publish costs the same for a tenant of ten
+   * endpoints or of ten thousand.
+   */
+  listSubscribed(tenantId: string, type: string): Promise<Endpoint[]>;
   getEndpoint(tenantId: string, endpointId: string): Promise<Endpoint | undefined>;
   createEndpoint(endpoint: Endpoint): Promise<void>;
   /** Replaces the mutable fields of an existing endpoint; undefined when it does not exist. */
