@@ -18,6 +18,7 @@ import { buildTracingChunk, ESBUILD_COMMON, TRACING_CHUNK } from '../lib/bundlin
 import { BUNDLE_LOAD_ENV, CLIENTS_USED, LIBRARIES_USED } from './bundle-env';
 import { RequestCounter } from './counting';
 import { slowEndpointIsolation } from './isolation';
+import { renderScale, scale } from './scale';
 
 const ROOT = join(import.meta.dirname, '..');
 const PRICES = JSON.parse(readFileSync(join(import.meta.dirname, 'prices.json'), 'utf8')) as Record<string, number | string>;
@@ -597,6 +598,7 @@ export const runBench = async (opts: BenchOptions) => {
       pipeline: await pipeline(opts, receiver),
       concurrency: await concurrency(receiver),
       isolation: await slowEndpointIsolation(opts),
+      scale: await scale(opts),
     };
     writeFileSync(join(opts.outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
     writeFileSync(join(opts.outDir, 'results.md'), renderMarkdown(results));
@@ -723,4 +725,5 @@ ${table(
     [`beside ${r.isolation.hanging_endpoints} hanging`, r.isolation.beside_hanging.p50_ms, r.isolation.beside_hanging.max_ms],
   ],
 )}
-`;
+
+${renderScale(r.scale, table)}`;

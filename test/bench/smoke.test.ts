@@ -34,5 +34,9 @@ describe('npm run bench (smoke)', () => {
     expect(results.concurrency.wall_ms).toBeGreaterThan(900);
     expect(results.isolation.beside_hanging.p50_ms).toBeGreaterThan(0);
     expect(results.isolation.alone.p50_ms).toBeGreaterThan(0);
+    // The smallest two sizes of the scale section, each read measured.
+    for (const rows of Object.values(results.scale.history)) expect(rows.map((r) => r.size)).toEqual([100, 1000]);
+    expect(results.scale.publish_read.map((r) => r.size)).toEqual([10, 1000]);
+    for (const rows of [...Object.values(results.scale.history), results.scale.publish_read]) for (const r of rows) expect(r.read_units).toBeGreaterThan(0);
   }, 240_000);
 });
