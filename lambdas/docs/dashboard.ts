@@ -107,7 +107,18 @@ $('recover-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   const since = new Date($('since').value); const until = $('until').value ? new Date($('until').value) : null;
   if (isNaN(since.getTime())) { say('Choose when the window starts.', true); return; }
-  try { const r = await api('POST', '/api/v1/admin/webhooks/' + encodeURIComponent(current.id) + '/recover', { since: since.toISOString(), ...(until ? { until: until.toISOString() } : {}) }); say('Recovery started: ' + r.count + ' failed deliveries to re-send.'); } catch (err) { say(err.message, true); }
+  const hook = current.id;
+  try {
+    // Started at once; the worker finds the failed deliveries and re-sends them: follow its progress.
+    let r = await api('POST', '/api/v1/admin/webhooks/' + encodeURIComponent(hook) + '/recover', { since: since.toISOString(), ...(until ? { until: until.toISOString() } : {}) });
+    say('Recovery started: finding failed deliveries…');
+    while (r.status !== 'done') {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      r = await api('GET', '/api/v1/admin/webhooks/' + encodeURIComponent(hook) + '/recoveries/' + encodeURIComponent(r.id));
+      if (r.status !== 'done') say('Recovery running: ' + r.sent + ' of ' + r.count + ' failed deliveries found so far re-sent…');
+    }
+    say('Recovery done: ' + r.sent + ' of ' + r.count + ' failed deliveries re-sent.');
+  } catch (err) { say(err.message, true); }
 });
 if (apiKey) { loadWebhooks().then(() => show(true), (e) => say(e.message, true)); } else show(false);
 `;

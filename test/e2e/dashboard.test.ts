@@ -106,7 +106,7 @@ describe('the tenant dashboard in headless Chromium', () => {
 
     await page.getByLabel('From').fill('2020-01-01T00:00');
     await page.getByRole('button', { name: 'Retry window' }).click();
-    await expect.poll(() => page.getByRole('status').textContent()).toMatch(/Recovery started: [23] failed deliveries/);
+    await expect.poll(() => page.getByRole('status').textContent(), { timeout: 20_000 }).toMatch(/Recovery done: [23] of [23] failed deliveries re-sent/);
     expect(problems).toEqual([]);
     await page.close();
   });

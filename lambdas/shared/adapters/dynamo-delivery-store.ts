@@ -7,61 +7,17 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { type Attempt, attemptsMade, type Delivery, type Recovery, type StoredEvent } from '../domain/model';
+import { attemptsMade, type Delivery, type Recovery, type StoredEvent } from '../domain/model';
 import type { AttemptUpdate, DeliveryPage, DeliveryRef, DeliveryStore, EventStore, PageRequest } from '../domain/ports';
 import { parseExact, stringifyExact } from '../domain/exact-json';
-import { deliveryIdFloor } from '../domain/ids';
+import { expiresAt, fromAttempt, toAttempt, toDelivery } from './delivery-items';
+import { listDeliveries, listFailed } from './history-reads';
+
+export { FILTERED_PAGE_READ_LIMIT } from './history-reads';
 import { type Item, whenConditionHolds } from './dynamo-write';
 import { keys, TABLE_KEYS } from './tables';
 
 // The deliveries table: events, and deliveries with their attempts.
-
-const fromAttempt = (a: Attempt): Item => ({
-  number: a.number,
-  attempted_at: a.attemptedAt,
-  status_code: a.statusCode,
-  response_time_ms: a.responseTimeMs,
-  error: a.error,
-  response_body: a.responseBody,
-  trigger: a.trigger,
-  ...(a.detail === undefined ? {} : { detail: a.detail }),
-  ...(a.retryAfterSeconds === undefined ? {} : { retry_after_seconds: a.retryAfterSeconds }),
-});
-
-const expiresAt = (createdAt: string, retentionDays: number): number =>
-  Math.floor(Date.parse(createdAt) / 1000) + retentionDays * 86_400;
-
-const toAttempt = (a: Item): Attempt => ({
-  number: a.number as number,
-  attemptedAt: a.attempted_at as string,
-  statusCode: (a.status_code as number | null | undefined) ?? null,
-  responseTimeMs: a.response_time_ms as number,
-  error: (a.error as Attempt['error'] | undefined) ?? null,
-  responseBody: (a.response_body as string | null | undefined) ?? null,
-  trigger: a.trigger as 'automatic' | 'manual',
-  ...(typeof a.detail === 'string' ? { detail: a.detail } : {}),
-  ...(typeof a.retry_after_seconds === 'number' ? { retryAfterSeconds: a.retry_after_seconds } : {}),
-});
-
-/** A delivery as its item holds it: the latest attempts, and how many there have been when that is more. */
-const toDelivery = (i: Item): Delivery => {
-  const attempts = ((i.attempts as Item[] | undefined) ?? []).map(toAttempt);
-  const count = typeof i.attempt_count === 'number' ? i.attempt_count : attempts.length;
-  return {
-    id: i.id as string,
-    tenantId: i.tenant_id as string,
-    endpointId: i.endpoint_id as string,
-    eventId: i.event_id as string,
-    eventType: i.event_type as string,
-    status: i.status as Delivery['status'],
-    retryCount: i.retry_count as number,
-    nextAttemptAt: (i.next_attempt_at as string | null | undefined) ?? null,
-    createdAt: i.created_at as string,
-    updatedAt: i.updated_at as string,
-    attempts,
-    ...(count > attempts.length ? { attemptCount: count } : {}),
-  };
-};
 
 const waiting = (status: Delivery['status']) => status === 'retrying' || status === 'pending';
 
@@ -77,7 +33,7 @@ const dueIndexUpdate = (deliveryId: string, status: Delivery['status'], next: st
 /** The failed index's key of a delivery: set while it is failed, removed once it is re-sent. */
 const failedIndexUpdate = (ref: DeliveryRef, status: Delivery['status']) =>
   status === 'failed'
-    ? { set: ['failed_pk = :failed_pk'], remove: [], values: { ':failed_pk': keys.deliveriesOfEndpoint(ref.tenantId, ref.endpointId) } }
+    ? { set: ['failed_pk = :failed_pk'], remove: [], values: { ':failed_pk': keys.delivery(ref).pk } }
     : { set: [], remove: ['failed_pk'], values: {} };
 
 /** Both sparse indexes' keys of a delivery in `status`, due at `next`. */
@@ -93,14 +49,6 @@ const indexUpdates = (ref: DeliveryRef, status: Delivery['status'], next: string
  * DynamoDB's 400 KB item (an attempt is at most about 1.7 KB: a 1 KB excerpt, a 512-byte detail).
  */
 export const INLINE_ATTEMPTS = 20;
-
-/**
- * A filtered page (a state other than failed) reads at most this many deliveries; if it has
- * not filled up by then it answers what it found, with where to go on.
- */
-export const FILTERED_PAGE_READ_LIMIT = 200;
-
-const idOfKey = (key: Record<string, unknown>): string => String(key.sk).slice('DELIVERY#'.length);
 
 /** One UpdateExpression from its SET and REMOVE parts. */
 const updateExpression = (set: string[], remove: string[] = []) =>
@@ -335,37 +283,8 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
     );
   }
 
-  async listFailed(
-    tenantId: string,
-    endpointId: string,
-    window: { since: string; until: string },
-    cursor: string | undefined,
-    limit: number,
-  ) {
-    // Ids start with their event's time: the window is a range of sort keys. Event times are
-    // whole seconds, so `since` counts from the start of its second; `until` is inclusive.
-    const since = new Date(Math.floor(Date.parse(window.since) / 1000) * 1000).toISOString();
-    const until = new Date(Date.parse(window.until) + 1).toISOString();
-    // From the failed index (eventually consistent, as every GSI): a delivery that failed in
-    // the last second may be left to the next recovery.
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: TABLE_KEYS.failedIndex.name,
-        KeyConditionExpression: 'failed_pk = :pk AND sk BETWEEN :since AND :until',
-        ExpressionAttributeValues: {
-          ':pk': keys.deliveriesOfEndpoint(tenantId, endpointId),
-          ':since': keys.deliverySortKey(deliveryIdFloor(since)),
-          ':until': keys.deliverySortKey(deliveryIdFloor(until)),
-        },
-        Limit: limit,
-        ...(cursor ? { ExclusiveStartKey: JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) } : {}),
-      }),
-    );
-    return {
-      deliveries: (out.Items ?? []).map(toDelivery),
-      cursor: out.LastEvaluatedKey ? Buffer.from(JSON.stringify(out.LastEvaluatedKey)).toString('base64url') : undefined,
-    };
+  listFailed(tenantId: string, endpointId: string, window: { since: string; until: string }, cursor: string | undefined, limit: number) {
+    return listFailed(this.db, this.tableName, tenantId, endpointId, window, cursor, limit);
   }
 
   createDelivery(d: Delivery) {
@@ -389,7 +308,7 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
             attempts: d.attempts.map(fromAttempt),
             attempt_count: d.attempts.length,
             ...(waiting(d.status) && d.nextAttemptAt ? { due_pk: keys.dueShard(d.id), due_at: d.nextAttemptAt } : {}),
-            ...(d.status === 'failed' ? { failed_pk: keys.deliveriesOfEndpoint(d.tenantId, d.endpointId) } : {}),
+            ...(d.status === 'failed' ? { failed_pk: keys.delivery({ tenantId: d.tenantId, endpointId: d.endpointId, deliveryId: d.id }).pk } : {}),
             [TABLE_KEYS.ttlAttribute]: expiresAt(d.createdAt, this.retentionDays),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
@@ -413,7 +332,7 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': keys.deliveriesOfEndpoint(ref.tenantId, ref.endpointId), ':prefix': keys.attemptPrefix(ref) },
+          ExpressionAttributeValues: { ':pk': keys.delivery(ref).pk, ':prefix': keys.attemptPrefix(ref) },
           ConsistentRead: true,
           ExclusiveStartKey: start,
         }),
@@ -480,41 +399,7 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
     );
   }
 
-  async listDeliveries(tenantId: string, endpointId: string, { offset, limit, status, startingAfter }: PageRequest): Promise<DeliveryPage> {
-    const pk = keys.deliveriesOfEndpoint(tenantId, endpointId);
-    const failedOnly = status === 'failed';
-    const filtered = status !== undefined && !failedOnly;
-    const want = offset + limit + 1; // one more than the page: whether more follow
-    // Eventually consistent (half the read units): an attempt of the last second may not be
-    // listed yet, as the OpenAPI document says; a single delivery (getDelivery) reads strongly.
-    const query = {
-      TableName: this.tableName,
-      ...(failedOnly
-        ? { IndexName: TABLE_KEYS.failedIndex.name, KeyConditionExpression: 'failed_pk = :pk', ExpressionAttributeValues: { ':pk': pk } }
-        : { KeyConditionExpression: 'pk = :pk AND begins_with(sk, :deliveries)', ExpressionAttributeValues: { ':pk': pk, ':deliveries': 'DELIVERY#', ...(filtered ? { ':status': status } : {}) } }),
-      ...(filtered ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } } : {}),
-      ScanIndexForward: false,
-    };
-    const items: Item[] = [];
-    let read = 0;
-    let start: Record<string, unknown> | undefined = startingAfter
-      ? { pk, sk: keys.deliverySortKey(startingAfter), ...(failedOnly ? { failed_pk: pk } : {}) }
-      : undefined;
-    let lastRead: string | undefined;
-    do {
-      const cap = filtered ? FILTERED_PAGE_READ_LIMIT - read : want - items.length;
-      const page: { Items?: Item[]; LastEvaluatedKey?: Record<string, unknown>; ScannedCount?: number } = await this.db.send(
-        new QueryCommand({ ...query, Limit: Math.min(cap, 1000), ExclusiveStartKey: start }),
-      );
-      items.push(...(page.Items ?? []));
-      read += page.ScannedCount ?? 0;
-      start = page.LastEvaluatedKey;
-      if (start) lastRead = idOfKey(start);
-    } while (start && items.length < want && (!filtered || read < FILTERED_PAGE_READ_LIMIT));
-    const deliveries = items.slice(offset, offset + limit).map(toDelivery);
-    if (items.length > offset + limit) return { deliveries, hasMore: true, nextStartingAfter: deliveries.at(-1)!.id };
-    // A filtered page that read its limit before filling up: more may follow, from where it stopped.
-    if (start && lastRead) return { deliveries, hasMore: true, nextStartingAfter: lastRead };
-    return { deliveries, hasMore: false, nextStartingAfter: null };
+  listDeliveries(tenantId: string, endpointId: string, page: PageRequest): Promise<DeliveryPage> {
+    return listDeliveries(this.db, this.tableName, tenantId, endpointId, page);
   }
 }

@@ -20,7 +20,20 @@ export const TABLE_KEYS = {
    * it fails for good and leaves it when it is re-sent; succeeded ones never write it.
    */
   failedIndex: { name: 'failed', partitionKey: 'failed_pk', sortKey: 'sk' },
+  /**
+   * An endpoint's history is spread over this many partitions by a hash of the delivery id, so
+   * one endpoint takes this many times a partition's 1,000 writes a second (the sort keys
+   * grow with time, so DynamoDB's own split for heat cannot spread them); reads merge them.
+   */
+  historyShards: 4,
 } as const;
+
+/** A stable hash of an id (31-multiplier string hash), for spreading items over shards. */
+const shardOf = (id: string, shards: number): number => {
+  let h = 0;
+  for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) >>> 0;
+  return h % shards;
+};
 
 /** What the due index holds beside its keys: what the sweep needs to re-drive a delivery. */
 export const DUE_INDEX_ATTRIBUTES = ['id', 'tenant_id', 'endpoint_id', 'status', 'attempt_count'] as const;
@@ -35,24 +48,24 @@ export const keys = {
   subscriptionsOf: (tenantId: string, type: string) => `SUBS#${tenantId}#${type}`,
   event: (tenantId: string, eventId: string) => ({ pk: `EVENT#${tenantId}#${eventId}`, sk: 'EVENT' }),
   delivery: (ref: { tenantId: string; endpointId: string; deliveryId: string }) => ({
-    pk: `ENDPOINT#${ref.tenantId}#${ref.endpointId}`,
+    pk: keys.historyPartition(ref.tenantId, ref.endpointId, shardOf(ref.deliveryId, TABLE_KEYS.historyShards)),
     sk: `DELIVERY#${ref.deliveryId}`,
   }),
+  /** One of the partitions an endpoint's history is spread over. */
+  historyPartition: (tenantId: string, endpointId: string, shard: number) => `ENDPOINT#${tenantId}#${endpointId}#${shard}`,
+  /** Every partition of an endpoint's history (its deliveries, and their attempts that left their items). */
+  historyPartitions: (tenantId: string, endpointId: string) =>
+    Array.from({ length: TABLE_KEYS.historyShards }, (_, shard) => keys.historyPartition(tenantId, endpointId, shard)),
   /** Per-tenant API request counter of one window (configs table). */
   rateWindow: (key: string, windowStartMs: number) => ({ pk: `RATE#${key}`, sk: `WINDOW#${windowStartMs}` }),
   /** Leases on an endpoint's delivery slots (deliveries table). */
   deliverySlots: (tenantId: string, endpointId: string) => ({ pk: `SLOTS#${tenantId}#${endpointId}`, sk: 'SLOTS' }),
   recovery: (tenantId: string, recoveryId: string) => ({ pk: `RECOVERY#${tenantId}#${recoveryId}`, sk: 'RECOVERY' }),
   /** The due index's partition of a waiting delivery: a stable shard of its id. */
-  dueShard: (deliveryId: string) => {
-    let h = 0;
-    for (let i = 0; i < deliveryId.length; i++) h = (h * 31 + deliveryId.charCodeAt(i)) >>> 0;
-    return `DUE#${h % TABLE_KEYS.dueIndex.shards}`;
-  },
-  deliveriesOfEndpoint: (tenantId: string, endpointId: string) => `ENDPOINT#${tenantId}#${endpointId}`,
+  dueShard: (deliveryId: string) => `DUE#${shardOf(deliveryId, TABLE_KEYS.dueIndex.shards)}`,
   /** An attempt that left its delivery's item (the item keeps the latest ones), beside it. */
   attempt: (ref: { tenantId: string; endpointId: string; deliveryId: string }, number: number) => ({
-    pk: `ENDPOINT#${ref.tenantId}#${ref.endpointId}`,
+    pk: keys.delivery(ref).pk,
     sk: `ATTEMPT#${ref.deliveryId}#${String(number).padStart(6, '0')}`,
   }),
   attemptPrefix: (ref: { deliveryId: string }) => `ATTEMPT#${ref.deliveryId}#`,

@@ -1,0 +1,52 @@
+import type { Attempt, Delivery } from '../domain/model';
+import type { Item } from './dynamo-write';
+
+// How deliveries and their attempts are written as items of the deliveries table.
+
+export const fromAttempt = (a: Attempt): Item => ({
+  number: a.number,
+  attempted_at: a.attemptedAt,
+  status_code: a.statusCode,
+  response_time_ms: a.responseTimeMs,
+  error: a.error,
+  response_body: a.responseBody,
+  trigger: a.trigger,
+  ...(a.detail === undefined ? {} : { detail: a.detail }),
+  ...(a.retryAfterSeconds === undefined ? {} : { retry_after_seconds: a.retryAfterSeconds }),
+});
+
+export const expiresAt = (createdAt: string, retentionDays: number): number =>
+  Math.floor(Date.parse(createdAt) / 1000) + retentionDays * 86_400;
+
+export const toAttempt = (a: Item): Attempt => ({
+  number: a.number as number,
+  attemptedAt: a.attempted_at as string,
+  statusCode: (a.status_code as number | null | undefined) ?? null,
+  responseTimeMs: a.response_time_ms as number,
+  error: (a.error as Attempt['error'] | undefined) ?? null,
+  responseBody: (a.response_body as string | null | undefined) ?? null,
+  trigger: a.trigger as 'automatic' | 'manual',
+  ...(typeof a.detail === 'string' ? { detail: a.detail } : {}),
+  ...(typeof a.retry_after_seconds === 'number' ? { retryAfterSeconds: a.retry_after_seconds } : {}),
+});
+
+/** A delivery as its item holds it: the latest attempts, and how many there have been when that is more. */
+export const toDelivery = (i: Item): Delivery => {
+  const attempts = ((i.attempts as Item[] | undefined) ?? []).map(toAttempt);
+  const count = typeof i.attempt_count === 'number' ? i.attempt_count : attempts.length;
+  return {
+    id: i.id as string,
+    tenantId: i.tenant_id as string,
+    endpointId: i.endpoint_id as string,
+    eventId: i.event_id as string,
+    eventType: i.event_type as string,
+    status: i.status as Delivery['status'],
+    retryCount: i.retry_count as number,
+    nextAttemptAt: (i.next_attempt_at as string | null | undefined) ?? null,
+    createdAt: i.created_at as string,
+    updatedAt: i.updated_at as string,
+    attempts,
+    ...(count > attempts.length ? { attemptCount: count } : {}),
+  };
+};
+
