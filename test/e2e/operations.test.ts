@@ -40,8 +40,12 @@ describe('EventBridge ingest through the local runtime', () => {
     const [req] = await receiver.waitFor((r) => r.path === '/eb');
     expect(JSON.parse(req!.body.toString())).toMatchObject({ event: 'subscription.created', data: { plan: 'pro' } });
     expect(req!.headers['x-webhook-event']).toBe('subscription.created');
-    const history = await api('GET', `/api/v1/admin/webhooks/${hook.body.id}/deliveries`, { key: KEY });
-    expect(history.body.total).toBe(1);
+    // Recorded once the receiver has answered, and the page is eventually consistent: wait for it.
+    const history = await waitUntil(async () => {
+      const res = await api('GET', `/api/v1/admin/webhooks/${hook.body.id}/deliveries`, { key: KEY });
+      return res.body.data.length === 1 ? res : undefined;
+    });
+    expect(history.body).toMatchObject({ total: 1, has_more: false });
   });
 
   it('refuses, entry by entry, events that are not valid or for another bus', async () => {
