@@ -11,16 +11,19 @@ import { type Delivery, lastAttempt } from '../shared/domain/model';
 import type { FanOutMessage, Ports } from '../shared/domain/ports';
 import { flushMetrics, logger, metrics, tracing } from '../shared/powertools';
 
+const FANOUT = z.object({
+  kind: z.literal('fanout'),
+  tenantId: z.string().check(z.minLength(1)),
+  eventId: z.string().check(z.minLength(1)),
+  // `data` came out of the JSON parser, so it is JSON: checking it again would walk every payload.
+  event: z.optional(z.object({ type: z.string(), data: z.unknown(), createdAt: z.string() })),
+  replay: z.optional(z.boolean()),
+  only: z.optional(z.string().check(z.minLength(1))),
+});
+
 const MESSAGE = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('fanout'),
-    tenantId: z.string().check(z.minLength(1)),
-    eventId: z.string().check(z.minLength(1)),
-    // `data` came out of the JSON parser, so it is JSON: checking it again would walk every payload.
-    event: z.optional(z.object({ type: z.string(), data: z.unknown(), createdAt: z.string() })),
-    replay: z.optional(z.boolean()),
-    only: z.optional(z.string().check(z.minLength(1))),
-  }),
+  FANOUT,
+  z.object({ kind: z.literal('fanouts'), messages: z.array(FANOUT).check(z.minLength(1)) }),
   z.object({
     kind: z.literal('attempt'),
     tenantId: z.string().check(z.minLength(1)),
@@ -130,10 +133,16 @@ export const createDeliveryWorkerHandler = (ports: Ports) => {
   const handleRecord = async (record: SQSRecord, ports: Ports): Promise<void> => {
     const message = MESSAGE.parse(parseExact(record.body));
     switch (message.kind) {
-      case 'fanout': {
+      case 'fanout':
+      case 'fanouts': {
+        // A pack's events fan out together; if any fails the pack comes back, and its recorded deliveries are skipped.
         const redelivered = Number(record.attributes.ApproximateReceiveCount ?? '1') > 1;
-        const outcome = await fanOut(ports, message as FanOutMessage, log, { redelivered });
-        for (const d of outcome.deliveries) recordMetrics(d, outcome.eventCreatedAt);
+        const fanOuts = (message.kind === 'fanout' ? [message] : message.messages) as FanOutMessage[];
+        const settled = await Promise.allSettled(fanOuts.map((m) => fanOut(ports, m, log, { redelivered })));
+        for (const s of settled) if (s.status === 'fulfilled') for (const d of s.value.deliveries) recordMetrics(d, s.value.eventCreatedAt);
+        const failed = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
+        if (failed.length === 1 && fanOuts.length === 1) throw failed[0]!.reason;
+        if (failed.length > 0) throw new AggregateError(failed.map((f) => f.reason), `${failed.length} of ${fanOuts.length} fan-outs of a pack failed`);
         break;
       }
       case 'attempt': {

@@ -2,7 +2,7 @@ import { ConflictError, NotFoundError } from './errors';
 import type { Endpoint } from './model';
 import { derivedId, newId, sha256Hex } from './ids';
 import type { StoredEvent } from './model';
-import type { Clock, DeliveryQueue, EventStore, TenantStore } from './ports';
+import type { Clock, DeliveryQueue, EventStore, FanOutMessage, FanOutPack, TenantStore } from './ports';
 import { pythonJsonDumps, type JsonValue } from './python-json';
 
 type Deps = { tenants: TenantStore; events: EventStore; queue: DeliveryQueue; clock: Clock };
@@ -65,8 +65,38 @@ export const publishEvents = async (deps: Deps, inputs: readonly PublishInput[])
   }
   const stored = await Promise.all(keyed.map((k, i) => (k ? deps.events.getEvent(inputs[i]!.tenantId, k.id) : undefined)));
   for (const [i, s] of stored.entries()) if (s && s.requestHash !== keyed[i]!.hash) throw reusedKey(`events.${i}`);
-  // Checked whole; published concurrently, so their fan-out messages share SendMessageBatch calls.
-  return Promise.all(inputs.map((input) => publishChecked(deps, input)));
+  // Checked whole; published concurrently, each fan-out handed to one pack: several events a message.
+  const outbox: FanOutMessage[] = [];
+  const results = await Promise.all(inputs.map((input) => publishChecked(deps, input, (m) => void outbox.push(m))));
+  await Promise.all(packFanOuts(outbox).map((m) => deps.queue.send(m)));
+  return results;
+};
+
+/** Events a fan-out pack holds at most: with ten messages an invocation, a hundred events. */
+export const FANOUT_PACK_EVENTS = 10;
+/** A pack's size at most, as JSON: SQS bills a request per 64 KB of a message. */
+export const FANOUT_PACK_BYTES = 60 * 1024;
+
+/**
+ * Groups fan-outs, in order, into packs of at most `FANOUT_PACK_EVENTS` and `FANOUT_PACK_BYTES`
+ * (SQS bills a request per 64 KB: a pack costs what one event's message does); a fan-out that
+ * fills a pack alone goes as it is.
+ */
+export const packFanOuts = (messages: FanOutMessage[]): Array<FanOutMessage | FanOutPack> => {
+  const packs: FanOutMessage[][] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = Buffer.byteLength(JSON.stringify(m)) + 1;
+    const last = packs.at(-1);
+    if (last && last.length < FANOUT_PACK_EVENTS && bytes + size <= FANOUT_PACK_BYTES - 40) {
+      last.push(m);
+      bytes += size;
+    } else {
+      packs.push([m]);
+      bytes = size;
+    }
+  }
+  return packs.map((p) => (p.length === 1 ? p[0]! : { kind: 'fanouts' as const, messages: p }));
 };
 
 export const publishEvent = async (deps: Deps, input: PublishInput): Promise<PublishResult> => {
@@ -76,8 +106,11 @@ export const publishEvent = async (deps: Deps, input: PublishInput): Promise<Pub
   return publishChecked(deps, input);
 };
 
-/** Publishes one event of a tenant known to exist. */
-const publishChecked = async (deps: Deps, input: PublishInput): Promise<PublishResult> => {
+/**
+ * Publishes one event of a tenant known to exist. Its fan-out goes to `enqueue` (a batch packs
+ * them) or straight to the queue; a replay's repair, delayed, always goes alone.
+ */
+const publishChecked = async (deps: Deps, input: PublishInput, enqueue?: (message: FanOutMessage) => void): Promise<PublishResult> => {
   const requestHash = sha256Hex(pythonJsonDumps({ type: input.type, data: input.data }));
   const event: StoredEvent = {
     id: input.idempotencyKey ? derivedId('evt', input.tenantId, input.idempotencyKey) : newId('evt'),
@@ -95,7 +128,8 @@ const publishChecked = async (deps: Deps, input: PublishInput): Promise<PublishR
     event: { type: event.type, data: event.data, createdAt: event.createdAt },
   };
   if (!input.idempotencyKey || (await deps.events.putEvent(event))) {
-    await deps.queue.send(message);
+    if (enqueue) enqueue(message);
+    else await deps.queue.send(message);
     return { id: event.id, replayed: false };
   }
   const earlier = await deps.events.getEvent(input.tenantId, event.id);

@@ -221,7 +221,13 @@ export interface SweepMessage {
   kind: 'sweep';
 }
 
-export type DeliveryMessage = FanOutMessage | AttemptMessage | RecoverMessage | SweepMessage;
+/** The fan-outs of several events published together, in one SQS message (see `publishEvents`). */
+export interface FanOutPack {
+  kind: 'fanouts';
+  messages: FanOutMessage[];
+}
+
+export type DeliveryMessage = FanOutMessage | FanOutPack | AttemptMessage | RecoverMessage | SweepMessage;
 
 export interface DeliveryQueue {
   /** Sends now or after up to 900 s. */
