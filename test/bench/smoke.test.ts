@@ -12,7 +12,7 @@ describe('npm run bench (smoke)', () => {
     expect(existsSync(join(outDir, 'results.md'))).toBe(true);
     const json = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8'));
     expect(json.machine).toMatchObject({ cores: expect.any(Number), node: process.version, commit: expect.stringMatching(/^[0-9a-f]{40}$|^unknown$/) });
-    expect(results.requests_per_delivery.map((s) => s.name)).toHaveLength(4);
+    expect(results.requests_per_delivery.map((s) => s.name)).toHaveLength(5);
     for (const s of results.requests_per_delivery) {
       expect(Number.isFinite(s.usd_per_million_deliveries.total)).toBe(true);
       expect(s.per_delivery.dynamodb_write_units).toBeGreaterThan(0);
