@@ -93,7 +93,10 @@ export class RequestCounter {
         const key = (input.Key as Record<string, unknown> | undefined) ?? (item ? { pk: item.pk, sk: item.sk } : undefined);
         const before = single && key ? await stored(String(input.TableName), key) : undefined;
         const result = await next(args);
-        if (single && key) this.writeUnits += indexWriteUnits(before, await stored(String(input.TableName), key));
+        if (single && key) {
+          const after = await stored(String(input.TableName), key); // read first: `+=` with an await inside would add to a stale total
+          this.writeUnits += indexWriteUnits(before, after);
+        }
         const output = result.output as unknown as Record<string, unknown>;
         this.requests.set(`${service}:${command}`, (this.requests.get(`${service}:${command}`) ?? 0) + 1);
         if (isDynamo) {
