@@ -14,7 +14,16 @@ const setup = async () => {
     const { id } = await publishEvent(f.ports, { tenantId: 'acme', type: 'price.alert', data: {} });
     await fanOut(f.ports, f.fanOutOf(id), silentLog);
   };
-  return { f, sick: sick.endpoint, watcher: watcher.endpoint, publishAndFanOut };
+  /** A publish, its first attempt, and its first retry a minute later. */
+  const publishAndRetry = async () => {
+    f.scheduled.length = 0;
+    await publishAndFanOut();
+    const retry = f.scheduled.shift();
+    if (!retry) return;
+    f.advance(retry.delaySeconds);
+    await processAttempt(f.ports, retry.message, silentLog);
+  };
+  return { f, sick: sick.endpoint, watcher: watcher.endpoint, publishAndFanOut, publishAndRetry };
 };
 
 describe('endpoint health', () => {
@@ -36,24 +45,37 @@ describe('endpoint health', () => {
     expect(watcher.status).toBe('active');
   });
 
-  it('failing every attempt for the window disables it; a success in between resets the clock', async () => {
-    const { f, sick, publishAndFanOut } = await setup();
+  it('a first attempt that fails and a retry that gets through write nothing to the endpoint: a blip is not a run of failures', async () => {
+    const { f, sick, publishAndRetry } = await setup();
+    let calls = 0;
+    f.http.respond = () => (++calls === 1 ? { statusCode: 503, responseTimeMs: 1, error: null, bodyExcerpt: '' } : { statusCode: 200, responseTimeMs: 1, error: null, bodyExcerpt: 'ok' });
+    const writes: string[] = [];
+    const store = f.ports.endpoints;
+    f.ports.endpoints = { ...store, listSubscribed: store.listSubscribed.bind(store), getEndpoint: store.getEndpoint.bind(store), markFailing: async () => void writes.push('markFailing'), clearFailing: async () => void writes.push('clearFailing') } as typeof store;
+    await publishAndRetry();
+    expect(calls).toBe(2);
+    expect(writes).toEqual([]);
+    expect((await f.stores.getEndpoint('acme', sick.id))!.failingSince).toBeUndefined();
+  });
+
+  it('failing every attempt for the window disables it (the run noted from the first failure once its retry fails too); a success in between resets the clock', async () => {
+    const { f, sick, publishAndFanOut, publishAndRetry } = await setup();
     let healthy = false;
     f.http.respond = () => (healthy ? { statusCode: 200, responseTimeMs: 1, error: null, bodyExcerpt: 'ok' } : { statusCode: null, responseTimeMs: 1, error: 'connection', bodyExcerpt: null });
-    await publishAndFanOut();
+    await publishAndRetry();
     const firstFailure = (await f.stores.getEndpoint('acme', sick.id))!.failingSince;
     expect(firstFailure).toBe('2026-02-16T12:00:00.000Z');
     f.advance(4 * 86_400);
-    await publishAndFanOut();
+    await publishAndRetry();
     expect((await f.stores.getEndpoint('acme', sick.id))!.status).toBe('active');
     healthy = true;
-    await publishAndFanOut();
+    await publishAndRetry();
     expect((await f.stores.getEndpoint('acme', sick.id))!.failingSince).toBeUndefined();
     healthy = false;
     f.advance(86_400);
-    await publishAndFanOut();
-    f.advance(5 * 86_400 - 1);
-    await publishAndFanOut();
+    await publishAndRetry(); // the run is noted from this first attempt
+    f.advance(5 * 86_400 - 61);
+    await publishAndFanOut(); // a first attempt a second inside the window
     expect((await f.stores.getEndpoint('acme', sick.id))!.status).toBe('active');
     f.advance(1);
     await publishAndFanOut();
@@ -77,10 +99,14 @@ describe('a health update that fails', () => {
     const denied = Object.assign(new Error('User: … is not authorized to perform: dynamodb:UpdateItem'), { name: 'AccessDeniedException' });
     f.ports.endpoints.markFailing = () => Promise.reject(denied);
     const faults: Array<{ name: string; extra: Record<string, unknown> }> = [];
+    const log = { ...silentLog, fault: (name: string, _message: string, extra: Record<string, unknown>) => faults.push({ name, extra }) };
     const { id } = await publishEvent(f.ports, { tenantId: 'acme', type: 'price.alert', data: {} });
-    await fanOut(f.ports, f.fanOutOf(id), { ...silentLog, fault: (name: string, _message: string, extra: Record<string, unknown>) => faults.push({ name, extra }) });
+    await fanOut(f.ports, f.fanOutOf(id), log);
+    const retry = f.scheduled.shift()!;
+    f.advance(retry.delaySeconds);
+    await processAttempt(f.ports, retry.message, log); // the retry fails too: the run of failures is noted, and the write denied
     expect(faults).toEqual([{ name: 'EndpointHealthUpdateFailed', extra: expect.objectContaining({ endpoint_id: sick.id, error: expect.stringContaining('AccessDeniedException') }) }]);
     const [delivery] = await f.stores.listDeliveries('acme', sick.id, { offset: 0, limit: 5 }).then((p) => p.deliveries);
-    expect(delivery).toMatchObject({ status: 'retrying', attempts: [expect.objectContaining({ number: 1, statusCode: 500 })] });
+    expect(delivery).toMatchObject({ status: 'retrying', attempts: [expect.objectContaining({ number: 1, statusCode: 500 }), expect.objectContaining({ number: 2, statusCode: 500 })] });
   });
 });

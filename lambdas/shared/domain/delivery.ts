@@ -64,9 +64,9 @@ const logAttempt = (log: Logger, delivery: Delivery, attempt: Attempt) => {
  * reported as operational faults (a denied or throttled write leaves endpoints that should be
  * disabled sending on).
  */
-const noteHealth = async (deps: Deps, endpoint: Endpoint, attempt: Attempt, log: Logger) => {
+const noteHealth = async (deps: Deps, endpoint: Endpoint, attempt: Attempt, log: Logger, runStartedAt?: string) => {
   try {
-    await noteAttemptOutcome(deps, endpoint, attempt, log);
+    await noteAttemptOutcome(deps, endpoint, attempt, log, runStartedAt);
   } catch (err) {
     log.fault('EndpointHealthUpdateFailed', 'could not update endpoint health', { endpoint_id: endpoint.id, tenant_id: endpoint.tenantId, error: String(err) });
   }
@@ -371,7 +371,10 @@ export const processAttempt = async (
     updatedAt: attempt.attemptedAt,
   });
   if (!recorded) return { outcome: 'duplicate' };
-  await noteHealth(deps, endpoint, attempt, log);
+  // A failed retry continues the run its failed attempt before began; a manual one that fails starts one now.
+  const before = delivery.attempts.at(-1);
+  const runStartedAt = message.trigger === 'automatic' && before && before.error !== null ? before.attemptedAt : attempt.attemptedAt;
+  await noteHealth(deps, endpoint, attempt, log, runStartedAt);
   logAttempt(log, { ...delivery, ...next }, attempt);
   return {
     outcome: 'attempted',
