@@ -11,6 +11,7 @@ import { createDeliveryWorkerHandler } from '../lambdas/delivery-worker/app';
 import { stateAfter } from '../lambdas/shared/domain/delivery';
 import { newId, sha256Hex } from '../lambdas/shared/domain/ids';
 import type { Attempt } from '../lambdas/shared/domain/model';
+import type { JsonValue } from '../lambdas/shared/domain/python-json';
 import { signDelivery, type Surface } from '../lambdas/shared/domain/signing';
 import { localContext } from '../local/lambda-context';
 import { type LocalRuntime, startLocalRuntime } from '../local/runtime';
@@ -93,7 +94,21 @@ const call = async (base: string, method: string, path: string, key: string, bod
 };
 
 /** 1 KB of event data. */
-const payload = (bytes: number, i = 0) => ({ i, note: 'x'.repeat(Math.max(0, bytes - 20)) });
+/**
+ * An event of about `bytes` of JSON shaped like a real one (an order: ids, an e-mail, line
+ * items with names and prices), so that what compression saves is what it saves in production,
+ * not on a run of one letter.
+ */
+const WORDS = ['organic', 'cotton', 't-shirt', 'blue', 'large', 'mug', 'ceramic', 'notebook', 'recycled', 'backpack', 'canvas', 'bottle', 'steel', 'socks', 'wool'];
+const payload = (bytes: number, i = 0) => {
+  const id = (n: number) => sha256Hex(`${i}:${n}`).slice(0, 16);
+  const items: Array<Record<string, JsonValue>> = [];
+  const event = { order_id: `ord_${id(0)}`, customer: { id: `cus_${id(1)}`, email: `buyer.${id(2).slice(0, 6)}@example.com` }, currency: 'EUR', items, i };
+  for (let n = 3; Buffer.byteLength(JSON.stringify(event)) < bytes; n++) {
+    items.push({ sku: `SKU-${id(n).slice(0, 8)}`, name: `${WORDS[n % WORDS.length]} ${WORDS[(n * 7) % WORDS.length]}`, quantity: (n % 4) + 1, unit_price: Math.round(((n * 37) % 9000) + 99) / 100 });
+  }
+  return event;
+};
 
 // ---------------------------------------------------------------- requests and cost
 

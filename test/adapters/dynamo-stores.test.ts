@@ -1,5 +1,6 @@
 import { parseExact, stringifyExact } from '../../lambdas/shared/domain/exact-json';
 import type { JsonValue } from '../../lambdas/shared/domain/python-json';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDeliveryStore } from '../../lambdas/shared/adapters/dynamo-delivery-store';
 import { DynamoConfigStore } from '../../lambdas/shared/adapters/dynamo-stores';
@@ -103,6 +104,22 @@ describe('DynamoDeliveryStore on dynalite', () => {
     expect({ ...read, data: undefined }).toEqual({ ...event, data: undefined });
     expect(stringifyExact(read.data)).toBe(text); // every number as it was written
     expect(await deliveries.getEvent('globex', 'evt_1')).toBeUndefined();
+  });
+
+  it('stores event data deflated when that is smaller (write units go by item size), and reads it back exactly', async () => {
+    const items = Array.from({ length: 30 }, (_, i) => ({ sku: `SKU-${1000 + i}`, name: 'Organic cotton t-shirt', price: 19.99, quantity: i % 3, currency: 'EUR' }));
+    const data = parseExact(stringifyExact({ order_id: 'ord_8f2a', customer: { id: 'cus_42', email: 'ada@example.com' }, items, total: 12345678901234567890n })) as JsonValue;
+    const event = { id: 'evt_big', tenantId: 'acme', type: 'order.paid', data, createdAt: '2026-02-16T12:00:00Z', requestHash: 'h' };
+    expect(await deliveries.putEvent(event)).toBe(true);
+    const { Item } = await documentClient(dynamo.client).send(new GetCommand({ TableName: names.deliveries, Key: { pk: 'EVENT#acme#evt_big', sk: 'EVENT' } }));
+    expect(Item!.data_json).toBeUndefined();
+    expect(Item!.data_z).toBeInstanceOf(Uint8Array);
+    expect((Item!.data_z as Uint8Array).byteLength * 3).toBeLessThan(Buffer.byteLength(stringifyExact(data)));
+    expect(stringifyExact((await deliveries.getEvent('acme', 'evt_big'))!.data)).toBe(stringifyExact(data));
+    // A small event stays text: deflating it would not save a byte.
+    await deliveries.putEvent({ ...event, id: 'evt_small', data: { a: 1 } });
+    const small = await documentClient(dynamo.client).send(new GetCommand({ TableName: names.deliveries, Key: { pk: 'EVENT#acme#evt_small', sk: 'EVENT' } }));
+    expect(small.Item!.data_json).toBe('{"a":1}');
   });
 
   it('records a delivery once and pages the history newest first, saying whether more follow', async () => {

@@ -1,3 +1,4 @@
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import {
   BatchGetCommand,
   BatchWriteCommand,
@@ -50,6 +51,18 @@ const indexUpdates = (ref: DeliveryRef, status: Delivery['status'], next: string
  */
 export const INLINE_ATTEMPTS = 20;
 
+/**
+ * An event's data as stored: JSON text (exact numbers, any nesting depth, empty strings kept),
+ * deflated when that is smaller. Write units go by item size, and an event is written when its
+ * first delivery needs a retry: JSON of a kilobyte or two usually deflates to a third.
+ */
+const storedData = (data: StoredEvent['data']): { data_json: string } | { data_z: Uint8Array } => {
+  const json = stringifyExact(data);
+  if (json.length < 200) return { data_json: json };
+  const deflated = deflateRawSync(json);
+  return deflated.byteLength < Buffer.byteLength(json) ? { data_z: deflated } : { data_json: json };
+};
+
 /** One UpdateExpression from its SET and REMOVE parts. */
 const updateExpression = (set: string[], remove: string[] = []) =>
   [set.length > 0 ? `SET ${set.join(', ')}` : '', remove.length > 0 ? `REMOVE ${remove.join(', ')}` : ''].filter(Boolean).join(' ');
@@ -72,8 +85,7 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
             id: e.id,
             tenant_id: e.tenantId,
             event_type: e.type,
-            // Stored as JSON text: exact numbers, any nesting depth, empty strings kept.
-            data_json: stringifyExact(e.data),
+            ...storedData(e.data),
             created_at: e.createdAt,
             request_hash: e.requestHash,
             ...(e.idempotencyKey ? { idempotency_key: e.idempotencyKey } : {}),
@@ -94,7 +106,7 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
       id: Item.id as string,
       tenantId: Item.tenant_id as string,
       type: Item.event_type as string,
-      data: parseExact(Item.data_json as string) as StoredEvent['data'],
+      data: parseExact(Item.data_z ? inflateRawSync(Item.data_z as Uint8Array).toString('utf8') : (Item.data_json as string)) as StoredEvent['data'],
       createdAt: Item.created_at as string,
       requestHash: Item.request_hash as string,
       ...(Item.idempotency_key ? { idempotencyKey: Item.idempotency_key as string } : {}),
