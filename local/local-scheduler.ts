@@ -2,6 +2,8 @@ import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamod
 import { DeleteCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { MAX_SQS_DELAY_SECONDS, scheduleName } from '../lambdas/shared/adapters/retry-scheduler';
 import { documentClient } from '../lambdas/shared/aws-ports';
+import { sqsSafeJson } from '../lambdas/shared/adapters/sqs-queue';
+import { parseExact } from '../lambdas/shared/domain/exact-json';
 import type { AttemptMessage, Clock, DeliveryQueue, RetryScheduler } from '../lambdas/shared/domain/ports';
 
 export const LOCAL_SCHEDULES_TABLE = 'hookpost-local-schedules';
@@ -49,7 +51,7 @@ export const createLocalScheduler = async (dynamo: DynamoDBClient, queue: Delive
     async schedule(message: AttemptMessage, delaySeconds: number) {
       if (delaySeconds <= MAX_SQS_DELAY_SECONDS) return queue.send(message, delaySeconds);
       // Already scheduled: as the Scheduler adapter takes a ConflictException.
-      await create(scheduleName(message), clock.now().getTime() + delaySeconds * 1000, JSON.stringify(message));
+      await create(scheduleName(message), clock.now().getTime() + delaySeconds * 1000, sqsSafeJson(message));
     },
   };
 
@@ -67,7 +69,7 @@ export const createLocalScheduler = async (dynamo: DynamoDBClient, queue: Delive
         }),
       );
       for (const item of page.Items ?? []) {
-        await queue.send(JSON.parse(item.message as string));
+        await queue.send(parseExact(item.message as string) as AttemptMessage);
         await db.send(new DeleteCommand({ TableName: LOCAL_SCHEDULES_TABLE, Key: { name: item.name } }));
         fired++;
       }

@@ -8,7 +8,7 @@ import { parseExact } from '../shared/domain/exact-json';
 import { continueRecovery } from '../shared/domain/recovery';
 import { sweepOverdue } from '../shared/domain/sweep';
 import { type Delivery, lastAttempt } from '../shared/domain/model';
-import type { FanOutMessage, Ports } from '../shared/domain/ports';
+import type { AttemptMessage, FanOutMessage, Ports } from '../shared/domain/ports';
 import { flushMetrics, logger, metrics, tracing } from '../shared/powertools';
 
 const FANOUT = z.object({
@@ -32,6 +32,7 @@ const MESSAGE = z.discriminatedUnion('kind', [
     attempt: z.number().check(z.int(), z.minimum(1)),
     trigger: z.enum(['automatic', 'manual']),
     waits: z.optional(z.number().check(z.int(), z.minimum(0))),
+    event: z.optional(z.object({ type: z.string(), data: z.unknown(), createdAt: z.string() })),
   }),
   z.object({
     kind: z.literal('recover'),
@@ -146,7 +147,7 @@ export const createDeliveryWorkerHandler = (ports: Ports) => {
         break;
       }
       case 'attempt': {
-        const { outcome, delivery, eventCreatedAt } = await processAttempt(ports, message, log);
+        const { outcome, delivery, eventCreatedAt } = await processAttempt(ports, message as AttemptMessage, log); // `data` came out of the JSON parser
         if (delivery) recordMetrics(delivery, eventCreatedAt);
         if (outcome === 'deferred') metrics.addMetric('DeliveriesDeferred', 'Count', 1);
         if (outcome === 'abandoned') metrics.addMetric('AttemptMessagesAbandoned', 'Count', 1);

@@ -1,10 +1,12 @@
 import { ConflictException, CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CreateQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
+import { parseExact, stringifyExact } from '../../lambdas/shared/domain/exact-json';
+import type { JsonValue } from '../../lambdas/shared/domain/python-json';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDeliveryStore } from '../../lambdas/shared/adapters/dynamo-delivery-store';
 import { AwsRetryScheduler } from '../../lambdas/shared/adapters/retry-scheduler';
-import { SqsDeliveryQueue } from '../../lambdas/shared/adapters/sqs-queue';
+import { SqsDeliveryQueue, sqsSafeJson } from '../../lambdas/shared/adapters/sqs-queue';
 import { documentClient } from '../../lambdas/shared/aws-ports';
 import { deliveryIdFor } from '../../lambdas/shared/domain/ids';
 import type { AttemptMessage } from '../../lambdas/shared/domain/ports';
@@ -76,11 +78,24 @@ describe('the delay decision', () => {
       Target: {
         Arn: target.queueArn,
         RoleArn: target.roleArn,
-        Input: JSON.stringify(message),
+        Input: sqsSafeJson(message),
         DeadLetterConfig: { Arn: target.deadLetterArn },
         RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
       },
     });
+    scheduler.restore();
+  });
+
+  it('a retry carrying its event keeps every number exact in the schedule\'s input, as the queue does', async () => {
+    const scheduler = mockClient(SchedulerClient);
+    scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:schedule' });
+    const { queue } = await queueFor('decision-exact');
+    const text = '{"big":12345678901234567890,"f":1.0,"z":-0.0}';
+    const carrying = { ...message, event: { type: 'price.alert', data: parseExact(text) as JsonValue, createdAt: '2026-02-16T12:00:00.000Z' } };
+    await new AwsRetryScheduler(queue, new SchedulerClient({ region: 'us-east-1' }), target, clock).schedule(carrying, 1800);
+    const input = scheduler.commandCalls(CreateScheduleCommand)[0]!.args[0].input.Target!.Input!;
+    expect(input).toContain(`"data":${text}`);
+    expect(stringifyExact((parseExact(input) as { event: { data: JsonValue } }).event.data)).toBe(text);
     scheduler.restore();
   });
 

@@ -96,6 +96,31 @@ describe('retries', () => {
     expect(f.http.requests).toHaveLength(3);
   });
 
+  it('an automatic retry carries its event, so the attempt reads no stored event; a large event is read instead', async () => {
+    const { f, drive } = await setup((n) => (n >= 3 ? 200 : 503));
+    const reads = vi.spyOn(f.stores, 'getEvent');
+    const d = await drive();
+    expect(d.status).toBe('succeeded');
+    expect(reads).not.toHaveBeenCalled();
+    expect(f.http.requests.map((r) => r.body)).toEqual([f.http.requests[0]!.body, f.http.requests[0]!.body, f.http.requests[0]!.body]);
+
+    const big = fakePorts();
+    big.http.respond = (() => {
+      let n = 0;
+      return () => ({ statusCode: ++n === 1 ? 503 : 200, responseTimeMs: 3, error: null, bodyExcerpt: '' });
+    })();
+    await createTenant(big.ports, { id: 'acme' });
+    await createAdminWebhook(big.ports, 'acme', { url: 'https://r.example/', events: ['price.alert'] });
+    const { id } = await publishEvent(big.ports, { tenantId: 'acme', type: 'price.alert', data: { pad: 'x'.repeat(100_000) } });
+    await fanOut(big.ports, big.fanOutOf(id), silentLog);
+    const retry = big.scheduled.shift()!;
+    expect(retry.message.event).toBeUndefined(); // too large to ride along: Scheduler takes 256 KB
+    const bigReads = vi.spyOn(big.stores, 'getEvent');
+    await processAttempt(big.ports, retry.message, silentLog);
+    expect(bigReads).toHaveBeenCalledTimes(1);
+    expect(big.http.requests[1]!.body).toBe(big.http.requests[0]!.body);
+  });
+
   it('a redelivered attempt message is not attempted or recorded twice', async () => {
     const { f, eventId, ref } = await setup((n) => (n === 1 ? 500 : 200));
     await fanOut(f.ports, f.fanOutOf(eventId), silentLog);

@@ -1,5 +1,6 @@
 import { ConflictException, CreateScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { AttemptMessage, Clock, DeliveryQueue, RetryScheduler } from '../domain/ports';
+import { sqsSafeJson } from './sqs-queue';
 
 /** SQS's longest message delay. */
 export const MAX_SQS_DELAY_SECONDS = 900;
@@ -48,7 +49,8 @@ export class AwsRetryScheduler implements RetryScheduler {
           Target: {
             Arn: this.target.queueArn,
             RoleArn: this.target.roleArn,
-            Input: JSON.stringify(message),
+            // As the queue writes it (exact numbers, SQS's characters): Scheduler sends it as the message body.
+            Input: sqsSafeJson(message),
             DeadLetterConfig: { Arn: this.target.deadLetterArn },
             RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
           },

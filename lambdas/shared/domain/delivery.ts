@@ -5,6 +5,7 @@ import { type Attempt, type Delivery, type Endpoint, ERROR_DETAIL_BYTES, RESPONS
 import { pythonJsonDumps } from './python-json';
 import type { AttemptMessage, DeliveryRef, FanOutMessage, Ports, Settings } from './ports';
 import { signDelivery } from './signing';
+import { stringifyExact } from './exact-json';
 
 type Deps = Pick<
   Ports,
@@ -152,9 +153,17 @@ export const stateAfter = (
 };
 
 /** Schedules the next automatic attempt of a retrying delivery, for whatever time remains. */
-const scheduleNext = async (deps: Deps, ref: DeliveryRef, attemptCount: number, nextAttemptAt: string) => {
+/**
+ * An event up to this size (as JSON) rides along in its retry's message, sparing the attempt a
+ * read; larger ones are read (a Scheduler schedule's input takes at most 256 KB).
+ */
+export const RETRY_EVENT_BYTES = 32 * 1024;
+
+const scheduleNext = async (deps: Deps, ref: DeliveryRef, attemptCount: number, nextAttemptAt: string, event: EventToDeliver) => {
   const remaining = Math.max(0, Math.ceil((Date.parse(nextAttemptAt) - deps.clock.now().getTime()) / 1000));
-  await deps.retries.schedule({ kind: 'attempt', ...ref, attempt: attemptCount + 1, trigger: 'automatic' }, remaining);
+  const carried = { type: event.type, data: event.data, createdAt: event.createdAt };
+  const small = Buffer.byteLength(stringifyExact(carried)) <= RETRY_EVENT_BYTES;
+  await deps.retries.schedule({ kind: 'attempt', ...ref, attempt: attemptCount + 1, trigger: 'automatic', ...(small ? { event: carried } : {}) }, remaining);
 };
 
 const refOf = (d: Pick<Delivery, 'tenantId' | 'endpointId' | 'id'>): DeliveryRef => ({
@@ -265,7 +274,7 @@ export const fanOut = async (
         attempts: [attempt],
       };
       if (delivery.status !== 'succeeded') await storeEvent(); // retries, and manual ones, need it
-      if (delivery.status === 'retrying') await scheduleNext(deps, refOf(delivery), 1, delivery.nextAttemptAt!);
+      if (delivery.status === 'retrying') await scheduleNext(deps, refOf(delivery), 1, delivery.nextAttemptAt!, event);
       if (!(await deps.deliveries.createDelivery(delivery))) return undefined; // recorded by a concurrent run
       await noteHealth(deps, endpoint, attempt, log);
       logAttempt(log, delivery, attempt);
@@ -341,7 +350,12 @@ export const processAttempt = async (
 
   const now = deps.clock.now();
   const endpoint = await deps.endpoints.getEndpoint(delivery.tenantId, delivery.endpointId);
-  const event = endpoint?.status === 'active' ? await deps.events.getEvent(delivery.tenantId, delivery.eventId) : undefined;
+  const event: EventToDeliver | undefined =
+    endpoint?.status !== 'active'
+      ? undefined
+      : message.event
+        ? { id: delivery.eventId, tenantId: delivery.tenantId, ...message.event }
+        : await deps.events.getEvent(delivery.tenantId, delivery.eventId);
   if (!endpoint || endpoint.status !== 'active' || !event) {
     await deps.deliveries.setState(refOf(delivery), made, { status: 'failed', nextAttemptAt: null, updatedAt: now.toISOString() });
     log.info('retry cancelled', {
@@ -364,7 +378,7 @@ export const processAttempt = async (
   }
   const attempts = [...delivery.attempts, attempt];
   const next = stateAfter(deps.settings, attempts);
-  if (next.status === 'retrying') await scheduleNext(deps, refOf(delivery), attempts.length, next.nextAttemptAt!);
+  if (next.status === 'retrying') await scheduleNext(deps, refOf(delivery), attempts.length, next.nextAttemptAt!, event);
   const recorded = await deps.deliveries.recordAttempt(refOf(delivery), made, {
     attempt,
     ...next,

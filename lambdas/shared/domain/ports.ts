@@ -203,6 +203,11 @@ export interface AttemptMessage {
    * (the sweep takes over) after MAX_ATTEMPT_WAITS.
    */
   waits?: number;
+  /**
+   * The event itself, on an automatic retry of an event small enough to ride along (it spares
+   * the attempt a read of the stored event); absent, the attempt reads it.
+   */
+  event?: { type: string; data: JsonValue; createdAt: string };
 }
 
 /** Re-send an endpoint's failed deliveries of a time window, a page at a time. */
