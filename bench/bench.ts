@@ -235,7 +235,9 @@ const requestsAndCost = async (opts: BenchOptions, receiver: Receiver): Promise<
           Array.from({ length: events }, (_, i) => call(base, 'POST', '/v1/events', admin, { tenant_id: s.tenant, type: 'price.alert', data: payload(1024, i) })),
         );
       }
-      await receiver.waitFor(events, 120_000);
+      await receiver.waitFor(events, 120_000).catch((e: Error) => {
+        throw new Error(`${s.name}: ${e.message}`);
+      });
       await sleep(1500); // the last records and deletes
       const deliveries = events * s.fanOut;
       const inv = [...invocations.values()];

@@ -131,6 +131,27 @@ describe('retries', () => {
     expect(f.http.requests).toHaveLength(2);
   });
 
+  it('a first retry that arrives before its delivery is recorded at all (a slow fan-out) comes back later, never dropped', async () => {
+    const { f, eventId, ref } = await setup((n) => (n === 1 ? 500 : 200));
+    const create = f.stores.createDelivery.bind(f.stores);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    f.stores.createDelivery = async (d) => {
+      await held;
+      return create(d);
+    };
+    const fanning = fanOut(f.ports, f.fanOutOf(eventId), silentLog);
+    await new Promise((r) => setTimeout(r, 10)); // the retry is scheduled, the record is not written yet
+    const retry = f.scheduled.shift()!;
+    expect(await processAttempt(f.ports, retry.message, silentLog)).toEqual({ outcome: 'waiting' });
+    release();
+    await fanning;
+    const back = f.scheduled.shift()!;
+    expect(back.message).toEqual({ ...retry.message, waits: 1 });
+    expect(await processAttempt(f.ports, back.message, silentLog)).toMatchObject({ outcome: 'attempted' });
+    expect((await f.stores.getDelivery(ref))!.status).toBe('succeeded');
+  });
+
   it('a crash after scheduling but before recording: the retry is made again and recorded once', async () => {
     const { f, eventId, ref } = await setup(() => 500);
     await fanOut(f.ports, f.fanOutOf(eventId), silentLog);

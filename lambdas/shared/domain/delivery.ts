@@ -298,7 +298,7 @@ export const fanOut = async (
   };
 };
 
-export type AttemptOutcome = 'attempted' | 'deferred' | 'waiting' | 'abandoned' | 'duplicate' | 'stale' | 'cancelled' | 'missing';
+export type AttemptOutcome = 'attempted' | 'deferred' | 'waiting' | 'abandoned' | 'duplicate' | 'stale' | 'cancelled';
 
 /** How long a run holds an attempt: the 30 s request timeout and a margin. */
 export const ATTEMPT_CLAIM_SECONDS = 45;
@@ -338,7 +338,10 @@ export const processAttempt = async (
   log: Logger,
 ): Promise<{ outcome: AttemptOutcome; delivery?: Delivery; eventCreatedAt?: string }> => {
   const delivery = await deps.deliveries.getDelivery(message);
-  if (!delivery) return { outcome: 'missing' };
+  // Not recorded yet: its fan-out schedules the first retry before it records the delivery, so a
+  // short retry can arrive first. It comes back later (after MAX_ATTEMPT_WAITS it is dropped:
+  // a delivery never recorded was never attempted by a run that finished).
+  if (!delivery) return { outcome: await comeBackLater(deps, message, log, 'the delivery is not recorded yet') };
   const made = delivery.attempts.length;
   if (made >= message.attempt) return { outcome: 'duplicate' };
   if (delivery.status === 'succeeded') return { outcome: 'stale' };
