@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
+import { propsFromContext } from '../lib/context-props';
 import { HookpostStack } from '../lib/hookpost-stack';
 import { addNagChecks } from '../lib/nag';
 
 const app = new App();
+// Every stack property from CDK context: `npx cdk deploy -c alarmEmail=ops@example.com -c retrySchedule=60,300` (README).
 new HookpostStack(app, 'Hookpost', {
+  ...propsFromContext(app.node),
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });
 addNagChecks(app);

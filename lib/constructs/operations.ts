@@ -19,6 +19,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { HookpostFunction } from './hookpost-function';
+import { deadLetterQueue } from './queues';
 
 export const METRICS_NAMESPACE = 'Hookpost';
 
@@ -77,7 +78,14 @@ export class Operations extends Construct {
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
       }),
     );
-    if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+    // An alarm e-mail SNS could not deliver (a bounce, an unconfirmed address) lands in a queue
+    // of its own, alarmed and on the dashboard like the other dead-letter queues.
+    const deadLetterQueues = { ...props.deadLetterQueues };
+    if (props.alarmEmail) {
+      const undelivered = deadLetterQueue(this, 'AlarmEmailDeadLetterQueue', { redriveTarget: false, holds: 'the alarm topic\'s e-mail subscription' });
+      this.topic.addSubscription(new EmailSubscription(props.alarmEmail, { deadLetterQueue: undelivered }));
+      deadLetterQueues['alarm-email-dlq'] = undelivered;
+    }
     const action = new SnsAction(this.topic);
     const alarm = (name: string, metric: IMetric, threshold: number, evaluationPeriods: number, description: string) => {
       const a = new Alarm(this, name, {
@@ -164,7 +172,7 @@ export class Operations extends Construct {
       }),
       new GraphWidget({
         title: 'Dead-letter queues',
-        left: Object.entries(props.deadLetterQueues).map(([name, q]) =>
+        left: Object.entries(deadLetterQueues).map(([name, q]) =>
           q.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), label: name }),
         ),
         width: 12,
@@ -185,7 +193,7 @@ export class Operations extends Construct {
       }),
     );
 
-    for (const [name, q] of Object.entries(props.deadLetterQueues)) {
+    for (const [name, q] of Object.entries(deadLetterQueues)) {
       alarm(`${name}-not-empty`, q.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }), 1, 1, `Messages are waiting in the ${name} dead-letter queue.`);
     }
     alarm(

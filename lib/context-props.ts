@@ -1,0 +1,93 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { Node } from 'constructs';
+import { parseCatalogue } from '../lambdas/shared/domain/catalogue';
+import { parseCidrList, parseRateLimit, parseRetrySchedule } from '../lambdas/shared/config';
+import type { HookpostStackProps } from './hookpost-stack';
+
+type Parsed = Partial<Record<keyof HookpostStackProps, unknown>>;
+
+class ContextError extends Error {}
+
+/** A context value as given: `-c key=value` gives text; the `context` block of cdk.json may give JSON values. */
+const text = (value: unknown): string => (Array.isArray(value) ? value.join(',') : String(value)).trim();
+
+const list = (value: unknown): string[] =>
+  text(value)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+const wholeNumber = (key: string, value: unknown, min: number): number => {
+  const n = Number(text(value));
+  if (!Number.isInteger(n) || n < min) throw new ContextError(`${key} must be a whole number of at least ${min}`);
+  return n;
+};
+
+const seconds = (key: string, value: unknown): Duration => Duration.seconds(wholeNumber(key, value, 0));
+
+const bool = (key: string, value: unknown): boolean => {
+  const v = text(value).toLowerCase();
+  if (v !== 'true' && v !== 'false') throw new ContextError(`${key} must be true or false`);
+  return v === 'true';
+};
+
+const REMOVAL: Record<string, RemovalPolicy> = { retain: RemovalPolicy.RETAIN, destroy: RemovalPolicy.DESTROY, snapshot: RemovalPolicy.SNAPSHOT };
+
+/**
+ * Every stack property, as CDK context reads it (`-c key=value` or the `context` block of
+ * cdk.json), the key named exactly as the property; lists comma-separated, durations in
+ * seconds. Each value is checked with the same parser the stack uses (catalogue, schedule,
+ * CIDRs, rate limit), so a refusal names its key here.
+ */
+export const CONTEXT_PROPS: Record<string, { parse: (key: string, value: unknown) => unknown; allowed: string }> = {
+  eventTypes: { parse: (_k, v) => parseCatalogue(list(v).join(',')), allowed: 'event types, comma-separated (e.g. order.paid,order.refunded)' },
+  retrySchedule: { parse: (_k, v) => parseRetrySchedule(list(v).join(',')), allowed: 'seconds before each retry (1-604800 each), comma-separated (e.g. 60,300,1800)' },
+  retentionDays: { parse: (k, v) => wholeNumber(k, v, 1), allowed: 'days, a whole number of at least 1' },
+  disableAfterFailingFor: { parse: (k, v) => Duration.seconds(wholeNumber(k, v, 1)), allowed: 'seconds, a whole number of at least 1' },
+  alarmEmail: {
+    parse: (k, v) => {
+      if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(text(v))) throw new ContextError(`${k} must be an e-mail address`);
+      return text(v);
+    },
+    allowed: 'an e-mail address',
+  },
+  allowedTargetCidrs: { parse: (_k, v) => parseCidrList(list(v).join(',')), allowed: 'CIDRs, comma-separated (needs staticEgressIps=true)' },
+  tenantRateLimit: {
+    parse: (k, v) => {
+      if (!/^\d+\/\d+$/.test(text(v))) throw new ContextError(`${k} must be requests/seconds (e.g. 1200/60)`);
+      const { requests, windowSeconds } = parseRateLimit(text(v));
+      return { requests, per: Duration.seconds(windowSeconds) };
+    },
+    allowed: 'requests/seconds, e.g. 1200/60',
+  },
+  maxConcurrentDeliveriesPerEndpoint: { parse: (k, v) => wholeNumber(k, v, 0), allowed: 'a whole number (0: no cap)' },
+  deliveryBatchingWindow: { parse: (k, v) => seconds(k, v), allowed: 'seconds, 0-300' },
+  dataRemovalPolicy: {
+    parse: (k, v) => {
+      const policy = REMOVAL[text(v).toLowerCase()];
+      if (!policy) throw new ContextError(`${k} must be retain, destroy or snapshot`);
+      return policy;
+    },
+    allowed: 'retain, destroy or snapshot',
+  },
+  staticEgressIps: { parse: (k, v) => bool(k, v), allowed: 'true or false' },
+  egressVpcCidr: { parse: (_k, v) => text(v), allowed: 'an IPv4 CIDR, e.g. 10.213.0.0/16' },
+};
+
+/**
+ * The stack's properties from CDK context. A value that does not parse, or that the stack
+ * refuses, stops the synth with a message naming the key and what is allowed.
+ */
+export const propsFromContext = (node: Node): HookpostStackProps => {
+  const props: Parsed = {};
+  for (const [key, { parse, allowed }] of Object.entries(CONTEXT_PROPS)) {
+    const value = node.tryGetContext(key);
+    if (value === undefined || value === null || text(value) === '') continue;
+    try {
+      props[key as keyof HookpostStackProps] = parse(key, value);
+    } catch (e) {
+      throw new Error(`Invalid context ${key}="${text(value)}": ${(e as Error).message}; allowed: ${allowed}`);
+    }
+  }
+  return props as HookpostStackProps;
+};
