@@ -1,4 +1,5 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { parseCatalogue } from '../lambdas/shared/domain/catalogue';
 import {
@@ -16,7 +17,8 @@ import { EventIngest } from './constructs/event-ingest';
 import { Operations } from './constructs/operations';
 import { WebhookApi } from './constructs/webhook-api';
 
-export interface HookpostStackProps extends StackProps {
+/** What a hookpost deployment is configured with (every key can also come from CDK context: `./context-props`). */
+export interface HookpostProps {
   /** The event types tenants may subscribe to. @default the twelve types of the two promised pages */
   readonly eventTypes?: string[];
   /** Seconds before each retry. @default [60, 300, 1800, 7200, 86400] */
@@ -60,7 +62,7 @@ export interface HookpostStackProps extends StackProps {
   readonly dataRemovalPolicy?: RemovalPolicy;
 }
 
-const rateLimit = (limit: HookpostStackProps['tenantRateLimit']): string => {
+const rateLimit = (limit: HookpostProps['tenantRateLimit']): string => {
   const { requests, windowSeconds } = limit
     ? { requests: limit.requests, windowSeconds: limit.per.toSeconds() }
     : DEFAULT_TENANT_RATE_LIMIT;
@@ -72,7 +74,12 @@ const concurrencyCap = (cap = 0): number => {
   return cap;
 };
 
-export class HookpostStack extends Stack {
+/**
+ * hookpost inside any stack: the tables and master key, the delivery queue and worker, the API,
+ * the EventBridge ingest and the operations (dashboard, alarms). `grantPublish` lets a role of
+ * the platform publish events, through the API or the event bus.
+ */
+export class Hookpost extends Construct {
   public readonly data: DataStores;
   public readonly pipeline: DeliveryPipeline;
   public readonly webhookApi: WebhookApi;
@@ -81,8 +88,8 @@ export class HookpostStack extends Stack {
   /** The worker's VPC and its fixed egress addresses, with `staticEgressIps`. */
   public readonly network: EgressNetwork | undefined;
 
-  constructor(scope: Construct, id: string, props: HookpostStackProps = {}) {
-    super(scope, id, props);
+  constructor(scope: Construct, id: string, props: HookpostProps = {}) {
+    super(scope, id);
     const eventTypes = parseCatalogue((props.eventTypes ?? []).join(','));
     const retrySchedule = parseRetrySchedule((props.retrySchedule ?? DEFAULT_RETRY_SCHEDULE).join(','));
     const retentionDays = props.retentionDays ?? DEFAULT_RETENTION_DAYS;
@@ -156,5 +163,50 @@ export class HookpostStack extends Stack {
       new CfnOutput(this, 'EgressIps', { value: this.network.egressIpList, description: 'Deliveries come from these addresses: the list to give receivers' });
       new CfnOutput(this, 'EgressVpcId', { value: this.network.vpc.vpcId, description: 'Route private receivers\' networks into this VPC (allowedTargetCidrs)' });
     }
+  }
+
+  /**
+   * Lets `grantee` publish events: `POST /v1/events` and `/v1/events/batch` on the API (SigV4,
+   * `execute-api:Invoke` on those routes only) and `events:PutEvents` on the hookpost bus.
+   */
+  grantPublish(grantee: IGrantable): Grant {
+    const api = Stack.of(this).formatArn({ service: 'execute-api', resource: this.webhookApi.api.apiId, resourceName: '*/POST/v1/events' });
+    const batch = Stack.of(this).formatArn({ service: 'execute-api', resource: this.webhookApi.api.apiId, resourceName: '*/POST/v1/events/batch' });
+    const invoke = Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns: [api, batch] });
+    return invoke.combine(this.ingest.bus.grantPutEventsTo(grantee));
+  }
+}
+
+export interface HookpostStackProps extends StackProps, HookpostProps {}
+
+/**
+ * The stack `cdk deploy` makes: the `Hookpost` construct alone, its parts' logical IDs as they
+ * were (a child named `Default` adds nothing to them). cdk-nag runs on the app (`bin/app.ts`).
+ */
+export class HookpostStack extends Stack {
+  public readonly hookpost: Hookpost;
+
+  constructor(scope: Construct, id: string, props: HookpostStackProps = {}) {
+    super(scope, id, props);
+    this.hookpost = new Hookpost(this, 'Default', props);
+  }
+
+  get data() {
+    return this.hookpost.data;
+  }
+  get pipeline() {
+    return this.hookpost.pipeline;
+  }
+  get webhookApi() {
+    return this.hookpost.webhookApi;
+  }
+  get ingest() {
+    return this.hookpost.ingest;
+  }
+  get operations() {
+    return this.hookpost.operations;
+  }
+  get network() {
+    return this.hookpost.network;
   }
 }
