@@ -1,0 +1,108 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalRuntime } from '../../local/runtime';
+import { HookpostPublisher, PublishError } from '../../sdk/typescript/src/publisher';
+import { apiClient } from '../support/client';
+import { type Receiver, startReceiver } from '../support/receiver';
+import { startTestRuntime } from '../support/service';
+
+/**
+ * The TypeScript publisher against the local runtime, signing with SigV4 as on AWS (the
+ * runtime verifies the signature with its own credential pair), and against a receiver that
+ * refuses for a while.
+ */
+const KEY = 'hpk_publisher_ts_key_0123456789abcdef';
+let runtime: LocalRuntime;
+let receiver: Receiver;
+
+beforeAll(async () => {
+  receiver = await startReceiver();
+  runtime = await startTestRuntime('publisher-ts', { apiKeys: [{ tenantId: 'acme', key: KEY }] });
+  await apiClient(runtime.url).call('POST', '/api/v1/admin/webhooks', { key: KEY, body: { url: `${receiver.url}/pub`, events: ['price.alert'] } });
+});
+afterAll(async () => {
+  await runtime?.stop();
+  await receiver?.close();
+});
+
+describe('HookpostPublisher', () => {
+  it('publishes a batch of 250 as three signed requests, and every event is delivered', async () => {
+    const requests: Array<{ url: string; authorization: string; events: number }> = [];
+    const recording: typeof fetch = async (input, init) => {
+      const headers = init!.headers as Record<string, string>;
+      requests.push({ url: String(input), authorization: headers.authorization ?? '', events: JSON.parse(String(init!.body)).events?.length ?? 1 });
+      return fetch(input, init);
+    };
+    const publisher = new HookpostPublisher({ baseUrl: runtime.url, region: 'us-east-1', credentials: runtime.platformCredentials, fetch: recording });
+    const events = Array.from({ length: 250 }, (_, i) => ({ tenantId: 'acme', type: 'price.alert', data: { i } }));
+    const published = await publisher.publishBatch(events);
+    expect(published).toHaveLength(250);
+    expect(new Set(published.map((p) => p.idempotencyKey)).size).toBe(250);
+    expect(requests.map((r) => r.events)).toEqual([100, 100, 50]);
+    for (const r of requests) expect(r.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIALOCAL\w+\/\d{8}\/us-east-1\/execute-api\/aws4_request/);
+    await receiver.waitFor((r) => r.path === '/pub', 250, 60_000);
+    const one = await publisher.publish('acme', 'price.alert', { single: true }, 'order-42');
+    expect(one).toEqual({ id: expect.stringMatching(/^evt_/), idempotencyKey: 'order-42' });
+    // The same key again is an idempotent replay: the same event.
+    expect((await publisher.publish('acme', 'price.alert', { single: true }, 'order-42')).id).toBe(one.id);
+  }, 90_000);
+
+  it('a wrong secret is refused by the signature check, not retried', async () => {
+    const publisher = new HookpostPublisher({ baseUrl: runtime.url, region: 'us-east-1', credentials: { ...runtime.platformCredentials, secretAccessKey: 'wrong' } });
+    await expect(publisher.publish('acme', 'price.alert', {})).rejects.toMatchObject({ status: 403 });
+  });
+
+  it('retries 429 and 5xx honouring Retry-After, with the same body and idempotency key; a 400 is final', async () => {
+    const seen: Array<{ key: string | undefined; body: string }> = [];
+    const answers = [
+      { status: 503, headers: { 'retry-after': '2' } },
+      { status: 429, headers: {} },
+      { status: 202, headers: {}, body: '{"id":"evt_1","object":"event"}' },
+    ];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        seen.push({ key: req.headers['idempotency-key'] as string | undefined, body });
+        const a = answers[seen.length - 1] ?? { status: 400, headers: {}, body: '{"error":{"code":"validation_error","message":"no"}}' };
+        res.writeHead(a.status, { 'content-type': 'application/json', ...a.headers }).end(a.body ?? '{"error":{"code":"busy","message":"later"}}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const sleeps: number[] = [];
+    const publisher = new HookpostPublisher({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, adminKey: 'hpadmin_x', sleep: async (ms) => void sleeps.push(ms) });
+    try {
+      expect(await publisher.publish('acme', 'price.alert', { n: 1 })).toMatchObject({ id: 'evt_1' });
+      expect(seen).toHaveLength(3);
+      expect(new Set(seen.map((s) => s.key)).size).toBe(1);
+      expect(new Set(seen.map((s) => s.body)).size).toBe(1);
+      expect(sleeps[0]).toBe(2000); // Retry-After
+      expect(sleeps[1]).toBeLessThanOrEqual(400); // jittered backoff, second try
+      const error = await publisher.publish('acme', 'price.alert', { n: 2 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PublishError);
+      expect(error).toMatchObject({ status: 400, code: 'validation_error' });
+      expect(seen).toHaveLength(4);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('publishes through the hookpost EventBridge bus, sending refused entries again', async () => {
+    const eventBridge = new EventBridgeClient({ endpoint: runtime.url, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    let calls = 0;
+    const flaky = {
+      putEvents: async (entries: Parameters<NonNullable<Parameters<HookpostPublisher['publishToEventBus']>[2]>['putEvents']>[0]) => {
+        calls++;
+        if (calls === 1) return entries.map(() => ({ ErrorCode: 'ThrottlingException' })); // EventBridge refused the entry: sent again
+        return (await eventBridge.send(new PutEventsCommand({ Entries: entries }))).Entries ?? [];
+      },
+    };
+    const publisher = new HookpostPublisher({ baseUrl: runtime.url, adminKey: runtime.adminKey, sleep: async () => undefined });
+    await publisher.publishToEventBus([{ tenantId: 'acme', type: 'price.alert', data: { via: 'bus' } }], 'hookpost', flaky);
+    expect(calls).toBe(2);
+    const [req] = await receiver.waitFor((r) => r.path === '/pub' && r.body.toString().includes('"via":"bus"'));
+    expect(JSON.parse(req!.body.toString())).toMatchObject({ data: { via: 'bus' } });
+  });
+});
