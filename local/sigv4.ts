@@ -52,7 +52,9 @@ export const verifySigV4 = async (
   if (declared !== undefined && declared !== createHash('sha256').update(request.body).digest('hex')) return { ok: false, message: SIGV4_REFUSALS.mismatch };
   const names = signedHeaders!.split(';');
   const headers = Object.fromEntries(names.map((name) => [name, request.headers[name] ?? '']));
-  const signer = new SignatureV4({ service: 'execute-api', region, credentials, sha256: Sha256 });
+  // The payload hash header is signed only if the caller signed it (the AWS SDK for JavaScript
+  // does; botocore and the AWS CLI do not): either way the body's hash is in the signature.
+  const signer = new SignatureV4({ service: 'execute-api', region, credentials, sha256: Sha256, applyChecksum: names.includes('x-amz-content-sha256') });
   const query: Record<string, string | string[]> = {};
   for (const [k, v] of request.url.searchParams) query[k] = k in query ? [...[query[k]!].flat(), v] : v;
   const again = await signer.sign(

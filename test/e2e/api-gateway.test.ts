@@ -78,6 +78,16 @@ describe('SigV4 on the platform routes, with the local credential pair', () => {
     expect((await fetch(list.url, { headers: list.headers })).status).toBe(200);
   });
 
+  it('a signer that does not sign the payload hash header (botocore, the AWS CLI) is verified too, as API Gateway verifies it', async () => {
+    const body = JSON.stringify({ id: 'botocore-co' });
+    const url = new URL(`${runtime.url}/v1/tenants`);
+    const signer = new SignatureV4({ service: 'execute-api', region: 'us-east-1', credentials: runtime.platformCredentials, sha256: Sha256, applyChecksum: false });
+    const request = await signer.sign({ method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: url.pathname, query: {}, headers: { host: url.host, 'content-type': 'application/json' }, body });
+    expect(Object.keys(request.headers).map((h) => h.toLowerCase())).not.toContain('x-amz-content-sha256');
+    const res = await fetch(url, { method: 'POST', headers: request.headers as Record<string, string>, body });
+    expect(res.status).toBe(201);
+  });
+
   it('a wrong secret, an unknown key, another region or a changed body is refused with AWS\'s words', async () => {
     const body = JSON.stringify({ id: 'refused-co' });
     const cases: Array<[string, Awaited<ReturnType<typeof signed>>, string, string]> = [

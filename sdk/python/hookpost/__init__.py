@@ -15,7 +15,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-__all__ = ["Client", "HookpostError", "Webhook", "WebhookSignatureError"]
+__all__ = ["Client", "HookpostError", "Publisher", "Webhook", "WebhookSignatureError"]
 
 DEFAULT_TOLERANCE_SECONDS = 300
 
@@ -234,3 +234,6 @@ class Client:
 
     def get_recovery(self, webhook_id, recovery_id):
         return self._request("GET", "/api/v1/admin/webhooks/%s/recoveries/%s" % (self._id(webhook_id), self._id(recovery_id)))
+
+
+from .publisher import Publisher  # noqa: E402  (it needs HookpostError, defined above)
