@@ -39,7 +39,7 @@ const mergeNewestFirst = async (
   want: number,
   readCap?: number,
 ): Promise<{ items: Item[]; exhausted: boolean; resumeAfter: string | undefined }> => {
-  const chunk = Math.max(4, Math.ceil(want / queries.length) + 2);
+  const chunk = Math.max(4, Math.ceil(want / queries.length) + 1);
   const sources: Source[] = queries.map((query) => ({ query, start: query.ExclusiveStartKey, buffer: [], done: false, position: undefined }));
   let read = 0;
   const capped = () => readCap !== undefined && read >= readCap;
