@@ -72,6 +72,16 @@ export const CONTEXT_PROPS: Record<string, { parse: (key: string, value: unknown
   },
   staticEgressIps: { parse: (k, v) => bool(k, v), allowed: 'true or false' },
   egressVpcCidr: { parse: (_k, v) => text(v), allowed: 'an IPv4 CIDR, e.g. 10.213.0.0/16' },
+  domainName: { parse: (_k, v) => text(v), allowed: 'a domain name (with certificateArn)' },
+  certificateArn: {
+    parse: (k, v) => {
+      if (!/^arn:aws[\w-]*:acm:[\w-]+:\d{12}:certificate\/[\w-]+$/.test(text(v))) throw new ContextError(`${k} must be an ACM certificate ARN`);
+      return text(v);
+    },
+    allowed: 'an ACM certificate ARN in the stack\'s region',
+  },
+  throttleRateLimit: { parse: (k, v) => wholeNumber(k, v, 1), allowed: 'requests per second, a whole number of at least 1' },
+  throttleBurstLimit: { parse: (k, v) => wholeNumber(k, v, 1), allowed: 'requests, a whole number of at least 1' },
 };
 
 /**

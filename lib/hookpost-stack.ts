@@ -44,6 +44,14 @@ export interface HookpostProps {
   readonly staticEgressIps?: boolean;
   /** The egress VPC's range, clear of every network in `allowedTargetCidrs`. @default '10.213.0.0/16' */
   readonly egressVpcCidr?: string;
+  /** A custom domain for the API and the dashboard (with `certificateArn`, an ACM certificate in the stack's region). @default - the execute-api domain */
+  readonly domainName?: string;
+  /** The ACM certificate of `domainName`. */
+  readonly certificateArn?: string;
+  /** The API stage's steady requests per second (all routes). @default 1000 */
+  readonly throttleRateLimit?: number;
+  /** The API stage's burst. @default 2000 */
+  readonly throttleBurstLimit?: number;
   /** Requests one tenant may make to the tenant API per window. @default 1200 per minute */
   readonly tenantRateLimit?: { requests: number; per: Duration };
   /**
@@ -104,6 +112,10 @@ export class Hookpost extends Construct {
       MAX_CONCURRENT_DELIVERIES_PER_ENDPOINT: String(concurrencyCap(props.maxConcurrentDeliveriesPerEndpoint)),
     };
 
+    if (Boolean(props.domainName) !== Boolean(props.certificateArn)) throw new Error('domainName and certificateArn go together: the domain needs its ACM certificate');
+    for (const [name, value] of [['throttleRateLimit', props.throttleRateLimit], ['throttleBurstLimit', props.throttleBurstLimit]] as const) {
+      if (value !== undefined && (!Number.isInteger(value) || value < 1)) throw new Error(`${name} must be a whole number of at least 1`);
+    }
     if (settings.ALLOWED_TARGET_CIDRS && !props.staticEgressIps) {
       throw new Error('allowedTargetCidrs needs staticEgressIps: true: outside a VPC the delivery worker can reach only public addresses (route the private networks into the egress VPC)');
     }
@@ -125,6 +137,9 @@ export class Hookpost extends Construct {
       deliveryQueue: this.pipeline.queue,
       masterKey: this.data.masterKey,
       settings,
+      ...(props.throttleRateLimit !== undefined ? { throttleRateLimit: props.throttleRateLimit } : {}),
+      ...(props.throttleBurstLimit !== undefined ? { throttleBurstLimit: props.throttleBurstLimit } : {}),
+      ...(props.domainName && props.certificateArn ? { customDomain: { domainName: props.domainName, certificateArn: props.certificateArn } } : {}),
     });
 
     this.ingest = new EventIngest(this, 'Ingest', {
@@ -159,6 +174,10 @@ export class Hookpost extends Construct {
     new CfnOutput(this, 'EventBusName', { value: this.ingest.bus.eventBusName, description: 'Put events here to publish them' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.operations.topic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName });
+    if (this.webhookApi.domain) {
+      new CfnOutput(this, 'CustomDomainUrl', { value: `https://${props.domainName}`, description: 'The API and the dashboard at the custom domain' });
+      new CfnOutput(this, 'CustomDomainTarget', { value: this.webhookApi.domain.regionalDomainName, description: 'Point the custom domain (CNAME or alias) here' });
+    }
     if (this.network) {
       new CfnOutput(this, 'EgressIps', { value: this.network.egressIpList, description: 'Deliveries come from these addresses: the list to give receivers' });
       new CfnOutput(this, 'EgressVpcId', { value: this.network.vpc.vpcId, description: 'Route private receivers\' networks into this VPC (allowedTargetCidrs)' });

@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { ApiMapping, DomainName, HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
@@ -22,6 +23,8 @@ export interface WebhookApiProps {
   readonly throttleRateLimit?: number;
   /** @default 2000 */
   readonly throttleBurstLimit?: number;
+  /** A custom domain for the API (and the dashboard it serves), with its ACM certificate in the stack's region. */
+  readonly customDomain?: { domainName: string; certificateArn: string };
 }
 
 const DESCRIPTIONS: Record<RouteGroup, string> = {
@@ -39,6 +42,8 @@ export class WebhookApi extends Construct {
   public readonly api: HttpApi;
   public readonly functions: Record<RouteGroup, HookpostFunction>;
   public readonly accessLogs: LogGroup;
+  /** The custom domain, when one is given: point its DNS at `regionalDomainName`. */
+  public readonly domain: DomainName | undefined;
 
   constructor(scope: Construct, id: string, props: WebhookApiProps) {
     super(scope, id);
@@ -73,7 +78,7 @@ export class WebhookApi extends Construct {
       retention: RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    new HttpStage(this, 'DefaultStage', {
+    const stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
@@ -98,6 +103,14 @@ export class WebhookApi extends Construct {
         ),
       },
     });
+
+    if (props.customDomain) {
+      this.domain = new DomainName(this, 'Domain', {
+        domainName: props.customDomain.domainName,
+        certificate: Certificate.fromCertificateArn(this, 'Certificate', props.customDomain.certificateArn),
+      });
+      new ApiMapping(this, 'DomainMapping', { api: this.api, domainName: this.domain, stage });
+    }
 
     const integrations = Object.fromEntries(
       Object.entries(this.functions).map(([group, fn]) => [group, new HttpLambdaIntegration(`${group}-integration`, fn.function, { timeout: Duration.seconds(29) })]),

@@ -74,3 +74,22 @@ describe('static egress IPs', () => {
     expect(() => synth({ allowedTargetCidrs: ['10.20.0.0/16'] })).toThrow(/allowedTargetCidrs needs staticEgressIps: true/);
   });
 });
+
+describe('the API\'s custom domain and throttling', () => {
+  it('domainName and certificateArn give the API (and the dashboard) a custom domain, with its DNS target as an output', () => {
+    const { template, outputs } = synth({ domainName: 'webhooks.example.com', certificateArn: 'arn:aws:acm:us-east-1:111122223333:certificate/abc' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
+      DomainName: 'webhooks.example.com',
+      DomainNameConfigurations: [Match.objectLike({ CertificateArn: 'arn:aws:acm:us-east-1:111122223333:certificate/abc', EndpointType: 'REGIONAL' })],
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::ApiMapping', { Stage: '$default' });
+    expect(outputs.CustomDomainTarget).toBeDefined();
+    expect(outputs.CustomDomainUrl.Value).toBe('https://webhooks.example.com');
+    expect(() => synth({ domainName: 'webhooks.example.com' })).toThrow(/domainName and certificateArn go together/);
+  });
+
+  it('the stage throttle is a property', () => {
+    const { template } = synth({ throttleRateLimit: 5000, throttleBurstLimit: 8000 });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 5000, ThrottlingBurstLimit: 8000 } });
+  });
+});
