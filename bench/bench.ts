@@ -19,6 +19,7 @@ import { buildTracingChunk, ESBUILD_COMMON, TRACING_CHUNK } from '../lib/bundlin
 import { BUNDLE_LOAD_ENV, CLIENTS_USED, LIBRARIES_USED } from './bundle-env';
 import { RequestCounter } from './counting';
 import { slowEndpointIsolation } from './isolation';
+import { idleCost, renderIdleCost } from './idle-cost';
 import { renderScale, scale } from './scale';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -619,6 +620,7 @@ export const runBench = async (opts: BenchOptions) => {
       concurrency: await concurrency(receiver),
       isolation: await slowEndpointIsolation(opts),
       scale: await scale(opts),
+      idle: idleCost(PRICES),
     };
     writeFileSync(join(opts.outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
     writeFileSync(join(opts.outDir, 'results.md'), renderMarkdown(results));
@@ -746,4 +748,5 @@ ${table(
   ],
 )}
 
-${renderScale(r.scale, table)}`;
+${renderScale(r.scale, table)}
+${renderIdleCost(r.idle, table)}`;

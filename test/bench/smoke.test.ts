@@ -38,5 +38,8 @@ describe('npm run bench (smoke)', () => {
     for (const rows of Object.values(results.scale.history)) expect(rows.map((r) => r.size)).toEqual([100, 1000]);
     expect(results.scale.publish_read.map((r) => r.size)).toEqual([10, 1000]);
     for (const rows of [...Object.values(results.scale.history), results.scale.publish_read]) for (const r of rows) expect(r.read_units).toBeGreaterThan(0);
+    expect(results.idle.items.map((i) => i.count)).toEqual([2, 1, expect.any(Number), 1, expect.any(Number), expect.any(Number)]);
+    expect(results.idle.total_usd_per_month).toBeGreaterThan(5);
+    expect(results.idle.static_egress_ips_usd_per_month).toBeCloseTo(73, 0);
   }, 240_000);
 });

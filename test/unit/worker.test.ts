@@ -102,4 +102,21 @@ describe('the delivery worker handler', () => {
     expect(list).toHaveBeenCalledTimes(3);
     expect(f.http.requests.filter((r) => r.url === 'https://acme-2.example/')).toHaveLength(1);
   });
+
+  it('processes the messages the previous version wrote (an upgrade leaves them in the queue): a lone fan-out, an attempt without its event', async () => {
+    const f = fakePorts();
+    await createTenant(f.ports, { id: 'acme' });
+    await createAdminWebhook(f.ports, 'acme', { url: 'https://a.example/', events: ['price.alert'] });
+    let calls = 0;
+    f.http.respond = () => ({ statusCode: ++calls === 1 ? 503 : 200, responseTimeMs: 1, error: null, bodyExcerpt: '' });
+    const { id } = await publishEvent(f.ports, { tenantId: 'acme', type: 'price.alert', data: { n: 1 } });
+    const handler = createDeliveryWorkerHandler(f.ports);
+    // As 0.1.0 (commit 867a4ea) wrote them: one fan-out a message; attempts without the event.
+    const fanout = f.fanOutOf(id);
+    expect((await handler({ Records: [record('old-fanout', JSON.stringify(fanout))] } as unknown as SQSEvent, context)).batchItemFailures).toEqual([]);
+    const { event: _carried, ...attempt } = f.scheduled.shift()!.message;
+    expect((await handler({ Records: [record('old-attempt', JSON.stringify(attempt))] } as unknown as SQSEvent, context)).batchItemFailures).toEqual([]);
+    expect(f.http.requests).toHaveLength(2);
+    expect([...f.stores.deliveries.values()][0]).toMatchObject({ status: 'succeeded', retryCount: 1 });
+  });
 });
