@@ -1,5 +1,7 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { ITopicSubscription } from 'aws-cdk-lib/aws-sns';
+import { addNagChecks } from './nag';
 import { Construct } from 'constructs';
 import { parseCatalogue } from '../lambdas/shared/domain/catalogue';
 import {
@@ -184,6 +186,11 @@ export class Hookpost extends Construct {
     }
   }
 
+  /** Subscribes an operator's endpoint (e-mail, SMS, a chat webhook through HTTPS, a queue) to every alarm. */
+  addOperationsSubscriber(subscription: ITopicSubscription): void {
+    this.operations.topic.addSubscription(subscription);
+  }
+
   /**
    * Lets `grantee` publish events: `POST /v1/events` and `/v1/events/batch` on the API (SigV4,
    * `execute-api:Invoke` on those routes only) and `events:PutEvents` on the hookpost bus.
@@ -199,8 +206,8 @@ export class Hookpost extends Construct {
 export interface HookpostStackProps extends StackProps, HookpostProps {}
 
 /**
- * The stack `cdk deploy` makes: the `Hookpost` construct alone, its parts' logical IDs as they
- * were (a child named `Default` adds nothing to them). cdk-nag runs on the app (`bin/app.ts`).
+ * The stack `cdk deploy` makes: the `Hookpost` construct, its parts' logical IDs as they were (a
+ * child named `Default` adds nothing to them), held to cdk-nag's AWS Solutions and Serverless packs.
  */
 export class HookpostStack extends Stack {
   public readonly hookpost: Hookpost;
@@ -208,6 +215,7 @@ export class HookpostStack extends Stack {
   constructor(scope: Construct, id: string, props: HookpostStackProps = {}) {
     super(scope, id, props);
     this.hookpost = new Hookpost(this, 'Default', props);
+    addNagChecks(this);
   }
 
   get data() {

@@ -1,10 +1,10 @@
-import { type App, Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 
-/** Registers the cdk-nag packs hookpost is held to: AWS Solutions and Serverless. */
-export const addNagChecks = (app: App): void => {
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+/** Registers the cdk-nag packs hookpost is held to, AWS Solutions and Serverless, on a stack or a whole app. */
+export const addNagChecks = (scope: IConstruct): void => {
+  Validations.of(scope).addPlugins(new AwsSolutionsChecks(scope), new ServerlessChecks(scope));
 };
 
 type Resolved = string | { Ref?: string; 'Fn::GetAtt'?: [string, string]; 'Fn::Join'?: [string, Resolved[]] };

@@ -1,6 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { UrlSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { describe, expect, it } from 'vitest';
 import { Hookpost } from '../../lib/index';
 
@@ -11,6 +12,7 @@ describe('the Hookpost construct', () => {
   const backend = new LambdaFunction(platform, 'Backend', { runtime: Runtime.NODEJS_24_X, handler: 'index.handler', code: Code.fromInline('exports.handler = async () => {}') });
   const hookpost = new Hookpost(platform, 'Webhooks', { retrySchedule: [30, 60], alarmEmail: 'ops@example.com' });
   hookpost.grantPublish(backend);
+  hookpost.addOperationsSubscriber(new UrlSubscription('https://chat.example.com/hooks/ops'));
   const template = Template.fromStack(platform);
   const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any> }>;
 
@@ -23,6 +25,7 @@ describe('the Hookpost construct', () => {
     expect(ours).toHaveLength(6);
     for (const f of ours) expect(f.Properties.Environment.Variables.RETRY_SCHEDULE).toBe('30,60');
     template.hasResourceProperties('AWS::SNS::Subscription', { Endpoint: 'ops@example.com' });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'https', Endpoint: 'https://chat.example.com/hooks/ops' });
     expect(hookpost.webhookApi.api).toBeDefined();
     expect(hookpost.ingest.bus).toBeDefined();
   });
