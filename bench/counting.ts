@@ -114,3 +114,28 @@ export class RequestCounter {
     );
   };
 }
+
+/**
+ * Capacity units DynamoDB reports for every request of `client` (it asks for them), added up
+ * until `reset`: what the scale bench and the tests of what a read costs measure.
+ */
+export const capacityMeter = (client: DynamoDBClient) => {
+  let total = 0;
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'TOTAL';
+      const out = await next(args);
+      total += units((out.output as { ConsumedCapacity?: Capacity }).ConsumedCapacity);
+      return out;
+    },
+    { step: 'initialize', name: 'capacityMeter' },
+  );
+  return {
+    /** The units of what `run` does. */
+    async measure<T>(run: () => Promise<T>): Promise<{ units: number; result: T }> {
+      total = 0;
+      const result = await run();
+      return { units: total, result };
+    },
+  };
+};

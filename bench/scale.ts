@@ -7,6 +7,7 @@ import type { Delivery, Endpoint } from '../lambdas/shared/domain/model';
 import type { DeliveryQueue, Ports } from '../lambdas/shared/domain/ports';
 import { startRecovery } from '../lambdas/shared/domain/recovery';
 import { ensureTables, startDynamo } from '../local/emulators';
+import { capacityMeter } from './counting';
 
 /**
  * Whether a request's cost grows with the data behind it: one endpoint's history at 10^2 to
@@ -31,17 +32,7 @@ const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** di
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
 
 const readCounter = (client: DynamoDBClient) => {
-  let units = 0;
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'TOTAL';
-      const out = await next(args);
-      const consumed = (out.output as { ConsumedCapacity?: { CapacityUnits?: number } | Array<{ CapacityUnits?: number }> }).ConsumedCapacity;
-      for (const c of [consumed ?? []].flat()) units += c.CapacityUnits ?? 0;
-      return out;
-    },
-    { step: 'initialize', name: 'benchScaleReads' },
-  );
+  const meter = capacityMeter(client);
   return {
     /** Read units and median latency of `read`, run `runs` times (units are the same each run). */
     async measure(read: () => Promise<unknown>, runs = 11): Promise<{ read_units: number; latency_ms: number }> {
@@ -49,11 +40,9 @@ const readCounter = (client: DynamoDBClient) => {
       const times: number[] = [];
       let reads = 0;
       for (let i = 0; i < runs; i++) {
-        units = 0;
         const started = performance.now();
-        await read();
+        reads = (await meter.measure(read)).units;
         times.push(performance.now() - started);
-        reads = units;
       }
       return { read_units: round(reads), latency_ms: round(median(times)) };
     },

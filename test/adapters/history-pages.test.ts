@@ -1,4 +1,3 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { documentClient } from '../../lambdas/shared/aws-ports';
 import { deliveryIdFor } from '../../lambdas/shared/domain/ids';
 import type { Delivery } from '../../lambdas/shared/domain/model';
 import { ensureTables, startDynamo } from '../../local/emulators';
+import { capacityMeter } from '../../bench/counting';
 
 /**
  * A history page reads about what it returns, however long the history behind it: read units
@@ -16,22 +16,8 @@ import { ensureTables, startDynamo } from '../../local/emulators';
 const names = { configs: 'configs', deliveries: 'deliveries' };
 let dynamo: Awaited<ReturnType<typeof startDynamo>>;
 let store: DynamoDeliveryStore;
-let readUnits = 0;
 
 /** Counts the read units of every request, as the bench does. */
-const countReads = (client: DynamoDBClient) => {
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      const input = args.input as Record<string, unknown>;
-      input.ReturnConsumedCapacity = 'TOTAL';
-      const out = await next(args);
-      const consumed = (out.output as { ConsumedCapacity?: { CapacityUnits?: number } | Array<{ CapacityUnits?: number }> }).ConsumedCapacity;
-      for (const c of [consumed ?? []].flat()) readUnits += c.CapacityUnits ?? 0;
-      return out;
-    },
-    { step: 'initialize', name: 'countReads' },
-  );
-};
 
 const at = (i: number) => new Date(Date.parse('2026-02-01T00:00:00Z') + i * 1000).toISOString();
 const delivery = (endpointId: string, i: number, status: Delivery['status']): Delivery => {
@@ -58,11 +44,7 @@ const seed = async (endpointId: string, n: number) => {
   return all;
 };
 
-const measure = async <T>(read: () => Promise<T>): Promise<{ units: number; result: T }> => {
-  readUnits = 0;
-  const result = await read();
-  return { units: readUnits, result };
-};
+let measure: ReturnType<typeof capacityMeter>['measure'];
 
 let small: Delivery[];
 let large: Delivery[];
@@ -70,7 +52,7 @@ beforeAll(async () => {
   dynamo = await startDynamo();
   await ensureTables(dynamo.client, names);
   const doc = documentClient(dynamo.client);
-  countReads(dynamo.client);
+  measure = capacityMeter(dynamo.client).measure;
   store = new DynamoDeliveryStore(doc, names.deliveries, 30);
   small = await seed('wh_small', 60);
   large = await seed('wh_large', 1500);

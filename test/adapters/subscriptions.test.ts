@@ -1,10 +1,10 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoConfigStore } from '../../lambdas/shared/adapters/dynamo-stores';
 import { documentClient } from '../../lambdas/shared/aws-ports';
 import type { Endpoint } from '../../lambdas/shared/domain/model';
 import { ensureTables, startDynamo } from '../../local/emulators';
+import { capacityMeter } from '../../bench/counting';
 
 /**
  * A publish reads only the endpoints subscribed to its type: a tenant with thousands of
@@ -14,25 +14,8 @@ import { ensureTables, startDynamo } from '../../local/emulators';
 const names = { configs: 'configs', deliveries: 'deliveries' };
 let dynamo: Awaited<ReturnType<typeof startDynamo>>;
 let store: DynamoConfigStore;
-let readUnits = 0;
 
-const countReads = (client: DynamoDBClient) => {
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'TOTAL';
-      const out = await next(args);
-      const consumed = (out.output as { ConsumedCapacity?: { CapacityUnits?: number } | Array<{ CapacityUnits?: number }> }).ConsumedCapacity;
-      for (const c of [consumed ?? []].flat()) readUnits += c.CapacityUnits ?? 0;
-      return out;
-    },
-    { step: 'initialize', name: 'countReads' },
-  );
-};
-const measure = async <T>(read: () => Promise<T>) => {
-  readUnits = 0;
-  const result = await read();
-  return { units: readUnits, result };
-};
+let measure: ReturnType<typeof capacityMeter>['measure'];
 
 const endpoint = (tenantId: string, id: string, events: string[] | null): Endpoint => ({
   id,
@@ -55,7 +38,7 @@ const tenantOf = async (tenantId: string, n: number) => {
 beforeAll(async () => {
   dynamo = await startDynamo();
   await ensureTables(dynamo.client, names);
-  countReads(dynamo.client);
+  measure = capacityMeter(dynamo.client).measure;
   store = new DynamoConfigStore(documentClient(dynamo.client), names.configs);
   await tenantOf('small', 10);
   await tenantOf('large', 1000);
