@@ -33,6 +33,7 @@ const toEndpoint = (i: Item): Endpoint => ({
   updatedAt: i.updated_at as string,
   ...(i.disabled_reason ? { disabledReason: i.disabled_reason as string } : {}),
   ...(i.failing_since ? { failingSince: i.failing_since as string } : {}),
+  ...(i.headers && Object.keys(i.headers as object).length > 0 ? { headers: i.headers as Record<string, string> } : {}),
   ...(Array.isArray(i.previous_secrets) && i.previous_secrets.length > 0
     ? { previousSecrets: (i.previous_secrets as Item[]).map((p) => ({ sealedSecret: p.sealed_secret as string, expiresAt: p.expires_at as string })) }
     : i.previous_sealed_secret // written before rotations kept a list
@@ -49,6 +50,7 @@ const fromEndpoint = (e: Endpoint): Item => ({
   events: e.events,
   status: e.status,
   sealed_secret: e.sealedSecret,
+  ...(e.headers && Object.keys(e.headers).length > 0 ? { headers: e.headers } : {}),
   created_at: e.createdAt,
   updated_at: e.updatedAt,
 });
@@ -158,21 +160,28 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
   async updateEndpoint(
     tenantId: string,
     endpointId: string,
-    changes: Partial<Pick<Endpoint, 'url' | 'events' | 'status' | 'sealedSecret'>> & { updatedAt: string },
+    changes: Partial<Pick<Endpoint, 'url' | 'events' | 'status' | 'sealedSecret' | 'headers'>> & { updatedAt: string },
   ) {
-    const columns: Record<string, string> = { url: 'url', events: 'events', status: 'status', sealedSecret: 'sealed_secret', updatedAt: 'updated_at' };
+    const columns: Record<string, string> = { url: 'url', events: 'events', status: 'status', sealedSecret: 'sealed_secret', updatedAt: 'updated_at', headers: 'headers' };
     const sets: string[] = [];
+    const dropped: string[] = [];
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};
     for (const [field, value] of Object.entries(changes)) {
       if (value === undefined) continue;
       const column = columns[field]!;
+      // An empty map of headers removes them: the endpoint then shows none.
+      if (field === 'headers' && Object.keys(value as object).length === 0) {
+        dropped.push(column);
+        continue;
+      }
       sets.push(`#${column} = :${column}`);
       names[`#${column}`] = column;
       values[`:${column}`] = value;
     }
     // Re-enabling forgets why it was disabled and the failures that led there.
-    const removes = changes.status === 'active' ? ' REMOVE disabled_reason, failing_since' : '';
+    const removed = [...(changes.status === 'active' ? ['disabled_reason', 'failing_since'] : []), ...dropped];
+    const removes = removed.length > 0 ? ` REMOVE ${removed.join(', ')}` : '';
     // New subscriptions get their pointers before the endpoint takes them; old ones lose theirs after.
     let oldTypes: string[] = [];
     if (changes.events !== undefined) {

@@ -73,6 +73,16 @@ const noteHealth = async (deps: Deps, endpoint: Endpoint, attempt: Attempt, log:
   }
 };
 
+/**
+ * The endpoint's own headers beside hookpost's: they can replace only what the API lets them
+ * (`user-agent`), never a signature or the content headers, which it refuses at registration.
+ */
+const withCustomHeaders = (signed: Record<string, string>, custom: Record<string, string> | undefined): Record<string, string> => {
+  if (!custom) return signed;
+  const names = new Set(Object.keys(custom).map((n) => n.toLowerCase()));
+  return { ...Object.fromEntries(Object.entries(signed).filter(([n]) => !names.has(n.toLowerCase()))), ...custom };
+};
+
 /** What an attempt needs of an event. */
 type EventToDeliver = Omit<StoredEvent, 'requestHash' | 'idempotencyKey'>;
 
@@ -110,7 +120,7 @@ export const attemptDelivery = async (
       await signingSecrets(deps, endpoint, now),
       Math.floor(now.getTime() / 1000),
     );
-    result = await deps.http.post(endpoint.url, request.headers, request.body);
+    result = await deps.http.post(endpoint.url, withCustomHeaders(request.headers, endpoint.headers), request.body);
   } finally {
     // A lease that cannot be given back lapses by itself; the attempt, made, must still be recorded.
     await deps.slots.release(endpoint.tenantId, endpoint.id, lease).catch(() => undefined);

@@ -36,7 +36,7 @@ export const signingSecrets = async (deps: Pick<Deps, 'secretBox'>, endpoint: En
 
 const newEndpoint = async (
   deps: Deps,
-  input: { id?: string; tenantId: string; surface: Surface; url: string; events: string[] | null; secret: string },
+  input: { id?: string; tenantId: string; surface: Surface; url: string; events: string[] | null; secret: string; headers?: Record<string, string> },
 ): Promise<Endpoint> => {
   const id = input.id ?? newId('wh');
   const now = deps.clock.now().toISOString();
@@ -49,6 +49,7 @@ const newEndpoint = async (
     events: input.events,
     status: 'active',
     sealedSecret: box.seal(input.secret, secretContext(input.tenantId, id)),
+    ...(input.headers && Object.keys(input.headers).length > 0 ? { headers: input.headers } : {}),
     createdAt: now,
     updatedAt: now,
   };
@@ -108,11 +109,11 @@ export const deleteAccountWebhook = async (deps: Deps, tenantId: string): Promis
 export const createAdminWebhook = async (
   deps: Deps,
   tenantId: string,
-  input: { url: string; events: string[]; secret?: string },
+  input: { url: string; events: string[]; secret?: string; headers?: Record<string, string> },
 ): Promise<EndpointWithSecret & { generated: boolean }> => {
   await deps.targets.check(input.url);
   const secret = input.secret ?? generateSecret('admin');
-  const endpoint = await newEndpoint(deps, { tenantId, surface: 'admin', url: input.url, events: input.events, secret });
+  const endpoint = await newEndpoint(deps, { tenantId, surface: 'admin', url: input.url, events: input.events, secret, ...(input.headers ? { headers: input.headers } : {}) });
   await deps.endpoints.createEndpoint(endpoint);
   return { endpoint, secret, generated: input.secret === undefined };
 };
@@ -127,7 +128,7 @@ export const updateWebhook = async (
   deps: Deps,
   tenantId: string,
   endpointId: string,
-  changes: { url?: string; events?: string[]; status?: EndpointStatus },
+  changes: { url?: string; events?: string[]; status?: EndpointStatus; headers?: Record<string, string> },
 ): Promise<Endpoint> => {
   if (changes.url !== undefined) await deps.targets.check(changes.url);
   const updated = await deps.endpoints.updateEndpoint(tenantId, endpointId, {

@@ -49,6 +49,8 @@ export interface Endpoint {
   disabledReason?: string;
   /** When the current run of failed attempts began; cleared by a success. */
   failingSince?: string;
+  /** Request headers sent with every delivery (validated: see `http/schemas.ts`). */
+  headers?: Record<string, string>;
   createdAt: string;
   updatedAt: string;
 }

@@ -40,7 +40,7 @@ export interface EndpointStore {
   updateEndpoint(
     tenantId: string,
     endpointId: string,
-    changes: Partial<Pick<Endpoint, 'url' | 'events' | 'status' | 'sealedSecret'>> & { updatedAt: string },
+    changes: Partial<Pick<Endpoint, 'url' | 'events' | 'status' | 'sealedSecret' | 'headers'>> & { updatedAt: string },
   ): Promise<Endpoint | undefined>;
   /**
    * Replaces the endpoint's secret and the list of rotated-out secrets still signing, only

@@ -31,6 +31,7 @@ export const AdminWebhook = z.object({
   updated_at: timestamp,
   surface: z.enum(['account', 'admin']),
   previous_secret_expires_at: z.optional(timestamp),
+  headers: z.optional(z.record(z.string(), z.string())).register(z.globalRegistry, { description: 'Request headers sent with every delivery (absent when none).' }),
   secret: z.optional(z.string()),
 });
 

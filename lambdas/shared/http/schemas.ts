@@ -1,3 +1,4 @@
+import { validateHeaderName, validateHeaderValue } from 'node:http';
 import * as z from 'zod/mini';
 import { SYSTEM_EVENT_TYPES } from '../domain/catalogue';
 import { MAX_ROTATION_GRACE_SECONDS } from '../domain/endpoints';
@@ -71,6 +72,49 @@ const eventTypeOf = (types: readonly string[]) => {
 const wholeNumber = (min: number, max: number) =>
   z.coerce.number().check(z.int('must be a whole number'), z.minimum(min, `must be at least ${min}`), z.maximum(max, `must be at most ${max}`));
 
+/**
+ * Headers an endpoint's deliveries may not carry as its own: hop-by-hop ones, what the request
+ * itself sets, and every signature or webhook header hookpost sends.
+ */
+const RESERVED_HEADERS = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-type', 'content-length', 'expect']);
+const RESERVED_PREFIXES = ['webhook-', 'svix-', 'x-webhook-', 'x-auggie-'];
+export const MAX_CUSTOM_HEADERS = 20;
+
+/** Custom request headers: names are HTTP tokens (checked by node:http itself), values one line of at most 2 KB. */
+const customHeaders = () => {
+  const schema = z.record(z.string(), z.string()).check(
+    z.superRefine((headers, ctx) => {
+      const names = Object.keys(headers);
+      if (names.length > MAX_CUSTOM_HEADERS) ctx.issues.push({ code: 'custom', input: headers, path: [], message: `at most ${MAX_CUSTOM_HEADERS} headers` });
+      for (const name of names) {
+        const lower = name.toLowerCase();
+        const refuse = (message: string) => ctx.issues.push({ code: 'custom', input: name, path: [name], message });
+        try {
+          validateHeaderName(name);
+        } catch {
+          refuse('is not a valid header name (an HTTP token: letters, digits and !#$%&\'*+-.^_`|~)');
+          continue;
+        }
+        if (RESERVED_HEADERS.has(lower) || RESERVED_PREFIXES.some((p) => lower.startsWith(p))) {
+          refuse('is set by hookpost (or by HTTP itself) and cannot be replaced');
+          continue;
+        }
+        const value = headers[name]!;
+        try {
+          validateHeaderValue(name, value);
+          if (value.length > 2048) throw new Error();
+        } catch {
+          refuse('must be one line of printable characters, at most 2048');
+        }
+      }
+    }),
+  );
+  z.globalRegistry.add(schema, {
+    description: `Request headers sent with every delivery, name to value (at most ${MAX_CUSTOM_HEADERS}); hop-by-hop headers, host, content-type, content-length and every signature or webhook-* header are refused. On PATCH the map replaces the endpoint's; {} removes them.`,
+  });
+  return schema;
+};
+
 /** A value built the first time it is asked for. */
 const once = <T>(build: () => T): (() => T) => {
   let value: T | undefined;
@@ -141,6 +185,7 @@ export const buildSchemas = (catalogue: readonly string[]) => {
         url: WEBHOOK_URL,
         events: nonEmptyEventList(),
         secret: z.optional(SECRET),
+        headers: z.optional(customHeaders()),
       }),
     adminUpdate: () =>
       z
@@ -148,8 +193,9 @@ export const buildSchemas = (catalogue: readonly string[]) => {
           url: z.optional(WEBHOOK_URL),
           events: z.optional(nonEmptyEventList()),
           status: z.optional(z.enum(['active', 'disabled'])),
+          headers: z.optional(customHeaders()),
         })
-        .check(z.refine((v) => v.url !== undefined || v.events !== undefined || v.status !== undefined, 'send at least one of url, events, status')),
+        .check(z.refine((v) => Object.values(v).some((x) => x !== undefined), 'send at least one of url, events, status, headers')),
     rotateAccount: () => z.pipe(z.optional(z.strictObject({ grace_period_seconds: gracePeriod() })), z.transform((v) => v ?? {})),
     rotateAdmin: () =>
       z.pipe(

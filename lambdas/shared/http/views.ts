@@ -24,6 +24,7 @@ export const adminWebhookView = (e: Endpoint, secret?: string): z.infer<typeof R
     updated_at: e.updatedAt,
     surface: e.surface,
     ...(graceEnds ? { previous_secret_expires_at: graceEnds } : {}),
+    ...(e.headers ? { headers: e.headers } : {}),
     ...(secret === undefined ? {} : { secret }),
   };
 };

@@ -188,10 +188,13 @@ class Client:
         return self._request("POST", "/v1/webhooks/rotate-secret", body)
 
     # seed 003: admin webhooks
-    def create_webhook(self, url, events, secret=None):
+    def create_webhook(self, url, events, secret=None, headers=None):
+        """``headers``: request headers sent with every delivery (at most 20)."""
         body = {"url": url, "events": events}
         if secret is not None:
             body["secret"] = secret
+        if headers is not None:
+            body["headers"] = headers
         return self._request("POST", "/api/v1/admin/webhooks", body)
 
     def list_webhooks(self):
@@ -200,8 +203,9 @@ class Client:
     def get_admin_webhook(self, webhook_id):
         return self._request("GET", "/api/v1/admin/webhooks/" + self._id(webhook_id))
 
-    def update_webhook(self, webhook_id, url=None, events=None, status=None):
-        body = {k: v for k, v in {"url": url, "events": events, "status": status}.items() if v is not None}
+    def update_webhook(self, webhook_id, url=None, events=None, status=None, headers=None):
+        """``headers`` replaces the endpoint's headers; ``{}`` removes them."""
+        body = {k: v for k, v in {"url": url, "events": events, "status": status, "headers": headers}.items() if v is not None}
         return self._request("PATCH", "/api/v1/admin/webhooks/" + self._id(webhook_id), body)
 
     def delete_admin_webhook(self, webhook_id):

@@ -48,6 +48,8 @@ export interface AdminWebhook {
     updated_at: string;
     surface: 'account' | 'admin';
     previous_secret_expires_at?: string;
+    /** Request headers sent with every delivery (absent when none). */
+    headers?: Record<string, string>;
     secret?: string;
 }
 export interface Attempt {
@@ -128,13 +130,16 @@ export declare class HookpostClient {
             url: string;
             events: string[];
             secret?: string;
+            headers?: Record<string, string>;
         }) => Promise<AdminWebhook>;
         list: () => Promise<AdminWebhook[]>;
         get: (id: string) => Promise<AdminWebhook>;
+        /** `headers` replaces the endpoint's headers; `{}` removes them. */
         update: (id: string, changes: {
             url?: string;
             events?: string[];
             status?: 'active' | 'disabled';
+            headers?: Record<string, string>;
         }) => Promise<AdminWebhook>;
         delete: (id: string) => Promise<void>;
         rotateSecret: (id: string, input?: {

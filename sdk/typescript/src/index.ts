@@ -139,6 +139,8 @@ export interface AdminWebhook {
   updated_at: string;
   surface: 'account' | 'admin';
   previous_secret_expires_at?: string;
+  /** Request headers sent with every delivery (absent when none). */
+  headers?: Record<string, string>;
   secret?: string;
 }
 
@@ -255,10 +257,11 @@ export class HookpostClient {
 
   // seed 003: admin webhooks
   readonly webhooks = {
-    create: (input: { url: string; events: string[]; secret?: string }): Promise<AdminWebhook> => this.request('POST', '/api/v1/admin/webhooks', input),
+    create: (input: { url: string; events: string[]; secret?: string; headers?: Record<string, string> }): Promise<AdminWebhook> => this.request('POST', '/api/v1/admin/webhooks', input),
     list: async (): Promise<AdminWebhook[]> => (await this.request<{ data: AdminWebhook[] }>('GET', '/api/v1/admin/webhooks')).data,
     get: (id: string): Promise<AdminWebhook> => this.request('GET', path('/api/v1/admin/webhooks/{}', id)),
-    update: (id: string, changes: { url?: string; events?: string[]; status?: 'active' | 'disabled' }): Promise<AdminWebhook> =>
+    /** `headers` replaces the endpoint's headers; `{}` removes them. */
+    update: (id: string, changes: { url?: string; events?: string[]; status?: 'active' | 'disabled'; headers?: Record<string, string> }): Promise<AdminWebhook> =>
       this.request('PATCH', path('/api/v1/admin/webhooks/{}', id), changes),
     delete: (id: string): Promise<void> => this.request('DELETE', path('/api/v1/admin/webhooks/{}', id)),
     rotateSecret: (id: string, input: { gracePeriodSeconds?: number; secret?: string } = {}): Promise<AdminWebhook> =>
