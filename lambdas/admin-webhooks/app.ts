@@ -23,8 +23,12 @@ export const createAdminWebhooksHandler = (ports: Ports) => {
     'admin-webhooks',
     {
       'POST /api/v1/admin/webhooks': async ({ body, tenantId }) => {
-        const input = schemas.adminCreate.parse(body);
-        const { endpoint, secret, generated } = await createAdminWebhook(ports, tenantId, input);
+        const { retry_schedule: retrySchedule, timeout_seconds: timeoutSeconds, ...input } = schemas.adminCreate.parse(body);
+        const { endpoint, secret, generated } = await createAdminWebhook(ports, tenantId, {
+          ...input,
+          ...(retrySchedule ? { retrySchedule } : {}),
+          ...(timeoutSeconds ? { timeoutSeconds } : {}),
+        });
         return { status: 201, body: adminWebhookView(endpoint, generated ? secret : undefined) };
       },
       'GET /api/v1/admin/webhooks': ({ tenantId }) => ops.list(tenantId),
@@ -33,8 +37,9 @@ export const createAdminWebhooksHandler = (ports: Ports) => {
         body: adminWebhookView(await getWebhook(ports, tenantId, params.id!)),
       }),
       'PATCH /api/v1/admin/webhooks/{id}': async ({ body, params, tenantId }) => {
-        const changes = schemas.adminUpdate.parse(body);
-        return { status: 200, body: adminWebhookView(await updateWebhook(ports, tenantId, params.id!, changes)) };
+        const { retry_schedule: retrySchedule, timeout_seconds: timeoutSeconds, ...changes } = schemas.adminUpdate.parse(body);
+        const options = { ...(retrySchedule !== undefined ? { retrySchedule } : {}), ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}) };
+        return { status: 200, body: adminWebhookView(await updateWebhook(ports, tenantId, params.id!, { ...changes, ...options })) };
       },
       'DELETE /api/v1/admin/webhooks/{id}': async ({ params, tenantId }) => {
         await deleteWebhook(ports, tenantId, params.id!);

@@ -62,6 +62,8 @@ async function renderDetail() {
   $('detail').hidden = false; $('detail-url').textContent = current.url; $('detail-id').textContent = current.id; $('newsecret').hidden = true;
   const headers = Object.entries(current.headers || {});
   $('detail-headers').hidden = headers.length === 0; $('detail-headers-list').textContent = headers.map(([k, v]) => k + ': ' + v).join('; ');
+  const own = [current.retry_schedule ? 'retries after ' + current.retry_schedule.join(', ') + ' s' : '', current.timeout_seconds ? 'a ' + current.timeout_seconds + ' s timeout' : ''].filter(Boolean);
+  $('detail-options').hidden = own.length === 0; $('detail-options').textContent = 'Its own settings: ' + own.join('; ') + '.';
   await loadDeliveries();
   $('detail-title').focus();
 }
@@ -164,6 +166,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   <section id="detail" class="card" hidden aria-labelledby="detail-title">
     <h2 id="detail-title" tabindex="-1">Deliveries to <span id="detail-url" class="secret"></span></h2>
     <p class="muted">Webhook <span id="detail-id"></span></p>
+    <p id="detail-options" class="muted" hidden></p>
     <p id="detail-headers" class="muted" hidden>Sent with every delivery: <span id="detail-headers-list" class="secret"></span></p>
     <div class="row"><button type="button" id="test">Send test event</button><button type="button" id="rotate">Rotate secret</button><button type="button" id="refresh">Refresh</button>
       <label><input type="checkbox" id="failed-only"> Failed only</label></div>

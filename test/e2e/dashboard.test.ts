@@ -35,7 +35,7 @@ beforeAll(async () => {
     retrySchedule: [1],
   });
   api = apiClient(runtime.url).call;
-  ids.ok = (await api('POST', '/api/v1/admin/webhooks', { key: KEY, body: { url: `${receiver.url}/ok`, events: ['price.alert', 'analysis.complete'], headers: { 'X-Receiver-Token': 'abc' } } })).body.id;
+  ids.ok = (await api('POST', '/api/v1/admin/webhooks', { key: KEY, body: { url: `${receiver.url}/ok`, events: ['price.alert', 'analysis.complete'], headers: { 'X-Receiver-Token': 'abc' }, timeout_seconds: 10 } })).body.id;
   ids.failing = (await api('POST', '/api/v1/admin/webhooks', { key: KEY, body: { url: `${receiver.url}/failing`, events: ['price.alert'] } })).body.id;
   for (let i = 0; i < 3; i++) await api('POST', '/v1/events', { key: ADMIN, body: { tenant_id: 'acme', type: 'price.alert', data: { i } } });
   await waitUntil(async () => {
@@ -87,6 +87,7 @@ describe('the tenant dashboard in headless Chromium', () => {
     expect(await page.locator('#detail-headers').isHidden()).toBe(true);
     await page.getByRole('button', { name: `Open ${receiver.url}/ok` }).click();
     await expect.poll(() => page.locator('#detail-headers').textContent()).toBe('Sent with every delivery: X-Receiver-Token: abc');
+    expect(await page.locator('#detail-options').textContent()).toBe('Its own settings: a 10 s timeout.');
     expect(problems).toEqual([]);
     await page.close();
   });

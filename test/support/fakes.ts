@@ -69,14 +69,19 @@ export class MemoryStores implements TenantStore, EndpointStore, EventStore, Del
     if (this.endpoints.has(this.k(e.tenantId, e.id))) throw new Error('exists');
     this.endpoints.set(this.k(e.tenantId, e.id), structuredClone(e));
   }
-  async updateEndpoint(tenantId: string, id: string, changes: Partial<Endpoint>) {
+  async updateEndpoint(tenantId: string, id: string, changes: Parameters<EndpointStore['updateEndpoint']>[2]) {
     const e = this.endpoints.get(this.k(tenantId, id));
     if (!e) return undefined;
     if (changes.status === 'active') {
       delete e.disabledReason;
       delete e.failingSince;
     }
-    for (const [key, value] of Object.entries(changes)) if (value !== undefined) (e as unknown as Record<string, unknown>)[key] = value;
+    const fields = e as unknown as Record<string, unknown>;
+    for (const [key, value] of Object.entries(changes)) {
+      const cleared = ((key === 'retrySchedule' || key === 'timeoutSeconds') && value === null) || (key === 'headers' && Object.keys(value as object).length === 0);
+      if (cleared) delete fields[key];
+      else if (value !== undefined) fields[key] = value;
+    }
     return structuredClone(e);
   }
   async rotateSecret(

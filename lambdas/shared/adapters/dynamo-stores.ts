@@ -34,6 +34,8 @@ const toEndpoint = (i: Item): Endpoint => ({
   ...(i.disabled_reason ? { disabledReason: i.disabled_reason as string } : {}),
   ...(i.failing_since ? { failingSince: i.failing_since as string } : {}),
   ...(i.headers && Object.keys(i.headers as object).length > 0 ? { headers: i.headers as Record<string, string> } : {}),
+  ...(Array.isArray(i.retry_schedule) ? { retrySchedule: i.retry_schedule as number[] } : {}),
+  ...(typeof i.timeout_seconds === 'number' ? { timeoutSeconds: i.timeout_seconds } : {}),
   ...(Array.isArray(i.previous_secrets) && i.previous_secrets.length > 0
     ? { previousSecrets: (i.previous_secrets as Item[]).map((p) => ({ sealedSecret: p.sealed_secret as string, expiresAt: p.expires_at as string })) }
     : i.previous_sealed_secret // written before rotations kept a list
@@ -51,6 +53,8 @@ const fromEndpoint = (e: Endpoint): Item => ({
   status: e.status,
   sealed_secret: e.sealedSecret,
   ...(e.headers && Object.keys(e.headers).length > 0 ? { headers: e.headers } : {}),
+  ...(e.retrySchedule ? { retry_schedule: e.retrySchedule } : {}),
+  ...(e.timeoutSeconds ? { timeout_seconds: e.timeoutSeconds } : {}),
   created_at: e.createdAt,
   updated_at: e.updatedAt,
 });
@@ -160,9 +164,18 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
   async updateEndpoint(
     tenantId: string,
     endpointId: string,
-    changes: Partial<Pick<Endpoint, 'url' | 'events' | 'status' | 'sealedSecret' | 'headers'>> & { updatedAt: string },
+    changes: Partial<Pick<Endpoint, 'url' | 'events' | 'status' | 'sealedSecret' | 'headers'>> & { retrySchedule?: number[] | null; timeoutSeconds?: number | null; updatedAt: string },
   ) {
-    const columns: Record<string, string> = { url: 'url', events: 'events', status: 'status', sealedSecret: 'sealed_secret', updatedAt: 'updated_at', headers: 'headers' };
+    const columns: Record<string, string> = {
+      url: 'url',
+      events: 'events',
+      status: 'status',
+      sealedSecret: 'sealed_secret',
+      updatedAt: 'updated_at',
+      headers: 'headers',
+      retrySchedule: 'retry_schedule',
+      timeoutSeconds: 'timeout_seconds',
+    };
     const sets: string[] = [];
     const dropped: string[] = [];
     const names: Record<string, string> = {};
@@ -170,8 +183,9 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
     for (const [field, value] of Object.entries(changes)) {
       if (value === undefined) continue;
       const column = columns[field]!;
-      // An empty map of headers removes them: the endpoint then shows none.
-      if (field === 'headers' && Object.keys(value as object).length === 0) {
+      // An empty map of headers, or null for an option, removes it: the stack's default again.
+      const cleared = ((field === 'retrySchedule' || field === 'timeoutSeconds') && value === null) || (field === 'headers' && Object.keys(value as object).length === 0);
+      if (cleared) {
         dropped.push(column);
         continue;
       }

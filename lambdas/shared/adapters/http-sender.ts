@@ -135,7 +135,8 @@ export class NodeHttpSender implements HttpSender {
     this.lookup = egress?.rules.enforced ? guardedLookup(egress.rules, egress.resolver) : undefined;
   }
 
-  async post(url: string, headers: Record<string, string>, body: string): Promise<HttpResult> {
+  async post(url: string, headers: Record<string, string>, body: string, options: { timeoutMs?: number } = {}): Promise<HttpResult> {
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const target = new URL(url);
     const refusal = this.options.egress?.rules.urlRefusal(target) ?? null;
     if (refusal) return { statusCode: null, responseTimeMs: 0, error: 'blocked', detail: refusal, bodyExcerpt: null, retryAfterSeconds: null };
@@ -155,8 +156,8 @@ export class NodeHttpSender implements HttpSender {
       let answered: ((bodyExcerpt: string | null, detail?: string) => void) | undefined;
       const fail = (err: unknown) => {
         const error = classifyFailure(err);
-        const detail = describeFailure(err, error, { phase, host: bareHost(target), timeoutMs: this.timeoutMs });
-        if (answered) return answered(null, `the response body ${error === 'timeout' ? `did not finish within ${this.timeoutMs / 1000} s` : `broke off (${detail})`}`);
+        const detail = describeFailure(err, error, { phase, host: bareHost(target), timeoutMs });
+        if (answered) return answered(null, `the response body ${error === 'timeout' ? `did not finish within ${timeoutMs / 1000} s` : `broke off (${detail})`}`);
         finish({ statusCode: null, responseTimeMs: elapsed(), error, detail, bodyExcerpt: null, retryAfterSeconds: null });
       };
       const request = (secure ? https : http).request(
@@ -165,7 +166,7 @@ export class NodeHttpSender implements HttpSender {
           method: 'POST',
           headers: { ...headers, 'content-length': String(Buffer.byteLength(body, 'utf8')) },
           agent: secure ? this.agents.https : this.agents.http,
-          signal: AbortSignal.timeout(this.timeoutMs),
+          signal: AbortSignal.timeout(timeoutMs),
           ...(this.lookup ? { lookup: this.lookup as never } : {}),
         },
         (response) => {

@@ -83,6 +83,10 @@ const withCustomHeaders = (signed: Record<string, string>, custom: Record<string
   return { ...Object.fromEntries(Object.entries(signed).filter(([n]) => !names.has(n.toLowerCase()))), ...custom };
 };
 
+/** The retry schedule an endpoint's deliveries follow: its own, or the stack's. */
+export const scheduleOf = (settings: Pick<Settings, 'retrySchedule'>, endpoint: Pick<Endpoint, 'retrySchedule'>): Pick<Settings, 'retrySchedule'> =>
+  endpoint.retrySchedule ? { retrySchedule: endpoint.retrySchedule } : settings;
+
 /** What an attempt needs of an event. */
 type EventToDeliver = Omit<StoredEvent, 'requestHash' | 'idempotencyKey'>;
 
@@ -120,7 +124,12 @@ export const attemptDelivery = async (
       await signingSecrets(deps, endpoint, now),
       Math.floor(now.getTime() / 1000),
     );
-    result = await deps.http.post(endpoint.url, withCustomHeaders(request.headers, endpoint.headers), request.body);
+    result = await deps.http.post(
+      endpoint.url,
+      withCustomHeaders(request.headers, endpoint.headers),
+      request.body,
+      endpoint.timeoutSeconds ? { timeoutMs: endpoint.timeoutSeconds * 1000 } : undefined,
+    );
   } finally {
     // A lease that cannot be given back lapses by itself; the attempt, made, must still be recorded.
     await deps.slots.release(endpoint.tenantId, endpoint.id, lease).catch(() => undefined);
@@ -278,7 +287,7 @@ export const fanOut = async (
       if (typeof attempt === 'string') return deferFirstAttempt(deps, event, endpoint, id, storeEvent, log);
       const delivery: Delivery = {
         ...identityOf(id, event, endpoint),
-        ...stateAfter(deps.settings, [attempt]),
+        ...stateAfter(scheduleOf(deps.settings, endpoint), [attempt]),
         createdAt: attempt.attemptedAt,
         updatedAt: attempt.attemptedAt,
         attempts: [attempt],
@@ -390,7 +399,7 @@ export const processAttempt = async (
     return { outcome: 'deferred' };
   }
   const attempts = [...delivery.attempts, attempt];
-  const next = stateAfter(deps.settings, attempts);
+  const next = stateAfter(scheduleOf(deps.settings, endpoint), attempts);
   if (next.status === 'retrying') await scheduleNext(deps, refOf(delivery), attempts.length, next.nextAttemptAt!, event);
   const recorded = await deps.deliveries.recordAttempt(refOf(delivery), made, {
     attempt,

@@ -32,7 +32,7 @@ export const noteAttemptOutcome = async (
     if (endpoint.failingSince) await deps.endpoints.clearFailing(endpoint.tenantId, endpoint.id);
     return;
   } else if (!endpoint.failingSince) {
-    const since = runStartedAt ?? (deps.settings.retrySchedule.length === 0 ? at : undefined);
+    const since = runStartedAt ?? ((endpoint.retrySchedule ?? deps.settings.retrySchedule).length === 0 ? at : undefined);
     if (since) await deps.endpoints.markFailing(endpoint.tenantId, endpoint.id, since);
     return;
   } else if (Date.parse(at) - Date.parse(endpoint.failingSince) >= deps.settings.disableAfterFailingSeconds * 1000) {

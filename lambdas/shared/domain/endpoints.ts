@@ -34,9 +34,16 @@ export const signingSecrets = async (deps: Pick<Deps, 'secretBox'>, endpoint: En
   return [endpoint.sealedSecret, ...inGrace.map((p) => p.sealedSecret)].map((sealed) => box.open(sealed, context));
 };
 
+/** What an endpoint may set beyond its URL and events (issue 16's options). */
+export interface EndpointOptions {
+  headers?: Record<string, string>;
+  retrySchedule?: number[];
+  timeoutSeconds?: number;
+}
+
 const newEndpoint = async (
   deps: Deps,
-  input: { id?: string; tenantId: string; surface: Surface; url: string; events: string[] | null; secret: string; headers?: Record<string, string> },
+  input: { id?: string; tenantId: string; surface: Surface; url: string; events: string[] | null; secret: string } & EndpointOptions,
 ): Promise<Endpoint> => {
   const id = input.id ?? newId('wh');
   const now = deps.clock.now().toISOString();
@@ -50,6 +57,8 @@ const newEndpoint = async (
     status: 'active',
     sealedSecret: box.seal(input.secret, secretContext(input.tenantId, id)),
     ...(input.headers && Object.keys(input.headers).length > 0 ? { headers: input.headers } : {}),
+    ...(input.retrySchedule ? { retrySchedule: input.retrySchedule } : {}),
+    ...(input.timeoutSeconds ? { timeoutSeconds: input.timeoutSeconds } : {}),
     createdAt: now,
     updatedAt: now,
   };
@@ -109,11 +118,12 @@ export const deleteAccountWebhook = async (deps: Deps, tenantId: string): Promis
 export const createAdminWebhook = async (
   deps: Deps,
   tenantId: string,
-  input: { url: string; events: string[]; secret?: string; headers?: Record<string, string> },
+  input: { url: string; events: string[]; secret?: string } & EndpointOptions,
 ): Promise<EndpointWithSecret & { generated: boolean }> => {
   await deps.targets.check(input.url);
   const secret = input.secret ?? generateSecret('admin');
-  const endpoint = await newEndpoint(deps, { tenantId, surface: 'admin', url: input.url, events: input.events, secret, ...(input.headers ? { headers: input.headers } : {}) });
+  const { url, events, secret: _given, ...options } = input;
+  const endpoint = await newEndpoint(deps, { tenantId, surface: 'admin', url, events, secret, ...options });
   await deps.endpoints.createEndpoint(endpoint);
   return { endpoint, secret, generated: input.secret === undefined };
 };
@@ -128,7 +138,7 @@ export const updateWebhook = async (
   deps: Deps,
   tenantId: string,
   endpointId: string,
-  changes: { url?: string; events?: string[]; status?: EndpointStatus; headers?: Record<string, string> },
+  changes: { url?: string; events?: string[]; status?: EndpointStatus; headers?: Record<string, string>; retrySchedule?: number[] | null; timeoutSeconds?: number | null },
 ): Promise<Endpoint> => {
   if (changes.url !== undefined) await deps.targets.check(changes.url);
   const updated = await deps.endpoints.updateEndpoint(tenantId, endpointId, {

@@ -51,6 +51,10 @@ export interface Endpoint {
   failingSince?: string;
   /** Request headers sent with every delivery (validated: see `http/schemas.ts`). */
   headers?: Record<string, string>;
+  /** Seconds before each retry, for this endpoint; absent, the stack's schedule. */
+  retrySchedule?: number[];
+  /** Seconds a request may take, for this endpoint; absent, the stack's 30. */
+  timeoutSeconds?: number;
   createdAt: string;
   updatedAt: string;
 }

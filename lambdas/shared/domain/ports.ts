@@ -40,7 +40,13 @@ export interface EndpointStore {
   updateEndpoint(
     tenantId: string,
     endpointId: string,
-    changes: Partial<Pick<Endpoint, 'url' | 'events' | 'status' | 'sealedSecret' | 'headers'>> & { updatedAt: string },
+    changes: Partial<Pick<Endpoint, 'url' | 'events' | 'status' | 'sealedSecret' | 'headers'>> & {
+      /** null: back to the stack's schedule. */
+      retrySchedule?: number[] | null;
+      /** null: back to the stack's timeout. */
+      timeoutSeconds?: number | null;
+      updatedAt: string;
+    },
   ): Promise<Endpoint | undefined>;
   /**
    * Replaces the endpoint's secret and the list of rotated-out secrets still signing, only
@@ -261,7 +267,8 @@ export interface HttpResult {
 }
 
 export interface HttpSender {
-  post(url: string, headers: Record<string, string>, body: string): Promise<HttpResult>;
+  /** `timeoutMs`: this request's limit (an endpoint's own timeout); absent, the sender's. */
+  post(url: string, headers: Record<string, string>, body: string, options?: { timeoutMs?: number }): Promise<HttpResult>;
 }
 
 /**

@@ -32,6 +32,8 @@ export const AdminWebhook = z.object({
   surface: z.enum(['account', 'admin']),
   previous_secret_expires_at: z.optional(timestamp),
   headers: z.optional(z.record(z.string(), z.string())).register(z.globalRegistry, { description: 'Request headers sent with every delivery (absent when none).' }),
+  retry_schedule: z.optional(z.array(z.number())).register(z.globalRegistry, { description: "Seconds before each retry, for this endpoint (absent: the stack's schedule)." }),
+  timeout_seconds: z.optional(z.number()).register(z.globalRegistry, { description: "Seconds a request may take, for this endpoint (absent: the stack's 30)." }),
   secret: z.optional(z.string()),
 });
 

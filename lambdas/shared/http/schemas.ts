@@ -115,6 +115,14 @@ const customHeaders = () => {
   return schema;
 };
 
+/** A whole number in a JSON body (a query string's are coerced; a body's must be numbers). */
+const bodyWholeNumber = (min: number, max: number) =>
+  z.number().check(z.int('must be a whole number'), z.minimum(min, `must be at least ${min}`), z.maximum(max, `must be at most ${max}`));
+/** An endpoint's own retry schedule: 1 to 10 delays of 1 to 172,800 seconds (two days). */
+const endpointSchedule = () => z.array(bodyWholeNumber(1, 172_800)).check(z.minLength(1, 'must hold 1 to 10 delays'), z.maxLength(10, 'must hold 1 to 10 delays'));
+/** An endpoint's own request timeout, in seconds. */
+const endpointTimeout = () => bodyWholeNumber(1, 30);
+
 /** A value built the first time it is asked for. */
 const once = <T>(build: () => T): (() => T) => {
   let value: T | undefined;
@@ -186,6 +194,8 @@ export const buildSchemas = (catalogue: readonly string[]) => {
         events: nonEmptyEventList(),
         secret: z.optional(SECRET),
         headers: z.optional(customHeaders()),
+        retry_schedule: z.optional(endpointSchedule()),
+        timeout_seconds: z.optional(endpointTimeout()),
       }),
     adminUpdate: () =>
       z
@@ -194,8 +204,10 @@ export const buildSchemas = (catalogue: readonly string[]) => {
           events: z.optional(nonEmptyEventList()),
           status: z.optional(z.enum(['active', 'disabled'])),
           headers: z.optional(customHeaders()),
+          retry_schedule: z.optional(z.nullable(endpointSchedule())),
+          timeout_seconds: z.optional(z.nullable(endpointTimeout())),
         })
-        .check(z.refine((v) => Object.values(v).some((x) => x !== undefined), 'send at least one of url, events, status, headers')),
+        .check(z.refine((v) => Object.values(v).some((x) => x !== undefined), 'send at least one of url, events, status, headers, retry_schedule, timeout_seconds')),
     rotateAccount: () => z.pipe(z.optional(z.strictObject({ grace_period_seconds: gracePeriod() })), z.transform((v) => v ?? {})),
     rotateAdmin: () =>
       z.pipe(

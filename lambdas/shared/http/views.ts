@@ -25,6 +25,8 @@ export const adminWebhookView = (e: Endpoint, secret?: string): z.infer<typeof R
     surface: e.surface,
     ...(graceEnds ? { previous_secret_expires_at: graceEnds } : {}),
     ...(e.headers ? { headers: e.headers } : {}),
+    ...(e.retrySchedule ? { retry_schedule: e.retrySchedule } : {}),
+    ...(e.timeoutSeconds ? { timeout_seconds: e.timeoutSeconds } : {}),
     ...(secret === undefined ? {} : { secret }),
   };
 };

@@ -188,13 +188,13 @@ class Client:
         return self._request("POST", "/v1/webhooks/rotate-secret", body)
 
     # seed 003: admin webhooks
-    def create_webhook(self, url, events, secret=None, headers=None):
-        """``headers``: request headers sent with every delivery (at most 20)."""
+    def create_webhook(self, url, events, secret=None, headers=None, retry_schedule=None, timeout_seconds=None):
+        """``headers``: request headers sent with every delivery (at most 20); ``retry_schedule``
+        (seconds before each retry) and ``timeout_seconds``: this endpoint's own."""
         body = {"url": url, "events": events}
-        if secret is not None:
-            body["secret"] = secret
-        if headers is not None:
-            body["headers"] = headers
+        for name, value in (("secret", secret), ("headers", headers), ("retry_schedule", retry_schedule), ("timeout_seconds", timeout_seconds)):
+            if value is not None:
+                body[name] = value
         return self._request("POST", "/api/v1/admin/webhooks", body)
 
     def list_webhooks(self):
@@ -203,9 +203,15 @@ class Client:
     def get_admin_webhook(self, webhook_id):
         return self._request("GET", "/api/v1/admin/webhooks/" + self._id(webhook_id))
 
-    def update_webhook(self, webhook_id, url=None, events=None, status=None, headers=None):
-        """``headers`` replaces the endpoint's headers; ``{}`` removes them."""
+    _DEFAULT = object()
+
+    def update_webhook(self, webhook_id, url=None, events=None, status=None, headers=None, retry_schedule=_DEFAULT, timeout_seconds=_DEFAULT):
+        """``headers`` replaces the endpoint's headers (``{}`` removes them); ``retry_schedule=None``
+        or ``timeout_seconds=None`` puts that option back to the stack's default."""
         body = {k: v for k, v in {"url": url, "events": events, "status": status, "headers": headers}.items() if v is not None}
+        for name, value in (("retry_schedule", retry_schedule), ("timeout_seconds", timeout_seconds)):
+            if value is not Client._DEFAULT:
+                body[name] = value
         return self._request("PATCH", "/api/v1/admin/webhooks/" + self._id(webhook_id), body)
 
     def delete_admin_webhook(self, webhook_id):

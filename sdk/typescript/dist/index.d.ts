@@ -50,6 +50,10 @@ export interface AdminWebhook {
     previous_secret_expires_at?: string;
     /** Request headers sent with every delivery (absent when none). */
     headers?: Record<string, string>;
+    /** Seconds before each retry, for this endpoint (absent: the stack's schedule). */
+    retry_schedule?: number[];
+    /** Seconds a request may take, for this endpoint (absent: the stack's 30). */
+    timeout_seconds?: number;
     secret?: string;
 }
 export interface Attempt {
@@ -131,15 +135,19 @@ export declare class HookpostClient {
             events: string[];
             secret?: string;
             headers?: Record<string, string>;
+            retry_schedule?: number[];
+            timeout_seconds?: number;
         }) => Promise<AdminWebhook>;
         list: () => Promise<AdminWebhook[]>;
         get: (id: string) => Promise<AdminWebhook>;
-        /** `headers` replaces the endpoint's headers; `{}` removes them. */
+        /** `headers` replaces the endpoint's headers (`{}` removes them); `null` puts an option back to the stack's default. */
         update: (id: string, changes: {
             url?: string;
             events?: string[];
             status?: 'active' | 'disabled';
             headers?: Record<string, string>;
+            retry_schedule?: number[] | null;
+            timeout_seconds?: number | null;
         }) => Promise<AdminWebhook>;
         delete: (id: string) => Promise<void>;
         rotateSecret: (id: string, input?: {

@@ -134,7 +134,7 @@ var HookpostClient = class {
     create: (input) => this.request("POST", "/api/v1/admin/webhooks", input),
     list: async () => (await this.request("GET", "/api/v1/admin/webhooks")).data,
     get: (id) => this.request("GET", path("/api/v1/admin/webhooks/{}", id)),
-    /** `headers` replaces the endpoint's headers; `{}` removes them. */
+    /** `headers` replaces the endpoint's headers (`{}` removes them); `null` puts an option back to the stack's default. */
     update: (id, changes) => this.request("PATCH", path("/api/v1/admin/webhooks/{}", id), changes),
     delete: (id) => this.request("DELETE", path("/api/v1/admin/webhooks/{}", id)),
     rotateSecret: (id, input = {}) => this.request("POST", path("/api/v1/admin/webhooks/{}/rotate-secret", id), {

@@ -141,6 +141,10 @@ export interface AdminWebhook {
   previous_secret_expires_at?: string;
   /** Request headers sent with every delivery (absent when none). */
   headers?: Record<string, string>;
+  /** Seconds before each retry, for this endpoint (absent: the stack's schedule). */
+  retry_schedule?: number[];
+  /** Seconds a request may take, for this endpoint (absent: the stack's 30). */
+  timeout_seconds?: number;
   secret?: string;
 }
 
@@ -257,11 +261,15 @@ export class HookpostClient {
 
   // seed 003: admin webhooks
   readonly webhooks = {
-    create: (input: { url: string; events: string[]; secret?: string; headers?: Record<string, string> }): Promise<AdminWebhook> => this.request('POST', '/api/v1/admin/webhooks', input),
+    create: (input: { url: string; events: string[]; secret?: string; headers?: Record<string, string>; retry_schedule?: number[]; timeout_seconds?: number }): Promise<AdminWebhook> =>
+      this.request('POST', '/api/v1/admin/webhooks', input),
     list: async (): Promise<AdminWebhook[]> => (await this.request<{ data: AdminWebhook[] }>('GET', '/api/v1/admin/webhooks')).data,
     get: (id: string): Promise<AdminWebhook> => this.request('GET', path('/api/v1/admin/webhooks/{}', id)),
-    /** `headers` replaces the endpoint's headers; `{}` removes them. */
-    update: (id: string, changes: { url?: string; events?: string[]; status?: 'active' | 'disabled'; headers?: Record<string, string> }): Promise<AdminWebhook> =>
+    /** `headers` replaces the endpoint's headers (`{}` removes them); `null` puts an option back to the stack's default. */
+    update: (
+      id: string,
+      changes: { url?: string; events?: string[]; status?: 'active' | 'disabled'; headers?: Record<string, string>; retry_schedule?: number[] | null; timeout_seconds?: number | null },
+    ): Promise<AdminWebhook> =>
       this.request('PATCH', path('/api/v1/admin/webhooks/{}', id), changes),
     delete: (id: string): Promise<void> => this.request('DELETE', path('/api/v1/admin/webhooks/{}', id)),
     rotateSecret: (id: string, input: { gracePeriodSeconds?: number; secret?: string } = {}): Promise<AdminWebhook> =>
