@@ -78,7 +78,7 @@ export class MemoryStores implements TenantStore, EndpointStore, EventStore, Del
     }
     const fields = e as unknown as Record<string, unknown>;
     for (const [key, value] of Object.entries(changes)) {
-      const cleared = ((key === 'retrySchedule' || key === 'timeoutSeconds') && value === null) || (key === 'headers' && Object.keys(value as object).length === 0);
+      const cleared = (['retrySchedule', 'timeoutSeconds', 'filter'].includes(key) && value === null) || (key === 'headers' && Object.keys(value as object).length === 0);
       if (cleared) delete fields[key];
       else if (value !== undefined) fields[key] = value;
     }

@@ -36,6 +36,7 @@ const toEndpoint = (i: Item): Endpoint => ({
   ...(i.headers && Object.keys(i.headers as object).length > 0 ? { headers: i.headers as Record<string, string> } : {}),
   ...(Array.isArray(i.retry_schedule) ? { retrySchedule: i.retry_schedule as number[] } : {}),
   ...(typeof i.timeout_seconds === 'number' ? { timeoutSeconds: i.timeout_seconds } : {}),
+  ...(typeof i.filter_json === 'string' ? { filter: JSON.parse(i.filter_json) as Record<string, unknown> } : {}),
   ...(Array.isArray(i.previous_secrets) && i.previous_secrets.length > 0
     ? { previousSecrets: (i.previous_secrets as Item[]).map((p) => ({ sealedSecret: p.sealed_secret as string, expiresAt: p.expires_at as string })) }
     : i.previous_sealed_secret // written before rotations kept a list
@@ -55,6 +56,7 @@ const fromEndpoint = (e: Endpoint): Item => ({
   ...(e.headers && Object.keys(e.headers).length > 0 ? { headers: e.headers } : {}),
   ...(e.retrySchedule ? { retry_schedule: e.retrySchedule } : {}),
   ...(e.timeoutSeconds ? { timeout_seconds: e.timeoutSeconds } : {}),
+  ...(e.filter ? { filter_json: JSON.stringify(e.filter) } : {}),
   created_at: e.createdAt,
   updated_at: e.updatedAt,
 });
@@ -164,7 +166,12 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
   async updateEndpoint(
     tenantId: string,
     endpointId: string,
-    changes: Partial<Pick<Endpoint, 'url' | 'events' | 'status' | 'sealedSecret' | 'headers'>> & { retrySchedule?: number[] | null; timeoutSeconds?: number | null; updatedAt: string },
+    changes: Partial<Pick<Endpoint, 'url' | 'events' | 'status' | 'sealedSecret' | 'headers'>> & {
+      retrySchedule?: number[] | null;
+      timeoutSeconds?: number | null;
+      filter?: Record<string, unknown> | null;
+      updatedAt: string;
+    },
   ) {
     const columns: Record<string, string> = {
       url: 'url',
@@ -175,6 +182,7 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
       headers: 'headers',
       retrySchedule: 'retry_schedule',
       timeoutSeconds: 'timeout_seconds',
+      filter: 'filter_json',
     };
     const sets: string[] = [];
     const dropped: string[] = [];
@@ -184,14 +192,15 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
       if (value === undefined) continue;
       const column = columns[field]!;
       // An empty map of headers, or null for an option, removes it: the stack's default again.
-      const cleared = ((field === 'retrySchedule' || field === 'timeoutSeconds') && value === null) || (field === 'headers' && Object.keys(value as object).length === 0);
+      const cleared = (['retrySchedule', 'timeoutSeconds', 'filter'].includes(field) && value === null) || (field === 'headers' && Object.keys(value as object).length === 0);
       if (cleared) {
         dropped.push(column);
         continue;
       }
       sets.push(`#${column} = :${column}`);
       names[`#${column}`] = column;
-      values[`:${column}`] = value;
+      // A filter is kept as JSON text: any field name, any nesting.
+      values[`:${column}`] = field === 'filter' ? JSON.stringify(value) : value;
     }
     // Re-enabling forgets why it was disabled and the failures that led there.
     const removed = [...(changes.status === 'active' ? ['disabled_reason', 'failing_since'] : []), ...dropped];

@@ -1,5 +1,5 @@
 import { noteAttemptOutcome } from './endpoint-health';
-import { isSubscribed, signingSecrets } from './endpoints';
+import { isSubscribed, passesFilter, signingSecrets } from './endpoints';
 import { deliveryIdFor, sha256Hex } from './ids';
 import { type Attempt, type Delivery, type Endpoint, ERROR_DETAIL_BYTES, RESPONSE_EXCERPT_BYTES, type StoredEvent, truncateUtf8 } from './model';
 import { pythonJsonDumps } from './python-json';
@@ -269,7 +269,7 @@ export const fanOut = async (
   const onlyOne = message.only ? await deps.endpoints.getEndpoint(event.tenantId, message.only) : undefined;
   const targets = message.only
     ? onlyOne?.status === 'active' ? [onlyOne] : []
-    : (await deps.endpoints.listSubscribed(event.tenantId, event.type)).filter((e) => isSubscribed(e, event.type));
+    : (await deps.endpoints.listSubscribed(event.tenantId, event.type)).filter((e) => isSubscribed(e, event.type) && passesFilter(e, event.data));
   if (targets.length === 0) return { matched: 0, attempted: 0, skipped: 0, deliveries: [] };
   // A message seen for the first time has recorded nothing yet: skip the lookup. (A rare
   // duplicate of such a message is caught by the conditional record.)

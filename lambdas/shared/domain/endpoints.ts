@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { matchesPattern } from './event-filter';
 import { ConflictError, NotFoundError } from './errors';
 import { newId } from './ids';
 import type { Endpoint, EndpointStatus } from './model';
@@ -39,6 +40,7 @@ export interface EndpointOptions {
   headers?: Record<string, string>;
   retrySchedule?: number[];
   timeoutSeconds?: number;
+  filter?: Record<string, unknown>;
 }
 
 const newEndpoint = async (
@@ -59,6 +61,7 @@ const newEndpoint = async (
     ...(input.headers && Object.keys(input.headers).length > 0 ? { headers: input.headers } : {}),
     ...(input.retrySchedule ? { retrySchedule: input.retrySchedule } : {}),
     ...(input.timeoutSeconds ? { timeoutSeconds: input.timeoutSeconds } : {}),
+    ...(input.filter ? { filter: input.filter } : {}),
     createdAt: now,
     updatedAt: now,
   };
@@ -138,7 +141,15 @@ export const updateWebhook = async (
   deps: Deps,
   tenantId: string,
   endpointId: string,
-  changes: { url?: string; events?: string[]; status?: EndpointStatus; headers?: Record<string, string>; retrySchedule?: number[] | null; timeoutSeconds?: number | null },
+  changes: {
+    url?: string;
+    events?: string[];
+    status?: EndpointStatus;
+    headers?: Record<string, string>;
+    retrySchedule?: number[] | null;
+    timeoutSeconds?: number | null;
+    filter?: Record<string, unknown> | null;
+  },
 ): Promise<Endpoint> => {
   if (changes.url !== undefined) await deps.targets.check(changes.url);
   const updated = await deps.endpoints.updateEndpoint(tenantId, endpointId, {
@@ -158,6 +169,9 @@ export const deleteWebhook = async (deps: Deps, tenantId: string, endpointId: st
 /** Is this endpoint due to receive an event of `type`? */
 export const isSubscribed = (endpoint: Endpoint, type: string): boolean =>
   endpoint.status === 'active' && (endpoint.events === null || endpoint.events.includes(type));
+
+/** Whether an event of a subscribed type passes the endpoint's content filter (none: every event does). */
+export const passesFilter = (endpoint: Endpoint, data: unknown): boolean => !endpoint.filter || matchesPattern(endpoint.filter, data);
 
 /** How long a rotated-out secret keeps signing alongside the new one, unless the request says otherwise. */
 export const DEFAULT_ROTATION_GRACE_SECONDS = 86_400;

@@ -55,6 +55,8 @@ export interface Endpoint {
   retrySchedule?: number[];
   /** Seconds a request may take, for this endpoint; absent, the stack's 30. */
   timeoutSeconds?: number;
+  /** An EventBridge event pattern over `data`: events that do not match are not delivered. */
+  filter?: Record<string, unknown>;
   createdAt: string;
   updatedAt: string;
 }

@@ -45,6 +45,8 @@ export interface EndpointStore {
       retrySchedule?: number[] | null;
       /** null: back to the stack's timeout. */
       timeoutSeconds?: number | null;
+      /** null: no filter. */
+      filter?: Record<string, unknown> | null;
       updatedAt: string;
     },
   ): Promise<Endpoint | undefined>;

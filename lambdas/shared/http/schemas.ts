@@ -1,4 +1,6 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
+import { PatternError, validatePattern } from '../domain/event-filter';
+import { isLosslessNumber } from '../domain/exact-json';
 import * as z from 'zod/mini';
 import { SYSTEM_EVENT_TYPES } from '../domain/catalogue';
 import { MAX_ROTATION_GRACE_SECONDS } from '../domain/endpoints';
@@ -123,6 +125,31 @@ const endpointSchedule = () => z.array(bodyWholeNumber(1, 172_800)).check(z.minL
 /** An endpoint's own request timeout, in seconds. */
 const endpointTimeout = () => bodyWholeNumber(1, 30);
 
+/**
+ * An endpoint's content filter: an EventBridge event pattern over the event's `data`
+ * (`domain/event-filter.ts`); a fault is named by its path in the pattern.
+ */
+const contentFilter = () => {
+  // The body's parser keeps numbers exact; a pattern compares them as numbers.
+  const plain = (v: unknown): unknown =>
+    isLosslessNumber(v) ? Number(String(v)) : Array.isArray(v) ? v.map(plain) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)])) : v;
+  const schema = z.pipe(z.record(z.string(), z.unknown()), z.transform((p) => plain(p) as Record<string, unknown>)).check(
+    z.superRefine((pattern, ctx) => {
+      try {
+        validatePattern(pattern, 'filter');
+      } catch (e) {
+        if (!(e instanceof PatternError)) throw e;
+        ctx.issues.push({ code: 'custom', input: pattern, path: e.path.split('.').slice(1), message: e.reason });
+      }
+    }),
+  );
+  z.globalRegistry.add(schema, {
+    description:
+      'An EventBridge event pattern matched against the event\'s data: exact values, prefix, suffix, equals-ignore-case, anything-but, numeric, exists, $or. An event of a subscribed type that does not match is not delivered (nor recorded). null on PATCH removes it.',
+  });
+  return schema;
+};
+
 /** A value built the first time it is asked for. */
 const once = <T>(build: () => T): (() => T) => {
   let value: T | undefined;
@@ -196,6 +223,7 @@ export const buildSchemas = (catalogue: readonly string[]) => {
         headers: z.optional(customHeaders()),
         retry_schedule: z.optional(endpointSchedule()),
         timeout_seconds: z.optional(endpointTimeout()),
+        filter: z.optional(contentFilter()),
       }),
     adminUpdate: () =>
       z
@@ -206,8 +234,9 @@ export const buildSchemas = (catalogue: readonly string[]) => {
           headers: z.optional(customHeaders()),
           retry_schedule: z.optional(z.nullable(endpointSchedule())),
           timeout_seconds: z.optional(z.nullable(endpointTimeout())),
+          filter: z.optional(z.nullable(contentFilter())),
         })
-        .check(z.refine((v) => Object.values(v).some((x) => x !== undefined), 'send at least one of url, events, status, headers, retry_schedule, timeout_seconds')),
+        .check(z.refine((v) => Object.values(v).some((x) => x !== undefined), 'send at least one of url, events, status, headers, retry_schedule, timeout_seconds, filter')),
     rotateAccount: () => z.pipe(z.optional(z.strictObject({ grace_period_seconds: gracePeriod() })), z.transform((v) => v ?? {})),
     rotateAdmin: () =>
       z.pipe(

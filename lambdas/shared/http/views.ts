@@ -27,6 +27,7 @@ export const adminWebhookView = (e: Endpoint, secret?: string): z.infer<typeof R
     ...(e.headers ? { headers: e.headers } : {}),
     ...(e.retrySchedule ? { retry_schedule: e.retrySchedule } : {}),
     ...(e.timeoutSeconds ? { timeout_seconds: e.timeoutSeconds } : {}),
+    ...(e.filter ? { filter: e.filter } : {}),
     ...(secret === undefined ? {} : { secret }),
   };
 };

@@ -188,11 +188,12 @@ class Client:
         return self._request("POST", "/v1/webhooks/rotate-secret", body)
 
     # seed 003: admin webhooks
-    def create_webhook(self, url, events, secret=None, headers=None, retry_schedule=None, timeout_seconds=None):
+    def create_webhook(self, url, events, secret=None, headers=None, retry_schedule=None, timeout_seconds=None, filter=None):
         """``headers``: request headers sent with every delivery (at most 20); ``retry_schedule``
-        (seconds before each retry) and ``timeout_seconds``: this endpoint's own."""
+        (seconds before each retry) and ``timeout_seconds``: this endpoint's own; ``filter``: an
+        EventBridge event pattern over ``data`` (events that do not match are not delivered)."""
         body = {"url": url, "events": events}
-        for name, value in (("secret", secret), ("headers", headers), ("retry_schedule", retry_schedule), ("timeout_seconds", timeout_seconds)):
+        for name, value in (("secret", secret), ("headers", headers), ("retry_schedule", retry_schedule), ("timeout_seconds", timeout_seconds), ("filter", filter)):
             if value is not None:
                 body[name] = value
         return self._request("POST", "/api/v1/admin/webhooks", body)
@@ -205,11 +206,11 @@ class Client:
 
     _DEFAULT = object()
 
-    def update_webhook(self, webhook_id, url=None, events=None, status=None, headers=None, retry_schedule=_DEFAULT, timeout_seconds=_DEFAULT):
-        """``headers`` replaces the endpoint's headers (``{}`` removes them); ``retry_schedule=None``
-        or ``timeout_seconds=None`` puts that option back to the stack's default."""
+    def update_webhook(self, webhook_id, url=None, events=None, status=None, headers=None, retry_schedule=_DEFAULT, timeout_seconds=_DEFAULT, filter=_DEFAULT):
+        """``headers`` replaces the endpoint's headers (``{}`` removes them); ``retry_schedule=None``,
+        ``timeout_seconds=None`` or ``filter=None`` puts that option back to the stack's default."""
         body = {k: v for k, v in {"url": url, "events": events, "status": status, "headers": headers}.items() if v is not None}
-        for name, value in (("retry_schedule", retry_schedule), ("timeout_seconds", timeout_seconds)):
+        for name, value in (("retry_schedule", retry_schedule), ("timeout_seconds", timeout_seconds), ("filter", filter)):
             if value is not Client._DEFAULT:
                 body[name] = value
         return self._request("PATCH", "/api/v1/admin/webhooks/" + self._id(webhook_id), body)

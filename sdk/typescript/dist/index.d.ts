@@ -54,6 +54,8 @@ export interface AdminWebhook {
     retry_schedule?: number[];
     /** Seconds a request may take, for this endpoint (absent: the stack's 30). */
     timeout_seconds?: number;
+    /** An EventBridge event pattern over `data`: events that do not match are not delivered. */
+    filter?: Record<string, unknown>;
     secret?: string;
 }
 export interface Attempt {
@@ -137,6 +139,7 @@ export declare class HookpostClient {
             headers?: Record<string, string>;
             retry_schedule?: number[];
             timeout_seconds?: number;
+            filter?: Record<string, unknown>;
         }) => Promise<AdminWebhook>;
         list: () => Promise<AdminWebhook[]>;
         get: (id: string) => Promise<AdminWebhook>;
@@ -148,6 +151,7 @@ export declare class HookpostClient {
             headers?: Record<string, string>;
             retry_schedule?: number[] | null;
             timeout_seconds?: number | null;
+            filter?: Record<string, unknown> | null;
         }) => Promise<AdminWebhook>;
         delete: (id: string) => Promise<void>;
         rotateSecret: (id: string, input?: {

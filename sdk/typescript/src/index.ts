@@ -145,6 +145,8 @@ export interface AdminWebhook {
   retry_schedule?: number[];
   /** Seconds a request may take, for this endpoint (absent: the stack's 30). */
   timeout_seconds?: number;
+  /** An EventBridge event pattern over `data`: events that do not match are not delivered. */
+  filter?: Record<string, unknown>;
   secret?: string;
 }
 
@@ -261,14 +263,30 @@ export class HookpostClient {
 
   // seed 003: admin webhooks
   readonly webhooks = {
-    create: (input: { url: string; events: string[]; secret?: string; headers?: Record<string, string>; retry_schedule?: number[]; timeout_seconds?: number }): Promise<AdminWebhook> =>
+    create: (input: {
+      url: string;
+      events: string[];
+      secret?: string;
+      headers?: Record<string, string>;
+      retry_schedule?: number[];
+      timeout_seconds?: number;
+      filter?: Record<string, unknown>;
+    }): Promise<AdminWebhook> =>
       this.request('POST', '/api/v1/admin/webhooks', input),
     list: async (): Promise<AdminWebhook[]> => (await this.request<{ data: AdminWebhook[] }>('GET', '/api/v1/admin/webhooks')).data,
     get: (id: string): Promise<AdminWebhook> => this.request('GET', path('/api/v1/admin/webhooks/{}', id)),
     /** `headers` replaces the endpoint's headers (`{}` removes them); `null` puts an option back to the stack's default. */
     update: (
       id: string,
-      changes: { url?: string; events?: string[]; status?: 'active' | 'disabled'; headers?: Record<string, string>; retry_schedule?: number[] | null; timeout_seconds?: number | null },
+      changes: {
+        url?: string;
+        events?: string[];
+        status?: 'active' | 'disabled';
+        headers?: Record<string, string>;
+        retry_schedule?: number[] | null;
+        timeout_seconds?: number | null;
+        filter?: Record<string, unknown> | null;
+      },
     ): Promise<AdminWebhook> =>
       this.request('PATCH', path('/api/v1/admin/webhooks/{}', id), changes),
     delete: (id: string): Promise<void> => this.request('DELETE', path('/api/v1/admin/webhooks/{}', id)),
