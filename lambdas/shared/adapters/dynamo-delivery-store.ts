@@ -13,6 +13,7 @@ import type { AttemptUpdate, DeliveryPage, DeliveryRef, DeliveryStore, EventStor
 import { parseExact, stringifyExact } from '../domain/exact-json';
 import { expiresAt, fromAttempt, toAttempt, toDelivery } from './delivery-items';
 import { listDeliveries, listFailed } from './history-reads';
+import { addRecoveryProgress, createRecovery, getRecovery } from './recovery-items';
 
 export { FILTERED_PAGE_READ_LIMIT } from './history-reads';
 import { type Item, whenConditionHolds } from './dynamo-write';
@@ -358,57 +359,16 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
     return { ...whole, attempts: [...older, ...delivery.attempts] };
   }
 
-  async createRecovery(r: Recovery) {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          ...keys.recovery(r.tenantId, r.id),
-          type: 'recovery',
-          id: r.id,
-          tenant_id: r.tenantId,
-          endpoint_id: r.endpointId,
-          since: r.since,
-          until: r.until,
-          count: r.count,
-          sent: r.sent,
-          status: r.status,
-          created_at: r.createdAt,
-          [TABLE_KEYS.ttlAttribute]: expiresAt(r.createdAt, this.retentionDays),
-        },
-      }),
-    );
+  createRecovery(r: Recovery) {
+    return createRecovery(this.db, this.tableName, this.retentionDays, r);
   }
 
-  async getRecovery(tenantId: string, recoveryId: string) {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.recovery(tenantId, recoveryId), ConsistentRead: true }),
-    );
-    if (!Item) return undefined;
-    return {
-      id: Item.id as string,
-      tenantId: Item.tenant_id as string,
-      endpointId: Item.endpoint_id as string,
-      since: Item.since as string,
-      until: Item.until as string,
-      count: Item.count as number,
-      sent: Item.sent as number,
-      status: Item.status as Recovery['status'],
-      createdAt: Item.created_at as string,
-    } satisfies Recovery;
+  getRecovery(tenantId: string, recoveryId: string) {
+    return getRecovery(this.db, this.tableName, tenantId, recoveryId);
   }
 
-  async addRecoveryProgress(tenantId: string, recoveryId: string, { found, sent, done }: { found: number; sent: number; done: boolean }) {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: keys.recovery(tenantId, recoveryId),
-        UpdateExpression: `ADD sent :n, #count :found${done ? ' SET #status = :done' : ''}`,
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: { '#count': 'count', ...(done ? { '#status': 'status' } : {}) },
-        ExpressionAttributeValues: { ':n': sent, ':found': found, ...(done ? { ':done': 'done' } : {}) },
-      }),
-    );
+  addRecoveryProgress(tenantId: string, recoveryId: string, progress: { found: number; sent: number; done: boolean }) {
+    return addRecoveryProgress(this.db, this.tableName, tenantId, recoveryId, progress);
   }
 
   listDeliveries(tenantId: string, endpointId: string, page: PageRequest): Promise<DeliveryPage> {
