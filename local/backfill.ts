@@ -1,8 +1,20 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, ScanCommand, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
 import { SubscriptionPointers, subscribedTypes } from '../lambdas/shared/adapters/dynamo-subscriptions';
 import { keys } from '../lambdas/shared/adapters/tables';
 import { documentClient } from '../lambdas/shared/aws-ports';
+
+type Row = Record<string, unknown>;
+
+/** Every item a (filtered) scan finds, page after page, handed to `each` in turn. */
+const scanEach = async (db: ReturnType<typeof documentClient>, input: ScanCommandInput, each: (item: Row) => Promise<void>): Promise<void> => {
+  let start: Row | undefined;
+  do {
+    const page: { Items?: Row[]; LastEvaluatedKey?: Row } = await db.send(new ScanCommand({ ...input, ExclusiveStartKey: start }));
+    for (const item of page.Items ?? []) await each(item);
+    start = page.LastEvaluatedKey;
+  } while (start);
+};
 
 /**
  * A data directory from before publishes read subscription pointers has endpoints without
@@ -13,18 +25,11 @@ export const backfillSubscriptionPointers = async (dynamo: DynamoDBClient, confi
   const db = documentClient(dynamo);
   const pointers = new SubscriptionPointers(db, configTable);
   let written = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page: { Items?: Array<Record<string, unknown>>; LastEvaluatedKey?: Record<string, unknown> } = await db.send(
-      new ScanCommand({ TableName: configTable, FilterExpression: 'begins_with(sk, :endpoint)', ExpressionAttributeValues: { ':endpoint': 'ENDPOINT#' }, ExclusiveStartKey: start }),
-    );
-    for (const e of page.Items ?? []) {
-      const types = subscribedTypes((e.events as string[] | null | undefined) ?? null);
-      await pointers.add(e.tenant_id as string, e.id as string, types, e.updated_at as string);
-      written += types.length;
-    }
-    start = page.LastEvaluatedKey;
-  } while (start);
+  await scanEach(db, { TableName: configTable, FilterExpression: 'begins_with(sk, :endpoint)', ExpressionAttributeValues: { ':endpoint': 'ENDPOINT#' } }, async (e) => {
+    const types = subscribedTypes((e.events as string[] | null | undefined) ?? null);
+    await pointers.add(e.tenant_id as string, e.id as string, types, e.updated_at as string);
+    written += types.length;
+  });
   return written;
 };
 
@@ -37,22 +42,14 @@ export const backfillSubscriptionPointers = async (dynamo: DynamoDBClient, confi
 export const shardLegacyHistory = async (dynamo: DynamoDBClient, deliveriesTable: string): Promise<number> => {
   const db = documentClient(dynamo);
   let moved = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page: { Items?: Array<Record<string, unknown>>; LastEvaluatedKey?: Record<string, unknown> } = await db.send(
-      new ScanCommand({ TableName: deliveriesTable, FilterExpression: 'begins_with(pk, :endpoint)', ExpressionAttributeValues: { ':endpoint': 'ENDPOINT#' }, ExclusiveStartKey: start }),
-    );
-    for (const item of page.Items ?? []) {
-      const legacy = /^ENDPOINT#([^#]+)#([^#]+)$/.exec(String(item.pk));
-      if (!legacy) continue;
-      const deliveryId = /^(?:DELIVERY|ATTEMPT)#(dlv_[0-9a-z]+)/.exec(String(item.sk))?.[1];
-      if (!deliveryId) continue;
-      const pk = keys.delivery({ tenantId: legacy[1]!, endpointId: legacy[2]!, deliveryId }).pk;
-      await db.send(new PutCommand({ TableName: deliveriesTable, Item: { ...item, pk, ...(item.failed_pk ? { failed_pk: pk } : {}) } }));
-      await db.send(new DeleteCommand({ TableName: deliveriesTable, Key: { pk: item.pk, sk: item.sk } }));
-      moved++;
-    }
-    start = page.LastEvaluatedKey;
-  } while (start);
+  await scanEach(db, { TableName: deliveriesTable, FilterExpression: 'begins_with(pk, :endpoint)', ExpressionAttributeValues: { ':endpoint': 'ENDPOINT#' } }, async (item) => {
+    const legacy = /^ENDPOINT#([^#]+)#([^#]+)$/.exec(String(item.pk));
+    const deliveryId = /^(?:DELIVERY|ATTEMPT)#(dlv_[0-9a-z]+)/.exec(String(item.sk))?.[1];
+    if (!legacy || !deliveryId) return;
+    const pk = keys.delivery({ tenantId: legacy[1]!, endpointId: legacy[2]!, deliveryId }).pk;
+    await db.send(new PutCommand({ TableName: deliveriesTable, Item: { ...item, pk, ...(item.failed_pk ? { failed_pk: pk } : {}) } }));
+    await db.send(new DeleteCommand({ TableName: deliveriesTable, Key: { pk: item.pk, sk: item.sk } }));
+    moved++;
+  });
   return moved;
 };

@@ -1,7 +1,5 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import {
-  BatchGetCommand,
-  BatchWriteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -16,7 +14,7 @@ import { listDeliveries, listFailed } from './history-reads';
 import { addRecoveryProgress, createRecovery, getRecovery } from './recovery-items';
 
 export { FILTERED_PAGE_READ_LIMIT } from './history-reads';
-import { type Item, whenConditionHolds } from './dynamo-write';
+import { batchGetAll, batchWriteAll, type Item, whenConditionHolds } from './dynamo-write';
 import { keys, TABLE_KEYS } from './tables';
 
 // The deliveries table: events, and deliveries with their attempts.
@@ -115,22 +113,7 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
   }
 
   async existingDeliveryIds(refs: DeliveryRef[]) {
-    const found = new Set<string>();
-    for (let i = 0; i < refs.length; i += 100) {
-      let request: Record<string, { Keys: Item[]; ConsistentRead: boolean; ProjectionExpression: string }> | undefined = {
-        [this.tableName]: {
-          Keys: refs.slice(i, i + 100).map(keys.delivery),
-          ConsistentRead: true,
-          ProjectionExpression: 'id',
-        },
-      };
-      while (request && Object.keys(request).length > 0) {
-        const out = await this.db.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of out.Responses?.[this.tableName] ?? []) found.add(item.id as string);
-        request = out.UnprocessedKeys as typeof request;
-      }
-    }
-    return found;
+    return new Set((await batchGetAll(this.db, this.tableName, refs.map(keys.delivery), 'id')).map((item) => item.id as string));
   }
 
   async recordAttempt(ref: DeliveryRef, expectedAttempts: number, u: AttemptUpdate) {
@@ -180,17 +163,11 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
     const inline = Item.attempts as Item[];
     const leaving = inline.slice(0, inline.length - (INLINE_ATTEMPTS - 1));
     const expires = expiresAt(Item.created_at as string, this.retentionDays);
-    for (let i = 0; i < leaving.length; i += 25) {
-      let request: Record<string, Array<{ PutRequest: { Item: Item } }>> | undefined = {
-        [this.tableName]: leaving.slice(i, i + 25).map((attempt) => ({
-          PutRequest: { Item: { ...keys.attempt(ref, attempt.number as number), type: 'attempt', attempt, [TABLE_KEYS.ttlAttribute]: expires } },
-        })),
-      };
-      while (request && Object.keys(request).length > 0) {
-        const out = await this.db.send(new BatchWriteCommand({ RequestItems: request }));
-        request = out.UnprocessedItems as typeof request;
-      }
-    }
+    await batchWriteAll(
+      this.db,
+      this.tableName,
+      leaving.map((attempt) => ({ PutRequest: { Item: { ...keys.attempt(ref, attempt.number as number), type: 'attempt', attempt, [TABLE_KEYS.ttlAttribute]: expires } } })),
+    );
     return inline.slice(leaving.length);
   }
 

@@ -1,5 +1,5 @@
-import { BatchGetCommand, BatchWriteCommand, DeleteCommand, type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type Item, whenConditionHolds } from './dynamo-write';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { batchGetAll, batchWriteAll, type Item, whenConditionHolds } from './dynamo-write';
 import { keys } from './tables';
 
 /** The pointer type of an endpoint subscribed to every type (`events: null`). */
@@ -51,15 +51,7 @@ export class SubscriptionPointers {
 
   /** Removes the pointers of an endpoint that no longer exists (ids are never reused). */
   async removeAll(tenantId: string, endpointId: string, types: string[]): Promise<void> {
-    for (let i = 0; i < types.length; i += 25) {
-      let request: Record<string, Array<{ DeleteRequest: { Key: Item } }>> | undefined = {
-        [this.tableName]: types.slice(i, i + 25).map((type) => ({ DeleteRequest: { Key: keys.subscription(tenantId, type, endpointId) } })),
-      };
-      while (request && Object.keys(request).length > 0) {
-        const out = await this.db.send(new BatchWriteCommand({ RequestItems: request }));
-        request = out.UnprocessedItems as typeof request;
-      }
-    }
+    await batchWriteAll(this.db, this.tableName, types.map((type) => ({ DeleteRequest: { Key: keys.subscription(tenantId, type, endpointId) } })));
   }
 
   /**
@@ -108,18 +100,7 @@ export class SubscriptionPointers {
         } while (start);
       }),
     );
-    const wanted = [...ids].sort();
-    const found: Item[] = [];
-    for (let i = 0; i < wanted.length; i += 100) {
-      let request: Record<string, { Keys: Item[]; ConsistentRead: boolean }> | undefined = {
-        [this.tableName]: { Keys: wanted.slice(i, i + 100).map((id) => keys.endpoint(tenantId, id)), ConsistentRead: true },
-      };
-      while (request && Object.keys(request).length > 0) {
-        const out = await this.db.send(new BatchGetCommand({ RequestItems: request }));
-        found.push(...(out.Responses?.[this.tableName] ?? []));
-        request = out.UnprocessedKeys as typeof request;
-      }
-    }
+    const found = await batchGetAll(this.db, this.tableName, [...ids].map((id) => keys.endpoint(tenantId, id)));
     return found.sort((a, b) => String(a.id).localeCompare(String(b.id)));
   }
 }
