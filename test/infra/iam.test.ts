@@ -142,6 +142,24 @@ describe('the functions\' roles, as the template grants them', () => {
     expect(await allAllowed(readOnly, 'delivery-worker', 'UpdateItem', { TableName: LOCAL.configTable })).toBe(false);
   });
 
+  it('every call this version added is granted: subscription pointers, the failed index, the attempt window', async () => {
+    const batch = (table: string) => ({ RequestItems: { [table]: [] } });
+    // The fan-out reads pointers and the endpoints they name; the routes that change endpoints write pointers.
+    expect(await allAllowed(iam, 'delivery-worker', 'Query', { TableName: LOCAL.configTable })).toBe(true);
+    expect(await allAllowed(iam, 'delivery-worker', 'BatchGetItem', batch(LOCAL.configTable))).toBe(true);
+    for (const fn of ['account-webhooks', 'admin-webhooks']) {
+      for (const op of ['UpdateItem', 'DeleteItem', 'GetItem']) expect(await allAllowed(iam, fn, op, { TableName: LOCAL.configTable }), `${fn} ${op}`).toBe(true);
+      expect(await allAllowed(iam, fn, 'BatchWriteItem', batch(LOCAL.configTable)), fn).toBe(true);
+    }
+    // Failed-only pages (admin and platform routes) and recoveries (the worker) read the failed index.
+    for (const fn of ['admin-webhooks', 'platform', 'delivery-worker']) {
+      expect(await allAllowed(iam, fn, 'Query', { TableName: LOCAL.deliveriesTable, IndexName: 'failed' }), fn).toBe(true);
+    }
+    // Attempts leaving a delivery's item are written beside it in one BatchWriteItem.
+    expect(await allAllowed(iam, 'delivery-worker', 'BatchWriteItem', batch(LOCAL.deliveriesTable))).toBe(true);
+    expect(await allAllowed(iam, 'account-webhooks', 'BatchWriteItem', batch(LOCAL.deliveriesTable))).toBe(false);
+  });
+
   it('the sweep reads the due index; no function but the worker and the admin routes writes deliveries', async () => {
     expect(await allAllowed(iam, 'delivery-worker', 'Query', { TableName: LOCAL.deliveriesTable, IndexName: 'due' })).toBe(true);
     expect(await allAllowed(iam, 'account-webhooks', 'Query', { TableName: LOCAL.deliveriesTable })).toBe(false);
