@@ -11,6 +11,7 @@ export const BUNDLE_LOAD_ENV = {
   DELIVERY_QUEUE_ARN: 'arn:aws:sqs:us-east-1:123456789012:q',
   SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/r',
   SCHEDULER_DLQ_ARN: 'arn:aws:sqs:us-east-1:123456789012:d',
+  OPERATIONS_BUS_NAME: 'bus',
   AWS_REGION: 'us-east-1',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
 };
@@ -21,7 +22,7 @@ export const CLIENTS_USED: Record<string, string[]> = {
   'admin-webhooks': ['client-dynamodb', 'lib-dynamodb', 'client-sqs', 'client-secrets-manager'],
   platform: ['client-dynamodb', 'lib-dynamodb', 'client-sqs'],
   docs: [],
-  'delivery-worker': ['client-dynamodb', 'lib-dynamodb', 'client-sqs', 'client-secrets-manager', 'client-scheduler'],
+  'delivery-worker': ['client-dynamodb', 'lib-dynamodb', 'client-sqs', 'client-secrets-manager', 'client-scheduler', 'client-eventbridge'],
   'eventbridge-ingest': ['client-dynamodb', 'lib-dynamodb', 'client-sqs'],
 };
 

@@ -1,9 +1,11 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { type IRuleTarget, Rule } from 'aws-cdk-lib/aws-events';
 import type { ITopicSubscription } from 'aws-cdk-lib/aws-sns';
 import { addNagChecks } from './nag';
 import { Construct } from 'constructs';
 import { parseCatalogue } from '../lambdas/shared/domain/catalogue';
+import { OPERATIONS_SOURCE, type OperationalEventType } from '../lambdas/shared/domain/operational-events';
 import {
   DEFAULT_RETENTION_DAYS,
   DEFAULT_RETRY_SCHEDULE,
@@ -151,6 +153,8 @@ export class Hookpost extends Construct {
       dataKey: this.data.dataKey,
       settings,
     });
+    // The worker puts operational events (delivery.failed, webhook.failing …) on the same bus.
+    this.pipeline.worker.bindBus('OPERATIONS_BUS_NAME', this.ingest.bus);
     this.operations = new Operations(this, 'Operations', {
       api: this.webhookApi.api,
       functions: {
@@ -189,6 +193,20 @@ export class Hookpost extends Construct {
   /** Subscribes an operator's endpoint (e-mail, SMS, a chat webhook through HTTPS, a queue) to every alarm. */
   addOperationsSubscriber(subscription: ITopicSubscription): void {
     this.operations.topic.addSubscription(subscription);
+  }
+
+  /**
+   * Routes hookpost's operational events (`delivery.failed`, `webhook.disabled`,
+   * `webhook.failing`, `webhook.recovered`; all of them unless `types` narrows it) to `target`:
+   * an EventBridge rule on the stack's bus matching source `hookpost.operations`.
+   */
+  onOperationalEvent(id: string, target: IRuleTarget, types?: readonly OperationalEventType[]): Rule {
+    return new Rule(this, id, {
+      eventBus: this.ingest.bus,
+      description: `hookpost operational events${types ? ` (${types.join(', ')})` : ''}`,
+      eventPattern: { source: [OPERATIONS_SOURCE], ...(types ? { detailType: [...types] } : {}) },
+      targets: [target],
+    });
   }
 
   /**

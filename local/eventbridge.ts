@@ -1,21 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Context } from 'aws-lambda';
-import type { IngestEvent } from '../lambdas/eventbridge-ingest/app';
-import { localContext } from './lambda-context';
-
-export const LOCAL_EVENT_BUS = 'hookpost';
-
-type IngestLambda = (event: IngestEvent, context: Context) => Promise<unknown>;
-
-interface PutEventsEntry {
-  Source?: string;
-  DetailType?: string;
-  Detail?: string;
-  EventBusName?: string;
-  Resources?: string[];
-  Time?: string;
-}
+import type { LocalEventBus, PutEventsEntry } from './event-bus';
 
 const readJson = (req: IncomingMessage): Promise<{ Entries?: PutEventsEntry[] }> =>
   new Promise((resolve, reject) => {
@@ -33,53 +17,19 @@ const readJson = (req: IncomingMessage): Promise<{ Entries?: PutEventsEntry[] }>
 
 /**
  * Stands in for EventBridge's PutEvents (JSON 1.1, as `@aws-sdk/client-eventbridge` sends it)
- * on the local API port: entries for the `hookpost` bus go to the very same ingest handler the
- * stack's rule targets. An entry the handler refuses is reported as failed, as a target
- * failure would land in the rule's DLQ on AWS.
+ * on the local API port, for the platform's publishers: the entries go on the local bus
+ * (`./event-bus`), whose ingest rule hands them to the very same ingest handler as on AWS.
  */
-export const eventBridgeRoute = (ingest: IngestLambda, options: { authorizeInvoke?: () => Promise<void> } = {}) => async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+export const eventBridgeRoute = (bus: LocalEventBus) => async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
   if (req.method !== 'POST' || req.headers['x-amz-target'] !== 'AWSEvents.PutEvents') return false;
   const send = (status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
     res.end(JSON.stringify(body));
   };
-  let input: { Entries?: PutEventsEntry[] };
   try {
-    input = await readJson(req);
-  } catch {
-    send(400, { __type: 'ValidationException', message: 'Body is not JSON' });
-    return true;
+    send(200, await bus.put((await readJson(req)).Entries ?? []));
+  } catch (err) {
+    send(400, { __type: (err as Error).name === 'ValidationException' ? 'ValidationException' : 'SerializationException', message: (err as Error).message });
   }
-  const entries = await Promise.all(
-    (input.Entries ?? []).map(async (entry) => {
-      const bus = entry.EventBusName ?? 'default';
-      if (bus !== LOCAL_EVENT_BUS && !bus.endsWith(`:event-bus/${LOCAL_EVENT_BUS}`)) {
-        return { ErrorCode: 'ResourceNotFoundException', ErrorMessage: `Event bus ${bus} does not exist (the local bus is "${LOCAL_EVENT_BUS}")` };
-      }
-      const id = randomUUID();
-      try {
-        // The rule invokes its target only if the function's resource policy lets events.amazonaws.com (on AWS a refusal sends the event to the rule's DLQ).
-        await options.authorizeInvoke?.();
-        await ingest(
-          {
-            version: '0',
-            id,
-            'detail-type': entry.DetailType ?? '',
-            source: entry.Source ?? '',
-            account: '000000000000',
-            time: entry.Time ?? new Date().toISOString(),
-            region: 'us-east-1',
-            resources: entry.Resources ?? [],
-            detail: JSON.parse(entry.Detail ?? '{}'),
-          },
-          localContext('hookpost-eventbridge-ingest', 29_000),
-        );
-        return { EventId: id };
-      } catch (err) {
-        return { ErrorCode: 'TargetInvocationFailed', ErrorMessage: (err as Error).message.slice(0, 500) };
-      }
-    }),
-  );
-  send(200, { FailedEntryCount: entries.filter((e) => 'ErrorCode' in e).length, Entries: entries });
   return true;
 };

@@ -4,12 +4,15 @@ import { MAX_SQS_DELAY_SECONDS, scheduleName } from '../lambdas/shared/adapters/
 import { type ClientOptions, createPorts } from '../lambdas/shared/aws-ports';
 import { dynamoHistory, sqsDeliveryQueue, targetChecks, tenantRateLimit, webhookDelivery } from '../lambdas/shared/aws-optional-ports';
 import type { Config } from '../lambdas/shared/config';
+import type { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { EventBridgeOperationsBus } from '../lambdas/shared/adapters/eventbridge-operations';
 import type { DeliveryQueue, Ports, RetryScheduler, SecretBoxProvider } from '../lambdas/shared/domain/ports';
 import type { EgressRules } from '../lambdas/shared/domain/target-policy';
 import type { AccessRequest, Authorizer } from './iam/authorizer';
 import { guardClient, kmsViaService } from './iam/sdk-guard';
 import type { IamModel } from './iam/template-model';
 import { limitSqsClient, schedulerNameViolation } from './service-limits';
+import type { LocalEventBus } from './event-bus';
 import type { createStaleReads } from './stale-reads';
 
 export type FunctionName = 'account-webhooks' | 'admin-webhooks' | 'platform' | 'eventbridge-ingest' | 'delivery-worker';
@@ -25,6 +28,8 @@ export interface FunctionWiring {
   masterKey: SecretBoxProvider;
   /** EventBridge Scheduler's stand-in: keeps a retry beyond SQS's 15 minutes until it is due. */
   storeSchedule: RetryScheduler['schedule'];
+  /** The stack's event bus, locally: where the worker's operational events go. */
+  bus: LocalEventBus;
   /** IAM as the template defines it; absent, every call is allowed (HOOKPOST_IAM=off). */
   iam?: Authorizer;
   /** DynamoDB's eventual consistency, rehearsed (absent: dynalite's strong reads everywhere). */
@@ -55,6 +60,26 @@ const guardedMasterKey = (box: SecretBoxProvider, caller: FunctionName, iam: Aut
     return box.get();
   },
 });
+
+/** What EventBridge asks IAM of PutEvents: the action on each bus the entries name (by name or ARN). */
+export const putEventsRequests = (model: Pick<IamModel, 'region' | 'account'>, entries: Array<{ EventBusName?: string | undefined }>): AccessRequest[] =>
+  [...new Set(entries.map((e) => e.EventBusName ?? 'default'))].map((bus) => ({
+    action: 'events:PutEvents',
+    resource: bus.startsWith('arn:') ? bus : `arn:aws:events:${model.region}:${model.account}:event-bus/${bus}`,
+  }));
+
+/**
+ * EventBridge in process, for the worker's real adapter (`EventBridgeOperationsBus`): its
+ * PutEvents goes to the local bus as the SDK would serialize it (a Date as epoch seconds),
+ * asked of IAM first. The bundles reach the same bus over the wire (`./bundles/aws-stand-ins`).
+ */
+const inProcessEventBridge = (wiring: FunctionWiring, caller: FunctionName) =>
+  ({
+    async send(command: PutEventsCommand) {
+      if (wiring.iam) await wiring.iam.check(caller, putEventsRequests(wiring.iam.model, command.input.Entries ?? []));
+      return wiring.bus.put((command.input.Entries ?? []).map(({ Time, ...e }) => ({ ...e, ...(Time ? { Time: Time.getTime() / 1000 } : {}) })));
+    },
+  }) as unknown as EventBridgeClient;
 
 const workerRetries =
   (wiring: FunctionWiring) =>
@@ -109,6 +134,7 @@ export const functionPorts = (wiring: FunctionWiring): Record<FunctionName, Port
       history: dynamoHistory(config),
       retries: workerRetries(wiring),
       delivery: webhookDelivery(config, egress),
+      operations: new EventBridgeOperationsBus(inProcessEventBridge(wiring, 'delivery-worker'), config.operationsBusName ?? ''),
     })),
   };
 };

@@ -11,7 +11,11 @@ const { readLocalSettings } = await import('./settings');
 const { startLocalRuntime } = await import('./runtime');
 
 const settings = readLocalSettings(process.env);
-const runtime = await startLocalRuntime(settings);
+// Operational events go to the platform's EventBridge rules on AWS; locally they are printed.
+const runtime = await startLocalRuntime({
+  ...settings,
+  onOperationalEvent: (e) => console.log(`operational event ${e['detail-type']}: ${JSON.stringify(e.detail)}`),
+});
 
 console.log(`hookpost is running at ${runtime.url}  (data in ${runtime.dataDir})
 

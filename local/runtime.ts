@@ -8,6 +8,9 @@ import { createAdminWebhooksHandler } from '../lambdas/admin-webhooks/app';
 import { createDeliveryWorkerHandler } from '../lambdas/delivery-worker/app';
 import { createEventBridgeIngestHandler } from '../lambdas/eventbridge-ingest/app';
 import { eventBridgeRoute } from './eventbridge';
+import { createLocalEventBus, LOCAL_EVENT_BUS } from './event-bus';
+import type { Context } from 'aws-lambda';
+import type { IngestEvent } from '../lambdas/eventbridge-ingest/app';
 import { createPlatformHandler } from '../lambdas/platform/app';
 import { createDocsHandler } from '../lambdas/docs/app';
 import { type ClientOptions, createPorts } from '../lambdas/shared/aws-ports';
@@ -64,6 +67,8 @@ export interface LocalRuntimeOptions {
     client?: NonNullable<ClientOptions['instrument']>;
     invocation?: (functionName: string, durationMs: number) => void;
   };
+  /** Sees each operational event the worker puts on the bus (`npm start` prints them). */
+  onOperationalEvent?: (event: IngestEvent) => void;
   /** Visibility timeout of the local delivery queue, in seconds (how soon a crashed batch returns). */
   visibilityTimeoutSeconds?: number;
   /** Run the delivery worker and the retry scheduler; false serves the API alone. @default true */
@@ -100,6 +105,11 @@ export interface LocalRuntime {
   ports: Ports;
   /** Each function's own ports, as its handler gets them (the bench invokes the worker directly). */
   functions: Record<FunctionName, Ports>;
+  /**
+   * Events on the stack's bus that no local rule took, oldest first: hookpost's operational
+   * events (`delivery.failed`, `webhook.failing` …), which on AWS the platform's rules route.
+   */
+  operationalEvents: IngestEvent[];
   /** The emulators' endpoints, for tests that read the stores directly. */
   emulators: { dynamodb: string; sqs: string; queueUrl: string };
   stop(): Promise<void>;
@@ -216,6 +226,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
     recoveryRatePerSecond: DEFAULT_RECOVERY_RATE,
     disableAfterFailingSeconds: options.disableAfterFailingSeconds ?? DEFAULT_DISABLE_AFTER_FAILING_SECONDS,
     overdueMarginSeconds: options.overdueMarginSeconds ?? DEFAULT_OVERDUE_MARGIN_SECONDS,
+    operationsBusName: LOCAL_EVENT_BUS,
   };
   // The template, read always (queue limits, names); its IAM enforced unless turned off.
   const model = await loadStackModel({
@@ -250,9 +261,18 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
   const masterKey = new StaticBoxProvider(state.masterKey);
   const staleMs = options.staleReadsMs ?? Number(process.env.HOOKPOST_STALE_READS_MS ?? 0);
   const staleReads = staleMs > 0 ? createStaleReads(staleMs) : undefined;
+  // The ingest rule's target is built below, with the other handlers.
+  let ingestHandler: ((event: IngestEvent, context: Context) => Promise<unknown>) | undefined;
+  const bus = createLocalEventBus({
+    rulePattern: model.ingestRulePattern,
+    ingest: () => ingestHandler!,
+    ...(iam ? { authorizeInvoke: () => iam.check('events.amazonaws.com', [{ action: 'lambda:InvokeFunction', resource: iam.model.functionArns['eventbridge-ingest']!, context: { 'aws:SourceArn': iam.model.arns.ingestRule } }]) } : {}),
+    ...(options.onOperationalEvent ? { onUnrouted: options.onOperationalEvent } : {}),
+  });
   const fns = functionPorts({
     config,
     model,
+    bus,
     clients: clientOptions,
     egress,
     masterKey,
@@ -281,6 +301,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
         endpoints: { dynamodb: dynamo.endpoint, sqs: sqs.endpoint },
         masterKey: state.masterKey,
         createSchedule: localScheduler.create,
+        putEvents: (entries) => bus.put(entries),
       })
     : undefined;
   /** The function's bundle when running bundles; else the handler built from source. */
@@ -304,6 +325,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
     platform: timed('platform', run('platform', () => createPlatformHandler(fns.platform) as unknown as ApiLambda)),
     docs: timed('docs', run('docs', () => createDocsHandler(ports.settings) as unknown as ApiLambda)),
   };
+  ingestHandler = timed('eventbridge-ingest', run('eventbridge-ingest', () => createEventBridgeIngestHandler(fns['eventbridge-ingest']) as never));
   let ready = false;
   const api = createLocalApiServer({
     handlers,
@@ -312,9 +334,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
     region: DUMMY_AWS.region,
     isReady: () => ready,
     ...(iam ? { authorizeInvoke: invokeCheck(iam, 'apigateway.amazonaws.com') } : {}),
-    extraRoutes: eventBridgeRoute(timed('eventbridge-ingest', run('eventbridge-ingest', () => createEventBridgeIngestHandler(fns['eventbridge-ingest']) as never)), {
-      ...(iam ? { authorizeInvoke: () => iam.check('events.amazonaws.com', [{ action: 'lambda:InvokeFunction', resource: iam.model.functionArns['eventbridge-ingest']!, context: { 'aws:SourceArn': iam.model.arns.ingestRule } }]) } : {}),
-    }),
+    extraRoutes: eventBridgeRoute(bus),
   });
   const port = await listen(api, options.port);
   const runWorker = options.worker ?? true;
@@ -347,6 +367,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
     dataDir,
     ports,
     functions: fns,
+    operationalEvents: bus.events,
     emulators: { dynamodb: dynamo.endpoint, sqs: sqs.endpoint, queueUrl: queues.queueUrl },
     async stop() {
       ready = false;

@@ -1,5 +1,5 @@
 import { createPorts } from '../shared/aws-ports';
-import { dynamoHistory, eventBridgeSchedulerRetries, secretsManagerBox, sqsDeliveryQueue, webhookDelivery } from '../shared/aws-optional-ports';
+import { dynamoHistory, eventBridgeOperations, eventBridgeSchedulerRetries, secretsManagerBox, sqsDeliveryQueue, webhookDelivery } from '../shared/aws-optional-ports';
 import { loadConfig, requireScheduler } from '../shared/config';
 import { createDeliveryWorkerHandler } from './app';
 
@@ -11,5 +11,6 @@ export const handler = createDeliveryWorkerHandler(
     history: dynamoHistory(config),
     retries: eventBridgeSchedulerRetries(config),
     delivery: webhookDelivery(config),
+    operations: eventBridgeOperations(config),
   }),
 );

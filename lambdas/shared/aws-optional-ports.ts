@@ -1,3 +1,4 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -6,6 +7,7 @@ import { dnsResolver } from './adapters/dns-resolver';
 import { DynamoDeliverySlots, DynamoRateLimiter, unlimitedSlots } from './adapters/dynamo-limits';
 import { NodeHttpSender, REQUEST_TIMEOUT_MS } from './adapters/http-sender';
 import { DynamoDeliveryStore } from './adapters/dynamo-delivery-store';
+import { EventBridgeOperationsBus } from './adapters/eventbridge-operations';
 import { SecretsManagerBoxProvider } from './adapters/master-key';
 import { AwsRetryScheduler } from './adapters/retry-scheduler';
 import { SqsDeliveryQueue } from './adapters/sqs-queue';
@@ -31,6 +33,10 @@ export const eventBridgeSchedulerRetries =
   (config: ReturnType<typeof requireScheduler>) =>
   (queue: DeliveryQueue, clock: Clock): RetryScheduler =>
     new AwsRetryScheduler(queue, tracing.captureAWSv3Client(new SchedulerClient({})), config.scheduler, clock);
+
+/** The stack's event bus, where the worker puts operational events. */
+export const eventBridgeOperations = (config: Config): EventBridgeOperationsBus =>
+  new EventBridgeOperationsBus(tracing.captureAWSv3Client(new EventBridgeClient({})), given(config.operationsBusName, 'OPERATIONS_BUS_NAME'));
 
 /** The delivery queue, for the functions that publish, fan out or retry. */
 export const sqsDeliveryQueue = (

@@ -5,6 +5,7 @@ import { DynamoConfigStore } from './adapters/dynamo-stores';
 import { MAX_SQS_DELAY_SECONDS } from './adapters/retry-scheduler';
 import type { Config } from './config';
 import type { Clock, DeliveryQueue, DeliverySlots, DeliveryStore, EventStore, HttpSender, Ports, RateLimiter, RetryScheduler, SecretBoxProvider } from './domain/ports';
+import type { OperationsBus } from './domain/operational-events';
 import type { TargetPolicy } from './domain/target-policy';
 import { tracing } from './powertools';
 
@@ -38,6 +39,8 @@ export interface ClientOptions {
   throttle?: (doc: DynamoDBDocumentClient, clock: Clock) => RateLimiter;
   /** The HTTP sender and the per-endpoint cap, for the worker (`webhookDelivery`). */
   delivery?: (doc: DynamoDBDocumentClient, clock: Clock) => { http: HttpSender; slots: DeliverySlots };
+  /** The stack's event bus for operational events, for the worker (`eventBridgeOperations`). */
+  operations?: OperationsBus;
   /** Sees each SDK client once it is built (benchmarks count requests with a middleware). */
   instrument?: (service: 'dynamodb' | 'sqs' | 'sqs-event-source', client: DynamoDBClient | SQSClient) => void;
 }
@@ -62,6 +65,7 @@ const noHistory = new Proxy({} as EventStore & DeliveryStore, {
 });
 const noTargets: TargetPolicy = { check: unavailable('register webhook URLs') };
 const noThrottle: RateLimiter = { take: unavailable('serve the tenant API') };
+const noOperations: OperationsBus = { emit: unavailable('put operational events (OPERATIONS_BUS_NAME)') };
 
 /** For functions that never schedule beyond SQS's delay (the API functions). */
 const queueOnlyRetries = (queue: DeliveryQueue): RetryScheduler => ({
@@ -108,6 +112,7 @@ export const createPorts = (config: Config, options: ClientOptions = {}): Ports 
     targets: options.targets ?? noTargets,
     throttle: options.throttle?.(doc, clock) ?? noThrottle,
     slots,
+    operations: options.operations ?? noOperations,
     settings: {
       eventTypes: config.eventTypes,
       retrySchedule: config.retrySchedule,

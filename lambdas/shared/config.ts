@@ -30,6 +30,8 @@ export interface Config {
   disableAfterFailingSeconds: number;
   /** A delivery whose attempt is this late is re-driven by the sweep. */
   overdueMarginSeconds: number;
+  /** The stack's event bus, where the worker puts operational events. */
+  operationsBusName?: string;
   /** EventBridge Scheduler for retries beyond 15 minutes (the delivery worker's). */
   scheduler?: { groupName: string; queueArn: string; roleArn: string; deadLetterArn: string };
 }
@@ -102,6 +104,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     ...(env.DELIVERIES_TABLE_NAME ? { deliveriesTableName: env.DELIVERIES_TABLE_NAME } : {}),
     ...(env.DELIVERY_QUEUE_URL ? { deliveryQueueUrl: env.DELIVERY_QUEUE_URL } : {}),
     ...(env.MASTER_KEY_SECRET_ARN ? { masterKeySecretArn: env.MASTER_KEY_SECRET_ARN } : {}),
+    ...(env.OPERATIONS_BUS_NAME ? { operationsBusName: env.OPERATIONS_BUS_NAME } : {}),
     eventTypes: parseCatalogue(env.EVENT_TYPES),
     retrySchedule: parseRetrySchedule(env.RETRY_SCHEDULE),
     retentionDays,

@@ -6,6 +6,7 @@ import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { OPERATIONS_SOURCE } from '../../lambdas/shared/domain/operational-events';
 import { HookpostFunction } from './hookpost-function';
 import { deadLetterQueue } from './queues';
 
@@ -23,7 +24,8 @@ export interface EventIngestProps {
 /**
  * The stack's event bus: platform services that already emit to EventBridge put events here
  * (detail-type = event type, detail = `{tenant_id, data}`) and hookpost publishes them exactly
- * like `POST /v1/events`. Every event on the bus goes to the ingest function; one it cannot
+ * like `POST /v1/events`. Every event on the bus but hookpost's own operational events (source
+ * `hookpost.operations`, put by the worker for the platform's rules) goes to the ingest function; one it cannot
  * publish lands in the ingest DLQ after the retries, never silently dropped.
  */
 export class EventIngest extends Construct {
@@ -66,8 +68,9 @@ export class EventIngest extends Construct {
       .bindQueue('DELIVERY_QUEUE_URL', props.deliveryQueue);
     new Rule(this, 'EveryEvent', {
       eventBus: this.bus,
-      description: 'Every event on the hookpost bus is published to tenants',
-      eventPattern: { source: [{ prefix: '' }] as unknown as string[] },
+      description: 'Every event on the hookpost bus but hookpost\'s own operational events is published to tenants',
+      // aws-cdk-lib types `source` as strings; EventBridge takes content filters there too.
+      eventPattern: { source: [{ 'anything-but': [OPERATIONS_SOURCE] }] as unknown as string[] },
       targets: [
         new LambdaFunction(this.function.function, {
           deadLetterQueue: this.deadLetterQueue,

@@ -1,3 +1,4 @@
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { Duration, RemovalPolicy, Tags, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type ISecurityGroup, type IVpc, SubnetType } from 'aws-cdk-lib/aws-ec2';
@@ -154,6 +155,13 @@ export class HookpostFunction extends Construct {
   bindQueue(envName: string, queue: IQueue): this {
     this.function.addEnvironment(envName, queue.queueUrl);
     queue.grantSendMessages(this.function);
+    return this;
+  }
+
+  /** Lets the function put events on `bus` (`events:PutEvents` on that bus only). */
+  bindBus(envName: string, bus: IEventBus): this {
+    this.function.addEnvironment(envName, bus.eventBusName);
+    bus.grantPutEventsTo(this.function);
     return this;
   }
 

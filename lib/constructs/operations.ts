@@ -148,7 +148,7 @@ export class Operations extends Construct {
       new GraphWidget({
         title: 'Outcomes',
         left: [hookpost('AttemptsSucceeded'), hookpost('AttemptsFailed'), hookpost('DeliveriesSucceeded'), hookpost('DeliveriesFailed')],
-        right: [hookpost('OverdueDeliveries'), hookpost('EndpointHealthUpdateFailed')],
+        right: [hookpost('OverdueDeliveries'), hookpost('EndpointHealthUpdateFailed'), hookpost('OperationalEventNotSent')],
         width: 8,
       }),
       new GraphWidget({
@@ -220,6 +220,13 @@ export class Operations extends Construct {
       1,
       1,
       'The worker could not record an endpoint\'s health (failing, recovered, disabled): endpoints that should be disabled keep being sent to. Read the worker\'s ERROR lines ("could not update endpoint health").',
+    );
+    alarm(
+      'operational-event-not-sent',
+      hookpost('OperationalEventNotSent', 'Sum', Duration.minutes(5)),
+      1,
+      1,
+      'The worker could not put an operational event (delivery.failed, webhook.failing, webhook.recovered, webhook.disabled) on the hookpost bus: the platform\'s rules missed it. Read the worker\'s ERROR lines ("could not put an operational event").',
     );
     alarm('api-5xx', apiMetric('5xx').with({ period: Duration.minutes(5) }), max5xx, 1, `The API answered ${max5xx} or more 5xx in 5 minutes.`);
   }

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createScheduleRequests, masterKeyRequests } from '../functions';
+import type { PutEventsEntry } from '../event-bus';
+import { createScheduleRequests, masterKeyRequests, putEventsRequests } from '../functions';
 import type { Authorizer } from '../iam/authorizer';
 import type { IamModel } from '../iam/template-model';
 import { schedulerNameViolation } from '../service-limits';
@@ -18,6 +19,8 @@ export interface StandInOptions {
   masterKey: string;
   /** Keeps a one-time schedule until it is due; false when one of that name exists. */
   createSchedule: (name: string, dueAtMs: number, input: string) => Promise<boolean>;
+  /** The local event bus's PutEvents (`../event-bus`). */
+  putEvents: (entries: PutEventsEntry[]) => Promise<unknown>;
 }
 
 class ServiceError extends Error {
@@ -46,8 +49,8 @@ const dueOf = (expression: unknown, zone: unknown): number => {
 };
 
 /**
- * Secrets Manager (`GetSecretValue` of the master key, JSON 1.1) and EventBridge Scheduler
- * (`CreateSchedule`, REST-JSON) on one loopback port, over the real wire protocols, for the
+ * Secrets Manager (`GetSecretValue` of the master key, JSON 1.1), EventBridge Scheduler
+ * (`CreateSchedule`, REST-JSON) and EventBridge (`PutEvents` on the stack's bus, JSON 1.1) on one loopback port, over the real wire protocols, for the
  * bundles `cdk synth` produced: no emulator exists for either. Each request is attributed to
  * a function by the access key id it was signed with (the signature itself is not verified:
  * the SDK made it), and asked of IAM exactly what the in-process stand-ins ask
@@ -97,6 +100,11 @@ export const startAwsStandIns = async (options: StandInOptions) => {
       const caller = callerOf(req);
       const target = req.headers['x-amz-target'];
       if (target === 'secretsmanager.GetSecretValue') return answer(res, 200, await getSecretValue(caller, JSON.parse(body)));
+      if (target === 'AWSEvents.PutEvents') {
+        const entries = (JSON.parse(body).Entries ?? []) as PutEventsEntry[];
+        if (iam) await iam.check(caller, putEventsRequests(model, entries));
+        return answer(res, 200, await options.putEvents(entries));
+      }
       const schedule = /^\/schedules\/([^/?]+)$/.exec(req.url ?? '');
       if (req.method === 'POST' && schedule) return answer(res, 200, await createSchedule(caller, decodeURIComponent(schedule[1]!), JSON.parse(body)));
       throw new ServiceError(400, 'UnknownOperationException', `The local stand-ins do not serve ${String(target ?? `${req.method} ${req.url}`)}`);

@@ -1,6 +1,6 @@
 import type { Authorizer } from '../iam/authorizer';
 import type { IamModel } from '../iam/template-model';
-import { startAwsStandIns } from './aws-stand-ins';
+import { type StandInOptions, startAwsStandIns } from './aws-stand-ins';
 import { createHostPool, type HostPool } from './host-pool';
 import type { BundledStack } from './synth';
 
@@ -28,6 +28,7 @@ export const startBundledFunctions = async (
     endpoints: { dynamodb: string; sqs: string };
     masterKey: string;
     createSchedule: (name: string, dueAtMs: number, input: string) => Promise<boolean>;
+    putEvents: StandInOptions['putEvents'];
   },
 ) => {
   const names = Object.keys(bundles.functions);
@@ -37,6 +38,7 @@ export const startBundledFunctions = async (
     callers: Object.fromEntries(names.map((name) => [accessKeyOf(name), name])),
     masterKey: wiring.masterKey,
     createSchedule: wiring.createSchedule,
+    putEvents: wiring.putEvents,
   });
   const pools: Record<string, HostPool> = {};
   for (const name of names) {
@@ -52,6 +54,7 @@ export const startBundledFunctions = async (
         AWS_ENDPOINT_URL_SQS: wiring.endpoints.sqs,
         AWS_ENDPOINT_URL_SECRETS_MANAGER: standIns.endpoint,
         AWS_ENDPOINT_URL_SCHEDULER: standIns.endpoint,
+        AWS_ENDPOINT_URL_EVENTBRIDGE: standIns.endpoint,
         TZ: 'UTC',
         ...bundles.env,
       },

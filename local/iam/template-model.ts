@@ -22,6 +22,8 @@ export interface IamModel {
   /** Each function's environment as the template sets it, resolved. */
   environments: Record<string, Record<string, string>>;
   functionArns: Record<string, string>;
+  /** The ingest rule's event pattern, as the template has it. */
+  ingestRulePattern: Record<string, unknown>;
   /** Resources the local runtime stands in for. */
   arns: {
     schedulerRole: string;
@@ -148,6 +150,9 @@ export const buildIamModel = (template: Template, local: LocalNames): IamModel =
     [queueId]: local.deliveryQueue,
     ...(dlqId ? { [dlqId]: local.deadLetterQueue } : {}),
   };
+  // The stack's bus is "hookpost" locally, the name publishers use (`../event-bus`).
+  const busId = Object.entries(R).find(([, r]) => r.Type === 'AWS::Events::EventBus')?.[0];
+  if (busId) localName[busId] = 'hookpost';
   for (const [id, r] of functions) {
     localName[id] = `hookpost-${tagOf(r)}`;
     const roleId = refTo(r.Properties!.Role);
@@ -194,9 +199,13 @@ export const buildIamModel = (template: Template, local: LocalNames): IamModel =
         refs[id] = name;
         atts[id] = { Arn: arn('events', `event-bus/${name}`), Name: name };
         break;
-      case 'AWS::Events::Rule':
-        refs[id] = `${refTo(p.EventBusName) ?? 'default'}|${name}`;
-        atts[id] = { Arn: arn('events', `rule/${refTo(p.EventBusName) ?? 'default'}/${name}`) };
+      case 'AWS::Events::Rule': {
+        const bus = refTo(p.EventBusName);
+        const busName = bus ? (localName[bus] ?? bus) : 'default';
+        refs[id] = `${busName}|${name}`;
+        atts[id] = { Arn: arn('events', `rule/${busName}/${name}`) };
+        break;
+      }
         break;
       case 'AWS::Logs::LogGroup':
         refs[id] = name;
@@ -291,7 +300,7 @@ export const buildIamModel = (template: Template, local: LocalNames): IamModel =
     }
   }
 
-  const ruleEntry = Object.entries(R).find(([, r]) => r.Type === 'AWS::Events::Rule');
+  const ruleEntry = Object.entries(R).find(([, r]) => r.Type === 'AWS::Events::Rule' && r.Properties?.EventBusName);
   const topicId = Object.entries(R).find(([, r]) => r.Type === 'AWS::SNS::Topic')?.[0];
   const apiId = Object.entries(R).find(([, r]) => r.Type === 'AWS::ApiGatewayV2::Api')?.[0];
   const ruleTarget = asList(RR[ruleEntry?.[0] ?? '']?.Properties?.Targets as Array<{ DeadLetterConfig?: { Arn: string } }>)[0];
@@ -304,6 +313,7 @@ export const buildIamModel = (template: Template, local: LocalNames): IamModel =
     queueMaxMessageBytes,
     environments: Object.fromEntries(functions.map(([id, r]) => [tagOf(r)!, (RR[id]!.Properties!.Environment?.Variables ?? {}) as Record<string, string>])),
     functionArns: Object.fromEntries(functions.map(([id, r]) => [tagOf(r)!, atts[id]!.Arn!])),
+    ingestRulePattern: (RR[ruleEntry?.[0] ?? '']?.Properties?.EventPattern ?? {}) as Record<string, unknown>,
     arns: {
       schedulerRole: atts[schedulerRoleId]!.Arn!,
       schedulerDeadLetterQueue: String(RR[worker[0]]!.Properties!.Environment.Variables.SCHEDULER_DLQ_ARN),

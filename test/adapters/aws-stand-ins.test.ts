@@ -5,6 +5,9 @@ import { AwsRetryScheduler, scheduleName } from '../../lambdas/shared/adapters/r
 import { SecretsManagerBoxProvider } from '../../lambdas/shared/adapters/master-key';
 import type { AttemptMessage } from '../../lambdas/shared/domain/ports';
 import { SCHEDULER_MAX_INPUT_BYTES, startAwsStandIns } from '../../local/bundles/aws-stand-ins';
+import { createLocalEventBus } from '../../local/event-bus';
+import { EventBridgeOperationsBus } from '../../lambdas/shared/adapters/eventbridge-operations';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { createAuthorizer } from '../../local/iam/authorizer';
 import { loadStackModel } from '../../local/iam/rehearsal';
 import { stackTemplate } from '../../local/iam/stack-template';
@@ -19,6 +22,14 @@ const MASTER_KEY = 'a-local-master-key-of-43-characters-0123456';
 const CALLERS = { AKIAWORKER: 'delivery-worker', AKIAPLATFORM: 'platform', AKIAACCOUNT: 'account-webhooks' };
 const schedules = new Map<string, { due: number; input: string }>();
 let model: IamModel;
+const ingested: string[] = [];
+/** The local bus with the template's ingest rule; its ingest target only notes what reached it. */
+const bus = createLocalEventBus({
+  get rulePattern() {
+    return model.ingestRulePattern;
+  },
+  ingest: () => async (event) => void ingested.push(event['detail-type']),
+});
 let standIns: Awaited<ReturnType<typeof startAwsStandIns>>;
 
 const names = {
@@ -52,6 +63,7 @@ beforeAll(async () => {
       schedules.set(name, { due, input });
       return true;
     },
+    putEvents: (entries) => bus.put(entries),
   });
 });
 afterAll(() => standIns?.stop());
@@ -79,7 +91,7 @@ describe('Secrets Manager stand-in', () => {
       r.Properties.PolicyDocument.Statement = r.Properties.PolicyDocument.Statement.filter((s: any) => ![s.Action].flat().includes('secretsmanager:GetSecretValue'));
     }
     const denied = await loadStackModel({ ...names, template });
-    const strict = await startAwsStandIns({ model: denied, iam: createAuthorizer(denied), callers: CALLERS, masterKey: 'k', createSchedule: async () => true });
+    const strict = await startAwsStandIns({ model: denied, iam: createAuthorizer(denied), callers: CALLERS, masterKey: 'k', createSchedule: async () => true, putEvents: async () => ({}) });
     try {
       const client = new SecretsManagerClient({ ...as('AKIAWORKER'), endpoint: strict.endpoint });
       await expect(client.send(new GetSecretValueCommand({ SecretId: worker().MASTER_KEY_SECRET_ARN! }))).rejects.toMatchObject({
@@ -125,5 +137,32 @@ describe('EventBridge Scheduler stand-in', () => {
 
   it('answers an operation it does not stand in for with a clear error', async () => {
     await expect(new SchedulerClient(as('AKIAWORKER')).send(new GetScheduleCommand({ Name: 'x' }))).rejects.toThrow(/do not serve/);
+  });
+});
+
+describe('EventBridge stand-in (the stack\'s bus)', () => {
+  const event = { type: 'delivery.failed' as const, time: '2026-02-16T12:00:00.000Z', detail: { tenant_id: 'acme', webhook_id: 'wh_1', reason: 'retries_exhausted' } };
+
+  it('takes the worker adapter\'s PutEvents: source hookpost.operations, left alone by the ingest rule', async () => {
+    await new EventBridgeOperationsBus(new EventBridgeClient(as('AKIAWORKER')), worker().OPERATIONS_BUS_NAME!).emit(event);
+    expect(bus.events.at(-1)).toMatchObject({ source: 'hookpost.operations', 'detail-type': 'delivery.failed', time: '2026-02-16T12:00:00.000Z', detail: event.detail });
+    expect(ingested).toEqual([]);
+    // Anything else put on the bus is the ingest function's, by the same rule.
+    const out = await new EventBridgeClient(as('AKIAWORKER')).send(new PutEventsCommand({ Entries: [{ EventBusName: 'hookpost', Source: 'platform.orders', DetailType: 'order.created', Detail: '{"tenant_id":"acme","data":{}}' }] }));
+    expect(out.FailedEntryCount).toBe(0);
+    expect(ingested).toEqual(['order.created']);
+  });
+
+  it('refuses a role without events:PutEvents on the bus, and reports a refused entry as the adapter\'s error', async () => {
+    // The platform function has no grant on the bus: only the worker puts operational events.
+    await expect(new EventBridgeOperationsBus(new EventBridgeClient(as('AKIAPLATFORM')), 'hookpost').emit(event)).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+      message: expect.stringContaining('is not authorized to perform: events:PutEvents'),
+    });
+    // Nor on another bus, for the worker.
+    await expect(new EventBridgeOperationsBus(new EventBridgeClient(as('AKIAWORKER')), 'elsewhere').emit(event)).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    // PutEvents answers 200 with the entry refused: the adapter makes it an error.
+    const huge = { ...event, detail: { ...event.detail, note: 'x'.repeat(260 * 1024) } };
+    await expect(new EventBridgeOperationsBus(new EventBridgeClient(as('AKIAWORKER')), worker().OPERATIONS_BUS_NAME!).emit(huge)).rejects.toThrow(/refused the delivery.failed event: InvalidArgument/);
   });
 });

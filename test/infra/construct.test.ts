@@ -1,6 +1,8 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { UrlSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { describe, expect, it } from 'vitest';
 import { Hookpost } from '../../lib/index';
@@ -13,6 +15,8 @@ describe('the Hookpost construct', () => {
   const hookpost = new Hookpost(platform, 'Webhooks', { retrySchedule: [30, 60], alarmEmail: 'ops@example.com' });
   hookpost.grantPublish(backend);
   hookpost.addOperationsSubscriber(new UrlSubscription('https://chat.example.com/hooks/ops'));
+  const opsQueue = new Queue(platform, 'OpsEvents', { enforceSSL: true });
+  hookpost.onOperationalEvent('FailedDeliveries', new SqsQueue(opsQueue), ['delivery.failed', 'webhook.disabled']);
   const template = Template.fromStack(platform);
   const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any> }>;
 
@@ -43,5 +47,13 @@ describe('the Hookpost construct', () => {
     expect(text).not.toContain('tenants');
     const put = statements.find((s) => s.Action === 'events:PutEvents')!;
     expect(JSON.stringify(put.Resource)).toMatch(/WebhooksIngestBus\w*/);
+  });
+
+  it('onOperationalEvent routes the operational events it names, from the hookpost bus, to the platform\'s target', () => {
+    const rules = Object.values(resources).filter((r) => r.Type === 'AWS::Events::Rule' && r.Properties.EventPattern?.source?.[0] === 'hookpost.operations');
+    expect(rules).toHaveLength(1);
+    expect(rules[0]!.Properties.EventPattern).toEqual({ source: ['hookpost.operations'], 'detail-type': ['delivery.failed', 'webhook.disabled'] });
+    expect(JSON.stringify(rules[0]!.Properties.EventBusName)).toMatch(/WebhooksIngestBus/);
+    expect(JSON.stringify(rules[0]!.Properties.Targets)).toMatch(/OpsEvents/);
   });
 });

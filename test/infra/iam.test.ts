@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../lambdas/shared/http/routes';
 import { type Authorizer, createAuthorizer } from '../../local/iam/authorizer';
 import { requestsOf } from '../../local/iam/sdk-guard';
+import { putEventsRequests } from '../../local/functions';
 import { stackTemplate } from '../../local/iam/stack-template';
 import { buildIamModel } from '../../local/iam/template-model';
 
@@ -158,6 +159,14 @@ describe('the functions\' roles, as the template grants them', () => {
     // Attempts leaving a delivery's item are written beside it in one BatchWriteItem.
     expect(await allAllowed(iam, 'delivery-worker', 'BatchWriteItem', batch(LOCAL.deliveriesTable))).toBe(true);
     expect(await allAllowed(iam, 'account-webhooks', 'BatchWriteItem', batch(LOCAL.deliveriesTable))).toBe(false);
+  });
+
+  it('the worker may put operational events on the stack\'s bus (by the name its environment gives), and no other function may', async () => {
+    const [request] = putEventsRequests(iam.model, [{ EventBusName: iam.model.environments['delivery-worker']!.OPERATIONS_BUS_NAME! }]);
+    expect(request!.resource).toBe(`arn:aws:events:us-east-1:${LOCAL.account}:event-bus/hookpost`);
+    expect(await allowed(iam, 'delivery-worker', request!.action, request!.resource)).toBe(true);
+    expect(await allowed(iam, 'delivery-worker', 'events:PutEvents', `arn:aws:events:us-east-1:${LOCAL.account}:event-bus/default`)).toBe(false);
+    for (const fn of ['account-webhooks', 'admin-webhooks', 'platform', 'eventbridge-ingest', 'docs']) expect(await allowed(iam, fn, request!.action, request!.resource), fn).toBe(false);
   });
 
   it('the sweep reads the due index; no function but the worker and the admin routes writes deliveries', async () => {

@@ -257,6 +257,16 @@ describe('retry scheduling', () => {
     expect(alarm?.AlarmActions).toHaveLength(1);
   });
 
+  it('the worker may put operational events on the stack\'s bus, and a refused one alarms on the first', () => {
+    const [busId] = ofType('AWS::Events::EventBus')[0]!;
+    const [, worker] = fnByDescription('signs and sends');
+    expect(worker.Properties.Environment.Variables.OPERATIONS_BUS_NAME).toEqual({ Ref: busId });
+    const put = policiesOfRole(worker.Properties.Role['Fn::GetAtt'][0]).filter((st) => asList(st.Action).includes('events:PutEvents'));
+    expect(put.map((st) => st.Resource)).toEqual([{ 'Fn::GetAtt': [busId, 'Arn'] }]);
+    const alarm = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties).find((a) => a.AlarmName === 'Hookpost-operational-event-not-sent');
+    expect(alarm).toMatchObject({ MetricName: 'OperationalEventNotSent', Namespace: 'Hookpost', Threshold: 1, Statistic: 'Sum' });
+  });
+
   it('API functions cannot create schedules', () => {
     for (const part of ['account webhook', 'admin webhook', 'platform routes']) {
       const [, fn] = fnByDescription(part);
@@ -267,12 +277,12 @@ describe('retry scheduling', () => {
 });
 
 describe('EventBridge ingest', () => {
-  it('every event on the stack\'s bus goes to the ingest function, with retries and a DLQ for what fails', () => {
+  it('every event on the stack\'s bus but hookpost\'s operational events goes to the ingest function, with retries and a DLQ for what fails', () => {
     const [busId] = ofType('AWS::Events::EventBus')[0]!;
     const [, ingest] = fnByDescription('hookpost event bus');
-    const [, rule] = ofType('AWS::Events::Rule')[0]!;
+    const [, rule] = ofType('AWS::Events::Rule').find(([, r]) => r.Properties.EventBusName)!;
     expect(rule.Properties.EventBusName).toEqual({ Ref: busId });
-    expect(rule.Properties.EventPattern).toEqual({ source: [{ prefix: '' }] });
+    expect(rule.Properties.EventPattern).toEqual({ source: [{ 'anything-but': ['hookpost.operations'] }] });
     const [target] = rule.Properties.Targets;
     expect(target.RetryPolicy).toMatchObject({ MaximumRetryAttempts: 4 });
     expect(target.DeadLetterConfig.Arn['Fn::GetAtt'][0]).toMatch(/^IngestDeadLetterQueue/);

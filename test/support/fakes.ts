@@ -14,6 +14,7 @@ import type {
   Ports,
   TenantStore,
 } from '../../lambdas/shared/domain/ports';
+import type { OperationalEvent } from '../../lambdas/shared/domain/operational-events';
 import { createSecretBox } from '../../lambdas/shared/domain/secret-box';
 import { DEFAULT_EVENT_TYPES } from '../../lambdas/shared/domain/catalogue';
 
@@ -99,11 +100,15 @@ export class MemoryStores implements TenantStore, EndpointStore, EventStore, Del
   }
   async markFailing(tenantId: string, id: string, since: string) {
     const e = this.endpoints.get(this.k(tenantId, id));
-    if (e && !e.failingSince) e.failingSince = since;
+    if (!e || e.failingSince) return false;
+    e.failingSince = since;
+    return true;
   }
   async clearFailing(tenantId: string, id: string) {
     const e = this.endpoints.get(this.k(tenantId, id));
-    if (e) delete e.failingSince;
+    if (!e?.failingSince) return false;
+    delete e.failingSince;
+    return true;
   }
   async disableEndpoint(tenantId: string, id: string, reason: string, at: string) {
     const e = this.endpoints.get(this.k(tenantId, id));
@@ -241,6 +246,7 @@ export const fakePorts = (overrides: Partial<Ports> = {}) => {
   const sent: Array<{ message: DeliveryMessage; delaySeconds: number | undefined }> = [];
   const scheduled: Array<{ message: AttemptMessage; delaySeconds: number }> = [];
   const http = new FakeHttp();
+  const emitted: OperationalEvent[] = [];
   let now = new Date('2026-02-16T12:00:00.000Z');
   const box = createSecretBox('a-test-master-key-that-is-long-enough-1234');
   const ports: Ports = {
@@ -256,6 +262,7 @@ export const fakePorts = (overrides: Partial<Ports> = {}) => {
     targets: { check: async () => undefined },
     throttle: { take: async () => 0 },
     slots: { acquire: async () => 'lease', release: async () => undefined },
+    operations: { emit: async (event) => void emitted.push(structuredClone(event)) },
     settings: { eventTypes: [...DEFAULT_EVENT_TYPES], retrySchedule: [60, 300, 1800, 7200, 86400], retentionDays: 30, recoveryRatePerSecond: 5, disableAfterFailingSeconds: 5 * 86_400, overdueMarginSeconds: 300 },
     ...overrides,
   };
@@ -266,6 +273,8 @@ export const fakePorts = (overrides: Partial<Ports> = {}) => {
     scheduled,
     http,
     box,
+    /** Operational events put on the bus, in order. */
+    emitted,
     /** The fan-out message publishing sent for an event (what the worker would receive). */
     fanOutOf: (eventId: string): FanOutMessage => {
       const found = sent.find((s) => s.message.kind === 'fanout' && s.message.eventId === eventId);

@@ -51,7 +51,7 @@ describe('endpoint health', () => {
     f.http.respond = () => (++calls === 1 ? { statusCode: 503, responseTimeMs: 1, error: null, bodyExcerpt: '' } : { statusCode: 200, responseTimeMs: 1, error: null, bodyExcerpt: 'ok' });
     const writes: string[] = [];
     const store = f.ports.endpoints;
-    f.ports.endpoints = { ...store, listSubscribed: store.listSubscribed.bind(store), getEndpoint: store.getEndpoint.bind(store), markFailing: async () => void writes.push('markFailing'), clearFailing: async () => void writes.push('clearFailing') } as typeof store;
+    f.ports.endpoints = { ...store, listSubscribed: store.listSubscribed.bind(store), getEndpoint: store.getEndpoint.bind(store), markFailing: async () => writes.push('markFailing') > 0, clearFailing: async () => writes.push('clearFailing') > 0 } as typeof store;
     await publishAndRetry();
     expect(calls).toBe(2);
     expect(writes).toEqual([]);

@@ -280,8 +280,8 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
     }
   }
 
-  async markFailing(tenantId: string, endpointId: string, since: string) {
-    await whenConditionHolds(() =>
+  markFailing(tenantId: string, endpointId: string, since: string) {
+    return whenConditionHolds(() =>
       this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
@@ -294,14 +294,14 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
     );
   }
 
-  async clearFailing(tenantId: string, endpointId: string) {
-    await whenConditionHolds(() =>
+  clearFailing(tenantId: string, endpointId: string) {
+    return whenConditionHolds(() =>
       this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.endpoint(tenantId, endpointId),
           UpdateExpression: 'REMOVE failing_since',
-          ConditionExpression: 'attribute_exists(pk)',
+          ConditionExpression: 'attribute_exists(failing_since)',
         }),
       ),
     );

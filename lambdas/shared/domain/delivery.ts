@@ -6,14 +6,15 @@ import { pythonJsonDumps } from './python-json';
 import type { AttemptMessage, DeliveryRef, FanOutMessage, Ports, Settings } from './ports';
 import { signDelivery } from './signing';
 import { stringifyExact } from './exact-json';
+import { emitOperational, type FailedReason } from './operational-events';
 
 type Deps = Pick<
   Ports,
-  'clock' | 'endpoints' | 'events' | 'deliveries' | 'http' | 'secretBox' | 'settings' | 'retries' | 'tenants' | 'queue' | 'slots'
+  'clock' | 'endpoints' | 'events' | 'deliveries' | 'http' | 'secretBox' | 'settings' | 'retries' | 'tenants' | 'queue' | 'slots' | 'operations'
 >;
 
 /** Faults an operator must see: each is logged at ERROR and counted in a metric of its name, which an alarm watches. */
-export type OperationalFault = 'EndpointHealthUpdateFailed';
+export type OperationalFault = 'EndpointHealthUpdateFailed' | 'OperationalEventNotSent';
 
 /** What the log says of one attempt. */
 export interface AttemptLog {
@@ -81,6 +82,39 @@ const withCustomHeaders = (signed: Record<string, string>, custom: Record<string
   if (!custom) return signed;
   const names = new Set(Object.keys(custom).map((n) => n.toLowerCase()));
   return { ...Object.fromEntries(Object.entries(signed).filter(([n]) => !names.has(n.toLowerCase()))), ...custom };
+};
+
+/**
+ * Tells the platform's operators that a delivery ended failed (`delivery.failed` on the stack's
+ * bus): its automatic retries are spent, or they were cancelled with the endpoint or the event.
+ * Put by the run that recorded the end, once; a tenant's manual re-send that fails is not news.
+ */
+const noteFailed = (
+  deps: Deps,
+  log: Logger,
+  delivery: Pick<Delivery, 'id' | 'tenantId' | 'endpointId' | 'eventId' | 'eventType' | 'attempts'>,
+  reason: FailedReason,
+  at: string,
+  endpoint?: Endpoint,
+) => {
+  const last = delivery.attempts.at(-1);
+  return emitOperational(deps, log, {
+    type: 'delivery.failed',
+    time: at,
+    detail: {
+      tenant_id: delivery.tenantId,
+      webhook_id: delivery.endpointId,
+      ...(endpoint ? { url: endpoint.url } : {}),
+      delivery_id: delivery.id,
+      event_id: delivery.eventId,
+      event_type: delivery.eventType,
+      reason,
+      attempts: delivery.attempts.length,
+      last_status_code: last?.statusCode ?? null,
+      last_error: last?.error ?? null,
+      failed_at: at,
+    },
+  });
 };
 
 /** The retry schedule an endpoint's deliveries follow: its own, or the stack's. */
@@ -296,6 +330,7 @@ export const fanOut = async (
       if (delivery.status === 'retrying') await scheduleNext(deps, refOf(delivery), 1, delivery.nextAttemptAt!, event);
       if (!(await deps.deliveries.createDelivery(delivery))) return undefined; // recorded by a concurrent run
       await noteHealth(deps, endpoint, attempt, log);
+      if (delivery.status === 'failed') await noteFailed(deps, log, delivery, 'retries_exhausted', attempt.attemptedAt, endpoint);
       logAttempt(log, delivery, attempt);
       return delivery;
     }),
@@ -379,14 +414,16 @@ export const processAttempt = async (
         ? { id: delivery.eventId, tenantId: delivery.tenantId, ...message.event }
         : await deps.events.getEvent(delivery.tenantId, delivery.eventId);
   if (!endpoint || endpoint.status !== 'active' || !event) {
-    await deps.deliveries.setState(refOf(delivery), made, { status: 'failed', nextAttemptAt: null, updatedAt: now.toISOString() });
+    const reason: FailedReason = !endpoint ? 'endpoint_deleted' : endpoint.status !== 'active' ? 'endpoint_disabled' : 'event_expired';
+    const ended = await deps.deliveries.setState(refOf(delivery), made, { status: 'failed', nextAttemptAt: null, updatedAt: now.toISOString() });
     log.info('retry cancelled', {
       tenant_id: delivery.tenantId,
       event_id: delivery.eventId,
       delivery_id: delivery.id,
       endpoint_id: delivery.endpointId,
-      reason: !endpoint ? 'endpoint deleted' : endpoint.status !== 'active' ? 'endpoint disabled' : 'event expired',
+      reason: reason.replace('_', ' '),
     });
+    if (ended && delivery.status !== 'failed') await noteFailed(deps, log, delivery, reason, now.toISOString(), endpoint);
     return { outcome: 'cancelled' };
   }
 
@@ -411,6 +448,7 @@ export const processAttempt = async (
   const before = delivery.attempts.at(-1);
   const runStartedAt = message.trigger === 'automatic' && before && before.error !== null ? before.attemptedAt : attempt.attemptedAt;
   await noteHealth(deps, endpoint, attempt, log, runStartedAt);
+  if (next.status === 'failed' && message.trigger === 'automatic') await noteFailed(deps, log, { ...delivery, attempts }, 'retries_exhausted', attempt.attemptedAt, endpoint);
   logAttempt(log, { ...delivery, ...next }, attempt);
   return {
     outcome: 'attempted',

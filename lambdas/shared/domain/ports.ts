@@ -1,4 +1,5 @@
 import type { ApiKeyRecord, Attempt, Delivery, Endpoint, PreviousSecret, Recovery, StoredEvent, Tenant } from './model';
+import type { OperationsBus } from './operational-events';
 import type { JsonValue } from './python-json';
 import type { SecretBox } from './secret-box';
 import type { TargetPolicy } from './target-policy';
@@ -63,10 +64,10 @@ export interface EndpointStore {
   ): Promise<Endpoint | undefined>;
   /** Deletes; false when there was nothing to delete. */
   deleteEndpoint(tenantId: string, endpointId: string): Promise<boolean>;
-  /** Notes the start of a run of failures, unless one is noted already. */
-  markFailing(tenantId: string, endpointId: string, since: string): Promise<void>;
-  /** Clears the run of failures after a success. */
-  clearFailing(tenantId: string, endpointId: string): Promise<void>;
+  /** Notes the start of a run of failures, unless one is noted already; true only for the call that noted it. */
+  markFailing(tenantId: string, endpointId: string, since: string): Promise<boolean>;
+  /** Clears the run of failures after a success; true only for the call that cleared it. */
+  clearFailing(tenantId: string, endpointId: string): Promise<boolean>;
   /** Disables an active endpoint with a reason; false when it was not active (someone else did). */
   disableEndpoint(tenantId: string, endpointId: string, reason: string, at: string): Promise<boolean>;
 }
@@ -324,5 +325,7 @@ export interface Ports {
   targets: TargetPolicy;
   throttle: RateLimiter;
   slots: DeliverySlots;
+  /** The stack's event bus, for the platform's operational events (the worker's only). */
+  operations: OperationsBus;
   settings: Settings;
 }
