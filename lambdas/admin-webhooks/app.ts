@@ -23,11 +23,12 @@ export const createAdminWebhooksHandler = (ports: Ports) => {
     'admin-webhooks',
     {
       'POST /api/v1/admin/webhooks': async ({ body, tenantId }) => {
-        const { retry_schedule: retrySchedule, timeout_seconds: timeoutSeconds, ...input } = schemas.adminCreate.parse(body);
+        const { retry_schedule: retrySchedule, timeout_seconds: timeoutSeconds, signature_scheme: signatureScheme, ...input } = schemas.adminCreate.parse(body);
         const { endpoint, secret, generated } = await createAdminWebhook(ports, tenantId, {
           ...input,
           ...(retrySchedule ? { retrySchedule } : {}),
           ...(timeoutSeconds ? { timeoutSeconds } : {}),
+          ...(signatureScheme ? { signatureScheme } : {}),
         });
         return { status: 201, body: adminWebhookView(endpoint, generated ? secret : undefined) };
       },
@@ -37,7 +38,7 @@ export const createAdminWebhooksHandler = (ports: Ports) => {
         body: adminWebhookView(await getWebhook(ports, tenantId, params.id!)),
       }),
       'PATCH /api/v1/admin/webhooks/{id}': async ({ body, params, tenantId }) => {
-        const { retry_schedule: retrySchedule, timeout_seconds: timeoutSeconds, ...changes } = schemas.adminUpdate.parse(body);
+        const { retry_schedule: retrySchedule, timeout_seconds: timeoutSeconds, signature_scheme: _chosenAtCreation, ...changes } = schemas.adminUpdate.parse(body);
         const options = { ...(retrySchedule !== undefined ? { retrySchedule } : {}), ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}) };
         return { status: 200, body: adminWebhookView(await updateWebhook(ports, tenantId, params.id!, { ...changes, ...options })) };
       },

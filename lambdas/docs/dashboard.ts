@@ -62,7 +62,7 @@ async function renderDetail() {
   $('detail').hidden = false; $('detail-url').textContent = current.url; $('detail-id').textContent = current.id; $('newsecret').hidden = true;
   const headers = Object.entries(current.headers || {});
   $('detail-headers').hidden = headers.length === 0; $('detail-headers-list').textContent = headers.map(([k, v]) => k + ': ' + v).join('; ');
-  const own = [current.retry_schedule ? 'retries after ' + current.retry_schedule.join(', ') + ' s' : '', current.timeout_seconds ? 'a ' + current.timeout_seconds + ' s timeout' : '', current.filter ? 'only events matching ' + JSON.stringify(current.filter) : ''].filter(Boolean);
+  const own = [current.retry_schedule ? 'retries after ' + current.retry_schedule.join(', ') + ' s' : '', current.timeout_seconds ? 'a ' + current.timeout_seconds + ' s timeout' : '', current.filter ? 'only events matching ' + JSON.stringify(current.filter) : '', current.signature_scheme === 'ed25519' ? 'signed with ed25519, public key ' + current.public_key : ''].filter(Boolean);
   $('detail-options').hidden = own.length === 0; $('detail-options').textContent = 'Its own settings: ' + own.join('; ') + '.';
   await loadDeliveries();
   $('detail-title').focus();
@@ -104,7 +104,7 @@ $('next').addEventListener('click', () => { if (!nextCursor || !nextCursor.after
 $('test').addEventListener('click', async () => { try { const r = await api('POST', '/api/v1/admin/webhooks/' + encodeURIComponent(current.id) + '/test'); say('Test event ' + r.event_id + ' sent.'); } catch (e) { say(e.message, true); } });
 $('rotate').addEventListener('click', async () => {
   if (!confirm('Rotate the signing secret? The old one keeps signing for 24 hours.')) return;
-  try { const r = await api('POST', current.surface === 'account' ? '/v1/webhooks/rotate-secret' : '/api/v1/admin/webhooks/' + encodeURIComponent(current.id) + '/rotate-secret', {}); $('secret-value').textContent = r.secret; $('newsecret').hidden = false; say('Secret rotated. Copy it now: it is not shown again.'); } catch (e) { say(e.message, true); }
+  try { const r = await api('POST', current.surface === 'account' ? '/v1/webhooks/rotate-secret' : '/api/v1/admin/webhooks/' + encodeURIComponent(current.id) + '/rotate-secret', {}); if (r.public_key) { current = r; renderDetail(); say('Key pair rotated. The new public key: ' + r.public_key + ' (the old one keeps signing through the grace period).'); } else { $('secret-value').textContent = r.secret; $('newsecret').hidden = false; say('Secret rotated. Copy it now: it is not shown again.'); } } catch (e) { say(e.message, true); }
 });
 $('hide-secret').addEventListener('click', () => { $('secret-value').textContent = ''; $('newsecret').hidden = true; });
 $('recover-form').addEventListener('submit', async (e) => {

@@ -89,11 +89,12 @@ export class MemoryStores implements TenantStore, EndpointStore, EventStore, Del
     tenantId: string,
     id: string,
     expected: string,
-    next: { sealedSecret: string; previous: Array<{ sealedSecret: string; expiresAt: string }>; updatedAt: string },
+    next: { sealedSecret: string; previous: Array<{ sealedSecret: string; expiresAt: string }>; updatedAt: string; publicKey?: string },
   ) {
     const e = this.endpoints.get(this.k(tenantId, id));
     if (!e || e.sealedSecret !== expected) return undefined;
     e.sealedSecret = next.sealedSecret;
+    if (next.publicKey) e.publicKey = next.publicKey;
     e.updatedAt = next.updatedAt;
     e.previousSecrets = structuredClone(next.previous);
     return structuredClone(e);

@@ -33,6 +33,7 @@ const toEndpoint = (i: Item): Endpoint => ({
   updatedAt: i.updated_at as string,
   ...(i.disabled_reason ? { disabledReason: i.disabled_reason as string } : {}),
   ...(i.failing_since ? { failingSince: i.failing_since as string } : {}),
+  ...(i.signature_scheme === 'ed25519' ? { signatureScheme: 'ed25519' as const, publicKey: i.public_key as string } : {}),
   ...(i.headers && Object.keys(i.headers as object).length > 0 ? { headers: i.headers as Record<string, string> } : {}),
   ...(Array.isArray(i.retry_schedule) ? { retrySchedule: i.retry_schedule as number[] } : {}),
   ...(typeof i.timeout_seconds === 'number' ? { timeoutSeconds: i.timeout_seconds } : {}),
@@ -53,6 +54,7 @@ const fromEndpoint = (e: Endpoint): Item => ({
   events: e.events,
   status: e.status,
   sealed_secret: e.sealedSecret,
+  ...(e.signatureScheme ? { signature_scheme: e.signatureScheme, public_key: e.publicKey } : {}),
   ...(e.headers && Object.keys(e.headers).length > 0 ? { headers: e.headers } : {}),
   ...(e.retrySchedule ? { retry_schedule: e.retrySchedule } : {}),
   ...(e.timeoutSeconds ? { timeout_seconds: e.timeoutSeconds } : {}),
@@ -242,16 +244,17 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
     tenantId: string,
     endpointId: string,
     expectedSealedSecret: string,
-    next: { sealedSecret: string; previous: PreviousSecret[]; updatedAt: string },
+    next: { sealedSecret: string; previous: PreviousSecret[]; updatedAt: string; publicKey?: string },
   ) {
     try {
       const { Attributes } = await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.endpoint(tenantId, endpointId),
-          UpdateExpression: 'SET sealed_secret = :sealed, previous_secrets = :previous, updated_at = :at REMOVE previous_sealed_secret, previous_secret_expires_at',
+          UpdateExpression: `SET sealed_secret = :sealed, previous_secrets = :previous, updated_at = :at${next.publicKey ? ', public_key = :public' : ''} REMOVE previous_sealed_secret, previous_secret_expires_at`,
           ConditionExpression: 'sealed_secret = :expected',
           ExpressionAttributeValues: {
+            ...(next.publicKey ? { ':public': next.publicKey } : {}),
             ':sealed': next.sealedSecret,
             ':expected': expectedSealedSecret,
             ':at': next.updatedAt,

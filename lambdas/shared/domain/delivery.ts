@@ -157,6 +157,7 @@ export const attemptDelivery = async (
       { id: event.id, type: event.type, createdAt: event.createdAt, data: event.data },
       await signingSecrets(deps, endpoint, now),
       Math.floor(now.getTime() / 1000),
+      endpoint.signatureScheme,
     );
     result = await deps.http.post(
       endpoint.url,

@@ -1,20 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { matchesPattern } from './event-filter';
-import { ConflictError, NotFoundError } from './errors';
+import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { newId } from './ids';
 import type { Endpoint, EndpointStatus } from './model';
 import type { Clock, EndpointStore, SecretBoxProvider, TenantStore } from './ports';
 import type { TargetPolicy } from './target-policy';
-import type { Surface } from './signing';
+import { ed25519PublicKey, generateEd25519SecretKey, type SignatureScheme, type Surface } from './signing';
 
 type Deps = { tenants: TenantStore; endpoints: EndpointStore; secretBox: SecretBoxProvider; clock: Clock; targets: TargetPolicy };
 
 /** What sealing binds a secret to: the tenant and the endpoint. */
 export const secretContext = (tenantId: string, endpointId: string): string => `${tenantId}/${endpointId}`;
 
-/** Seed 000 shows a hex secret; seed 003 a `whsec_` one (base64 body, as Standard Webhooks). */
-export const generateSecret = (surface: Surface): string =>
-  surface === 'account' ? randomBytes(32).toString('hex') : `whsec_${randomBytes(32).toString('base64')}`;
+/**
+ * Seed 000 shows a hex secret; seed 003 a `whsec_` one (base64 body, as Standard Webhooks); an
+ * Ed25519 endpoint's is its secret key (`whsk_`), never shown.
+ */
+export const generateSecret = (surface: Surface, scheme: SignatureScheme = 'hmac-sha256'): string =>
+  scheme === 'ed25519' ? generateEd25519SecretKey() : surface === 'account' ? randomBytes(32).toString('hex') : `whsec_${randomBytes(32).toString('base64')}`;
 
 export interface EndpointWithSecret {
   endpoint: Endpoint;
@@ -41,6 +44,8 @@ export interface EndpointOptions {
   retrySchedule?: number[];
   timeoutSeconds?: number;
   filter?: Record<string, unknown>;
+  /** Chosen at creation only. */
+  signatureScheme?: SignatureScheme;
 }
 
 const newEndpoint = async (
@@ -58,6 +63,7 @@ const newEndpoint = async (
     events: input.events,
     status: 'active',
     sealedSecret: box.seal(input.secret, secretContext(input.tenantId, id)),
+    ...(input.signatureScheme === 'ed25519' ? { signatureScheme: 'ed25519' as const, publicKey: ed25519PublicKey(input.secret) } : {}),
     ...(input.headers && Object.keys(input.headers).length > 0 ? { headers: input.headers } : {}),
     ...(input.retrySchedule ? { retrySchedule: input.retrySchedule } : {}),
     ...(input.timeoutSeconds ? { timeoutSeconds: input.timeoutSeconds } : {}),
@@ -124,7 +130,7 @@ export const createAdminWebhook = async (
   input: { url: string; events: string[]; secret?: string } & EndpointOptions,
 ): Promise<EndpointWithSecret & { generated: boolean }> => {
   await deps.targets.check(input.url);
-  const secret = input.secret ?? generateSecret('admin');
+  const secret = input.secret ?? generateSecret('admin', input.signatureScheme);
   const { url, events, secret: _given, ...options } = input;
   const endpoint = await newEndpoint(deps, { tenantId, surface: 'admin', url, events, secret, ...options });
   await deps.endpoints.createEndpoint(endpoint);
@@ -182,7 +188,8 @@ export const MAX_SIGNING_SECRETS = 10;
 const ROTATION_TRIES = 10;
 
 /**
- * Rotates an endpoint's signing secret and returns the new one (the only time it is shown).
+ * Rotates an endpoint's signing secret and returns the new one (the only time it is shown; an
+ * Ed25519 endpoint gets a new key pair, and only its public key is ever shown).
  * The old secret keeps signing alongside the new in `webhook-signature` for `graceSeconds`
  * (0: retired at once), and so does every earlier one still in its own grace period, up to
  * MAX_SIGNING_SECRETS in all (the oldest beyond that retires). The write is conditional on
@@ -200,7 +207,11 @@ export const rotateSecret = async (
   const context = secretContext(tenantId, endpointId);
   for (let attempt = 0; attempt < ROTATION_TRIES; attempt++) {
     const endpoint = await getWebhook(deps, tenantId, endpointId);
-    const plain = input.secret ?? generateSecret(endpoint.surface);
+    const ed25519 = endpoint.signatureScheme === 'ed25519';
+    if (ed25519 && input.secret !== undefined) {
+      throw new ValidationError('secret: an ed25519 webhook\'s key pair is made by hookpost; rotate without a secret');
+    }
+    const plain = input.secret ?? generateSecret(endpoint.surface, endpoint.signatureScheme);
     const now = deps.clock.now();
     const replaced = input.graceSeconds > 0 ? [{ sealedSecret: endpoint.sealedSecret, expiresAt: new Date(now.getTime() + input.graceSeconds * 1000).toISOString() }] : [];
     const stillInGrace = (endpoint.previousSecrets ?? []).filter((p) => Date.parse(p.expiresAt) > now.getTime());
@@ -208,6 +219,7 @@ export const rotateSecret = async (
       sealedSecret: box.seal(plain, context),
       previous: [...replaced, ...stillInGrace].slice(0, MAX_SIGNING_SECRETS - 1),
       updatedAt: now.toISOString(),
+      ...(ed25519 ? { publicKey: ed25519PublicKey(plain) } : {}),
     });
     if (rotated) return { endpoint: rotated, secret: plain };
   }

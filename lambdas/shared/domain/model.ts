@@ -1,5 +1,5 @@
 import type { JsonValue } from './python-json';
-import type { Surface } from './signing';
+import type { SignatureScheme, Surface } from './signing';
 
 export interface Tenant {
   id: string;
@@ -49,6 +49,10 @@ export interface Endpoint {
   disabledReason?: string;
   /** When the current run of failed attempts began; cleared by a success. */
   failingSince?: string;
+  /** `ed25519`: signed with a key pair (absent: HMAC-SHA256 with the shared secret). Chosen at creation. */
+  signatureScheme?: Extract<SignatureScheme, 'ed25519'>;
+  /** An Ed25519 endpoint's current public key (`whpk_…`); its secret key is `sealedSecret`. */
+  publicKey?: string;
   /** Request headers sent with every delivery (validated: see `http/schemas.ts`). */
   headers?: Record<string, string>;
   /** Seconds before each retry, for this endpoint; absent, the stack's schedule. */

@@ -60,7 +60,7 @@ export interface EndpointStore {
     tenantId: string,
     endpointId: string,
     expectedSealedSecret: string,
-    next: { sealedSecret: string; previous: PreviousSecret[]; updatedAt: string },
+    next: { sealedSecret: string; previous: PreviousSecret[]; updatedAt: string; /** An Ed25519 endpoint's new public key. */ publicKey?: string },
   ): Promise<Endpoint | undefined>;
   /** Deletes; false when there was nothing to delete. */
   deleteEndpoint(tenantId: string, endpointId: string): Promise<boolean>;

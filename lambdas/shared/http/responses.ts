@@ -35,6 +35,10 @@ export const AdminWebhook = z.object({
   retry_schedule: z.optional(z.array(z.number())).register(z.globalRegistry, { description: "Seconds before each retry, for this endpoint (absent: the stack's schedule)." }),
   timeout_seconds: z.optional(z.number()).register(z.globalRegistry, { description: "Seconds a request may take, for this endpoint (absent: the stack's 30)." }),
   filter: z.optional(z.record(z.string(), z.unknown())).register(z.globalRegistry, { description: 'The content filter (an EventBridge event pattern over data), when set.' }),
+  signature_scheme: z.optional(z.literal('ed25519')).register(z.globalRegistry, { description: 'ed25519 when deliveries are signed with a key pair (absent: hmac-sha256 with the secret).' }),
+  public_key: z.optional(z.string()).register(z.globalRegistry, {
+    description: "An ed25519 webhook's current public key: whpk_ + base64 of the 32-byte key. Verify webhook-signature's v1a entries with it.",
+  }),
   secret: z.optional(z.string()),
 });
 

@@ -41,6 +41,8 @@ export const WEBHOOK_URL = z
   .string()
   .check(z.maxLength(LIMITS.urlLength, `must be at most ${LIMITS.urlLength} characters`), z.refine(isHttpUrl, 'must be an absolute http or https URL'));
 
+export const SIGNATURE_SCHEMES = ['hmac-sha256', 'ed25519'] as const;
+
 export const SECRET = z
   .string()
   .check(
@@ -216,15 +218,25 @@ export const buildSchemas = (catalogue: readonly string[]) => {
         event_types: z.optional(z.nullable(eventList())),
       }),
     adminCreate: () =>
-      z.strictObject({
-        url: WEBHOOK_URL,
-        events: nonEmptyEventList(),
-        secret: z.optional(SECRET),
-        headers: z.optional(customHeaders()),
-        retry_schedule: z.optional(endpointSchedule()),
-        timeout_seconds: z.optional(endpointTimeout()),
-        filter: z.optional(contentFilter()),
-      }),
+      z
+        .strictObject({
+          url: WEBHOOK_URL,
+          events: nonEmptyEventList(),
+          secret: z.optional(SECRET),
+          headers: z.optional(customHeaders()),
+          retry_schedule: z.optional(endpointSchedule()),
+          timeout_seconds: z.optional(endpointTimeout()),
+          filter: z.optional(contentFilter()),
+          signature_scheme: z.optional(z.enum(SIGNATURE_SCHEMES, { error: `must be one of ${SIGNATURE_SCHEMES.join(', ')}` })).register(z.globalRegistry, {
+            description: 'hmac-sha256 (the default): signed with the shared secret. ed25519: signed with a key pair made by hookpost; the answer carries public_key, never a secret.',
+          }),
+        })
+        .check(
+          z.refine((v) => !(v.signature_scheme === 'ed25519' && v.secret !== undefined), {
+            path: ['secret'],
+            message: 'an ed25519 webhook\'s key pair is made by hookpost: send no secret',
+          }),
+        ),
     adminUpdate: () =>
       z
         .strictObject({
@@ -235,6 +247,7 @@ export const buildSchemas = (catalogue: readonly string[]) => {
           retry_schedule: z.optional(z.nullable(endpointSchedule())),
           timeout_seconds: z.optional(z.nullable(endpointTimeout())),
           filter: z.optional(z.nullable(contentFilter())),
+          signature_scheme: z.optional(z.never({ error: 'is chosen when the webhook is created: create a new webhook to change it' })),
         })
         .check(z.refine((v) => Object.values(v).some((x) => x !== undefined), 'send at least one of url, events, status, headers, retry_schedule, timeout_seconds, filter')),
     rotateAccount: () => z.pipe(z.optional(z.strictObject({ grace_period_seconds: gracePeriod() })), z.transform((v) => v ?? {})),

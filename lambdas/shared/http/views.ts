@@ -28,7 +28,9 @@ export const adminWebhookView = (e: Endpoint, secret?: string): z.infer<typeof R
     ...(e.retrySchedule ? { retry_schedule: e.retrySchedule } : {}),
     ...(e.timeoutSeconds ? { timeout_seconds: e.timeoutSeconds } : {}),
     ...(e.filter ? { filter: e.filter } : {}),
-    ...(secret === undefined ? {} : { secret }),
+    ...(e.signatureScheme === 'ed25519' ? { signature_scheme: e.signatureScheme, public_key: e.publicKey! } : {}),
+    // An ed25519 webhook's secret is its secret key: it never leaves hookpost.
+    ...(secret === undefined || e.signatureScheme === 'ed25519' ? {} : { secret }),
   };
 };
 

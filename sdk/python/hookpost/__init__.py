@@ -58,6 +58,30 @@ def _standard_key(secret):
     return secret.encode("utf-8")
 
 
+def _ed25519_verifies(public_key, signed, signatures):
+    """Whether any ``v1a`` signature verifies with ``public_key`` (``whpk_`` + base64 of 32 bytes).
+
+    Ed25519 needs the ``cryptography`` package (Debian: python3-cryptography); only receivers
+    of ed25519 webhooks need it, so it is imported here.
+    """
+    try:
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    except ImportError:
+        raise WebhookSignatureError("verifying ed25519 signatures needs the cryptography package")
+    try:
+        key = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key[len("whpk_"):], validate=True))
+    except (binascii.Error, ValueError):
+        raise WebhookSignatureError("a public key is whpk_ and the base64 of 32 bytes")
+    for signature in signatures:
+        try:
+            key.verify(base64.b64decode(signature), signed)
+            return True
+        except (InvalidSignature, binascii.Error, ValueError):
+            continue
+    return False
+
+
 def _hex_hmac(secret, data):
     return hmac.new(secret.encode("utf-8"), data, hashlib.sha256).hexdigest()
 
@@ -74,7 +98,8 @@ class Webhook:
         """Verifies a delivery and returns its envelope as a dict.
 
         ``payload`` is the raw body (bytes or str). ``secret`` is the webhook's secret, or a
-        list of secrets during a rotation. Pass ``signature_header`` (the value of
+        list of secrets during a rotation; for an ed25519 webhook, its public key (``whpk_…``),
+        which verifies the ``v1a`` entries of ``webhook-signature``. Pass ``signature_header`` (the value of
         ``X-Auggie-Signature`` or ``X-Webhook-Signature``, as seed 000 shows), or ``headers``
         (all request headers) to verify ``webhook-signature`` too; when ``webhook-timestamp``
         is among them it must be within ``tolerance`` seconds of now.
@@ -102,9 +127,13 @@ class Webhook:
                 raise WebhookSignatureError("webhook-signature needs webhook-id and webhook-timestamp")
             signed = ("%s.%s." % (msg_id, timestamp)).encode("utf-8") + payload
             given = [e[3:] for e in standard.split(" ") if e.startswith("v1,")]
+            given_v1a = [e[4:] for e in standard.split(" ") if e.startswith("v1a,")]
             ok = any(
-                hmac.compare_digest(base64.b64encode(hmac.new(_standard_key(s), signed, hashlib.sha256).digest()).decode(), g)
-                for s in secrets for g in given
+                _ed25519_verifies(s, signed, given_v1a) if s.startswith("whpk_") else any(
+                    hmac.compare_digest(base64.b64encode(hmac.new(_standard_key(s), signed, hashlib.sha256).digest()).decode(), g)
+                    for g in given
+                )
+                for s in secrets
             )
         else:
             signature = signature_header
@@ -188,12 +217,15 @@ class Client:
         return self._request("POST", "/v1/webhooks/rotate-secret", body)
 
     # seed 003: admin webhooks
-    def create_webhook(self, url, events, secret=None, headers=None, retry_schedule=None, timeout_seconds=None, filter=None):
+    def create_webhook(self, url, events, secret=None, headers=None, retry_schedule=None, timeout_seconds=None, filter=None,
+                       signature_scheme=None):
         """``headers``: request headers sent with every delivery (at most 20); ``retry_schedule``
         (seconds before each retry) and ``timeout_seconds``: this endpoint's own; ``filter``: an
-        EventBridge event pattern over ``data`` (events that do not match are not delivered)."""
+        EventBridge event pattern over ``data`` (events that do not match are not delivered);
+        ``signature_scheme="ed25519"``: signed with a key pair, the answer has ``public_key``."""
         body = {"url": url, "events": events}
-        for name, value in (("secret", secret), ("headers", headers), ("retry_schedule", retry_schedule), ("timeout_seconds", timeout_seconds), ("filter", filter)):
+        for name, value in (("secret", secret), ("headers", headers), ("retry_schedule", retry_schedule), ("timeout_seconds", timeout_seconds), ("filter", filter),
+                            ("signature_scheme", signature_scheme)):
             if value is not None:
                 body[name] = value
         return self._request("POST", "/api/v1/admin/webhooks", body)

@@ -121,6 +121,23 @@ class AdminSurface(unittest.TestCase):
             client.get_admin_webhook(failing["id"])
         self.assertEqual(caught.exception.code, "not_found")
 
+    def test_an_ed25519_webhook_verifies_with_its_public_key_through_a_rotation(self):
+        client = Client(api_key=KEY, base_url=URL, org_id="acme")
+        created = client.create_webhook(url=RECEIVER + "/ed25519", events=["price.alert"], signature_scheme="ed25519")
+        self.assertNotIn("secret", created)
+        self.assertTrue(created["public_key"].startswith("whpk_"))
+        rotated = client.rotate_secret(created["id"], grace_period_seconds=3600)
+        test = client.send_test_event(created["id"])
+        hit = wait_for(lambda r: r["path"] == "/ed25519" and test["event_id"].encode() in r["body"], "the test event")
+        self.assertTrue(hit["headers"]["webhook-signature"].startswith("v1a,"))
+        for public_key in (created["public_key"], rotated["public_key"]):
+            self.assertEqual(Webhook.construct_event(payload=hit["body"], headers=hit["headers"], secret=public_key)["event"], "webhook.test")
+        other = client.create_webhook(url=RECEIVER + "/other", events=["price.alert"], signature_scheme="ed25519")
+        with self.assertRaises(WebhookSignatureError):
+            Webhook.construct_event(payload=hit["body"], headers=hit["headers"], secret=other["public_key"])
+        with self.assertRaises(WebhookSignatureError):
+            Webhook.construct_event(payload=hit["body"] + b" ", headers=hit["headers"], secret=rotated["public_key"])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -18,7 +18,8 @@ export declare const Webhook: {
      * Verifies a delivery and returns its parsed envelope. `payload` must be the raw body, as
      * received. `secret` may list several secrets (during a rotation). Checks, in this order of
      * preference, whichever the headers carry: `webhook-signature` (Standard Webhooks, also sent
-     * as `svix-*`), `X-Webhook-Signature` (`sha256=<hex>`), `X-Auggie-Signature` (hex). When
+     * as `svix-*`: its `v1,` entries with a secret, its `v1a,` Ed25519 entries with an ed25519
+     * webhook's public key, `whpk_…`, passed as the secret), `X-Webhook-Signature` (`sha256=<hex>`), `X-Auggie-Signature` (hex). When
      * `webhook-timestamp` is present it must be within the tolerance (it is required, and
      * signed, for the first scheme). Throws WebhookSignatureError otherwise.
      */
@@ -56,6 +57,10 @@ export interface AdminWebhook {
     timeout_seconds?: number;
     /** An EventBridge event pattern over `data`: events that do not match are not delivered. */
     filter?: Record<string, unknown>;
+    /** Present when deliveries are signed with a key pair (absent: HMAC with the secret). */
+    signature_scheme?: 'ed25519';
+    /** An ed25519 webhook's public key (`whpk_…`): pass it to `Webhook.constructEvent` as the secret. */
+    public_key?: string;
     secret?: string;
 }
 export interface Attempt {
@@ -140,6 +145,8 @@ export declare class HookpostClient {
             retry_schedule?: number[];
             timeout_seconds?: number;
             filter?: Record<string, unknown>;
+            /** `ed25519`: signed with a key pair hookpost makes; the answer carries `public_key`, never a secret. */
+            signature_scheme?: 'hmac-sha256' | 'ed25519';
         }) => Promise<AdminWebhook>;
         list: () => Promise<AdminWebhook[]>;
         get: (id: string) => Promise<AdminWebhook>;

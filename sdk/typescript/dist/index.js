@@ -1,5 +1,5 @@
 // src/index.ts
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, createPublicKey, timingSafeEqual, verify } from "node:crypto";
 var WebhookSignatureError = class extends Error {
   constructor(message) {
     super(message);
@@ -23,12 +23,18 @@ var standardKey = (secret) => {
   }
   return Buffer.from(secret, "utf8");
 };
+var ed25519Key = (publicKey) => {
+  const raw = Buffer.from(publicKey.slice("whpk_".length), "base64");
+  if (raw.length !== 32) throw new WebhookSignatureError("A public key is whpk_ and the base64 of 32 bytes");
+  return createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: raw.toString("base64url") }, format: "jwk" });
+};
 var Webhook = {
   /**
    * Verifies a delivery and returns its parsed envelope. `payload` must be the raw body, as
    * received. `secret` may list several secrets (during a rotation). Checks, in this order of
    * preference, whichever the headers carry: `webhook-signature` (Standard Webhooks, also sent
-   * as `svix-*`), `X-Webhook-Signature` (`sha256=<hex>`), `X-Auggie-Signature` (hex). When
+   * as `svix-*`: its `v1,` entries with a secret, its `v1a,` Ed25519 entries with an ed25519
+   * webhook's public key, `whpk_…`, passed as the secret), `X-Webhook-Signature` (`sha256=<hex>`), `X-Auggie-Signature` (hex). When
    * `webhook-timestamp` is present it must be within the tolerance (it is required, and
    * signed, for the first scheme). Throws WebhookSignatureError otherwise.
    */
@@ -51,8 +57,14 @@ var Webhook = {
     if (standard !== void 0) {
       if (!id || timestamp === void 0) throw new WebhookSignatureError("webhook-signature needs webhook-id and webhook-timestamp");
       const signed = Buffer.concat([Buffer.from(`${id}.${timestamp}.`, "utf8"), body]);
-      const given = standard.split(" ").filter((entry) => entry.startsWith("v1,")).map((entry) => Buffer.from(entry.slice(3), "base64"));
+      const entries = standard.split(" ");
+      const given = entries.filter((entry) => entry.startsWith("v1,")).map((entry) => Buffer.from(entry.slice(3), "base64"));
+      const givenV1a = entries.filter((entry) => entry.startsWith("v1a,")).map((entry) => Buffer.from(entry.slice(4), "base64"));
       verified = secrets.some((s) => {
+        if (s.startsWith("whpk_")) {
+          const key = ed25519Key(s);
+          return givenV1a.some((g) => g.length === 64 && verify(null, signed, key, g));
+        }
         const expected = hmac(standardKey(s), signed);
         return given.some((g) => sameBytes(g, expected));
       });

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createPublicKey, type KeyObject, timingSafeEqual, verify } from 'node:crypto';
 
 /**
  * hookpost's TypeScript SDK: a client for both webhook surfaces, and the receiver helper
@@ -46,12 +46,20 @@ const standardKey = (secret: string): Buffer => {
   return Buffer.from(secret, 'utf8');
 };
 
+/** An Ed25519 public key as hookpost shows it: `whpk_` + base64 of the 32-byte raw key. */
+const ed25519Key = (publicKey: string): KeyObject => {
+  const raw = Buffer.from(publicKey.slice('whpk_'.length), 'base64');
+  if (raw.length !== 32) throw new WebhookSignatureError('A public key is whpk_ and the base64 of 32 bytes');
+  return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') }, format: 'jwk' });
+};
+
 export const Webhook = {
   /**
    * Verifies a delivery and returns its parsed envelope. `payload` must be the raw body, as
    * received. `secret` may list several secrets (during a rotation). Checks, in this order of
    * preference, whichever the headers carry: `webhook-signature` (Standard Webhooks, also sent
-   * as `svix-*`), `X-Webhook-Signature` (`sha256=<hex>`), `X-Auggie-Signature` (hex). When
+   * as `svix-*`: its `v1,` entries with a secret, its `v1a,` Ed25519 entries with an ed25519
+   * webhook's public key, `whpk_…`, passed as the secret), `X-Webhook-Signature` (`sha256=<hex>`), `X-Auggie-Signature` (hex). When
    * `webhook-timestamp` is present it must be within the tolerance (it is required, and
    * signed, for the first scheme). Throws WebhookSignatureError otherwise.
    */
@@ -81,11 +89,14 @@ export const Webhook = {
     if (standard !== undefined) {
       if (!id || timestamp === undefined) throw new WebhookSignatureError('webhook-signature needs webhook-id and webhook-timestamp');
       const signed = Buffer.concat([Buffer.from(`${id}.${timestamp}.`, 'utf8'), body]);
-      const given = standard
-        .split(' ')
-        .filter((entry) => entry.startsWith('v1,'))
-        .map((entry) => Buffer.from(entry.slice(3), 'base64'));
+      const entries = standard.split(' ');
+      const given = entries.filter((entry) => entry.startsWith('v1,')).map((entry) => Buffer.from(entry.slice(3), 'base64'));
+      const givenV1a = entries.filter((entry) => entry.startsWith('v1a,')).map((entry) => Buffer.from(entry.slice(4), 'base64'));
       verified = secrets.some((s) => {
+        if (s.startsWith('whpk_')) {
+          const key = ed25519Key(s);
+          return givenV1a.some((g) => g.length === 64 && verify(null, signed, key, g));
+        }
         const expected = hmac(standardKey(s), signed);
         return given.some((g) => sameBytes(g, expected));
       });
@@ -147,6 +158,10 @@ export interface AdminWebhook {
   timeout_seconds?: number;
   /** An EventBridge event pattern over `data`: events that do not match are not delivered. */
   filter?: Record<string, unknown>;
+  /** Present when deliveries are signed with a key pair (absent: HMAC with the secret). */
+  signature_scheme?: 'ed25519';
+  /** An ed25519 webhook's public key (`whpk_…`): pass it to `Webhook.constructEvent` as the secret. */
+  public_key?: string;
   secret?: string;
 }
 
@@ -271,6 +286,8 @@ export class HookpostClient {
       retry_schedule?: number[];
       timeout_seconds?: number;
       filter?: Record<string, unknown>;
+      /** `ed25519`: signed with a key pair hookpost makes; the answer carries `public_key`, never a secret. */
+      signature_scheme?: 'hmac-sha256' | 'ed25519';
     }): Promise<AdminWebhook> =>
       this.request('POST', '/api/v1/admin/webhooks', input),
     list: async (): Promise<AdminWebhook[]> => (await this.request<{ data: AdminWebhook[] }>('GET', '/api/v1/admin/webhooks')).data,
