@@ -23,9 +23,11 @@ export const createAdminWebhooksHandler = (ports: Ports) => {
     'admin-webhooks',
     {
       'POST /api/v1/admin/webhooks': async ({ body, tenantId }) => {
-        const { retry_schedule: retrySchedule, timeout_seconds: timeoutSeconds, signature_scheme: signatureScheme, ...input } = schemas.adminCreate.parse(body);
+        const { retry_schedule: retrySchedule, timeout_seconds: timeoutSeconds, signature_scheme: signatureScheme, rate_limit_per_second: rateLimitPerSecond, ...input } =
+          schemas.adminCreate.parse(body);
         const { endpoint, secret, generated } = await createAdminWebhook(ports, tenantId, {
           ...input,
+          ...(rateLimitPerSecond ? { rateLimitPerSecond } : {}),
           ...(retrySchedule ? { retrySchedule } : {}),
           ...(timeoutSeconds ? { timeoutSeconds } : {}),
           ...(signatureScheme ? { signatureScheme } : {}),
@@ -38,8 +40,13 @@ export const createAdminWebhooksHandler = (ports: Ports) => {
         body: adminWebhookView(await getWebhook(ports, tenantId, params.id!)),
       }),
       'PATCH /api/v1/admin/webhooks/{id}': async ({ body, params, tenantId }) => {
-        const { retry_schedule: retrySchedule, timeout_seconds: timeoutSeconds, signature_scheme: _chosenAtCreation, ...changes } = schemas.adminUpdate.parse(body);
-        const options = { ...(retrySchedule !== undefined ? { retrySchedule } : {}), ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}) };
+        const { retry_schedule: retrySchedule, timeout_seconds: timeoutSeconds, rate_limit_per_second: rateLimitPerSecond, signature_scheme: _chosenAtCreation, ...changes } =
+          schemas.adminUpdate.parse(body);
+        const options = {
+          ...(retrySchedule !== undefined ? { retrySchedule } : {}),
+          ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
+          ...(rateLimitPerSecond !== undefined ? { rateLimitPerSecond } : {}),
+        };
         return { status: 200, body: adminWebhookView(await updateWebhook(ports, tenantId, params.id!, { ...changes, ...options })) };
       },
       'DELETE /api/v1/admin/webhooks/{id}': async ({ params, tenantId }) => {

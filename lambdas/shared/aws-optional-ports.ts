@@ -4,7 +4,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dnsResolver } from './adapters/dns-resolver';
-import { DynamoDeliverySlots, DynamoRateLimiter, unlimitedSlots } from './adapters/dynamo-limits';
+import { DynamoDeliverySlots, DynamoEndpointPacing, DynamoRateLimiter, unlimitedSlots } from './adapters/dynamo-limits';
 import { NodeHttpSender, REQUEST_TIMEOUT_MS } from './adapters/http-sender';
 import { DynamoDeliveryStore } from './adapters/dynamo-delivery-store';
 import { EventBridgeOperationsBus } from './adapters/eventbridge-operations';
@@ -13,7 +13,7 @@ import { AwsRetryScheduler } from './adapters/retry-scheduler';
 import { SqsDeliveryQueue } from './adapters/sqs-queue';
 import { type ClientOptions, sdkCommon } from './aws-ports';
 import { type Config, given, type requireScheduler } from './config';
-import type { Clock, DeliveryQueue, DeliverySlots, DeliveryStore, EventStore, HttpSender, RateLimiter, RetryScheduler, SecretBoxProvider } from './domain/ports';
+import type { Clock, DeliveryQueue, DeliverySlots, DeliveryStore, EndpointPacing, EventStore, HttpSender, RateLimiter, RetryScheduler, SecretBoxProvider } from './domain/ports';
 import { createEgressRules, createTargetPolicy, type EgressRules, type TargetPolicy } from './domain/target-policy';
 import { tracing } from './powertools';
 
@@ -64,13 +64,15 @@ export const tenantRateLimit =
 
 /**
  * What the worker delivers with: the HTTP sender, whose connections are checked against the
- * egress rules, and the per-endpoint cap on deliveries in flight.
+ * egress rules, the per-endpoint cap on deliveries in flight, and endpoints' rate limits.
  */
 export const webhookDelivery =
   (config: Config, rules = egressRules(config)) =>
-  (doc: DynamoDBDocumentClient, clock: Clock): { http: HttpSender; slots: DeliverySlots } => {
+  (doc: DynamoDBDocumentClient, clock: Clock): { http: HttpSender; slots: DeliverySlots; pacing: EndpointPacing } => {
     const cap = config.maxConcurrentDeliveriesPerEndpoint;
+    const table = given(config.deliveriesTableName, 'DELIVERIES_TABLE_NAME');
     return {
+      pacing: new DynamoEndpointPacing(doc, table),
       http: new NodeHttpSender({ egress: { rules, resolver: dnsResolver } }),
       // A lease outlives the request timeout by a margin: only a crashed container's lapses.
       slots: cap > 0 ? new DynamoDeliverySlots(doc, given(config.deliveriesTableName, 'DELIVERIES_TABLE_NAME'), cap, REQUEST_TIMEOUT_MS / 1000 + 10, clock) : unlimitedSlots,

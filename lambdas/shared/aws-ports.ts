@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoConfigStore } from './adapters/dynamo-stores';
 import { MAX_SQS_DELAY_SECONDS } from './adapters/retry-scheduler';
 import type { Config } from './config';
-import type { Clock, DeliveryQueue, DeliverySlots, DeliveryStore, EventStore, HttpSender, Ports, RateLimiter, RetryScheduler, SecretBoxProvider } from './domain/ports';
+import type { Clock, DeliveryQueue, DeliverySlots, DeliveryStore, EndpointPacing, EventStore, HttpSender, Ports, RateLimiter, RetryScheduler, SecretBoxProvider } from './domain/ports';
 import type { OperationsBus } from './domain/operational-events';
 import type { TargetPolicy } from './domain/target-policy';
 import { tracing } from './powertools';
@@ -37,8 +37,8 @@ export interface ClientOptions {
   targets?: TargetPolicy;
   /** The per-tenant request limit of the tenant routes (`tenantRateLimit`). */
   throttle?: (doc: DynamoDBDocumentClient, clock: Clock) => RateLimiter;
-  /** The HTTP sender and the per-endpoint cap, for the worker (`webhookDelivery`). */
-  delivery?: (doc: DynamoDBDocumentClient, clock: Clock) => { http: HttpSender; slots: DeliverySlots };
+  /** The HTTP sender, the per-endpoint cap and rate limits, for the worker (`webhookDelivery`). */
+  delivery?: (doc: DynamoDBDocumentClient, clock: Clock) => { http: HttpSender; slots: DeliverySlots; pacing: EndpointPacing };
   /** The stack's event bus for operational events, for the worker (`eventBridgeOperations`). */
   operations?: OperationsBus;
   /** Sees each SDK client once it is built (benchmarks count requests with a middleware). */
@@ -58,7 +58,11 @@ const noQueue: DeliveryQueue = {
 const unavailable = (what: string) => () => Promise.reject(new Error(`This function does not ${what}`));
 
 /** For functions that never deliver a webhook, register a URL or serve the tenant API. */
-const noDelivery = { http: { post: unavailable('deliver webhooks') }, slots: { acquire: unavailable('deliver webhooks'), release: unavailable('deliver webhooks') } };
+const noDelivery = {
+  http: { post: unavailable('deliver webhooks') },
+  slots: { acquire: unavailable('deliver webhooks'), release: unavailable('deliver webhooks') },
+  pacing: { take: unavailable('deliver webhooks') },
+};
 /** For functions that are not given the deliveries table: every method refuses. */
 const noHistory = new Proxy({} as EventStore & DeliveryStore, {
   get: (_, method) => () => Promise.reject(new Error(`This function has no delivery history (DELIVERIES_TABLE_NAME): ${String(method)}`)),
@@ -98,7 +102,7 @@ export const createPorts = (config: Config, options: ClientOptions = {}): Ports 
   const clock: Clock = { now: () => new Date() };
   const queue = options.queue ?? noQueue;
   const retries = options.retries ? options.retries(queue, clock) : queueOnlyRetries(queue);
-  const { http, slots } = options.delivery?.(doc, clock) ?? noDelivery;
+  const { http, slots, pacing } = options.delivery?.(doc, clock) ?? noDelivery;
   return {
     clock,
     tenants: configStore,
@@ -112,6 +116,7 @@ export const createPorts = (config: Config, options: ClientOptions = {}): Ports 
     targets: options.targets ?? noTargets,
     throttle: options.throttle?.(doc, clock) ?? noThrottle,
     slots,
+    pacing,
     operations: options.operations ?? noOperations,
     settings: {
       eventTypes: config.eventTypes,

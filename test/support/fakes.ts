@@ -79,7 +79,7 @@ export class MemoryStores implements TenantStore, EndpointStore, EventStore, Del
     }
     const fields = e as unknown as Record<string, unknown>;
     for (const [key, value] of Object.entries(changes)) {
-      const cleared = (['retrySchedule', 'timeoutSeconds', 'filter'].includes(key) && value === null) || (key === 'headers' && Object.keys(value as object).length === 0);
+      const cleared = (['retrySchedule', 'timeoutSeconds', 'filter', 'rateLimitPerSecond'].includes(key) && value === null) || (key === 'headers' && Object.keys(value as object).length === 0);
       if (cleared) delete fields[key];
       else if (value !== undefined) fields[key] = value;
     }
@@ -264,6 +264,7 @@ export const fakePorts = (overrides: Partial<Ports> = {}) => {
     throttle: { take: async () => 0 },
     slots: { acquire: async () => 'lease', release: async () => undefined },
     operations: { emit: async (event) => void emitted.push(structuredClone(event)) },
+    pacing: { take: async () => 0 },
     settings: { eventTypes: [...DEFAULT_EVENT_TYPES], retrySchedule: [60, 300, 1800, 7200, 86400], retentionDays: 30, recoveryRatePerSecond: 5, disableAfterFailingSeconds: 5 * 86_400, overdueMarginSeconds: 300 },
     ...overrides,
   };

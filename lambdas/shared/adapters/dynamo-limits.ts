@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Clock, DeliverySlots, RateLimiter } from '../domain/ports';
+import type { Clock, DeliverySlots, EndpointPacing, RateLimiter } from '../domain/ports';
 import { isConditionFailure } from './dynamo-write';
 import { keys } from './tables';
 
@@ -47,6 +47,35 @@ export class DynamoRateLimiter implements RateLimiter {
       this.exhausted.set(key, windowStart);
       return wait;
     }
+  }
+}
+
+/**
+ * An endpoint's rate limit: a counter per endpoint and UTC second, one unconditional ADD per
+ * attempt (any number of workers share it). The count it returns is the attempt's place in that
+ * second: within the limit it goes now; past it, it waits as many whole seconds as the attempts
+ * ahead of it need, so a burst spreads over the seconds to come in one write per attempt instead
+ * of all retrying together each second. Counters expire by TTL a minute later.
+ */
+export class DynamoEndpointPacing implements EndpointPacing {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async take(tenantId: string, endpointId: string, perSecond: number, at: Date): Promise<number> {
+    const second = Math.floor(at.getTime() / 1000);
+    const { Attributes } = await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.paceWindow(tenantId, endpointId, second),
+        UpdateExpression: 'ADD n :one SET expires_at = :expires',
+        ExpressionAttributeValues: { ':one': 1, ':expires': second + 60 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    const place = Number(Attributes?.n ?? 1);
+    return place <= perSecond ? 0 : Math.ceil((place - perSecond) / perSecond);
   }
 }
 

@@ -37,6 +37,7 @@ const toEndpoint = (i: Item): Endpoint => ({
   ...(i.headers && Object.keys(i.headers as object).length > 0 ? { headers: i.headers as Record<string, string> } : {}),
   ...(Array.isArray(i.retry_schedule) ? { retrySchedule: i.retry_schedule as number[] } : {}),
   ...(typeof i.timeout_seconds === 'number' ? { timeoutSeconds: i.timeout_seconds } : {}),
+  ...(typeof i.rate_limit_per_second === 'number' ? { rateLimitPerSecond: i.rate_limit_per_second } : {}),
   ...(typeof i.filter_json === 'string' ? { filter: JSON.parse(i.filter_json) as Record<string, unknown> } : {}),
   ...(Array.isArray(i.previous_secrets) && i.previous_secrets.length > 0
     ? { previousSecrets: (i.previous_secrets as Item[]).map((p) => ({ sealedSecret: p.sealed_secret as string, expiresAt: p.expires_at as string })) }
@@ -58,6 +59,7 @@ const fromEndpoint = (e: Endpoint): Item => ({
   ...(e.headers && Object.keys(e.headers).length > 0 ? { headers: e.headers } : {}),
   ...(e.retrySchedule ? { retry_schedule: e.retrySchedule } : {}),
   ...(e.timeoutSeconds ? { timeout_seconds: e.timeoutSeconds } : {}),
+  ...(e.rateLimitPerSecond ? { rate_limit_per_second: e.rateLimitPerSecond } : {}),
   ...(e.filter ? { filter_json: JSON.stringify(e.filter) } : {}),
   created_at: e.createdAt,
   updated_at: e.updatedAt,
@@ -172,6 +174,7 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
       retrySchedule?: number[] | null;
       timeoutSeconds?: number | null;
       filter?: Record<string, unknown> | null;
+      rateLimitPerSecond?: number | null;
       updatedAt: string;
     },
   ) {
@@ -185,6 +188,7 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
       retrySchedule: 'retry_schedule',
       timeoutSeconds: 'timeout_seconds',
       filter: 'filter_json',
+      rateLimitPerSecond: 'rate_limit_per_second',
     };
     const sets: string[] = [];
     const dropped: string[] = [];
@@ -194,7 +198,7 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
       if (value === undefined) continue;
       const column = columns[field]!;
       // An empty map of headers, or null for an option, removes it: the stack's default again.
-      const cleared = (['retrySchedule', 'timeoutSeconds', 'filter'].includes(field) && value === null) || (field === 'headers' && Object.keys(value as object).length === 0);
+      const cleared = (['retrySchedule', 'timeoutSeconds', 'filter', 'rateLimitPerSecond'].includes(field) && value === null) || (field === 'headers' && Object.keys(value as object).length === 0);
       if (cleared) {
         dropped.push(column);
         continue;

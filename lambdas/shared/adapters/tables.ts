@@ -58,6 +58,8 @@ export const keys = {
     Array.from({ length: TABLE_KEYS.historyShards }, (_, shard) => keys.historyPartition(tenantId, endpointId, shard)),
   /** Per-tenant API request counter of one window (configs table). */
   rateWindow: (key: string, windowStartMs: number) => ({ pk: `RATE#${key}`, sk: `WINDOW#${windowStartMs}` }),
+  /** Attempts begun in one second, for an endpoint's rate limit (deliveries table). */
+  paceWindow: (tenantId: string, endpointId: string, second: number) => ({ pk: `PACE#${tenantId}#${endpointId}`, sk: `SECOND#${second}` }),
   /** Leases on an endpoint's delivery slots (deliveries table). */
   deliverySlots: (tenantId: string, endpointId: string) => ({ pk: `SLOTS#${tenantId}#${endpointId}`, sk: 'SLOTS' }),
   recovery: (tenantId: string, recoveryId: string) => ({ pk: `RECOVERY#${tenantId}#${recoveryId}`, sk: 'RECOVERY' }),

@@ -10,7 +10,7 @@ import { emitOperational, type FailedReason } from './operational-events';
 
 type Deps = Pick<
   Ports,
-  'clock' | 'endpoints' | 'events' | 'deliveries' | 'http' | 'secretBox' | 'settings' | 'retries' | 'tenants' | 'queue' | 'slots' | 'operations'
+  'clock' | 'endpoints' | 'events' | 'deliveries' | 'http' | 'secretBox' | 'settings' | 'retries' | 'tenants' | 'queue' | 'slots' | 'operations' | 'pacing'
 >;
 
 /** Faults an operator must see: each is logged at ERROR and counted in a metric of its name, which an alarm watches. */
@@ -129,14 +129,22 @@ const addSeconds = (iso: string, seconds: number): string => new Date(Date.parse
 /** Seconds a delivery waits when its endpoint is at its concurrency cap (spread, so waiters do not return together). */
 export const busyDelaySeconds = (): number => 5 + Math.floor(Math.random() * 6);
 
-/** Why no attempt was made: the endpoint is at its concurrency cap, or another run holds the attempt. */
-export type NotAttempted = 'at-cap' | 'claimed';
+/**
+ * Why no attempt was made, and how long to wait before trying again: the endpoint's rate limit
+ * is used up for this second (`paced`), the endpoint is at its concurrency cap (`at-cap`), or
+ * another run holds the attempt (`claimed`).
+ */
+export interface NotAttempted {
+  notAttempted: 'paced' | 'at-cap' | 'claimed';
+  waitSeconds: number;
+}
 
 /**
  * Makes one HTTP attempt of `event` to `endpoint` and describes it. No request is sent when the
- * endpoint already has as many deliveries in flight as its cap allows (`at-cap`), or when
- * `claim` says another run is making this attempt (`claimed`). Never throws for the receiver's
- * faults.
+ * endpoint's rate limit has no room this second (`paced`, counted before anything is claimed:
+ * a paced message must not hold the claim it comes back for), when it already has as many
+ * deliveries in flight as its cap allows (`at-cap`), or when `claim` says another run is making
+ * this attempt (`claimed`). Never throws for the receiver's faults.
  */
 export const attemptDelivery = async (
   deps: Deps,
@@ -146,12 +154,17 @@ export const attemptDelivery = async (
   trigger: Attempt['trigger'],
   claim?: () => Promise<boolean>,
 ): Promise<Attempt | NotAttempted> => {
-  const lease = await deps.slots.acquire(endpoint.tenantId, endpoint.id);
-  if (lease === null) return 'at-cap';
+  // The attempt begins in the second the rate limit counted it in.
   const now = deps.clock.now();
+  if (endpoint.rateLimitPerSecond) {
+    const wait = await deps.pacing.take(endpoint.tenantId, endpoint.id, endpoint.rateLimitPerSecond, now);
+    if (wait > 0) return { notAttempted: 'paced', waitSeconds: wait };
+  }
+  const lease = await deps.slots.acquire(endpoint.tenantId, endpoint.id);
+  if (lease === null) return { notAttempted: 'at-cap', waitSeconds: busyDelaySeconds() };
   let result;
   try {
-    if (claim && !(await claim())) return 'claimed';
+    if (claim && !(await claim())) return { notAttempted: 'claimed', waitSeconds: 0 };
     const request = signDelivery(
       endpoint.surface,
       { id: event.id, type: event.type, createdAt: event.createdAt, data: event.data },
@@ -236,8 +249,9 @@ const identityOf = (id: string, event: EventToDeliver, endpoint: Endpoint) => ({
 });
 
 /**
- * The endpoint is at its concurrency cap: the delivery is recorded pending, with no attempt,
- * and its first attempt comes back in a few seconds (scheduled before it is recorded).
+ * The endpoint is at its concurrency cap or its rate limit: the delivery is recorded pending,
+ * with no attempt, and its first attempt comes back when it said (scheduled before it is
+ * recorded).
  */
 const deferFirstAttempt = async (
   deps: Deps,
@@ -246,10 +260,11 @@ const deferFirstAttempt = async (
   id: string,
   storeEvent: () => Promise<boolean>,
   log: Logger,
+  why: NotAttempted,
 ): Promise<Delivery | undefined> => {
   await storeEvent();
   const now = deps.clock.now();
-  const delay = busyDelaySeconds();
+  const delay = why.waitSeconds;
   const delivery: Delivery = {
     ...identityOf(id, event, endpoint),
     status: 'pending',
@@ -261,7 +276,7 @@ const deferFirstAttempt = async (
   };
   await deps.retries.schedule({ kind: 'attempt', ...refOf(delivery), attempt: 1, trigger: 'automatic' }, delay);
   if (!(await deps.deliveries.createDelivery(delivery))) return undefined;
-  log.info('delivery deferred: endpoint at its concurrency cap', {
+  log.info(why.notAttempted === 'paced' ? 'delivery deferred: endpoint at its rate limit' : 'delivery deferred: endpoint at its concurrency cap', {
     tenant_id: delivery.tenantId,
     event_id: delivery.eventId,
     endpoint_id: delivery.endpointId,
@@ -319,7 +334,7 @@ export const fanOut = async (
       const id = refs[i]!.deliveryId;
       if (recorded.has(id)) return undefined;
       const attempt = await attemptDelivery(deps, endpoint, event, 1, 'automatic');
-      if (typeof attempt === 'string') return deferFirstAttempt(deps, event, endpoint, id, storeEvent, log);
+      if ('notAttempted' in attempt) return deferFirstAttempt(deps, event, endpoint, id, storeEvent, log, attempt);
       const delivery: Delivery = {
         ...identityOf(id, event, endpoint),
         ...stateAfter(scheduleOf(deps.settings, endpoint), [attempt]),
@@ -431,9 +446,10 @@ export const processAttempt = async (
   const claimUntil = new Date(now.getTime() + ATTEMPT_CLAIM_SECONDS * 1000).toISOString();
   const claim = () => deps.deliveries.claimAttempt(refOf(delivery), made, claimUntil, now.toISOString());
   const attempt = await attemptDelivery(deps, endpoint, event, message.attempt, message.trigger, claim);
-  if (attempt === 'claimed') return { outcome: await comeBackLater(deps, message, log, 'another run is making this attempt') };
-  if (attempt === 'at-cap') {
-    await deps.retries.schedule(message, busyDelaySeconds());
+  if ('notAttempted' in attempt) {
+    if (attempt.notAttempted === 'claimed') return { outcome: await comeBackLater(deps, message, log, 'another run is making this attempt') };
+    // Waiting its turn is not an attempt: nothing is recorded, the message comes back.
+    await deps.retries.schedule(message, attempt.waitSeconds);
     return { outcome: 'deferred' };
   }
   const attempts = [...delivery.attempts, attempt];

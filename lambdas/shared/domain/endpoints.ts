@@ -44,6 +44,7 @@ export interface EndpointOptions {
   retrySchedule?: number[];
   timeoutSeconds?: number;
   filter?: Record<string, unknown>;
+  rateLimitPerSecond?: number;
   /** Chosen at creation only. */
   signatureScheme?: SignatureScheme;
 }
@@ -68,6 +69,7 @@ const newEndpoint = async (
     ...(input.retrySchedule ? { retrySchedule: input.retrySchedule } : {}),
     ...(input.timeoutSeconds ? { timeoutSeconds: input.timeoutSeconds } : {}),
     ...(input.filter ? { filter: input.filter } : {}),
+    ...(input.rateLimitPerSecond ? { rateLimitPerSecond: input.rateLimitPerSecond } : {}),
     createdAt: now,
     updatedAt: now,
   };
@@ -155,6 +157,7 @@ export const updateWebhook = async (
     retrySchedule?: number[] | null;
     timeoutSeconds?: number | null;
     filter?: Record<string, unknown> | null;
+    rateLimitPerSecond?: number | null;
   },
 ): Promise<Endpoint> => {
   if (changes.url !== undefined) await deps.targets.check(changes.url);

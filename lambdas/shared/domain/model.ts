@@ -59,6 +59,8 @@ export interface Endpoint {
   retrySchedule?: number[];
   /** Seconds a request may take, for this endpoint; absent, the stack's 30. */
   timeoutSeconds?: number;
+  /** At most this many attempts to the endpoint begin in any one second, across all workers. */
+  rateLimitPerSecond?: number;
   /** An EventBridge event pattern over `data`: events that do not match are not delivered. */
   filter?: Record<string, unknown>;
   createdAt: string;

@@ -48,6 +48,8 @@ export interface EndpointStore {
       timeoutSeconds?: number | null;
       /** null: no filter. */
       filter?: Record<string, unknown> | null;
+      /** null: no rate limit. */
+      rateLimitPerSecond?: number | null;
       updatedAt: string;
     },
   ): Promise<Endpoint | undefined>;
@@ -293,6 +295,15 @@ export interface DeliverySlots {
   release(tenantId: string, endpointId: string, lease: string): Promise<void>;
 }
 
+/**
+ * Endpoints' rate limits (`rate_limit_per_second`), across all workers: at most `perSecond`
+ * attempts to an endpoint begin in any one UTC second.
+ */
+export interface EndpointPacing {
+  /** Counts an attempt beginning at `at`: 0 when it may go now, else the whole seconds it should wait. */
+  take(tenantId: string, endpointId: string, perSecond: number, at: Date): Promise<number>;
+}
+
 /** Opens a SecretBox under the master key; adapters cache the key per container. */
 export interface SecretBoxProvider {
   get(): Promise<SecretBox>;
@@ -325,6 +336,7 @@ export interface Ports {
   targets: TargetPolicy;
   throttle: RateLimiter;
   slots: DeliverySlots;
+  pacing: EndpointPacing;
   /** The stack's event bus, for the platform's operational events (the worker's only). */
   operations: OperationsBus;
   settings: Settings;

@@ -126,6 +126,12 @@ const bodyWholeNumber = (min: number, max: number) =>
 const endpointSchedule = () => z.array(bodyWholeNumber(1, 172_800)).check(z.minLength(1, 'must hold 1 to 10 delays'), z.maxLength(10, 'must hold 1 to 10 delays'));
 /** An endpoint's own request timeout, in seconds. */
 const endpointTimeout = () => bodyWholeNumber(1, 30);
+/** Attempts a second: above 500, one endpoint's counter would near DynamoDB's 1,000 writes a second per key. */
+export const MAX_RATE_LIMIT_PER_SECOND = 500;
+const rateLimit = () =>
+  bodyWholeNumber(1, MAX_RATE_LIMIT_PER_SECOND).register(z.globalRegistry, {
+    description: `At most this many attempts to the endpoint begin in any one second (1-${MAX_RATE_LIMIT_PER_SECOND}), across all workers; deliveries above it wait their turn, and waiting is not a failed attempt.`,
+  });
 
 /**
  * An endpoint's content filter: an EventBridge event pattern over the event's `data`
@@ -227,6 +233,7 @@ export const buildSchemas = (catalogue: readonly string[]) => {
           retry_schedule: z.optional(endpointSchedule()),
           timeout_seconds: z.optional(endpointTimeout()),
           filter: z.optional(contentFilter()),
+          rate_limit_per_second: z.optional(rateLimit()),
           signature_scheme: z.optional(z.enum(SIGNATURE_SCHEMES, { error: `must be one of ${SIGNATURE_SCHEMES.join(', ')}` })).register(z.globalRegistry, {
             description: 'hmac-sha256 (the default): signed with the shared secret. ed25519: signed with a key pair made by hookpost; the answer carries public_key, never a secret.',
           }),
@@ -247,9 +254,10 @@ export const buildSchemas = (catalogue: readonly string[]) => {
           retry_schedule: z.optional(z.nullable(endpointSchedule())),
           timeout_seconds: z.optional(z.nullable(endpointTimeout())),
           filter: z.optional(z.nullable(contentFilter())),
+          rate_limit_per_second: z.optional(z.nullable(rateLimit())),
           signature_scheme: z.optional(z.never({ error: 'is chosen when the webhook is created: create a new webhook to change it' })),
         })
-        .check(z.refine((v) => Object.values(v).some((x) => x !== undefined), 'send at least one of url, events, status, headers, retry_schedule, timeout_seconds, filter')),
+        .check(z.refine((v) => Object.values(v).some((x) => x !== undefined), 'send at least one of url, events, status, headers, retry_schedule, timeout_seconds, filter, rate_limit_per_second')),
     rotateAccount: () => z.pipe(z.optional(z.strictObject({ grace_period_seconds: gracePeriod() })), z.transform((v) => v ?? {})),
     rotateAdmin: () =>
       z.pipe(

@@ -218,14 +218,15 @@ class Client:
 
     # seed 003: admin webhooks
     def create_webhook(self, url, events, secret=None, headers=None, retry_schedule=None, timeout_seconds=None, filter=None,
-                       signature_scheme=None):
+                       signature_scheme=None, rate_limit_per_second=None):
         """``headers``: request headers sent with every delivery (at most 20); ``retry_schedule``
         (seconds before each retry) and ``timeout_seconds``: this endpoint's own; ``filter``: an
         EventBridge event pattern over ``data`` (events that do not match are not delivered);
-        ``signature_scheme="ed25519"``: signed with a key pair, the answer has ``public_key``."""
+        ``signature_scheme="ed25519"``: signed with a key pair, the answer has ``public_key``;
+        ``rate_limit_per_second``: at most this many attempts begin each second."""
         body = {"url": url, "events": events}
         for name, value in (("secret", secret), ("headers", headers), ("retry_schedule", retry_schedule), ("timeout_seconds", timeout_seconds), ("filter", filter),
-                            ("signature_scheme", signature_scheme)):
+                            ("signature_scheme", signature_scheme), ("rate_limit_per_second", rate_limit_per_second)):
             if value is not None:
                 body[name] = value
         return self._request("POST", "/api/v1/admin/webhooks", body)
@@ -238,11 +239,13 @@ class Client:
 
     _DEFAULT = object()
 
-    def update_webhook(self, webhook_id, url=None, events=None, status=None, headers=None, retry_schedule=_DEFAULT, timeout_seconds=_DEFAULT, filter=_DEFAULT):
+    def update_webhook(self, webhook_id, url=None, events=None, status=None, headers=None, retry_schedule=_DEFAULT, timeout_seconds=_DEFAULT, filter=_DEFAULT,
+                       rate_limit_per_second=_DEFAULT):
         """``headers`` replaces the endpoint's headers (``{}`` removes them); ``retry_schedule=None``,
-        ``timeout_seconds=None`` or ``filter=None`` puts that option back to the stack's default."""
+        ``timeout_seconds=None``, ``filter=None`` or ``rate_limit_per_second=None`` puts that option
+        back to the stack's default."""
         body = {k: v for k, v in {"url": url, "events": events, "status": status, "headers": headers}.items() if v is not None}
-        for name, value in (("retry_schedule", retry_schedule), ("timeout_seconds", timeout_seconds), ("filter", filter)):
+        for name, value in (("retry_schedule", retry_schedule), ("timeout_seconds", timeout_seconds), ("filter", filter), ("rate_limit_per_second", rate_limit_per_second)):
             if value is not Client._DEFAULT:
                 body[name] = value
         return self._request("PATCH", "/api/v1/admin/webhooks/" + self._id(webhook_id), body)

@@ -158,6 +158,7 @@ export interface AdminWebhook {
   timeout_seconds?: number;
   /** An EventBridge event pattern over `data`: events that do not match are not delivered. */
   filter?: Record<string, unknown>;
+  rate_limit_per_second?: number;
   /** Present when deliveries are signed with a key pair (absent: HMAC with the secret). */
   signature_scheme?: 'ed25519';
   /** An ed25519 webhook's public key (`whpk_…`): pass it to `Webhook.constructEvent` as the secret. */
@@ -286,6 +287,8 @@ export class HookpostClient {
       retry_schedule?: number[];
       timeout_seconds?: number;
       filter?: Record<string, unknown>;
+      /** At most this many attempts begin each second (1-500), across all workers. */
+      rate_limit_per_second?: number;
       /** `ed25519`: signed with a key pair hookpost makes; the answer carries `public_key`, never a secret. */
       signature_scheme?: 'hmac-sha256' | 'ed25519';
     }): Promise<AdminWebhook> =>
@@ -303,6 +306,7 @@ export class HookpostClient {
         retry_schedule?: number[] | null;
         timeout_seconds?: number | null;
         filter?: Record<string, unknown> | null;
+        rate_limit_per_second?: number | null;
       },
     ): Promise<AdminWebhook> =>
       this.request('PATCH', path('/api/v1/admin/webhooks/{}', id), changes),
