@@ -296,6 +296,7 @@ const CLIENT_CLASS: Record<string, string> = {
   'client-sqs': 'SQSClient',
   'client-secrets-manager': 'SecretsManagerClient',
   'client-scheduler': 'SchedulerClient',
+  'client-eventbridge': 'EventBridgeClient',
 };
 
 /**

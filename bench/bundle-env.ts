@@ -12,6 +12,7 @@ export const BUNDLE_LOAD_ENV = {
   SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/r',
   SCHEDULER_DLQ_ARN: 'arn:aws:sqs:us-east-1:123456789012:d',
   OPERATIONS_BUS_NAME: 'bus',
+  ORDERED_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/o.fifo',
   AWS_REGION: 'us-east-1',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
 };

@@ -19,6 +19,7 @@ import { DeliveryPipeline } from './constructs/delivery-pipeline';
 import { EgressNetwork } from './constructs/egress-network';
 import { EventIngest } from './constructs/event-ingest';
 import { Operations } from './constructs/operations';
+import { OrderedDelivery } from './constructs/ordered-delivery';
 import { WebhookApi } from './constructs/webhook-api';
 
 /** What a hookpost deployment is configured with (every key can also come from CDK context: `./context-props`). */
@@ -97,6 +98,8 @@ export class Hookpost extends Construct {
   public readonly webhookApi: WebhookApi;
   public readonly ingest: EventIngest;
   public readonly operations: Operations;
+  /** The FIFO queue of `ordered: true` endpoints' deliveries. */
+  public readonly ordered: OrderedDelivery;
   /** The worker's VPC and its fixed egress addresses, with `staticEgressIps`. */
   public readonly network: EgressNetwork | undefined;
 
@@ -155,6 +158,12 @@ export class Hookpost extends Construct {
     });
     // The worker puts operational events (delivery.failed, webhook.failing …) on the same bus.
     this.pipeline.worker.bindBus('OPERATIONS_BUS_NAME', this.ingest.bus);
+    this.ordered = new OrderedDelivery(this, 'Ordered', {
+      worker: this.pipeline.worker,
+      publishers: [this.webhookApi.functions.platform, this.ingest.function],
+      visibilityTimeout: this.pipeline.visibilityTimeout,
+      ...(this.data.dataKey ? { dataKey: this.data.dataKey } : {}),
+    });
     this.operations = new Operations(this, 'Operations', {
       api: this.webhookApi.api,
       functions: {
@@ -167,6 +176,7 @@ export class Hookpost extends Construct {
         'delivery-dlq': this.pipeline.deadLetterQueue,
         'scheduler-dlq': this.pipeline.schedulerDeadLetterQueue,
         'ingest-dlq': this.ingest.deadLetterQueue,
+        'ordered-dlq': this.ordered.deadLetterQueue,
       },
       scheduleGroupName: this.pipeline.scheduleGroup.ref,
       ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),

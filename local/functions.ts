@@ -2,7 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { MAX_SQS_DELAY_SECONDS, scheduleName } from '../lambdas/shared/adapters/retry-scheduler';
 import { type ClientOptions, createPorts } from '../lambdas/shared/aws-ports';
-import { dynamoHistory, sqsDeliveryQueue, targetChecks, tenantRateLimit, webhookDelivery } from '../lambdas/shared/aws-optional-ports';
+import { dynamoHistory, sqsDeliveryQueue, sqsOrderedQueue, targetChecks, tenantRateLimit, webhookDelivery } from '../lambdas/shared/aws-optional-ports';
 import type { Config } from '../lambdas/shared/config';
 import type { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { EventBridgeOperationsBus } from '../lambdas/shared/adapters/eventbridge-operations';
@@ -126,11 +126,12 @@ export const functionPorts = (wiring: FunctionWiring): Record<FunctionName, Port
       targets: targetChecks(config, egress),
       throttle: tenantRateLimit(config),
     })),
-    platform: build('platform', (o) => ({ queue: sqsDeliveryQueue(config, o), history: dynamoHistory(config) })),
-    'eventbridge-ingest': build('eventbridge-ingest', (o) => ({ queue: sqsDeliveryQueue(config, o), history: dynamoHistory(config) })),
+    platform: build('platform', (o) => ({ queue: sqsDeliveryQueue(config, o), ordered: sqsOrderedQueue(config, o), history: dynamoHistory(config) })),
+    'eventbridge-ingest': build('eventbridge-ingest', (o) => ({ queue: sqsDeliveryQueue(config, o), ordered: sqsOrderedQueue(config, o), history: dynamoHistory(config) })),
     'delivery-worker': build('delivery-worker', (o) => ({
       secretBox: masterKey('delivery-worker'),
       queue: sqsDeliveryQueue(config, o),
+      ordered: sqsOrderedQueue(config, o),
       history: dynamoHistory(config),
       retries: workerRetries(wiring),
       delivery: webhookDelivery(config, egress),

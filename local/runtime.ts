@@ -31,6 +31,7 @@ import { startSqsPoller, type SqsLambda } from './sqs-poller';
 import { type FunctionName, functionPorts } from './functions';
 import { createAuthorizer } from './iam/authorizer';
 import { invokeCheck, loadStackModel } from './iam/rehearsal';
+import { LOCAL_ORDERED_QUEUES } from './iam/template-model';
 import { limitSqsClient } from './service-limits';
 import { createStaleReads } from './stale-reads';
 import { guardClient } from './iam/sdk-guard';
@@ -180,7 +181,22 @@ const createQueues = async (sqs: SQSClient, visibilityTimeout: number) => {
   const queueArn = (
     await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl, AttributeNames: ['QueueArn'] }))
   ).Attributes!.QueueArn!;
-  return { queueUrl: queue.QueueUrl!, queueArn };
+  // The ordered endpoints' FIFO queue, as the template has it: deduplication and throughput per group.
+  const fifo = { FifoQueue: 'true', ContentBasedDeduplication: 'false', DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId' };
+  const orderedDlq = await sqs.send(new CreateQueueCommand({ QueueName: LOCAL_ORDERED_QUEUES.dlq, Attributes: fifo }));
+  const orderedDlqArn = (
+    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: orderedDlq.QueueUrl, AttributeNames: ['QueueArn'] }))
+  ).Attributes!.QueueArn!;
+  const ordered = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: LOCAL_ORDERED_QUEUES.queue,
+      Attributes: { ...fifo, VisibilityTimeout: String(visibilityTimeout), RedrivePolicy: JSON.stringify({ deadLetterTargetArn: orderedDlqArn, maxReceiveCount: 1000 }) },
+    }),
+  );
+  const orderedArn = (
+    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: ordered.QueueUrl, AttributeNames: ['QueueArn'] }))
+  ).Attributes!.QueueArn!;
+  return { queueUrl: queue.QueueUrl!, queueArn, orderedQueueUrl: ordered.QueueUrl!, orderedQueueArn: orderedArn };
 };
 
 /**
@@ -227,6 +243,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
     disableAfterFailingSeconds: options.disableAfterFailingSeconds ?? DEFAULT_DISABLE_AFTER_FAILING_SECONDS,
     overdueMarginSeconds: options.overdueMarginSeconds ?? DEFAULT_OVERDUE_MARGIN_SECONDS,
     operationsBusName: LOCAL_EVENT_BUS,
+    orderedQueueUrl: queues.orderedQueueUrl,
   };
   // The template, read always (queue limits, names); its IAM enforced unless turned off.
   const model = await loadStackModel({
@@ -349,6 +366,18 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
         onError: (err) => console.error('local delivery worker:', err),
       })
     : undefined;
+  // The FIFO queue's event source: one message an invocation, as the template's.
+  const orderedPoller = runWorker
+    ? startSqsPoller({
+        sqs: sqsAs('delivery-worker'),
+        queueUrl: queues.orderedQueueUrl,
+        queueArn: queues.orderedQueueArn,
+        handler: timed('delivery-worker', run('delivery-worker', () => createDeliveryWorkerHandler(fns['delivery-worker']) as unknown as SqsLambda)),
+        functionName: 'hookpost-delivery-worker',
+        batchSize: 1,
+        onError: (err) => console.error('local delivery worker (ordered):', err),
+      })
+    : undefined;
   if (runWorker) localScheduler.start(1000, (err) => console.error('local scheduler:', err));
   // The recurring schedule's stand-in: a sweep message on the delivery queue, as on AWS.
   const sweeps = runWorker
@@ -374,6 +403,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
       clearInterval(sweeps);
       await close(api);
       await poller?.stop();
+      await orderedPoller?.stop();
       await localScheduler.stop();
       await bundled?.stop();
       for (const client of roleClients) client.destroy();

@@ -14,6 +14,7 @@ const toRecord = (m: Message, queueArn: string): SQSRecord => ({
   receiptHandle: m.ReceiptHandle!,
   body: m.Body ?? '',
   attributes: {
+    ...(m.Attributes?.MessageGroupId ? { MessageGroupId: m.Attributes.MessageGroupId, SequenceNumber: m.Attributes.SequenceNumber, MessageDeduplicationId: m.Attributes.MessageDeduplicationId } : {}),
     ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
     SentTimestamp: m.Attributes?.SentTimestamp ?? String(Date.now()),
     SenderId: m.Attributes?.SenderId ?? 'local',
@@ -45,6 +46,8 @@ export const startSqsPoller = (options: {
   concurrency?: number;
   /** Invocations in flight at once (Lambda's maximum concurrency of an event source). @default 25 */
   maxConcurrency?: number;
+  /** Messages an invocation, as the event source's BatchSize. @default 10 */
+  batchSize?: number;
   /** How long a poller waits for its invocation before it polls on beside it. @default 1000 */
   detachAfterMs?: number;
   onError?: (err: unknown) => void;
@@ -86,7 +89,7 @@ export const startSqsPoller = (options: {
         const out = await options.sqs.send(
           new ReceiveMessageCommand({
             QueueUrl: options.queueUrl,
-            MaxNumberOfMessages: 10,
+            MaxNumberOfMessages: options.batchSize ?? 10,
             WaitTimeSeconds: 1,
             MessageSystemAttributeNames: ['All'],
           }),

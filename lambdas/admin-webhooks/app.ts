@@ -40,7 +40,7 @@ export const createAdminWebhooksHandler = (ports: Ports) => {
         body: adminWebhookView(await getWebhook(ports, tenantId, params.id!)),
       }),
       'PATCH /api/v1/admin/webhooks/{id}': async ({ body, params, tenantId }) => {
-        const { retry_schedule: retrySchedule, timeout_seconds: timeoutSeconds, rate_limit_per_second: rateLimitPerSecond, signature_scheme: _chosenAtCreation, ...changes } =
+        const { retry_schedule: retrySchedule, timeout_seconds: timeoutSeconds, rate_limit_per_second: rateLimitPerSecond, signature_scheme: _scheme, ordered: _ordered, ...changes } =
           schemas.adminUpdate.parse(body);
         const options = {
           ...(retrySchedule !== undefined ? { retrySchedule } : {}),

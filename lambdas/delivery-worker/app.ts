@@ -1,4 +1,4 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { BatchProcessor, EventType, processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -6,9 +6,10 @@ import * as z from 'zod/mini';
 import { fanOut, type Logger, processAttempt } from '../shared/domain/delivery';
 import { parseExact } from '../shared/domain/exact-json';
 import { continueRecovery } from '../shared/domain/recovery';
+import { processOrdered, routeOrderedFanOut } from '../shared/domain/ordered';
 import { sweepOverdue } from '../shared/domain/sweep';
 import { type Delivery, lastAttempt } from '../shared/domain/model';
-import type { AttemptMessage, FanOutMessage, Ports } from '../shared/domain/ports';
+import type { AttemptMessage, FanOutMessage, OrderedFanOutMessage, OrderedMessage, Ports } from '../shared/domain/ports';
 import { flushMetrics, logger, metrics, tracing } from '../shared/powertools';
 
 const FANOUT = z.object({
@@ -19,7 +20,10 @@ const FANOUT = z.object({
   event: z.optional(z.object({ type: z.string(), data: z.unknown(), createdAt: z.string() })),
   replay: z.optional(z.boolean()),
   only: z.optional(z.string().check(z.minLength(1))),
+  ordered: z.optional(z.boolean()),
 });
+
+const EVENT = z.object({ type: z.string(), data: z.unknown(), createdAt: z.string() });
 
 const MESSAGE = z.discriminatedUnion('kind', [
   FANOUT,
@@ -44,7 +48,27 @@ const MESSAGE = z.discriminatedUnion('kind', [
     cursor: z.optional(z.string()),
   }),
   z.object({ kind: z.literal('sweep') }),
+  z.object({ kind: z.literal('ordered-fanout'), tenantId: z.string().check(z.minLength(1)), eventId: z.string().check(z.minLength(1)), event: EVENT }),
+  z.object({
+    kind: z.literal('ordered'),
+    tenantId: z.string().check(z.minLength(1)),
+    endpointId: z.string().check(z.minLength(1)),
+    eventId: z.string().check(z.minLength(1)),
+    deliveryId: z.string().check(z.minLength(1)),
+    event: z.optional(EVENT),
+  }),
 ]);
+
+/** A FIFO message kept in flight on purpose (its group waits behind it): reported as not done, never as a fault. */
+class Held extends Error {
+  constructor(seconds: number) {
+    super(`held for ${seconds} s`);
+    this.name = 'Held';
+  }
+}
+
+/** How long a FIFO message whose routing failed waits before it is tried again (not the queue's six minutes). */
+const ROUTING_RETRY_SECONDS = 5;
 
 /**
  * EMF metrics of one attempt. No dimension but the service: never a tenant, URL or id, so the
@@ -130,6 +154,7 @@ const log: Logger = {
  */
 export const createDeliveryWorkerHandler = (ports: Ports) => {
   const processor = new BatchProcessor(EventType.SQS);
+  const fifoProcessor = new SqsFifoPartialProcessorAsync();
 
   const handleRecord = async (record: SQSRecord, ports: Ports): Promise<void> => {
     const message = MESSAGE.parse(parseExact(record.body));
@@ -160,6 +185,22 @@ export const createDeliveryWorkerHandler = (ports: Ports) => {
         // Any at all is a lost retry or a worker far behind: the OverdueDeliveries alarm watches it.
         metrics.addMetric('OverdueDeliveries', 'Count', await sweepOverdue(ports, log));
         break;
+      case 'ordered-fanout':
+        try {
+          await routeOrderedFanOut(ports, message as OrderedFanOutMessage);
+        } catch (err) {
+          await ports.ordered.hold(record.receiptHandle, ROUTING_RETRY_SECONDS).catch(() => undefined);
+          throw err;
+        }
+        break;
+      case 'ordered': {
+        const outcome = await processOrdered(ports, message as OrderedMessage, log);
+        if ('holdSeconds' in outcome) {
+          await ports.ordered.hold(record.receiptHandle, outcome.holdSeconds);
+          throw new Held(outcome.holdSeconds);
+        }
+        break;
+      }
     }
   };
 
@@ -171,8 +212,13 @@ export const createDeliveryWorkerHandler = (ports: Ports) => {
     // invocation error would count in the Errors alarm for an ordinary retry.
     .handler(async (event, context) => {
       const invocation: Ports = { ...ports, endpoints: endpointsOnceAnInvocation(ports.endpoints) };
+      // The FIFO queue's records are taken one after another, a group stopping at its first not done.
+      const fifo = event.Records[0]?.eventSourceARN.endsWith('.fifo') ?? false;
       try {
-        return await processPartialResponse(event, (record: SQSRecord) => handleRecord(record, invocation), processor, { context, throwOnFullBatchFailure: false });
+        const handle = (record: SQSRecord) => handleRecord(record, invocation);
+        return fifo
+          ? await processPartialResponse(event, handle, fifoProcessor, { context, throwOnFullBatchFailure: false, skipGroupOnError: true })
+          : await processPartialResponse(event, handle, processor, { context, throwOnFullBatchFailure: false });
       } finally {
         noteSucceeded();
       }

@@ -1,5 +1,5 @@
 import { createPorts } from '../shared/aws-ports';
-import { dynamoHistory, eventBridgeOperations, eventBridgeSchedulerRetries, secretsManagerBox, sqsDeliveryQueue, webhookDelivery } from '../shared/aws-optional-ports';
+import { dynamoHistory, eventBridgeOperations, eventBridgeSchedulerRetries, secretsManagerBox, sqsDeliveryQueue, sqsOrderedQueue, webhookDelivery } from '../shared/aws-optional-ports';
 import { loadConfig, requireScheduler } from '../shared/config';
 import { createDeliveryWorkerHandler } from './app';
 
@@ -8,6 +8,7 @@ export const handler = createDeliveryWorkerHandler(
   createPorts(config, {
     secretBox: secretsManagerBox(config),
     queue: sqsDeliveryQueue(config),
+    ordered: sqsOrderedQueue(config),
     history: dynamoHistory(config),
     retries: eventBridgeSchedulerRetries(config),
     delivery: webhookDelivery(config),

@@ -11,6 +11,7 @@ import { EventBridgeOperationsBus } from './adapters/eventbridge-operations';
 import { SecretsManagerBoxProvider } from './adapters/master-key';
 import { AwsRetryScheduler } from './adapters/retry-scheduler';
 import { SqsDeliveryQueue } from './adapters/sqs-queue';
+import { SqsOrderedQueue } from './adapters/sqs-ordered-queue';
 import { type ClientOptions, sdkCommon } from './aws-ports';
 import { type Config, given, type requireScheduler } from './config';
 import type { Clock, DeliveryQueue, DeliverySlots, DeliveryStore, EndpointPacing, EventStore, HttpSender, RateLimiter, RetryScheduler, SecretBoxProvider } from './domain/ports';
@@ -37,6 +38,17 @@ export const eventBridgeSchedulerRetries =
 /** The stack's event bus, where the worker puts operational events. */
 export const eventBridgeOperations = (config: Config): EventBridgeOperationsBus =>
   new EventBridgeOperationsBus(tracing.captureAWSv3Client(new EventBridgeClient({})), given(config.operationsBusName, 'OPERATIONS_BUS_NAME'));
+
+/** The FIFO queue of ordered endpoints, for the worker and the functions that publish. */
+export const sqsOrderedQueue = (
+  config: Config,
+  options: Pick<ClientOptions, 'region' | 'credentials' | 'sqsEndpoint' | 'instrument'> = {},
+): SqsOrderedQueue => {
+  const queueUrl = given(config.orderedQueueUrl, 'ORDERED_QUEUE_URL');
+  const sqs = tracing.captureAWSv3Client(new SQSClient({ ...sdkCommon(options), ...(options.sqsEndpoint ? { endpoint: options.sqsEndpoint } : {}) }));
+  options.instrument?.('sqs', sqs);
+  return new SqsOrderedQueue(sqs, queueUrl);
+};
 
 /** The delivery queue, for the functions that publish, fan out or retry. */
 export const sqsDeliveryQueue = (

@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoConfigStore } from './adapters/dynamo-stores';
 import { MAX_SQS_DELAY_SECONDS } from './adapters/retry-scheduler';
 import type { Config } from './config';
-import type { Clock, DeliveryQueue, DeliverySlots, DeliveryStore, EndpointPacing, EventStore, HttpSender, Ports, RateLimiter, RetryScheduler, SecretBoxProvider } from './domain/ports';
+import type { Clock, DeliveryQueue, DeliverySlots, DeliveryStore, EndpointPacing, EventStore, OrderedQueue, HttpSender, Ports, RateLimiter, RetryScheduler, SecretBoxProvider } from './domain/ports';
 import type { OperationsBus } from './domain/operational-events';
 import type { TargetPolicy } from './domain/target-policy';
 import { tracing } from './powertools';
@@ -39,6 +39,8 @@ export interface ClientOptions {
   throttle?: (doc: DynamoDBDocumentClient, clock: Clock) => RateLimiter;
   /** The HTTP sender, the per-endpoint cap and rate limits, for the worker (`webhookDelivery`). */
   delivery?: (doc: DynamoDBDocumentClient, clock: Clock) => { http: HttpSender; slots: DeliverySlots; pacing: EndpointPacing };
+  /** The FIFO queue of ordered endpoints, for the worker and the publishers (`sqsOrderedQueue`). */
+  ordered?: OrderedQueue;
   /** The stack's event bus for operational events, for the worker (`eventBridgeOperations`). */
   operations?: OperationsBus;
   /** Sees each SDK client once it is built (benchmarks count requests with a middleware). */
@@ -69,6 +71,7 @@ const noHistory = new Proxy({} as EventStore & DeliveryStore, {
 });
 const noTargets: TargetPolicy = { check: unavailable('register webhook URLs') };
 const noThrottle: RateLimiter = { take: unavailable('serve the tenant API') };
+const noOrdered: OrderedQueue = { send: unavailable('put deliveries in order (ORDERED_QUEUE_URL)'), hold: unavailable('hold ordered deliveries') };
 const noOperations: OperationsBus = { emit: unavailable('put operational events (OPERATIONS_BUS_NAME)') };
 
 /** For functions that never schedule beyond SQS's delay (the API functions). */
@@ -110,6 +113,7 @@ export const createPorts = (config: Config, options: ClientOptions = {}): Ports 
     events: history,
     deliveries: history,
     queue,
+    ordered: options.ordered ?? noOrdered,
     retries,
     http,
     secretBox,

@@ -30,6 +30,8 @@ export interface Config {
   disableAfterFailingSeconds: number;
   /** A delivery whose attempt is this late is re-driven by the sweep. */
   overdueMarginSeconds: number;
+  /** The FIFO queue of ordered endpoints: for the worker and the functions that publish. */
+  orderedQueueUrl?: string;
   /** The stack's event bus, where the worker puts operational events. */
   operationsBusName?: string;
   /** EventBridge Scheduler for retries beyond 15 minutes (the delivery worker's). */
@@ -105,6 +107,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     ...(env.DELIVERY_QUEUE_URL ? { deliveryQueueUrl: env.DELIVERY_QUEUE_URL } : {}),
     ...(env.MASTER_KEY_SECRET_ARN ? { masterKeySecretArn: env.MASTER_KEY_SECRET_ARN } : {}),
     ...(env.OPERATIONS_BUS_NAME ? { operationsBusName: env.OPERATIONS_BUS_NAME } : {}),
+    ...(env.ORDERED_QUEUE_URL ? { orderedQueueUrl: env.ORDERED_QUEUE_URL } : {}),
     eventTypes: parseCatalogue(env.EVENT_TYPES),
     retrySchedule: parseRetrySchedule(env.RETRY_SCHEDULE),
     retentionDays,

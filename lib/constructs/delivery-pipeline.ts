@@ -50,6 +50,8 @@ export class DeliveryPipeline extends Construct {
   public readonly queue: Queue;
   public readonly deadLetterQueue: Queue;
   public readonly worker: HookpostFunction;
+  /** The queues' visibility timeout: six times the worker's timeout. */
+  public readonly visibilityTimeout: Duration;
   /** The schedule group holding one-time retry schedules (delays beyond 15 minutes). */
   public readonly scheduleGroup: CfnScheduleGroup;
   /** The role EventBridge Scheduler assumes: it may only send to the delivery queue. */
@@ -70,12 +72,13 @@ export class DeliveryPipeline extends Construct {
     const workerTimeout = Duration.seconds(60);
 
     const key = props.dataKey;
+    this.visibilityTimeout = Duration.seconds(workerTimeout.toSeconds() * 6);
     this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', { redriveTarget: true, holds: 'the delivery queue', ...(key ? { key } : {}) });
     this.queue = secureQueue(
       this,
       'Queue',
       {
-        visibilityTimeout: Duration.seconds(workerTimeout.toSeconds() * 6),
+        visibilityTimeout: this.visibilityTimeout,
         deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
       },
       key,

@@ -29,8 +29,9 @@ export const secureQueue = (scope: Construct, id: string, props: QueueProps = {}
  * `redriveTarget` is true when SQS itself moves messages here (a queue's redrive policy), false
  * when another service's failure setting does (Scheduler, EventBridge, Lambda destinations).
  */
-export const deadLetterQueue = (scope: Construct, id: string, options: { redriveTarget: boolean; holds: string; key?: IKey }): Queue => {
-  const queue = secureQueue(scope, id, {}, options.key);
+export const deadLetterQueue = (scope: Construct, id: string, options: { redriveTarget: boolean; holds: string; key?: IKey; fifo?: boolean }): Queue => {
+  // A FIFO queue's dead-letter queue must be FIFO too.
+  const queue = secureQueue(scope, id, options.fifo ? { fifo: true } : {}, options.key);
   Validations.of(queue).acknowledge({
     id: 'Serverless::Serverless-SQSRedrivePolicy',
     reason: `This is a dead-letter queue itself (${options.holds}): messages end here for an operator, alarmed on depth, never redriven automatically.`,

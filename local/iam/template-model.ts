@@ -53,6 +53,9 @@ export interface LocalNames {
   queueUrlPrefix: string;
 }
 
+/** The ordered endpoints' FIFO queue and its dead-letter queue, locally. */
+export const LOCAL_ORDERED_QUEUES = { queue: 'hookpost-ordered.fifo', dlq: 'hookpost-ordered-dlq.fifo' };
+
 /** A queue's ARN from its URL (the name is the URL's last segment), in the given account and region. */
 export const queueArnOfUrl = (where: { region: string; account: string }, url: string): string =>
   `arn:aws:sqs:${where.region}:${where.account}:${url.slice(url.lastIndexOf('/') + 1)}`;
@@ -150,6 +153,13 @@ export const buildIamModel = (template: Template, local: LocalNames): IamModel =
     [queueId]: local.deliveryQueue,
     ...(dlqId ? { [dlqId]: local.deadLetterQueue } : {}),
   };
+  // The ordered endpoints' FIFO queue and its DLQ, by the names the local runtime gives them.
+  const orderedId = refTo(env.ORDERED_QUEUE_URL);
+  if (orderedId) {
+    localName[orderedId] = LOCAL_ORDERED_QUEUES.queue;
+    const orderedDlqId = refTo(R[orderedId]!.Properties?.RedrivePolicy?.deadLetterTargetArn);
+    if (orderedDlqId) localName[orderedDlqId] = LOCAL_ORDERED_QUEUES.dlq;
+  }
   // The stack's bus is "hookpost" locally, the name publishers use (`../event-bus`).
   const busId = Object.entries(R).find(([, r]) => r.Type === 'AWS::Events::EventBus')?.[0];
   if (busId) localName[busId] = 'hookpost';

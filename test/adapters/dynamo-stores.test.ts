@@ -89,8 +89,8 @@ describe('DynamoConfigStore on dynalite', () => {
     expect(updated).toMatchObject({ url: 'https://b.example/', events: ['price.alert'], updatedAt: 'later', status: 'active' });
     expect(await config.updateEndpoint('acme', 'wh_2', { events: null, updatedAt: 'later2' })).toMatchObject({ events: null });
     expect(await config.updateEndpoint('globex', 'wh_2', { status: 'disabled', updatedAt: 'x' })).toBeUndefined();
-    expect(await config.deleteEndpoint('acme', 'wh_2')).toBe(true);
-    expect(await config.deleteEndpoint('acme', 'wh_2')).toBe(false);
+    expect(await config.deleteEndpoint('acme', 'wh_2')).toMatchObject({ id: 'wh_2', tenantId: 'acme' });
+    expect(await config.deleteEndpoint('acme', 'wh_2')).toBeUndefined();
   });
 });
 

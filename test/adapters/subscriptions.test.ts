@@ -81,7 +81,7 @@ describe('subscriptions', () => {
     expect(await ids('a.two')).toEqual(['wh_all']);
     await store.updateEndpoint('t', 'wh_a', { status: 'disabled', updatedAt: '2026-02-17T00:00:00.000Z' });
     expect((await store.listSubscribed('t', 'b.one')).map((e) => [e.id, e.status])).toEqual([['wh_a', 'disabled']]);
-    expect(await store.deleteEndpoint('t', 'wh_a')).toBe(true);
+    expect(await store.deleteEndpoint('t', 'wh_a')).toMatchObject({ id: 'wh_a' });
     expect(await ids('b.one')).toEqual([]);
   });
 

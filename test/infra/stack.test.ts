@@ -173,7 +173,7 @@ describe('functions', () => {
 describe('delivery pipeline', () => {
   it('the queue redrives to a DLQ after 5 receives, is encrypted and refuses non-TLS access', () => {
     const queues = ofType('AWS::SQS::Queue');
-    const [, main] = queues.find(([, q]) => q.Properties.RedrivePolicy)!;
+    const [, main] = queues.find(([id, q]) => q.Properties.RedrivePolicy && id.startsWith('DeliveryQueue'))!;
     const [dlqId] = queues.find(([id]) => id.startsWith('DeliveryDeadLetterQueue'))!;
     expect(main.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 5 });
     // Every queue under the stack's data key (EventBridge is granted it in the key policy for
@@ -185,8 +185,26 @@ describe('delivery pipeline', () => {
     template.resourcePropertiesCountIs(
       'AWS::SQS::QueuePolicy',
       { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) } },
-      4,
+      6,
     );
+  });
+
+  it('ordered endpoints\' deliveries go through a FIFO queue, one message an invocation, redriven to a FIFO DLQ only after SQS\'s largest receive count', () => {
+    const queues = ofType('AWS::SQS::Queue');
+    const [fifoId, fifo] = queues.find(([id]) => id.startsWith('OrderedQueue'))!;
+    const [dlqId, dlq] = queues.find(([id]) => id.startsWith('OrderedDeadLetterQueue'))!;
+    expect(fifo.Properties).toMatchObject({ FifoQueue: true, ContentBasedDeduplication: false, DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId', VisibilityTimeout: 360 });
+    expect(fifo.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 1000 });
+    expect(dlq.Properties.FifoQueue).toBe(true);
+    const [, worker] = fnByDescription('signs and sends');
+    const mapping = ofType('AWS::Lambda::EventSourceMapping').map(([, m]) => m.Properties).find((m) => JSON.stringify(m.EventSourceArn).includes(fifoId))!;
+    expect(mapping).toMatchObject({ BatchSize: 1, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+    expect(JSON.stringify(mapping.FunctionName)).toContain(ofType('AWS::Lambda::Function').find(([, f]) => f === worker)![0]);
+    // The worker and the two publishers know the queue; a DLQ alarm watches its dead letters.
+    for (const part of ['signs and sends', 'platform routes', 'hookpost event bus']) {
+      expect(fnByDescription(part)[1].Properties.Environment.Variables.ORDERED_QUEUE_URL, part).toEqual({ Ref: fifoId });
+    }
+    expect(ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties.AlarmName)).toContain('Hookpost-ordered-dlq-not-empty');
   });
 
   it('the worker consumes batches of 10 with partial batch failure reporting, and outlives its 30 s request timeout', () => {

@@ -10,6 +10,7 @@ import type {
   EventStore,
   HttpResult,
   HttpSender,
+  OrderedEntry,
   PageRequest,
   Ports,
   TenantStore,
@@ -99,6 +100,13 @@ export class MemoryStores implements TenantStore, EndpointStore, EventStore, Del
     e.previousSecrets = structuredClone(next.previous);
     return structuredClone(e);
   }
+  orderedCounts = new Map<string, number>();
+  async hasOrderedEndpoints(tenantId: string) {
+    return (this.orderedCounts.get(tenantId) ?? 0) > 0;
+  }
+  async countOrderedEndpoints(tenantId: string, change: 1 | -1) {
+    this.orderedCounts.set(tenantId, (this.orderedCounts.get(tenantId) ?? 0) + change);
+  }
   async markFailing(tenantId: string, id: string, since: string) {
     const e = this.endpoints.get(this.k(tenantId, id));
     if (!e || e.failingSince) return false;
@@ -118,7 +126,9 @@ export class MemoryStores implements TenantStore, EndpointStore, EventStore, Del
     return true;
   }
   async deleteEndpoint(tenantId: string, id: string) {
-    return this.endpoints.delete(this.k(tenantId, id));
+    const e = this.endpoints.get(this.k(tenantId, id));
+    this.endpoints.delete(this.k(tenantId, id));
+    return e ? structuredClone(e) : undefined;
   }
   async putEvent(e: StoredEvent) {
     if (this.events.has(this.k(e.tenantId, e.id))) return false;
@@ -248,6 +258,8 @@ export const fakePorts = (overrides: Partial<Ports> = {}) => {
   const scheduled: Array<{ message: AttemptMessage; delaySeconds: number }> = [];
   const http = new FakeHttp();
   const emitted: OperationalEvent[] = [];
+  const orderedSent: OrderedEntry[] = [];
+  const holds: Array<{ receiptHandle: string; seconds: number }> = [];
   let now = new Date('2026-02-16T12:00:00.000Z');
   const box = createSecretBox('a-test-master-key-that-is-long-enough-1234');
   const ports: Ports = {
@@ -258,6 +270,10 @@ export const fakePorts = (overrides: Partial<Ports> = {}) => {
     deliveries: stores,
     queue: { send: async (message, delaySeconds) => void sent.push({ message, delaySeconds }) },
     retries: { schedule: async (message, delaySeconds) => void scheduled.push({ message, delaySeconds }) },
+    ordered: {
+      send: async (entries) => void orderedSent.push(...structuredClone(entries)),
+      hold: async (receiptHandle, seconds) => void holds.push({ receiptHandle, seconds }),
+    },
     http,
     secretBox: { get: async () => box },
     targets: { check: async () => undefined },
@@ -277,6 +293,9 @@ export const fakePorts = (overrides: Partial<Ports> = {}) => {
     box,
     /** Operational events put on the bus, in order. */
     emitted,
+    /** Entries sent to the FIFO queue of ordered endpoints, in order. */
+    orderedSent,
+    holds,
     /** The fan-out message publishing sent for an event (what the worker would receive). */
     fanOutOf: (eventId: string): FanOutMessage => {
       const found = sent.find((s) => s.message.kind === 'fanout' && s.message.eventId === eventId);

@@ -7,6 +7,13 @@ import { keys } from './tables';
 
 // The configs table: tenants, API keys, endpoints and what they subscribe to.
 
+/**
+ * How long a container remembers whether a tenant has ordered endpoints: a publish reads it
+ * once in that time, and an ordered endpoint takes publish order from at most this long after
+ * its creation (events published before reach it in the order their fan-outs run).
+ */
+export const ORDERED_ROUTING_TTL_SECONDS = 10;
+
 const toTenant = (i: Item): Tenant => ({
   id: i.id as string,
   name: i.name as string,
@@ -33,6 +40,7 @@ const toEndpoint = (i: Item): Endpoint => ({
   updatedAt: i.updated_at as string,
   ...(i.disabled_reason ? { disabledReason: i.disabled_reason as string } : {}),
   ...(i.failing_since ? { failingSince: i.failing_since as string } : {}),
+  ...(i.ordered === true ? { ordered: true } : {}),
   ...(i.signature_scheme === 'ed25519' ? { signatureScheme: 'ed25519' as const, publicKey: i.public_key as string } : {}),
   ...(i.headers && Object.keys(i.headers as object).length > 0 ? { headers: i.headers as Record<string, string> } : {}),
   ...(Array.isArray(i.retry_schedule) ? { retrySchedule: i.retry_schedule as number[] } : {}),
@@ -55,6 +63,7 @@ const fromEndpoint = (e: Endpoint): Item => ({
   events: e.events,
   status: e.status,
   sealed_secret: e.sealedSecret,
+  ...(e.ordered ? { ordered: true } : {}),
   ...(e.signatureScheme ? { signature_scheme: e.signatureScheme, public_key: e.publicKey } : {}),
   ...(e.headers && Object.keys(e.headers).length > 0 ? { headers: e.headers } : {}),
   ...(e.retrySchedule ? { retry_schedule: e.retrySchedule } : {}),
@@ -81,6 +90,32 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
   }
 
   private readonly knownTenants = new Set<string>();
+  private readonly orderedRouting = new Map<string, { ordered: boolean; until: number }>();
+
+  async hasOrderedEndpoints(tenantId: string) {
+    const now = Date.now();
+    const known = this.orderedRouting.get(tenantId);
+    if (known && known.until > now) return known.ordered;
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.tenant(tenantId), ProjectionExpression: 'ordered_endpoints', ConsistentRead: true }),
+    );
+    const ordered = Number(Item?.ordered_endpoints ?? 0) > 0;
+    if (this.orderedRouting.size >= 10_000) this.orderedRouting.clear();
+    this.orderedRouting.set(tenantId, { ordered, until: now + ORDERED_ROUTING_TTL_SECONDS * 1000 });
+    return ordered;
+  }
+
+  async countOrderedEndpoints(tenantId: string, change: 1 | -1) {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.tenant(tenantId),
+        UpdateExpression: 'ADD ordered_endpoints :change',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':change': change },
+      }),
+    );
+  }
 
   async tenantExists(tenantId: string) {
     if (this.knownTenants.has(tenantId)) return true;
@@ -280,9 +315,9 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
         new DeleteCommand({ TableName: this.tableName, Key: keys.endpoint(tenantId, endpointId), ConditionExpression: 'attribute_exists(pk)', ReturnValues: 'ALL_OLD' }),
       );
       await this.pointers.removeAll(tenantId, endpointId, subscribedTypes((Attributes?.events as string[] | null | undefined) ?? null));
-      return true;
+      return Attributes ? toEndpoint(Attributes) : undefined;
     } catch (e) {
-      if (isConditionFailure(e)) return false;
+      if (isConditionFailure(e)) return undefined;
       throw e;
     }
   }

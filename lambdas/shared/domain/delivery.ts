@@ -1,7 +1,8 @@
 import { noteAttemptOutcome } from './endpoint-health';
 import { isSubscribed, passesFilter, signingSecrets } from './endpoints';
 import { deliveryIdFor, sha256Hex } from './ids';
-import { type Attempt, type Delivery, type Endpoint, ERROR_DETAIL_BYTES, RESPONSE_EXCERPT_BYTES, type StoredEvent, truncateUtf8 } from './model';
+import { type Attempt, type Delivery, type Endpoint, ERROR_DETAIL_BYTES, RESPONSE_EXCERPT_BYTES, RETRY_EVENT_BYTES, type StoredEvent, truncateUtf8 } from './model';
+import { routeOrdered } from './ordered-routing';
 import { pythonJsonDumps } from './python-json';
 import type { AttemptMessage, DeliveryRef, FanOutMessage, Ports, Settings } from './ports';
 import { signDelivery } from './signing';
@@ -10,7 +11,7 @@ import { emitOperational, type FailedReason } from './operational-events';
 
 type Deps = Pick<
   Ports,
-  'clock' | 'endpoints' | 'events' | 'deliveries' | 'http' | 'secretBox' | 'settings' | 'retries' | 'tenants' | 'queue' | 'slots' | 'operations' | 'pacing'
+  'clock' | 'endpoints' | 'events' | 'deliveries' | 'http' | 'secretBox' | 'settings' | 'retries' | 'tenants' | 'queue' | 'slots' | 'operations' | 'pacing' | 'ordered'
 >;
 
 /** Faults an operator must see: each is logged at ERROR and counted in a metric of its name, which an alarm watches. */
@@ -219,18 +220,20 @@ export const stateAfter = (
   return { status: 'retrying', nextAttemptAt: addSeconds(last.attemptedAt, delay), retryCount };
 };
 
-/** Schedules the next automatic attempt of a retrying delivery, for whatever time remains. */
-/**
- * An event up to this size (as JSON) rides along in its retry's message, sparing the attempt a
- * read; larger ones are read (a Scheduler schedule's input takes at most 256 KB).
- */
-export const RETRY_EVENT_BYTES = 32 * 1024;
+export { RETRY_EVENT_BYTES };
 
-const scheduleNext = async (deps: Deps, ref: DeliveryRef, attemptCount: number, nextAttemptAt: string, event: EventToDeliver) => {
+/**
+ * Brings a message back after a delay: the retry scheduler's (SQS, or Scheduler beyond 15
+ * minutes), or, for an ordered endpoint, the FIFO message it came in, kept in flight that long.
+ */
+export type Later = (message: AttemptMessage, delaySeconds: number) => Promise<void>;
+
+/** Schedules the next automatic attempt of a retrying delivery, for whatever time remains. */
+const scheduleNext = async (deps: Deps, ref: DeliveryRef, attemptCount: number, nextAttemptAt: string, event: EventToDeliver, later: Later) => {
   const remaining = Math.max(0, Math.ceil((Date.parse(nextAttemptAt) - deps.clock.now().getTime()) / 1000));
   const carried = { type: event.type, data: event.data, createdAt: event.createdAt };
   const small = Buffer.byteLength(stringifyExact(carried)) <= RETRY_EVENT_BYTES;
-  await deps.retries.schedule({ kind: 'attempt', ...ref, attempt: attemptCount + 1, trigger: 'automatic', ...(small ? { event: carried } : {}) }, remaining);
+  await later({ kind: 'attempt', ...ref, attempt: attemptCount + 1, trigger: 'automatic', ...(small ? { event: carried } : {}) }, remaining);
 };
 
 const refOf = (d: Pick<Delivery, 'tenantId' | 'endpointId' | 'id'>): DeliveryRef => ({
@@ -261,6 +264,7 @@ const deferFirstAttempt = async (
   storeEvent: () => Promise<boolean>,
   log: Logger,
   why: NotAttempted,
+  later: Later,
 ): Promise<Delivery | undefined> => {
   await storeEvent();
   const now = deps.clock.now();
@@ -274,7 +278,7 @@ const deferFirstAttempt = async (
     updatedAt: now.toISOString(),
     attempts: [],
   };
-  await deps.retries.schedule({ kind: 'attempt', ...refOf(delivery), attempt: 1, trigger: 'automatic' }, delay);
+  await later({ kind: 'attempt', ...refOf(delivery), attempt: 1, trigger: 'automatic' }, delay);
   if (!(await deps.deliveries.createDelivery(delivery))) return undefined;
   log.info(why.notAttempted === 'paced' ? 'delivery deferred: endpoint at its rate limit' : 'delivery deferred: endpoint at its concurrency cap', {
     tenant_id: delivery.tenantId,
@@ -283,6 +287,38 @@ const deferFirstAttempt = async (
     delivery_id: delivery.id,
     delay_seconds: delay,
   });
+  return delivery;
+};
+
+/**
+ * The first attempt of a delivery, recorded with what follows it: its retry brought back by
+ * `later` before the record is written, its endpoint's health, and `delivery.failed` when it
+ * had no retry to come. Undefined when a concurrent run recorded it first.
+ */
+export const firstAttempt = async (
+  deps: Deps,
+  event: EventToDeliver,
+  endpoint: Endpoint,
+  id: string,
+  storeEvent: () => Promise<boolean>,
+  log: Logger,
+  later: Later = (m, s) => deps.retries.schedule(m, s),
+): Promise<Delivery | undefined> => {
+  const attempt = await attemptDelivery(deps, endpoint, event, 1, 'automatic');
+  if ('notAttempted' in attempt) return deferFirstAttempt(deps, event, endpoint, id, storeEvent, log, attempt, later);
+  const delivery: Delivery = {
+    ...identityOf(id, event, endpoint),
+    ...stateAfter(scheduleOf(deps.settings, endpoint), [attempt]),
+    createdAt: attempt.attemptedAt,
+    updatedAt: attempt.attemptedAt,
+    attempts: [attempt],
+  };
+  if (delivery.status !== 'succeeded') await storeEvent(); // retries, and manual ones, need it
+  if (delivery.status === 'retrying') await scheduleNext(deps, refOf(delivery), 1, delivery.nextAttemptAt!, event, later);
+  if (!(await deps.deliveries.createDelivery(delivery))) return undefined; // recorded by a concurrent run
+  await noteHealth(deps, endpoint, attempt, log);
+  if (delivery.status === 'failed') await noteFailed(deps, log, delivery, 'retries_exhausted', attempt.attemptedAt, endpoint);
+  logAttempt(log, delivery, attempt);
   return delivery;
 };
 
@@ -317,9 +353,14 @@ export const fanOut = async (
   // A strongly consistent read: an endpoint registered before the event was published is
   // always delivered to (an eventually consistent one, half the price, could miss it).
   const onlyOne = message.only ? await deps.endpoints.getEndpoint(event.tenantId, message.only) : undefined;
-  const targets = message.only
+  const subscribed = message.only
     ? onlyOne?.status === 'active' ? [onlyOne] : []
     : (await deps.endpoints.listSubscribed(event.tenantId, event.type)).filter((e) => isSubscribed(e, event.type) && passesFilter(e, event.data));
+  // Ordered endpoints take their deliveries from the FIFO queue (a test event goes straight to
+  // its one endpoint). A publish that put the event there already says so; else it goes now.
+  const ordered = message.only ? [] : subscribed.filter((e) => e.ordered);
+  if (ordered.length > 0 && !message.ordered) await routeOrdered(deps, event, ordered);
+  const targets = ordered.length > 0 ? subscribed.filter((e) => !e.ordered) : subscribed;
   if (targets.length === 0) return { matched: 0, attempted: 0, skipped: 0, deliveries: [] };
   // A message seen for the first time has recorded nothing yet: skip the lookup. (A rare
   // duplicate of such a message is caught by the conditional record.)
@@ -333,22 +374,7 @@ export const fanOut = async (
     targets.map(async (endpoint, i): Promise<Delivery | undefined> => {
       const id = refs[i]!.deliveryId;
       if (recorded.has(id)) return undefined;
-      const attempt = await attemptDelivery(deps, endpoint, event, 1, 'automatic');
-      if ('notAttempted' in attempt) return deferFirstAttempt(deps, event, endpoint, id, storeEvent, log, attempt);
-      const delivery: Delivery = {
-        ...identityOf(id, event, endpoint),
-        ...stateAfter(scheduleOf(deps.settings, endpoint), [attempt]),
-        createdAt: attempt.attemptedAt,
-        updatedAt: attempt.attemptedAt,
-        attempts: [attempt],
-      };
-      if (delivery.status !== 'succeeded') await storeEvent(); // retries, and manual ones, need it
-      if (delivery.status === 'retrying') await scheduleNext(deps, refOf(delivery), 1, delivery.nextAttemptAt!, event);
-      if (!(await deps.deliveries.createDelivery(delivery))) return undefined; // recorded by a concurrent run
-      await noteHealth(deps, endpoint, attempt, log);
-      if (delivery.status === 'failed') await noteFailed(deps, log, delivery, 'retries_exhausted', attempt.attemptedAt, endpoint);
-      logAttempt(log, delivery, attempt);
-      return delivery;
+      return firstAttempt(deps, event, endpoint, id, storeEvent, log);
     }),
   );
   const failures = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
@@ -382,14 +408,14 @@ const waitSeconds = (waits: number) => Math.min(2 ** waits, 60);
  * never dropped, waiting a little longer each time. After MAX_ATTEMPT_WAITS the run it waited
  * for has long finished or been redelivered; a delivery still stuck then is the sweep's.
  */
-const comeBackLater = async (deps: Deps, message: AttemptMessage, log: Logger, why: string): Promise<AttemptOutcome> => {
+const comeBackLater = async (message: AttemptMessage, log: Logger, why: string, later: Later): Promise<AttemptOutcome> => {
   const waits = (message.waits ?? 0) + 1;
   const context = { tenant_id: message.tenantId, endpoint_id: message.endpointId, delivery_id: message.deliveryId, attempt: message.attempt, waits, why };
   if (waits > MAX_ATTEMPT_WAITS) {
     log.warn('attempt message abandoned to the sweep', context);
     return 'abandoned';
   }
-  await deps.retries.schedule({ ...message, waits }, waitSeconds(waits));
+  await later({ ...message, waits }, waitSeconds(waits));
   log.debug('attempt message comes back later', context);
   return 'waiting';
 };
@@ -406,16 +432,17 @@ export const processAttempt = async (
   deps: Deps,
   message: AttemptMessage,
   log: Logger,
+  later: Later = (m, s) => deps.retries.schedule(m, s),
 ): Promise<{ outcome: AttemptOutcome; delivery?: Delivery; eventCreatedAt?: string }> => {
   const delivery = await deps.deliveries.getDelivery(message);
   // Not recorded yet: its fan-out schedules the first retry before it records the delivery, so a
   // short retry can arrive first. It comes back later (after MAX_ATTEMPT_WAITS it is dropped:
   // a delivery never recorded was never attempted by a run that finished).
-  if (!delivery) return { outcome: await comeBackLater(deps, message, log, 'the delivery is not recorded yet') };
+  if (!delivery) return { outcome: await comeBackLater(message, log, 'the delivery is not recorded yet', later) };
   const made = delivery.attempts.length;
   if (made >= message.attempt) return { outcome: 'duplicate' };
   if (delivery.status === 'succeeded') return { outcome: 'stale' };
-  if (made < message.attempt - 1) return { outcome: await comeBackLater(deps, message, log, 'the attempt before is not recorded yet') };
+  if (made < message.attempt - 1) return { outcome: await comeBackLater(message, log, 'the attempt before is not recorded yet', later) };
   // An automatic attempt only proceeds while the delivery waits for it (a retry, or a first
   // attempt the concurrency cap deferred); a manual one may pull it forward.
   const awaited = delivery.status === 'retrying' || (delivery.status === 'pending' && made === 0);
@@ -447,14 +474,14 @@ export const processAttempt = async (
   const claim = () => deps.deliveries.claimAttempt(refOf(delivery), made, claimUntil, now.toISOString());
   const attempt = await attemptDelivery(deps, endpoint, event, message.attempt, message.trigger, claim);
   if ('notAttempted' in attempt) {
-    if (attempt.notAttempted === 'claimed') return { outcome: await comeBackLater(deps, message, log, 'another run is making this attempt') };
+    if (attempt.notAttempted === 'claimed') return { outcome: await comeBackLater(message, log, 'another run is making this attempt', later) };
     // Waiting its turn is not an attempt: nothing is recorded, the message comes back.
-    await deps.retries.schedule(message, attempt.waitSeconds);
+    await later(message, attempt.waitSeconds);
     return { outcome: 'deferred' };
   }
   const attempts = [...delivery.attempts, attempt];
   const next = stateAfter(scheduleOf(deps.settings, endpoint), attempts);
-  if (next.status === 'retrying') await scheduleNext(deps, refOf(delivery), attempts.length, next.nextAttemptAt!, event);
+  if (next.status === 'retrying') await scheduleNext(deps, refOf(delivery), attempts.length, next.nextAttemptAt!, event, later);
   const recorded = await deps.deliveries.recordAttempt(refOf(delivery), made, {
     attempt,
     ...next,

@@ -3,7 +3,7 @@ import type { Attempt, Endpoint } from './model';
 import { emitOperational, type FaultLog } from './operational-events';
 import type { Ports } from './ports';
 
-type Deps = Pick<Ports, 'clock' | 'endpoints' | 'tenants' | 'events' | 'queue' | 'settings' | 'operations'>;
+type Deps = Pick<Ports, 'clock' | 'endpoints' | 'tenants' | 'events' | 'queue' | 'ordered' | 'settings' | 'operations'>;
 
 export interface HealthLogger extends FaultLog {
   warn(message: string, extra: Record<string, unknown>): void;

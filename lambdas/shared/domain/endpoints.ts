@@ -47,6 +47,8 @@ export interface EndpointOptions {
   rateLimitPerSecond?: number;
   /** Chosen at creation only. */
   signatureScheme?: SignatureScheme;
+  /** Chosen at creation only. */
+  ordered?: boolean;
 }
 
 const newEndpoint = async (
@@ -70,6 +72,7 @@ const newEndpoint = async (
     ...(input.timeoutSeconds ? { timeoutSeconds: input.timeoutSeconds } : {}),
     ...(input.filter ? { filter: input.filter } : {}),
     ...(input.rateLimitPerSecond ? { rateLimitPerSecond: input.rateLimitPerSecond } : {}),
+    ...(input.ordered ? { ordered: true } : {}),
     createdAt: now,
     updatedAt: now,
   };
@@ -135,6 +138,9 @@ export const createAdminWebhook = async (
   const secret = input.secret ?? generateSecret('admin', input.signatureScheme);
   const { url, events, secret: _given, ...options } = input;
   const endpoint = await newEndpoint(deps, { tenantId, surface: 'admin', url, events, secret, ...options });
+  // Counted before it exists: publishes put the tenant's events in order from then on (a count
+  // left by a failed create costs publishes a FIFO message each, and loses nothing).
+  if (endpoint.ordered) await deps.tenants.countOrderedEndpoints(tenantId, 1);
   await deps.endpoints.createEndpoint(endpoint);
   return { endpoint, secret, generated: input.secret === undefined };
 };
@@ -170,7 +176,9 @@ export const updateWebhook = async (
 };
 
 export const deleteWebhook = async (deps: Deps, tenantId: string, endpointId: string): Promise<void> => {
-  if (!(await deps.endpoints.deleteEndpoint(tenantId, endpointId))) throw new NotFoundError(`Webhook "${endpointId}"`);
+  const deleted = await deps.endpoints.deleteEndpoint(tenantId, endpointId);
+  if (!deleted) throw new NotFoundError(`Webhook "${endpointId}"`);
+  if (deleted.ordered) await deps.tenants.countOrderedEndpoints(tenantId, -1);
   // If it was the account webhook, clear the pointer (a no-op for any other endpoint).
   await deps.tenants.swapAccountWebhook(tenantId, endpointId, undefined);
 };

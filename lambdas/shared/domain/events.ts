@@ -2,10 +2,24 @@ import { ConflictError, NotFoundError } from './errors';
 import type { Endpoint } from './model';
 import { derivedId, newId, sha256Hex } from './ids';
 import type { StoredEvent } from './model';
-import type { Clock, DeliveryQueue, EventStore, FanOutMessage, FanOutPack, TenantStore } from './ports';
+import { tenantGroup } from './ordered-routing';
+import type { Clock, DeliveryQueue, EventStore, FanOutMessage, FanOutPack, OrderedEntry, OrderedQueue, TenantStore } from './ports';
 import { pythonJsonDumps, type JsonValue } from './python-json';
 
-type Deps = { tenants: TenantStore; events: EventStore; queue: DeliveryQueue; clock: Clock };
+type Deps = { tenants: TenantStore; events: EventStore; queue: DeliveryQueue; ordered: OrderedQueue; clock: Clock };
+
+/** Where a publish puts an event: its fan-out, and, for a tenant with ordered endpoints, its place in the tenant's order. */
+interface Outbox {
+  fanOut(message: FanOutMessage): void;
+  ordered(entry: OrderedEntry): void;
+}
+
+/** A tenant's event in its ordered group, deduplicated by event id (a retried publish of the same key). */
+const orderedEntry = (message: FanOutMessage): OrderedEntry => ({
+  group: tenantGroup(message.tenantId),
+  dedupId: message.eventId,
+  message: { kind: 'ordered-fanout', tenantId: message.tenantId, eventId: message.eventId, event: message.event! },
+});
 
 export interface PublishInput {
   tenantId: string;
@@ -65,9 +79,18 @@ export const publishEvents = async (deps: Deps, inputs: readonly PublishInput[])
   }
   const stored = await Promise.all(keyed.map((k, i) => (k ? deps.events.getEvent(inputs[i]!.tenantId, k.id) : undefined)));
   for (const [i, s] of stored.entries()) if (s && s.requestHash !== keyed[i]!.hash) throw reusedKey(`events.${i}`);
-  // Checked whole; published concurrently, each fan-out handed to one pack: several events a message.
+  // Checked whole; published concurrently, each fan-out handed to one pack: several events a
+  // message. Ordered entries keep the batch's order (their publishes finish in any order).
   const outbox: FanOutMessage[] = [];
-  const results = await Promise.all(inputs.map((input) => publishChecked(deps, input, (m) => void outbox.push(m))));
+  const ordered: Array<OrderedEntry | undefined> = [];
+  const orderedTenants = new Set<string>();
+  for (const tenantId of tenants.keys()) if (await deps.tenants.hasOrderedEndpoints(tenantId)) orderedTenants.add(tenantId);
+  const results = await Promise.all(
+    inputs.map((input, i) =>
+      publishChecked(deps, input, orderedTenants.has(input.tenantId), { fanOut: (m) => void outbox.push(m), ordered: (e) => void (ordered[i] = e) }),
+    ),
+  );
+  await deps.ordered.send(ordered.filter((e): e is OrderedEntry => e !== undefined));
   await Promise.all(packFanOuts(outbox).map((m) => deps.queue.send(m)));
   return results;
 };
@@ -103,14 +126,16 @@ export const publishEvent = async (deps: Deps, input: PublishInput): Promise<Pub
   if (!(await deps.tenants.tenantExists(input.tenantId))) {
     throw new NotFoundError(`Tenant "${input.tenantId}"`, 'tenant_not_found');
   }
-  return publishChecked(deps, input);
+  return publishChecked(deps, input, await deps.tenants.hasOrderedEndpoints(input.tenantId));
 };
 
 /**
- * Publishes one event of a tenant known to exist. Its fan-out goes to `enqueue` (a batch packs
- * them) or straight to the queue; a replay's repair, delayed, always goes alone.
+ * Publishes one event of a tenant known to exist. Its fan-out goes to `outbox` (a batch packs
+ * them) or straight to the queue, and for a tenant with ordered endpoints (`ordered`) it is also
+ * put in the tenant's order first; a replay's repair, delayed, always goes alone (its fan-out
+ * routes it to ordered endpoints, which skip what they have delivered).
  */
-const publishChecked = async (deps: Deps, input: PublishInput, enqueue?: (message: FanOutMessage) => void): Promise<PublishResult> => {
+const publishChecked = async (deps: Deps, input: PublishInput, ordered: boolean, outbox?: Outbox): Promise<PublishResult> => {
   const requestHash = sha256Hex(pythonJsonDumps({ type: input.type, data: input.data }));
   const event: StoredEvent = {
     id: input.idempotencyKey ? derivedId('evt', input.tenantId, input.idempotencyKey) : newId('evt'),
@@ -121,15 +146,21 @@ const publishChecked = async (deps: Deps, input: PublishInput, enqueue?: (messag
     requestHash,
     ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
   };
-  const message = {
+  const message: FanOutMessage = {
     kind: 'fanout' as const,
     tenantId: event.tenantId,
     eventId: event.id,
     event: { type: event.type, data: event.data, createdAt: event.createdAt },
   };
   if (!input.idempotencyKey || (await deps.events.putEvent(event))) {
-    if (enqueue) enqueue(message);
-    else await deps.queue.send(message);
+    const fanOut = ordered ? { ...message, ordered: true } : message;
+    if (outbox) {
+      if (ordered) outbox.ordered(orderedEntry(message));
+      outbox.fanOut(fanOut);
+    } else {
+      if (ordered) await deps.ordered.send([orderedEntry(message)]);
+      await deps.queue.send(fanOut);
+    }
     return { id: event.id, replayed: false };
   }
   const earlier = await deps.events.getEvent(input.tenantId, event.id);

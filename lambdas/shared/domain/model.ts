@@ -59,6 +59,8 @@ export interface Endpoint {
   retrySchedule?: number[];
   /** Seconds a request may take, for this endpoint; absent, the stack's 30. */
   timeoutSeconds?: number;
+  /** Deliveries are attempted one at a time, in publish order (`./ordered`). Chosen at creation. */
+  ordered?: boolean;
   /** At most this many attempts to the endpoint begin in any one second, across all workers. */
   rateLimitPerSecond?: number;
   /** An EventBridge event pattern over `data`: events that do not match are not delivered. */
@@ -136,6 +138,13 @@ export interface Recovery {
 }
 
 export const lastAttempt = (d: Delivery): Attempt | undefined => d.attempts[d.attempts.length - 1];
+
+/**
+ * An event up to this size (as JSON) rides along in its retry's message (or its ordered
+ * delivery's), sparing the attempt a read; larger ones are stored and read (a Scheduler
+ * schedule's input takes at most 256 KB).
+ */
+export const RETRY_EVENT_BYTES = 32 * 1024;
 
 /** What an attempt keeps of a receiver's answer, in UTF-8 bytes as stored (after decoding). */
 export const RESPONSE_EXCERPT_BYTES = 1024;

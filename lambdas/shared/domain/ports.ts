@@ -12,6 +12,13 @@ export interface Clock {
 export interface TenantStore {
   getTenant(tenantId: string): Promise<Tenant | undefined>;
   /**
+   * Whether the tenant has ordered endpoints, whose events its publishes must also put in
+   * order: remembered by a container for ORDERED_ROUTING_TTL_SECONDS.
+   */
+  hasOrderedEndpoints(tenantId: string): Promise<boolean>;
+  /** Counts the tenant's ordered endpoints up (created) or down (deleted). */
+  countOrderedEndpoints(tenantId: string, change: 1 | -1): Promise<void>;
+  /**
    * Whether the tenant exists. Tenants are never deleted, so a yes may be remembered by the
    * container: publishing pays this read once per tenant, not once per event.
    */
@@ -64,8 +71,8 @@ export interface EndpointStore {
     expectedSealedSecret: string,
     next: { sealedSecret: string; previous: PreviousSecret[]; updatedAt: string; /** An Ed25519 endpoint's new public key. */ publicKey?: string },
   ): Promise<Endpoint | undefined>;
-  /** Deletes; false when there was nothing to delete. */
-  deleteEndpoint(tenantId: string, endpointId: string): Promise<boolean>;
+  /** Deletes, answering what was deleted; undefined when there was nothing to delete. */
+  deleteEndpoint(tenantId: string, endpointId: string): Promise<Endpoint | undefined>;
   /** Notes the start of a run of failures, unless one is noted already; true only for the call that noted it. */
   markFailing(tenantId: string, endpointId: string, since: string): Promise<boolean>;
   /** Clears the run of failures after a success; true only for the call that cleared it. */
@@ -197,6 +204,11 @@ export interface FanOutMessage {
   replay?: boolean;
   /** A test event: delivered to this one endpoint, whatever it subscribes to. */
   only?: string;
+  /**
+   * The publish also put the event in the tenant's ordered group: its ordered endpoints get it
+   * from there. Absent (a publish that did not know of them yet), the fan-out routes it to them.
+   */
+  ordered?: boolean;
 }
 
 /** Make attempt `attempt` of a delivery (the first is made by the fan-out). */
@@ -244,6 +256,41 @@ export interface FanOutPack {
 }
 
 export type DeliveryMessage = FanOutMessage | FanOutPack | AttemptMessage | RecoverMessage | SweepMessage;
+
+/** A tenant's event for its ordered endpoints, in the tenant's group of the FIFO queue (publish order). */
+export interface OrderedFanOutMessage {
+  kind: 'ordered-fanout';
+  tenantId: string;
+  eventId: string;
+  event: { type: string; data: JsonValue; createdAt: string };
+}
+
+/** The delivery of an event to one ordered endpoint, in the endpoint's group of the FIFO queue. */
+export interface OrderedMessage {
+  kind: 'ordered';
+  tenantId: string;
+  endpointId: string;
+  eventId: string;
+  deliveryId: string;
+  /** The event, when small enough to ride along (`RETRY_EVENT_BYTES`); absent, it is stored. */
+  event?: { type: string; data: JsonValue; createdAt: string };
+}
+
+export interface OrderedEntry {
+  /** The message group: a tenant's, or an endpoint's. */
+  group: string;
+  /** Same id within five minutes: sent once. */
+  dedupId: string;
+  message: OrderedFanOutMessage | OrderedMessage;
+}
+
+/** The FIFO queue of ordered endpoints' deliveries. */
+export interface OrderedQueue {
+  /** Sends the entries in the order given: each group receives its own in that order. */
+  send(entries: OrderedEntry[]): Promise<void>;
+  /** Keeps a received message in flight `seconds` more (SQS allows 12 hours), holding its group behind it. */
+  hold(receiptHandle: string, seconds: number): Promise<void>;
+}
 
 export interface DeliveryQueue {
   /** Sends now or after up to 900 s. */
@@ -330,6 +377,7 @@ export interface Ports {
   events: EventStore;
   deliveries: DeliveryStore;
   queue: DeliveryQueue;
+  ordered: OrderedQueue;
   retries: RetryScheduler;
   http: HttpSender;
   secretBox: SecretBoxProvider;

@@ -34,6 +34,7 @@ export const AdminWebhook = z.object({
   headers: z.optional(z.record(z.string(), z.string())).register(z.globalRegistry, { description: 'Request headers sent with every delivery (absent when none).' }),
   retry_schedule: z.optional(z.array(z.number())).register(z.globalRegistry, { description: "Seconds before each retry, for this endpoint (absent: the stack's schedule)." }),
   timeout_seconds: z.optional(z.number()).register(z.globalRegistry, { description: "Seconds a request may take, for this endpoint (absent: the stack's 30)." }),
+  ordered: z.optional(z.literal(true)).register(z.globalRegistry, { description: 'Present when deliveries are attempted one at a time, in publish order.' }),
   rate_limit_per_second: z.optional(z.number()).register(z.globalRegistry, { description: 'At most this many attempts begin each second, across all workers (absent: no limit).' }),
   filter: z.optional(z.record(z.string(), z.unknown())).register(z.globalRegistry, { description: 'The content filter (an EventBridge event pattern over data), when set.' }),
   signature_scheme: z.optional(z.literal('ed25519')).register(z.globalRegistry, { description: 'ed25519 when deliveries are signed with a key pair (absent: hmac-sha256 with the secret).' }),

@@ -234,6 +234,10 @@ export const buildSchemas = (catalogue: readonly string[]) => {
           timeout_seconds: z.optional(endpointTimeout()),
           filter: z.optional(contentFilter()),
           rate_limit_per_second: z.optional(rateLimit()),
+          ordered: z.optional(z.boolean({ error: 'must be true or false' })).register(z.globalRegistry, {
+            description:
+              'true: deliveries are attempted one at a time in publish order, a retrying delivery holding the ones behind it until it succeeds or fails for good. Chosen at creation.',
+          }),
           signature_scheme: z.optional(z.enum(SIGNATURE_SCHEMES, { error: `must be one of ${SIGNATURE_SCHEMES.join(', ')}` })).register(z.globalRegistry, {
             description: 'hmac-sha256 (the default): signed with the shared secret. ed25519: signed with a key pair made by hookpost; the answer carries public_key, never a secret.',
           }),
@@ -256,6 +260,7 @@ export const buildSchemas = (catalogue: readonly string[]) => {
           filter: z.optional(z.nullable(contentFilter())),
           rate_limit_per_second: z.optional(z.nullable(rateLimit())),
           signature_scheme: z.optional(z.never({ error: 'is chosen when the webhook is created: create a new webhook to change it' })),
+          ordered: z.optional(z.never({ error: 'is chosen when the webhook is created: create a new webhook to change it' })),
         })
         .check(z.refine((v) => Object.values(v).some((x) => x !== undefined), 'send at least one of url, events, status, headers, retry_schedule, timeout_seconds, filter, rate_limit_per_second')),
     rotateAccount: () => z.pipe(z.optional(z.strictObject({ grace_period_seconds: gracePeriod() })), z.transform((v) => v ?? {})),

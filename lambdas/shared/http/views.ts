@@ -28,6 +28,7 @@ export const adminWebhookView = (e: Endpoint, secret?: string): z.infer<typeof R
     ...(e.retrySchedule ? { retry_schedule: e.retrySchedule } : {}),
     ...(e.timeoutSeconds ? { timeout_seconds: e.timeoutSeconds } : {}),
     ...(e.rateLimitPerSecond ? { rate_limit_per_second: e.rateLimitPerSecond } : {}),
+    ...(e.ordered ? { ordered: true } : {}),
     ...(e.filter ? { filter: e.filter } : {}),
     ...(e.signatureScheme === 'ed25519' ? { signature_scheme: e.signatureScheme, public_key: e.publicKey! } : {}),
     // An ed25519 webhook's secret is its secret key: it never leaves hookpost.

@@ -218,15 +218,17 @@ class Client:
 
     # seed 003: admin webhooks
     def create_webhook(self, url, events, secret=None, headers=None, retry_schedule=None, timeout_seconds=None, filter=None,
-                       signature_scheme=None, rate_limit_per_second=None):
+                       signature_scheme=None, rate_limit_per_second=None, ordered=None):
         """``headers``: request headers sent with every delivery (at most 20); ``retry_schedule``
         (seconds before each retry) and ``timeout_seconds``: this endpoint's own; ``filter``: an
         EventBridge event pattern over ``data`` (events that do not match are not delivered);
         ``signature_scheme="ed25519"``: signed with a key pair, the answer has ``public_key``;
-        ``rate_limit_per_second``: at most this many attempts begin each second."""
+        ``rate_limit_per_second``: at most this many attempts begin each second; ``ordered=True``:
+        deliveries attempted one at a time in publish order."""
         body = {"url": url, "events": events}
         for name, value in (("secret", secret), ("headers", headers), ("retry_schedule", retry_schedule), ("timeout_seconds", timeout_seconds), ("filter", filter),
-                            ("signature_scheme", signature_scheme), ("rate_limit_per_second", rate_limit_per_second)):
+                            ("signature_scheme", signature_scheme), ("rate_limit_per_second", rate_limit_per_second),
+                            ("ordered", ordered)):
             if value is not None:
                 body[name] = value
         return self._request("POST", "/api/v1/admin/webhooks", body)

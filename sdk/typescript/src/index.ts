@@ -159,6 +159,7 @@ export interface AdminWebhook {
   /** An EventBridge event pattern over `data`: events that do not match are not delivered. */
   filter?: Record<string, unknown>;
   rate_limit_per_second?: number;
+  ordered?: true;
   /** Present when deliveries are signed with a key pair (absent: HMAC with the secret). */
   signature_scheme?: 'ed25519';
   /** An ed25519 webhook's public key (`whpk_…`): pass it to `Webhook.constructEvent` as the secret. */
@@ -289,6 +290,8 @@ export class HookpostClient {
       filter?: Record<string, unknown>;
       /** At most this many attempts begin each second (1-500), across all workers. */
       rate_limit_per_second?: number;
+      /** Deliveries attempted one at a time in publish order (chosen at creation). */
+      ordered?: boolean;
       /** `ed25519`: signed with a key pair hookpost makes; the answer carries `public_key`, never a secret. */
       signature_scheme?: 'hmac-sha256' | 'ed25519';
     }): Promise<AdminWebhook> =>
