@@ -62,7 +62,7 @@ async function renderDetail() {
   $('detail').hidden = false; $('detail-url').textContent = current.url; $('detail-id').textContent = current.id; $('newsecret').hidden = true;
   const headers = Object.entries(current.headers || {});
   $('detail-headers').hidden = headers.length === 0; $('detail-headers-list').textContent = headers.map(([k, v]) => k + ': ' + v).join('; ');
-  const own = [current.retry_schedule ? 'retries after ' + current.retry_schedule.join(', ') + ' s' : '', current.timeout_seconds ? 'a ' + current.timeout_seconds + ' s timeout' : '', current.rate_limit_per_second ? 'at most ' + current.rate_limit_per_second + ' attempts a second' : '', current.filter ? 'only events matching ' + JSON.stringify(current.filter) : '', current.signature_scheme === 'ed25519' ? 'signed with ed25519, public key ' + current.public_key : ''].filter(Boolean);
+  const own = [current.retry_schedule ? 'retries after ' + current.retry_schedule.join(', ') + ' s' : '', current.timeout_seconds ? 'a ' + current.timeout_seconds + ' s timeout' : '', current.rate_limit_per_second ? 'at most ' + current.rate_limit_per_second + ' attempts a second' : '', current.ordered ? 'delivered one at a time in publish order' : '', current.filter ? 'only events matching ' + JSON.stringify(current.filter) : '', current.signature_scheme === 'ed25519' ? 'signed with ed25519, public key ' + current.public_key : ''].filter(Boolean);
   $('detail-options').hidden = own.length === 0; $('detail-options').textContent = 'Its own settings: ' + own.join('; ') + '.';
   await loadDeliveries();
   $('detail-title').focus();
