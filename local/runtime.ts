@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo, Server } from 'node:net';
 import { join, resolve } from 'node:path';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { createAccountWebhooksHandler } from '../lambdas/account-webhooks/app';
 import { createAdminWebhooksHandler } from '../lambdas/admin-webhooks/app';
 import { createDeliveryWorkerHandler } from '../lambdas/delivery-worker/app';
@@ -31,7 +31,7 @@ import { startSqsPoller, type SqsLambda } from './sqs-poller';
 import { type FunctionName, functionPorts } from './functions';
 import { createAuthorizer } from './iam/authorizer';
 import { invokeCheck, loadStackModel } from './iam/rehearsal';
-import { LOCAL_ORDERED_QUEUES } from './iam/template-model';
+import { createQueues, LOCAL_QUEUES } from './queues';
 import { limitSqsClient } from './service-limits';
 import { createStaleReads } from './stale-reads';
 import { guardClient } from './iam/sdk-guard';
@@ -117,7 +117,7 @@ export interface LocalRuntime {
 }
 
 export const LOCAL_TABLES: TableNames = { configs: 'hookpost-configs', deliveries: 'hookpost-deliveries' };
-export const LOCAL_QUEUES = { delivery: 'hookpost-delivery', dlq: 'hookpost-delivery-dlq' };
+export { LOCAL_QUEUES };
 
 interface LocalState {
   masterKey: string;
@@ -163,41 +163,6 @@ const close = (server: Server): Promise<void> =>
     server.close(() => r());
     (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
   });
-
-const createQueues = async (sqs: SQSClient, visibilityTimeout: number) => {
-  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: LOCAL_QUEUES.dlq }));
-  const dlqArn = (
-    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }))
-  ).Attributes!.QueueArn!;
-  const queue = await sqs.send(
-    new CreateQueueCommand({
-      QueueName: LOCAL_QUEUES.delivery,
-      Attributes: {
-        VisibilityTimeout: String(visibilityTimeout),
-        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 5 }),
-      },
-    }),
-  );
-  const queueArn = (
-    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl, AttributeNames: ['QueueArn'] }))
-  ).Attributes!.QueueArn!;
-  // The ordered endpoints' FIFO queue, as the template has it: deduplication and throughput per group.
-  const fifo = { FifoQueue: 'true', ContentBasedDeduplication: 'false', DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId' };
-  const orderedDlq = await sqs.send(new CreateQueueCommand({ QueueName: LOCAL_ORDERED_QUEUES.dlq, Attributes: fifo }));
-  const orderedDlqArn = (
-    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: orderedDlq.QueueUrl, AttributeNames: ['QueueArn'] }))
-  ).Attributes!.QueueArn!;
-  const ordered = await sqs.send(
-    new CreateQueueCommand({
-      QueueName: LOCAL_ORDERED_QUEUES.queue,
-      Attributes: { ...fifo, VisibilityTimeout: String(visibilityTimeout), RedrivePolicy: JSON.stringify({ deadLetterTargetArn: orderedDlqArn, maxReceiveCount: 1000 }) },
-    }),
-  );
-  const orderedArn = (
-    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: ordered.QueueUrl, AttributeNames: ['QueueArn'] }))
-  ).Attributes!.QueueArn!;
-  return { queueUrl: queue.QueueUrl!, queueArn, orderedQueueUrl: ordered.QueueUrl!, orderedQueueArn: orderedArn };
-};
 
 /**
  * The whole service on one machine: DynamoDB on dynalite and SQS on fauxqs (both over the real
