@@ -67,8 +67,8 @@ class Held extends Error {
   }
 }
 
-/** How long a FIFO message whose routing failed waits before it is tried again (not the queue's six minutes). */
-const ROUTING_RETRY_SECONDS = 5;
+/** How long a FIFO message that failed waits before it is tried again (not the queue's six minutes, its group stalled). */
+const ORDERED_RETRY_SECONDS = 5;
 
 /**
  * EMF metrics of one attempt. No dimension but the service: never a tenant, URL or id, so the
@@ -186,18 +186,21 @@ export const createDeliveryWorkerHandler = (ports: Ports) => {
         metrics.addMetric('OverdueDeliveries', 'Count', await sweepOverdue(ports, log));
         break;
       case 'ordered-fanout':
+      case 'ordered': {
+        let holdSeconds: number | undefined;
         try {
-          await routeOrderedFanOut(ports, message as OrderedFanOutMessage);
+          if (message.kind === 'ordered-fanout') await routeOrderedFanOut(ports, message as OrderedFanOutMessage);
+          else {
+            const outcome = await processOrdered(ports, message as OrderedMessage, log);
+            if ('holdSeconds' in outcome) holdSeconds = outcome.holdSeconds;
+          }
         } catch (err) {
-          await ports.ordered.hold(record.receiptHandle, ROUTING_RETRY_SECONDS).catch(() => undefined);
+          await ports.ordered.hold(record.receiptHandle, ORDERED_RETRY_SECONDS).catch(() => undefined);
           throw err;
         }
-        break;
-      case 'ordered': {
-        const outcome = await processOrdered(ports, message as OrderedMessage, log);
-        if ('holdSeconds' in outcome) {
-          await ports.ordered.hold(record.receiptHandle, outcome.holdSeconds);
-          throw new Held(outcome.holdSeconds);
+        if (holdSeconds !== undefined) {
+          await ports.ordered.hold(record.receiptHandle, holdSeconds);
+          throw new Held(holdSeconds);
         }
         break;
       }
