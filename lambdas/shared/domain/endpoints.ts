@@ -138,10 +138,16 @@ export const createAdminWebhook = async (
   const secret = input.secret ?? generateSecret('admin', input.signatureScheme);
   const { url, events, secret: _given, ...options } = input;
   const endpoint = await newEndpoint(deps, { tenantId, surface: 'admin', url, events, secret, ...options });
-  // Counted before it exists: publishes put the tenant's events in order from then on (a count
-  // left by a failed create costs publishes a FIFO message each, and loses nothing).
+  // Counted before it exists: publishes put the tenant's events in order from then on. A create
+  // that fails takes its count back (one left by a crash would cost publishes a FIFO message
+  // each, and lose nothing).
   if (endpoint.ordered) await deps.tenants.countOrderedEndpoints(tenantId, 1);
-  await deps.endpoints.createEndpoint(endpoint);
+  try {
+    await deps.endpoints.createEndpoint(endpoint);
+  } catch (err) {
+    if (endpoint.ordered) await deps.tenants.countOrderedEndpoints(tenantId, -1);
+    throw err;
+  }
   return { endpoint, secret, generated: input.secret === undefined };
 };
 
