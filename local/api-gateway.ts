@@ -128,6 +128,9 @@ export const createLocalApiServer = (options: {
       for (const [name, value] of Object.entries(req.headers)) {
         if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
       }
+      // API Gateway tells the function how the client reached it, as it does on AWS (https there).
+      headers['x-forwarded-proto'] = 'http';
+      headers['x-forwarded-for'] = req.socket.remoteAddress ?? '127.0.0.1';
       const { spec } = matched.route;
       let caller = { accessKey: 'local-admin-key', userArn: 'arn:aws:iam::000000000000:user/local-admin' };
       if (spec.auth === 'platform') {

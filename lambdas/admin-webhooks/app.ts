@@ -7,6 +7,7 @@ import {
   updateWebhook,
 } from '../shared/domain/endpoints';
 import { sendTestEvent } from '../shared/domain/events';
+import { openPortalLink } from '../shared/domain/portal';
 import { requestManualRetry } from '../shared/domain/recovery';
 import type { Ports } from '../shared/domain/ports';
 import { createApiHandler } from '../shared/http/api-handler';
@@ -74,6 +75,14 @@ export const createAdminWebhooksHandler = (ports: Ports) => {
         return { status: 202, body: { object: 'retry', delivery_id: deliveryId, attempt, status: 'pending' } };
       },
       'POST /api/v1/admin/webhooks/{id}/recover': ({ body, params, tenantId }) => ops.recover(tenantId, params.id!, body),
+      'POST /api/v1/portal/sessions': async ({ body }) => {
+        const session = await openPortalLink(ports, schemas.portalSessionOpen.parse(body).token);
+        return {
+          status: 201,
+          body: { object: 'portal_session', tenant_id: session.tenantId, session_token: session.token, read_only: session.readOnly, expires_at: session.expiresAt },
+          headers: { 'cache-control': 'no-store' },
+        };
+      },
       'GET /api/v1/admin/webhooks/{id}/recoveries/{recovery_id}': ({ params, tenantId }) =>
         ops.recovery(tenantId, params.id!, params.recovery_id!),
     },

@@ -1,3 +1,4 @@
+import { createPortalLink, DEFAULT_PORTAL_TTL_SECONDS } from '../shared/domain/portal';
 import { PayloadTooLargeError, ValidationError } from '../shared/domain/errors';
 import { stringifyExact } from '../shared/domain/exact-json';
 import { publishEvent, publishEvents, type PublishResult } from '../shared/domain/events';
@@ -73,6 +74,18 @@ export const createPlatformHandler = (ports: Ports) => {
         return {
           status: 201,
           body: { object: 'api_key', id: record.keyId, tenant_id: tenantId, key, created_at: record.createdAt },
+        };
+      },
+      'POST /v1/tenants/{tenant_id}/portal-sessions': async ({ params, body, headers }) => {
+        const tenantId = TENANT_ID.parse(params.tenant_id);
+        const input = schemas.portalSessionCreate.parse(body);
+        const readOnly = input.read_only ?? false;
+        const link = await createPortalLink(ports, tenantId, { readOnly, ttlSeconds: input.ttl_seconds ?? DEFAULT_PORTAL_TTL_SECONDS });
+        // The API's own address, as the caller reached it (API Gateway says how: x-forwarded-proto).
+        const base = `${headers['x-forwarded-proto'] ?? 'https'}://${headers.host}`;
+        return {
+          status: 201,
+          body: { object: 'portal_session', tenant_id: tenantId, url: `${base}/dashboard#portal=${link.token}`, read_only: readOnly, expires_at: link.expiresAt },
         };
       },
       'DELETE /v1/tenants/{tenant_id}/keys/{key_id}': async ({ params }) => {

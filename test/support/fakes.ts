@@ -53,7 +53,7 @@ export class MemoryStores implements TenantStore, EndpointStore, EventStore, Del
     return this.keys.get(hash);
   }
   async listApiKeys(tenantId: string) {
-    return [...this.keys.values()].filter((k) => k.tenantId === tenantId);
+    return [...this.keys.values()].filter((k) => k.tenantId === tenantId && !k.expiresAt);
   }
   async deleteApiKey(k: ApiKeyRecord) {
     this.keys.delete(k.keyHash);
@@ -99,6 +99,21 @@ export class MemoryStores implements TenantStore, EndpointStore, EventStore, Del
     e.updatedAt = next.updatedAt;
     e.previousSecrets = structuredClone(next.previous);
     return structuredClone(e);
+  }
+  portalLinks = new Map<string, { tenantId: string; readOnly: boolean; expiresAt: string; usedAt?: string }>();
+  async putSession(k: ApiKeyRecord) {
+    this.keys.set(k.keyHash, structuredClone(k));
+  }
+  async putPortalLink(link: { tokenHash: string; tenantId: string; readOnly: boolean; expiresAt: string }) {
+    this.portalLinks.set(link.tokenHash, { tenantId: link.tenantId, readOnly: link.readOnly, expiresAt: link.expiresAt });
+  }
+  async redeemPortalLink(tokenHash: string, now: string) {
+    const link = this.portalLinks.get(tokenHash);
+    if (!link) return undefined;
+    if (link.usedAt) return 'used' as const;
+    if (link.expiresAt <= now) return 'expired' as const;
+    link.usedAt = now;
+    return { tenantId: link.tenantId, readOnly: link.readOnly, expiresAt: link.expiresAt };
   }
   orderedCounts = new Map<string, number>();
   async hasOrderedEndpoints(tenantId: string) {

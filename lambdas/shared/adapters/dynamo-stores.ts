@@ -26,7 +26,12 @@ const toApiKey = (i: Item): ApiKeyRecord => ({
   tenantId: i.tenant_id as string,
   keyHash: i.key_hash as string,
   createdAt: i.created_at as string,
+  ...(typeof i.ends_at === 'string' ? { expiresAt: i.ends_at } : {}),
+  ...(i.read_only === true ? { readOnly: true } : {}),
 });
+
+/** DynamoDB's TTL attribute: epoch seconds, a day after `iso` (expiry is checked on read; TTL only tidies). */
+const ttlAfter = (iso: string) => Math.floor(Date.parse(iso) / 1000) + 86_400;
 
 const toEndpoint = (i: Item): Endpoint => ({
   id: i.id as string,
@@ -162,6 +167,56 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
     const attrs = { type: 'apikey', key_id: k.keyId, tenant_id: k.tenantId, key_hash: k.keyHash, created_at: k.createdAt };
     await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.apiKeyListing(k.tenantId, k.keyId), ...attrs } }));
     await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.apiKeyLookup(k.keyHash), ...attrs } }));
+  }
+
+  async putSession(k: ApiKeyRecord) {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...keys.apiKeyLookup(k.keyHash),
+          type: 'session',
+          key_id: k.keyId,
+          tenant_id: k.tenantId,
+          key_hash: k.keyHash,
+          created_at: k.createdAt,
+          ends_at: k.expiresAt,
+          ...(k.readOnly ? { read_only: true } : {}),
+          expires_at: ttlAfter(k.expiresAt!),
+        },
+      }),
+    );
+  }
+
+  async putPortalLink(link: { tokenHash: string; tenantId: string; readOnly: boolean; expiresAt: string }) {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.portalLink(link.tokenHash), type: 'portal_link', tenant_id: link.tenantId, read_only: link.readOnly, ends_at: link.expiresAt, expires_at: ttlAfter(link.expiresAt) },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async redeemPortalLink(tokenHash: string, now: string) {
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.portalLink(tokenHash),
+          UpdateExpression: 'SET used_at = :now',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(used_at) AND ends_at > :now',
+          ExpressionAttributeValues: { ':now': now },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { tenantId: Attributes!.tenant_id as string, readOnly: Attributes!.read_only === true, expiresAt: Attributes!.ends_at as string };
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+      const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.portalLink(tokenHash), ConsistentRead: true }));
+      if (!Item) return undefined;
+      return Item.used_at ? ('used' as const) : ('expired' as const);
+    }
   }
 
   /** Read strongly: a key works the moment it is created (and stops the moment it is revoked). */

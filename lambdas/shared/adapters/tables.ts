@@ -42,6 +42,8 @@ export const keys = {
   tenant: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, sk: 'TENANT' }),
   apiKeyLookup: (keyHash: string) => ({ pk: `APIKEY#${keyHash}`, sk: 'APIKEY' }),
   apiKeyListing: (tenantId: string, keyId: string) => ({ pk: `TENANT#${tenantId}`, sk: `APIKEY#${keyId}` }),
+  /** A portal link, by the hash of its token (configs table). */
+  portalLink: (tokenHash: string) => ({ pk: `PORTAL#${tokenHash}`, sk: 'PORTAL' }),
   endpoint: (tenantId: string, endpointId: string) => ({ pk: `TENANT#${tenantId}`, sk: `ENDPOINT#${endpointId}` }),
   /** That an endpoint subscribes to an event type (`*`: every type): what a publish reads. */
   subscription: (tenantId: string, type: string, endpointId: string) => ({ pk: `SUBS#${tenantId}#${type}`, sk: endpointId }),

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { encodeTime, ulid } from 'ulid';
 
 /** Readable-prefix ids: `evt_`, `wh_`, `dlv_`, `key_`. Random ids are ULIDs, so they sort by time. */
-export type IdPrefix = 'evt' | 'wh' | 'dlv' | 'key' | 'rcv';
+export type IdPrefix = 'evt' | 'wh' | 'dlv' | 'key' | 'rcv' | 'ses';
 
 export const newId = (prefix: IdPrefix): string => `${prefix}_${ulid().toLowerCase()}`;
 

@@ -14,6 +14,10 @@ export interface ApiKeyRecord {
   tenantId: string;
   keyHash: string;
   createdAt: string;
+  /** A portal session's end: after it, the key no longer authenticates (`./portal`). */
+  expiresAt?: string;
+  /** A read-only portal session: it may read, never change. */
+  readOnly?: boolean;
 }
 
 export type EndpointStatus = 'active' | 'disabled';

@@ -28,6 +28,14 @@ export interface TenantStore {
   /** Points the tenant at a new account webhook if the pointer still holds `expected`. */
   swapAccountWebhook(tenantId: string, expected: string | undefined, next: string | undefined): Promise<boolean>;
   putApiKey(key: ApiKeyRecord): Promise<void>;
+  /** A portal session: found like a key, never listed, gone by TTL after it ends. */
+  putSession(session: ApiKeyRecord): Promise<void>;
+  putPortalLink(link: { tokenHash: string; tenantId: string; readOnly: boolean; expiresAt: string }): Promise<void>;
+  /**
+   * Marks a portal link used, once, if it has not expired at `now`: what it grants; `used` or
+   * `expired` when it cannot be; undefined when no such link exists.
+   */
+  redeemPortalLink(tokenHash: string, now: string): Promise<{ tenantId: string; readOnly: boolean; expiresAt: string } | 'used' | 'expired' | undefined>;
   findApiKey(keyHash: string): Promise<ApiKeyRecord | undefined>;
   listApiKeys(tenantId: string): Promise<ApiKeyRecord[]>;
   deleteApiKey(key: ApiKeyRecord): Promise<void>;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from './errors';
+import { ConflictError, DomainError, ForbiddenError, NotFoundError, UnauthorizedError } from './errors';
 import { newId, sha256Hex } from './ids';
 import type { ApiKeyRecord, Tenant } from './model';
 import type { Clock, TenantStore } from './ports';
@@ -56,12 +56,17 @@ export const revokeApiKey = async (deps: Deps, tenantId: string, keyId: string):
 
 /**
  * Resolves a bearer key to its tenant. `orgId` is the optional `X-Org-ID` header: when sent it
- * must name the key's tenant.
+ * must name the key's tenant. A portal session (`./portal`) stops at its end, and a read-only
+ * one may only read (`method` GET).
  */
-export const authenticate = async (deps: Deps, bearer: string | undefined, orgId: string | undefined): Promise<string> => {
+export const authenticate = async (deps: Deps, bearer: string | undefined, orgId: string | undefined, method = 'GET'): Promise<string> => {
   if (!bearer) throw new UnauthorizedError();
   const record = await deps.tenants.findApiKey(hashApiKey(bearer));
   if (!record) throw new UnauthorizedError('Invalid API key');
+  if (record.expiresAt && Date.parse(record.expiresAt) <= deps.clock.now().getTime()) {
+    throw new DomainError(401, 'session_expired', 'This portal session has ended. Open a new portal link.');
+  }
+  if (record.readOnly && method !== 'GET') throw new DomainError(403, 'read_only_session', 'This portal session is read-only: it cannot change anything.');
   if (orgId !== undefined && orgId !== record.tenantId) {
     throw new ForbiddenError('X-Org-ID does not name the organization this API key belongs to');
   }

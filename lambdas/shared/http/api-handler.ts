@@ -28,7 +28,7 @@ export interface ApiResponse {
 
 export type RouteHandler = (request: ApiRequest) => Promise<ApiResponse>;
 
-export type Authenticator = (bearer: string | undefined, orgId: string | undefined) => Promise<string>;
+export type Authenticator = (bearer: string | undefined, orgId: string | undefined, method: string) => Promise<string>;
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 => ({
   statusCode: status,
@@ -171,7 +171,7 @@ export const createApiHandler = (
     let tenantId = '';
     if (spec.auth === 'tenant') {
       if (!authenticate) throw new Error(`Route group ${group} has tenant routes but no authenticator`);
-      tenantId = await authenticate(bearerOf(headers.authorization), headers['x-org-id']);
+      tenantId = await authenticate(bearerOf(headers.authorization), headers['x-org-id'], event.requestContext.http.method);
       logger.appendKeys({ tenant_id: tenantId });
     }
     const body = parseJsonBody(event);

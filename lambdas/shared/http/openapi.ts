@@ -44,6 +44,8 @@ const OPERATIONS: Record<RouteKey, Operation> = {
   'POST /v1/tenants': { tag: 'Platform', summary: 'Create a tenant', body: 'createTenant', bodyRequired: true, ok: [201, R.Tenant] },
   'POST /v1/tenants/{tenant_id}/keys': { tag: 'Platform', summary: 'Issue an API key (answered once)', ok: [201, R.ApiKey] },
   'DELETE /v1/tenants/{tenant_id}/keys/{key_id}': { tag: 'Platform', summary: 'Revoke an API key', ok: [204, null] },
+  'POST /v1/tenants/{tenant_id}/portal-sessions': { tag: 'Platform', summary: 'A single-use link to the dashboard, signed in as the tenant (read_only, ttl_seconds)', body: 'portalSessionCreate', ok: [201, R.PortalLink] },
+  'POST /api/v1/portal/sessions': { tag: 'Admin webhooks', summary: 'Open a portal link: its token, once, for a session (409 portal_link_used, 410 portal_link_expired)', body: 'portalSessionOpen', bodyRequired: true, ok: [201, R.PortalSession] },
   'GET /v1/tenants/{tenant_id}/webhooks': { tag: 'Platform', summary: "A tenant's webhooks (operators)", ok: [200, R.WebhookList] },
   'GET /v1/tenants/{tenant_id}/webhooks/{id}/deliveries': { tag: 'Platform', summary: "A tenant's delivery history (operators; eventually consistent)", query: 'pagination', ok: [200, R.DeliveryPage] },
   'GET /v1/tenants/{tenant_id}/webhooks/{id}/deliveries/{delivery_id}': { tag: 'Platform', summary: 'One delivery (operators)', ok: [200, R.Delivery] },

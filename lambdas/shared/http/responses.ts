@@ -113,4 +113,18 @@ export const EventAccepted = z.object({ id: z.string(), object: z.literal('event
 export const EventsAccepted = z.object({ object: z.literal('list'), data: z.array(EventAccepted) });
 export const TestEventSent = z.object({ object: z.literal('test_event'), event_id: z.string(), webhook_id: z.string(), type: z.string() });
 export const Tenant = z.object({ object: z.literal('tenant'), id: z.string(), name: z.string(), created_at: timestamp });
+export const PortalLink = z.object({
+  object: z.literal('portal_session'),
+  tenant_id: z.string(),
+  url: z.string().register(z.globalRegistry, { description: 'The dashboard, signed in as the tenant once opened: hand it to the tenant. Its token is in the fragment, never sent to a server.' }),
+  read_only: z.boolean(),
+  expires_at: timestamp,
+});
+export const PortalSession = z.object({
+  object: z.literal('portal_session'),
+  tenant_id: z.string(),
+  session_token: z.string().register(z.globalRegistry, { description: 'A bearer token for the tenant API until expires_at; keep it in memory only.' }),
+  read_only: z.boolean(),
+  expires_at: timestamp,
+});
 export const ApiKey = z.object({ object: z.literal('api_key'), id: z.string(), tenant_id: z.string(), key: z.string(), created_at: timestamp });

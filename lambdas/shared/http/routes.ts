@@ -35,12 +35,16 @@ export const ROUTES = [
   { group: 'admin-webhooks', method: 'POST', path: '/api/v1/admin/webhooks/{id}/deliveries/{delivery_id}/retry', auth: 'tenant' },
   { group: 'admin-webhooks', method: 'POST', path: '/api/v1/admin/webhooks/{id}/recover', auth: 'tenant' },
   { group: 'admin-webhooks', method: 'GET', path: '/api/v1/admin/webhooks/{id}/recoveries/{recovery_id}', auth: 'tenant' },
+  // the dashboard trades a portal link's token (its proof) for a session, once
+  { group: 'admin-webhooks', method: 'POST', path: '/api/v1/portal/sessions', auth: 'public' },
   // the platform's own routes
   { group: 'platform', method: 'POST', path: '/v1/events', auth: 'platform' },
   { group: 'platform', method: 'POST', path: '/v1/events/batch', auth: 'platform' },
   { group: 'platform', method: 'POST', path: '/v1/tenants', auth: 'platform' },
   { group: 'platform', method: 'POST', path: '/v1/tenants/{tenant_id}/keys', auth: 'platform' },
   { group: 'platform', method: 'DELETE', path: '/v1/tenants/{tenant_id}/keys/{key_id}', auth: 'platform' },
+  // a short-lived, single-use link to the dashboard for one tenant (the portal)
+  { group: 'platform', method: 'POST', path: '/v1/tenants/{tenant_id}/portal-sessions', auth: 'platform' },
   // operators: any tenant's webhooks and deliveries, for the CLI
   { group: 'platform', method: 'GET', path: '/v1/tenants/{tenant_id}/webhooks', auth: 'platform' },
   { group: 'platform', method: 'GET', path: '/v1/tenants/{tenant_id}/webhooks/{id}/deliveries', auth: 'platform' },

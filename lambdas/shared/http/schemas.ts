@@ -1,5 +1,6 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { PatternError, validatePattern } from '../domain/event-filter';
+import { DEFAULT_PORTAL_TTL_SECONDS, MAX_PORTAL_TTL_SECONDS } from '../domain/portal';
 import { isLosslessNumber } from '../domain/exact-json';
 import * as z from 'zod/mini';
 import { SYSTEM_EVENT_TYPES } from '../domain/catalogue';
@@ -303,6 +304,19 @@ export const buildSchemas = (catalogue: readonly string[]) => {
         .check(z.refine((q) => q.starting_after === undefined || q.offset === 0, { message: 'offset and starting_after: give one or the other', path: ['starting_after'] })),
     recover: () => z.strictObject({ since: isoTime(), until: z.optional(isoTime()) }),
     createTenant: () => z.strictObject({ id: TENANT_ID, name: z.optional(z.string().check(z.minLength(1), z.maxLength(200))) }),
+    portalSessionCreate: () =>
+      z.pipe(
+        z.optional(
+          z.strictObject({
+            read_only: z.optional(z.boolean({ error: 'must be true or false' })),
+            ttl_seconds: z.optional(bodyWholeNumber(1, MAX_PORTAL_TTL_SECONDS)).register(z.globalRegistry, {
+              description: `How long the link may be opened, and the session it starts lasts (default ${DEFAULT_PORTAL_TTL_SECONDS}).`,
+            }),
+          }),
+        ),
+        z.transform((v) => v ?? {}),
+      ),
+    portalSessionOpen: () => z.strictObject({ token: z.string().check(z.regex(/^hpl_[A-Za-z0-9_-]{43}$/, 'is not a portal link token')) }),
   });
 };
 
