@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { Node } from 'constructs';
 import { parseCatalogue } from '../lambdas/shared/domain/catalogue';
 import { parseCidrList, parseRateLimit, parseRetrySchedule } from '../lambdas/shared/config';
+import { parseOrigin, parsePortalSettings } from '../lambdas/shared/portal-settings';
 import type { HookpostStackProps } from './hookpost-stack';
 
 type Parsed = Partial<Record<keyof HookpostStackProps, unknown>>;
@@ -82,6 +83,10 @@ export const CONTEXT_PROPS: Record<string, { parse: (key: string, value: unknown
   },
   throttleRateLimit: { parse: (k, v) => wholeNumber(k, v, 1), allowed: 'requests per second, a whole number of at least 1' },
   throttleBurstLimit: { parse: (k, v) => wholeNumber(k, v, 1), allowed: 'requests, a whole number of at least 1' },
+  portalFrameAncestors: { parse: (k, v) => list(v).map((o) => parseOrigin(k, o)), allowed: 'https origins, comma-separated (e.g. https://app.example.com)' },
+  portalProductName: { parse: (_k, v) => parsePortalSettings({ productName: text(v) }).productName, allowed: 'a name of at most 60 characters' },
+  portalLogoUrl: { parse: (_k, v) => parsePortalSettings({ logoUrl: text(v) }).logoUrl, allowed: 'an https URL' },
+  portalAccentColor: { parse: (_k, v) => parsePortalSettings({ accentColor: text(v) }).accentColor, allowed: '#rrggbb' },
 };
 
 /**

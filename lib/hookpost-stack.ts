@@ -6,6 +6,7 @@ import { addNagChecks } from './nag';
 import { Construct } from 'constructs';
 import { parseCatalogue } from '../lambdas/shared/domain/catalogue';
 import { OPERATIONS_SOURCE, type OperationalEventType } from '../lambdas/shared/domain/operational-events';
+import { parsePortalSettings, portalEnvironment } from '../lambdas/shared/portal-settings';
 import {
   DEFAULT_RETENTION_DAYS,
   DEFAULT_RETRY_SCHEDULE,
@@ -73,6 +74,17 @@ export interface HookpostProps {
   readonly deliveryBatchingWindow?: Duration;
   /** Tables and master key on `cdk destroy`. @default RemovalPolicy.RETAIN */
   readonly dataRemovalPolicy?: RemovalPolicy;
+  /**
+   * Origins that may frame the dashboard (the portal in the platform's own pages), each
+   * `https://host[:port]`: its CSP `frame-ancestors`. @default none: it cannot be framed
+   */
+  readonly portalFrameAncestors?: string[];
+  /** The portal's product name, in its title and header. @default 'hookpost' */
+  readonly portalProductName?: string;
+  /** The portal's logo, an https URL. @default none */
+  readonly portalLogoUrl?: string;
+  /** The portal's accent colour, `#rrggbb`. @default '#0969da' */
+  readonly portalAccentColor?: string;
 }
 
 const rateLimit = (limit: HookpostProps['tenantRateLimit']): string => {
@@ -156,6 +168,14 @@ export class Hookpost extends Construct {
       dataKey: this.data.dataKey,
       settings,
     });
+    // The portal's branding and who may frame it: the dashboard's, and only its.
+    const portal = parsePortalSettings({
+      ...(props.portalFrameAncestors ? { frameAncestors: props.portalFrameAncestors.join(',') } : {}),
+      ...(props.portalProductName ? { productName: props.portalProductName } : {}),
+      ...(props.portalLogoUrl ? { logoUrl: props.portalLogoUrl } : {}),
+      ...(props.portalAccentColor ? { accentColor: props.portalAccentColor } : {}),
+    });
+    for (const [name, value] of Object.entries(portalEnvironment(portal))) this.webhookApi.functions.docs.function.addEnvironment(name, value);
     // The worker puts operational events (delivery.failed, webhook.failing …) on the same bus.
     this.pipeline.worker.bindBus('OPERATIONS_BUS_NAME', this.ingest.bus);
     this.ordered = new OrderedDelivery(this, 'Ordered', {

@@ -13,6 +13,7 @@ import type { Context } from 'aws-lambda';
 import type { IngestEvent } from '../lambdas/eventbridge-ingest/app';
 import { createPlatformHandler } from '../lambdas/platform/app';
 import { createDocsHandler } from '../lambdas/docs/app';
+import { parsePortalSettings } from '../lambdas/shared/portal-settings';
 import { type ClientOptions, createPorts } from '../lambdas/shared/aws-ports';
 import { dynamoHistory, egressRules, sqsDeliveryQueue } from '../lambdas/shared/aws-optional-ports';
 import { type Config, DEFAULT_DISABLE_AFTER_FAILING_SECONDS, DEFAULT_OVERDUE_MARGIN_SECONDS, DEFAULT_RECOVERY_RATE, DEFAULT_RETRY_SCHEDULE, DEFAULT_TENANT_RATE_LIMIT } from '../lambdas/shared/config';
@@ -68,6 +69,8 @@ export interface LocalRuntimeOptions {
     client?: NonNullable<ClientOptions['instrument']>;
     invocation?: (functionName: string, durationMs: number) => void;
   };
+  /** The dashboard's branding and who may frame it, as the stack's portal properties. */
+  portal?: Parameters<typeof parsePortalSettings>[0];
   /** Sees each operational event the worker puts on the bus (`npm start` prints them). */
   onOperationalEvent?: (event: IngestEvent) => void;
   /** Visibility timeout of the local delivery queue, in seconds (how soon a crashed batch returns). */
@@ -305,7 +308,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
     'account-webhooks': timed('account-webhooks', run('account-webhooks', () => createAccountWebhooksHandler(fns['account-webhooks']) as unknown as ApiLambda)),
     'admin-webhooks': timed('admin-webhooks', run('admin-webhooks', () => createAdminWebhooksHandler(fns['admin-webhooks']) as unknown as ApiLambda)),
     platform: timed('platform', run('platform', () => createPlatformHandler(fns.platform) as unknown as ApiLambda)),
-    docs: timed('docs', run('docs', () => createDocsHandler(ports.settings) as unknown as ApiLambda)),
+    docs: timed('docs', run('docs', () => createDocsHandler({ eventTypes: ports.settings.eventTypes, portal: parsePortalSettings(options.portal ?? {}) }) as unknown as ApiLambda)),
   };
   ingestHandler = timed('eventbridge-ingest', run('eventbridge-ingest', () => createEventBridgeIngestHandler(fns['eventbridge-ingest']) as never));
   let ready = false;

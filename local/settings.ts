@@ -36,5 +36,11 @@ export const readLocalSettings = (env: NodeJS.ProcessEnv): LocalRuntimeOptions =
     maxConcurrentDeliveriesPerEndpoint: concurrencyCap(env.HOOKPOST_MAX_CONCURRENT_DELIVERIES_PER_ENDPOINT),
     overdueMarginSeconds: positiveInt(env, 'HOOKPOST_OVERDUE_MARGIN_SECONDS', DEFAULT_OVERDUE_MARGIN_SECONDS),
     sweepIntervalSeconds: positiveInt(env, 'HOOKPOST_SWEEP_INTERVAL_SECONDS', 60),
+    portal: {
+      ...(env.HOOKPOST_PORTAL_FRAME_ANCESTORS ? { frameAncestors: env.HOOKPOST_PORTAL_FRAME_ANCESTORS } : {}),
+      ...(env.HOOKPOST_PORTAL_PRODUCT_NAME ? { productName: env.HOOKPOST_PORTAL_PRODUCT_NAME } : {}),
+      ...(env.HOOKPOST_PORTAL_LOGO_URL ? { logoUrl: env.HOOKPOST_PORTAL_LOGO_URL } : {}),
+      ...(env.HOOKPOST_PORTAL_ACCENT_COLOR ? { accentColor: env.HOOKPOST_PORTAL_ACCENT_COLOR } : {}),
+    },
   };
 };

@@ -1,11 +1,15 @@
 import { createHash } from 'node:crypto';
+import type { PortalSettings } from '../shared/portal-settings';
 
 /**
  * The tenant dashboard: one self-contained page served at GET /dashboard from the same API it
  * calls (same origin; no CORS, no third-party script). A tenant signs in with its API key, which
  * lives in this tab's sessionStorage until sign-out (never localStorage) and is sent only as
- * the Authorization header. The Content-Security-Policy admits exactly this page's script and
- * style, by hash. Every value from the API is written with textContent, never as HTML.
+ * the Authorization header; or the platform hands it a portal link (`#portal=<token>`), whose
+ * token the page takes out of the address at once and trades, once, for a session it keeps in
+ * memory only (never in storage, never in a URL a server logs). The Content-Security-Policy
+ * admits exactly this page's script and styles, by hash, and framing only by the origins the
+ * stack allows. Every value from the API is written with textContent, never as HTML.
  */
 const STYLE = `
 :root{--fg:#1b1f24;--muted:#57606a;--bg:#fff;--line:#d0d7de;--ok:#1a7f37;--bad:#cf222e;--warn:#9a6700;--accent:#0969da}
@@ -20,7 +24,7 @@ caption{text-align:left;font-weight:600;padding:.25rem 0}.muted{color:var(--mute
 .status-succeeded,.status-active{color:var(--ok)}.status-failed,.status-disabled{color:var(--bad)}.status-retrying,.status-pending{color:var(--warn)}
 pre{white-space:pre-wrap;word-break:break-all;background:#f6f8fa;padding:.5rem;border-radius:6px;margin:.25rem 0}
 .card{border:1px solid var(--line);border-radius:8px;padding:1rem;margin:1rem 0}.secret{font-family:ui-monospace,monospace;word-break:break-all}
-[hidden]{display:none!important}.sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+[hidden]{display:none!important}.read-only .mutates{display:none!important}header img{max-height:2rem;max-width:10rem}.sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 @media (max-width:640px){table.stack thead{display:none}table.stack tr{display:block;border-bottom:1px solid var(--line);padding:.4rem 0}
 table.stack td{display:flex;justify-content:space-between;gap:1rem;border:0;padding:.2rem 0}table.stack td::before{content:attr(data-label);font-weight:600;color:var(--muted)}
 header{flex-wrap:wrap}.row>*{flex:1 1 100%}}
@@ -32,6 +36,8 @@ const KEY = 'hookpost.apiKey';
 const $ = (id) => document.getElementById(id);
 const el = (tag, props = {}, ...children) => { const n = document.createElement(tag); for (const [k, v] of Object.entries(props)) { if (k === 'class') n.className = v; else if (k.startsWith('data-') || k.startsWith('aria-')) n.setAttribute(k, v); else n[k] = v; } for (const c of children) n.append(c instanceof Node ? c : document.createTextNode(c == null ? '' : String(c))); return n; };
 let apiKey = sessionStorage.getItem(KEY);
+// A portal session (from a portal link): in memory only, with when it ends.
+let portal = null;
 let current = null; const LIMIT = 20;
 // Pages walk the history with starting_after: each page's cursor, and how many deliveries came before it.
 let cursors = [null]; let starts = [0];
@@ -41,12 +47,30 @@ const say = (text, bad) => { const s = $('status'); s.textContent = text; s.clas
 async function api(method, path, body) {
   const res = await fetch(path, { method, headers: { authorization: 'Bearer ' + apiKey, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
   const text = await res.text(); const data = text ? JSON.parse(text) : null;
-  if (res.status === 401) { signOut(); throw new Error('That API key was not accepted.'); }
+  if (res.status === 401) { const ended = portal !== null; signOut(ended ? 'Your session has ended. Open a new link to come back.' : undefined); throw new Error(ended ? 'Your session has ended.' : 'That API key was not accepted.'); }
   if (!res.ok) throw new Error(data && data.error ? data.error.message : 'HTTP ' + res.status);
   return data;
 }
 function show(signedIn) { $('signin').hidden = signedIn; $('app').hidden = !signedIn; $('signout').hidden = !signedIn; }
-function signOut() { apiKey = null; sessionStorage.removeItem(KEY); current = null; $('apikey').value = ''; $('webhooks').replaceChildren(); $('detail').hidden = true; show(false); say('Signed out.'); }
+function signOut(message) {
+  if (portal) clearTimeout(portal.timer);
+  const wasPortal = portal !== null; portal = null; document.body.classList.remove('read-only'); $('session').textContent = '';
+  apiKey = null; sessionStorage.removeItem(KEY); current = null; $('apikey').value = ''; $('webhooks').replaceChildren(); $('detail').hidden = true;
+  show(false); if (wasPortal) { $('signin').hidden = true; $('ended').hidden = false; $('ended-text').textContent = message || 'You signed out. Open a new link to come back.'; }
+  say(message || 'Signed out.');
+}
+async function openPortal(token) {
+  $('signin').hidden = true;
+  say('Opening your link…');
+  const res = await fetch('/api/v1/portal/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+  const data = await res.json().catch(() => null);
+  if (!res.ok) { $('ended').hidden = false; $('ended-title').textContent = 'This link cannot be opened'; $('ended-text').textContent = data && data.error ? data.error.message : 'HTTP ' + res.status; say(''); return; }
+  apiKey = data.session_token;
+  portal = { readOnly: data.read_only, timer: setTimeout(() => signOut('Your session has ended. Open a new link to come back.'), Math.max(0, Date.parse(data.expires_at) - Date.now())) };
+  document.body.classList.toggle('read-only', data.read_only);
+  $('session').textContent = (data.read_only ? 'Read-only session' : 'Session') + ' until ' + data.expires_at.slice(0, 16).replace('T', ' ') + ' UTC';
+  await loadWebhooks(); show(true);
+}
 async function loadWebhooks() {
   const list = await api('GET', '/api/v1/admin/webhooks');
   const body = $('webhooks'); body.replaceChildren();
@@ -73,7 +97,7 @@ async function loadDeliveries() {
   const body = $('deliveries'); body.replaceChildren();
   if (page.data.length === 0) body.append(el('tr', {}, el('td', { colSpan: 8 }, failedOnly ? 'No failed deliveries.' : 'No deliveries yet.')));
   for (const d of page.data) {
-    const retry = el('button', { type: 'button', 'aria-label': 'Retry delivery ' + d.id }, 'Retry');
+    const retry = el('button', { type: 'button', class: 'mutates', 'aria-label': 'Retry delivery ' + d.id }, 'Retry');
     retry.disabled = d.status === 'succeeded';
     retry.addEventListener('click', async () => { try { const r = await api('POST', '/api/v1/admin/webhooks/' + encodeURIComponent(current.id) + '/deliveries/' + encodeURIComponent(d.id) + '/retry'); say('Retry queued (attempt ' + r.attempt + ').'); await loadDeliveries(); } catch (e) { say(e.message, true); } });
     const attempts = el('details', {}, el('summary', {}, d.attempts.length + ' attempt(s)'), ...d.attempts.map((a) => el('div', {}, el('div', {}, '#' + a.number + ' ' + a.attempted_at + ' - ' + (a.status_code == null ? (a.error || '') : a.status_code) + ' in ' + a.response_time_ms + ' ms (' + a.trigger + ')' + (a.error_detail ? ': ' + a.error_detail : '')), a.response_body ? el('pre', {}, a.response_body) : '')));
@@ -124,34 +148,54 @@ $('recover-form').addEventListener('submit', async (e) => {
     say('Recovery done: ' + r.sent + ' of ' + r.count + ' failed deliveries re-sent.');
   } catch (err) { say(err.message, true); }
 });
-if (apiKey) { loadWebhooks().then(() => show(true), (e) => say(e.message, true)); } else show(false);
+const link = /^#portal=(hpl_[A-Za-z0-9_-]{43})$/.exec(location.hash);
+if (link) {
+  // Out of the address bar and the history at once: the token opens once, and only here.
+  history.replaceState(null, '', location.pathname + location.search);
+  sessionStorage.removeItem(KEY); apiKey = null;
+  openPortal(link[1]).catch((e) => say(e.message, true));
+} else if (apiKey) { loadWebhooks().then(() => show(true), (e) => say(e.message, true)); } else show(false);
 `;
 
 const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
 
-export const DASHBOARD_CSP = [
-  "default-src 'none'",
-  `script-src ${sha256(SCRIPT)}`,
-  `style-src ${sha256(STYLE)}`,
-  "connect-src 'self'",
-  "img-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export const DASHBOARD_HTML = `<!doctype html>
+/**
+ * The page and its headers for one deployment's portal settings: its name, logo and accent
+ * colour (a style of its own, admitted by hash), and who may frame it (CSP `frame-ancestors`;
+ * with none, `X-Frame-Options: DENY` too).
+ */
+export const dashboardPage = (portal: PortalSettings) => {
+  const brand = portal.accentColor ? `:root{--accent:${portal.accentColor}}` : '';
+  const logoOrigin = portal.logoUrl ? new URL(portal.logoUrl).origin : undefined;
+  const csp = [
+    "default-src 'none'",
+    `script-src ${sha256(SCRIPT)}`,
+    `style-src ${sha256(STYLE)}${brand ? ` ${sha256(brand)}` : ''}`,
+    "connect-src 'self'",
+    `img-src 'self'${logoOrigin ? ` ${logoOrigin}` : ''}`,
+    "base-uri 'none'",
+    "form-action 'none'",
+    `frame-ancestors ${portal.frameAncestors.length > 0 ? portal.frameAncestors.join(' ') : "'none'"}`,
+  ].join('; ');
+  const name = escapeHtml(portal.productName);
+  const html = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>hookpost dashboard</title>
-<style>${STYLE}</style>
+<title>${name} webhooks</title>
+<style>${STYLE}</style>${brand ? `\n<style>${brand}</style>` : ''}
 </head>
 <body>
-<header><h1>hookpost</h1><button type="button" id="signout" hidden>Sign out</button></header>
+<header><h1>${portal.logoUrl ? `<img src="${escapeHtml(portal.logoUrl)}" alt=""> ` : ''}${name} webhooks</h1><span id="session" class="muted"></span><button type="button" id="signout" hidden>Sign out</button></header>
 <main>
 <p id="status" role="status" aria-live="polite" class="muted"></p>
+<section id="ended" hidden aria-labelledby="ended-title">
+  <h2 id="ended-title">Signed out</h2>
+  <p id="ended-text"></p>
+</section>
 <section id="signin" aria-labelledby="signin-title">
   <h2 id="signin-title">Sign in</h2>
   <form id="signin-form" autocomplete="off">
@@ -168,12 +212,12 @@ export const DASHBOARD_HTML = `<!doctype html>
     <p class="muted">Webhook <span id="detail-id"></span></p>
     <p id="detail-options" class="muted" hidden></p>
     <p id="detail-headers" class="muted" hidden>Sent with every delivery: <span id="detail-headers-list" class="secret"></span></p>
-    <div class="row"><button type="button" id="test">Send test event</button><button type="button" id="rotate">Rotate secret</button><button type="button" id="refresh">Refresh</button>
+    <div class="row"><button type="button" id="test" class="mutates">Send test event</button><button type="button" id="rotate" class="mutates">Rotate secret</button><button type="button" id="refresh">Refresh</button>
       <label><input type="checkbox" id="failed-only"> Failed only</label></div>
     <div id="newsecret" class="card" hidden role="alert"><strong>New signing secret</strong> (shown once): <span id="secret-value" class="secret"></span> <button type="button" id="hide-secret">Done</button></div>
     <table class="stack"><caption class="sr-only">Delivery history, newest first</caption><thead><tr><th scope="col">Event</th><th scope="col">Status</th><th scope="col">Code</th><th scope="col">Time</th><th scope="col">Retries</th><th scope="col">Next attempt</th><th scope="col">Attempts</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead><tbody id="deliveries"></tbody></table>
     <div class="row"><button type="button" id="prev">Newer</button><span id="page" class="muted"></span><button type="button" id="next">Older</button></div>
-    <form id="recover-form" class="card" aria-labelledby="recover-title">
+    <form id="recover-form" class="card mutates" aria-labelledby="recover-title">
       <h3 id="recover-title">Retry failed deliveries of a time window</h3>
       <div class="row"><div><label for="since">From</label><input id="since" type="datetime-local" required></div><div><label for="until">To (default: now)</label><input id="until" type="datetime-local"></div><button type="submit">Retry window</button></div>
     </form>
@@ -184,3 +228,15 @@ export const DASHBOARD_HTML = `<!doctype html>
 </body>
 </html>
 `;
+  return {
+    html,
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'content-security-policy': csp,
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      ...(portal.frameAncestors.length === 0 ? { 'x-frame-options': 'DENY' } : {}),
+    },
+  };
+};

@@ -1,5 +1,6 @@
 import { parseCatalogue } from './domain/catalogue';
 import { parseCidrs } from './domain/target-policy';
+import { type PortalSettings, parsePortalSettings } from './portal-settings';
 
 /**
  * The one place that reads the environment. CDK sets resource names; the catalogue, retry
@@ -132,6 +133,12 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
 };
 
 /** The documents function reads only the catalogue: it has no table, queue or secret. */
-export const loadDocsConfig = (env: NodeJS.ProcessEnv = process.env): Pick<Config, 'eventTypes'> => ({
+export const loadDocsConfig = (env: NodeJS.ProcessEnv = process.env): Pick<Config, 'eventTypes'> & { portal: PortalSettings } => ({
   eventTypes: parseCatalogue(env.EVENT_TYPES),
+  portal: parsePortalSettings({
+    ...(env.PORTAL_FRAME_ANCESTORS ? { frameAncestors: env.PORTAL_FRAME_ANCESTORS } : {}),
+    ...(env.PORTAL_PRODUCT_NAME ? { productName: env.PORTAL_PRODUCT_NAME } : {}),
+    ...(env.PORTAL_LOGO_URL ? { logoUrl: env.PORTAL_LOGO_URL } : {}),
+    ...(env.PORTAL_ACCENT_COLOR ? { accentColor: env.PORTAL_ACCENT_COLOR } : {}),
+  }),
 });

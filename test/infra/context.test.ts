@@ -60,6 +60,24 @@ describe('stack properties from CDK context', () => {
     t.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
   });
 
+  it('the portal\'s framing origins and brand reach the docs function only', () => {
+    const t = synth({ portalFrameAncestors: 'https://app.example.com,https://admin.example.com:8443', portalProductName: 'Acme Cloud', portalLogoUrl: 'https://cdn.example.com/logo.svg', portalAccentColor: '#7C3AED' });
+    const fns = Object.values(t.toJSON().Resources as Record<string, { Type: string; Properties: any }>).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.EVENT_TYPES);
+    const withPortal = fns.filter((f) => f.Properties.Environment.Variables.PORTAL_PRODUCT_NAME);
+    expect(withPortal).toHaveLength(1);
+    expect(withPortal[0]!.Properties.Description).toMatch(/documents|dashboard/i);
+    expect(withPortal[0]!.Properties.Environment.Variables).toMatchObject({
+      PORTAL_FRAME_ANCESTORS: 'https://app.example.com,https://admin.example.com:8443',
+      PORTAL_PRODUCT_NAME: 'Acme Cloud',
+      PORTAL_LOGO_URL: 'https://cdn.example.com/logo.svg',
+      PORTAL_ACCENT_COLOR: '#7c3aed',
+    });
+    expect(() => synth({ portalFrameAncestors: 'http://app.example.com' })).toThrow(/Invalid context portalFrameAncestors=.*https origin/);
+    expect(() => synth({ portalFrameAncestors: 'https://app.example.com/portal' })).toThrow(/no path/);
+    expect(() => synth({ portalAccentColor: 'purple' })).toThrow(/Invalid context portalAccentColor="purple".*#rrggbb/);
+    expect(() => synth({ portalLogoUrl: 'http://cdn.example.com/logo.svg' })).toThrow(/Invalid context portalLogoUrl=.*https URL/);
+  });
+
   it('stops the synth with the key and what is allowed', () => {
     expect(() => synth({ retrySchedule: '60,soon' })).toThrow(/Invalid context retrySchedule="60,soon": .*allowed: seconds before each retry/);
     expect(() => synth({ alarmEmail: 'ops' })).toThrow(/Invalid context alarmEmail="ops".*allowed: an e-mail address/);

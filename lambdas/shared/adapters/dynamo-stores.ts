@@ -95,18 +95,19 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
   }
 
   private readonly knownTenants = new Set<string>();
-  private readonly orderedRouting = new Map<string, { ordered: boolean; until: number }>();
+  private readonly orderedRouting = new Map<string, { ordered: Promise<boolean>; until: number }>();
 
-  async hasOrderedEndpoints(tenantId: string) {
+  /** One read a tenant per ORDERED_ROUTING_TTL_SECONDS, shared by the publishes waiting on it; a failed read is not kept. */
+  hasOrderedEndpoints(tenantId: string) {
     const now = Date.now();
     const known = this.orderedRouting.get(tenantId);
     if (known && known.until > now) return known.ordered;
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.tenant(tenantId), ProjectionExpression: 'ordered_endpoints', ConsistentRead: true }),
-    );
-    const ordered = Number(Item?.ordered_endpoints ?? 0) > 0;
+    const ordered = this.db
+      .send(new GetCommand({ TableName: this.tableName, Key: keys.tenant(tenantId), ProjectionExpression: 'ordered_endpoints', ConsistentRead: true }))
+      .then(({ Item }) => Number(Item?.ordered_endpoints ?? 0) > 0);
     if (this.orderedRouting.size >= 10_000) this.orderedRouting.clear();
     this.orderedRouting.set(tenantId, { ordered, until: now + ORDERED_ROUTING_TTL_SECONDS * 1000 });
+    ordered.catch(() => this.orderedRouting.delete(tenantId));
     return ordered;
   }
 
