@@ -1,0 +1,59 @@
+/**
+ * How the dashboard looks and where it may be embedded, from stack properties: the portal's
+ * product name, logo and accent colour, and the origins that may frame it. Parsed the same way
+ * by the stack (at synth, refusing a bad value with its name) and the docs function (at cold
+ * start, from its environment).
+ */
+export interface PortalSettings {
+  /** Origins allowed to frame the dashboard (CSP frame-ancestors); none: it cannot be framed. */
+  frameAncestors: string[];
+  productName: string;
+  logoUrl?: string;
+  /** `#rrggbb`. */
+  accentColor?: string;
+}
+
+export const DEFAULT_PRODUCT_NAME = 'hookpost';
+
+const isLocal = (host: string) => host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
+
+/** An origin a browser compares `frame-ancestors` with: https (http for this machine only), no path. */
+export const parseOrigin = (name: string, raw: string): string => {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`${name}: "${raw}" is not an origin (like https://app.example.com)`);
+  }
+  const secure = url.protocol === 'https:' || (url.protocol === 'http:' && isLocal(url.hostname));
+  if (!secure || url.pathname !== '/' || url.search || url.hash || url.username || raw.replace(/\/$/, '') !== url.origin) {
+    throw new Error(`${name}: "${raw}" must be an https origin with no path (like https://app.example.com)`);
+  }
+  return url.origin;
+};
+
+export const parsePortalSettings = (input: { frameAncestors?: string; productName?: string; logoUrl?: string; accentColor?: string }): PortalSettings => {
+  const frameAncestors = (input.frameAncestors ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((o) => parseOrigin('portalFrameAncestors', o));
+  const productName = (input.productName ?? '').trim() || DEFAULT_PRODUCT_NAME;
+  if (productName.length > 60 || /[\u0000-\u001f<>]/.test(productName)) throw new Error('portalProductName: at most 60 characters, no < or > or control characters');
+  let logoUrl: string | undefined;
+  if (input.logoUrl) {
+    const url = new URL(input.logoUrl.includes('://') ? input.logoUrl : 'invalid:');
+    if (url.protocol !== 'https:') throw new Error(`portalLogoUrl: "${input.logoUrl}" must be an https URL`);
+    logoUrl = url.href;
+  }
+  if (input.accentColor && !/^#[0-9a-fA-F]{6}$/.test(input.accentColor)) throw new Error(`portalAccentColor: "${input.accentColor}" must be #rrggbb`);
+  return { frameAncestors, productName, ...(logoUrl ? { logoUrl } : {}), ...(input.accentColor ? { accentColor: input.accentColor.toLowerCase() } : {}) };
+};
+
+/** The docs function's environment for these settings (the stack writes it, `loadDocsConfig` reads it). */
+export const portalEnvironment = (s: PortalSettings): Record<string, string> => ({
+  PORTAL_FRAME_ANCESTORS: s.frameAncestors.join(','),
+  PORTAL_PRODUCT_NAME: s.productName,
+  ...(s.logoUrl ? { PORTAL_LOGO_URL: s.logoUrl } : {}),
+  ...(s.accentColor ? { PORTAL_ACCENT_COLOR: s.accentColor } : {}),
+});
