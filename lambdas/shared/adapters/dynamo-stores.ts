@@ -3,6 +3,7 @@ import type { ApiKeyRecord, Endpoint, PreviousSecret, Tenant } from '../domain/m
 import type { EndpointStore, TenantStore } from '../domain/ports';
 import { isConditionFailure, type Item, whenConditionHolds } from './dynamo-write';
 import { SubscriptionPointers, subscribedTypes } from './dynamo-subscriptions';
+import { putPortalLink, putSession, redeemPortalLink } from './portal-items';
 import { keys } from './tables';
 
 // The configs table: tenants, API keys, endpoints and what they subscribe to.
@@ -30,8 +31,7 @@ const toApiKey = (i: Item): ApiKeyRecord => ({
   ...(i.read_only === true ? { readOnly: true } : {}),
 });
 
-/** DynamoDB's TTL attribute: epoch seconds, a day after `iso` (expiry is checked on read; TTL only tidies). */
-const ttlAfter = (iso: string) => Math.floor(Date.parse(iso) / 1000) + 86_400;
+
 
 const toEndpoint = (i: Item): Endpoint => ({
   id: i.id as string,
@@ -170,54 +170,16 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
     await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.apiKeyLookup(k.keyHash), ...attrs } }));
   }
 
-  async putSession(k: ApiKeyRecord) {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          ...keys.apiKeyLookup(k.keyHash),
-          type: 'session',
-          key_id: k.keyId,
-          tenant_id: k.tenantId,
-          key_hash: k.keyHash,
-          created_at: k.createdAt,
-          ends_at: k.expiresAt,
-          ...(k.readOnly ? { read_only: true } : {}),
-          expires_at: ttlAfter(k.expiresAt!),
-        },
-      }),
-    );
+  putSession(k: ApiKeyRecord) {
+    return putSession(this.db, this.tableName, k);
   }
 
-  async putPortalLink(link: { tokenHash: string; tenantId: string; readOnly: boolean; expiresAt: string }) {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: { ...keys.portalLink(link.tokenHash), type: 'portal_link', tenant_id: link.tenantId, read_only: link.readOnly, ends_at: link.expiresAt, expires_at: ttlAfter(link.expiresAt) },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+  putPortalLink(link: { tokenHash: string; tenantId: string; readOnly: boolean; expiresAt: string }) {
+    return putPortalLink(this.db, this.tableName, link);
   }
 
-  async redeemPortalLink(tokenHash: string, now: string) {
-    try {
-      const { Attributes } = await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.portalLink(tokenHash),
-          UpdateExpression: 'SET used_at = :now',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(used_at) AND ends_at > :now',
-          ExpressionAttributeValues: { ':now': now },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return { tenantId: Attributes!.tenant_id as string, readOnly: Attributes!.read_only === true, expiresAt: Attributes!.ends_at as string };
-    } catch (e) {
-      if (!isConditionFailure(e)) throw e;
-      const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.portalLink(tokenHash), ConsistentRead: true }));
-      if (!Item) return undefined;
-      return Item.used_at ? ('used' as const) : ('expired' as const);
-    }
+  redeemPortalLink(tokenHash: string, now: string) {
+    return redeemPortalLink(this.db, this.tableName, tokenHash, now);
   }
 
   /** Read strongly: a key works the moment it is created (and stops the moment it is revoked). */

@@ -1,0 +1,170 @@
+import { signingSecrets } from './endpoints';
+import { type Attempt, type Delivery, type Endpoint, ERROR_DETAIL_BYTES, RESPONSE_EXCERPT_BYTES, type StoredEvent, truncateUtf8 } from './model';
+import type { Ports, Settings } from './ports';
+import { signDelivery } from './signing';
+
+// One attempt: what it sends, how it is logged, and what state follows it (`./delivery` runs
+// attempts within deliveries, fan-outs and retries).
+
+type Deps = Pick<Ports, 'clock' | 'http' | 'secretBox' | 'slots' | 'pacing'>;
+
+/** Faults an operator must see: each is logged at ERROR and counted in a metric of its name, which an alarm watches. */
+export type OperationalFault = 'EndpointHealthUpdateFailed' | 'OperationalEventNotSent';
+
+/** What the log says of one attempt. */
+export interface AttemptLog {
+  tenant_id: string;
+  event_id: string;
+  endpoint_id: string;
+  delivery_id: string;
+  attempt: number;
+  trigger: Attempt['trigger'];
+  status: Delivery['status'];
+  status_code: number | null;
+  error: Attempt['error'];
+  response_time_ms: number;
+}
+
+export interface Logger {
+  debug(message: string, extra: Record<string, unknown>): void;
+  info(message: string, extra: Record<string, unknown>): void;
+  warn(message: string, extra: Record<string, unknown>): void;
+  fault(name: OperationalFault, message: string, extra: Record<string, unknown>): void;
+  /**
+   * A successful attempt. The worker logs them at INFO, gathered into one line an invocation
+   * (a line each would cost more than SQS and Lambda together), so that a search for an event
+   * id finds its successes as well as its failures.
+   */
+  succeeded(attempt: AttemptLog): void;
+}
+
+/** A failed attempt is a line of its own at INFO; a successful one goes to `log.succeeded`. */
+export const logAttempt = (log: Logger, delivery: Delivery, attempt: Attempt) => {
+  const line: AttemptLog = {
+    tenant_id: delivery.tenantId,
+    event_id: delivery.eventId,
+    endpoint_id: delivery.endpointId,
+    delivery_id: delivery.id,
+    attempt: attempt.number,
+    trigger: attempt.trigger,
+    status: delivery.status,
+    status_code: attempt.statusCode,
+    error: attempt.error,
+    response_time_ms: attempt.responseTimeMs,
+  };
+  if (attempt.error === null) log.succeeded(line);
+  else log.info('delivery attempted', { ...line });
+};
+
+/**
+ * The endpoint's own headers beside hookpost's: they can replace only what the API lets them
+ * (`user-agent`), never a signature or the content headers, which it refuses at registration.
+ */
+const withCustomHeaders = (signed: Record<string, string>, custom: Record<string, string> | undefined): Record<string, string> => {
+  if (!custom) return signed;
+  const names = new Set(Object.keys(custom).map((n) => n.toLowerCase()));
+  return { ...Object.fromEntries(Object.entries(signed).filter(([n]) => !names.has(n.toLowerCase()))), ...custom };
+};
+
+/** The retry schedule an endpoint's deliveries follow: its own, or the stack's. */
+export const scheduleOf = (settings: Pick<Settings, 'retrySchedule'>, endpoint: Pick<Endpoint, 'retrySchedule'>): Pick<Settings, 'retrySchedule'> =>
+  endpoint.retrySchedule ? { retrySchedule: endpoint.retrySchedule } : settings;
+
+/** What an attempt needs of an event. */
+export type EventToDeliver = Omit<StoredEvent, 'requestHash' | 'idempotencyKey'>;
+
+const addSeconds = (iso: string, seconds: number): string => new Date(Date.parse(iso) + seconds * 1000).toISOString();
+
+/** Seconds a delivery waits when its endpoint is at its concurrency cap (spread, so waiters do not return together). */
+export const busyDelaySeconds = (): number => 5 + Math.floor(Math.random() * 6);
+
+/**
+ * Why no attempt was made, and how long to wait before trying again: the endpoint's rate limit
+ * is used up for this second (`paced`), the endpoint is at its concurrency cap (`at-cap`), or
+ * another run holds the attempt (`claimed`).
+ */
+export interface NotAttempted {
+  notAttempted: 'paced' | 'at-cap' | 'claimed';
+  waitSeconds: number;
+}
+
+/**
+ * Makes one HTTP attempt of `event` to `endpoint` and describes it. No request is sent when the
+ * endpoint's rate limit has no room this second (`paced`, counted before anything is claimed:
+ * a paced message must not hold the claim it comes back for), when it already has as many
+ * deliveries in flight as its cap allows (`at-cap`), or when `claim` says another run is making
+ * this attempt (`claimed`). Never throws for the receiver's faults.
+ */
+export const attemptDelivery = async (
+  deps: Deps,
+  endpoint: Endpoint,
+  event: EventToDeliver,
+  number: number,
+  trigger: Attempt['trigger'],
+  claim?: () => Promise<boolean>,
+): Promise<Attempt | NotAttempted> => {
+  // The attempt begins in the second the rate limit counted it in.
+  const now = deps.clock.now();
+  if (endpoint.rateLimitPerSecond) {
+    const wait = await deps.pacing.take(endpoint.tenantId, endpoint.id, endpoint.rateLimitPerSecond, now);
+    if (wait > 0) return { notAttempted: 'paced', waitSeconds: wait };
+  }
+  const lease = await deps.slots.acquire(endpoint.tenantId, endpoint.id);
+  if (lease === null) return { notAttempted: 'at-cap', waitSeconds: busyDelaySeconds() };
+  let result;
+  try {
+    if (claim && !(await claim())) return { notAttempted: 'claimed', waitSeconds: 0 };
+    const request = signDelivery(
+      endpoint.surface,
+      { id: event.id, type: event.type, createdAt: event.createdAt, data: event.data },
+      await signingSecrets(deps, endpoint, now),
+      Math.floor(now.getTime() / 1000),
+      endpoint.signatureScheme,
+    );
+    result = await deps.http.post(
+      endpoint.url,
+      withCustomHeaders(request.headers, endpoint.headers),
+      request.body,
+      endpoint.timeoutSeconds ? { timeoutMs: endpoint.timeoutSeconds * 1000 } : undefined,
+    );
+  } finally {
+    // A lease that cannot be given back lapses by itself; the attempt, made, must still be recorded.
+    await deps.slots.release(endpoint.tenantId, endpoint.id, lease).catch(() => undefined);
+  }
+  const ok = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
+  const redirect = result.statusCode !== null && result.statusCode >= 300 && result.statusCode < 400;
+  return {
+    number,
+    attemptedAt: now.toISOString(),
+    statusCode: result.statusCode,
+    responseTimeMs: result.responseTimeMs,
+    error: ok ? null : (result.error ?? (redirect ? 'redirect' : 'http_status')),
+    responseBody: result.bodyExcerpt === null ? null : truncateUtf8(result.bodyExcerpt, RESPONSE_EXCERPT_BYTES),
+    trigger,
+    ...(result.detail ? { detail: truncateUtf8(result.detail, ERROR_DETAIL_BYTES) } : {}),
+    ...(typeof result.retryAfterSeconds === 'number' ? { retryAfterSeconds: result.retryAfterSeconds } : {}),
+  };
+};
+
+/**
+ * What follows an attempt, from the attempts alone: succeeded; or retrying after the next
+ * delay of the schedule, counted from this attempt; or failed once the automatic retries are
+ * spent. A manual attempt takes no slot of the schedule: it pulls the pending retry forward,
+ * and on a failed delivery it is a last try.
+ */
+export const stateAfter = (
+  settings: Pick<Settings, 'retrySchedule'>,
+  attempts: readonly Attempt[],
+): Pick<Delivery, 'status' | 'nextAttemptAt' | 'retryCount'> => {
+  const last = attempts[attempts.length - 1]!;
+  const retryCount = attempts.length - 1;
+  if (last.error === null) return { status: 'succeeded', nextAttemptAt: null, retryCount };
+  const automaticRetries = attempts.filter((a) => a.trigger === 'automatic').length - 1;
+  const step = settings.retrySchedule[automaticRetries];
+  if (step === undefined) return { status: 'failed', nextAttemptAt: null, retryCount };
+  // A receiver's Retry-After is honoured within the schedule's bounds: never sooner than
+  // this step, never later than the schedule's longest step.
+  const delay = last.retryAfterSeconds === undefined ? step : Math.min(Math.max(step, last.retryAfterSeconds), Math.max(...settings.retrySchedule));
+  return { status: 'retrying', nextAttemptAt: addSeconds(last.attemptedAt, delay), retryCount };
+};
+
