@@ -323,29 +323,20 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
   });
   const port = await listen(api, options.port);
   const runWorker = options.worker ?? true;
-  const poller = runWorker
-    ? startSqsPoller({
-        // Lambda polls with the function's own role.
-        sqs: sqsAs('delivery-worker'),
-        queueUrl: queues.queueUrl,
-        queueArn: queues.queueArn,
-        handler: timed('delivery-worker', run('delivery-worker', () => createDeliveryWorkerHandler(fns['delivery-worker']) as unknown as SqsLambda)),
-        functionName: 'hookpost-delivery-worker',
-        onError: (err) => console.error('local delivery worker:', err),
-      })
-    : undefined;
-  // The FIFO queue's event source: one message an invocation, as the template's.
-  const orderedPoller = runWorker
-    ? startSqsPoller({
-        sqs: sqsAs('delivery-worker'),
-        queueUrl: queues.orderedQueueUrl,
-        queueArn: queues.orderedQueueArn,
-        handler: timed('delivery-worker', run('delivery-worker', () => createDeliveryWorkerHandler(fns['delivery-worker']) as unknown as SqsLambda)),
-        functionName: 'hookpost-delivery-worker',
-        batchSize: 1,
-        onError: (err) => console.error('local delivery worker (ordered):', err),
-      })
-    : undefined;
+  // The worker's two event sources, each polling with the function's own role, as Lambda does:
+  // the delivery queue, and the FIFO queue one message an invocation (as the template's).
+  const workerSource = (queueUrl: string, queueArn: string, extra: { batchSize?: number; label: string }) =>
+    startSqsPoller({
+      sqs: sqsAs('delivery-worker'),
+      queueUrl,
+      queueArn,
+      handler: timed('delivery-worker', run('delivery-worker', () => createDeliveryWorkerHandler(fns['delivery-worker']) as unknown as SqsLambda)),
+      functionName: 'hookpost-delivery-worker',
+      ...(extra.batchSize ? { batchSize: extra.batchSize } : {}),
+      onError: (err) => console.error(`local delivery worker${extra.label}:`, err),
+    });
+  const poller = runWorker ? workerSource(queues.queueUrl, queues.queueArn, { label: '' }) : undefined;
+  const orderedPoller = runWorker ? workerSource(queues.orderedQueueUrl, queues.orderedQueueArn, { batchSize: 1, label: ' (ordered)' }) : undefined;
   if (runWorker) localScheduler.start(1000, (err) => console.error('local scheduler:', err));
   // The recurring schedule's stand-in: a sweep message on the delivery queue, as on AWS.
   const sweeps = runWorker
