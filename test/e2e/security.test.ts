@@ -46,6 +46,9 @@ const BODIES: Record<string, unknown> = {
   'POST /v1/events/batch': { events: [{ tenant_id: 'acme', type: 'price.alert', data: {} }] },
   'POST /v1/tenants': { id: 'evil' },
   'POST /v1/tenants/{tenant_id}/keys': undefined,
+  'POST /v1/tenants/{tenant_id}/portal-sessions': { read_only: false },
+  // A token no link has: refused, whoever asks (a link is the only proof this route takes).
+  'POST /api/v1/portal/sessions': { token: `hpl_${'A'.repeat(43)}` },
   'POST /v1/tenants/{tenant_id}/webhooks/{id}/recover': { since: '2020-01-01T00:00:00Z' },
 };
 
