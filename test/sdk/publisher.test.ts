@@ -49,6 +49,18 @@ describe('HookpostPublisher', () => {
     expect((await publisher.publish('acme', 'price.alert', { single: true }, 'order-42')).id).toBe(one.id);
   }, 90_000);
 
+  it('asks for a portal link, signed, which opens once as the tenant, read-only', async () => {
+    const publisher = new HookpostPublisher({ baseUrl: runtime.url, region: 'us-east-1', credentials: runtime.platformCredentials });
+    const link = await publisher.portalLink('acme', { readOnly: true, ttlSeconds: 600 });
+    expect(link).toMatchObject({ url: expect.stringMatching(/\/dashboard#portal=hpl_/), readOnly: true });
+    expect(Date.parse(link.expiresAt) - Date.now()).toBeGreaterThan(590_000);
+    const token = /#portal=(.+)$/.exec(link.url)![1];
+    const api = apiClient(runtime.url).call;
+    const opened = await api('POST', '/api/v1/portal/sessions', { body: { token } });
+    expect(opened.body).toMatchObject({ tenant_id: 'acme', read_only: true });
+    await expect(publisher.portalLink('nobody')).rejects.toMatchObject({ status: 404, code: 'tenant_not_found' });
+  });
+
   it('a wrong secret is refused by the signature check, not retried', async () => {
     const publisher = new HookpostPublisher({ baseUrl: runtime.url, region: 'us-east-1', credentials: { ...runtime.platformCredentials, secretAccessKey: 'wrong' } });
     await expect(publisher.publish('acme', 'price.alert', {})).rejects.toMatchObject({ status: 403 });

@@ -13,6 +13,7 @@ import json
 import random
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 
@@ -78,6 +79,14 @@ class Publisher:
         key = idempotency_key or str(uuid.uuid4())
         body = self._send("/v1/events", {"tenant_id": tenant_id, "type": type, "data": data}, {"Idempotency-Key": key})
         return {"id": body["id"], "idempotency_key": key}
+
+    def portal_link(self, tenant_id, read_only=None, ttl_seconds=None):
+        """A single-use, short-lived link to the dashboard signed in as ``tenant_id`` (read-only
+        if asked), to hand to that tenant instead of an API key; returns {"url", "read_only",
+        "expires_at"}. The url holds the link's token: treat it as a secret."""
+        payload = {k: v for k, v in {"read_only": read_only, "ttl_seconds": ttl_seconds}.items() if v is not None}
+        body = self._send("/v1/tenants/%s/portal-sessions" % urllib.parse.quote(tenant_id, safe=""), payload)
+        return {"url": body["url"], "read_only": body["read_only"], "expires_at": body["expires_at"]}
 
     def publish_batch(self, events):
         """Publishes any number of events (dicts of tenant_id, type, data and optionally

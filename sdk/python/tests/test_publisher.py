@@ -11,6 +11,7 @@ import os
 import threading
 import time
 import unittest
+import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -102,6 +103,18 @@ class PublisherTest(unittest.TestCase):
         with self.assertRaises(HookpostError) as caught:
             publisher.publish("acme", "price.alert", {"n": 2})
         self.assertEqual((caught.exception.status, caught.exception.code), (400, "validation_error"))
+
+    def test_asks_for_a_portal_link_that_opens_once_as_the_tenant(self):
+        link = Publisher(URL).portal_link("acme", read_only=True, ttl_seconds=600)
+        self.assertTrue(link["read_only"])
+        token = link["url"].split("#portal=", 1)[1]
+        open_link = lambda: urllib.request.urlopen(urllib.request.Request(  # noqa: E731
+            URL + "/api/v1/portal/sessions", data=json.dumps({"token": token}).encode(), method="POST", headers={"Content-Type": "application/json"}))
+        with open_link() as res:
+            self.assertEqual(json.loads(res.read())["tenant_id"], "acme")
+        with self.assertRaises(urllib.error.HTTPError) as caught:
+            open_link()
+        self.assertEqual(caught.exception.code, 409)
 
     def test_a_wrong_secret_is_refused_by_the_signature_check(self):
         from botocore.credentials import Credentials

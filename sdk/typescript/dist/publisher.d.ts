@@ -74,6 +74,18 @@ export declare class HookpostPublisher {
      */
     publishBatch(events: PublishEvent[]): Promise<Published[]>;
     /**
+     * A single-use, short-lived link to the dashboard signed in as `tenantId` (read-only if asked),
+     * to hand to that tenant instead of an API key: `url` holds its token, so treat it as a secret.
+     */
+    portalLink(tenantId: string, options?: {
+        readOnly?: boolean;
+        ttlSeconds?: number;
+    }): Promise<{
+        url: string;
+        readOnly: boolean;
+        expiresAt: string;
+    }>;
+    /**
      * Publishes through the hookpost EventBridge bus (stack output `EventBusName`) instead of the
      * API: detail-type = the event type, detail = `{tenant_id, data}`, ten entries a PutEvents;
      * entries EventBridge refuses are sent again (with backoff), and any still refused after the

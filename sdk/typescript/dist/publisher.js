@@ -71,6 +71,17 @@ var HookpostPublisher = class {
     return published;
   }
   /**
+   * A single-use, short-lived link to the dashboard signed in as `tenantId` (read-only if asked),
+   * to hand to that tenant instead of an API key: `url` holds its token, so treat it as a secret.
+   */
+  async portalLink(tenantId, options = {}) {
+    const body = await this.send(`/v1/tenants/${encodeURIComponent(tenantId)}/portal-sessions`, {
+      ...options.readOnly !== void 0 ? { read_only: options.readOnly } : {},
+      ...options.ttlSeconds !== void 0 ? { ttl_seconds: options.ttlSeconds } : {}
+    });
+    return { url: body.url, readOnly: body.read_only, expiresAt: body.expires_at };
+  }
+  /**
    * Publishes through the hookpost EventBridge bus (stack output `EventBusName`) instead of the
    * API: detail-type = the event type, detail = `{tenant_id, data}`, ten entries a PutEvents;
    * entries EventBridge refuses are sent again (with backoff), and any still refused after the

@@ -128,6 +128,18 @@ export class HookpostPublisher {
   }
 
   /**
+   * A single-use, short-lived link to the dashboard signed in as `tenantId` (read-only if asked),
+   * to hand to that tenant instead of an API key: `url` holds its token, so treat it as a secret.
+   */
+  async portalLink(tenantId: string, options: { readOnly?: boolean; ttlSeconds?: number } = {}): Promise<{ url: string; readOnly: boolean; expiresAt: string }> {
+    const body = (await this.send(`/v1/tenants/${encodeURIComponent(tenantId)}/portal-sessions`, {
+      ...(options.readOnly !== undefined ? { read_only: options.readOnly } : {}),
+      ...(options.ttlSeconds !== undefined ? { ttl_seconds: options.ttlSeconds } : {}),
+    })) as { url: string; read_only: boolean; expires_at: string };
+    return { url: body.url, readOnly: body.read_only, expiresAt: body.expires_at };
+  }
+
+  /**
    * Publishes through the hookpost EventBridge bus (stack output `EventBusName`) instead of the
    * API: detail-type = the event type, detail = `{tenant_id, data}`, ten entries a PutEvents;
    * entries EventBridge refuses are sent again (with backoff), and any still refused after the
