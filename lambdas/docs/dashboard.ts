@@ -21,7 +21,7 @@ button{font:inherit;padding:.45rem .8rem;border:1px solid var(--line);border-rad
 button.primary{background:var(--accent);border-color:var(--accent);color:#fff}button:focus-visible,input:focus-visible,a:focus-visible{outline:3px solid #54aeff;outline-offset:1px}
 table{width:100%;border-collapse:collapse;margin:.5rem 0}th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
 caption{text-align:left;font-weight:600;padding:.25rem 0}.muted{color:var(--muted)}.row{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end}
-.status-succeeded,.status-active{color:var(--ok)}.status-failed,.status-disabled{color:var(--bad)}.status-retrying,.status-pending{color:var(--warn)}
+.status-succeeded,.status-active{color:var(--ok)}.status-failed,.status-disabled,.status-failing{color:var(--bad)}.status-retrying,.status-pending{color:var(--warn)}
 pre{white-space:pre-wrap;word-break:break-all;background:#f6f8fa;padding:.5rem;border-radius:6px;margin:.25rem 0}
 .card{border:1px solid var(--line);border-radius:8px;padding:1rem;margin:1rem 0}.secret{font-family:ui-monospace,monospace;word-break:break-all}
 [hidden]{display:none!important}.read-only .mutates{display:none!important}header img{max-height:2rem;max-width:10rem}.sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
@@ -43,6 +43,8 @@ let current = null; const LIMIT = 20;
 let cursors = [null]; let starts = [0];
 const firstPage = () => { cursors = [null]; starts = [0]; };
 let nextCursor = null;
+/** Times are shown in UTC, to the minute, and say so. */
+const utc = (iso) => iso.slice(0, 16).replace('T', ' ') + ' UTC';
 const say = (text, bad) => { const s = $('status'); s.textContent = text; s.className = bad ? 'status-failed' : 'muted'; };
 async function api(method, path, body) {
   const res = await fetch(path, { method, headers: { authorization: 'Bearer ' + apiKey, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
@@ -68,7 +70,7 @@ async function openPortal(token) {
   apiKey = data.session_token;
   portal = { readOnly: data.read_only, timer: setTimeout(() => signOut('Your session has ended. Open a new link to come back.'), Math.max(0, Date.parse(data.expires_at) - Date.now())) };
   document.body.classList.toggle('read-only', data.read_only);
-  $('session').textContent = (data.read_only ? 'Read-only session' : 'Session') + ' until ' + data.expires_at.slice(0, 16).replace('T', ' ') + ' UTC';
+  $('session').textContent = (data.read_only ? 'Read-only session' : 'Session') + ' until ' + utc(data.expires_at);
   await loadWebhooks(); show(true);
 }
 async function loadWebhooks() {
@@ -78,7 +80,7 @@ async function loadWebhooks() {
   for (const w of list.data) {
     const open = el('button', { type: 'button', 'aria-label': 'Open ' + w.url }, 'Open');
     open.addEventListener('click', () => { current = w; firstPage(); renderDetail(); });
-    body.append(el('tr', {}, el('td', { 'data-label': 'URL' }, el('span', { class: 'secret' }, w.url)), el('td', { 'data-label': 'Status', class: 'status-' + w.status }, w.status + (w.disabled_reason ? ' (' + w.disabled_reason + ')' : '')), el('td', { 'data-label': 'Events' }, w.events ? w.events.join(', ') : 'all'), el('td', { 'data-label': '' }, open)));
+    body.append(el('tr', {}, el('td', { 'data-label': 'URL' }, el('span', { class: 'secret' }, w.url)), el('td', { 'data-label': 'Status', class: 'status-' + (w.status === 'active' && w.failing_since ? 'failing' : w.status) }, w.status + (w.disabled_reason ? ' (' + w.disabled_reason + ')' : '') + (w.status === 'active' && w.failing_since ? ', failing since ' + utc(w.failing_since) : '')), el('td', { 'data-label': 'Events' }, w.events ? w.events.join(', ') : 'all'), el('td', { 'data-label': '' }, open)));
   }
   say(list.data.length + ' webhook(s).');
 }

@@ -75,6 +75,13 @@ describe('the tenant dashboard in headless Chromium', () => {
     await expect.poll(() => page.getByRole('status').textContent()).toContain('not accepted');
     await signIn(page);
     await expect.poll(() => page.locator('#webhooks tr').count()).toBe(2);
+    // A webhook whose every delivery fails says so in the list, with since when (UTC); the other does not.
+    const since = (await api('GET', `/api/v1/admin/webhooks/${ids.failing}`, { key: KEY })).body.failing_since as string;
+    expect(since).toMatch(/^\d{4}-/);
+    const status = (url: string) => page.locator('#webhooks tr', { hasText: url }).locator('td[data-label="Status"]');
+    expect(await status(`${receiver.url}/failing`).textContent()).toBe(`active, failing since ${since.slice(0, 16).replace('T', ' ')} UTC`);
+    expect(await status(`${receiver.url}/failing`).getAttribute('class')).toBe('status-failing');
+    expect(await status(`${receiver.url}/ok`).textContent()).toBe('active');
     await page.getByRole('button', { name: `Open ${receiver.url}/failing` }).click();
     await expect.poll(() => page.locator('#deliveries tr.delivery').count()).toBe(3);
     const row = page.locator('#deliveries tr.delivery').first();

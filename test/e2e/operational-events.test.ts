@@ -40,10 +40,14 @@ describe('operational events on the stack bus', () => {
     const failed = eventsOf(hook)[1]!;
     expect(failed).toMatchObject({ source: 'hookpost.operations', 'detail-type': 'delivery.failed' });
     expect(failed.detail).toMatchObject({ tenant_id: 'acme', webhook_id: hook, event_id: body.id, event_type: 'price.alert', reason: 'retries_exhausted', attempts: 2, last_status_code: 503 });
+    // The API shows the run of failures as the event told it.
+    const failingSince = (eventsOf(hook)[0]!.detail as { failing_since: string }).failing_since;
+    expect((await api('GET', `/api/v1/admin/webhooks/${hook}`, { key: KEY })).body.failing_since).toBe(failingSince);
     flakyUp = true;
     await publish('price.alert');
     await waitUntil(async () => typesOf(hook).includes('webhook.recovered') || undefined, 20_000);
     expect(typesOf(hook)).toEqual(['webhook.failing', 'delivery.failed', 'webhook.recovered']);
+    expect(Object.keys((await api('GET', `/api/v1/admin/webhooks/${hook}`, { key: KEY })).body)).not.toContain('failing_since');
   });
 
   it('a 410 Gone is webhook.disabled; none of these reach a tenant\'s webhook through the ingest rule', async () => {

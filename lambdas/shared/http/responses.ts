@@ -27,6 +27,9 @@ export const AdminWebhook = z.object({
   events: z.nullable(z.array(z.string())),
   status: z.enum(['active', 'disabled']),
   disabled_reason: z.optional(z.string()),
+  failing_since: z.optional(timestamp).register(z.globalRegistry, {
+    description: 'Present while its attempts keep failing: when the first failure of the run was (noted once a retry fails too; cleared by a success).',
+  }),
   created_at: timestamp,
   updated_at: timestamp,
   surface: z.enum(['account', 'admin']),

@@ -20,6 +20,7 @@ export const adminWebhookView = (e: Endpoint, secret?: string): z.infer<typeof R
     events: e.events,
     status: e.status,
     ...(e.disabledReason ? { disabled_reason: e.disabledReason } : {}),
+    ...(e.failingSince ? { failing_since: e.failingSince } : {}),
     created_at: e.createdAt,
     updated_at: e.updatedAt,
     surface: e.surface,

@@ -45,6 +45,8 @@ export interface AdminWebhook {
     events: string[] | null;
     status: 'active' | 'disabled';
     disabled_reason?: string;
+    /** While its attempts keep failing: when the run's first failure was. */
+    failing_since?: string;
     created_at: string;
     updated_at: string;
     surface: 'account' | 'admin';
