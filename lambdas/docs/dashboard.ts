@@ -90,6 +90,10 @@ async function renderDetail() {
   $('detail-headers').hidden = headers.length === 0; $('detail-headers-list').textContent = headers.map(([k, v]) => k + ': ' + v).join('; ');
   const own = [current.retry_schedule ? 'retries after ' + current.retry_schedule.join(', ') + ' s' : '', current.timeout_seconds ? 'a ' + current.timeout_seconds + ' s timeout' : '', current.rate_limit_per_second ? 'at most ' + current.rate_limit_per_second + ' attempts a second' : '', current.ordered ? 'delivered one at a time in publish order' : '', current.filter ? 'only events matching ' + JSON.stringify(current.filter) : '', current.signature_scheme === 'ed25519' ? 'signed with ed25519, public key ' + current.public_key : ''].filter(Boolean);
   $('detail-options').hidden = own.length === 0; $('detail-options').textContent = 'Its own settings: ' + own.join('; ') + '.';
+  // A disabled webhook receives nothing: no test event to send, no retry to make.
+  const disabled = current.status !== 'active';
+  $('test').hidden = disabled; $('detail-disabled').hidden = !disabled;
+  $('detail-disabled').textContent = disabled ? 'This webhook is disabled' + (current.disabled_reason ? ' (' + current.disabled_reason + ')' : '') + ': it receives nothing until it is enabled again.' : '';
   await loadDeliveries();
   $('detail-title').focus();
 }
@@ -100,7 +104,7 @@ async function loadDeliveries() {
   if (page.data.length === 0) body.append(el('tr', {}, el('td', { colSpan: 8 }, failedOnly ? 'No failed deliveries.' : 'No deliveries yet.')));
   for (const d of page.data) {
     const retry = el('button', { type: 'button', class: 'mutates', 'aria-label': 'Retry delivery ' + d.id }, 'Retry');
-    retry.disabled = d.status === 'succeeded';
+    retry.disabled = d.status === 'succeeded' || current.status !== 'active';
     retry.addEventListener('click', async () => { try { const r = await api('POST', '/api/v1/admin/webhooks/' + encodeURIComponent(current.id) + '/deliveries/' + encodeURIComponent(d.id) + '/retry'); say('Retry queued (attempt ' + r.attempt + ').'); await loadDeliveries(); } catch (e) { say(e.message, true); } });
     const attempts = el('details', {}, el('summary', {}, d.attempts.length + ' attempt(s)'), ...d.attempts.map((a) => el('div', {}, el('div', {}, '#' + a.number + ' ' + a.attempted_at + ' - ' + (a.status_code == null ? (a.error || '') : a.status_code) + ' in ' + a.response_time_ms + ' ms (' + a.trigger + ')' + (a.error_detail ? ': ' + a.error_detail : '')), a.response_body ? el('pre', {}, a.response_body) : '')));
     body.append(el('tr', { class: 'delivery' },
@@ -212,6 +216,7 @@ export const dashboardPage = (portal: PortalSettings) => {
   <section id="detail" class="card" hidden aria-labelledby="detail-title">
     <h2 id="detail-title" tabindex="-1">Deliveries to <span id="detail-url" class="secret"></span></h2>
     <p class="muted">Webhook <span id="detail-id"></span></p>
+    <p id="detail-disabled" class="status-failed" hidden></p>
     <p id="detail-options" class="muted" hidden></p>
     <p id="detail-headers" class="muted" hidden>Sent with every delivery: <span id="detail-headers-list" class="secret"></span></p>
     <div class="row"><button type="button" id="test" class="mutates">Send test event</button><button type="button" id="rotate" class="mutates">Rotate secret</button><button type="button" id="refresh">Refresh</button>

@@ -170,6 +170,28 @@ describe('the tenant dashboard in headless Chromium', () => {
     await page.close();
   });
 
+  it('offers a disabled webhook neither a test event nor retries, and says it is disabled', async () => {
+    const hook = (await api('POST', '/api/v1/admin/webhooks', { key: KEY, body: { url: `${receiver.url}/paused`, events: ['price.alert'] } })).body.id;
+    await api('POST', '/v1/events', { key: ADMIN, body: { tenant_id: 'acme', type: 'price.alert', data: { paused: true } } });
+    await waitUntil(async () => (await api('GET', `/api/v1/admin/webhooks/${hook}/deliveries`, { key: KEY })).body.data[0], 20_000);
+    await api('PATCH', `/api/v1/admin/webhooks/${hook}`, { key: KEY, body: { status: 'disabled' } });
+    const page = await open();
+    try {
+      await signIn(page);
+      await page.getByRole('button', { name: `Open ${receiver.url}/paused` }).click();
+      await expect.poll(() => page.locator('#deliveries tr.delivery').count()).toBe(1);
+      expect(await page.getByRole('button', { name: 'Send test event' }).isVisible()).toBe(false);
+      expect(await page.locator('#deliveries button').first().isDisabled()).toBe(true);
+      expect(await page.locator('#detail-disabled').textContent()).toContain('This webhook is disabled');
+      await page.getByRole('button', { name: `Open ${receiver.url}/ok` }).click();
+      await expect.poll(() => page.getByRole('button', { name: 'Send test event' }).isVisible()).toBe(true);
+      expect(await page.locator('#detail-disabled').isHidden()).toBe(true);
+    } finally {
+      await api('DELETE', `/api/v1/admin/webhooks/${hook}`, { key: KEY });
+      await page.close();
+    }
+  });
+
   it('keeps nothing in storage after sign-out', async () => {
     const page = await open();
     await signIn(page);
