@@ -43,8 +43,10 @@ let current = null; const LIMIT = 20;
 let cursors = [null]; let starts = [0];
 const firstPage = () => { cursors = [null]; starts = [0]; };
 let nextCursor = null;
-/** Times are shown in UTC, to the minute, and say so. */
+/** Times are shown in UTC and say so (to the minute, or to the second); times entered are UTC too. */
 const utc = (iso) => iso.slice(0, 16).replace('T', ' ') + ' UTC';
+const utcSeconds = (iso) => iso.slice(0, 19).replace('T', ' ') + ' UTC';
+const fromUtcInput = (value) => new Date(value + (value.length === 16 ? ':00' : '') + 'Z');
 const say = (text, bad) => { const s = $('status'); s.textContent = text; s.className = bad ? 'status-failed' : 'muted'; };
 async function api(method, path, body) {
   const res = await fetch(path, { method, headers: { authorization: 'Bearer ' + apiKey, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
@@ -106,14 +108,14 @@ async function loadDeliveries() {
     const retry = el('button', { type: 'button', class: 'mutates', 'aria-label': 'Retry delivery ' + d.id }, 'Retry');
     retry.disabled = d.status === 'succeeded' || current.status !== 'active';
     retry.addEventListener('click', async () => { try { const r = await api('POST', '/api/v1/admin/webhooks/' + encodeURIComponent(current.id) + '/deliveries/' + encodeURIComponent(d.id) + '/retry'); say('Retry queued (attempt ' + r.attempt + ').'); await loadDeliveries(); } catch (e) { say(e.message, true); } });
-    const attempts = el('details', {}, el('summary', {}, d.attempts.length + ' attempt(s)'), ...d.attempts.map((a) => el('div', {}, el('div', {}, '#' + a.number + ' ' + a.attempted_at + ' - ' + (a.status_code == null ? (a.error || '') : a.status_code) + ' in ' + a.response_time_ms + ' ms (' + a.trigger + ')' + (a.error_detail ? ': ' + a.error_detail : '')), a.response_body ? el('pre', {}, a.response_body) : '')));
+    const attempts = el('details', {}, el('summary', {}, d.attempts.length + ' attempt(s)'), ...d.attempts.map((a) => el('div', {}, el('div', {}, '#' + a.number + ' ' + utcSeconds(a.attempted_at) + ' - ' + (a.status_code == null ? (a.error || '') : a.status_code) + ' in ' + a.response_time_ms + ' ms (' + a.trigger + ')' + (a.error_detail ? ': ' + a.error_detail : '')), a.response_body ? el('pre', {}, a.response_body) : '')));
     body.append(el('tr', { class: 'delivery' },
-      el('td', { 'data-label': 'Event' }, d.event_type, el('div', { class: 'muted' }, d.created_at)),
+      el('td', { 'data-label': 'Event' }, d.event_type, el('div', { class: 'muted' }, utcSeconds(d.created_at))),
       el('td', { 'data-label': 'Status', class: 'status-' + d.status }, d.status),
       el('td', { 'data-label': 'Code' }, d.status_code == null ? '-' : d.status_code),
       el('td', { 'data-label': 'Time' }, d.response_time_ms == null ? '-' : d.response_time_ms + ' ms'),
       el('td', { 'data-label': 'Retries' }, d.retry_count),
-      el('td', { 'data-label': 'Next attempt' }, d.next_attempt_at || '-'),
+      el('td', { 'data-label': 'Next attempt' }, d.next_attempt_at ? utcSeconds(d.next_attempt_at) : '-'),
       el('td', { 'data-label': 'Attempts' }, attempts),
       el('td', { 'data-label': '' }, retry)));
   }
@@ -139,7 +141,7 @@ $('rotate').addEventListener('click', async () => {
 $('hide-secret').addEventListener('click', () => { $('secret-value').textContent = ''; $('newsecret').hidden = true; });
 $('recover-form').addEventListener('submit', async (e) => {
   e.preventDefault();
-  const since = new Date($('since').value); const until = $('until').value ? new Date($('until').value) : null;
+  const since = fromUtcInput($('since').value); const until = $('until').value ? fromUtcInput($('until').value) : null;
   if (isNaN(since.getTime())) { say('Choose when the window starts.', true); return; }
   const hook = current.id;
   try {
@@ -226,7 +228,7 @@ export const dashboardPage = (portal: PortalSettings) => {
     <div class="row"><button type="button" id="prev">Newer</button><span id="page" class="muted"></span><button type="button" id="next">Older</button></div>
     <form id="recover-form" class="card mutates" aria-labelledby="recover-title">
       <h3 id="recover-title">Retry failed deliveries of a time window</h3>
-      <div class="row"><div><label for="since">From</label><input id="since" type="datetime-local" required></div><div><label for="until">To (default: now)</label><input id="until" type="datetime-local"></div><button type="submit">Retry window</button></div>
+      <div class="row"><div><label for="since">From (UTC)</label><input id="since" type="datetime-local" required></div><div><label for="until">To (UTC, default: now)</label><input id="until" type="datetime-local"></div><button type="submit">Retry window</button></div>
     </form>
   </section>
 </section>

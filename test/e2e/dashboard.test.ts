@@ -115,7 +115,7 @@ describe('the tenant dashboard in headless Chromium', () => {
     await expect.poll(() => page.getByRole('status').textContent()).toContain('Retry queued (attempt 3)');
     await receiver.waitFor((r) => r.path === '/failing', before + 1);
 
-    await page.getByLabel('From').fill('2020-01-01T00:00');
+    await page.getByLabel('From (UTC)').fill('2020-01-01T00:00');
     await page.getByRole('button', { name: 'Retry window' }).click();
     await expect.poll(() => page.getByRole('status').textContent(), { timeout: 20_000 }).toMatch(/Recovery done: [23] of [23] failed deliveries re-sent/);
     expect(problems).toEqual([]);
@@ -190,6 +190,21 @@ describe('the tenant dashboard in headless Chromium', () => {
       await api('DELETE', `/api/v1/admin/webhooks/${hook}`, { key: KEY });
       await page.close();
     }
+  });
+
+  it('takes a recovery window in UTC, as it shows every time, whatever the browser\'s zone', async () => {
+    const page = await browser.newPage({ timezoneId: 'America/New_York' });
+    await page.goto(`${runtime.url}/dashboard`);
+    await signIn(page);
+    await page.getByRole('button', { name: `Open ${receiver.url}/failing` }).click();
+    await expect.poll(() => page.locator('#deliveries tr.delivery').count()).toBeGreaterThan(0);
+    expect(await page.locator('#deliveries tr.delivery td[data-label="Event"] .muted').first().textContent()).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/);
+    const sent = page.waitForRequest((r) => r.url().endsWith('/recover') && r.method() === 'POST');
+    await page.getByLabel('From (UTC)').fill('2026-01-02T03:04');
+    await page.getByLabel(/^To \(UTC/).fill('2026-01-02T05:06');
+    await page.getByRole('button', { name: 'Retry window' }).click();
+    expect(JSON.parse((await sent).postData()!)).toEqual({ since: '2026-01-02T03:04:00.000Z', until: '2026-01-02T05:06:00.000Z' });
+    await page.close();
   });
 
   it('keeps nothing in storage after sign-out', async () => {
