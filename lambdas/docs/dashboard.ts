@@ -47,7 +47,11 @@ let nextCursor = null;
 const utc = (iso) => iso.slice(0, 16).replace('T', ' ') + ' UTC';
 const utcSeconds = (iso) => iso.slice(0, 19).replace('T', ' ') + ' UTC';
 const fromUtcInput = (value) => new Date(value + (value.length === 16 ? ':00' : '') + 'Z');
-const say = (text, bad) => { const s = $('status'); s.textContent = text; s.className = bad ? 'status-failed' : 'muted'; };
+// Each message next to what it answers: the page's status line, the webhook's actions, the recovery form, a delivery's row.
+const sayIn = (node, text, bad) => { node.textContent = text; node.className = bad ? 'status-failed' : 'muted'; };
+const say = (text, bad) => sayIn($('status'), text, bad);
+const sayDetail = (text, bad) => sayIn($('detail-status'), text, bad);
+const sayRecover = (text, bad) => sayIn($('recover-status'), text, bad);
 async function api(method, path, body) {
   const res = await fetch(path, { method, headers: { authorization: 'Bearer ' + apiKey, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
   const text = await res.text(); const data = text ? JSON.parse(text) : null;
@@ -87,7 +91,7 @@ async function loadWebhooks() {
   say(list.data.length + ' webhook(s).');
 }
 async function renderDetail() {
-  $('detail').hidden = false; $('detail-url').textContent = current.url; $('detail-id').textContent = current.id; $('newsecret').hidden = true;
+  $('detail').hidden = false; sayDetail(''); sayRecover(''); $('detail-url').textContent = current.url; $('detail-id').textContent = current.id; $('newsecret').hidden = true;
   const headers = Object.entries(current.headers || {});
   $('detail-headers').hidden = headers.length === 0; $('detail-headers-list').textContent = headers.map(([k, v]) => k + ': ' + v).join('; ');
   const own = [current.retry_schedule ? 'retries after ' + current.retry_schedule.join(', ') + ' s' : '', current.timeout_seconds ? 'a ' + current.timeout_seconds + ' s timeout' : '', current.rate_limit_per_second ? 'at most ' + current.rate_limit_per_second + ' attempts a second' : '', current.ordered ? 'delivered one at a time in publish order' : '', current.filter ? 'only events matching ' + JSON.stringify(current.filter) : '', current.signature_scheme === 'ed25519' ? 'signed with ed25519, public key ' + current.public_key : ''].filter(Boolean);
@@ -106,18 +110,21 @@ async function loadDeliveries() {
   if (page.data.length === 0) body.append(el('tr', {}, el('td', { colSpan: 8 }, failedOnly ? 'No failed deliveries.' : 'No deliveries yet.')));
   for (const d of page.data) {
     const retry = el('button', { type: 'button', class: 'mutates', 'aria-label': 'Retry delivery ' + d.id }, 'Retry');
+    // The row answers its own retry: its status, and a message beside the button.
+    const statusCell = el('td', { 'data-label': 'Status', class: 'status-' + d.status }, d.status);
+    const said = el('span', { role: 'status', class: 'muted' });
     retry.disabled = d.status === 'succeeded' || current.status !== 'active';
-    retry.addEventListener('click', async () => { try { const r = await api('POST', '/api/v1/admin/webhooks/' + encodeURIComponent(current.id) + '/deliveries/' + encodeURIComponent(d.id) + '/retry'); say('Retry queued (attempt ' + r.attempt + ').'); await loadDeliveries(); } catch (e) { say(e.message, true); } });
+    retry.addEventListener('click', async () => { try { const r = await api('POST', '/api/v1/admin/webhooks/' + encodeURIComponent(current.id) + '/deliveries/' + encodeURIComponent(d.id) + '/retry'); statusCell.textContent = 'pending'; statusCell.className = 'status-pending'; retry.disabled = true; sayIn(said, 'Retry queued (attempt ' + r.attempt + '). Refresh to follow it.'); } catch (e) { sayIn(said, e.message, true); } });
     const attempts = el('details', {}, el('summary', {}, d.attempts.length + ' attempt(s)'), ...d.attempts.map((a) => el('div', {}, el('div', {}, '#' + a.number + ' ' + utcSeconds(a.attempted_at) + ' - ' + (a.status_code == null ? (a.error || '') : a.status_code) + ' in ' + a.response_time_ms + ' ms (' + a.trigger + ')' + (a.error_detail ? ': ' + a.error_detail : '')), a.response_body ? el('pre', {}, a.response_body) : '')));
-    body.append(el('tr', { class: 'delivery' },
+    body.append(el('tr', { class: 'delivery', 'data-id': d.id },
       el('td', { 'data-label': 'Event' }, d.event_type, el('div', { class: 'muted' }, utcSeconds(d.created_at))),
-      el('td', { 'data-label': 'Status', class: 'status-' + d.status }, d.status),
+      statusCell,
       el('td', { 'data-label': 'Code' }, d.status_code == null ? '-' : d.status_code),
       el('td', { 'data-label': 'Time' }, d.response_time_ms == null ? '-' : d.response_time_ms + ' ms'),
       el('td', { 'data-label': 'Retries' }, d.retry_count),
       el('td', { 'data-label': 'Next attempt' }, d.next_attempt_at ? utcSeconds(d.next_attempt_at) : '-'),
       el('td', { 'data-label': 'Attempts' }, attempts),
-      el('td', { 'data-label': '' }, retry)));
+      el('td', { 'data-label': '' }, retry, said)));
   }
   const start = starts.at(-1); const end = start + page.data.length;
   $('page').textContent = page.data.length === 0 ? '' : (start + 1) + '-' + end + (page.has_more ? ' of more' : ' of ' + end);
@@ -129,32 +136,32 @@ $('signin-form').addEventListener('submit', async (e) => {
   try { await loadWebhooks(); sessionStorage.setItem(KEY, apiKey); show(true); $('apikey').value = ''; } catch (err) { apiKey = null; say(err.message, true); }
 });
 $('signout').addEventListener('click', signOut);
-$('failed-only').addEventListener('change', () => { firstPage(); loadDeliveries().catch((e) => say(e.message, true)); });
-$('refresh').addEventListener('click', () => loadDeliveries().catch((e) => say(e.message, true)));
-$('prev').addEventListener('click', () => { if (cursors.length > 1) { cursors.pop(); starts.pop(); } loadDeliveries().catch((e) => say(e.message, true)); });
-$('next').addEventListener('click', () => { if (!nextCursor || !nextCursor.after) return; cursors.push(nextCursor.after); starts.push(nextCursor.start); loadDeliveries().catch((e) => say(e.message, true)); });
-$('test').addEventListener('click', async () => { try { const r = await api('POST', '/api/v1/admin/webhooks/' + encodeURIComponent(current.id) + '/test'); say('Test event ' + r.event_id + ' sent.'); } catch (e) { say(e.message, true); } });
+$('failed-only').addEventListener('change', () => { firstPage(); loadDeliveries().catch((e) => sayDetail(e.message, true)); });
+$('refresh').addEventListener('click', () => loadDeliveries().catch((e) => sayDetail(e.message, true)));
+$('prev').addEventListener('click', () => { if (cursors.length > 1) { cursors.pop(); starts.pop(); } loadDeliveries().catch((e) => sayDetail(e.message, true)); });
+$('next').addEventListener('click', () => { if (!nextCursor || !nextCursor.after) return; cursors.push(nextCursor.after); starts.push(nextCursor.start); loadDeliveries().catch((e) => sayDetail(e.message, true)); });
+$('test').addEventListener('click', async () => { try { const r = await api('POST', '/api/v1/admin/webhooks/' + encodeURIComponent(current.id) + '/test'); sayDetail('Test event ' + r.event_id + ' sent.'); } catch (e) { sayDetail(e.message, true); } });
 $('rotate').addEventListener('click', async () => {
   if (!confirm('Rotate the signing secret? The old one keeps signing for 24 hours.')) return;
-  try { const r = await api('POST', current.surface === 'account' ? '/v1/webhooks/rotate-secret' : '/api/v1/admin/webhooks/' + encodeURIComponent(current.id) + '/rotate-secret', {}); if (r.public_key) { current = r; renderDetail(); say('Key pair rotated. The new public key: ' + r.public_key + ' (the old one keeps signing through the grace period).'); } else { $('secret-value').textContent = r.secret; $('newsecret').hidden = false; say('Secret rotated. Copy it now: it is not shown again.'); } } catch (e) { say(e.message, true); }
+  try { const r = await api('POST', current.surface === 'account' ? '/v1/webhooks/rotate-secret' : '/api/v1/admin/webhooks/' + encodeURIComponent(current.id) + '/rotate-secret', {}); if (r.public_key) { current = r; renderDetail(); sayDetail('Key pair rotated. The new public key: ' + r.public_key + ' (the old one keeps signing through the grace period).'); } else { $('secret-value').textContent = r.secret; $('newsecret').hidden = false; sayDetail('Secret rotated. Copy it now: it is not shown again.'); } } catch (e) { sayDetail(e.message, true); }
 });
 $('hide-secret').addEventListener('click', () => { $('secret-value').textContent = ''; $('newsecret').hidden = true; });
 $('recover-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   const since = fromUtcInput($('since').value); const until = $('until').value ? fromUtcInput($('until').value) : null;
-  if (isNaN(since.getTime())) { say('Choose when the window starts.', true); return; }
+  if (isNaN(since.getTime())) { sayRecover('Choose when the window starts.', true); return; }
   const hook = current.id;
   try {
     // Started at once; the worker finds the failed deliveries and re-sends them: follow its progress.
     let r = await api('POST', '/api/v1/admin/webhooks/' + encodeURIComponent(hook) + '/recover', { since: since.toISOString(), ...(until ? { until: until.toISOString() } : {}) });
-    say('Recovery started: finding failed deliveries…');
+    sayRecover('Recovery started: finding failed deliveries…');
     while (r.status !== 'done') {
       await new Promise((resolve) => setTimeout(resolve, 1000));
       r = await api('GET', '/api/v1/admin/webhooks/' + encodeURIComponent(hook) + '/recoveries/' + encodeURIComponent(r.id));
-      if (r.status !== 'done') say('Recovery running: ' + r.sent + ' of ' + r.count + ' failed deliveries found so far re-sent…');
+      if (r.status !== 'done') sayRecover('Recovery running: ' + r.sent + ' of ' + r.count + ' failed deliveries found so far re-sent…');
     }
-    say('Recovery done: ' + r.sent + ' of ' + r.count + ' failed deliveries re-sent.');
-  } catch (err) { say(err.message, true); }
+    sayRecover('Recovery done: ' + r.sent + ' of ' + r.count + ' failed deliveries re-sent.');
+  } catch (err) { sayRecover(err.message, true); }
 });
 const link = /^#portal=(hpl_[A-Za-z0-9_-]{43})$/.exec(location.hash);
 if (link) {
@@ -223,12 +230,14 @@ export const dashboardPage = (portal: PortalSettings) => {
     <p id="detail-headers" class="muted" hidden>Sent with every delivery: <span id="detail-headers-list" class="secret"></span></p>
     <div class="row"><button type="button" id="test" class="mutates">Send test event</button><button type="button" id="rotate" class="mutates">Rotate secret</button><button type="button" id="refresh">Refresh</button>
       <label><input type="checkbox" id="failed-only"> Failed only</label></div>
+    <p id="detail-status" role="status" aria-live="polite" class="muted"></p>
     <div id="newsecret" class="card" hidden role="alert"><strong>New signing secret</strong> (shown once): <span id="secret-value" class="secret"></span> <button type="button" id="hide-secret">Done</button></div>
     <table class="stack"><caption class="sr-only">Delivery history, newest first</caption><thead><tr><th scope="col">Event</th><th scope="col">Status</th><th scope="col">Code</th><th scope="col">Time</th><th scope="col">Retries</th><th scope="col">Next attempt</th><th scope="col">Attempts</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead><tbody id="deliveries"></tbody></table>
     <div class="row"><button type="button" id="prev">Newer</button><span id="page" class="muted"></span><button type="button" id="next">Older</button></div>
     <form id="recover-form" class="card mutates" aria-labelledby="recover-title">
       <h3 id="recover-title">Retry failed deliveries of a time window</h3>
       <div class="row"><div><label for="since">From (UTC)</label><input id="since" type="datetime-local" required></div><div><label for="until">To (UTC, default: now)</label><input id="until" type="datetime-local"></div><button type="submit">Retry window</button></div>
+      <p id="recover-status" role="status" aria-live="polite" class="muted"></p>
     </form>
   </section>
 </section>

@@ -111,13 +111,17 @@ describe('the tenant dashboard in headless Chromium', () => {
     await page.getByLabel('Failed only').check();
     await expect.poll(() => page.locator('#deliveries tr.delivery').count()).toBe(3);
     const before = receiver.received.filter((r) => r.path === '/failing').length;
-    await page.locator('#deliveries tr.delivery').first().getByRole('button', { name: /^Retry delivery/ }).click();
-    await expect.poll(() => page.getByRole('status').textContent()).toContain('Retry queued (attempt 3)');
+    const retried = page.locator('#deliveries tr.delivery').first();
+    const retriedId = await retried.getAttribute('data-id');
+    await retried.getByRole('button', { name: /^Retry delivery/ }).click();
+    // The answer is in the row of the delivery retried, not at the top of the page.
+    const row = page.locator(`#deliveries tr[data-id="${retriedId}"]`);
+    await expect.poll(() => row.getByRole('status').textContent()).toContain('Retry queued (attempt 3)');
     await receiver.waitFor((r) => r.path === '/failing', before + 1);
 
     await page.getByLabel('From (UTC)').fill('2020-01-01T00:00');
     await page.getByRole('button', { name: 'Retry window' }).click();
-    await expect.poll(() => page.getByRole('status').textContent(), { timeout: 20_000 }).toMatch(/Recovery done: [23] of [23] failed deliveries re-sent/);
+    await expect.poll(() => page.locator('#recover-form').getByRole('status').textContent(), { timeout: 20_000 }).toMatch(/Recovery done: [23] of [23] failed deliveries re-sent/);
     expect(problems).toEqual([]);
     await page.close();
   });
@@ -134,8 +138,12 @@ describe('the tenant dashboard in headless Chromium', () => {
     expect(await page.locator('#secret-value').textContent()).toBe('');
 
     await page.getByRole('button', { name: 'Send test event' }).click();
-    await expect.poll(() => page.getByRole('status').textContent()).toMatch(/Test event evt_\w+ sent/);
-    const eventId = /evt_\w+/.exec((await page.getByRole('status').textContent())!)![0];
+    const actions = page.locator('#detail').getByRole('status').first();
+    await expect.poll(() => actions.textContent()).toMatch(/Test event evt_\w+ sent/);
+    // Next to the button it answers.
+    const [button, said] = [await page.getByRole('button', { name: 'Send test event' }).boundingBox(), await actions.boundingBox()];
+    expect(Math.abs(said!.y - button!.y)).toBeLessThan(120);
+    const eventId = /evt_\w+/.exec((await actions.textContent())!)![0];
     const [hit] = await receiver.waitFor((r) => r.path === '/ok' && r.body.toString().includes(eventId));
     expect(new Webhook(secret).verify(hit!.body.toString(), hit!.headers as Record<string, string>)).toMatchObject({ event: 'webhook.test' });
 
@@ -168,6 +176,29 @@ describe('the tenant dashboard in headless Chromium', () => {
     );
     expect(unnamed).toEqual([]);
     await page.close();
+  });
+
+  it('nothing overflows the page or the history card at 360 and 390 px, attempts opened, with a long URL in the list', async () => {
+    const long = (await api('POST', '/api/v1/admin/webhooks', { key: KEY, body: { url: `${receiver.url}/${'segment-without-breaks'.repeat(8)}?token=${'x'.repeat(60)}`, events: ['price.alert'] } })).body.id;
+    for (const width of [360, 390]) {
+      const page = await open({ width, height: 800 });
+      await signIn(page);
+      await expect.poll(() => page.locator('#webhooks tr').count()).toBe(3);
+      await page.getByRole('button', { name: `Open ${receiver.url}/failing` }).click();
+      await expect.poll(() => page.locator('#deliveries tr.delivery').count()).toBeGreaterThan(0);
+      for (const summary of await page.locator('#deliveries summary').all()) await summary.click();
+      const overflowing = await page.evaluate((w) => {
+        const card = document.getElementById('detail')!;
+        const wide = [...document.querySelectorAll('body *')]
+          .filter((el) => (el as HTMLElement).offsetParent !== null)
+          .filter((el) => el.getBoundingClientRect().right > w + 0.5)
+          .map((el) => `${el.tagName.toLowerCase()}#${el.id}.${el.className} right=${Math.round(el.getBoundingClientRect().right)}`);
+        return { page: document.documentElement.scrollWidth, card: card.scrollWidth - card.clientWidth, wide: wide.slice(0, 5) };
+      }, width);
+      expect(overflowing, `at ${width} px`).toEqual({ page: width, card: 0, wide: [] });
+      await page.close();
+    }
+    await api('DELETE', `/api/v1/admin/webhooks/${long}`, { key: KEY });
   });
 
   it('offers a disabled webhook neither a test event nor retries, and says it is disabled', async () => {
