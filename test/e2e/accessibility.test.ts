@@ -1,0 +1,77 @@
+/// <reference lib="dom" />
+import { createRequire } from 'node:module';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalRuntime } from '../../local/runtime';
+import { apiClient, waitUntil } from '../support/client';
+import { type Receiver, startReceiver } from '../support/receiver';
+import { startTestRuntime } from '../support/service';
+
+/**
+ * The dashboard and the portal checked with axe-core in Chromium: no violation of serious or
+ * critical impact on the sign-in page, the webhooks and history (attempts opened), a read-only
+ * portal session and a refused link. axe is injected into the page (the page's CSP admits only
+ * its own script, so this context bypasses CSP for the scanner alone).
+ */
+const KEY = 'hpk_a11y_test_key_0123456789abcdef01234';
+const ADMIN = 'hpadmin_a11y_test_0123456789';
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+let runtime: LocalRuntime;
+let receiver: Receiver;
+let browser: Browser;
+
+beforeAll(async () => {
+  receiver = await startReceiver();
+  receiver.respondWith((r) => (r.path === '/down' ? { status: 503, body: 'maintenance' } : { status: 200 }));
+  runtime = await startTestRuntime('a11y', { apiKeys: [{ tenantId: 'acme', key: KEY }], adminKey: ADMIN, retrySchedule: [1] });
+  const api = apiClient(runtime.url).call;
+  const hook = (await api('POST', '/api/v1/admin/webhooks', { key: KEY, body: { url: `${receiver.url}/down`, events: ['price.alert'] } })).body.id;
+  await api('POST', '/api/v1/admin/webhooks', { key: KEY, body: { url: `${receiver.url}/up`, events: ['price.alert'], rate_limit_per_second: 5 } });
+  await api('POST', '/v1/events', { key: ADMIN, body: { tenant_id: 'acme', type: 'price.alert', data: {} } });
+  await waitUntil(async () => (await api('GET', `/api/v1/admin/webhooks/${hook}/deliveries?status=failed`, { key: KEY })).body.data[0], 20_000);
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+}, 90_000);
+afterAll(async () => {
+  await browser?.close();
+  await runtime?.stop();
+  await receiver?.close();
+});
+
+const serious = async (page: Page) => {
+  await page.addScriptTag({ path: AXE });
+  const results = await page.evaluate(async () => (window as unknown as { axe: { run: (o: unknown) => Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } }).axe.run({ resultTypes: ['violations'] }));
+  return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+};
+
+describe('accessibility (axe-core, serious and critical)', () => {
+  it('sign-in, webhooks, history with attempts opened, on a desktop and a phone', async () => {
+    for (const viewport of [{ width: 1200, height: 900 }, { width: 360, height: 800 }]) {
+      const context = await browser.newContext({ viewport, bypassCSP: true });
+      const page = await context.newPage();
+      await page.goto(`${runtime.url}/dashboard`);
+      expect(await serious(page), `sign-in at ${viewport.width}`).toEqual([]);
+      await page.getByLabel('API key').fill(KEY);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: `Open ${receiver.url}/down` }).click();
+      await expect.poll(() => page.locator('#deliveries tr.delivery').count()).toBeGreaterThan(0);
+      for (const summary of await page.locator('#deliveries summary').all()) await summary.click();
+      expect(await serious(page), `history at ${viewport.width}`).toEqual([]);
+      await context.close();
+    }
+  });
+
+  it('a read-only portal session and a refused link', async () => {
+    const api = apiClient(runtime.url).call;
+    const { url } = (await api('POST', '/v1/tenants/acme/portal-sessions', { key: ADMIN, body: { read_only: true } })).body;
+    const context = await browser.newContext({ bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto(url);
+    await expect.poll(() => page.locator('#webhooks tr').count()).toBe(2);
+    expect(await serious(page), 'read-only session').toEqual([]);
+    const again = await context.newPage();
+    await again.goto(url);
+    await expect.poll(() => again.locator('#ended-title').textContent()).toBe('This link cannot be opened');
+    expect(await serious(again), 'refused link').toEqual([]);
+    await context.close();
+  });
+});
