@@ -1,4 +1,4 @@
-import type { ApiKeyRecord, Delivery, Endpoint, Recovery, StoredEvent, Tenant } from '../../lambdas/shared/domain/model';
+import { type ApiKeyRecord, clearsOption, type Delivery, type Endpoint, type Recovery, type StoredEvent, type Tenant } from '../../lambdas/shared/domain/model';
 import type {
   AttemptMessage,
   AttemptUpdate,
@@ -80,8 +80,7 @@ export class MemoryStores implements TenantStore, EndpointStore, EventStore, Del
     }
     const fields = e as unknown as Record<string, unknown>;
     for (const [key, value] of Object.entries(changes)) {
-      const cleared = (['retrySchedule', 'timeoutSeconds', 'filter', 'rateLimitPerSecond'].includes(key) && value === null) || (key === 'headers' && Object.keys(value as object).length === 0);
-      if (cleared) delete fields[key];
+      if (clearsOption(key, value)) delete fields[key];
       else if (value !== undefined) fields[key] = value;
     }
     return structuredClone(e);

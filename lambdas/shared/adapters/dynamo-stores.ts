@@ -1,5 +1,5 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { ApiKeyRecord, Endpoint, PreviousSecret, Tenant } from '../domain/model';
+import { type ApiKeyRecord, clearsOption, type Endpoint, type EndpointChanges, type PreviousSecret, type Tenant } from '../domain/model';
 import type { EndpointStore, TenantStore } from '../domain/ports';
 import { isConditionFailure, type Item, whenConditionHolds } from './dynamo-write';
 import { SubscriptionPointers, subscribedTypes } from './dynamo-subscriptions';
@@ -223,13 +223,7 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
   async updateEndpoint(
     tenantId: string,
     endpointId: string,
-    changes: Partial<Pick<Endpoint, 'url' | 'events' | 'status' | 'sealedSecret' | 'headers'>> & {
-      retrySchedule?: number[] | null;
-      timeoutSeconds?: number | null;
-      filter?: Record<string, unknown> | null;
-      rateLimitPerSecond?: number | null;
-      updatedAt: string;
-    },
+    changes: EndpointChanges & { updatedAt: string },
   ) {
     const columns: Record<string, string> = {
       url: 'url',
@@ -251,8 +245,7 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
       if (value === undefined) continue;
       const column = columns[field]!;
       // An empty map of headers, or null for an option, removes it: the stack's default again.
-      const cleared = (['retrySchedule', 'timeoutSeconds', 'filter', 'rateLimitPerSecond'].includes(field) && value === null) || (field === 'headers' && Object.keys(value as object).length === 0);
-      if (cleared) {
+      if (clearsOption(field, value)) {
         dropped.push(column);
         continue;
       }

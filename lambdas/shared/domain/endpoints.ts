@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { matchesPattern } from './event-filter';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { newId } from './ids';
-import type { Endpoint, EndpointStatus } from './model';
+import type { Endpoint, EndpointChanges } from './model';
 import type { Clock, EndpointStore, SecretBoxProvider, TenantStore } from './ports';
 import type { TargetPolicy } from './target-policy';
 import { ed25519PublicKey, generateEd25519SecretKey, type SignatureScheme, type Surface } from './signing';
@@ -161,16 +161,7 @@ export const updateWebhook = async (
   deps: Deps,
   tenantId: string,
   endpointId: string,
-  changes: {
-    url?: string;
-    events?: string[];
-    status?: EndpointStatus;
-    headers?: Record<string, string>;
-    retrySchedule?: number[] | null;
-    timeoutSeconds?: number | null;
-    filter?: Record<string, unknown> | null;
-    rateLimitPerSecond?: number | null;
-  },
+  changes: Omit<EndpointChanges, 'sealedSecret'>,
 ): Promise<Endpoint> => {
   if (changes.url !== undefined) await deps.targets.check(changes.url);
   const updated = await deps.endpoints.updateEndpoint(tenantId, endpointId, {

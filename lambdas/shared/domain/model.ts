@@ -73,6 +73,23 @@ export interface Endpoint {
   updatedAt: string;
 }
 
+/** What an update may change of an endpoint. */
+export type EndpointChanges = Partial<Pick<Endpoint, 'url' | 'events' | 'status' | 'sealedSecret' | 'headers'>> & {
+  /** null: back to the stack's schedule. */
+  retrySchedule?: number[] | null;
+  /** null: back to the stack's timeout. */
+  timeoutSeconds?: number | null;
+  /** null: no filter. */
+  filter?: Record<string, unknown> | null;
+  /** null: no rate limit. */
+  rateLimitPerSecond?: number | null;
+};
+
+/** Whether a change removes the option rather than sets it: null, or for headers an empty map (the stack's default again). */
+export const clearsOption = (field: string, value: unknown): boolean =>
+  (value === null && ['retrySchedule', 'timeoutSeconds', 'filter', 'rateLimitPerSecond'].includes(field)) ||
+  (field === 'headers' && typeof value === 'object' && value !== null && Object.keys(value).length === 0);
+
 export interface StoredEvent {
   id: string;
   tenantId: string;

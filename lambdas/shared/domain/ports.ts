@@ -1,4 +1,4 @@
-import type { ApiKeyRecord, Attempt, Delivery, Endpoint, PreviousSecret, Recovery, StoredEvent, Tenant } from './model';
+import type { ApiKeyRecord, Attempt, Delivery, Endpoint, EndpointChanges, PreviousSecret, Recovery, StoredEvent, Tenant } from './model';
 import type { OperationsBus } from './operational-events';
 import type { JsonValue } from './python-json';
 import type { SecretBox } from './secret-box';
@@ -53,21 +53,7 @@ export interface EndpointStore {
   getEndpoint(tenantId: string, endpointId: string): Promise<Endpoint | undefined>;
   createEndpoint(endpoint: Endpoint): Promise<void>;
   /** Replaces the mutable fields of an existing endpoint; undefined when it does not exist. */
-  updateEndpoint(
-    tenantId: string,
-    endpointId: string,
-    changes: Partial<Pick<Endpoint, 'url' | 'events' | 'status' | 'sealedSecret' | 'headers'>> & {
-      /** null: back to the stack's schedule. */
-      retrySchedule?: number[] | null;
-      /** null: back to the stack's timeout. */
-      timeoutSeconds?: number | null;
-      /** null: no filter. */
-      filter?: Record<string, unknown> | null;
-      /** null: no rate limit. */
-      rateLimitPerSecond?: number | null;
-      updatedAt: string;
-    },
-  ): Promise<Endpoint | undefined>;
+  updateEndpoint(tenantId: string, endpointId: string, changes: EndpointChanges & { updatedAt: string }): Promise<Endpoint | undefined>;
   /**
    * Replaces the endpoint's secret and the list of rotated-out secrets still signing, only
    * while the current secret is still `expectedSealedSecret`. Undefined when the endpoint is
