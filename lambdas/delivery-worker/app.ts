@@ -12,18 +12,18 @@ import { type Delivery, lastAttempt } from '../shared/domain/model';
 import type { AttemptMessage, FanOutMessage, OrderedFanOutMessage, OrderedMessage, Ports } from '../shared/domain/ports';
 import { flushMetrics, logger, metrics, tracing } from '../shared/powertools';
 
+// `data` came out of the JSON parser, so it is JSON: checking it again would walk every payload.
+const EVENT = z.object({ type: z.string(), data: z.unknown(), createdAt: z.string() });
+
 const FANOUT = z.object({
   kind: z.literal('fanout'),
   tenantId: z.string().check(z.minLength(1)),
   eventId: z.string().check(z.minLength(1)),
-  // `data` came out of the JSON parser, so it is JSON: checking it again would walk every payload.
-  event: z.optional(z.object({ type: z.string(), data: z.unknown(), createdAt: z.string() })),
+  event: z.optional(EVENT),
   replay: z.optional(z.boolean()),
   only: z.optional(z.string().check(z.minLength(1))),
   ordered: z.optional(z.boolean()),
 });
-
-const EVENT = z.object({ type: z.string(), data: z.unknown(), createdAt: z.string() });
 
 const MESSAGE = z.discriminatedUnion('kind', [
   FANOUT,
@@ -36,7 +36,7 @@ const MESSAGE = z.discriminatedUnion('kind', [
     attempt: z.number().check(z.int(), z.minimum(1)),
     trigger: z.enum(['automatic', 'manual']),
     waits: z.optional(z.number().check(z.int(), z.minimum(0))),
-    event: z.optional(z.object({ type: z.string(), data: z.unknown(), createdAt: z.string() })),
+    event: z.optional(EVENT),
   }),
   z.object({
     kind: z.literal('recover'),

@@ -1,10 +1,9 @@
 import { attemptDelivery, type EventToDeliver, type Logger, logAttempt, type NotAttempted, scheduleOf, stateAfter } from './attempt';
 import { noteAttemptOutcome } from './endpoint-health';
 import { isSubscribed, passesFilter } from './endpoints';
-import { deliveryIdFor, sha256Hex } from './ids';
+import { deliveryIdFor } from './ids';
 import { type Attempt, type Delivery, type Endpoint, RETRY_EVENT_BYTES } from './model';
-import { routeOrdered } from './ordered-routing';
-import { pythonJsonDumps } from './python-json';
+import { routeOrdered, storedEvent } from './ordered-routing';
 import type { AttemptMessage, DeliveryRef, FanOutMessage, Ports } from './ports';
 import { stringifyExact } from './exact-json';
 import { emitOperational, type FailedReason } from './operational-events';
@@ -210,7 +209,7 @@ export const fanOut = async (
   // Stored once, and only if some delivery needs a retry (a keyed event is stored already).
   let stored: Promise<boolean> | undefined;
   const storeEvent = () =>
-    (stored ??= deps.events.putEvent({ ...event, requestHash: sha256Hex(pythonJsonDumps({ type: event.type, data: event.data })) }));
+    (stored ??= deps.events.putEvent(storedEvent(event)));
   const settled = await Promise.allSettled(
     targets.map(async (endpoint, i): Promise<Delivery | undefined> => {
       const id = refs[i]!.deliveryId;

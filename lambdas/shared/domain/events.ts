@@ -1,10 +1,10 @@
 import { ConflictError, NotFoundError } from './errors';
 import type { Endpoint } from './model';
-import { derivedId, newId, sha256Hex } from './ids';
+import { derivedId, newId, requestHashOf } from './ids';
 import type { StoredEvent } from './model';
 import { tenantGroup } from './ordered-routing';
 import type { Clock, DeliveryQueue, EventStore, FanOutMessage, FanOutPack, OrderedEntry, OrderedQueue, TenantStore } from './ports';
-import { pythonJsonDumps, type JsonValue } from './python-json';
+import type { JsonValue } from './python-json';
 
 type Deps = { tenants: TenantStore; events: EventStore; queue: DeliveryQueue; ordered: OrderedQueue; clock: Clock };
 
@@ -67,7 +67,7 @@ export const publishEvents = async (deps: Deps, inputs: readonly PublishInput[])
   }
   const keyed = inputs.map((input) =>
     input.idempotencyKey
-      ? { id: derivedId('evt', input.tenantId, input.idempotencyKey), hash: sha256Hex(pythonJsonDumps({ type: input.type, data: input.data })) }
+      ? { id: derivedId('evt', input.tenantId, input.idempotencyKey), hash: requestHashOf(input.type, input.data) }
       : undefined,
   );
   const firstHash = new Map<string, string>();
@@ -136,7 +136,7 @@ export const publishEvent = async (deps: Deps, input: PublishInput): Promise<Pub
  * routes it to ordered endpoints, which skip what they have delivered).
  */
 const publishChecked = async (deps: Deps, input: PublishInput, ordered: boolean, outbox?: Outbox): Promise<PublishResult> => {
-  const requestHash = sha256Hex(pythonJsonDumps({ type: input.type, data: input.data }));
+  const requestHash = requestHashOf(input.type, input.data);
   const event: StoredEvent = {
     id: input.idempotencyKey ? derivedId('evt', input.tenantId, input.idempotencyKey) : newId('evt'),
     tenantId: input.tenantId,

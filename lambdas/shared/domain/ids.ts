@@ -1,3 +1,4 @@
+import { pythonJsonDumps, type JsonValue } from './python-json';
 import { createHash } from 'node:crypto';
 import { encodeTime, ulid } from 'ulid';
 
@@ -39,3 +40,9 @@ export const deliveryIdFor = (eventId: string, endpointId: string, eventCreatedA
 export const deliveryIdFloor = (iso: string): string => `dlv_${encodeTime(Date.parse(iso), 10).toLowerCase()}`;
 
 export const sha256Hex = (value: string): string => createHash('sha256').update(value).digest('hex');
+
+/**
+ * What tells an idempotent replay from a conflicting reuse of its key: a hash of the event's
+ * type and data, in Python-canonical JSON (the same bytes whatever key order the data came in).
+ */
+export const requestHashOf = (type: string, data: JsonValue): string => sha256Hex(pythonJsonDumps({ type, data }));

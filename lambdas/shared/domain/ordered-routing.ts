@@ -1,19 +1,19 @@
 import { stringifyExact } from './exact-json';
-import { deliveryIdFor, sha256Hex } from './ids';
+import { deliveryIdFor, requestHashOf, sha256Hex } from './ids';
+import type { EventToDeliver } from './attempt';
 import { type Endpoint, RETRY_EVENT_BYTES, type StoredEvent } from './model';
 import type { OrderedMessage, Ports } from './ports';
-import { pythonJsonDumps } from './python-json';
 
 // Where ordered endpoints' deliveries are put in order (see `./ordered`).
 
-type EventToDeliver = Omit<StoredEvent, 'requestHash' | 'idempotencyKey'>;
 
 /** A message group id: SQS takes at most 128 characters; longer ids are hashed. */
 const groupId = (id: string): string => (id.length <= 128 ? id : `h#${sha256Hex(id)}`);
 export const tenantGroup = (tenantId: string): string => groupId(tenantId);
 export const endpointGroup = (tenantId: string, endpointId: string): string => groupId(`${tenantId}#${endpointId}`);
 
-export const storedEvent = (event: EventToDeliver): StoredEvent => ({ ...event, requestHash: sha256Hex(pythonJsonDumps({ type: event.type, data: event.data })) });
+/** An event as stored for its retries (it has no idempotency key: a keyed one is stored at publish). */
+export const storedEvent = (event: EventToDeliver): StoredEvent => ({ ...event, requestHash: requestHashOf(event.type, event.data) });
 
 /**
  * Puts an event in the groups of the given ordered endpoints, in the order of the calls. A large

@@ -1,10 +1,10 @@
 import { firstAttempt, type Later, type Logger, processAttempt } from './delivery';
 import { isSubscribed, passesFilter } from './endpoints';
-import { attemptsMade, type StoredEvent } from './model';
+import type { EventToDeliver } from './attempt';
+import { attemptsMade } from './model';
 import { routeOrdered, storedEvent } from './ordered-routing';
 import type { OrderedFanOutMessage, OrderedMessage, Ports } from './ports';
 
-type EventToDeliver = Omit<StoredEvent, 'requestHash' | 'idempotencyKey'>;
 
 /**
  * Ordered endpoints (`ordered: true`): their deliveries are attempted one at a time, in publish
