@@ -1,11 +1,9 @@
 import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { OrderedEntry, OrderedQueue } from '../domain/ports';
-import { sqsSafeJson } from './sqs-queue';
+import { batchLength, sqsSafeJson } from './sqs-queue';
 
 /** SQS's longest visibility timeout: a hold beyond it is renewed when the message comes back. */
 export const MAX_VISIBILITY_SECONDS = 12 * 3600;
-const SQS_BATCH = 10;
-const SQS_BATCH_BYTES = 1_000_000;
 
 /**
  * The FIFO queue of ordered deliveries. Entries are sent in the order given, ten at most a
@@ -19,16 +17,9 @@ export class SqsOrderedQueue implements OrderedQueue {
   ) {}
 
   async send(entries: OrderedEntry[]): Promise<void> {
-    for (let start = 0; start < entries.length; ) {
-      const batch: Array<OrderedEntry & { body: string }> = [];
-      let bytes = 0;
-      while (start < entries.length && batch.length < SQS_BATCH) {
-        const body = sqsSafeJson(entries[start]!.message);
-        if (batch.length > 0 && bytes + Buffer.byteLength(body) > SQS_BATCH_BYTES) break;
-        bytes += Buffer.byteLength(body);
-        batch.push({ ...entries[start]!, body });
-        start++;
-      }
+    const pending = entries.map((e) => ({ ...e, body: sqsSafeJson(e.message) }));
+    while (pending.length > 0) {
+      const batch = pending.splice(0, batchLength(pending));
       const out = await this.sqs.send(
         new SendMessageBatchCommand({
           QueueUrl: this.queueUrl,

@@ -21,6 +21,19 @@ const SQS_BATCH = 10;
 /** SendMessageBatch takes at most 1 MiB in all; keep a margin for the request's own fields. */
 const SQS_BATCH_BYTES = 1_000_000;
 
+/** How many of `pending`, from the first, one SendMessageBatch takes: ten at most, 1 MB of bodies in all (at least one). */
+export const batchLength = (pending: ReadonlyArray<{ body: string }>): number => {
+  let bytes = 0;
+  let n = 0;
+  while (n < pending.length && n < SQS_BATCH) {
+    const size = Buffer.byteLength(pending[n]!.body);
+    if (n > 0 && bytes + size > SQS_BATCH_BYTES) break;
+    bytes += size;
+    n++;
+  }
+  return n;
+};
+
 /**
  * Sends delivery messages, coalescing the sends issued in the same turn of the event loop
  * (the concurrent records of one worker batch, a recovery page, a publish batch) into
@@ -55,15 +68,7 @@ export class SqsDeliveryQueue implements DeliveryQueue {
   private flush(): void {
     this.flushScheduled = false;
     while (this.pending.length > 0) {
-      let bytes = 0;
-      let n = 0;
-      while (n < this.pending.length && n < SQS_BATCH) {
-        const size = Buffer.byteLength(this.pending[n]!.body);
-        if (n > 0 && bytes + size > SQS_BATCH_BYTES) break;
-        bytes += size;
-        n++;
-      }
-      const batch = this.pending.splice(0, n);
+      const batch = this.pending.splice(0, batchLength(this.pending));
       this.sendBatch(batch).catch((e) => batch.forEach((p) => p.reject(e)));
     }
   }
