@@ -181,3 +181,25 @@ describe('tenant existence', () => {
     dynamo.client.middlewareStack.remove('countGets');
   });
 });
+
+describe('the publish path\'s reads of a tenant', () => {
+  it('one read tells whether a tenant exists and whether it has ordered endpoints; then nothing until the ten seconds are up', async () => {
+    const doc = documentClient(dynamo.client);
+    const reads: string[] = [];
+    doc.middlewareStack.add((next, context) => async (args) => {
+      reads.push(String(context.commandName));
+      return next(args);
+    });
+    const store = new DynamoConfigStore(doc, names.configs);
+    await store.createTenant({ id: 'routed', name: 'routed', createdAt: '2026-02-16T12:00:00.000Z' });
+    await store.countOrderedEndpoints('routed', 1);
+    reads.length = 0;
+    expect(await store.tenantExists('routed')).toBe(true);
+    expect(await store.hasOrderedEndpoints('routed')).toBe(true);
+    expect(await store.tenantExists('routed')).toBe(true);
+    expect(reads).toEqual(['GetItemCommand']);
+    expect(await store.tenantExists('nobody')).toBe(false);
+    expect(await store.hasOrderedEndpoints('nobody')).toBe(false);
+    expect(reads).toHaveLength(2);
+  });
+});

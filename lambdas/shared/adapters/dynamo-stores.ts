@@ -97,18 +97,27 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
   private readonly knownTenants = new Set<string>();
   private readonly orderedRouting = new Map<string, { ordered: Promise<boolean>; until: number }>();
 
-  /** One read a tenant per ORDERED_ROUTING_TTL_SECONDS, shared by the publishes waiting on it; a failed read is not kept. */
-  hasOrderedEndpoints(tenantId: string) {
-    const now = Date.now();
-    const known = this.orderedRouting.get(tenantId);
-    if (known && known.until > now) return known.ordered;
+  /**
+   * The publish path's read of a tenant's item: whether it exists (remembered for good: tenants
+   * are never deleted) and whether it has ordered endpoints (remembered ORDERED_ROUTING_TTL_SECONDS,
+   * shared by the publishes waiting on it; a failed read is not kept). One read serves both.
+   */
+  private readRouting(tenantId: string): Promise<boolean> {
     const ordered = this.db
-      .send(new GetCommand({ TableName: this.tableName, Key: keys.tenant(tenantId), ProjectionExpression: 'ordered_endpoints', ConsistentRead: true }))
-      .then(({ Item }) => Number(Item?.ordered_endpoints ?? 0) > 0);
+      .send(new GetCommand({ TableName: this.tableName, Key: keys.tenant(tenantId), ProjectionExpression: 'id, ordered_endpoints', ConsistentRead: true }))
+      .then(({ Item }) => {
+        if (Item) this.knownTenants.add(tenantId);
+        return Number(Item?.ordered_endpoints ?? 0) > 0;
+      });
     if (this.orderedRouting.size >= 10_000) this.orderedRouting.clear();
-    this.orderedRouting.set(tenantId, { ordered, until: now + ORDERED_ROUTING_TTL_SECONDS * 1000 });
+    this.orderedRouting.set(tenantId, { ordered, until: Date.now() + ORDERED_ROUTING_TTL_SECONDS * 1000 });
     ordered.catch(() => this.orderedRouting.delete(tenantId));
     return ordered;
+  }
+
+  hasOrderedEndpoints(tenantId: string) {
+    const known = this.orderedRouting.get(tenantId);
+    return known && known.until > Date.now() ? known.ordered : this.readRouting(tenantId);
   }
 
   async countOrderedEndpoints(tenantId: string, change: 1 | -1) {
@@ -125,11 +134,8 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
 
   async tenantExists(tenantId: string) {
     if (this.knownTenants.has(tenantId)) return true;
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.tenant(tenantId), ProjectionExpression: 'id', ConsistentRead: true }),
-    );
-    if (Item) this.knownTenants.add(tenantId);
-    return Item !== undefined;
+    await this.readRouting(tenantId); // the publish that asks next whether it has ordered endpoints reads nothing more
+    return this.knownTenants.has(tenantId);
   }
 
   createTenant(t: Tenant) {
