@@ -34,22 +34,29 @@ export const backfillSubscriptionPointers = async (dynamo: DynamoDBClient, confi
 };
 
 /**
- * A data directory from before an endpoint's history was spread over partitions keeps its
- * deliveries (and their attempts that left their items) in one partition per endpoint: moves
- * each to the partition it belongs in now, with its failed-index key. Copy, then delete: a
- * crash in between leaves a copy in both, and the next start moves it again.
+ * Brings a data directory's history up to this version, in one scan: deliveries from before an
+ * endpoint's history was spread over partitions (and their attempts that left their items),
+ * kept in one partition per endpoint, move to the partition they belong in now (copy, then
+ * delete: a crash in between leaves a copy in both, and the next start moves it again); and
+ * failed deliveries from before the failures view get their key in the tenant failed index.
+ * Answers how many items it changed.
  */
 export const shardLegacyHistory = async (dynamo: DynamoDBClient, deliveriesTable: string): Promise<number> => {
   const db = documentClient(dynamo);
-  let moved = 0;
+  let changed = 0;
   await scanEach(db, { TableName: deliveriesTable, FilterExpression: 'begins_with(pk, :endpoint)', ExpressionAttributeValues: { ':endpoint': 'ENDPOINT#' } }, async (item) => {
     const legacy = /^ENDPOINT#([^#]+)#([^#]+)$/.exec(String(item.pk));
     const deliveryId = /^(?:DELIVERY|ATTEMPT)#(dlv_[0-9a-z]+)/.exec(String(item.sk))?.[1];
-    if (!legacy || !deliveryId) return;
-    const pk = keys.delivery({ tenantId: legacy[1]!, endpointId: legacy[2]!, deliveryId }).pk;
-    await db.send(new PutCommand({ TableName: deliveriesTable, Item: { ...item, pk, ...(item.failed_pk ? { failed_pk: pk } : {}) } }));
-    await db.send(new DeleteCommand({ TableName: deliveriesTable, Key: { pk: item.pk, sk: item.sk } }));
-    moved++;
+    if (!deliveryId) return;
+    const failedKeys = (pk: string) => (item.failed_pk ? { failed_pk: pk, tenant_failed_pk: keys.tenantFailedShard(String(item.tenant_id), deliveryId) } : {});
+    if (legacy) {
+      const pk = keys.delivery({ tenantId: legacy[1]!, endpointId: legacy[2]!, deliveryId }).pk;
+      await db.send(new PutCommand({ TableName: deliveriesTable, Item: { ...item, pk, ...failedKeys(pk) } }));
+      await db.send(new DeleteCommand({ TableName: deliveriesTable, Key: { pk: item.pk, sk: item.sk } }));
+    } else if (item.failed_pk && !item.tenant_failed_pk) {
+      await db.send(new PutCommand({ TableName: deliveriesTable, Item: { ...item, ...failedKeys(String(item.pk)) } }));
+    } else return;
+    changed++;
   });
-  return moved;
+  return changed;
 };

@@ -81,8 +81,8 @@ export const tableDefinitions = (names: TableNames): CreateTableCommandInput[] =
     {
       TableName: names.deliveries,
       KeySchema: keySchema,
-      AttributeDefinitions: [attr(k.partitionKey), attr(k.sortKey), attr(k.dueIndex.partitionKey), attr(k.dueIndex.sortKey), attr(k.failedIndex.partitionKey)],
-      GlobalSecondaryIndexes: [dueIndexDefinition(), failedIndexDefinition()],
+      AttributeDefinitions: [attr(k.partitionKey), attr(k.sortKey), attr(k.dueIndex.partitionKey), attr(k.dueIndex.sortKey), attr(k.failedIndex.partitionKey), attr(k.tenantFailedIndex.partitionKey)],
+      GlobalSecondaryIndexes: [dueIndexDefinition(), failedIndexDefinition(k.failedIndex), failedIndexDefinition(k.tenantFailedIndex)],
       BillingMode: 'PAY_PER_REQUEST',
     },
   ];
@@ -97,11 +97,12 @@ const dueIndexDefinition = () => ({
   Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...DUE_INDEX_ATTRIBUTES] },
 });
 
-const failedIndexDefinition = () => ({
-  IndexName: TABLE_KEYS.failedIndex.name,
+/** A sparse index of failed deliveries (by endpoint, or by tenant), every attribute projected. */
+const failedIndexDefinition = (index: { name: string; partitionKey: string; sortKey: string }) => ({
+  IndexName: index.name,
   KeySchema: [
-    { AttributeName: TABLE_KEYS.failedIndex.partitionKey, KeyType: 'HASH' as const },
-    { AttributeName: TABLE_KEYS.failedIndex.sortKey, KeyType: 'RANGE' as const },
+    { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+    { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
   ],
   Projection: { ProjectionType: 'ALL' as const },
 });

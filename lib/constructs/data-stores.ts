@@ -55,12 +55,15 @@ export class DataStores extends Construct {
       nonKeyAttributes: [...DUE_INDEX_ATTRIBUTES],
     });
     // Sparse: only failed deliveries carry its key (the failed-only history page, recoveries).
-    this.deliveriesTable.addGlobalSecondaryIndex({
-      indexName: k.failedIndex.name,
-      partitionKey: { name: k.failedIndex.partitionKey, type: AttributeType.STRING },
-      sortKey: { name: k.failedIndex.sortKey, type: AttributeType.STRING },
-      projectionType: ProjectionType.ALL,
-    });
+    // And by tenant, across its endpoints (the failures view).
+    for (const index of [k.failedIndex, k.tenantFailedIndex]) {
+      this.deliveriesTable.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        projectionType: ProjectionType.ALL,
+      });
+    }
     this.masterKey = new Secret(this, 'MasterKey', {
       description: 'hookpost master key: seals every endpoint signing secret (AES-256-GCM)',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },

@@ -89,6 +89,9 @@ describe('OpenAPI 3.1', () => {
     }, 20_000, 'a failed delivery');
     await call('GET', '/api/v1/admin/webhooks/{id}/deliveries', `/api/v1/admin/webhooks/${id}/deliveries?limit=5`, { key: KEY });
     await call('GET', '/api/v1/admin/webhooks/{id}/deliveries/{delivery_id}', `/api/v1/admin/webhooks/${id}/deliveries/${failed.id}`, { key: KEY });
+    await call('GET', '/api/v1/admin/failed-deliveries', '/api/v1/admin/failed-deliveries?limit=5', { key: KEY });
+    await call('GET', '/api/v1/admin/events/{event_id}', `/api/v1/admin/events/${failed.event_id}`, { key: KEY });
+    await call('GET', '/api/v1/admin/webhooks/{id}/health', `/api/v1/admin/webhooks/${id}/health`, { key: KEY });
     await call('POST', '/api/v1/admin/webhooks/{id}/deliveries/{delivery_id}/retry', `/api/v1/admin/webhooks/${id}/deliveries/${failed.id}/retry`, { key: KEY });
     const recovery = await call('POST', '/api/v1/admin/webhooks/{id}/recover', `/api/v1/admin/webhooks/${id}/recover`, { key: KEY, body: { since: '2020-01-01T00:00:00Z' } });
     await call('GET', '/api/v1/admin/webhooks/{id}/recoveries/{recovery_id}', `/api/v1/admin/webhooks/${id}/recoveries/${recovery.body.id}`, { key: KEY });

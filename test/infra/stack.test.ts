@@ -421,6 +421,7 @@ describe('data', () => {
         Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['id', 'tenant_id', 'endpoint_id', 'status', 'attempt_count'] },
       },
       { IndexName: 'failed', KeySchema: [{ AttributeName: 'failed_pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } },
+      { IndexName: 'tenant-failed', KeySchema: [{ AttributeName: 'tenant_failed_pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } },
     ]);
   });
 

@@ -237,9 +237,24 @@ export class MemoryStores implements TenantStore, EndpointStore, EventStore, Del
   async getDelivery(ref: DeliveryRef) {
     return structuredClone(this.deliveries.get(this.dk(ref)));
   }
-  async listDeliveries(tenantId: string, endpointId: string, { offset, limit, status, startingAfter }: PageRequest) {
+  async listDeliveries(tenantId: string, endpointId: string, { offset, limit, status, startingAfter, since }: PageRequest) {
+    return this.page(
+      (d) => d.tenantId === tenantId && d.endpointId === endpointId && (status === undefined || d.status === status) && (since === undefined || d.createdAt >= since),
+      { offset, limit, startingAfter },
+    );
+  }
+  async listTenantFailed(tenantId: string, { limit, startingAfter }: { limit: number; startingAfter?: string }) {
+    return this.page((d) => d.tenantId === tenantId && d.status === 'failed', { offset: 0, limit, startingAfter });
+  }
+  async getDeliveries(refs: DeliveryRef[]) {
+    return refs.flatMap((r) => {
+      const d = this.deliveries.get(this.dk(r));
+      return d ? [structuredClone(d)] : [];
+    });
+  }
+  private page(keep: (d: Delivery) => boolean, { offset, limit, startingAfter }: { offset: number; limit: number; startingAfter?: string | undefined }) {
     const all = [...this.deliveries.values()]
-      .filter((d) => d.tenantId === tenantId && d.endpointId === endpointId && (status === undefined || d.status === status))
+      .filter(keep)
       .filter((d) => startingAfter === undefined || d.id < startingAfter)
       .sort((a, b) => b.id.localeCompare(a.id));
     const deliveries = all.slice(offset, offset + limit);

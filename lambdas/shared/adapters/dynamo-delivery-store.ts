@@ -10,7 +10,7 @@ import { attemptsMade, type Delivery, type Recovery, type StoredEvent } from '..
 import type { AttemptUpdate, DeliveryPage, DeliveryRef, DeliveryStore, EventStore, PageRequest } from '../domain/ports';
 import { parseExact, stringifyExact } from '../domain/exact-json';
 import { expiresAt, fromAttempt, toAttempt, toDelivery } from './delivery-items';
-import { listDeliveries, listFailed } from './history-reads';
+import { listDeliveries, listFailed, listTenantFailed } from './history-reads';
 import { addRecoveryProgress, createRecovery, getRecovery } from './recovery-items';
 
 export { FILTERED_PAGE_READ_LIMIT } from './history-reads';
@@ -30,11 +30,11 @@ const dueIndexUpdate = (deliveryId: string, status: Delivery['status'], next: st
     ? { set: ['due_pk = :due_pk', 'due_at = :due_at'], remove: [], values: { ':due_pk': keys.dueShard(deliveryId), ':due_at': next } }
     : { set: [], remove: ['due_pk', 'due_at'], values: {} };
 
-/** The failed index's key of a delivery: set while it is failed, removed once it is re-sent. */
+/** The failed indexes' keys of a delivery (by endpoint, by tenant): set while it is failed, removed once it is re-sent. */
 const failedIndexUpdate = (ref: DeliveryRef, status: Delivery['status']) =>
   status === 'failed'
-    ? { set: ['failed_pk = :failed_pk'], remove: [], values: { ':failed_pk': keys.delivery(ref).pk } }
-    : { set: [], remove: ['failed_pk'], values: {} };
+    ? { set: ['failed_pk = :failed_pk', 'tenant_failed_pk = :tenant_failed_pk'], remove: [], values: { ':failed_pk': keys.delivery(ref).pk, ':tenant_failed_pk': keys.tenantFailedShard(ref.tenantId, ref.deliveryId) } }
+    : { set: [], remove: ['failed_pk', 'tenant_failed_pk'], values: {} };
 
 /** Both sparse indexes' keys of a delivery in `status`, due at `next`. */
 const indexUpdates = (ref: DeliveryRef, status: Delivery['status'], next: string | null) => {
@@ -110,6 +110,10 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
       requestHash: Item.request_hash as string,
       ...(Item.idempotency_key ? { idempotencyKey: Item.idempotency_key as string } : {}),
     } satisfies StoredEvent;
+  }
+
+  async getDeliveries(refs: DeliveryRef[]) {
+    return (await batchGetAll(this.db, this.tableName, refs.map(keys.delivery))).map(toDelivery);
   }
 
   async existingDeliveryIds(refs: DeliveryRef[]) {
@@ -298,7 +302,9 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
             attempts: d.attempts.map(fromAttempt),
             attempt_count: d.attempts.length,
             ...(waiting(d.status) && d.nextAttemptAt ? { due_pk: keys.dueShard(d.id), due_at: d.nextAttemptAt } : {}),
-            ...(d.status === 'failed' ? { failed_pk: keys.delivery({ tenantId: d.tenantId, endpointId: d.endpointId, deliveryId: d.id }).pk } : {}),
+            ...(d.status === 'failed'
+              ? { failed_pk: keys.delivery({ tenantId: d.tenantId, endpointId: d.endpointId, deliveryId: d.id }).pk, tenant_failed_pk: keys.tenantFailedShard(d.tenantId, d.id) }
+              : {}),
             [TABLE_KEYS.ttlAttribute]: expiresAt(d.createdAt, this.retentionDays),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
@@ -350,5 +356,9 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
 
   listDeliveries(tenantId: string, endpointId: string, page: PageRequest): Promise<DeliveryPage> {
     return listDeliveries(this.db, this.tableName, tenantId, endpointId, page);
+  }
+
+  listTenantFailed(tenantId: string, page: { limit: number; startingAfter?: string }): Promise<DeliveryPage> {
+    return listTenantFailed(this.db, this.tableName, tenantId, page);
   }
 }

@@ -82,7 +82,7 @@ export const listDeliveries = async (
   tableName: string,
   tenantId: string,
   endpointId: string,
-  { offset, limit, status, startingAfter }: PageRequest,
+  { offset, limit, status, startingAfter, since }: PageRequest,
 ): Promise<DeliveryPage> => {
   const failedOnly = status === 'failed';
   const filtered = status !== undefined && !failedOnly;
@@ -94,10 +94,16 @@ export const listDeliveries = async (
       TableName: tableName,
       ...(failedOnly
         ? { IndexName: TABLE_KEYS.failedIndex.name, KeyConditionExpression: 'failed_pk = :pk', ExpressionAttributeValues: { ':pk': pk } }
-        : {
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :deliveries)',
-            ExpressionAttributeValues: { ':pk': pk, ':deliveries': DELIVERY, ...(filtered ? { ':status': status } : {}) },
-          }),
+        : since
+          ? {
+              // Ids start with their event's time: deliveries since then are a range of sort keys.
+              KeyConditionExpression: 'pk = :pk AND sk BETWEEN :since AND :last',
+              ExpressionAttributeValues: { ':pk': pk, ':since': keys.deliverySortKey(deliveryIdFloor(since)), ':last': keys.deliverySortKey('dlv_~'), ...(filtered ? { ':status': status } : {}) },
+            }
+          : {
+              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :deliveries)',
+              ExpressionAttributeValues: { ':pk': pk, ':deliveries': DELIVERY, ...(filtered ? { ':status': status } : {}) },
+            }),
       ...(filtered ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } } : {}),
       ...(startingAfter ? { ExclusiveStartKey: { pk, sk: keys.deliverySortKey(startingAfter), ...(failedOnly ? { failed_pk: pk } : {}) } } : {}),
     }),
@@ -107,6 +113,33 @@ export const listDeliveries = async (
   if (merged.items.length > offset + limit) return { deliveries, hasMore: true, nextStartingAfter: deliveries.at(-1)!.id };
   if (merged.resumeAfter) return { deliveries, hasMore: true, nextStartingAfter: merged.resumeAfter };
   return { deliveries, hasMore: false, nextStartingAfter: null };
+};
+
+/**
+ * A page of a tenant's failed deliveries across its endpoints, newest event first: the tenant
+ * failed index's partitions merged. The cursor is a delivery id, read on with a sort key
+ * condition (an index query's start key would need the item's own table key too).
+ */
+export const listTenantFailed = async (
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  tenantId: string,
+  { limit, startingAfter }: { limit: number; startingAfter?: string },
+): Promise<DeliveryPage> => {
+  const index = TABLE_KEYS.tenantFailedIndex;
+  const queries = keys.tenantFailedPartitions(tenantId).map(
+    (pk): QueryCommandInput => ({
+      TableName: tableName,
+      IndexName: index.name,
+      KeyConditionExpression: startingAfter ? '#pk = :pk AND sk < :after' : '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': index.partitionKey },
+      ExpressionAttributeValues: { ':pk': pk, ...(startingAfter ? { ':after': keys.deliverySortKey(startingAfter) } : {}) },
+    }),
+  );
+  const merged = await mergeNewestFirst(db, queries, limit + 1);
+  const deliveries = merged.items.slice(0, limit).map(toDelivery);
+  const hasMore = merged.items.length > limit;
+  return { deliveries, hasMore, nextStartingAfter: hasMore ? deliveries.at(-1)!.id : null };
 };
 
 /**

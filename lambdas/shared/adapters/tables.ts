@@ -21,6 +21,13 @@ export const TABLE_KEYS = {
    */
   failedIndex: { name: 'failed', partitionKey: 'failed_pk', sortKey: 'sk' },
   /**
+   * The same failed deliveries by tenant, across its endpoints, in event-time order (the sort
+   * key is the time-ordered delivery id): the failures view reads only failed deliveries,
+   * whatever the tenant's history holds. Spread over shards by a hash of the delivery id, so
+   * that a tenant whose endpoints all fail at once does not heat one index partition.
+   */
+  tenantFailedIndex: { name: 'tenant-failed', partitionKey: 'tenant_failed_pk', sortKey: 'sk', shards: 4 },
+  /**
    * An endpoint's history is spread over this many partitions by a hash of the delivery id, so
    * one endpoint takes this many times a partition's 1,000 writes a second (the sort keys
    * grow with time, so DynamoDB's own split for heat cannot spread them); reads merge them.
@@ -58,6 +65,9 @@ export const keys = {
   /** Every partition of an endpoint's history (its deliveries, and their attempts that left their items). */
   historyPartitions: (tenantId: string, endpointId: string) =>
     Array.from({ length: TABLE_KEYS.historyShards }, (_, shard) => keys.historyPartition(tenantId, endpointId, shard)),
+  /** The tenant failed index's partition of a failed delivery: a stable shard of its id. */
+  tenantFailedShard: (tenantId: string, deliveryId: string) => `FAILED#${tenantId}#${shardOf(deliveryId, TABLE_KEYS.tenantFailedIndex.shards)}`,
+  tenantFailedPartitions: (tenantId: string) => Array.from({ length: TABLE_KEYS.tenantFailedIndex.shards }, (_, shard) => `FAILED#${tenantId}#${shard}`),
   /** Per-tenant API request counter of one window (configs table). */
   rateWindow: (key: string, windowStartMs: number) => ({ pk: `RATE#${key}`, sk: `WINDOW#${windowStartMs}` }),
   /** Attempts begun in one second, for an endpoint's rate limit (deliveries table). */

@@ -49,8 +49,6 @@ export const REPLAY_REPAIR_DELAY_SECONDS = 900;
  * Events keep their time to the millisecond (it orders the delivery history); envelopes and
  * headers show it to the second, as the promised pages do.
  */
-const eventTime = (clock: Clock): string => clock.now().toISOString();
-
 const reusedKey = (where?: string) =>
   new ConflictError('idempotency_key_reused', `${where ? `${where}: ` : ''}This Idempotency-Key was already used with a different event type or data`);
 
@@ -137,12 +135,14 @@ export const publishEvent = async (deps: Deps, input: PublishInput): Promise<Pub
  */
 const publishChecked = async (deps: Deps, input: PublishInput, ordered: boolean, outbox?: Outbox): Promise<PublishResult> => {
   const requestHash = requestHashOf(input.type, input.data);
+  const now = deps.clock.now();
   const event: StoredEvent = {
-    id: input.idempotencyKey ? derivedId('evt', input.tenantId, input.idempotencyKey) : newId('evt'),
+    // Its own time in its id: the event is found by id from its deliveries, stored or not (./event-lookup).
+    id: input.idempotencyKey ? derivedId('evt', input.tenantId, input.idempotencyKey) : newId('evt', now.getTime()),
     tenantId: input.tenantId,
     type: input.type,
     data: input.data,
-    createdAt: eventTime(deps.clock),
+    createdAt: now.toISOString(),
     requestHash,
     ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
   };
@@ -181,13 +181,14 @@ export const TEST_EVENT_TYPE = 'webhook.test';
  */
 export const sendTestEvent = async (deps: Deps, endpoint: Endpoint): Promise<{ id: string; type: string }> => {
   if (endpoint.status !== 'active') throw new ConflictError('webhook_disabled', 'This webhook is disabled; enable it to send it a test event');
-  const id = newId('evt');
+  const now = deps.clock.now();
+  const id = newId('evt', now.getTime());
   const data = { webhook_id: endpoint.id, message: 'A test event from hookpost: your endpoint is receiving and verifying webhooks.' };
   await deps.queue.send({
     kind: 'fanout',
     tenantId: endpoint.tenantId,
     eventId: id,
-    event: { type: TEST_EVENT_TYPE, data, createdAt: eventTime(deps.clock) },
+    event: { type: TEST_EVENT_TYPE, data, createdAt: now.toISOString() },
     only: endpoint.id,
   });
   return { id, type: TEST_EVENT_TYPE };

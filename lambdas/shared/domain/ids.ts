@@ -1,11 +1,21 @@
 import { pythonJsonDumps, type JsonValue } from './python-json';
 import { createHash } from 'node:crypto';
-import { encodeTime, ulid } from 'ulid';
+import { decodeTime, encodeTime, ulid } from 'ulid';
 
 /** Readable-prefix ids: `evt_`, `wh_`, `dlv_`, `key_`. Random ids are ULIDs, so they sort by time. */
 export type IdPrefix = 'evt' | 'wh' | 'dlv' | 'key' | 'rcv' | 'ses';
 
-export const newId = (prefix: IdPrefix): string => `${prefix}_${ulid().toLowerCase()}`;
+export const newId = (prefix: IdPrefix, atMs?: number): string => `${prefix}_${ulid(atMs).toLowerCase()}`;
+
+/**
+ * An event's time from its id, for an event id made by `newId('evt', createdAtMs)` (events
+ * without an idempotency key, whose id carries the exact millisecond of their `createdAt`);
+ * undefined for anything that is not a ULID id.
+ */
+export const eventTimeOfId = (eventId: string): string | undefined => {
+  if (!/^evt_[0-7][0-9a-hjkmnp-tv-z]{25}$/.test(eventId)) return undefined;
+  return new Date(decodeTime(eventId.slice(4).toUpperCase())).toISOString();
+};
 
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
 

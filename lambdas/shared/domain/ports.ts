@@ -103,6 +103,8 @@ export interface PageRequest {
   status?: Delivery['status'];
   /** Deliveries older than this one (newest first, as the history lists them). */
   startingAfter?: string;
+  /** Only deliveries whose event happened at or after this time. */
+  since?: string;
 }
 
 export interface AttemptUpdate {
@@ -133,6 +135,8 @@ export interface DeliveryStore {
   /** Records a delivery with its first attempt; false when it was recorded already. */
   createDelivery(delivery: Delivery): Promise<boolean>;
   getDelivery(ref: DeliveryRef): Promise<Delivery | undefined>;
+  /** The recorded ones among `refs`, each with the attempts its item keeps (as a history page lists them). */
+  getDeliveries(refs: DeliveryRef[]): Promise<Delivery[]>;
   /**
    * Appends an attempt and sets the new state, only if the delivery still has exactly
    * `expectedAttempts` attempts; false otherwise (so an attempt is never recorded twice).
@@ -179,6 +183,8 @@ export interface DeliveryStore {
    * other states filter the newest deliveries, reading at most a bounded number a page.
    */
   listDeliveries(tenantId: string, endpointId: string, page: PageRequest): Promise<DeliveryPage>;
+  /** A page of the failed deliveries of every endpoint of a tenant, newest event first, from a sparse index by tenant. */
+  listTenantFailed(tenantId: string, page: { limit: number; startingAfter?: string }): Promise<DeliveryPage>;
   createRecovery(recovery: Recovery): Promise<void>;
   getRecovery(tenantId: string, recoveryId: string): Promise<Recovery | undefined>;
   /** Adds a page's failed deliveries found and re-sent to a recovery's progress, and marks it done with its last page. */

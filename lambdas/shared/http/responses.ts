@@ -93,6 +93,39 @@ export const DeliveryPage = z.object({
   }),
 });
 
+export const FailedDeliveryPage = z.object({
+  object: z.literal('list'),
+  data: z.array(Delivery),
+  limit: z.number(),
+  has_more: z.boolean(),
+  next_starting_after: z.nullable(z.string()).register(z.globalRegistry, { description: 'Pass as `starting_after` for the next page (null at the end).' }),
+});
+
+export const FoundEvent = z.object({
+  object: z.literal('event'),
+  id: z.string(),
+  type: z.string(),
+  created_at: timestamp,
+  data: z.nullable(z.unknown()).register(z.globalRegistry, {
+    description:
+      'The event\'s data, when hookpost kept it: an event with an idempotency key, or one whose delivery needed a retry. null for an event every webhook took at the first attempt (not stored).',
+  }),
+  deliveries: z.array(Delivery).register(z.globalRegistry, { description: 'Its delivery to each webhook that got it (the latest 20 attempts of each; GET the delivery for every one).' }),
+});
+
+export const WebhookHealth = z.object({
+  object: z.literal('webhook_health'),
+  webhook_id: z.string(),
+  since: timestamp,
+  deliveries: z.number().register(z.globalRegistry, { description: 'Deliveries counted: the newest of the last 24 hours, at most 100.' }),
+  complete: z.boolean().register(z.globalRegistry, { description: 'Whether those are every delivery of the 24 hours (false: the figures cover the newest 100).' }),
+  succeeded: z.number(),
+  failed: z.number(),
+  waiting: z.number().register(z.globalRegistry, { description: 'Pending or retrying.' }),
+  success_rate: z.nullable(z.number()).register(z.globalRegistry, { description: 'succeeded / (succeeded + failed); null when none finished.' }),
+  last_attempt: z.nullable(Attempt),
+});
+
 export const RetryAccepted = z.object({
   object: z.literal('retry'),
   delivery_id: z.string(),

@@ -35,6 +35,10 @@ export const ROUTES = [
   { group: 'admin-webhooks', method: 'POST', path: '/api/v1/admin/webhooks/{id}/deliveries/{delivery_id}/retry', auth: 'tenant' },
   { group: 'admin-webhooks', method: 'POST', path: '/api/v1/admin/webhooks/{id}/recover', auth: 'tenant' },
   { group: 'admin-webhooks', method: 'GET', path: '/api/v1/admin/webhooks/{id}/recoveries/{recovery_id}', auth: 'tenant' },
+  { group: 'admin-webhooks', method: 'GET', path: '/api/v1/admin/webhooks/{id}/health', auth: 'tenant' },
+  // across a tenant's webhooks: its failed deliveries, and an event by id
+  { group: 'admin-webhooks', method: 'GET', path: '/api/v1/admin/failed-deliveries', auth: 'tenant' },
+  { group: 'admin-webhooks', method: 'GET', path: '/api/v1/admin/events/{event_id}', auth: 'tenant' },
   // the dashboard trades a portal link's token (its proof) for a session, once
   { group: 'admin-webhooks', method: 'POST', path: '/api/v1/portal/sessions', auth: 'public' },
   // the platform's own routes

@@ -302,6 +302,11 @@ export const buildSchemas = (catalogue: readonly string[]) => {
           starting_after: z.optional(z.string().check(z.regex(/^dlv_[0-9a-z]{26}$/, 'must be a delivery id (dlv_...)'))),
         })
         .check(z.refine((q) => q.starting_after === undefined || q.offset === 0, { message: 'offset and starting_after: give one or the other', path: ['starting_after'] })),
+    failedPage: () =>
+      z.strictObject({
+        limit: z._default(wholeNumber(1, 100), 20),
+        starting_after: z.optional(z.string().check(z.regex(/^dlv_[0-9a-z]{26}$/, 'must be a delivery id (dlv_...)'))),
+      }),
     recover: () => z.strictObject({ since: isoTime(), until: z.optional(isoTime()) }),
     createTenant: () => z.strictObject({ id: TENANT_ID, name: z.optional(z.string().check(z.minLength(1), z.maxLength(200))) }),
     portalSessionCreate: () =>

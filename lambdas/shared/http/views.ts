@@ -1,5 +1,6 @@
 import type * as z from 'zod/mini';
-import { type Delivery, type Endpoint, graceEndsAt, lastAttempt, type Recovery } from '../domain/model';
+import { type Attempt, type Delivery, type Endpoint, graceEndsAt, lastAttempt, type Recovery } from '../domain/model';
+import type { FoundEvent, WebhookHealth } from '../domain/tenant-views';
 import type * as R from './responses';
 
 /** Seed 000's shape: `{object, url, secret?, active, event_types}`. */
@@ -37,6 +38,18 @@ export const adminWebhookView = (e: Endpoint, secret?: string): z.infer<typeof R
   };
 };
 
+const attemptView = (a: Attempt): z.infer<typeof R.Attempt> => ({
+  number: a.number,
+  attempted_at: a.attemptedAt,
+  status_code: a.statusCode,
+  response_time_ms: a.responseTimeMs,
+  error: a.error,
+  response_body: a.responseBody,
+  trigger: a.trigger,
+  error_detail: a.detail ?? null,
+  retry_after_seconds: a.retryAfterSeconds ?? null,
+});
+
 export const deliveryView = (d: Delivery): z.infer<typeof R.Delivery> => {
   const last = lastAttempt(d);
   return {
@@ -52,19 +65,31 @@ export const deliveryView = (d: Delivery): z.infer<typeof R.Delivery> => {
     next_attempt_at: d.nextAttemptAt,
     created_at: d.createdAt,
     updated_at: d.updatedAt,
-    attempts: d.attempts.map((a) => ({
-      number: a.number,
-      attempted_at: a.attemptedAt,
-      status_code: a.statusCode,
-      response_time_ms: a.responseTimeMs,
-      error: a.error,
-      response_body: a.responseBody,
-      trigger: a.trigger,
-      error_detail: a.detail ?? null,
-      retry_after_seconds: a.retryAfterSeconds ?? null,
-    })),
+    attempts: d.attempts.map(attemptView),
   };
 };
+
+export const foundEventView = (e: FoundEvent): z.infer<typeof R.FoundEvent> => ({
+  object: 'event' as const,
+  id: e.id,
+  type: e.type,
+  created_at: e.createdAt,
+  data: e.data,
+  deliveries: e.deliveries.map(deliveryView),
+});
+
+export const webhookHealthView = (h: WebhookHealth): z.infer<typeof R.WebhookHealth> => ({
+  object: 'webhook_health' as const,
+  webhook_id: h.webhookId,
+  since: h.since,
+  deliveries: h.deliveries,
+  complete: h.complete,
+  succeeded: h.succeeded,
+  failed: h.failed,
+  waiting: h.waiting,
+  success_rate: h.successRate,
+  last_attempt: h.lastAttempt ? attemptView(h.lastAttempt) : null,
+});
 
 export const listView = <T>(data: T[]) => ({ object: 'list' as const, data });
 

@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { capacityMeter } from '../../bench/counting';
+import { DynamoDeliveryStore } from '../../lambdas/shared/adapters/dynamo-delivery-store';
+import { documentClient } from '../../lambdas/shared/aws-ports';
+import { deliveryIdFor } from '../../lambdas/shared/domain/ids';
+import type { Delivery } from '../../lambdas/shared/domain/model';
+import { ensureTables, startDynamo } from '../../local/emulators';
+
+/**
+ * The reads across a tenant's webhooks cost what they return (read units as DynamoDB reports
+ * them): the failures page reads failed deliveries only, an event's lookup one item per
+ * webhook, a health figure at most its sample of the window.
+ */
+const names = { configs: 'configs', deliveries: 'deliveries' };
+let dynamo: Awaited<ReturnType<typeof startDynamo>>;
+let store: DynamoDeliveryStore;
+let measure: ReturnType<typeof capacityMeter>['measure'];
+
+const at = (i: number) => new Date(Date.parse('2026-02-01T00:00:00Z') + i * 1000).toISOString();
+const delivery = (tenantId: string, endpointId: string, i: number, status: Delivery['status']): Delivery => {
+  const eventId = `evt_${i}`;
+  return {
+    id: deliveryIdFor(eventId, endpointId, at(i)),
+    tenantId,
+    endpointId,
+    eventId,
+    eventType: 'price.alert',
+    status,
+    retryCount: status === 'failed' ? 5 : 0,
+    nextAttemptAt: null,
+    createdAt: at(i),
+    updatedAt: at(i),
+    attempts: [{ number: 1, attemptedAt: at(i), statusCode: status === 'failed' ? 500 : 200, responseTimeMs: 12, error: status === 'failed' ? 'http_status' : null, responseBody: 'ok', trigger: 'automatic' }],
+  };
+};
+
+/** `n` events to each of `endpoints` webhooks of a tenant, every `failEvery`th failed. */
+const seed = async (tenantId: string, endpoints: number, n: number, failEvery: number) => {
+  const all = Array.from({ length: endpoints }, (_, e) => Array.from({ length: n }, (_, i) => delivery(tenantId, `wh_${e}`, i, i % failEvery === 7 ? 'failed' : 'succeeded'))).flat();
+  for (let i = 0; i < all.length; i += 50) await Promise.all(all.slice(i, i + 50).map((d) => store.createDelivery(d)));
+  return all;
+};
+
+let busy: Delivery[];
+let quiet: Delivery[];
+beforeAll(async () => {
+  dynamo = await startDynamo();
+  await ensureTables(dynamo.client, names);
+  measure = capacityMeter(dynamo.client).measure;
+  store = new DynamoDeliveryStore(documentClient(dynamo.client), names.deliveries, 30);
+  busy = await seed('busy', 5, 400, 50); // 2,000 deliveries, 40 failed
+  quiet = await seed('quiet', 2, 30, 10); // 60 deliveries, 6 failed
+}, 120_000);
+afterAll(() => dynamo?.stop());
+
+const newestFirst = (ds: Delivery[]) => [...ds].sort((a, b) => b.id.localeCompare(a.id)).map((d) => d.id);
+
+describe('reads across a tenant\'s webhooks', () => {
+  it('a failures page reads only failed deliveries, whatever the history holds, and walks them all in order', async () => {
+    const a = await measure(() => store.listTenantFailed('quiet', { limit: 20 }));
+    const b = await measure(() => store.listTenantFailed('busy', { limit: 20 }));
+    expect(a.result.deliveries.map((d) => d.id)).toEqual(newestFirst(quiet.filter((d) => d.status === 'failed')));
+    expect(b.result.deliveries.map((d) => d.id)).toEqual(newestFirst(busy.filter((d) => d.status === 'failed')).slice(0, 20));
+    expect(b.result.hasMore).toBe(true);
+    expect(b.units).toBeLessThan(10); // 2,000 deliveries behind it, 40 failed
+    console.log(`failures page of 20: ${b.units} read units behind 2,000 deliveries, ${a.units} behind 60`);
+    const walked: string[] = [];
+    let startingAfter: string | undefined;
+    do {
+      const page = await store.listTenantFailed('busy', { limit: 7, ...(startingAfter ? { startingAfter } : {}) });
+      walked.push(...page.deliveries.map((d) => d.id));
+      startingAfter = page.nextStartingAfter ?? undefined;
+    } while (startingAfter);
+    expect(walked).toEqual(newestFirst(busy.filter((d) => d.status === 'failed')));
+  });
+
+  it('an event\'s deliveries are one read each', async () => {
+    const refs = Array.from({ length: 5 }, (_, e) => ({ tenantId: 'busy', endpointId: `wh_${e}`, deliveryId: deliveryIdFor('evt_123', `wh_${e}`, at(123)) }));
+    const { units, result } = await measure(() => store.getDeliveries([...refs, { tenantId: 'busy', endpointId: 'wh_9', deliveryId: 'dlv_01aaaaaaaaaaaaaaaaaaaaaaaa' }]));
+    expect(result.map((d) => d.endpointId).sort()).toEqual(['wh_0', 'wh_1', 'wh_2', 'wh_3', 'wh_4']);
+    expect(units).toBeLessThanOrEqual(6);
+  });
+
+  it('a window of the history (health) holds only deliveries since its start, and reads at most its page', async () => {
+    const since = at(380);
+    const page = await store.listDeliveries('busy', 'wh_0', { offset: 0, limit: 100, since });
+    expect(page.deliveries.map((d) => d.id)).toEqual(newestFirst(busy.filter((d) => d.endpointId === 'wh_0' && d.createdAt >= since)));
+    expect(page.hasMore).toBe(false);
+    const sample = await measure(() => store.listDeliveries('busy', 'wh_0', { offset: 0, limit: 100, since: at(0) }));
+    expect(sample.result.deliveries).toHaveLength(100);
+    expect(sample.result.hasMore).toBe(true);
+    expect(sample.units).toBeLessThan(12);
+    console.log(`health sample of 100: ${sample.units} read units`);
+  });
+});
+
+describe('a data directory from before the failures view', () => {
+  it('has its failed deliveries listed once the local runtime starts', async () => {
+    const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { keys } = await import('../../lambdas/shared/adapters/tables');
+    const { shardLegacyHistory } = await import('../../local/backfill');
+    const old = delivery('legacy', 'wh_old', 1, 'failed');
+    const ref = { tenantId: 'legacy', endpointId: 'wh_old', deliveryId: old.id };
+    // As the version before wrote it: in the endpoint's failed index only.
+    await documentClient(dynamo.client).send(
+      new PutCommand({ TableName: names.deliveries, Item: { ...keys.delivery(ref), failed_pk: keys.delivery(ref).pk, id: old.id, tenant_id: 'legacy', endpoint_id: 'wh_old', event_id: old.eventId, event_type: old.eventType, status: 'failed', retry_count: 5, next_attempt_at: null, created_at: old.createdAt, updated_at: old.updatedAt, attempts: [], attempt_count: 0 } }),
+    );
+    expect((await store.listTenantFailed('legacy', { limit: 5 })).deliveries).toEqual([]);
+    expect(await shardLegacyHistory(dynamo.client, names.deliveries)).toBe(1);
+    expect((await store.listTenantFailed('legacy', { limit: 5 })).deliveries.map((d) => d.id)).toEqual([old.id]);
+    expect(await shardLegacyHistory(dynamo.client, names.deliveries)).toBe(0);
+  });
+});
