@@ -123,6 +123,9 @@ describe('the TypeScript SDK against the local runtime', () => {
     expect(await client.webhooks.retry(failing.id, failed.id)).toMatchObject({ object: 'retry', attempt: 3 });
     const recovery = await client.webhooks.recover(failing.id, { since: new Date(Date.now() - 3600_000) });
     expect(await client.webhooks.recovery(failing.id, recovery.id)).toMatchObject({ id: recovery.id });
+    expect(await client.getEvent(failed.event_id)).toMatchObject({ id: failed.event_id, data: { n: 1 }, deliveries: expect.arrayContaining([expect.objectContaining({ webhook_id: failing.id })]) });
+    expect(await client.webhooks.health(failing.id)).toMatchObject({ object: 'webhook_health', webhook_id: failing.id, succeeded: 0 });
+    expect(await client.failedDeliveries({ limit: 5 })).toMatchObject({ object: 'list', limit: 5 });
     await client.webhooks.delete(failing.id);
     await expect(client.webhooks.get(failing.id)).rejects.toBeInstanceOf(HookpostApiError);
   });

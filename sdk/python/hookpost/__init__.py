@@ -283,5 +283,17 @@ class Client:
     def get_recovery(self, webhook_id, recovery_id):
         return self._request("GET", "/api/v1/admin/webhooks/%s/recoveries/%s" % (self._id(webhook_id), self._id(recovery_id)))
 
+    def get_webhook_health(self, webhook_id):
+        """The last 24 hours of a webhook, from its newest deliveries (at most 100; complete says whether that is all)."""
+        return self._request("GET", "/api/v1/admin/webhooks/%s/health" % self._id(webhook_id))
+
+    def list_failed_deliveries(self, limit=20, starting_after=None):
+        """Failed deliveries of every webhook, newest event first, a page at a time."""
+        return self._request("GET", "/api/v1/admin/failed-deliveries", query={"limit": limit, "starting_after": starting_after})
+
+    def get_event(self, event_id):
+        """An event by id (the webhook-id a receiver got): its data when kept (else None), and its delivery to each webhook."""
+        return self._request("GET", "/api/v1/admin/events/%s" % self._id(event_id))
+
 
 from .publisher import Publisher  # noqa: E402  (it needs HookpostError, defined above)

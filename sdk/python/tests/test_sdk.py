@@ -116,6 +116,11 @@ class AdminSurface(unittest.TestCase):
         self.assertEqual(client.retry_delivery(failing["id"], delivery["id"])["object"], "retry")
         recovery = client.recover(failing["id"], since="2020-01-01T00:00:00Z")
         self.assertEqual(client.get_recovery(failing["id"], recovery["id"])["id"], recovery["id"])
+        event = client.get_event(delivery["event_id"])
+        self.assertEqual(event["data"], {"n": 1})
+        self.assertIn(failing["id"], [d["webhook_id"] for d in event["deliveries"]])
+        self.assertEqual(client.get_webhook_health(failing["id"])["succeeded"], 0)
+        self.assertEqual(client.list_failed_deliveries(limit=5)["limit"], 5)
         client.delete_admin_webhook(failing["id"])
         with self.assertRaises(HookpostError) as caught:
             client.get_admin_webhook(failing["id"])

@@ -115,6 +115,37 @@ export interface Recovery {
     status: 'running' | 'done';
     created_at: string;
 }
+/** A page of failed deliveries across every webhook, newest event first. */
+export interface FailedPage {
+    object: 'list';
+    data: Delivery[];
+    limit: number;
+    has_more: boolean;
+    /** Pass as `starting_after` for the next page; null at the end. */
+    next_starting_after: string | null;
+}
+/** An event found by id: its data when hookpost kept it (null otherwise), and its delivery to each webhook. */
+export interface FoundEvent {
+    object: 'event';
+    id: string;
+    type: string;
+    created_at: string;
+    data: unknown;
+    deliveries: Delivery[];
+}
+/** A webhook's last 24 hours, from its newest deliveries (at most 100; `complete` says whether that is all). */
+export interface WebhookHealth {
+    object: 'webhook_health';
+    webhook_id: string;
+    since: string;
+    deliveries: number;
+    complete: boolean;
+    succeeded: number;
+    failed: number;
+    waiting: number;
+    success_rate: number | null;
+    last_attempt: Attempt | null;
+}
 export interface ClientOptions {
     /** The tenant's API key (`hpk_…`). */
     apiKey: string;
@@ -199,5 +230,13 @@ export declare class HookpostClient {
             until?: Date | string;
         }) => Promise<Recovery>;
         recovery: (id: string, recoveryId: string) => Promise<Recovery>;
+        health: (id: string) => Promise<WebhookHealth>;
     };
+    /** Failed deliveries of every webhook, newest event first, a page at a time. */
+    failedDeliveries(query?: {
+        limit?: number;
+        starting_after?: string;
+    }): Promise<FailedPage>;
+    /** An event by id (the `webhook-id` a receiver got): its data when kept, and its delivery to each webhook. */
+    getEvent(eventId: string): Promise<FoundEvent>;
 }

@@ -166,8 +166,19 @@ var HookpostClient = class {
       since: new Date(window.since).toISOString(),
       ...window.until === void 0 ? {} : { until: new Date(window.until).toISOString() }
     }),
-    recovery: (id, recoveryId) => this.request("GET", path("/api/v1/admin/webhooks/{}/recoveries/{}", id, recoveryId))
+    recovery: (id, recoveryId) => this.request("GET", path("/api/v1/admin/webhooks/{}/recoveries/{}", id, recoveryId)),
+    health: (id) => this.request("GET", path("/api/v1/admin/webhooks/{}/health", id))
   };
+  /** Failed deliveries of every webhook, newest event first, a page at a time. */
+  failedDeliveries(query = {}) {
+    const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== void 0).map(([k, v]) => [k, String(v)]));
+    const qs = params.toString();
+    return this.request("GET", `/api/v1/admin/failed-deliveries${qs ? `?${qs}` : ""}`);
+  }
+  /** An event by id (the `webhook-id` a receiver got): its data when kept, and its delivery to each webhook. */
+  getEvent(eventId) {
+    return this.request("GET", path("/api/v1/admin/events/{}", eventId));
+  }
 };
 export {
   HookpostApiError,

@@ -221,6 +221,40 @@ export interface Recovery {
   created_at: string;
 }
 
+/** A page of failed deliveries across every webhook, newest event first. */
+export interface FailedPage {
+  object: 'list';
+  data: Delivery[];
+  limit: number;
+  has_more: boolean;
+  /** Pass as `starting_after` for the next page; null at the end. */
+  next_starting_after: string | null;
+}
+
+/** An event found by id: its data when hookpost kept it (null otherwise), and its delivery to each webhook. */
+export interface FoundEvent {
+  object: 'event';
+  id: string;
+  type: string;
+  created_at: string;
+  data: unknown;
+  deliveries: Delivery[];
+}
+
+/** A webhook's last 24 hours, from its newest deliveries (at most 100; `complete` says whether that is all). */
+export interface WebhookHealth {
+  object: 'webhook_health';
+  webhook_id: string;
+  since: string;
+  deliveries: number;
+  complete: boolean;
+  succeeded: number;
+  failed: number;
+  waiting: number;
+  success_rate: number | null;
+  last_attempt: Attempt | null;
+}
+
 export interface ClientOptions {
   /** The tenant's API key (`hpk_…`). */
   apiKey: string;
@@ -338,5 +372,18 @@ export class HookpostClient {
         ...(window.until === undefined ? {} : { until: new Date(window.until).toISOString() }),
       }),
     recovery: (id: string, recoveryId: string): Promise<Recovery> => this.request('GET', path('/api/v1/admin/webhooks/{}/recoveries/{}', id, recoveryId)),
+    health: (id: string): Promise<WebhookHealth> => this.request('GET', path('/api/v1/admin/webhooks/{}/health', id)),
   };
+
+  /** Failed deliveries of every webhook, newest event first, a page at a time. */
+  failedDeliveries(query: { limit?: number; starting_after?: string } = {}): Promise<FailedPage> {
+    const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+    const qs = params.toString();
+    return this.request('GET', `/api/v1/admin/failed-deliveries${qs ? `?${qs}` : ''}`);
+  }
+
+  /** An event by id (the `webhook-id` a receiver got): its data when kept, and its delivery to each webhook. */
+  getEvent(eventId: string): Promise<FoundEvent> {
+    return this.request('GET', path('/api/v1/admin/events/{}', eventId));
+  }
 }
