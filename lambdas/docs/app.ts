@@ -1,3 +1,4 @@
+import { SYSTEM_EVENT_TYPES } from '../shared/domain/catalogue';
 import { createApiHandler } from '../shared/http/api-handler';
 import { buildOpenApi } from '../shared/http/openapi';
 import { buildSchemas } from '../shared/http/schemas';
@@ -11,7 +12,7 @@ import { dashboardPage } from './dashboard';
  */
 export const createDocsHandler = (settings: { eventTypes: readonly string[]; portal: PortalSettings }) => {
   let openApi: ReturnType<typeof buildOpenApi> | undefined;
-  const dashboard = dashboardPage(settings.portal);
+  const dashboard = dashboardPage(settings.portal, [...settings.eventTypes, ...SYSTEM_EVENT_TYPES]);
   return createApiHandler(
     'docs',
     {

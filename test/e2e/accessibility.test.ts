@@ -9,7 +9,8 @@ import { startTestRuntime } from '../support/service';
 
 /**
  * The dashboard and the portal checked with axe-core in Chromium: no violation of serious or
- * critical impact on the sign-in page, the webhooks and history (attempts opened), a read-only
+ * critical impact on the sign-in page, the webhooks and history (attempts opened), the webhook
+ * form, the failures of every webhook, an event found by id, a read-only
  * portal session and a refused link. axe is injected into the page (the page's CSP admits only
  * its own script, so this context bypasses CSP for the scanner alone).
  */
@@ -56,6 +57,15 @@ describe('accessibility (axe-core, serious and critical)', () => {
       await expect.poll(() => page.locator('#deliveries tr.delivery').count()).toBeGreaterThan(0);
       for (const summary of await page.locator('#deliveries summary').all()) await summary.click();
       expect(await serious(page), `history at ${viewport.width}`).toEqual([]);
+      await page.getByRole('button', { name: 'New webhook' }).click();
+      expect(await serious(page), `webhook form at ${viewport.width}`).toEqual([]);
+      await page.getByRole('button', { name: 'Failures' }).click();
+      await expect.poll(() => page.locator('#failures tr.delivery').count()).toBeGreaterThan(0);
+      expect(await serious(page), `failures at ${viewport.width}`).toEqual([]);
+      await page.locator('#failures').getByRole('button', { name: /^View event/ }).first().click();
+      await expect.poll(() => page.locator('#event-deliveries tr.delivery').count()).toBeGreaterThan(0);
+      for (const summary of await page.locator('#event-deliveries summary').all()) await summary.click();
+      expect(await serious(page), `event at ${viewport.width}`).toEqual([]);
       await context.close();
     }
   });

@@ -127,8 +127,8 @@ describe('the portal in Chromium', () => {
     await expect.poll(() => page.locator('#webhooks').textContent(), { timeout: 10_000 }).toContain('hooks.example.com/acme');
     await page.getByRole('button', { name: /^Open / }).first().click();
     await expect.poll(() => page.locator('#detail').isVisible()).toBe(true);
-    for (const name of ['Send test event', 'Rotate secret', 'Retry window']) expect(await page.getByRole('button', { name }).isVisible(), name).toBe(false);
-    expect(await page.getByRole('button', { name: 'Refresh' }).isVisible()).toBe(true);
+    for (const name of ['Send test event', 'Rotate secret', 'Retry window', 'New webhook', 'Edit', 'Disable', 'Delete']) expect(await page.getByRole('button', { name, exact: true }).isVisible(), name).toBe(false);
+    for (const name of ['Refresh', 'Failures', 'Find an event']) expect(await page.getByRole('button', { name, exact: true }).isVisible(), name).toBe(true);
     await expect.poll(() => page.locator('#ended-text').textContent(), { timeout: 10_000 }).toContain('Your session has ended');
     expect(await page.locator('#app').isHidden()).toBe(true);
     await page.close();

@@ -1,0 +1,208 @@
+/// <reference lib="dom" />
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalRuntime } from '../../local/runtime';
+import { apiClient, waitUntil } from '../support/client';
+import { type Receiver, startReceiver } from '../support/receiver';
+import { startTestRuntime } from '../support/service';
+
+/**
+ * What a tenant manages in the dashboard (issue 17), in headless Chromium against the local
+ * runtime: each webhook's health in the list, create with every option, edit, disable and
+ * re-enable, delete after a confirmation, the failures of every webhook, and an event found
+ * by id with its payload. Every change is checked through the API.
+ */
+const KEY = 'hpk_manage_test_key_0123456789abcdef0123';
+const ADMIN = 'hpadmin_manage_test_0123456789';
+let runtime: LocalRuntime;
+let receiver: Receiver;
+let browser: Browser;
+let api: ReturnType<typeof apiClient>['call'];
+const ids: { ok?: string; failing?: string; failedEvent?: string; plainEvent?: string } = {};
+const problems: string[] = [];
+
+beforeAll(async () => {
+  receiver = await startReceiver();
+  receiver.respondWith((r) => (r.path.startsWith('/failing') ? { status: 503, body: 'maintenance' } : { status: 200 }));
+  runtime = await startTestRuntime('manage', { apiKeys: [{ tenantId: 'acme', key: KEY }], adminKey: ADMIN, retrySchedule: [1] });
+  api = apiClient(runtime.url).call;
+  ids.ok = (await api('POST', '/api/v1/admin/webhooks', { key: KEY, body: { url: `${receiver.url}/ok`, events: ['price.alert', 'analysis.complete'] } })).body.id;
+  ids.failing = (await api('POST', '/api/v1/admin/webhooks', { key: KEY, body: { url: `${receiver.url}/failing`, events: ['price.alert'] } })).body.id;
+  ids.failedEvent = (await api('POST', '/v1/events', { key: ADMIN, body: { tenant_id: 'acme', type: 'price.alert', data: { sku: 'sku-9', price: 42 } } })).body.id;
+  ids.plainEvent = (await api('POST', '/v1/events', { key: ADMIN, body: { tenant_id: 'acme', type: 'analysis.complete', data: { id: 'a-1' } } })).body.id;
+  await waitUntil(async () => (await api('GET', `/api/v1/admin/webhooks/${ids.failing}/deliveries?status=failed`, { key: KEY })).body.data[0], 20_000, 'a failed delivery');
+  await waitUntil(async () => ((await api('GET', `/api/v1/admin/webhooks/${ids.ok}/deliveries`, { key: KEY })).body.data.length === 2 ? true : undefined), 20_000, 'two deliveries');
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+}, 90_000);
+afterAll(async () => {
+  await browser?.close();
+  await runtime?.stop();
+  await receiver?.close();
+});
+
+const signedIn = async (): Promise<Page> => {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.goto(`${runtime.url}/dashboard`);
+  await page.getByLabel('API key').fill(KEY);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect.poll(() => page.locator('#webhooks tr').count()).toBeGreaterThan(1);
+  return page;
+};
+const webhooks = async () => (await api('GET', '/api/v1/admin/webhooks', { key: KEY })).body.data as Array<Record<string, unknown> & { id: string; url: string }>;
+const health = (page: Page, url: string) => page.locator('#webhooks tr', { hasText: url }).locator('td[data-label="Last 24 h"]');
+
+describe('managing webhooks in the dashboard', () => {
+  it('lists each webhook\'s last 24 hours: the success rate and the last attempt', async () => {
+    const page = await signedIn();
+    await expect.poll(() => health(page, `${receiver.url}/ok`).textContent()).toMatch(/^100% of 2 succeeded; last attempt \d{4}-\d\d-\d\d \d\d:\d\d UTC \(200\)$/);
+    await expect.poll(() => health(page, `${receiver.url}/failing`).textContent()).toMatch(/^0% of 1 succeeded; last attempt .* UTC \(503\)$/);
+    expect(await health(page, `${receiver.url}/failing`).getAttribute('class')).toBe('status-failed');
+    await page.close();
+  });
+
+  it('creates a webhook with every option, showing its secret once; a bad filter is refused in the form and nothing is made', async () => {
+    const page = await signedIn();
+    await page.getByRole('button', { name: 'New webhook' }).click();
+    await page.getByLabel('URL').fill(`${receiver.url}/made`);
+    await page.getByLabel('price.alert').check();
+    await page.getByLabel('Filter').fill('{"price": [{"numeric": [">"');
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+    await expect.poll(() => page.locator('#wf-status').textContent()).toBe('Filter: not valid JSON.');
+    // A refusal of the API's own is shown in the form too.
+    await page.getByLabel('Filter').fill('{"price": [{"numeric": [">"]}]}');
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+    await expect.poll(() => page.locator('#wf-status').textContent()).toContain('filter.price.0.numeric');
+    expect((await webhooks()).map((w) => w.url)).not.toContain(`${receiver.url}/made`);
+
+    await page.getByLabel('Filter').fill('{"price": [{"numeric": [">", 10]}]}');
+    await page.getByLabel('Headers').fill('X-Token: t1\nX-Team: billing');
+    await page.getByLabel('Retry schedule').fill('1, 2');
+    await page.getByLabel('Timeout').fill('5');
+    await page.getByLabel('Rate limit').fill('10');
+    await page.getByLabel('Deliver one at a time').check();
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+    await expect.poll(() => page.locator('#wf-status').textContent()).toBe(`Created ${receiver.url}/made.`);
+    expect(await page.locator('#wf-created-value').textContent()).toMatch(/^whsec_/);
+    const made = (await webhooks()).find((w) => w.url === `${receiver.url}/made`)!;
+    expect(made).toMatchObject({ events: ['price.alert'], headers: { 'X-Token': 't1', 'X-Team': 'billing' }, retry_schedule: [1, 2], timeout_seconds: 5, rate_limit_per_second: 10, ordered: true, filter: { price: [{ numeric: ['>', 10] }] } });
+    await page.getByRole('button', { name: 'Close' }).click();
+    expect(await page.locator('#wf-created-value').textContent()).toBe('');
+    await expect.poll(() => page.locator('#webhooks').textContent()).toContain(`${receiver.url}/made`);
+
+    // An ed25519 webhook: no secret to type, its public key shown.
+    await page.getByRole('button', { name: 'New webhook' }).click();
+    await page.getByLabel('URL').fill(`${receiver.url}/signed`);
+    await page.getByLabel('analysis.complete').check();
+    await page.getByLabel('Signature').selectOption('ed25519');
+    expect(await page.getByLabel('Secret').isVisible()).toBe(false);
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+    await expect.poll(() => page.locator('#wf-created-value').textContent()).toMatch(/^whpk_/);
+    expect((await webhooks()).find((w) => w.url === `${receiver.url}/signed`)).toMatchObject({ signature_scheme: 'ed25519' });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('edits a webhook: URL, events and options, an emptied option back to the default', async () => {
+    const made = (await webhooks()).find((w) => w.url === `${receiver.url}/made`)!;
+    const page = await signedIn();
+    await page.getByRole('button', { name: `Open ${receiver.url}/made` }).click();
+    await page.getByRole('button', { name: 'Edit' }).click();
+    expect(await page.getByLabel('Retry schedule').inputValue()).toBe('1, 2');
+    expect(await page.getByLabel('Deliver one at a time').isDisabled()).toBe(true);
+    await page.getByLabel('URL').fill(`${receiver.url}/made-v2`);
+    await page.getByLabel('analysis.complete').check();
+    await page.getByLabel('Retry schedule').fill('');
+    await page.getByLabel('Headers').fill('X-Token: t2');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect.poll(() => page.locator('#detail-status').textContent()).toBe('Saved.');
+    expect(await page.locator('#detail-url').textContent()).toBe(`${receiver.url}/made-v2`);
+    const edited = (await api('GET', `/api/v1/admin/webhooks/${made.id}`, { key: KEY })).body;
+    expect(edited).toMatchObject({ url: `${receiver.url}/made-v2`, events: ['analysis.complete', 'price.alert'], headers: { 'X-Token': 't2' }, timeout_seconds: 5, rate_limit_per_second: 10, ordered: true });
+    expect(edited.retry_schedule).toBeUndefined();
+    await page.close();
+  });
+
+  it('disables and re-enables a webhook, saying so beside the buttons and in the list', async () => {
+    const page = await signedIn();
+    await page.getByRole('button', { name: `Open ${receiver.url}/ok` }).click();
+    await page.getByRole('button', { name: 'Disable' }).click();
+    await expect.poll(() => page.locator('#detail-status').textContent()).toBe('Disabled: it receives nothing until enabled.');
+    expect((await api('GET', `/api/v1/admin/webhooks/${ids.ok}`, { key: KEY })).body.status).toBe('disabled');
+    expect(await page.locator('#detail-disabled').isVisible()).toBe(true);
+    expect(await page.locator('#webhooks tr', { hasText: `${receiver.url}/ok` }).locator('td[data-label="Status"]').textContent()).toBe('disabled');
+    await page.getByRole('button', { name: 'Enable' }).click();
+    await expect.poll(() => page.locator('#detail-status').textContent()).toBe('Enabled: it receives events again.');
+    expect((await api('GET', `/api/v1/admin/webhooks/${ids.ok}`, { key: KEY })).body.status).toBe('active');
+    expect(await page.getByRole('button', { name: 'Send test event' }).isVisible()).toBe(true);
+    await page.close();
+  });
+
+  it('deletes a webhook only once the confirmation says so', async () => {
+    const page = await signedIn();
+    await page.getByRole('button', { name: `Open ${receiver.url}/signed` }).click();
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    expect(await page.locator('#delete-confirm').textContent()).toContain(`Delete ${receiver.url}/signed?`);
+    await page.getByRole('button', { name: 'Keep it' }).click();
+    expect(await page.locator('#delete-confirm').isHidden()).toBe(true);
+    expect((await webhooks()).map((w) => w.url)).toContain(`${receiver.url}/signed`);
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('button', { name: 'Delete webhook' }).click();
+    await expect.poll(() => page.locator('#status').textContent()).toBe(`Deleted ${receiver.url}/signed.`);
+    expect((await webhooks()).map((w) => w.url)).not.toContain(`${receiver.url}/signed`);
+    expect(await page.locator('#webhooks').textContent()).not.toContain(`${receiver.url}/signed`);
+    await page.close();
+  });
+});
+
+describe('across webhooks', () => {
+  it('shows the failed deliveries of every webhook and retries one from there', async () => {
+    const second = (await api('POST', '/api/v1/admin/webhooks', { key: KEY, body: { url: `${receiver.url}/failing-too`, events: ['analysis.complete'] } })).body.id;
+    await api('POST', '/v1/events', { key: ADMIN, body: { tenant_id: 'acme', type: 'analysis.complete', data: { id: 'a-2' } } });
+    await waitUntil(async () => ((await api('GET', '/api/v1/admin/failed-deliveries', { key: KEY })).body.data.some((d: { webhook_id: string }) => d.webhook_id === second) ? true : undefined), 20_000, 'two webhooks failing');
+    const page = await signedIn();
+    await page.getByRole('button', { name: 'Failures' }).click();
+    const rows = page.locator('#failures tr.delivery');
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(await rows.nth(0).locator('td[data-label="Webhook"]').textContent()).toBe(`${receiver.url}/failing-too`);
+    expect(await rows.nth(1).locator('td[data-label="Webhook"]').textContent()).toBe(`${receiver.url}/failing`);
+    expect(await rows.nth(1).locator('td[data-label="Last answer"]').textContent()).toBe('503');
+    expect(await rows.nth(1).locator('td[data-label="Event"]').textContent()).toContain(ids.failedEvent);
+    const before = receiver.received.filter((r) => r.path === '/failing').length;
+    await rows.nth(1).getByRole('button', { name: /^Retry delivery/ }).click();
+    await expect.poll(() => rows.nth(1).getByRole('status').textContent()).toContain('Retry queued (attempt 3)');
+    await receiver.waitFor((r) => r.path === '/failing', before + 1);
+    expect(await page.locator('#failures-status').textContent()).toBe('2 failed deliveries.');
+    await page.close();
+  });
+
+  it('finds an event by id: its payload when kept, its delivery to each webhook with attempts; says when the payload was not kept or nothing is found', async () => {
+    const page = await signedIn();
+    await page.getByRole('button', { name: 'Find an event' }).click();
+    await page.getByLabel('Event id').fill(ids.failedEvent!);
+    await page.getByRole('button', { name: 'Find', exact: true }).click();
+    await expect.poll(() => page.locator('#event-title').textContent()).toBe(`price.alert ${ids.failedEvent}`);
+    expect(JSON.parse((await page.locator('#event-payload').textContent())!)).toEqual({ sku: 'sku-9', price: 42 });
+    const rows = page.locator('#event-deliveries tr.delivery');
+    await expect.poll(() => rows.count()).toBe(2);
+    const failing = rows.filter({ hasText: `${receiver.url}/failing` });
+    await failing.locator('summary').click();
+    expect(await failing.locator('details').textContent()).toContain('#1');
+    expect(await rows.filter({ hasText: `${receiver.url}/ok` }).locator('td[data-label="Status"]').textContent()).toBe('succeeded');
+
+    // From a delivery's row in a webhook's history, to its event: one not kept.
+    await page.getByRole('button', { name: 'Webhooks' }).click();
+    await page.getByRole('button', { name: `Open ${receiver.url}/ok` }).click();
+    await page.locator('#deliveries tr.delivery', { hasText: 'analysis.complete' }).getByRole('button', { name: `View event ${ids.plainEvent}` }).click();
+    await expect.poll(() => page.locator('#event-title').textContent()).toBe(`analysis.complete ${ids.plainEvent}`);
+    expect(await page.locator('#event-no-payload').isVisible()).toBe(true);
+    expect(await page.locator('#event-payload').isVisible()).toBe(false);
+
+    await page.getByLabel('Event id').fill('evt_01jzzzzzzzzzzzzzzzzzzzzzzz');
+    await page.getByRole('button', { name: 'Find', exact: true }).click();
+    await expect.poll(() => page.locator('#find-status').textContent()).toContain('not found');
+    expect(await page.locator('#event-result').isHidden()).toBe(true);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
