@@ -79,6 +79,7 @@ describe('reads across a tenant\'s webhooks', () => {
     const { units, result } = await measure(() => store.getDeliveries([...refs, { tenantId: 'busy', endpointId: 'wh_9', deliveryId: 'dlv_01aaaaaaaaaaaaaaaaaaaaaaaa' }]));
     expect(result.map((d) => d.endpointId).sort()).toEqual(['wh_0', 'wh_1', 'wh_2', 'wh_3', 'wh_4']);
     expect(units).toBeLessThanOrEqual(6);
+    console.log(`event lookup over 6 webhooks (5 delivered): ${units} read units`);
   });
 
   it('a window of the history (health) holds only deliveries since its start, and reads at most its page', async () => {

@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../local/runtime';
@@ -10,7 +11,8 @@ import { startTestRuntime } from '../support/service';
  * What a tenant manages in the dashboard (issue 17), in headless Chromium against the local
  * runtime: each webhook's health in the list, create with every option, edit, disable and
  * re-enable, delete after a confirmation, the failures of every webhook, and an event found
- * by id with its payload. Every change is checked through the API.
+ * by id with its payload. Every change is checked through the API. `UPDATE_SCREENSHOT=1`
+ * rewrites docs/portal.png for the README.
  */
 const KEY = 'hpk_manage_test_key_0123456789abcdef0123';
 const ADMIN = 'hpadmin_manage_test_0123456789';
@@ -24,7 +26,7 @@ const problems: string[] = [];
 beforeAll(async () => {
   receiver = await startReceiver();
   receiver.respondWith((r) => (r.path.startsWith('/failing') ? { status: 503, body: 'maintenance' } : { status: 200 }));
-  runtime = await startTestRuntime('manage', { apiKeys: [{ tenantId: 'acme', key: KEY }], adminKey: ADMIN, retrySchedule: [1] });
+  runtime = await startTestRuntime('manage', { apiKeys: [{ tenantId: 'acme', key: KEY }], adminKey: ADMIN, retrySchedule: [1], portal: { productName: 'Acme Cloud', accentColor: '#7c3aed' } });
   api = apiClient(runtime.url).call;
   ids.ok = (await api('POST', '/api/v1/admin/webhooks', { key: KEY, body: { url: `${receiver.url}/ok`, events: ['price.alert', 'analysis.complete'] } })).body.id;
   ids.failing = (await api('POST', '/api/v1/admin/webhooks', { key: KEY, body: { url: `${receiver.url}/failing`, events: ['price.alert'] } })).body.id;
@@ -174,6 +176,18 @@ describe('across webhooks', () => {
     await receiver.waitFor((r) => r.path === '/failing', before + 1);
     expect(await page.locator('#failures-status').textContent()).toBe('2 failed deliveries.');
     await page.close();
+    if (process.env.UPDATE_SCREENSHOT) {
+      // The README's picture of the portal: a link the platform asked for, opened in its brand.
+      const { url } = (await api('POST', '/v1/tenants/acme/portal-sessions', { key: ADMIN })).body;
+      const portal = await browser.newPage({ viewport: { width: 1100, height: 700 } });
+      await portal.goto(url);
+      await expect.poll(() => portal.locator('#webhooks tr').count()).toBeGreaterThan(1);
+      await portal.getByRole('button', { name: 'Failures' }).click();
+      await expect.poll(() => portal.locator('#failures tr.delivery').count()).toBe(2);
+      await portal.locator('#failures summary').first().click();
+      await portal.screenshot({ path: join(import.meta.dirname, '..', '..', 'docs', 'portal.png'), fullPage: true });
+      await portal.close();
+    }
   });
 
   it('finds an event by id: its payload when kept, its delivery to each webhook with attempts; says when the payload was not kept or nothing is found', async () => {
