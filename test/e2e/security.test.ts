@@ -62,13 +62,16 @@ describe('tenant isolation: a matrix over every route', () => {
     const delivery = await waitUntil(async () => (await api('GET', `/api/v1/admin/webhooks/${admin.body.id}/deliveries`, { key: ACME })).body.data[0]);
     const recovery = await api('POST', `/api/v1/admin/webhooks/${admin.body.id}/recover`, { key: ACME, body: { since: '2020-01-01T00:00:00Z' } });
     expect(recovery.status).toBe(202);
-    const acmeIds: Record<string, string> = { id: admin.body.id, delivery_id: delivery.id, recovery_id: recovery.body.id, tenant_id: 'acme', key_id: 'key_x' };
-    const acmeMarks = [admin.body.id, delivery.id, recovery.body.id, receiver.url, account.body.secret, admin.body.secret];
+    const acmeIds: Record<string, string> = { id: admin.body.id, delivery_id: delivery.id, recovery_id: recovery.body.id, tenant_id: 'acme', key_id: 'key_x', event_id: delivery.event_id };
+    const acmeMarks = [admin.body.id, delivery.id, delivery.event_id, recovery.body.id, receiver.url, account.body.secret, admin.body.secret];
 
     for (const route of ROUTES) {
       const key = routeKeyOf(route);
       if ((route.method === 'POST' || route.method === 'PATCH') && !(key in BODIES)) throw new Error(`the matrix has no body for ${key}`);
-      const path = route.path.replace(/\{(\w+)\}/g, (_, name: string) => acmeIds[name]!);
+      const path = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
+        if (!(name in acmeIds)) throw new Error(`the matrix has no id for {${name}} in ${key}`);
+        return acmeIds[name]!;
+      });
       const body = BODIES[key];
       const res = await api(route.method, path, { key: GLOBEX, ...(body === undefined ? {} : { body }) });
       // Nothing of acme's comes back but what the caller itself sent (a 404 may name the id it asked for).
