@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys, TABLE_KEYS } from '../../lambdas/shared/adapters/tables';
 import { DynamoDeliveryStore, FILTERED_PAGE_READ_LIMIT } from '../../lambdas/shared/adapters/dynamo-delivery-store';
 import { documentClient } from '../../lambdas/shared/aws-ports';
-import { deliveryIdFor } from '../../lambdas/shared/domain/ids';
 import type { Delivery } from '../../lambdas/shared/domain/model';
 import { ensureTables, startDynamo } from '../../local/emulators';
 import { capacityMeter } from '../../bench/counting';
+import { at, deliveryRecord } from '../support/delivery-records';
 
 /**
  * A history page reads about what it returns, however long the history behind it: read units
@@ -17,25 +17,7 @@ const names = { configs: 'configs', deliveries: 'deliveries' };
 let dynamo: Awaited<ReturnType<typeof startDynamo>>;
 let store: DynamoDeliveryStore;
 
-/** Counts the read units of every request, as the bench does. */
-
-const at = (i: number) => new Date(Date.parse('2026-02-01T00:00:00Z') + i * 1000).toISOString();
-const delivery = (endpointId: string, i: number, status: Delivery['status']): Delivery => {
-  const eventId = `evt_${endpointId}_${i}`;
-  return {
-    id: deliveryIdFor(eventId, endpointId, at(i)),
-    tenantId: 'acme',
-    endpointId,
-    eventId,
-    eventType: 'price.alert',
-    status,
-    retryCount: status === 'failed' ? 5 : 0,
-    nextAttemptAt: null,
-    createdAt: at(i),
-    updatedAt: at(i),
-    attempts: [{ number: 1, attemptedAt: at(i), statusCode: status === 'failed' ? 500 : 200, responseTimeMs: 12, error: status === 'failed' ? 'http_status' : null, responseBody: 'ok', trigger: 'automatic' }],
-  };
-};
+const delivery = (endpointId: string, i: number, status: Delivery['status']) => deliveryRecord({ tenantId: 'acme', endpointId, eventId: `evt_${endpointId}_${i}` }, i, status);
 
 /** `n` deliveries of one endpoint, one in a hundred failed (and the three oldest). */
 const seed = async (endpointId: string, n: number) => {

@@ -3,6 +3,7 @@ import { capacityMeter } from '../../bench/counting';
 import { DynamoDeliveryStore } from '../../lambdas/shared/adapters/dynamo-delivery-store';
 import { documentClient } from '../../lambdas/shared/aws-ports';
 import { deliveryIdFor } from '../../lambdas/shared/domain/ids';
+import { at, deliveryRecord } from '../support/delivery-records';
 import type { Delivery } from '../../lambdas/shared/domain/model';
 import { ensureTables, startDynamo } from '../../local/emulators';
 
@@ -16,23 +17,7 @@ let dynamo: Awaited<ReturnType<typeof startDynamo>>;
 let store: DynamoDeliveryStore;
 let measure: ReturnType<typeof capacityMeter>['measure'];
 
-const at = (i: number) => new Date(Date.parse('2026-02-01T00:00:00Z') + i * 1000).toISOString();
-const delivery = (tenantId: string, endpointId: string, i: number, status: Delivery['status']): Delivery => {
-  const eventId = `evt_${i}`;
-  return {
-    id: deliveryIdFor(eventId, endpointId, at(i)),
-    tenantId,
-    endpointId,
-    eventId,
-    eventType: 'price.alert',
-    status,
-    retryCount: status === 'failed' ? 5 : 0,
-    nextAttemptAt: null,
-    createdAt: at(i),
-    updatedAt: at(i),
-    attempts: [{ number: 1, attemptedAt: at(i), statusCode: status === 'failed' ? 500 : 200, responseTimeMs: 12, error: status === 'failed' ? 'http_status' : null, responseBody: 'ok', trigger: 'automatic' }],
-  };
-};
+const delivery = (tenantId: string, endpointId: string, i: number, status: Delivery['status']) => deliveryRecord({ tenantId, endpointId, eventId: `evt_${i}` }, i, status);
 
 /** `n` events to each of `endpoints` webhooks of a tenant, every `failEvery`th failed. */
 const seed = async (tenantId: string, endpoints: number, n: number, failEvery: number) => {

@@ -1,6 +1,7 @@
 /// <reference lib="dom" />
 import { createRequire } from 'node:module';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../local/runtime';
 import { apiClient, waitUntil } from '../support/client';
@@ -30,7 +31,7 @@ beforeAll(async () => {
   await api('POST', '/api/v1/admin/webhooks', { key: KEY, body: { url: `${receiver.url}/up`, events: ['price.alert'], rate_limit_per_second: 5 } });
   await api('POST', '/v1/events', { key: ADMIN, body: { tenant_id: 'acme', type: 'price.alert', data: {} } });
   await waitUntil(async () => (await api('GET', `/api/v1/admin/webhooks/${hook}/deliveries?status=failed`, { key: KEY })).body.data[0], 20_000);
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  browser = await launchChromium();
 }, 90_000);
 afterAll(async () => {
   await browser?.close();

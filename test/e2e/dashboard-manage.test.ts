@@ -1,6 +1,7 @@
 /// <reference lib="dom" />
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../local/runtime';
 import { apiClient, waitUntil } from '../support/client';
@@ -34,7 +35,7 @@ beforeAll(async () => {
   ids.plainEvent = (await api('POST', '/v1/events', { key: ADMIN, body: { tenant_id: 'acme', type: 'analysis.complete', data: { id: 'a-1' } } })).body.id;
   await waitUntil(async () => (await api('GET', `/api/v1/admin/webhooks/${ids.failing}/deliveries?status=failed`, { key: KEY })).body.data[0], 20_000, 'a failed delivery');
   await waitUntil(async () => ((await api('GET', `/api/v1/admin/webhooks/${ids.ok}/deliveries`, { key: KEY })).body.data.length === 2 ? true : undefined), 20_000, 'two deliveries');
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  browser = await launchChromium();
 }, 90_000);
 afterAll(async () => {
   await browser?.close();

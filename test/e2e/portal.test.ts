@@ -1,6 +1,7 @@
 /// <reference lib="dom" />
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../local/runtime';
 import { apiClient } from '../support/client';
@@ -28,7 +29,7 @@ beforeAll(async () => {
   api = apiClient(runtime.url).call;
   await api('POST', '/api/v1/admin/webhooks', { key: KEY, body: { url: 'https://hooks.example.com/acme', events: ['price.alert'] } });
   await api('POST', '/api/v1/admin/webhooks', { key: 'hpk_portal_other_key_0123456789abcdef01', body: { url: 'https://hooks.example.com/other', events: ['price.alert'] } });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  browser = await launchChromium();
 }, 90_000);
 afterAll(async () => {
   await browser?.close();

@@ -45,10 +45,6 @@ export interface PublishResult {
  */
 export const REPLAY_REPAIR_DELAY_SECONDS = 900;
 
-/**
- * Events keep their time to the millisecond (it orders the delivery history); envelopes and
- * headers show it to the second, as the promised pages do.
- */
 const reusedKey = (where?: string) =>
   new ConflictError('idempotency_key_reused', `${where ? `${where}: ` : ''}This Idempotency-Key was already used with a different event type or data`);
 
@@ -135,9 +131,11 @@ export const publishEvent = async (deps: Deps, input: PublishInput): Promise<Pub
  */
 const publishChecked = async (deps: Deps, input: PublishInput, ordered: boolean, outbox?: Outbox): Promise<PublishResult> => {
   const requestHash = requestHashOf(input.type, input.data);
+  // Events keep their time to the millisecond (it orders the delivery history; envelopes and
+  // headers show it to the second, as the promised pages do), and an unkeyed event's id carries
+  // that very millisecond: it is found by id from its deliveries, stored or not (./tenant-views).
   const now = deps.clock.now();
   const event: StoredEvent = {
-    // Its own time in its id: the event is found by id from its deliveries, stored or not (./event-lookup).
     id: input.idempotencyKey ? derivedId('evt', input.tenantId, input.idempotencyKey) : newId('evt', now.getTime()),
     tenantId: input.tenantId,
     type: input.type,
