@@ -9,6 +9,8 @@ import {
   updateWebhook,
 } from '../../lambdas/shared/domain/endpoints';
 import { publishEvent, REPLAY_REPAIR_DELAY_SECONDS } from '../../lambdas/shared/domain/events';
+import { eventTimeOfId } from '../../lambdas/shared/domain/ids';
+import { findEvent } from '../../lambdas/shared/domain/tenant-views';
 import { authenticate, createTenant, issueApiKey, revokeApiKey } from '../../lambdas/shared/domain/tenants';
 import { fakePorts, silentLog } from '../support/fakes';
 
@@ -111,6 +113,19 @@ describe('publishing', () => {
       },
     ]);
     expect(f.stores.events.size).toBe(0);
+    // The id carries the event's own millisecond (the service's clock, not the machine's): it is found by id from that.
+    expect(eventTimeOfId(id)).toBe('2026-02-16T12:00:00.000Z');
+  });
+
+  it('finds an event by id through one read per webhook, its data null when not kept, and nothing of another tenant', async () => {
+    const f = await setup();
+    const hook = (await createAdminWebhook(f.ports, 'acme', { url: 'https://hooks.example.com/a', events: ['price.alert'] })).endpoint;
+    const { id } = await publishEvent(f.ports, { tenantId: 'acme', type: 'price.alert', data: { p: 1 } });
+    await fanOut(f.ports, f.fanOutOf(id), silentLog);
+    const found = await findEvent(f.ports, 'acme', id);
+    expect(found).toMatchObject({ id, type: 'price.alert', createdAt: '2026-02-16T12:00:00.000Z', data: null });
+    expect(found.deliveries.map((d) => d.endpointId)).toEqual([hook.id]);
+    await expect(findEvent(f.ports, 'globex', id)).rejects.toMatchObject({ status: 404, code: 'event_not_found' });
   });
 
   it('stores an event with an idempotency key (it is the idempotency record)', async () => {
