@@ -106,6 +106,24 @@ describe('managing webhooks in the dashboard', () => {
     await page.close();
   });
 
+  it('is usable from the keyboard alone: a webhook made with Tab, Space and Enter', async () => {
+    const page = await signedIn();
+    const focused = () => page.evaluate(() => (document.activeElement as HTMLElement | null)?.textContent?.trim() || document.activeElement?.id || '');
+    for (let i = 0; i < 20 && (await focused()) !== 'New webhook'; i++) await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('wf-url');
+    await page.keyboard.type(`${receiver.url}/typed`);
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Space'); // the first event of the catalogue
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Enter'); // submits the form from its URL field
+    await expect.poll(() => page.locator('#wf-status').textContent()).toBe(`Created ${receiver.url}/typed.`);
+    const typed = (await webhooks()).find((w) => w.url === `${receiver.url}/typed`)!;
+    expect(typed.events).toHaveLength(1);
+    await api('DELETE', `/api/v1/admin/webhooks/${typed.id}`, { key: KEY });
+    await page.close();
+  });
+
   it('edits a webhook: URL, events and options, an emptied option back to the default', async () => {
     const made = (await webhooks()).find((w) => w.url === `${receiver.url}/made`)!;
     const page = await signedIn();
