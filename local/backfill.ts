@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, PutCommand, ScanCommand, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, ScanCommand, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
 import { SubscriptionPointers, subscribedTypes } from '../lambdas/shared/adapters/dynamo-subscriptions';
 import { keys } from '../lambdas/shared/adapters/tables';
 import { documentClient } from '../lambdas/shared/aws-ports';
@@ -59,4 +59,26 @@ export const shardLegacyHistory = async (dynamo: DynamoDBClient, deliveriesTable
     changed++;
   });
   return changed;
+};
+
+/**
+ * The version of local data these migrations bring a data directory to: bump it with a new
+ * migration. A data directory at this version is not scanned again.
+ */
+export const LOCAL_DATA_VERSION = 3;
+const MARKER = { pk: 'LOCAL#DATA', sk: 'VERSION' };
+
+/**
+ * Runs the migrations above on a data directory older than `LOCAL_DATA_VERSION` (one scan of
+ * each table), then marks it, so that later starts read one item instead of every one.
+ * Answers whether it ran them.
+ */
+export const migrateLocalData = async (dynamo: DynamoDBClient, tables: { configs: string; deliveries: string }): Promise<boolean> => {
+  const db = documentClient(dynamo);
+  const { Item } = await db.send(new GetCommand({ TableName: tables.configs, Key: MARKER, ConsistentRead: true }));
+  if (Item && Number(Item.version) >= LOCAL_DATA_VERSION) return false;
+  await backfillSubscriptionPointers(dynamo, tables.configs);
+  await shardLegacyHistory(dynamo, tables.deliveries);
+  await db.send(new PutCommand({ TableName: tables.configs, Item: { ...MARKER, version: LOCAL_DATA_VERSION } }));
+  return true;
 };

@@ -20,7 +20,7 @@ import { type Config, DEFAULT_DISABLE_AFTER_FAILING_SECONDS, DEFAULT_OVERDUE_MAR
 import { DEFAULT_EVENT_TYPES } from '../lambdas/shared/domain/catalogue';
 import { StaticBoxProvider } from '../lambdas/shared/adapters/master-key';
 import { SqsDeliveryQueue } from '../lambdas/shared/adapters/sqs-queue';
-import { backfillSubscriptionPointers, shardLegacyHistory } from './backfill';
+import { migrateLocalData } from './backfill';
 import { createLocalScheduler } from './local-scheduler';
 import type { Ports } from '../lambdas/shared/domain/ports';
 import type { RouteGroup } from '../lambdas/shared/http/routes';
@@ -192,8 +192,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
   const emulators = await startEmulatorThread({ dynamoPath: join(dataDir, 'dynamodb'), sqsDataDir: join(dataDir, 'sqs') });
   const { dynamo, sqs } = emulators;
   await ensureTables(dynamo.client, LOCAL_TABLES);
-  await backfillSubscriptionPointers(dynamo.client, LOCAL_TABLES.configs);
-  await shardLegacyHistory(dynamo.client, LOCAL_TABLES.deliveries);
+  await migrateLocalData(dynamo.client, LOCAL_TABLES);
   const queues = await createQueues(sqs.client, options.visibilityTimeoutSeconds ?? 40);
 
   const config: Config = {

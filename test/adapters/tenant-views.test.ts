@@ -97,3 +97,23 @@ describe('a data directory from before the failures view', () => {
     expect(await shardLegacyHistory(dynamo.client, names.deliveries)).toBe(0);
   });
 });
+
+describe('local data migrations', () => {
+  it('run once on a data directory, which later starts only read a marker of', async () => {
+    const { migrateLocalData } = await import('../../local/backfill');
+    const scans: string[] = [];
+    dynamo.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'ScanCommand') scans.push(context.commandName);
+        return next(args);
+      },
+      { step: 'initialize', name: 'countScans' },
+    );
+    expect(await migrateLocalData(dynamo.client, names)).toBe(true);
+    expect(scans.length).toBeGreaterThan(0);
+    scans.length = 0;
+    expect(await migrateLocalData(dynamo.client, names)).toBe(false);
+    expect(scans).toEqual([]);
+    dynamo.client.middlewareStack.remove('countScans');
+  });
+});
