@@ -17,6 +17,8 @@ Usage:
   hookpost webhooks list <tenant_id>
   hookpost deliveries list <tenant_id> <webhook_id> [--limit N] [--offset N | --starting-after dlv_…]
   hookpost deliveries show <tenant_id> <webhook_id> <delivery_id>
+  hookpost deliveries failed <tenant_id> [--limit N] [--starting-after dlv_…]   every webhook's, newest first
+  hookpost events show <tenant_id> <event_id>      the event (data when kept) and its delivery to each webhook
   hookpost recover <tenant_id> <webhook_id> --since ISO [--until ISO]   re-send failed deliveries, with progress
 
 Target (default: the local runtime):
@@ -182,6 +184,11 @@ export const main = async (argv: string[], deps: CliDeps): Promise<number> => {
     action = (target) => request(target, 'GET', `${w(rest[0]!, rest[1]!)}/deliveries?${query}`);
   } else if (command === 'deliveries show' && rest.length === 3) {
     action = (target) => request(target, 'GET', `${w(rest[0]!, rest[1]!)}/deliveries/${encodeURIComponent(rest[2]!)}`);
+  } else if (command === 'deliveries failed' && rest.length === 1) {
+    const query = new URLSearchParams({ limit: values.limit ?? '20', ...(values['starting-after'] ? { starting_after: values['starting-after'] } : {}) });
+    action = (target) => request(target, 'GET', `${t(rest[0]!)}/failed-deliveries?${query}`);
+  } else if (command === 'events show' && rest.length === 2) {
+    action = (target) => request(target, 'GET', `${t(rest[0]!)}/events/${encodeURIComponent(rest[1]!)}`);
   } else if (noun === 'recover' && positionals.length === 3) {
     const [, tenant, webhook] = positionals as [string, string, string];
     if (!values.since) {

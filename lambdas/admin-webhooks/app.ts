@@ -13,8 +13,7 @@ import type { Ports } from '../shared/domain/ports';
 import { createApiHandler } from '../shared/http/api-handler';
 import { buildSchemas } from '../shared/http/schemas';
 import { tenantAuthenticator } from '../shared/http/tenant-auth';
-import { findEvent, webhookHealth } from '../shared/domain/tenant-views';
-import { adminWebhookView, deliveryView, foundEventView, listView, webhookHealthView } from '../shared/http/views';
+import { adminWebhookView } from '../shared/http/views';
 import { webhookOperations } from '../shared/http/webhook-operations';
 
 /** Seed 003's admin webhooks: many endpoints per tenant, with their delivery history. */
@@ -86,19 +85,9 @@ export const createAdminWebhooksHandler = (ports: Ports) => {
       },
       'GET /api/v1/admin/webhooks/{id}/recoveries/{recovery_id}': ({ params, tenantId }) =>
         ops.recovery(tenantId, params.id!, params.recovery_id!),
-      'GET /api/v1/admin/webhooks/{id}/health': async ({ params, tenantId }) => ({
-        status: 200,
-        body: webhookHealthView(await webhookHealth(ports, tenantId, params.id!)),
-      }),
-      'GET /api/v1/admin/failed-deliveries': async ({ query, tenantId }) => {
-        const { limit, starting_after: startingAfter } = schemas.failedPage.parse(query);
-        const page = await ports.deliveries.listTenantFailed(tenantId, { limit, ...(startingAfter ? { startingAfter } : {}) });
-        return { status: 200, body: { ...listView(page.deliveries.map(deliveryView)), limit, has_more: page.hasMore, next_starting_after: page.nextStartingAfter } };
-      },
-      'GET /api/v1/admin/events/{event_id}': async ({ params, tenantId }) => ({
-        status: 200,
-        body: foundEventView(await findEvent(ports, tenantId, params.event_id!)),
-      }),
+      'GET /api/v1/admin/webhooks/{id}/health': ({ params, tenantId }) => ops.health(tenantId, params.id!),
+      'GET /api/v1/admin/failed-deliveries': ({ query, tenantId }) => ops.failed(tenantId, query),
+      'GET /api/v1/admin/events/{event_id}': ({ params, tenantId }) => ops.event(tenantId, params.event_id!),
     },
     tenantAuthenticator(ports),
   );

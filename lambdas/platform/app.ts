@@ -99,6 +99,8 @@ export const createPlatformHandler = (ports: Ports) => {
       'POST /v1/tenants/{tenant_id}/webhooks/{id}/recover': ({ params, body }) => ops.recover(tenantOf(params), params.id!, body),
       'GET /v1/tenants/{tenant_id}/webhooks/{id}/recoveries/{recovery_id}': ({ params }) =>
         ops.recovery(tenantOf(params), params.id!, params.recovery_id!),
+      'GET /v1/tenants/{tenant_id}/failed-deliveries': ({ params, query }) => ops.failed(tenantOf(params), query),
+      'GET /v1/tenants/{tenant_id}/events/{event_id}': ({ params }) => ops.event(tenantOf(params), params.event_id!),
     },
     undefined,
   );

@@ -85,6 +85,16 @@ describe('operator CLI: deliveries and bulk recovery', () => {
     });
     const shown = JSON.parse((await run(['deliveries', 'show', 'umbrella', hook, failed.data[0].id, ...url], env)).out);
     expect(shown).toMatchObject({ id: failed.data[0].id, status: 'failed', retry_count: 1 });
+    // Across the tenant's webhooks: its failed deliveries, and an event by id.
+    const across = await waitUntil(async () => {
+      const page = JSON.parse((await run(['deliveries', 'failed', 'umbrella', '--limit', '2', ...url], env)).out);
+      return page.has_more ? page : undefined;
+    });
+    expect(across.data.map((d: { id: string }) => d.id)).toEqual(failed.data.slice(0, 2).map((d: { id: string }) => d.id));
+    const rest = JSON.parse((await run(['deliveries', 'failed', 'umbrella', '--starting-after', across.next_starting_after, ...url], env)).out);
+    expect(rest.data.map((d: { id: string }) => d.id)).toEqual([failed.data[2].id]);
+    const event = JSON.parse((await run(['events', 'show', 'umbrella', failed.data[0].event_id, ...url], env)).out);
+    expect(event).toMatchObject({ object: 'event', id: failed.data[0].event_id, type: 'price.alert', deliveries: [expect.objectContaining({ id: failed.data[0].id })] });
 
     healthy = true;
     const recovered = await run(['recover', 'umbrella', hook, '--since', since, ...url], env);

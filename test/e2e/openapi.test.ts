@@ -101,6 +101,8 @@ describe('OpenAPI 3.1', () => {
     const portal = await call('POST', '/v1/tenants/{tenant_id}/portal-sessions', '/v1/tenants/acme/portal-sessions', { key: ADMIN, body: { read_only: true } });
     await call('POST', '/api/v1/portal/sessions', '/api/v1/portal/sessions', { body: { token: /#portal=(.+)$/.exec(portal.body.url)![1] } });
     await call('GET', '/v1/tenants/{tenant_id}/webhooks', '/v1/tenants/acme/webhooks', { key: ADMIN });
+    await call('GET', '/v1/tenants/{tenant_id}/failed-deliveries', '/v1/tenants/acme/failed-deliveries?limit=5', { key: ADMIN });
+    await call('GET', '/v1/tenants/{tenant_id}/events/{event_id}', `/v1/tenants/acme/events/${failed.event_id}`, { key: ADMIN });
     await call('GET', '/v1/tenants/{tenant_id}/webhooks/{id}/deliveries', `/v1/tenants/acme/webhooks/${id}/deliveries`, { key: ADMIN });
     await call('GET', '/v1/tenants/{tenant_id}/webhooks/{id}/deliveries/{delivery_id}', `/v1/tenants/acme/webhooks/${id}/deliveries/${failed.id}`, { key: ADMIN });
     const opRecovery = await call('POST', '/v1/tenants/{tenant_id}/webhooks/{id}/recover', `/v1/tenants/acme/webhooks/${id}/recover`, { key: ADMIN, body: { since: '2020-01-01T00:00:00Z' } });

@@ -54,6 +54,8 @@ const OPERATIONS: Record<RouteKey, Operation> = {
   'GET /v1/tenants/{tenant_id}/webhooks/{id}/deliveries/{delivery_id}': { tag: 'Platform', summary: 'One delivery (operators)', ok: [200, R.Delivery] },
   'POST /v1/tenants/{tenant_id}/webhooks/{id}/recover': { tag: 'Platform', summary: 'Recover failed deliveries (operators)', body: 'recover', bodyRequired: true, ok: [202, R.Recovery] },
   'GET /v1/tenants/{tenant_id}/webhooks/{id}/recoveries/{recovery_id}': { tag: 'Platform', summary: 'Progress of a recovery (operators)', ok: [200, R.Recovery] },
+  'GET /v1/tenants/{tenant_id}/failed-deliveries': { tag: 'Platform', summary: "A tenant's failed deliveries across its webhooks (operators)", query: 'failedPage', ok: [200, R.FailedDeliveryPage] },
+  'GET /v1/tenants/{tenant_id}/events/{event_id}': { tag: 'Platform', summary: "A tenant's event by id, with its delivery to each webhook (operators)", ok: [200, R.FoundEvent] },
   'GET /openapi.json': { tag: 'Documents', summary: 'This document', ok: [200, null] },
   'GET /dashboard': { tag: 'Documents', summary: 'The tenant dashboard (HTML)', ok: [200, null] },
 };

@@ -55,6 +55,8 @@ export const ROUTES = [
   { group: 'platform', method: 'GET', path: '/v1/tenants/{tenant_id}/webhooks/{id}/deliveries/{delivery_id}', auth: 'platform' },
   { group: 'platform', method: 'POST', path: '/v1/tenants/{tenant_id}/webhooks/{id}/recover', auth: 'platform' },
   { group: 'platform', method: 'GET', path: '/v1/tenants/{tenant_id}/webhooks/{id}/recoveries/{recovery_id}', auth: 'platform' },
+  { group: 'platform', method: 'GET', path: '/v1/tenants/{tenant_id}/failed-deliveries', auth: 'platform' },
+  { group: 'platform', method: 'GET', path: '/v1/tenants/{tenant_id}/events/{event_id}', auth: 'platform' },
   // public documents: the API description and the tenant dashboard (which signs in with a tenant key)
   { group: 'docs', method: 'GET', path: '/openapi.json', auth: 'public' },
   { group: 'docs', method: 'GET', path: '/dashboard', auth: 'public' },

@@ -4,10 +4,12 @@ import type { Ports } from '../domain/ports';
 import { getRecovery, startRecovery } from '../domain/recovery';
 import type { ApiResponse } from './api-handler';
 import type { Schemas } from './schemas';
-import { adminWebhookView, deliveryView, listView, recoveryView } from './views';
+import { findEvent, webhookHealth } from '../domain/tenant-views';
+import { adminWebhookView, deliveryView, foundEventView, listView, recoveryView, webhookHealthView } from './views';
 
 /**
- * Reading webhooks and their deliveries and recovering failed ones: the same operations for a
+ * Reading webhooks and their deliveries (one webhook's, or the failed ones of all, or an
+ * event's), their health, and recovering failed ones: the same operations for a
  * tenant (admin routes, tenant from the API key) and for the platform's operators (platform
  * routes, tenant from the path).
  */
@@ -49,5 +51,19 @@ export const webhookOperations = (ports: Ports, schemas: Schemas) => ({
 
   async recovery(tenantId: string, endpointId: string, recoveryId: string): Promise<ApiResponse> {
     return { status: 200, body: recoveryView(await getRecovery(ports, tenantId, endpointId, recoveryId)) };
+  },
+
+  async failed(tenantId: string, query: Record<string, string>): Promise<ApiResponse> {
+    const { limit, starting_after: startingAfter } = schemas.failedPage.parse(query);
+    const page = await ports.deliveries.listTenantFailed(tenantId, { limit, ...(startingAfter ? { startingAfter } : {}) });
+    return { status: 200, body: { ...listView(page.deliveries.map(deliveryView)), limit, has_more: page.hasMore, next_starting_after: page.nextStartingAfter } };
+  },
+
+  async event(tenantId: string, eventId: string): Promise<ApiResponse> {
+    return { status: 200, body: foundEventView(await findEvent(ports, tenantId, eventId)) };
+  },
+
+  async health(tenantId: string, endpointId: string): Promise<ApiResponse> {
+    return { status: 200, body: webhookHealthView(await webhookHealth(ports, tenantId, endpointId)) };
   },
 });
