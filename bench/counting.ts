@@ -17,6 +17,7 @@ const pick = (row: Row, names: readonly string[]): Row => Object.fromEntries(nam
 const INDEXES = [
   { keys: [TABLE_KEYS.dueIndex.partitionKey, TABLE_KEYS.dueIndex.sortKey], project: (r: Row) => pick(r, ['pk', 'sk', TABLE_KEYS.dueIndex.partitionKey, TABLE_KEYS.dueIndex.sortKey, ...DUE_INDEX_ATTRIBUTES]) },
   { keys: [TABLE_KEYS.failedIndex.partitionKey, TABLE_KEYS.failedIndex.sortKey], project: (r: Row) => r },
+  { keys: [TABLE_KEYS.tenantFailedIndex.partitionKey, TABLE_KEYS.tenantFailedIndex.sortKey], project: (r: Row) => r },
 ];
 
 /**

@@ -18,4 +18,9 @@ describe('index write units', () => {
     const failed = { pk: 'E#0', sk: 'DELIVERY#d', failed_pk: 'E#0', attempts: ['x'.repeat(3000)] };
     expect(indexWriteUnits(undefined, failed)).toBe(3);
   });
+  it('a failed delivery is in both failed indexes (by endpoint, by tenant): each entry charged', () => {
+    const failed = { pk: 'E#0', sk: 'DELIVERY#d', failed_pk: 'E#0', tenant_failed_pk: 'FAILED#acme#1', attempts: ['x'.repeat(2900)] };
+    expect(indexWriteUnits(undefined, failed)).toBe(6);
+    expect(indexWriteUnits(failed, { ...failed, failed_pk: undefined, tenant_failed_pk: undefined, status: 'pending' })).toBe(6);
+  });
 });
