@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
@@ -623,6 +623,7 @@ export const runBench = async (opts: BenchOptions) => {
       scale: await scale(opts),
       idle: idleCost(PRICES),
     };
+    mkdirSync(opts.outDir, { recursive: true }); // an --out directory that does not exist yet
     writeFileSync(join(opts.outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
     writeFileSync(join(opts.outDir, 'results.md'), renderMarkdown(results));
     return results;

@@ -7,9 +7,10 @@ process.env.POWERTOOLS_LOG_LEVEL ??= 'INFO'; // as deployed: the bench counts th
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'false';
 process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
 
+const { join } = await import('node:path');
 const { runBench } = await import('./bench');
 const smoke = process.argv.includes('--smoke');
 const outDir = process.argv.find((a) => a.startsWith('--out='))?.slice('--out='.length) ?? new URL('.', import.meta.url).pathname;
 const results = await runBench({ smoke, outDir });
-console.error(`bench: wrote ${outDir}results.md and results.json (${results.mode})`);
+console.error(`bench: wrote ${join(outDir, 'results.md')} and results.json (${results.mode})`);
 export {};
