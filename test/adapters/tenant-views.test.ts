@@ -117,3 +117,18 @@ describe('local data migrations', () => {
     dynamo.client.middlewareStack.remove('countScans');
   });
 });
+
+describe('taking deliveries out of the tenant failed index', () => {
+  it('leaves their records, and writes nothing for one that does not exist', async () => {
+    const d = delivery('unlist', 'wh_u', 1, 'failed');
+    await store.createDelivery(d);
+    const ref = { tenantId: 'unlist', endpointId: 'wh_u', deliveryId: d.id };
+    expect((await store.listTenantFailed('unlist', { limit: 5 })).deliveries.map((x) => x.id)).toEqual([d.id]);
+    const missing = { tenantId: 'unlist', endpointId: 'wh_u', deliveryId: 'dlv_01aaaaaaaaaaaaaaaaaaaaaaaa' };
+    await store.unlistTenantFailed([ref, missing]);
+    expect((await store.listTenantFailed('unlist', { limit: 5 })).deliveries).toEqual([]);
+    expect(await store.getDelivery(ref)).toMatchObject({ id: d.id, status: 'failed' });
+    expect(await store.getDelivery(missing)).toBeUndefined();
+    expect((await store.listDeliveries('unlist', 'wh_u', { offset: 0, limit: 5, status: 'failed' })).deliveries.map((x) => x.id)).toEqual([d.id]);
+  });
+});

@@ -134,6 +134,27 @@ describe('failed deliveries across webhooks', () => {
     });
   });
 
+  it('leaves out a deleted webhook\'s failures, those recorded before its deletion and a retry it cancelled after', async () => {
+    const failing = async (path: string, schedule: number[]) =>
+      (await api('POST', '/api/v1/admin/webhooks', { key: KEY, body: { url: `${receiver.url}${path}`, events: ['analysis.complete'], retry_schedule: schedule } })).body.id as string;
+    const gone = await failing('/gone', [1]);
+    const cancelled = await failing('/cancelled', [3]);
+    const id = await publish('analysis.complete', { n: 'gone' });
+    await settled(gone, id, 'failed');
+    await settled(cancelled, id, 'retrying');
+    const listed = () => api('GET', '/api/v1/admin/failed-deliveries?limit=100', { key: KEY }).then((r) => r.body.data as DeliveryBody[]);
+    await waitUntil(async () => ((await listed()).some((d) => d.webhook_id === gone) ? true : undefined));
+    for (const hook of [gone, cancelled]) expect((await api('DELETE', `/api/v1/admin/webhooks/${hook}`, { key: KEY })).status).toBe(204);
+    expect((await listed()).map((d) => d.webhook_id)).not.toContain(gone);
+    // The retry due after the deletion is cancelled (the delivery fails, as its operational event says): it is not listed either.
+    await waitUntil(async () => (runtime.operationalEvents.some((e) => e['detail-type'] === 'delivery.failed' && (e.detail as { webhook_id?: string }).webhook_id === cancelled) ? true : undefined), 15_000, 'the cancelled retry');
+    await new Promise((r) => setTimeout(r, 1100)); // past the index's rehearsed eventual consistency
+    const rest = await listed();
+    expect(rest.map((d) => d.webhook_id)).not.toContain(cancelled);
+    expect(rest.map((d) => d.webhook_id)).not.toContain(gone);
+    expect(rest.length).toBeGreaterThan(0); // the other webhooks' failures are still there
+  });
+
   it('refuses a bad limit with a 400', async () => {
     const res = await api('GET', '/api/v1/admin/failed-deliveries?limit=0', { key: KEY });
     expect(res.status).toBe(400);

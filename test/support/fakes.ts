@@ -243,8 +243,13 @@ export class MemoryStores implements TenantStore, EndpointStore, EventStore, Del
       { offset, limit, startingAfter },
     );
   }
+  /** Failed deliveries taken out of the tenant failed index (their webhook is gone). */
+  readonly unlisted = new Set<string>();
   async listTenantFailed(tenantId: string, { limit, startingAfter }: { limit: number; startingAfter?: string }) {
-    return this.page((d) => d.tenantId === tenantId && d.status === 'failed', { offset: 0, limit, startingAfter });
+    return this.page((d) => d.tenantId === tenantId && d.status === 'failed' && !this.unlisted.has(d.id), { offset: 0, limit, startingAfter });
+  }
+  async unlistTenantFailed(refs: DeliveryRef[]) {
+    for (const r of refs) this.unlisted.add(r.deliveryId);
   }
   async getDeliveries(refs: DeliveryRef[]) {
     return refs.flatMap((r) => {

@@ -361,4 +361,16 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
   listTenantFailed(tenantId: string, page: { limit: number; startingAfter?: string }): Promise<DeliveryPage> {
     return listTenantFailed(this.db, this.tableName, tenantId, page);
   }
+
+  async unlistTenantFailed(refs: DeliveryRef[]) {
+    await Promise.all(
+      refs.map((ref) =>
+        whenConditionHolds(() =>
+          this.db.send(
+            new UpdateCommand({ TableName: this.tableName, Key: keys.delivery(ref), UpdateExpression: 'REMOVE tenant_failed_pk', ConditionExpression: 'attribute_exists(pk)' }),
+          ),
+        ),
+      ),
+    );
+  }
 }

@@ -185,6 +185,8 @@ export interface DeliveryStore {
   listDeliveries(tenantId: string, endpointId: string, page: PageRequest): Promise<DeliveryPage>;
   /** A page of the failed deliveries of every endpoint of a tenant, newest event first, from a sparse index by tenant. */
   listTenantFailed(tenantId: string, page: { limit: number; startingAfter?: string }): Promise<DeliveryPage>;
+  /** Takes deliveries out of that index (their webhook is gone); their records stay until retention ends. */
+  unlistTenantFailed(refs: DeliveryRef[]): Promise<void>;
   createRecovery(recovery: Recovery): Promise<void>;
   getRecovery(tenantId: string, recoveryId: string): Promise<Recovery | undefined>;
   /** Adds a page's failed deliveries found and re-sent to a recovery's progress, and marks it done with its last page. */

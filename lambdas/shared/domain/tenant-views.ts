@@ -2,7 +2,7 @@ import { NotFoundError } from './errors';
 import { deliveryIdFor, eventTimeOfId } from './ids';
 import { type Attempt, type Delivery, lastAttempt } from './model';
 import type { JsonValue } from './python-json';
-import type { Ports } from './ports';
+import type { DeliveryPage, Ports } from './ports';
 
 type Deps = Pick<Ports, 'clock' | 'endpoints' | 'events' | 'deliveries'>;
 
@@ -40,6 +40,31 @@ export const findEvent = async (deps: Deps, tenantId: string, eventId: string): 
   const type = stored?.type ?? own[0]?.eventType;
   if (type === undefined) throw notFound();
   return { id: eventId, type, createdAt, data: stored ? stored.data : null, deliveries: own };
+};
+
+/** Store pages a failures page reads at most to fill up past the failures of deleted webhooks. */
+const FAILED_PAGE_ROUNDS = 4;
+
+/**
+ * A page of the tenant's failed deliveries across its webhooks, newest first. A deleted
+ * webhook's failures (recorded before its deletion, or a retry it cancelled later) are taken
+ * out of the index as they are met, and the page reads on: each is read once, so a page still
+ * reads about what it returns, over time. A page may come back short, with where to go on.
+ */
+export const failedAcrossWebhooks = async (deps: Deps, tenantId: string, request: { limit: number; startingAfter?: string }): Promise<DeliveryPage> => {
+  const live = new Set((await deps.endpoints.listEndpoints(tenantId)).map((e) => e.id));
+  const kept: Delivery[] = [];
+  let after = request.startingAfter;
+  let hasMore = true;
+  for (let round = 0; round < FAILED_PAGE_ROUNDS && hasMore && kept.length < request.limit; round++) {
+    const page = await deps.deliveries.listTenantFailed(tenantId, { limit: request.limit - kept.length, ...(after ? { startingAfter: after } : {}) });
+    const gone = page.deliveries.filter((d) => !live.has(d.endpointId));
+    if (gone.length > 0) await deps.deliveries.unlistTenantFailed(gone.map((d) => ({ tenantId, endpointId: d.endpointId, deliveryId: d.id })));
+    kept.push(...page.deliveries.filter((d) => live.has(d.endpointId)));
+    hasMore = page.hasMore;
+    after = page.deliveries.at(-1)?.id ?? after;
+  }
+  return { deliveries: kept, hasMore, nextStartingAfter: hasMore ? (after ?? null) : null };
 };
 
 /** The window a webhook's health covers, and how many of its newest deliveries it reads at most. */

@@ -95,10 +95,12 @@ export const DeliveryPage = z.object({
 
 export const FailedDeliveryPage = z.object({
   object: z.literal('list'),
-  data: z.array(Delivery),
+  data: z.array(Delivery).register(z.globalRegistry, { description: "Failed deliveries of the tenant's webhooks (not of deleted ones), newest event first." }),
   limit: z.number(),
   has_more: z.boolean(),
-  next_starting_after: z.nullable(z.string()).register(z.globalRegistry, { description: 'Pass as `starting_after` for the next page (null at the end).' }),
+  next_starting_after: z.nullable(z.string()).register(z.globalRegistry, {
+    description: 'Pass as `starting_after` for the next page (null at the end). A page that passed many failures of deleted webhooks may come back short, or empty, with more to follow.',
+  }),
 });
 
 export const FoundEvent = z.object({

@@ -4,7 +4,7 @@ import type { Ports } from '../domain/ports';
 import { getRecovery, startRecovery } from '../domain/recovery';
 import type { ApiResponse } from './api-handler';
 import type { Schemas } from './schemas';
-import { findEvent, webhookHealth } from '../domain/tenant-views';
+import { failedAcrossWebhooks, findEvent, webhookHealth } from '../domain/tenant-views';
 import { adminWebhookView, deliveryView, foundEventView, listView, recoveryView, webhookHealthView } from './views';
 
 /**
@@ -55,7 +55,7 @@ export const webhookOperations = (ports: Ports, schemas: Schemas) => ({
 
   async failed(tenantId: string, query: Record<string, string>): Promise<ApiResponse> {
     const { limit, starting_after: startingAfter } = schemas.failedPage.parse(query);
-    const page = await ports.deliveries.listTenantFailed(tenantId, { limit, ...(startingAfter ? { startingAfter } : {}) });
+    const page = await failedAcrossWebhooks(ports, tenantId, { limit, ...(startingAfter ? { startingAfter } : {}) });
     return { status: 200, body: { ...listView(page.deliveries.map(deliveryView)), limit, has_more: page.hasMore, next_starting_after: page.nextStartingAfter } };
   },
 
