@@ -36,12 +36,12 @@ function formBody() {
     const at = line.indexOf(':'); if (at < 1) throw new Error('Headers: write each as Name: value ("' + line + '").');
     headers[line.slice(0, at).trim()] = line.slice(at + 1).trim();
   }
-  const numbers = (text) => text.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
-  const retries = numbers($('wf-retries').value);
-  const number = (id) => ($(id).value.trim() === '' ? null : Number($(id).value));
+  const retries = $('wf-retries').value.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  if (retries.some((n) => !Number.isInteger(n))) throw new Error('Retry schedule: whole seconds, comma-separated (for example 5, 300, 1800).');
+  const number = (id, what) => { if ($(id).validity.badInput) throw new Error(what + ': not a number.'); return $(id).value.trim() === '' ? null : Number($(id).value); };
   let filter = null;
   if ($('wf-filter').value.trim()) { try { filter = JSON.parse($('wf-filter').value); } catch { throw new Error('Filter: not valid JSON.'); } }
-  const options = { headers, retry_schedule: retries.length ? retries : null, timeout_seconds: number('wf-timeout'), rate_limit_per_second: number('wf-rate'), filter };
+  const options = { headers, retry_schedule: retries.length ? retries : null, timeout_seconds: number('wf-timeout', 'Timeout'), rate_limit_per_second: number('wf-rate', 'Rate limit'), filter };
   if (editing) return { url: $('wf-url').value.trim(), events, ...options };
   const body = { url: $('wf-url').value.trim(), events };
   for (const [k, v] of Object.entries(options)) if (v !== null && !(k === 'headers' && Object.keys(v).length === 0)) body[k] = v;

@@ -72,6 +72,10 @@ describe('managing webhooks in the dashboard', () => {
     await page.getByLabel('Filter').fill('{"price": [{"numeric": [">"');
     await page.getByRole('button', { name: 'Create webhook' }).click();
     await expect.poll(() => page.locator('#wf-status').textContent()).toBe('Filter: not valid JSON.');
+    await page.getByLabel('Retry schedule').fill('5, soon');
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+    await expect.poll(() => page.locator('#wf-status').textContent()).toMatch(/^Retry schedule: whole seconds/);
+    await page.getByLabel('Retry schedule').fill('');
     // A refusal of the API's own is shown in the form too.
     await page.getByLabel('Filter').fill('{"price": [{"numeric": [">"]}]}');
     await page.getByRole('button', { name: 'Create webhook' }).click();
