@@ -72,6 +72,7 @@ export const CONTEXT_PROPS: Record<string, { parse: (key: string, value: unknown
     allowed: 'retain, destroy or snapshot',
   },
   staticEgressIps: { parse: (k, v) => bool(k, v), allowed: 'true or false' },
+  keepEventPayloads: { parse: (k, v) => bool(k, v), allowed: 'true or false' },
   egressVpcCidr: { parse: (_k, v) => text(v), allowed: 'an IPv4 CIDR, e.g. 10.213.0.0/16' },
   domainName: { parse: (_k, v) => text(v), allowed: 'a domain name (with certificateArn)' },
   certificateArn: {

@@ -69,6 +69,8 @@ export interface LocalRuntimeOptions {
     client?: NonNullable<ClientOptions['instrument']>;
     invocation?: (functionName: string, durationMs: number) => void;
   };
+  /** Store every event's payload (the stack's `keepEventPayloads`). @default false */
+  keepEventPayloads?: boolean;
   /** The dashboard's branding and who may frame it, as the stack's portal properties. */
   portal?: Parameters<typeof parsePortalSettings>[0];
   /** Sees each operational event the worker puts on the bus (`npm start` prints them). */
@@ -209,6 +211,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
     recoveryRatePerSecond: DEFAULT_RECOVERY_RATE,
     disableAfterFailingSeconds: options.disableAfterFailingSeconds ?? DEFAULT_DISABLE_AFTER_FAILING_SECONDS,
     overdueMarginSeconds: options.overdueMarginSeconds ?? DEFAULT_OVERDUE_MARGIN_SECONDS,
+    keepEventPayloads: options.keepEventPayloads ?? false,
     operationsBusName: LOCAL_EVENT_BUS,
     orderedQueueUrl: queues.orderedQueueUrl,
   };

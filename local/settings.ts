@@ -36,6 +36,7 @@ export const readLocalSettings = (env: NodeJS.ProcessEnv): LocalRuntimeOptions =
     maxConcurrentDeliveriesPerEndpoint: concurrencyCap(env.HOOKPOST_MAX_CONCURRENT_DELIVERIES_PER_ENDPOINT),
     overdueMarginSeconds: positiveInt(env, 'HOOKPOST_OVERDUE_MARGIN_SECONDS', DEFAULT_OVERDUE_MARGIN_SECONDS),
     sweepIntervalSeconds: positiveInt(env, 'HOOKPOST_SWEEP_INTERVAL_SECONDS', 60),
+    keepEventPayloads: env.HOOKPOST_KEEP_EVENT_PAYLOADS === 'true',
     portal: {
       ...(env.HOOKPOST_PORTAL_FRAME_ANCESTORS ? { frameAncestors: env.HOOKPOST_PORTAL_FRAME_ANCESTORS } : {}),
       ...(env.HOOKPOST_PORTAL_PRODUCT_NAME ? { productName: env.HOOKPOST_PORTAL_PRODUCT_NAME } : {}),

@@ -129,6 +129,7 @@ export const createPorts = (config: Config, options: ClientOptions = {}): Ports 
       recoveryRatePerSecond: config.recoveryRatePerSecond,
       disableAfterFailingSeconds: config.disableAfterFailingSeconds,
       overdueMarginSeconds: config.overdueMarginSeconds,
+      keepEventPayloads: config.keepEventPayloads,
     },
   };
 };

@@ -31,6 +31,8 @@ export interface Config {
   disableAfterFailingSeconds: number;
   /** A delivery whose attempt is this late is re-driven by the sweep. */
   overdueMarginSeconds: number;
+  /** Every event's payload is stored for the retention (one more write an event), not only keyed or retried ones'. */
+  keepEventPayloads: boolean;
   /** The FIFO queue of ordered endpoints: for the worker and the functions that publish. */
   orderedQueueUrl?: string;
   /** The stack's event bus, where the worker puts operational events. */
@@ -119,6 +121,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     recoveryRatePerSecond: DEFAULT_RECOVERY_RATE,
     disableAfterFailingSeconds: positiveInt(env, 'DISABLE_AFTER_FAILING_SECONDS', DEFAULT_DISABLE_AFTER_FAILING_SECONDS),
     overdueMarginSeconds: positiveInt(env, 'OVERDUE_MARGIN_SECONDS', DEFAULT_OVERDUE_MARGIN_SECONDS),
+    keepEventPayloads: env.KEEP_EVENT_PAYLOADS === 'true',
     ...(env.SCHEDULE_GROUP_NAME
       ? {
           scheduler: {

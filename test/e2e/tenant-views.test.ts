@@ -175,3 +175,21 @@ describe('health over 24 hours', () => {
     expect((await api('GET', `/api/v1/admin/webhooks/${hooks.ok}/health`, { key: OTHER })).status).toBe(404);
   });
 });
+
+describe('a stack that keeps every payload (keepEventPayloads)', () => {
+  it('shows an event\'s data even when every webhook took it at the first attempt', async () => {
+    const keeping = await startTestRuntime('views-keep', { apiKeys: [{ tenantId: 'acme', key: KEY }], keepEventPayloads: true });
+    try {
+      const call = apiClient(keeping.url).call;
+      const hook = (await call('POST', '/api/v1/admin/webhooks', { key: KEY, body: { url: `${receiver.url}/ok`, events: ['price.alert'] } })).body.id;
+      const id = (await call('POST', '/v1/events', { key: keeping.adminKey, body: { tenant_id: 'acme', type: 'price.alert', data: { kept: true } } })).body.id;
+      const found = await waitUntil(async () => {
+        const res = await call('GET', `/api/v1/admin/events/${id}`, { key: KEY });
+        return res.status === 200 && res.body.deliveries.length === 1 ? res.body : undefined;
+      });
+      expect(found).toMatchObject({ data: { kept: true }, deliveries: [{ webhook_id: hook, status: 'succeeded' }] });
+    } finally {
+      await keeping.stop();
+    }
+  });
+});

@@ -35,6 +35,7 @@ describe('stack properties from CDK context', () => {
       staticEgressIps: 'true',
       allowedTargetCidrs: '10.20.0.0/16',
       dataRemovalPolicy: 'destroy',
+      keepEventPayloads: 'true',
     });
     t.allResourcesProperties('AWS::Lambda::Function', {
       Environment: {
@@ -46,6 +47,7 @@ describe('stack properties from CDK context', () => {
           TENANT_RATE_LIMIT: '100/10',
           MAX_CONCURRENT_DELIVERIES_PER_ENDPOINT: '4',
           ALLOWED_TARGET_CIDRS: '10.20.0.0/16',
+          KEEP_EVENT_PAYLOADS: 'true',
         }),
       },
     });

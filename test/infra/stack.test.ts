@@ -558,12 +558,13 @@ describe('stack properties', () => {
     });
   });
 
-  it('the egress allowlist, tenant rate limit and per-endpoint concurrency cap reach every function', () => {
+  it('the egress allowlist, tenant rate limit, per-endpoint concurrency cap and payload keeping reach every function', () => {
     const t = synth({
       allowedTargetCidrs: ['10.20.0.0/16', 'fd00:1::/64'],
       staticEgressIps: true,
       tenantRateLimit: { requests: 100, per: Duration.seconds(10) },
       maxConcurrentDeliveriesPerEndpoint: 4,
+      keepEventPayloads: true,
     });
     t.allResourcesProperties('AWS::Lambda::Function', {
       Environment: {
@@ -571,12 +572,13 @@ describe('stack properties', () => {
           ALLOWED_TARGET_CIDRS: '10.20.0.0/16,fd00:1::/64',
           TENANT_RATE_LIMIT: '100/10',
           MAX_CONCURRENT_DELIVERIES_PER_ENDPOINT: '4',
+          KEEP_EVENT_PAYLOADS: 'true',
         }),
       },
     });
     const defaults = synth({});
     defaults.allResourcesProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ ALLOWED_TARGET_CIDRS: '', TENANT_RATE_LIMIT: '1200/60', MAX_CONCURRENT_DELIVERIES_PER_ENDPOINT: '0' }) },
+      Environment: { Variables: Match.objectLike({ ALLOWED_TARGET_CIDRS: '', TENANT_RATE_LIMIT: '1200/60', MAX_CONCURRENT_DELIVERIES_PER_ENDPOINT: '0', KEEP_EVENT_PAYLOADS: 'false' }) },
     });
   });
 

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createAdminWebhook, deleteWebhook } from '../../lambdas/shared/domain/endpoints';
-import { failedAcrossWebhooks } from '../../lambdas/shared/domain/tenant-views';
+import { publishEvent } from '../../lambdas/shared/domain/events';
+import { failedAcrossWebhooks, findEvent } from '../../lambdas/shared/domain/tenant-views';
 import { createTenant } from '../../lambdas/shared/domain/tenants';
 import { deliveryRecord } from '../support/delivery-records';
-import { fakePorts } from '../support/fakes';
+import { fakePorts, silentLog } from '../support/fakes';
+import { fanOut } from '../../lambdas/shared/domain/delivery';
 
 /** The failures page across webhooks: a deleted webhook's failures are taken out as they are met, and the page fills up past them. */
 describe('failures across webhooks', () => {
@@ -39,5 +41,20 @@ describe('failures across webhooks', () => {
     const next = await failedAcrossWebhooks(f.ports, 'acme', { limit: 2, startingAfter: page.nextStartingAfter! });
     expect(next.deliveries).toHaveLength(2);
     expect(f.stores.unlisted.size).toBe(10);
+  });
+});
+
+describe('keeping every payload (keepEventPayloads)', () => {
+  it('stores an event without an idempotency key, so its lookup shows its data; off, it is not stored', async () => {
+    for (const keep of [true, false]) {
+      const f = fakePorts();
+      f.ports.settings.keepEventPayloads = keep;
+      await createTenant(f.ports, { id: 'acme' });
+      await createAdminWebhook(f.ports, 'acme', { url: 'https://hooks.example.com/a', events: ['price.alert'] });
+      const { id } = await publishEvent(f.ports, { tenantId: 'acme', type: 'price.alert', data: { p: 7 } });
+      await fanOut(f.ports, f.fanOutOf(id), silentLog);
+      expect(f.stores.events.size, `keep ${keep}`).toBe(keep ? 1 : 0);
+      expect((await findEvent(f.ports, 'acme', id)).data, `keep ${keep}`).toEqual(keep ? { p: 7 } : null);
+    }
   });
 });

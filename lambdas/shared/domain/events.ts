@@ -3,10 +3,10 @@ import type { Endpoint } from './model';
 import { derivedId, newId, requestHashOf } from './ids';
 import type { StoredEvent } from './model';
 import { tenantGroup } from './ordered-routing';
-import type { Clock, DeliveryQueue, EventStore, FanOutMessage, FanOutPack, OrderedEntry, OrderedQueue, TenantStore } from './ports';
+import type { Clock, DeliveryQueue, EventStore, FanOutMessage, FanOutPack, OrderedEntry, OrderedQueue, Settings, TenantStore } from './ports';
 import type { JsonValue } from './python-json';
 
-type Deps = { tenants: TenantStore; events: EventStore; queue: DeliveryQueue; ordered: OrderedQueue; clock: Clock };
+type Deps = { tenants: TenantStore; events: EventStore; queue: DeliveryQueue; ordered: OrderedQueue; clock: Clock; settings: Pick<Settings, 'keepEventPayloads'> };
 
 /** Where a publish puts an event: its fan-out, and, for a tenant with ordered endpoints, its place in the tenant's order. */
 interface Outbox {
@@ -150,7 +150,12 @@ const publishChecked = async (deps: Deps, input: PublishInput, ordered: boolean,
     eventId: event.id,
     event: { type: event.type, data: event.data, createdAt: event.createdAt },
   };
-  if (!input.idempotencyKey || (await deps.events.putEvent(event))) {
+  // A keyed event is its own idempotency record (a second put is a replay); an unkeyed one is
+  // stored only when the stack keeps every payload (`keepEventPayloads`).
+  let fresh = true;
+  if (input.idempotencyKey) fresh = await deps.events.putEvent(event);
+  else if (deps.settings.keepEventPayloads) await deps.events.putEvent(event);
+  if (fresh) {
     const fanOut = ordered ? { ...message, ordered: true } : message;
     if (outbox) {
       if (ordered) outbox.ordered(orderedEntry(message));
@@ -182,6 +187,9 @@ export const sendTestEvent = async (deps: Deps, endpoint: Endpoint): Promise<{ i
   const now = deps.clock.now();
   const id = newId('evt', now.getTime());
   const data = { webhook_id: endpoint.id, message: 'A test event from hookpost: your endpoint is receiving and verifying webhooks.' };
+  if (deps.settings.keepEventPayloads) {
+    await deps.events.putEvent({ id, tenantId: endpoint.tenantId, type: TEST_EVENT_TYPE, data, createdAt: now.toISOString(), requestHash: requestHashOf(TEST_EVENT_TYPE, data) });
+  }
   await deps.queue.send({
     kind: 'fanout',
     tenantId: endpoint.tenantId,

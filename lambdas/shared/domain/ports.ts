@@ -370,6 +370,8 @@ export interface Settings {
   retentionDays: number;
   /** A waiting delivery whose attempt is this late is re-driven by the sweep. */
   overdueMarginSeconds: number;
+  /** Store every event's payload for the retention (else only keyed or retried events'). */
+  keepEventPayloads: boolean;
 }
 
 export interface Ports {

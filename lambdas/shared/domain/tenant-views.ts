@@ -13,8 +13,9 @@ export interface FoundEvent {
   createdAt: string;
   /**
    * Kept when the event had an idempotency key or one of its deliveries needed a retry (a
-   * re-send needs it); null for an event every webhook took at the first attempt, which
-   * hookpost does not store (a write per event would double a delivery's cost).
+   * re-send needs it), or always with `keepEventPayloads`; otherwise null for an event every
+   * webhook took at the first attempt, which hookpost does not store (a write per event would
+   * nearly double a delivery's cost).
    */
   data: JsonValue | null;
   deliveries: Delivery[];
