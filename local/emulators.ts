@@ -1,8 +1,9 @@
 import { Worker } from 'node:worker_threads';
-import { CreateTableCommand, type CreateTableCommandInput, DescribeTableCommand, DynamoDBClient, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DUE_INDEX_ATTRIBUTES, TABLE_KEYS } from '../lambdas/shared/adapters/tables';
 import { startDynaliteServer, startFauxqsServer } from './emulator-servers.mjs';
+import { ensureTableShape } from './table-rebuild';
 
 /** Emulators need an explicit region and dummy credentials, or the SDK looks off-machine. */
 export const DUMMY_AWS = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
@@ -109,7 +110,8 @@ const failedIndexDefinition = (index: { name: string; partitionKey: string; sort
 
 /**
  * Creates the tables; ones that exist already (a restart) are left as they are, but for an
- * index added since they were created (a data directory from an older version).
+ * index added since they were created (a data directory from an older version): such a table
+ * is rebuilt with its items (`./table-rebuild`, as dynalite cannot add an index in place).
  */
 export const ensureTables = async (client: DynamoDBClient, names: TableNames): Promise<void> => {
   for (const table of tableDefinitions(names)) {
@@ -117,17 +119,7 @@ export const ensureTables = async (client: DynamoDBClient, names: TableNames): P
       await client.send(new CreateTableCommand(table));
     } catch (e) {
       if ((e as Error).name !== 'ResourceInUseException') throw e;
-      const { Table } = await client.send(new DescribeTableCommand({ TableName: table.TableName }));
-      for (const index of table.GlobalSecondaryIndexes ?? []) {
-        if (Table?.GlobalSecondaryIndexes?.some((i) => i.IndexName === index.IndexName)) continue;
-        await client.send(
-          new UpdateTableCommand({
-            TableName: table.TableName,
-            AttributeDefinitions: table.AttributeDefinitions,
-            GlobalSecondaryIndexUpdates: [{ Create: index }],
-          }),
-        );
-      }
     }
+    await ensureTableShape(client, table);
   }
 };

@@ -132,3 +132,62 @@ describe('taking deliveries out of the tenant failed index', () => {
     expect((await store.listDeliveries('unlist', 'wh_u', { offset: 0, limit: 5, status: 'failed' })).deliveries.map((x) => x.id)).toEqual([d.id]);
   });
 });
+
+describe('a data directory whose tables predate the tenant failed index', () => {
+  it('gets the index added when the local runtime starts, and its failures listed', async () => {
+    const { CreateTableCommand, DescribeTableCommand } = await import('@aws-sdk/client-dynamodb');
+    const { TABLE_KEYS } = await import('../../lambdas/shared/adapters/tables');
+    const old = { configs: 'configs-old', deliveries: 'deliveries-old' };
+    const key = [{ AttributeName: 'pk', KeyType: 'HASH' as const }, { AttributeName: 'sk', KeyType: 'RANGE' as const }];
+    const S = (AttributeName: string) => ({ AttributeName, AttributeType: 'S' as const });
+    // As the version before created them: the due and failed indexes only.
+    await dynamo.client.send(new CreateTableCommand({ TableName: old.configs, KeySchema: key, AttributeDefinitions: [S('pk'), S('sk')], BillingMode: 'PAY_PER_REQUEST' }));
+    await dynamo.client.send(
+      new CreateTableCommand({
+        TableName: old.deliveries,
+        KeySchema: key,
+        AttributeDefinitions: [S('pk'), S('sk'), S('due_pk'), S('due_at'), S('failed_pk')],
+        GlobalSecondaryIndexes: [
+          { IndexName: 'due', KeySchema: [{ AttributeName: 'due_pk', KeyType: 'HASH' }, { AttributeName: 'due_at', KeyType: 'RANGE' }], Projection: { ProjectionType: 'KEYS_ONLY' } },
+          { IndexName: 'failed', KeySchema: [{ AttributeName: 'failed_pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    // What it holds: a failed delivery, in the endpoint's failed index only.
+    const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { keys } = await import('../../lambdas/shared/adapters/tables');
+    const before = delivery('upgraded', 'wh_up', 1, 'failed');
+    const ref = { tenantId: 'upgraded', endpointId: 'wh_up', deliveryId: before.id };
+    const item = { ...keys.delivery(ref), failed_pk: keys.delivery(ref).pk, id: before.id, tenant_id: 'upgraded', endpoint_id: 'wh_up', event_id: before.eventId, event_type: before.eventType, status: 'failed', retry_count: 5, next_attempt_at: null, created_at: before.createdAt, updated_at: before.updatedAt, attempts: [], attempt_count: 0 };
+    await documentClient(dynamo.client).send(new PutCommand({ TableName: old.deliveries, Item: item }));
+
+    await ensureTables(dynamo.client, old);
+    const { Table } = await dynamo.client.send(new DescribeTableCommand({ TableName: old.deliveries }));
+    expect(Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName).sort()).toEqual(['due', 'failed', TABLE_KEYS.tenantFailedIndex.name].sort());
+    const upgraded = new DynamoDeliveryStore(documentClient(dynamo.client), old.deliveries, 30);
+    expect(await upgraded.getDelivery(ref)).toMatchObject({ id: before.id, status: 'failed' });
+    const { migrateLocalData } = await import('../../local/backfill');
+    expect(await migrateLocalData(dynamo.client, old)).toBe(true);
+    const d = delivery('upgraded', 'wh_up', 2, 'failed');
+    await upgraded.createDelivery(d);
+    expect((await upgraded.listTenantFailed('upgraded', { limit: 5 })).deliveries.map((x) => x.id)).toEqual([d.id, before.id]);
+  });
+
+  it('finishes a rebuild a crash cut short: the items aside, the table gone', async () => {
+    const { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, PutItemCommand } = await import('@aws-sdk/client-dynamodb');
+    const { ensureTableShape } = await import('../../local/table-rebuild');
+    const names2 = { configs: 'configs-cut', deliveries: 'deliveries-cut' };
+    await ensureTables(dynamo.client, names2);
+    // The side table with the items, the table dropped: where a crash after the drop leaves it.
+    const definition = { TableName: 'deliveries-cut.rebuild', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' as const }, { AttributeName: 'sk', KeyType: 'RANGE' as const }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' as const }, { AttributeName: 'sk', AttributeType: 'S' as const }], BillingMode: 'PAY_PER_REQUEST' as const };
+    await dynamo.client.send(new CreateTableCommand(definition));
+    await dynamo.client.send(new PutItemCommand({ TableName: definition.TableName, Item: { pk: { S: 'P' }, sk: { S: 'S' }, kept: { S: 'yes' } } }));
+    await dynamo.client.send(new DeleteTableCommand({ TableName: names2.deliveries }));
+    await ensureTables(dynamo.client, names2);
+    const { GetItemCommand } = await import('@aws-sdk/client-dynamodb');
+    expect((await dynamo.client.send(new GetItemCommand({ TableName: names2.deliveries, Key: { pk: { S: 'P' }, sk: { S: 'S' } } }))).Item?.kept).toEqual({ S: 'yes' });
+    await expect(dynamo.client.send(new DescribeTableCommand({ TableName: definition.TableName }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    expect(await ensureTableShape(dynamo.client, { ...definition, TableName: names2.configs })).toBe(false);
+  });
+});
