@@ -48,13 +48,13 @@ export const shardLegacyHistory = async (dynamo: DynamoDBClient, deliveriesTable
     const legacy = /^ENDPOINT#([^#]+)#([^#]+)$/.exec(String(item.pk));
     const deliveryId = /^(?:DELIVERY|ATTEMPT)#(dlv_[0-9a-z]+)/.exec(String(item.sk))?.[1];
     if (!deliveryId) return;
-    const failedKeys = (pk: string) => (item.failed_pk ? { failed_pk: pk, tenant_failed_pk: keys.tenantFailedShard(String(item.tenant_id), deliveryId) } : {});
+    const ref = legacy ? { tenantId: legacy[1]!, endpointId: legacy[2]!, deliveryId } : { tenantId: String(item.tenant_id), endpointId: String(item.endpoint_id), deliveryId };
+    const failedKeys = () => (item.failed_pk ? keys.failedIndexKeys(ref) : {});
     if (legacy) {
-      const pk = keys.delivery({ tenantId: legacy[1]!, endpointId: legacy[2]!, deliveryId }).pk;
-      await db.send(new PutCommand({ TableName: deliveriesTable, Item: { ...item, pk, ...failedKeys(pk) } }));
+      await db.send(new PutCommand({ TableName: deliveriesTable, Item: { ...item, pk: keys.delivery(ref).pk, ...failedKeys() } }));
       await db.send(new DeleteCommand({ TableName: deliveriesTable, Key: { pk: item.pk, sk: item.sk } }));
     } else if (item.failed_pk && !item.tenant_failed_pk) {
-      await db.send(new PutCommand({ TableName: deliveriesTable, Item: { ...item, ...failedKeys(String(item.pk)) } }));
+      await db.send(new PutCommand({ TableName: deliveriesTable, Item: { ...item, ...failedKeys() } }));
     } else return;
     changed++;
   });

@@ -31,10 +31,12 @@ const dueIndexUpdate = (deliveryId: string, status: Delivery['status'], next: st
     : { set: [], remove: ['due_pk', 'due_at'], values: {} };
 
 /** The failed indexes' keys of a delivery (by endpoint, by tenant): set while it is failed, removed once it is re-sent. */
-const failedIndexUpdate = (ref: DeliveryRef, status: Delivery['status']) =>
-  status === 'failed'
-    ? { set: ['failed_pk = :failed_pk', 'tenant_failed_pk = :tenant_failed_pk'], remove: [], values: { ':failed_pk': keys.delivery(ref).pk, ':tenant_failed_pk': keys.tenantFailedShard(ref.tenantId, ref.deliveryId) } }
-    : { set: [], remove: ['failed_pk', 'tenant_failed_pk'], values: {} };
+const failedIndexUpdate = (ref: DeliveryRef, status: Delivery['status']) => {
+  const indexKeys = Object.entries(keys.failedIndexKeys(ref));
+  return status === 'failed'
+    ? { set: indexKeys.map(([name]) => `${name} = :${name}`), remove: [], values: Object.fromEntries(indexKeys.map(([name, value]) => [`:${name}`, value])) }
+    : { set: [], remove: indexKeys.map(([name]) => name), values: {} };
+};
 
 /** Both sparse indexes' keys of a delivery in `status`, due at `next`. */
 const indexUpdates = (ref: DeliveryRef, status: Delivery['status'], next: string | null) => {
@@ -302,9 +304,7 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
             attempts: d.attempts.map(fromAttempt),
             attempt_count: d.attempts.length,
             ...(waiting(d.status) && d.nextAttemptAt ? { due_pk: keys.dueShard(d.id), due_at: d.nextAttemptAt } : {}),
-            ...(d.status === 'failed'
-              ? { failed_pk: keys.delivery({ tenantId: d.tenantId, endpointId: d.endpointId, deliveryId: d.id }).pk, tenant_failed_pk: keys.tenantFailedShard(d.tenantId, d.id) }
-              : {}),
+            ...(d.status === 'failed' ? keys.failedIndexKeys({ tenantId: d.tenantId, endpointId: d.endpointId, deliveryId: d.id }) : {}),
             [TABLE_KEYS.ttlAttribute]: expiresAt(d.createdAt, this.retentionDays),
           },
           ConditionExpression: 'attribute_not_exists(pk)',

@@ -65,9 +65,16 @@ export const keys = {
   /** Every partition of an endpoint's history (its deliveries, and their attempts that left their items). */
   historyPartitions: (tenantId: string, endpointId: string) =>
     Array.from({ length: TABLE_KEYS.historyShards }, (_, shard) => keys.historyPartition(tenantId, endpointId, shard)),
-  /** The tenant failed index's partition of a failed delivery: a stable shard of its id. */
-  tenantFailedShard: (tenantId: string, deliveryId: string) => `FAILED#${tenantId}#${shardOf(deliveryId, TABLE_KEYS.tenantFailedIndex.shards)}`,
-  tenantFailedPartitions: (tenantId: string) => Array.from({ length: TABLE_KEYS.tenantFailedIndex.shards }, (_, shard) => `FAILED#${tenantId}#${shard}`),
+  /** One partition of the tenant failed index. */
+  tenantFailedPartition: (tenantId: string, shard: number) => `FAILED#${tenantId}#${shard}`,
+  /** Every partition of the tenant failed index (a failed delivery is in the one its id hashes to). */
+  tenantFailedPartitions: (tenantId: string) =>
+    Array.from({ length: TABLE_KEYS.tenantFailedIndex.shards }, (_, shard) => keys.tenantFailedPartition(tenantId, shard)),
+  /** The keys a failed delivery carries in both failed indexes: its endpoint's, its tenant's. */
+  failedIndexKeys: (ref: { tenantId: string; endpointId: string; deliveryId: string }) => ({
+    [TABLE_KEYS.failedIndex.partitionKey]: keys.delivery(ref).pk,
+    [TABLE_KEYS.tenantFailedIndex.partitionKey]: keys.tenantFailedPartition(ref.tenantId, shardOf(ref.deliveryId, TABLE_KEYS.tenantFailedIndex.shards)),
+  }),
   /** Per-tenant API request counter of one window (configs table). */
   rateWindow: (key: string, windowStartMs: number) => ({ pk: `RATE#${key}`, sk: `WINDOW#${windowStartMs}` }),
   /** Attempts begun in one second, for an endpoint's rate limit (deliveries table). */
