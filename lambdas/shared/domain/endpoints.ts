@@ -151,7 +151,7 @@ export const createAdminWebhook = async (
   return { endpoint, secret, generated: input.secret === undefined };
 };
 
-export const getWebhook = async (deps: Deps, tenantId: string, endpointId: string): Promise<Endpoint> => {
+export const getWebhook = async (deps: Pick<Deps, 'endpoints'>, tenantId: string, endpointId: string): Promise<Endpoint> => {
   const endpoint = await deps.endpoints.getEndpoint(tenantId, endpointId);
   if (!endpoint) throw new NotFoundError(`Webhook "${endpointId}"`);
   return endpoint;

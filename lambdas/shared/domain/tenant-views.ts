@@ -1,3 +1,4 @@
+import { getWebhook } from './endpoints';
 import { NotFoundError } from './errors';
 import { deliveryIdFor, eventTimeOfId } from './ids';
 import { type Attempt, type Delivery, lastAttempt } from './model';
@@ -94,7 +95,7 @@ export interface WebhookHealth {
  * and say so). Not a counter kept per attempt, which would cost every delivery a write.
  */
 export const webhookHealth = async (deps: Deps, tenantId: string, endpointId: string): Promise<WebhookHealth> => {
-  if (!(await deps.endpoints.getEndpoint(tenantId, endpointId))) throw new NotFoundError(`Webhook "${endpointId}"`);
+  await getWebhook(deps, tenantId, endpointId); // 404 for another tenant's, or none
   const since = new Date(deps.clock.now().getTime() - HEALTH_WINDOW_HOURS * 3_600_000).toISOString();
   const page = await deps.deliveries.listDeliveries(tenantId, endpointId, { offset: 0, limit: HEALTH_SAMPLE, since });
   const count = (status: Delivery['status']) => page.deliveries.filter((d) => d.status === status).length;

@@ -77,6 +77,10 @@ const eventTypeOf = (types: readonly string[]) => {
 const wholeNumber = (min: number, max: number) =>
   z.coerce.number().check(z.int('must be a whole number'), z.minimum(min, `must be at least ${min}`), z.maximum(max, `must be at most ${max}`));
 
+/** A page's size and where it starts, as every list of deliveries takes them. */
+const pageLimit = () => z._default(wholeNumber(1, 100), 20);
+const deliveryCursor = () => z.optional(z.string().check(z.regex(/^dlv_[0-9a-z]{26}$/, 'must be a delivery id (dlv_...)')));
+
 /**
  * Headers an endpoint's deliveries may not carry as its own: hop-by-hop ones, what the request
  * itself sets, and every signature or webhook header hookpost sends.
@@ -297,16 +301,13 @@ export const buildSchemas = (catalogue: readonly string[]) => {
             ),
             0,
           ),
-          limit: z._default(wholeNumber(1, 100), 20),
+          limit: pageLimit(),
           status: z.optional(z.enum(['pending', 'retrying', 'succeeded', 'failed'])),
-          starting_after: z.optional(z.string().check(z.regex(/^dlv_[0-9a-z]{26}$/, 'must be a delivery id (dlv_...)'))),
+          starting_after: deliveryCursor(),
         })
         .check(z.refine((q) => q.starting_after === undefined || q.offset === 0, { message: 'offset and starting_after: give one or the other', path: ['starting_after'] })),
     failedPage: () =>
-      z.strictObject({
-        limit: z._default(wholeNumber(1, 100), 20),
-        starting_after: z.optional(z.string().check(z.regex(/^dlv_[0-9a-z]{26}$/, 'must be a delivery id (dlv_...)'))),
-      }),
+      z.strictObject({ limit: pageLimit(), starting_after: deliveryCursor() }),
     recover: () => z.strictObject({ since: isoTime(), until: z.optional(isoTime()) }),
     createTenant: () => z.strictObject({ id: TENANT_ID, name: z.optional(z.string().check(z.minLength(1), z.maxLength(200))) }),
     portalSessionCreate: () =>
