@@ -75,15 +75,15 @@ $('delete-no').addEventListener('click', () => { $('delete-confirm').hidden = tr
 $('delete-yes').addEventListener('click', async () => {
   try { await api('DELETE', hookPath(current.id)); const url = current.url; current = null; $('detail').hidden = true; await loadWebhooks(); say('Deleted ' + url + '.'); } catch (e) { sayDetail(e.message, true); }
 });
-const hookUrl = (id) => { const w = hooks.find((h) => h.id === id); return w ? w.url : id; };
-const hookOf = (id) => hooks.find((h) => h.id === id) || { id, status: 'active' };
+/** A webhook of the list by id (one just made elsewhere: by its id, taken as active). */
+const hookOf = (id) => hooks.find((h) => h.id === id) || { id, url: id, status: 'active' };
 /** A delivery as the failures and event views list it: its webhook, event, answer, attempts, and a retry. */
 function deliveryRow(d, withEvent) {
   const statusCell = el('td', { 'data-label': 'Status', class: 'status-' + d.status }, d.status);
   const last = d.attempts.at(-1);
   const [retry, said] = retryControl(hookOf(d.webhook_id), d, statusCell);
   return el('tr', { class: 'delivery', 'data-id': d.id },
-    el('td', { 'data-label': 'Webhook' }, el('span', { class: 'secret' }, hookUrl(d.webhook_id))),
+    el('td', { 'data-label': 'Webhook' }, el('span', { class: 'secret' }, hookOf(d.webhook_id).url)),
     el('td', { 'data-label': 'Event' }, d.event_type, el('div', { class: 'muted secret' }, d.event_id), el('div', { class: 'muted' }, utcSeconds(d.created_at))),
     statusCell,
     el('td', { 'data-label': 'Last answer' }, last ? outcome(last) + (last.error_detail ? ': ' + last.error_detail : '') : '-'),

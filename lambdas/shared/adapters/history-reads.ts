@@ -89,21 +89,19 @@ export const listDeliveries = async (
   const want = offset + limit + 1; // one more than the page: whether more follow
   // Eventually consistent (half the read units): an attempt of the last second may not be
   // listed yet, as the OpenAPI document says; a single delivery (getDelivery) reads strongly.
+  // The partition's deliveries; `since`: those of events since then (ids start with their event's time: a range of sort keys).
+  const range = since
+    ? { condition: 'sk BETWEEN :since AND :last', values: { ':since': keys.deliverySortKey(deliveryIdFloor(since)), ':last': keys.deliverySortKey('dlv_~') } }
+    : { condition: 'begins_with(sk, :deliveries)', values: { ':deliveries': DELIVERY } };
   const queries = keys.historyPartitions(tenantId, endpointId).map(
     (pk): QueryCommandInput => ({
       TableName: tableName,
       ...(failedOnly
         ? { IndexName: TABLE_KEYS.failedIndex.name, KeyConditionExpression: 'failed_pk = :pk', ExpressionAttributeValues: { ':pk': pk } }
-        : since
-          ? {
-              // Ids start with their event's time: deliveries since then are a range of sort keys.
-              KeyConditionExpression: 'pk = :pk AND sk BETWEEN :since AND :last',
-              ExpressionAttributeValues: { ':pk': pk, ':since': keys.deliverySortKey(deliveryIdFloor(since)), ':last': keys.deliverySortKey('dlv_~'), ...(filtered ? { ':status': status } : {}) },
-            }
-          : {
-              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :deliveries)',
-              ExpressionAttributeValues: { ':pk': pk, ':deliveries': DELIVERY, ...(filtered ? { ':status': status } : {}) },
-            }),
+        : {
+            KeyConditionExpression: `pk = :pk AND ${range.condition}`,
+            ExpressionAttributeValues: { ':pk': pk, ...range.values, ...(filtered ? { ':status': status } : {}) },
+          }),
       ...(filtered ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } } : {}),
       ...(startingAfter ? { ExclusiveStartKey: { pk, sk: keys.deliverySortKey(startingAfter), ...(failedOnly ? { failed_pk: pk } : {}) } } : {}),
     }),
