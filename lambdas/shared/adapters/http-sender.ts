@@ -145,9 +145,17 @@ export class NodeHttpSender implements HttpSender {
     const secure = target.protocol === 'https:';
     return new Promise<HttpResult>((resolve) => {
       let settled = false;
+      // The one deadline of the attempt (lookup, connect, TLS, headers, body), owned here rather
+      // than left to the request's events: some answers (a protocol switch nobody listens for)
+      // end the socket without an error on the request, and an abort signal then aborts nothing.
+      const deadline = setTimeout(() => {
+        fail(Object.assign(new Error(`no response within ${timeoutMs} ms`), { name: 'TimeoutError' }));
+        request.destroy();
+      }, timeoutMs);
       const finish = (result: HttpResult) => {
         if (!settled) {
           settled = true;
+          clearTimeout(deadline);
           resolve(result);
         }
       };
@@ -166,7 +174,6 @@ export class NodeHttpSender implements HttpSender {
           method: 'POST',
           headers: { ...headers, 'content-length': String(Buffer.byteLength(body, 'utf8')) },
           agent: secure ? this.agents.https : this.agents.http,
-          signal: AbortSignal.timeout(timeoutMs),
           ...(this.lookup ? { lookup: this.lookup as never } : {}),
         },
         (response) => {
@@ -209,6 +216,21 @@ export class NodeHttpSender implements HttpSender {
         if (secure) socket.once('secureConnect', sent);
       });
       request.on('error', fail);
+      // A 101 to a POST: the receiver switched protocols instead of answering. Node hands the
+      // socket to an `upgrade` listener, and without one destroys it and says nothing.
+      request.on('upgrade', (response, socket) => {
+        socket.destroy();
+        finish({
+          statusCode: response.statusCode ?? 101,
+          responseTimeMs: elapsed(),
+          error: null,
+          detail: `the receiver switched protocols (${response.statusCode} ${response.headers.upgrade ?? 'upgrade'}) instead of answering`,
+          bodyExcerpt: null,
+          retryAfterSeconds: null,
+        });
+      });
+      // Whatever else ends the request without a response or an error still settles it.
+      request.on('close', () => fail(Object.assign(new Error('the connection closed'), { code: 'ECONNRESET' })));
       request.end(body);
     });
   }
