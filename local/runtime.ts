@@ -16,7 +16,7 @@ import { createDocsHandler } from '../lambdas/docs/app';
 import { parsePortalSettings } from '../lambdas/shared/portal-settings';
 import { type ClientOptions, createPorts } from '../lambdas/shared/aws-ports';
 import { dynamoHistory, egressRules, sqsDeliveryQueue } from '../lambdas/shared/aws-optional-ports';
-import { type Config, DEFAULT_DISABLE_AFTER_FAILING_SECONDS, DEFAULT_OVERDUE_MARGIN_SECONDS, DEFAULT_RECOVERY_RATE, DEFAULT_RETRY_SCHEDULE, DEFAULT_TENANT_RATE_LIMIT } from '../lambdas/shared/config';
+import { type Config, DEFAULT_DISABLE_AFTER_FAILING_SECONDS, DEFAULT_OVERDUE_MARGIN_SECONDS, DEFAULT_RECOVERY_RATE, DEFAULT_RETRY_SCHEDULE, DEFAULT_TENANT_RATE_LIMIT, WORKER_TIMEOUT_SECONDS } from '../lambdas/shared/config';
 import { DEFAULT_EVENT_TYPES } from '../lambdas/shared/domain/catalogue';
 import { StaticBoxProvider } from '../lambdas/shared/adapters/master-key';
 import { SqsDeliveryQueue } from '../lambdas/shared/adapters/sqs-queue';
@@ -77,6 +77,8 @@ export interface LocalRuntimeOptions {
   onOperationalEvent?: (event: IngestEvent) => void;
   /** Visibility timeout of the local delivery queue, in seconds (how soon a crashed batch returns). */
   visibilityTimeoutSeconds?: number;
+  /** The delivery worker's timeout in process, in seconds (tests shorten it; see `workerTimeouts`). @default the visibility timeout, at most the template's 60 */
+  workerTimeoutSeconds?: number;
   /** Run the delivery worker and the retry scheduler; false serves the API alone. @default true */
   worker?: boolean;
   /**
@@ -175,6 +177,25 @@ const close = (server: Server): Promise<void> =>
  * Secrets Manager has no emulator, and the very same handlers behind an API Gateway stand-in
  * and an SQS event source stand-in.
  */
+/** How soon a crashed local batch returns, by default: sooner than the template's six minutes. */
+const LOCAL_VISIBILITY_TIMEOUT_SECONDS = 40;
+
+/**
+ * The worker's timeout and the queues' visibility timeout, under Lambda's rule for an SQS event
+ * source: a visibility timeout under the function's timeout is refused (a batch would be sent
+ * again while its invocation still runs). In process the worker's timeout is the local
+ * visibility timeout's 40 s, stricter than the template's 60 s; the bundles keep the template's.
+ */
+export const workerTimeouts = (options: Pick<LocalRuntimeOptions, 'workerTimeoutSeconds' | 'visibilityTimeoutSeconds' | 'bundles'>) => {
+  const workerTimeoutSeconds =
+    options.bundles?.functions['delivery-worker']?.timeoutSeconds ?? options.workerTimeoutSeconds ?? Math.min(WORKER_TIMEOUT_SECONDS, options.visibilityTimeoutSeconds ?? LOCAL_VISIBILITY_TIMEOUT_SECONDS);
+  const visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? Math.max(LOCAL_VISIBILITY_TIMEOUT_SECONDS, workerTimeoutSeconds);
+  if (visibilityTimeoutSeconds < workerTimeoutSeconds) {
+    throw new Error(`InvalidParameterValueException: Queue visibility timeout: ${visibilityTimeoutSeconds} seconds is less than Function timeout: ${workerTimeoutSeconds} seconds`);
+  }
+  return { workerTimeoutSeconds, visibilityTimeoutSeconds };
+};
+
 export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<LocalRuntime> => {
   const options = {
     port: 0,
@@ -185,6 +206,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
     ...given,
   };
   options.iam ??= process.env.HOOKPOST_IAM !== 'off';
+  const { workerTimeoutSeconds, visibilityTimeoutSeconds } = workerTimeouts(options);
   const dataDir = resolve(options.dataDir);
   mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
   mkdirSync(join(dataDir, 'sqs'), { recursive: true });
@@ -195,7 +217,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
   const { dynamo, sqs } = emulators;
   await ensureTables(dynamo.client, LOCAL_TABLES);
   await migrateLocalData(dynamo.client, LOCAL_TABLES);
-  const queues = await createQueues(sqs.client, options.visibilityTimeoutSeconds ?? 40);
+  const queues = await createQueues(sqs.client, visibilityTimeoutSeconds);
 
   const config: Config = {
     configTableName: LOCAL_TABLES.configs,
@@ -334,6 +356,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
       queueArn,
       handler: timed('delivery-worker', run('delivery-worker', () => createDeliveryWorkerHandler(fns['delivery-worker']) as unknown as SqsLambda)),
       functionName: 'hookpost-delivery-worker',
+      timeoutMs: workerTimeoutSeconds * 1000,
       ...(extra.batchSize ? { batchSize: extra.batchSize } : {}),
       onError: (err) => console.error(`local delivery worker${extra.label}:`, err),
     });

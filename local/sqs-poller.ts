@@ -50,6 +50,12 @@ export const startSqsPoller = (options: {
   batchSize?: number;
   /** How long a poller waits for its invocation before it polls on beside it. @default 1000 */
   detachAfterMs?: number;
+  /**
+   * The function's timeout: an invocation still running then has failed, as on Lambda (`Task
+   * timed out`), and its whole batch comes back after the visibility timeout, whatever it did.
+   * @default 60000 (the worker's, as the template sets it)
+   */
+  timeoutMs?: number;
   onError?: (err: unknown) => void;
 }) => {
   let running = true;
@@ -59,12 +65,21 @@ export const startSqsPoller = (options: {
   const invoke = async (messages: Message[]) => {
     const event: SQSEvent = { Records: messages.map((m) => toRecord(m, options.queueArn)) };
     let failed: Set<string>;
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const result = await options.handler(event, localContext(options.functionName, 60_000));
+      // Lambda ends the environment at the timeout; in process the handler runs on, but
+      // nothing it answers afterwards counts.
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${options.functionName}: Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`)), timeoutMs);
+      });
+      const result = await Promise.race([options.handler(event, localContext(options.functionName, timeoutMs)), timedOut]);
       failed = new Set((result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     } catch (err) {
       options.onError?.(err);
       return; // the whole batch returns after the visibility timeout
+    } finally {
+      clearTimeout(timer);
     }
     const done = messages.filter((m) => !failed.has(m.MessageId!));
     if (done.length === 0) return;

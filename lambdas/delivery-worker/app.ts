@@ -11,6 +11,7 @@ import { sweepOverdue } from '../shared/domain/sweep';
 import { type Delivery, lastAttempt } from '../shared/domain/model';
 import type { AttemptMessage, FanOutMessage, OrderedFanOutMessage, OrderedMessage, Ports } from '../shared/domain/ports';
 import { flushMetrics, logger, metrics, tracing } from '../shared/powertools';
+import { invocationDeadline, Unfinished } from './deadline';
 
 // `data` came out of the JSON parser, so it is JSON: checking it again would walk every payload.
 const EVENT = z.object({ type: z.string(), data: z.unknown(), createdAt: z.string() });
@@ -150,7 +151,9 @@ const log: Logger = {
  * (a retry or a manual re-send), a page of a bulk recovery, or the minutely sweep for overdue
  * deliveries. Messages of a batch run
  * concurrently; a message that fails is reported alone (partial batch failure) and comes back,
- * and after maxReceiveCount lands in the DLQ.
+ * and after maxReceiveCount lands in the DLQ. Each invocation bounds its attempts by its own
+ * end (they settle as timeouts in time to be recorded) and gives up on a message still
+ * unfinished just before it, reporting only that one: a hang never re-sends the others.
  */
 export const createDeliveryWorkerHandler = (ports: Ports) => {
   const processor = new BatchProcessor(EventType.SQS);
@@ -214,11 +217,16 @@ export const createDeliveryWorkerHandler = (ports: Ports) => {
     // A batch whose every message failed is reported message by message, not thrown: an
     // invocation error would count in the Errors alarm for an ordinary retry.
     .handler(async (event, context) => {
-      const invocation: Ports = { ...ports, endpoints: endpointsOnceAnInvocation(ports.endpoints) };
+      const deadline = invocationDeadline(context.getRemainingTimeInMillis());
+      const invocation: Ports = { ...ports, endpoints: endpointsOnceAnInvocation(ports.endpoints), http: deadline.bound(ports.http) };
       // The FIFO queue's records are taken one after another, a group stopping at its first not done.
       const fifo = event.Records[0]?.eventSourceARN.endsWith('.fifo') ?? false;
       try {
-        const handle = (record: SQSRecord) => handleRecord(record, invocation);
+        const handle = (record: SQSRecord) =>
+          deadline.finish(handleRecord(record, invocation)).catch((err: unknown) => {
+            if (err instanceof Unfinished) logger.warn('message unfinished at the invocation\'s deadline: it comes back', { message_id: record.messageId, error: err.message });
+            throw err;
+          });
         return fifo
           ? await processPartialResponse(event, handle, fifoProcessor, { context, throwOnFullBatchFailure: false, skipGroupOnError: true })
           : await processPartialResponse(event, handle, processor, { context, throwOnFullBatchFailure: false });

@@ -69,6 +69,9 @@ export const parseCidrList = (raw: string | undefined): string[] => {
   return cidrs;
 };
 
+/** The delivery worker's Lambda timeout: its longest attempt (30 s) and the time to record it, with room. */
+export const WORKER_TIMEOUT_SECONDS = 60;
+
 export const DEFAULT_RETRY_SCHEDULE = [60, 300, 1800, 7200, 86400];
 export const DEFAULT_RETENTION_DAYS = 30;
 

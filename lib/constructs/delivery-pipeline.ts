@@ -8,6 +8,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { WORKER_TIMEOUT_SECONDS } from '../../lambdas/shared/config';
 import { acknowledgeKeyGrants, acknowledgeWildcard } from '../nag';
 import { HookpostFunction, type HookpostFunctionProps } from './hookpost-function';
 import { deadLetterQueue, secureQueue } from './queues';
@@ -69,7 +70,7 @@ export class DeliveryPipeline extends Construct {
     if (batchSize < 1 || batchSize > 10) throw new Error('batchSize must be 1-10');
     const batchingWindow = props.maxBatchingWindow?.toSeconds() ?? 0;
     if (!Number.isInteger(batchingWindow) || batchingWindow < 0 || batchingWindow > 300) throw new Error('The batching window must be 0-300 whole seconds');
-    const workerTimeout = Duration.seconds(60);
+    const workerTimeout = Duration.seconds(WORKER_TIMEOUT_SECONDS);
 
     const key = props.dataKey;
     this.visibilityTimeout = Duration.seconds(workerTimeout.toSeconds() * 6);

@@ -127,3 +127,15 @@ describe('the deadline covers what happens before the socket', () => {
     await hanging.close();
   });
 });
+
+describe('an attempt bounded by the invocation it runs in', () => {
+  it('settles by the bound it is given, whatever its own timeout, and says it was cut short', async () => {
+    const [url] = await Promise.all([listen({ name: 'silent', behave: silent, expected: {} })]);
+    const sender = new NodeHttpSender({ timeoutMs: 30_000 });
+    const started = performance.now();
+    const result = await sender.post(url!, {}, '{}', { timeoutMs: 20_000, notAfterMs: Date.now() + TIMEOUT_MS });
+    expect(result).toMatchObject({ statusCode: null, error: 'timeout', detail: expect.stringMatching(/^no response within 0\.[5-8] s: waiting for the response headers \(cut short: the worker's invocation was ending\)$/) });
+    expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
+    await sender.close();
+  });
+});

@@ -10,6 +10,7 @@ import type {
   EventStore,
   HttpResult,
   HttpSender,
+  PostOptions,
   OrderedEntry,
   PageRequest,
   Ports,
@@ -272,13 +273,14 @@ export interface RecordedRequest {
   url: string;
   headers: Record<string, string>;
   body: string;
+  options?: PostOptions;
 }
 
 export class FakeHttp implements HttpSender {
   requests: RecordedRequest[] = [];
   constructor(public respond: (req: RecordedRequest) => HttpResult | Promise<HttpResult> = () => ok(200)) {}
-  async post(url: string, headers: Record<string, string>, body: string) {
-    const req = { url, headers, body };
+  async post(url: string, headers: Record<string, string>, body: string, options?: PostOptions) {
+    const req = { url, headers, body, ...(options ? { options } : {}) };
     this.requests.push(req);
     return this.respond(req);
   }

@@ -4,7 +4,7 @@ import { createDeliveryWorkerHandler } from '../../lambdas/delivery-worker/app';
 import { createAdminWebhook } from '../../lambdas/shared/domain/endpoints';
 import { publishEvent } from '../../lambdas/shared/domain/events';
 import { createTenant } from '../../lambdas/shared/domain/tenants';
-import { fakePorts } from '../support/fakes';
+import { fakePorts, ok } from '../support/fakes';
 
 const record = (id: string, body: string) => ({
   messageId: id,
@@ -118,5 +118,63 @@ describe('the delivery worker handler', () => {
     expect((await handler({ Records: [record('old-attempt', JSON.stringify(attempt))] } as unknown as SQSEvent, context)).batchItemFailures).toEqual([]);
     expect(f.http.requests).toHaveLength(2);
     expect([...f.stores.deliveries.values()][0]).toMatchObject({ status: 'succeeded', retryCount: 1 });
+  });
+
+  describe('an invocation that a message would outlast', () => {
+    // An invocation with 1.5 s left: attempts must settle by 1.2 s, messages by 1.425 s.
+    const short = { ...context, getRemainingTimeInMillis: () => 1_500 } as unknown as Context;
+    const setup = async () => {
+      const f = fakePorts();
+      await createTenant(f.ports, { id: 'acme' });
+      const hangs = await createAdminWebhook(f.ports, 'acme', { url: 'https://hangs.example/', events: ['price.alert'] });
+      await createAdminWebhook(f.ports, 'acme', { url: 'https://healthy.example/', events: ['price.alert'] });
+      const others = await createTenant(f.ports, { id: 'umbrella' });
+      await createAdminWebhook(f.ports, 'umbrella', { url: 'https://umbrella.example/', events: ['price.alert'] });
+      const events = [
+        await publishEvent(f.ports, { tenantId: 'acme', type: 'price.alert', data: {} }),
+        await publishEvent(f.ports, { tenantId: 'umbrella', type: 'price.alert', data: {} }),
+        await publishEvent(f.ports, { tenantId: 'umbrella', type: 'price.alert', data: {} }),
+      ];
+      const batch = { Records: events.map((e, i) => record(`m${i}`, JSON.stringify(f.fanOutOf(e.id)))) } as unknown as SQSEvent;
+      return { f, hangs, others, batch };
+    };
+
+    it('bounds every attempt by the invocation\'s end, less the time to record it', async () => {
+      const { f, batch } = await setup();
+      const started = Date.now();
+      await createDeliveryWorkerHandler(f.ports)(batch, short);
+      expect(f.http.requests).toHaveLength(4);
+      for (const r of f.http.requests) {
+        expect(r.options?.notAfterMs).toBeGreaterThanOrEqual(started + 1_200 - 50);
+        expect(r.options?.notAfterMs).toBeLessThanOrEqual(Date.now() + 1_200);
+      }
+    });
+
+    it('an attempt that settles at that bound is recorded as a timeout, and no message of the batch comes back', async () => {
+      const { f, hangs, batch } = await setup();
+      // A receiver that never answers, behind a sender that keeps the bound it is given.
+      f.http.respond = (req) =>
+        req.url === 'https://hangs.example/'
+          ? new Promise((r) => setTimeout(() => r({ statusCode: null, responseTimeMs: 1_200, error: 'timeout', bodyExcerpt: null }), req.options!.notAfterMs! - Date.now()))
+          : ok(200);
+      const out = await createDeliveryWorkerHandler(f.ports)(batch, short);
+      expect(out.batchItemFailures).toEqual([]);
+      const deliveries = [...f.stores.deliveries.values()];
+      expect(deliveries).toHaveLength(4);
+      expect(deliveries.find((d) => d.endpointId === hangs.endpoint.id)).toMatchObject({ status: 'retrying', attempts: [{ error: 'timeout' }] });
+      expect(deliveries.filter((d) => d.status === 'succeeded')).toHaveLength(3);
+    });
+
+    it('a message still unfinished when the invocation must answer is the only one reported, before the invocation ends', async () => {
+      const { f, batch } = await setup();
+      // Something of that message hangs past every bound (a store, a sender that ignores it).
+      f.http.respond = (req) => (req.url === 'https://hangs.example/' ? new Promise(() => undefined) : ok(200));
+      const started = Date.now();
+      const out = await createDeliveryWorkerHandler(f.ports)(batch, short);
+      expect(Date.now() - started).toBeLessThan(1_500);
+      expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'm0' }]);
+      // The other tenant's two events were delivered and are done: they are not sent again.
+      expect([...f.stores.deliveries.values()].filter((d) => d.tenantId === 'umbrella' && d.status === 'succeeded')).toHaveLength(2);
+    });
   });
 });

@@ -4,7 +4,7 @@ import https from 'node:https';
 import { isIP } from 'node:net';
 import { freshAgents } from './fresh-agent';
 import { RESPONSE_EXCERPT_BYTES, truncateUtf8 } from '../domain/model';
-import type { HttpResult, HttpSender } from '../domain/ports';
+import type { HttpResult, HttpSender, PostOptions } from '../domain/ports';
 import { bareHost, type EgressRules, type Resolver, resolveChecked } from '../domain/target-policy';
 
 export const REQUEST_TIMEOUT_MS = 30_000;
@@ -31,6 +31,9 @@ export const classifyFailure = (err: unknown): Failure => {
   return 'connection';
 };
 
+const seconds = (ms: number) => Math.round(ms / 100) / 10;
+const CUT_SHORT = " (cut short: the worker's invocation was ending)";
+
 /** Where a request was when it failed, for a timeout's words. */
 type Phase = 'connecting' | 'the TLS handshake' | 'waiting for the response headers' | 'reading the response body';
 
@@ -40,7 +43,7 @@ type Errno = { name?: string; code?: string; message?: string; address?: string;
  * What failed, in words a tenant can act on: who refused or reset the connection, why TLS
  * failed, what DNS answered, which phase ran out of time, what was wrong with the response.
  */
-export const describeFailure = (err: unknown, error: Failure, context: { phase: Phase; host: string; timeoutMs: number }): string => {
+export const describeFailure = (err: unknown, error: Failure, context: { phase: Phase; host: string; timeoutMs: number; cutShort?: boolean }): string => {
   const e = err as Errno;
   const code = e?.code ?? e?.cause?.code ?? '';
   const message = (e?.message ?? e?.cause?.message ?? '').replace(/\s+/g, ' ').trim();
@@ -48,7 +51,7 @@ export const describeFailure = (err: unknown, error: Failure, context: { phase: 
     case 'blocked':
       return message;
     case 'timeout':
-      return `no response within ${context.timeoutMs / 1000} s: ${context.phase}`;
+      return `no response within ${seconds(context.timeoutMs)} s: ${context.phase}${context.cutShort ? CUT_SHORT : ''}`;
     case 'dns':
       return code === 'EAI_AGAIN' ? `the DNS lookup of ${context.host} failed for now (EAI_AGAIN)` : `${context.host} does not resolve`;
     case 'tls':
@@ -135,8 +138,11 @@ export class NodeHttpSender implements HttpSender {
     this.lookup = egress?.rules.enforced ? guardedLookup(egress.rules, egress.resolver) : undefined;
   }
 
-  async post(url: string, headers: Record<string, string>, body: string, options: { timeoutMs?: number } = {}): Promise<HttpResult> {
-    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+  async post(url: string, headers: Record<string, string>, body: string, options: PostOptions = {}): Promise<HttpResult> {
+    const limitMs = options.timeoutMs ?? this.timeoutMs;
+    const leftMs = options.notAfterMs === undefined ? Infinity : options.notAfterMs - Date.now();
+    const cutShort = leftMs < limitMs;
+    const timeoutMs = Math.max(0, Math.min(limitMs, leftMs));
     const target = new URL(url);
     const refusal = this.options.egress?.rules.urlRefusal(target) ?? null;
     if (refusal) return { statusCode: null, responseTimeMs: 0, error: 'blocked', detail: refusal, bodyExcerpt: null, retryAfterSeconds: null };
@@ -164,8 +170,8 @@ export class NodeHttpSender implements HttpSender {
       let answered: ((bodyExcerpt: string | null, detail?: string) => void) | undefined;
       const fail = (err: unknown) => {
         const error = classifyFailure(err);
-        const detail = describeFailure(err, error, { phase, host: bareHost(target), timeoutMs });
-        if (answered) return answered(null, `the response body ${error === 'timeout' ? `did not finish within ${timeoutMs / 1000} s` : `broke off (${detail})`}`);
+        const detail = describeFailure(err, error, { phase, host: bareHost(target), timeoutMs, cutShort });
+        if (answered) return answered(null, `the response body ${error === 'timeout' ? `did not finish within ${seconds(timeoutMs)} s${cutShort ? CUT_SHORT : ''}` : `broke off (${detail})`}`);
         finish({ statusCode: null, responseTimeMs: elapsed(), error, detail, bodyExcerpt: null, retryAfterSeconds: null });
       };
       const request = (secure ? https : http).request(

@@ -320,9 +320,19 @@ export interface HttpResult {
   retryAfterSeconds?: number | null;
 }
 
+export interface PostOptions {
+  /** This request's limit (an endpoint's own timeout); absent, the sender's. */
+  timeoutMs?: number;
+  /**
+   * The epoch millisecond by which the attempt must have settled whatever its timeout (the
+   * worker's invocation is ending and the attempt must still be recorded): a shorter wait is
+   * then a timeout that says it was cut short.
+   */
+  notAfterMs?: number;
+}
+
 export interface HttpSender {
-  /** `timeoutMs`: this request's limit (an endpoint's own timeout); absent, the sender's. */
-  post(url: string, headers: Record<string, string>, body: string, options?: { timeoutMs?: number }): Promise<HttpResult>;
+  post(url: string, headers: Record<string, string>, body: string, options?: PostOptions): Promise<HttpResult>;
 }
 
 /**
