@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDeliverySlots, DynamoRateLimiter } from '../../lambdas/shared/adapters/dynamo-limits';
+import { DynamoDeliverySlots, DynamoEndpointPacing, DynamoRateLimiter, PACE_FRAME_MS } from '../../lambdas/shared/adapters/dynamo-limits';
 import { DynamoConfigStore } from '../../lambdas/shared/adapters/dynamo-stores';
 import { documentClient } from '../../lambdas/shared/aws-ports';
 import type { Endpoint } from '../../lambdas/shared/domain/model';
 import { ensureTables, startDynamo } from '../../local/emulators';
+import { mostInAnyWindow } from '../support/windows';
 
 const names = { configs: 'configs', deliveries: 'deliveries' };
 let dynamo: Awaited<ReturnType<typeof startDynamo>>;
@@ -89,5 +90,53 @@ describe('DynamoConfigStore.rotateSecret', () => {
     expect(retired?.sealedSecret).toBe('v1.third');
     expect(retired?.previousSecrets).toBeUndefined();
     expect(await store.rotateSecret('acme', 'wh_gone', 'v1.first', { sealedSecret: 'v1.x', previous: [], updatedAt: 'x' })).toBeUndefined();
+  });
+});
+
+describe('DynamoEndpointPacing on dynalite: a rate limit that holds in any one-second window', () => {
+  // Attempts of four workers, counted at random moments of a few seconds, bursts at second edges among them.
+  const beginTimes = async (perSecond: number, countedAt: number[]) => {
+    const pacing = [0, 1, 2, 3].map(() => new DynamoEndpointPacing(doc, names.deliveries));
+    const endpointId = `wh_pace_${perSecond}_${countedAt.length}`;
+    const turns = await Promise.all(countedAt.map((at, i) => pacing[i % 4]!.take('acme', endpointId, perSecond, new Date(at))));
+    return turns.map((turn, i) => ({ countedAt: countedAt[i]!, turn }));
+  };
+  const edge = Date.parse('2026-02-16T12:00:00.000Z');
+
+  it('a burst across the edge of two seconds begins on spaced slots, never before it was counted, at most N in any window', async () => {
+    // 2 a second asked; 4 counted at .9 s and 4 at 1.05 s: the calendar-second counter let 4 begin within 0.2 s.
+    const counted = [900, 910, 920, 930, 1050, 1060, 1070, 1080].map((ms) => edge + ms);
+    const turns = await beginTimes(2, counted);
+    const begins = turns.flatMap(({ countedAt, turn }) => ('beginsAt' in turn ? [{ countedAt, at: turn.beginsAt.getTime() }] : []));
+    for (const b of begins) expect(b.at).toBeGreaterThanOrEqual(b.countedAt);
+    expect(mostInAnyWindow(begins.map((b) => b.at), 1000)).toBeLessThanOrEqual(2);
+    // Those that found no slot wait whole seconds, told apart by their place (no herd).
+    const waits = turns.flatMap(({ turn }) => ('waitSeconds' in turn ? [turn.waitSeconds] : []));
+    expect(begins.length + waits.length).toBe(8);
+    expect(waits.every((w) => w >= 1)).toBe(true);
+    expect(new Set(waits).size).toBeGreaterThan(1);
+  });
+
+  it('holds for any limit and any moments counted (slots spaced by a frame a little over a second, for jitter)', async () => {
+    for (const perSecond of [1, 3, 10, 50]) {
+      const counted = Array.from({ length: perSecond * 6 }, (_, i) => edge + 10_000 * perSecond + Math.floor((i * 7919) % 4000));
+      const turns = await beginTimes(perSecond, counted);
+      const begins = turns.flatMap(({ countedAt, turn }) => ('beginsAt' in turn ? [{ countedAt, at: turn.beginsAt.getTime() }] : []));
+      for (const b of begins) expect(b.at).toBeGreaterThanOrEqual(b.countedAt);
+      // Even with each begin up to 20 ms late or early, no one-second window holds more than the limit.
+      const jittered = begins.map((b, i) => b.at + (i % 2 === 0 ? 10 : -10));
+      expect(mostInAnyWindow(jittered, 1000), `${perSecond}/s`).toBeLessThanOrEqual(perSecond);
+      // And an attempt counted waits at most a frame plus its place's share for a slot.
+      for (const b of begins) expect(b.at - b.countedAt).toBeLessThanOrEqual(2 * PACE_FRAME_MS);
+    }
+  });
+
+  it('an idle endpoint\'s attempt begins within a frame: at the next frame\'s first slot', async () => {
+    const [only] = await beginTimes(5, [edge + 123_456]);
+    expect('beginsAt' in only!.turn).toBe(true);
+    const at = (only!.turn as { beginsAt: Date }).beginsAt.getTime();
+    expect(at - (edge + 123_456)).toBeGreaterThan(0);
+    expect(at - (edge + 123_456)).toBeLessThanOrEqual(PACE_FRAME_MS);
+    expect(at % PACE_FRAME_MS).toBe(0);
   });
 });

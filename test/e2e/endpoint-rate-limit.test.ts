@@ -3,10 +3,12 @@ import type { LocalRuntime } from '../../local/runtime';
 import { apiClient, waitUntil } from '../support/client';
 import { type Receiver, startReceiver } from '../support/receiver';
 import { startTestRuntime } from '../support/service';
+import { startProcessReceiver } from '../support/process-receiver';
+import { mostInAnyWindow } from '../support/windows';
 
 /**
- * `rate_limit_per_second`: at most that many attempts to the endpoint begin in any one UTC
- * second, however many workers run; a burst waits its turn, and waiting is not a failed attempt.
+ * `rate_limit_per_second`: at most that many attempts to the endpoint begin in any one-second
+ * window (not only per calendar second), however many workers run; a burst waits its turn, and waiting is not a failed attempt.
  */
 const KEY = 'hpk_endpoint_rate_limit_key_0123456789';
 let runtime: LocalRuntime;
@@ -52,6 +54,30 @@ describe('rate_limit_per_second', () => {
     }
     expect(Math.max(...perSecond.values())).toBeLessThanOrEqual(2);
     expect(perSecond.size).toBeGreaterThanOrEqual(10);
+    // Not only per calendar second: in any one-second window, wherever it starts (attempt times; the receiver's arrivals are judged below).
+    expect(mostInAnyWindow(deliveries.map((d: { attempts: Array<{ attempted_at: string }> }) => Date.parse(d.attempts[0]!.attempted_at)), 1000)).toBeLessThanOrEqual(2);
+  }, 90_000);
+
+  it('holds in any one-second window across second edges, for bursts that arrive just before an edge', async () => {
+    // Arrivals stamped by a receiver in a process of its own (this one runs the runtime too).
+    const edges = await startProcessReceiver();
+    const hook = (await api('POST', '/api/v1/admin/webhooks', { key: KEY, body: { url: `${edges.url}/edges`, events: ['price.alert'], rate_limit_per_second: 3 } })).body;
+    const publish = (n: number) => api('POST', '/v1/events/batch', { key: runtime.adminKey, body: { events: Array.from({ length: n }, (_, i) => ({ tenant_id: 'acme', type: 'price.alert', data: { i } })) } });
+    // Three bursts, each published 100 ms before a second's edge.
+    for (let burst = 0; burst < 3; burst++) {
+      await new Promise((r) => setTimeout(r, (1900 - (Date.now() % 1000)) % 1000)); // until the next .900 s
+      await publish(4);
+    }
+    const arrived = await edges.waitFor('/edges', 12, 60_000);
+    await edges.close();
+    expect(mostInAnyWindow(arrived.map((r) => r.at), 1000)).toBeLessThanOrEqual(3);
+    const page = await waitUntil(async () => {
+      const p = (await api('GET', `/api/v1/admin/webhooks/${hook.id}/deliveries?limit=50`, { key: KEY })).body;
+      return p.data.length === 12 && p.data.every((d: { status: string }) => d.status === 'succeeded') ? p.data : undefined;
+    }, 20_000);
+    // The recorded attempt time is when it began, and each began where the receiver saw it.
+    const recorded = page.map((d: { attempts: Array<{ attempted_at: string }> }) => Date.parse(d.attempts[0]!.attempted_at));
+    expect(mostInAnyWindow(recorded, 1000)).toBeLessThanOrEqual(3);
   }, 90_000);
 
   it('PATCH sets and clears it; values outside 1-500 or fractions are a 400 naming the field', async () => {

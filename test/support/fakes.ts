@@ -316,7 +316,7 @@ export const fakePorts = (overrides: Partial<Ports> = {}) => {
     throttle: { take: async () => 0 },
     slots: { acquire: async () => 'lease', release: async () => undefined },
     operations: { emit: async (event) => void emitted.push(structuredClone(event)) },
-    pacing: { take: async () => 0 },
+    pacing: { take: async (_t, _e, _n, at) => ({ beginsAt: at }) },
     settings: { eventTypes: [...DEFAULT_EVENT_TYPES], retrySchedule: [60, 300, 1800, 7200, 86400], retentionDays: 30, recoveryRatePerSecond: 5, disableAfterFailingSeconds: 5 * 86_400, overdueMarginSeconds: 300, keepEventPayloads: false },
     ...overrides,
   };

@@ -93,7 +93,7 @@ describe('ordered endpoints: one at a time', () => {
   it('a rate limit holds the group without an attempt', async () => {
     const { f } = await setup();
     const message = await orderedMessage(f);
-    f.ports.pacing = { take: async () => 3 };
+    f.ports.pacing = { take: async () => ({ waitSeconds: 3 }) };
     const endpoint = (await f.stores.getEndpoint('acme', message.endpointId))!;
     await f.stores.updateEndpoint('acme', endpoint.id, { rateLimitPerSecond: 1, updatedAt: endpoint.updatedAt });
     expect(await processOrdered(f.ports, message, silentLog)).toEqual({ holdSeconds: 3 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Clock, DeliverySlots, EndpointPacing, RateLimiter } from '../domain/ports';
+import type { Clock, DeliverySlots, EndpointPacing, PaceTurn, RateLimiter } from '../domain/ports';
 import { isConditionFailure } from './dynamo-write';
 import { keys } from './tables';
 
@@ -51,11 +51,24 @@ export class DynamoRateLimiter implements RateLimiter {
 }
 
 /**
- * An endpoint's rate limit: a counter per endpoint and UTC second, one unconditional ADD per
- * attempt (any number of workers share it). The count it returns is the attempt's place in that
- * second: within the limit it goes now; past it, it waits as many whole seconds as the attempts
- * ahead of it need, so a burst spreads over the seconds to come in one write per attempt instead
- * of all retrying together each second. Counters expire by TTL a minute later.
+ * The frame of an endpoint's rate limit: N slots spaced PACE_FRAME_MS / N apart, a little over a
+ * second, so that N + 1 attempts in a row span more than a second even when one begins up to
+ * 25 ms late (a timer, the event loop, the network) and the next on time. The limit holds at N
+ * per 1.025 s, 2.5% under what was asked.
+ */
+export const PACE_FRAME_MS = 1_025;
+
+/**
+ * An endpoint's rate limit in any one-second window, not only per calendar second: one
+ * unconditional ADD per attempt on the counter of the frame after the one it is counted in
+ * (any number of workers share it). The count it returns is the attempt's place: within the
+ * limit it begins on its own slot of that frame (spaced slots, each used once, none before it
+ * was counted, so no two attempts bunch at a frame's edge); past it, it waits as many whole
+ * seconds as the attempts ahead of it need, so a burst spreads over the frames to come in one
+ * write per attempt instead of all asking again together. Counting in the frame ahead costs an
+ * idle endpoint's attempt up to one frame of waiting; a GCRA cell would not, but needs a
+ * conditional write that fails under contention (a second write, and a herd of them).
+ * Counters expire by TTL a minute later.
  */
 export class DynamoEndpointPacing implements EndpointPacing {
   constructor(
@@ -63,19 +76,20 @@ export class DynamoEndpointPacing implements EndpointPacing {
     private readonly tableName: string,
   ) {}
 
-  async take(tenantId: string, endpointId: string, perSecond: number, at: Date): Promise<number> {
-    const second = Math.floor(at.getTime() / 1000);
+  async take(tenantId: string, endpointId: string, perSecond: number, at: Date): Promise<PaceTurn> {
+    const frame = Math.floor(at.getTime() / PACE_FRAME_MS) + 1;
     const { Attributes } = await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: keys.paceWindow(tenantId, endpointId, second),
+        Key: keys.paceFrame(tenantId, endpointId, frame),
         UpdateExpression: 'ADD n :one SET expires_at = :expires',
-        ExpressionAttributeValues: { ':one': 1, ':expires': second + 60 },
+        ExpressionAttributeValues: { ':one': 1, ':expires': Math.ceil((frame * PACE_FRAME_MS) / 1000) + 60 },
         ReturnValues: 'UPDATED_NEW',
       }),
     );
     const place = Number(Attributes?.n ?? 1);
-    return place <= perSecond ? 0 : Math.ceil((place - perSecond) / perSecond);
+    if (place <= perSecond) return { beginsAt: new Date(frame * PACE_FRAME_MS + Math.ceil(((place - 1) * PACE_FRAME_MS) / perSecond)) };
+    return { waitSeconds: Math.ceil(((place - perSecond) / perSecond) * (PACE_FRAME_MS / 1000)) };
   }
 }
 

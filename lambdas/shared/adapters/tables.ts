@@ -77,8 +77,8 @@ export const keys = {
   }),
   /** Per-tenant API request counter of one window (configs table). */
   rateWindow: (key: string, windowStartMs: number) => ({ pk: `RATE#${key}`, sk: `WINDOW#${windowStartMs}` }),
-  /** Attempts begun in one second, for an endpoint's rate limit (deliveries table). */
-  paceWindow: (tenantId: string, endpointId: string, second: number) => ({ pk: `PACE#${tenantId}#${endpointId}`, sk: `SECOND#${second}` }),
+  /** Attempts given a slot of one frame (PACE_FRAME_MS), for an endpoint's rate limit (deliveries table). */
+  paceFrame: (tenantId: string, endpointId: string, frame: number) => ({ pk: `PACE#${tenantId}#${endpointId}`, sk: `FRAME#${frame}` }),
   /** Leases on an endpoint's delivery slots (deliveries table). */
   deliverySlots: (tenantId: string, endpointId: string) => ({ pk: `SLOTS#${tenantId}#${endpointId}`, sk: 'SLOTS' }),
   recovery: (tenantId: string, recoveryId: string) => ({ pk: `RECOVERY#${tenantId}#${recoveryId}`, sk: 'RECOVERY' }),

@@ -1,6 +1,6 @@
 import { signingSecrets } from './endpoints';
 import { type Attempt, type Delivery, type Endpoint, ERROR_DETAIL_BYTES, RESPONSE_EXCERPT_BYTES, type StoredEvent, truncateUtf8 } from './model';
-import type { Ports, Settings } from './ports';
+import type { PaceTurn, Ports, Settings } from './ports';
 import { signDelivery } from './signing';
 
 // One attempt: what it sends, how it is logged, and what state follows it (`./delivery` runs
@@ -70,6 +70,35 @@ const withCustomHeaders = (signed: Record<string, string>, custom: Record<string
 export const scheduleOf = (settings: Pick<Settings, 'retrySchedule'>, endpoint: Pick<Endpoint, 'retrySchedule'>): Pick<Settings, 'retrySchedule'> =>
   endpoint.retrySchedule ? { retrySchedule: endpoint.retrySchedule } : settings;
 
+/** Waits for an attempt's turn under a rate limit (about two seconds at most), on the ports' clock. */
+const sleepUntil = (clock: Deps['clock'], at: Date): Promise<void> => {
+  const ms = at.getTime() - clock.now().getTime();
+  return ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
+};
+
+/**
+ * How late an attempt may begin after its slot and still take it: less than the 25 ms a rate
+ * limit's frame leaves over a second. Later (a stalled event loop fires every overdue timer at
+ * once), the slot is gone and the attempt asks for another, so a stall never bunches attempts.
+ */
+export const LATE_FOR_SLOT_MS = 15;
+/** Turns an attempt asks for before it gives up and comes back as paced (its claim then lapses). */
+const TURNS = 3;
+
+/** Sleeps until `turn` and keeps it, or asks again when it woke too late. */
+const keepTurn = async (deps: Deps, endpoint: Endpoint, turn: Date): Promise<PaceTurn> => {
+  let next: PaceTurn = { beginsAt: turn };
+  for (let asked = 1; ; asked++) {
+    if ('beginsAt' in next) {
+      await sleepUntil(deps.clock, next.beginsAt);
+      if (deps.clock.now().getTime() - next.beginsAt.getTime() <= LATE_FOR_SLOT_MS) return next;
+    }
+    if (asked >= TURNS) return 'waitSeconds' in next ? next : { waitSeconds: 1 };
+    if ('waitSeconds' in next) await sleepUntil(deps.clock, new Date(deps.clock.now().getTime() + next.waitSeconds * 1000));
+    next = await deps.pacing.take(endpoint.tenantId, endpoint.id, endpoint.rateLimitPerSecond!, deps.clock.now());
+  }
+};
+
 /** What an attempt needs of an event. */
 export type EventToDeliver = Omit<StoredEvent, 'requestHash' | 'idempotencyKey'>;
 
@@ -103,21 +132,30 @@ export const attemptDelivery = async (
   trigger: Attempt['trigger'],
   claim?: () => Promise<boolean>,
 ): Promise<Attempt | NotAttempted> => {
-  // The attempt begins in the second the rate limit counted it in.
-  const now = deps.clock.now();
+  // Under a rate limit the attempt begins on the slot it was given, signed and recorded at that moment.
+  let now = deps.clock.now();
+  let turn: Date | undefined;
   if (endpoint.rateLimitPerSecond) {
-    const wait = await deps.pacing.take(endpoint.tenantId, endpoint.id, endpoint.rateLimitPerSecond, now);
-    if (wait > 0) return { notAttempted: 'paced', waitSeconds: wait };
+    const pace = await deps.pacing.take(endpoint.tenantId, endpoint.id, endpoint.rateLimitPerSecond, now);
+    if ('waitSeconds' in pace) return { notAttempted: 'paced', waitSeconds: pace.waitSeconds };
+    turn = pace.beginsAt;
   }
   const lease = await deps.slots.acquire(endpoint.tenantId, endpoint.id);
   if (lease === null) return { notAttempted: 'at-cap', waitSeconds: busyDelaySeconds() };
   let result;
   try {
     if (claim && !(await claim())) return { notAttempted: 'claimed', waitSeconds: 0 };
+    const secrets = await signingSecrets(deps, endpoint, turn ?? now);
+    if (turn) {
+      // The wait is the last step before signing and sending, so nothing after it adds jitter.
+      const kept = await keepTurn(deps, endpoint, turn);
+      if ('waitSeconds' in kept) return { notAttempted: 'paced', waitSeconds: kept.waitSeconds };
+      now = kept.beginsAt;
+    }
     const request = signDelivery(
       endpoint.surface,
       { id: event.id, type: event.type, createdAt: event.createdAt, data: event.data },
-      await signingSecrets(deps, endpoint, now),
+      secrets,
       Math.floor(now.getTime() / 1000),
       endpoint.signatureScheme,
     );

@@ -358,9 +358,12 @@ export interface DeliverySlots {
  * Endpoints' rate limits (`rate_limit_per_second`), across all workers: at most `perSecond`
  * attempts to an endpoint begin in any one UTC second.
  */
+/** An attempt's turn under its endpoint's rate limit: the moment it begins, or the whole seconds it waits before asking again. */
+export type PaceTurn = { beginsAt: Date } | { waitSeconds: number };
+
 export interface EndpointPacing {
-  /** Counts an attempt beginning at `at`: 0 when it may go now, else the whole seconds it should wait. */
-  take(tenantId: string, endpointId: string, perSecond: number, at: Date): Promise<number>;
+  /** Counts an attempt asking at `at` for its turn (never a `beginsAt` before `at`). */
+  take(tenantId: string, endpointId: string, perSecond: number, at: Date): Promise<PaceTurn>;
 }
 
 /** Opens a SecretBox under the master key; adapters cache the key per container. */
