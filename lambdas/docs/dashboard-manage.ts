@@ -1,3 +1,5 @@
+import { HOOKPOST_HEADER_PREFIXES, PLATFORM_HEADER_PREFIXES, RESERVED_HEADER_NAMES } from '../shared/domain/reserved-headers';
+
 /**
  * The dashboard's script, second part (same scope as ./dashboard-script): creating and editing
  * a webhook with every option, disabling, re-enabling and deleting it (after a confirmation in
@@ -5,6 +7,8 @@
  * Each control that changes something is `mutates`: a read-only portal session hides it.
  */
 export const MANAGE_SCRIPT = `
+const RESERVED_NAMES = ${JSON.stringify(RESERVED_HEADER_NAMES)};
+const RESERVED_PREFIXES = ${JSON.stringify([...HOOKPOST_HEADER_PREFIXES, ...PLATFORM_HEADER_PREFIXES])};
 const CATALOGUE = JSON.parse(document.body.dataset.catalogue || '[]');
 const sayForm = (text, bad) => sayIn($('wf-status'), text, bad);
 let editing = null;
@@ -34,7 +38,9 @@ function formBody() {
   const headers = {};
   for (const line of $('wf-headers').value.split('\\n').map((l) => l.trim()).filter(Boolean)) {
     const at = line.indexOf(':'); if (at < 1) throw new Error('Headers: write each as Name: value ("' + line + '").');
-    headers[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+    const name = line.slice(0, at).trim(), lower = name.toLowerCase();
+    if (RESERVED_NAMES.includes(lower) || RESERVED_PREFIXES.some((p) => lower.startsWith(p))) throw new Error('Headers: ' + name + ' is set by hookpost, HTTP, or a cloud provider or proxy in front of a receiver; a webhook cannot send it.');
+    headers[name] = line.slice(at + 1).trim();
   }
   const retries = $('wf-retries').value.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
   if (retries.some((n) => !Number.isInteger(n))) throw new Error('Retry schedule: whole seconds, comma-separated (for example 5, 300, 1800).');

@@ -83,6 +83,11 @@ describe('managing webhooks in the dashboard', () => {
     expect((await webhooks()).map((w) => w.url)).not.toContain(`${receiver.url}/made`);
 
     await page.getByLabel('Filter').fill('{"price": [{"numeric": [">", 10]}]}');
+    // A cloud provider's header is refused in the form, as the API refuses it.
+    await page.getByLabel('Headers').fill('X-Token: t1\nX-Amz-Security-Token: stolen');
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+    await expect.poll(() => page.locator('#wf-status').textContent()).toMatch(/^Headers: X-Amz-Security-Token is set by hookpost, HTTP, or a cloud provider/);
+    expect((await webhooks()).map((w) => w.url)).not.toContain(`${receiver.url}/made`);
     await page.getByLabel('Headers').fill('X-Token: t1\nX-Team: billing');
     await page.getByLabel('Retry schedule').fill('1, 2');
     await page.getByLabel('Timeout').fill('5');

@@ -57,6 +57,13 @@ describe('endpoint headers', () => {
     ['content-length', { 'content-length': '1' }, 'headers.content-length'],
     ['a signature header', { 'X-Webhook-Signature': 'sha256=0' }, 'headers.X-Webhook-Signature'],
     ['a webhook-* header', { 'webhook-id': 'msg_1' }, 'headers.webhook-id'],
+    ['an AWS SigV4 header, any case', { 'X-Amz-Security-Token': 't' }, 'headers.X-Amz-Security-Token'],
+    ['an AWS service header', { 'x-amzn-oidc-identity': 'admin' }, 'headers.x-amzn-oidc-identity'],
+    ['a Google front end header', { 'X-Goog-Authenticated-User-Email': 'a@b' }, 'headers.X-Goog-Authenticated-User-Email'],
+    ['an Azure App Service header', { 'X-MS-CLIENT-PRINCIPAL-NAME': 'admin' }, 'headers.X-MS-CLIENT-PRINCIPAL-NAME'],
+    ['a Cloudflare header', { 'CF-Connecting-IP': '10.0.0.1' }, 'headers.CF-Connecting-IP'],
+    ['a proxy forwarding header', { 'X-Forwarded-For': '10.0.0.1' }, 'headers.X-Forwarded-For'],
+    ['forwarded', { Forwarded: 'for=10.0.0.1' }, 'headers.Forwarded'],
     ['a value with a line break', { 'X-A': 'a\r\nX-Injected: 1' }, 'headers.X-A'],
     ['more than 20', Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`X-H${i}`, 'v'])), 'headers'],
   ])('refuses %s with a 400 naming it, and writes nothing', async (_what, headers, path) => {
@@ -66,5 +73,13 @@ describe('endpoint headers', () => {
     expect(res.body.error.code).toBe('validation_error');
     expect(res.body.error.message).toContain(`${path}:`);
     expect((await api('GET', '/api/v1/admin/webhooks', { key: KEY })).body.data.length).toBe(before);
+  });
+
+  it('PATCH refuses a cloud provider\'s header with the same 400, and keeps the headers it had', async () => {
+    const hook = (await api('POST', '/api/v1/admin/webhooks', { key: KEY, body: { url: `${receiver.url}/kept`, events: ['price.alert'], headers: { 'X-Tenant': 'a' } } })).body;
+    const res = await api('PATCH', `/api/v1/admin/webhooks/${hook.id}`, { key: KEY, body: { headers: { 'x-AMZ-date': '20260101T000000Z' } } });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'validation_error', message: expect.stringContaining("headers.x-AMZ-date: is a cloud provider's or proxy's own header (x-amz-*)") });
+    expect((await api('GET', `/api/v1/admin/webhooks/${hook.id}`, { key: KEY })).body.headers).toEqual({ 'X-Tenant': 'a' });
   });
 });

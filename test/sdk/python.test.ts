@@ -21,7 +21,6 @@ afterAll(() => runtime?.stop());
 describe('the Python SDK (standard library; botocore to sign publishes) against the local runtime', () => {
   it('passes its unittest suite with python3', async () => {
     const { spawn } = await import('node:child_process');
-    void spawnSync;
     const child = spawn('python3', ['-m', 'unittest', 'discover', '-s', 'sdk/python/tests', '-v'], {
       cwd: ROOT,
       env: {
@@ -43,6 +42,17 @@ describe('the Python SDK (standard library; botocore to sign publishes) against 
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
     const code = await new Promise<number | null>((r) => child.once('exit', r));
     expect(code, output).toBe(0);
-    expect(output).toMatch(/Ran 7 tests/);
+    expect(output).toMatch(/Ran 8 tests/);
   }, 120_000);
+
+  it('refuses the header names the API refuses, from the same lists', async () => {
+    const api = await import('../../lambdas/shared/domain/reserved-headers');
+    const out = spawnSync('python3', ['-c', 'import hookpost, json; print(json.dumps([hookpost.RESERVED_HEADER_NAMES, hookpost.RESERVED_HEADER_PREFIXES]))'], {
+      cwd: ROOT,
+      env: { ...process.env, PYTHONPATH: join(ROOT, 'sdk', 'python') },
+      encoding: 'utf8',
+    });
+    expect(out.status, out.stderr).toBe(0);
+    expect(JSON.parse(out.stdout)).toEqual([[...api.RESERVED_HEADER_NAMES], [...api.HOOKPOST_HEADER_PREFIXES, ...api.PLATFORM_HEADER_PREFIXES]]);
+  });
 });

@@ -146,4 +146,18 @@ describe('the published package', () => {
       catch (e) { console.log(e instanceof WebhookSignatureError ? 'refused' : 'other'); }`;
     expect(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }).trim()).toBe('refused');
   });
+
+  it('its types refuse a header name the API refuses (cloud providers\' and proxies\' included), from the same lists as the API', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const root = join(import.meta.dirname, '..', '..');
+    const sdk = await import('../../sdk/typescript/src/index');
+    const api = await import('../../lambdas/shared/domain/reserved-headers');
+    expect([...sdk.RESERVED_HEADER_NAMES]).toEqual([...api.RESERVED_HEADER_NAMES]);
+    expect([...sdk.RESERVED_HEADER_PREFIXES]).toEqual([...api.HOOKPOST_HEADER_PREFIXES, ...api.PLATFORM_HEADER_PREFIXES]);
+    // Against the published declarations: an unused @ts-expect-error (a name the types let through) fails tsc.
+    const tsc = join(root, 'node_modules', '.bin', 'tsc');
+    const args = ['--noEmit', '--ignoreConfig', '--strict', '--target', 'es2023', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', '--skipLibCheck', 'test/fixtures/sdk-types/custom-headers.ts'];
+    const run = () => execFileSync(tsc, args, { cwd: root, encoding: 'utf8', stdio: 'pipe' });
+    expect(run).not.toThrow();
+  });
 });

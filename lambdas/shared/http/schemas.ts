@@ -5,6 +5,7 @@ import { isLosslessNumber } from '../domain/exact-json';
 import * as z from 'zod/mini';
 import { SYSTEM_EVENT_TYPES } from '../domain/catalogue';
 import { MAX_ROTATION_GRACE_SECONDS } from '../domain/endpoints';
+import { reservedHeaderReason } from '../domain/reserved-headers';
 
 /**
  * The request schemas of every route, built from the deployment's event catalogue, each on
@@ -81,12 +82,6 @@ const wholeNumber = (min: number, max: number) =>
 const pageLimit = () => z._default(wholeNumber(1, 100), 20);
 const deliveryCursor = () => z.optional(z.string().check(z.regex(/^dlv_[0-9a-z]{26}$/, 'must be a delivery id (dlv_...)')));
 
-/**
- * Headers an endpoint's deliveries may not carry as its own: hop-by-hop ones, what the request
- * itself sets, and every signature or webhook header hookpost sends.
- */
-const RESERVED_HEADERS = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-type', 'content-length', 'expect']);
-const RESERVED_PREFIXES = ['webhook-', 'svix-', 'x-webhook-', 'x-auggie-'];
 export const MAX_CUSTOM_HEADERS = 20;
 
 /** Custom request headers: names are HTTP tokens (checked by node:http itself), values one line of at most 2 KB. */
@@ -96,7 +91,6 @@ const customHeaders = () => {
       const names = Object.keys(headers);
       if (names.length > MAX_CUSTOM_HEADERS) ctx.issues.push({ code: 'custom', input: headers, path: [], message: `at most ${MAX_CUSTOM_HEADERS} headers` });
       for (const name of names) {
-        const lower = name.toLowerCase();
         const refuse = (message: string) => ctx.issues.push({ code: 'custom', input: name, path: [name], message });
         try {
           validateHeaderName(name);
@@ -104,8 +98,9 @@ const customHeaders = () => {
           refuse('is not a valid header name (an HTTP token: letters, digits and !#$%&\'*+-.^_`|~)');
           continue;
         }
-        if (RESERVED_HEADERS.has(lower) || RESERVED_PREFIXES.some((p) => lower.startsWith(p))) {
-          refuse('is set by hookpost (or by HTTP itself) and cannot be replaced');
+        const reserved = reservedHeaderReason(name);
+        if (reserved) {
+          refuse(reserved);
           continue;
         }
         const value = headers[name]!;
@@ -119,7 +114,7 @@ const customHeaders = () => {
     }),
   );
   z.globalRegistry.add(schema, {
-    description: `Request headers sent with every delivery, name to value (at most ${MAX_CUSTOM_HEADERS}); hop-by-hop headers, host, content-type, content-length and every signature or webhook-* header are refused. On PATCH the map replaces the endpoint's; {} removes them.`,
+    description: `Request headers sent with every delivery, name to value (at most ${MAX_CUSTOM_HEADERS}); hop-by-hop headers, host, content-type, content-length, every signature or webhook-* header, and cloud providers' and proxies' own request headers (x-amz-*, x-amzn-*, x-goog-*, x-ms-*, x-azure-*, cf-*, x-forwarded-*, x-envoy-*, forwarded, x-real-ip, via) are refused. On PATCH the map replaces the endpoint's; {} removes them.`,
   });
   return schema;
 };

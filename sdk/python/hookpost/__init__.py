@@ -19,6 +19,25 @@ __all__ = ["Client", "HookpostError", "Publisher", "Webhook", "WebhookSignatureE
 
 DEFAULT_TOLERANCE_SECONDS = 300
 
+#: Header names the API refuses as a webhook's own, in any case (it answers 400 ``validation_error``).
+RESERVED_HEADER_NAMES = (
+    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te", "trailer",
+    "transfer-encoding", "upgrade", "host", "content-type", "content-length", "expect", "forwarded", "x-real-ip", "via",
+)
+#: Prefixes the API refuses: hookpost's own signature headers, and cloud providers' and proxies' request headers.
+RESERVED_HEADER_PREFIXES = (
+    "webhook-", "svix-", "x-webhook-", "x-auggie-", "x-amz-", "x-amzn-", "x-goog-", "x-ms-", "x-azure-", "cf-",
+    "x-forwarded-", "x-envoy-",
+)
+
+
+def _check_headers(headers):
+    """Raises ``ValueError`` for a header name the API would refuse, before anything is sent."""
+    for name in headers or {}:
+        lower = str(name).lower()
+        if lower in RESERVED_HEADER_NAMES or lower.startswith(RESERVED_HEADER_PREFIXES):
+            raise ValueError("headers.%s: hookpost, HTTP or a cloud provider or proxy sets this header; a webhook cannot send it" % name)
+
 
 class WebhookSignatureError(Exception):
     """The delivery's signature does not verify (or it is too old to trust)."""
@@ -224,7 +243,9 @@ class Client:
         EventBridge event pattern over ``data`` (events that do not match are not delivered);
         ``signature_scheme="ed25519"``: signed with a key pair, the answer has ``public_key``;
         ``rate_limit_per_second``: at most this many attempts begin each second; ``ordered=True``:
-        deliveries attempted one at a time in publish order."""
+        deliveries attempted one at a time in publish order. A header name the API refuses
+        (``RESERVED_HEADER_NAMES``, ``RESERVED_HEADER_PREFIXES``) raises ``ValueError``."""
+        _check_headers(headers)
         body = {"url": url, "events": events}
         for name, value in (("secret", secret), ("headers", headers), ("retry_schedule", retry_schedule), ("timeout_seconds", timeout_seconds), ("filter", filter),
                             ("signature_scheme", signature_scheme), ("rate_limit_per_second", rate_limit_per_second),
@@ -245,7 +266,8 @@ class Client:
                        rate_limit_per_second=_DEFAULT):
         """``headers`` replaces the endpoint's headers (``{}`` removes them); ``retry_schedule=None``,
         ``timeout_seconds=None``, ``filter=None`` or ``rate_limit_per_second=None`` puts that option
-        back to the stack's default."""
+        back to the stack's default. A header name the API refuses raises ``ValueError``."""
+        _check_headers(headers)
         body = {k: v for k, v in {"url": url, "events": events, "status": status, "headers": headers}.items() if v is not None}
         for name, value in (("retry_schedule", retry_schedule), ("timeout_seconds", timeout_seconds), ("filter", filter), ("rate_limit_per_second", rate_limit_per_second)):
             if value is not Client._DEFAULT:

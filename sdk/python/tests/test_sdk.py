@@ -85,6 +85,19 @@ class SeedSurface(unittest.TestCase):
 
 
 class AdminSurface(unittest.TestCase):
+    def test_a_header_the_api_refuses_raises_before_anything_is_sent(self):
+        client = Client(api_key=KEY, base_url=URL, org_id="acme")
+        before = len(client.list_webhooks())
+        for name in ("X-Amz-Security-Token", "x-AMZN-oidc-data", "X-Forwarded-For", "webhook-id", "Host"):
+            with self.assertRaises(ValueError) as refused:
+                client.create_webhook(url=RECEIVER + "/refused", events=["price.alert"], headers={name: "x"})
+            self.assertIn("headers." + name, str(refused.exception))
+        self.assertEqual(len(client.list_webhooks()), before)
+        created = client.create_webhook(url=RECEIVER + "/allowed", events=["price.alert"], headers={"X-Tenant": "acme"})
+        with self.assertRaises(ValueError):
+            client.update_webhook(created["id"], headers={"X-Ms-Client-Principal": "admin"})
+        client.delete_admin_webhook(created["id"])
+
     def test_every_admin_route(self):
         client = Client(api_key=KEY, base_url=URL, org_id="acme")
         created = client.create_webhook(url=RECEIVER + "/admin", events=["price.alert"])

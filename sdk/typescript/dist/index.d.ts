@@ -39,6 +39,18 @@ export interface AccountWebhook {
     event_types: string[] | null;
     previous_secret_expires_at?: string | null;
 }
+/** Header names the API refuses as a webhook's own, in any case (it answers 400 `validation_error`). */
+export declare const RESERVED_HEADER_NAMES: readonly ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-type', 'content-length', 'expect', 'forwarded', 'x-real-ip', 'via'];
+/** Prefixes the API refuses: hookpost's own signature headers, and cloud providers' and proxies' request headers. */
+export declare const RESERVED_HEADER_PREFIXES: readonly ['webhook-', 'svix-', 'x-webhook-', 'x-auggie-', 'x-amz-', 'x-amzn-', 'x-goog-', 'x-ms-', 'x-azure-', 'cf-', 'x-forwarded-', 'x-envoy-'];
+type ReservedHeader = (typeof RESERVED_HEADER_NAMES)[number] | `${(typeof RESERVED_HEADER_PREFIXES)[number]}${string}`;
+/**
+ * A webhook's own request headers: a name written as a literal that the API would refuse
+ * (`X-Amz-Date`, `Host`, `webhook-id`, in any case) is a type error, not a 400 at run time.
+ */
+export type CustomHeaders<H> = {
+    [K in keyof H]: K extends string ? (Lowercase<K> extends ReservedHeader ? never : string) : never;
+};
 export interface AdminWebhook {
     id: string;
     url: string;
@@ -172,11 +184,11 @@ export declare class HookpostClient {
         gracePeriodSeconds?: number;
     }): Promise<AccountWebhook>;
     readonly webhooks: {
-        create: (input: {
+        create: <H extends Record<string, string> = Record<string, string>>(input: {
             url: string;
             events: string[];
             secret?: string;
-            headers?: Record<string, string>;
+            headers?: H & CustomHeaders<H>;
             retry_schedule?: number[];
             timeout_seconds?: number;
             filter?: Record<string, unknown>;
@@ -190,11 +202,11 @@ export declare class HookpostClient {
         list: () => Promise<AdminWebhook[]>;
         get: (id: string) => Promise<AdminWebhook>;
         /** `headers` replaces the endpoint's headers (`{}` removes them); `null` puts an option back to the stack's default. */
-        update: (id: string, changes: {
+        update: <H extends Record<string, string> = Record<string, string>>(id: string, changes: {
             url?: string;
             events?: string[];
             status?: 'active' | 'disabled';
-            headers?: Record<string, string>;
+            headers?: H & CustomHeaders<H>;
             retry_schedule?: number[] | null;
             timeout_seconds?: number | null;
             filter?: Record<string, unknown> | null;
@@ -240,3 +252,4 @@ export declare class HookpostClient {
     /** An event by id (the `webhook-id` a receiver got): its data when kept, and its delivery to each webhook. */
     getEvent(eventId: string): Promise<FoundEvent>;
 }
+export {};

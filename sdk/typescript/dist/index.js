@@ -96,6 +96,38 @@ var HookpostApiError = class extends Error {
   code;
   retryAfterSeconds;
 };
+var RESERVED_HEADER_NAMES = [
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "host",
+  "content-type",
+  "content-length",
+  "expect",
+  "forwarded",
+  "x-real-ip",
+  "via"
+];
+var RESERVED_HEADER_PREFIXES = [
+  "webhook-",
+  "svix-",
+  "x-webhook-",
+  "x-auggie-",
+  "x-amz-",
+  "x-amzn-",
+  "x-goog-",
+  "x-ms-",
+  "x-azure-",
+  "cf-",
+  "x-forwarded-",
+  "x-envoy-"
+];
 var path = (template, ...ids) => {
   let i = 0;
   return template.replace(/\{\}/g, () => encodeURIComponent(ids[i++]));
@@ -183,6 +215,8 @@ var HookpostClient = class {
 export {
   HookpostApiError,
   HookpostClient,
+  RESERVED_HEADER_NAMES,
+  RESERVED_HEADER_PREFIXES,
   Webhook,
   WebhookSignatureError
 };

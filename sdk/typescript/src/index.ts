@@ -140,6 +140,23 @@ export interface AccountWebhook {
   previous_secret_expires_at?: string | null;
 }
 
+/** Header names the API refuses as a webhook's own, in any case (it answers 400 `validation_error`). */
+export const RESERVED_HEADER_NAMES = [
+  'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding',
+  'upgrade', 'host', 'content-type', 'content-length', 'expect', 'forwarded', 'x-real-ip', 'via',
+] as const;
+/** Prefixes the API refuses: hookpost's own signature headers, and cloud providers' and proxies' request headers. */
+export const RESERVED_HEADER_PREFIXES = [
+  'webhook-', 'svix-', 'x-webhook-', 'x-auggie-', 'x-amz-', 'x-amzn-', 'x-goog-', 'x-ms-', 'x-azure-', 'cf-', 'x-forwarded-', 'x-envoy-',
+] as const;
+type ReservedHeader = (typeof RESERVED_HEADER_NAMES)[number] | `${(typeof RESERVED_HEADER_PREFIXES)[number]}${string}`;
+
+/**
+ * A webhook's own request headers: a name written as a literal that the API would refuse
+ * (`X-Amz-Date`, `Host`, `webhook-id`, in any case) is a type error, not a 400 at run time.
+ */
+export type CustomHeaders<H> = { [K in keyof H]: K extends string ? (Lowercase<K> extends ReservedHeader ? never : string) : never };
+
 export interface AdminWebhook {
   id: string;
   url: string;
@@ -316,11 +333,11 @@ export class HookpostClient {
 
   // seed 003: admin webhooks
   readonly webhooks = {
-    create: (input: {
+    create: <H extends Record<string, string> = Record<string, string>>(input: {
       url: string;
       events: string[];
       secret?: string;
-      headers?: Record<string, string>;
+      headers?: H & CustomHeaders<H>;
       retry_schedule?: number[];
       timeout_seconds?: number;
       filter?: Record<string, unknown>;
@@ -335,13 +352,13 @@ export class HookpostClient {
     list: async (): Promise<AdminWebhook[]> => (await this.request<{ data: AdminWebhook[] }>('GET', '/api/v1/admin/webhooks')).data,
     get: (id: string): Promise<AdminWebhook> => this.request('GET', path('/api/v1/admin/webhooks/{}', id)),
     /** `headers` replaces the endpoint's headers (`{}` removes them); `null` puts an option back to the stack's default. */
-    update: (
+    update: <H extends Record<string, string> = Record<string, string>>(
       id: string,
       changes: {
         url?: string;
         events?: string[];
         status?: 'active' | 'disabled';
-        headers?: Record<string, string>;
+        headers?: H & CustomHeaders<H>;
         retry_schedule?: number[] | null;
         timeout_seconds?: number | null;
         filter?: Record<string, unknown> | null;
