@@ -4,6 +4,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance as perf } from 'node:perf_hooks';
 import type { SQSEvent } from 'aws-lambda';
 import { createDeliveryWorkerHandler } from '../lambdas/delivery-worker/app';
 import { stateAfter } from '../lambdas/shared/domain/delivery';
@@ -12,7 +13,7 @@ import type { Attempt } from '../lambdas/shared/domain/model';
 import { signDelivery, type Surface } from '../lambdas/shared/domain/signing';
 import { localContext } from '../local/lambda-context';
 import { startLocalRuntime } from '../local/runtime';
-import { type BenchOptions, type Receiver, call, payload, percentile, round, sleep } from './support';
+import { type BenchOptions, type Receiver, call, median, payload, percentile, round, sleep } from './support';
 
 interface HotPath {
   payload_bytes: number;
@@ -48,12 +49,37 @@ export const hotPath = (opts: BenchOptions): HotPath[] => {
 
 // ---------------------------------------------------------------- pipeline
 
+type Latency = { deliveries_per_second: number; p50_ms: number; p95_ms: number; p99_ms: number };
+
+/**
+ * Where a delivery's time went, p50 of each stage (ms): `publish`, the API call (local gateway,
+ * platform function, SendMessage); `to_worker`, from the publish's request to the start of the
+ * worker invocation that took the message (the API call, fauxqs and the event source's
+ * polling: it overlaps `publish`, as a message is often taken before its 202 is read);
+ * `worker`, from that invocation's start to the receiver's arrival (reads, signing, the POST).
+ * `to_worker` + `worker` is the whole. And how busy each thread was:
+ * the main one runs the load, the gateway, every handler and SDK client; the emulators'
+ * (dynalite, fauxqs) runs on its own.
+ */
+export interface PipelineSplit {
+  publish_p50_ms: number;
+  to_worker_p50_ms: number;
+  worker_p50_ms: number;
+  main_thread_busy: number;
+  emulator_thread_busy: number;
+}
+
 export interface Pipeline {
   rate_per_second: number;
   seconds: number;
   events: number;
-  hookpost: { deliveries_per_second: number; p50_ms: number; p95_ms: number; p99_ms: number };
-  baseline: { deliveries_per_second: number; p50_ms: number; p95_ms: number; p99_ms: number };
+  /** Runs measured; each figure is the median of theirs. */
+  runs: number;
+  /** Each run's hookpost p50, to show the spread. */
+  runs_p50_ms: number[];
+  hookpost: Latency;
+  split: PipelineSplit;
+  baseline: Latency;
   ratio_p50: number;
   ratio_p95: number;
   ratio_p99: number;
@@ -74,7 +100,7 @@ const paced = async (rate: number, seconds: number, fire: (i: number) => Promise
   return total;
 };
 
-const measure = (sent: Map<string, number>, arrivals: Map<string, number>) => {
+const measure = (sent: Map<string, number>, arrivals: Map<string, number>): Latency => {
   const latencies: number[] = [];
   let first = Infinity;
   let last = 0;
@@ -93,51 +119,95 @@ const measure = (sent: Map<string, number>, arrivals: Map<string, number>) => {
   };
 };
 
+/** The event ids of a worker invocation's fan-out messages. */
+const eventIdsOf = (event: unknown): string[] =>
+  ((event as SQSEvent).Records ?? []).flatMap((r) => {
+    const body = JSON.parse(r.body) as { kind: string; eventId?: string; messages?: Array<{ eventId: string }> };
+    return body.kind === 'fanout' ? [body.eventId!] : body.kind === 'fanouts' ? body.messages!.map((m) => m.eventId) : [];
+  });
+
+const medianOf = <T>(runs: T[], pick: (r: T) => number) => round(median(runs.map(pick)));
+
 export const pipeline = async (opts: BenchOptions, receiver: Receiver): Promise<Pipeline[]> => {
   const seconds = opts.smoke ? 2 : 10;
+  const runs = opts.smoke ? 1 : 3;
   const admin = `hpadmin_${newId('key')}`;
+  // When the worker invocation that took each event began.
+  const taken = new Map<string, number>();
   const runtime = await startLocalRuntime({
     dataDir: mkdtempSync(join(tmpdir(), 'hookpost-bench-pipe-')),
     apiKeys: [{ tenantId: 'pipe', key: 'hpk_bench_pipe_0123456789abcdef' }],
     adminKey: admin,
     retrySchedule: [1, 2, 3, 4, 5],
+    observe: {
+      invocation: (name, _ms, event, startedAt) => {
+        if (name === 'delivery-worker') for (const id of eventIdsOf(event)) if (!taken.has(id)) taken.set(id, startedAt);
+      },
+    },
   });
   try {
     await call(runtime.url, 'POST', '/api/v1/admin/webhooks', 'hpk_bench_pipe_0123456789abcdef', { url: `${receiver.url}/pipe`, events: ['price.alert'] });
     receiver.setResponder(() => ({ status: 200 }));
     const results: Pipeline[] = [];
     for (const rate of [50, 200]) {
-      // hookpost: publish through the API; receipt at the receiver.
-      receiver.arrivals.clear();
-      const sent = new Map<string, number>();
-      const events = await paced(rate, seconds, async (i) => {
-        const at = performance.now();
-        const { id } = await call(runtime.url, 'POST', '/v1/events', admin, { tenant_id: 'pipe', type: 'price.alert', data: payload(1024, i) });
-        sent.set(id, at);
-      });
-      await receiver.waitFor(events, 120_000);
-      const ours = measure(sent, receiver.arrivals);
+      const measured: Array<{ latency: Latency; split: PipelineSplit; baseline: Latency }> = [];
+      let events = 0;
+      for (let run = 0; run < runs; run++) {
+        // hookpost: publish through the API; receipt at the receiver.
+        receiver.arrivals.clear();
+        taken.clear();
+        const sent = new Map<string, number>();
+        const answered = new Map<string, number>();
+        const mainBefore = perf.eventLoopUtilization();
+        const emulatorsBefore = runtime.emulators.eventLoopUtilization();
+        events = await paced(rate, seconds, async (i) => {
+          const at = performance.now();
+          const { id } = await call(runtime.url, 'POST', '/v1/events', admin, { tenant_id: 'pipe', type: 'price.alert', data: payload(1024, i) });
+          sent.set(id, at);
+          answered.set(id, performance.now());
+        });
+        await receiver.waitFor(events, 120_000);
+        const mainBusy = perf.eventLoopUtilization(mainBefore).utilization;
+        const emulatorsBusy = runtime.emulators.eventLoopUtilization(emulatorsBefore).utilization;
+        const stage = (from: Map<string, number>, to: Map<string, number>) =>
+          percentile([...from].flatMap(([id, at]) => (to.has(id) ? [to.get(id)! - at] : [])), 50);
+        const split: PipelineSplit = {
+          publish_p50_ms: round(stage(sent, answered)),
+          to_worker_p50_ms: round(stage(sent, taken)),
+          worker_p50_ms: round(stage(taken, receiver.arrivals)),
+          main_thread_busy: round(mainBusy),
+          emulator_thread_busy: round(emulatorsBusy),
+        };
+        const latency = measure(sent, receiver.arrivals);
 
-      // Baseline: sign and POST straight to the same receiver, at the same rate.
-      receiver.arrivals.clear();
-      const direct = new Map<string, number>();
-      await paced(rate, seconds, async (i) => {
-        const id = newId('evt');
-        const at = performance.now();
-        direct.set(id, at);
-        const req = signDelivery('admin', { id, type: 'price.alert', createdAt: '2026-02-16T12:00:00Z', data: payload(1024, i) }, ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'], Math.floor(Date.now() / 1000));
-        await (await fetch(`${receiver.url}/baseline`, { method: 'POST', headers: req.headers, body: req.body })).text();
-      });
-      const baseline = measure(direct, receiver.arrivals);
+        // Baseline: sign and POST straight to the same receiver, at the same rate.
+        receiver.arrivals.clear();
+        const direct = new Map<string, number>();
+        await paced(rate, seconds, async (i) => {
+          const id = newId('evt');
+          const at = performance.now();
+          direct.set(id, at);
+          const req = signDelivery('admin', { id, type: 'price.alert', createdAt: '2026-02-16T12:00:00Z', data: payload(1024, i) }, ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'], Math.floor(Date.now() / 1000));
+          await (await fetch(`${receiver.url}/baseline`, { method: 'POST', headers: req.headers, body: req.body })).text();
+        });
+        measured.push({ latency, split, baseline: measure(direct, receiver.arrivals) });
+      }
+      const latency = (key: keyof Latency, of: 'latency' | 'baseline') => medianOf(measured, (m) => m[of][key]);
+      const hookpost: Latency = { deliveries_per_second: latency('deliveries_per_second', 'latency'), p50_ms: latency('p50_ms', 'latency'), p95_ms: latency('p95_ms', 'latency'), p99_ms: latency('p99_ms', 'latency') };
+      const baseline: Latency = { deliveries_per_second: latency('deliveries_per_second', 'baseline'), p50_ms: latency('p50_ms', 'baseline'), p95_ms: latency('p95_ms', 'baseline'), p99_ms: latency('p99_ms', 'baseline') };
+      const split = Object.fromEntries(Object.keys(measured[0]!.split).map((k) => [k, medianOf(measured, (m) => m.split[k as keyof PipelineSplit])])) as unknown as PipelineSplit;
       results.push({
         rate_per_second: rate,
         seconds,
         events,
-        hookpost: ours,
+        runs,
+        runs_p50_ms: measured.map((m) => m.latency.p50_ms),
+        hookpost,
+        split,
         baseline,
-        ratio_p50: round(ours.p50_ms / baseline.p50_ms),
-        ratio_p95: round(ours.p95_ms / baseline.p95_ms),
-        ratio_p99: round(ours.p99_ms / baseline.p99_ms),
+        ratio_p50: round(hookpost.p50_ms / baseline.p50_ms),
+        ratio_p95: round(hookpost.p95_ms / baseline.p95_ms),
+        ratio_p99: round(hookpost.p99_ms / baseline.p99_ms),
       });
     }
     return results;

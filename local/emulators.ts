@@ -1,3 +1,4 @@
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -58,6 +59,8 @@ export const startEmulatorThread = async (options: { dynamoPath?: string; sqsDat
   return {
     dynamo: { endpoint: endpoints.dynamodb, client: dynamoClient },
     sqs: { endpoint: endpoints.sqs, client: sqsClient },
+    /** How busy the emulators' thread has been (benchmarks tell their time from hookpost's). */
+    eventLoopUtilization: (since?: EventLoopUtilization) => (since ? worker.performance.eventLoopUtilization(worker.performance.eventLoopUtilization(), since) : worker.performance.eventLoopUtilization()),
     async stop() {
       dynamoClient.destroy();
       sqsClient.destroy();

@@ -67,7 +67,8 @@ export interface LocalRuntimeOptions {
   /** Observers for benchmarks: every SDK client the handlers use, and every invocation. */
   observe?: {
     client?: NonNullable<ClientOptions['instrument']>;
-    invocation?: (functionName: string, durationMs: number) => void;
+    /** `event`: what the function was given; `startedAt`: `performance.now()` when it began. */
+    invocation?: (functionName: string, durationMs: number, event: unknown, startedAt: number) => void;
   };
   /** Store every event's payload (the stack's `keepEventPayloads`). @default false */
   keepEventPayloads?: boolean;
@@ -118,8 +119,8 @@ export interface LocalRuntime {
    * events (`delivery.failed`, `webhook.failing` …), which on AWS the platform's rules route.
    */
   operationalEvents: IngestEvent[];
-  /** The emulators' endpoints, for tests that read the stores directly. */
-  emulators: { dynamodb: string; sqs: string; queueUrl: string };
+  /** The emulators' endpoints, for tests that read the stores directly, and how busy their thread is. */
+  emulators: { dynamodb: string; sqs: string; queueUrl: string; eventLoopUtilization: (since?: import('node:perf_hooks').EventLoopUtilization) => import('node:perf_hooks').EventLoopUtilization };
   stop(): Promise<void>;
 }
 
@@ -324,7 +325,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
       try {
         return await fn(...args);
       } finally {
-        observe(name, performance.now() - started);
+        observe(name, performance.now() - started, args[0], started);
       }
     }) as F;
   };
@@ -381,7 +382,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
     ports,
     functions: fns,
     operationalEvents: bus.events,
-    emulators: { dynamodb: dynamo.endpoint, sqs: sqs.endpoint, queueUrl: queues.queueUrl },
+    emulators: { dynamodb: dynamo.endpoint, sqs: sqs.endpoint, queueUrl: queues.queueUrl, eventLoopUtilization: emulators.eventLoopUtilization },
     async stop() {
       ready = false;
       clearInterval(sweeps);

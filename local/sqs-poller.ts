@@ -61,6 +61,16 @@ export const startSqsPoller = (options: {
   let running = true;
   const maxConcurrency = options.maxConcurrency ?? 25;
   const inFlight = new Set<Promise<void>>();
+  // One long poll at a time: fauxqs wakes every waiting ReceiveMessage when a message arrives,
+  // where SQS answers one and keeps the others waiting, so five pollers each waiting made five
+  // receives a message (four empty), each a signed SDK call on the runtime's busy thread. The
+  // pollers still run their invocations side by side; only their receives take turns.
+  let turn: Promise<unknown> = Promise.resolve();
+  const receiveInTurn = <T>(receive: () => Promise<T>): Promise<T> => {
+    const mine = turn.then(receive, receive);
+    turn = mine.catch(() => undefined);
+    return mine;
+  };
 
   const invoke = async (messages: Message[]) => {
     const event: SQSEvent = { Records: messages.map((m) => toRecord(m, options.queueArn)) };
@@ -101,13 +111,15 @@ export const startSqsPoller = (options: {
         // At the concurrency bound, wait for an invocation to finish before taking more.
         while (inFlight.size >= maxConcurrency && running) await Promise.race(inFlight);
         if (!running) break;
-        const out = await options.sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: options.queueUrl,
-            MaxNumberOfMessages: options.batchSize ?? 10,
-            WaitTimeSeconds: 1,
-            MessageSystemAttributeNames: ['All'],
-          }),
+        const out = await receiveInTurn(() =>
+          options.sqs.send(
+            new ReceiveMessageCommand({
+              QueueUrl: options.queueUrl,
+              MaxNumberOfMessages: options.batchSize ?? 10,
+              WaitTimeSeconds: 1,
+              MessageSystemAttributeNames: ['All'],
+            }),
+          ),
         );
         const messages = out.Messages ?? [];
         if (messages.length === 0) continue;
