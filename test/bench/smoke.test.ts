@@ -30,7 +30,15 @@ describe('npm run bench (smoke)', () => {
     expect(results.cold_start.tracing_chunk.load_ms).toBeGreaterThan(0);
     expect(results.hot_path).toHaveLength(4);
     expect(results.pipeline.map((p) => p.rate_per_second)).toEqual([50, 200]);
-    for (const p of results.pipeline) expect(p.hookpost.p50_ms).toBeGreaterThan(0);
+    for (const p of results.pipeline) {
+      expect(p.hookpost.p50_ms).toBeGreaterThan(0);
+      // Where the time went: every delivery was seen taken by a worker invocation, and each thread measured.
+      expect(p.runs_p50_ms).toHaveLength(p.runs);
+      expect(p.split.worker_p50_ms).toBeGreaterThan(0);
+      expect(p.split.to_worker_p50_ms + p.split.worker_p50_ms).toBeGreaterThan(p.hookpost.p50_ms * 0.5);
+      expect(p.split.main_thread_busy).toBeGreaterThan(0);
+      expect(p.split.emulator_thread_busy).toBeGreaterThan(0);
+    }
     expect(results.concurrency.wall_ms).toBeGreaterThan(900);
     expect(results.isolation.beside_hanging.p50_ms).toBeGreaterThan(0);
     expect(results.isolation.alone.p50_ms).toBeGreaterThan(0);
