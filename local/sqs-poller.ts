@@ -111,8 +111,10 @@ export const startSqsPoller = (options: {
         // At the concurrency bound, wait for an invocation to finish before taking more.
         while (inFlight.size >= maxConcurrency && running) await Promise.race(inFlight);
         if (!running) break;
-        const out = await receiveInTurn(() =>
-          options.sqs.send(
+        // A poller that waited its turn while the source stopped receives nothing (stopping
+        // does not wait for every poller's long poll in turn).
+        const out = await receiveInTurn(async () =>
+          !running ? { Messages: [] } : options.sqs.send(
             new ReceiveMessageCommand({
               QueueUrl: options.queueUrl,
               MaxNumberOfMessages: options.batchSize ?? 10,
