@@ -60,3 +60,14 @@ describe('an attempt keeps its rate-limit slot only when it begins on time', () 
     expect(f.http.requests).toHaveLength(0);
   });
 });
+
+describe('a turn that is seconds away after a late wake', () => {
+  it('is not slept on: the attempt comes back paced, nothing sent', async () => {
+    const { f, hook, event, asked } = await setup([{ beginsAt: new Date('2026-02-16T12:00:01.025Z') }, { waitSeconds: 40 }], [300]);
+    const started = performance.now();
+    expect(await attemptDelivery(f.ports, hook, event, 1, 'automatic')).toEqual({ notAttempted: 'paced', waitSeconds: 40 });
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(asked).toHaveLength(2);
+    expect(f.http.requests).toHaveLength(0);
+  });
+});

@@ -82,19 +82,20 @@ const sleepUntil = (clock: Deps['clock'], at: Date): Promise<void> => {
  * once), the slot is gone and the attempt asks for another, so a stall never bunches attempts.
  */
 export const LATE_FOR_SLOT_MS = 15;
-/** Turns an attempt asks for before it gives up and comes back as paced (its claim then lapses). */
+/** Turns an attempt asks for before it gives up and comes back as paced (a retry's claim then lapses). */
 const TURNS = 3;
 
-/** Sleeps until `turn` and keeps it, or asks again when it woke too late. */
+/**
+ * Sleeps until `turn` and keeps it, or asks again when it woke too late; a new turn whole
+ * seconds away is not slept on (it would hold the invocation): the attempt comes back paced.
+ */
 const keepTurn = async (deps: Deps, endpoint: Endpoint, turn: Date): Promise<PaceTurn> => {
   let next: PaceTurn = { beginsAt: turn };
   for (let asked = 1; ; asked++) {
-    if ('beginsAt' in next) {
-      await sleepUntil(deps.clock, next.beginsAt);
-      if (deps.clock.now().getTime() - next.beginsAt.getTime() <= LATE_FOR_SLOT_MS) return next;
-    }
-    if (asked >= TURNS) return 'waitSeconds' in next ? next : { waitSeconds: 1 };
-    if ('waitSeconds' in next) await sleepUntil(deps.clock, new Date(deps.clock.now().getTime() + next.waitSeconds * 1000));
+    if ('waitSeconds' in next) return next;
+    await sleepUntil(deps.clock, next.beginsAt);
+    if (deps.clock.now().getTime() - next.beginsAt.getTime() <= LATE_FOR_SLOT_MS) return next;
+    if (asked >= TURNS) return { waitSeconds: 1 };
     next = await deps.pacing.take(endpoint.tenantId, endpoint.id, endpoint.rateLimitPerSecond!, deps.clock.now());
   }
 };
