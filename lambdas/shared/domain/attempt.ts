@@ -110,7 +110,7 @@ export const busyDelaySeconds = (): number => 5 + Math.floor(Math.random() * 6);
 
 /**
  * Why no attempt was made, and how long to wait before trying again: the endpoint's rate limit
- * is used up for this second (`paced`), the endpoint is at its concurrency cap (`at-cap`), or
+ * gives it no slot now (`paced`), the endpoint is at its concurrency cap (`at-cap`), or
  * another run holds the attempt (`claimed`).
  */
 export interface NotAttempted {
@@ -120,8 +120,9 @@ export interface NotAttempted {
 
 /**
  * Makes one HTTP attempt of `event` to `endpoint` and describes it. No request is sent when the
- * endpoint's rate limit has no room this second (`paced`, counted before anything is claimed:
- * a paced message must not hold the claim it comes back for), when it already has as many
+ * endpoint's rate limit gives it no slot now (`paced`, counted before anything is claimed:
+ * a paced message must not hold the claim it comes back for; only one that woke too late for
+ * its slot three times comes back under its claim, which lapses), when it already has as many
  * deliveries in flight as its cap allows (`at-cap`), or when `claim` says another run is making
  * this attempt (`claimed`). Never throws for the receiver's faults.
  */
