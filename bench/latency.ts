@@ -126,7 +126,9 @@ const eventIdsOf = (event: unknown): string[] =>
     return body.kind === 'fanout' ? [body.eventId!] : body.kind === 'fanouts' ? body.messages!.map((m) => m.eventId) : [];
   });
 
-const medianOf = <T>(runs: T[], pick: (r: T) => number) => round(median(runs.map(pick)));
+/** Each figure of a set of runs' figures, the median of the runs'. */
+const medians = <T extends object>(runs: T[]): T =>
+  Object.fromEntries(Object.keys(runs[0]!).map((key) => [key, round(median(runs.map((r) => r[key as keyof T] as number)))])) as T;
 
 export const pipeline = async (opts: BenchOptions, receiver: Receiver): Promise<Pipeline[]> => {
   const seconds = opts.smoke ? 2 : 10;
@@ -192,10 +194,9 @@ export const pipeline = async (opts: BenchOptions, receiver: Receiver): Promise<
         });
         measured.push({ latency, split, baseline: measure(direct, receiver.arrivals) });
       }
-      const latency = (key: keyof Latency, of: 'latency' | 'baseline') => medianOf(measured, (m) => m[of][key]);
-      const hookpost: Latency = { deliveries_per_second: latency('deliveries_per_second', 'latency'), p50_ms: latency('p50_ms', 'latency'), p95_ms: latency('p95_ms', 'latency'), p99_ms: latency('p99_ms', 'latency') };
-      const baseline: Latency = { deliveries_per_second: latency('deliveries_per_second', 'baseline'), p50_ms: latency('p50_ms', 'baseline'), p95_ms: latency('p95_ms', 'baseline'), p99_ms: latency('p99_ms', 'baseline') };
-      const split = Object.fromEntries(Object.keys(measured[0]!.split).map((k) => [k, medianOf(measured, (m) => m.split[k as keyof PipelineSplit])])) as unknown as PipelineSplit;
+      const hookpost = medians(measured.map((m) => m.latency));
+      const baseline = medians(measured.map((m) => m.baseline));
+      const split = medians(measured.map((m) => m.split));
       results.push({
         rate_per_second: rate,
         seconds,

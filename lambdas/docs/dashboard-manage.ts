@@ -1,4 +1,4 @@
-import { HOOKPOST_HEADER_PREFIXES, PLATFORM_HEADER_PREFIXES, RESERVED_HEADER_NAMES } from '../shared/domain/reserved-headers';
+import { RESERVED_HEADER_NAMES, RESERVED_HEADER_PREFIXES } from '../shared/domain/reserved-headers';
 
 /**
  * The dashboard's script, second part (same scope as ./dashboard-script): creating and editing
@@ -8,7 +8,7 @@ import { HOOKPOST_HEADER_PREFIXES, PLATFORM_HEADER_PREFIXES, RESERVED_HEADER_NAM
  */
 export const MANAGE_SCRIPT = `
 const RESERVED_NAMES = ${JSON.stringify(RESERVED_HEADER_NAMES)};
-const RESERVED_PREFIXES = ${JSON.stringify([...HOOKPOST_HEADER_PREFIXES, ...PLATFORM_HEADER_PREFIXES])};
+const RESERVED_PREFIXES = ${JSON.stringify(RESERVED_HEADER_PREFIXES)};
 const CATALOGUE = JSON.parse(document.body.dataset.catalogue || '[]');
 const sayForm = (text, bad) => sayIn($('wf-status'), text, bad);
 let editing = null;

@@ -32,6 +32,8 @@ export const classifyFailure = (err: unknown): Failure => {
 };
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
+/** A socket that closed without an error of its own: described as a reset. */
+const connectionClosed = () => Object.assign(new Error('the connection closed'), { code: 'ECONNRESET' });
 const CUT_SHORT = " (cut short: the worker's invocation was ending)";
 
 /** Where a request was when it failed, for a timeout's words. */
@@ -209,7 +211,7 @@ export class NodeHttpSender implements HttpSender {
           response.on('end', () => done(excerptOf(chunks)));
           // The status already arrived; a body that breaks off does not change it.
           response.on('error', (err) => fail(err));
-          response.on('close', () => (response.complete ? done(excerptOf(chunks)) : fail(Object.assign(new Error('the connection closed'), { code: 'ECONNRESET' }))));
+          response.on('close', () => (response.complete ? done(excerptOf(chunks)) : fail(connectionClosed())));
         },
       );
       request.on('socket', (socket) => {
@@ -236,7 +238,7 @@ export class NodeHttpSender implements HttpSender {
         });
       });
       // Whatever else ends the request without a response or an error still settles it.
-      request.on('close', () => fail(Object.assign(new Error('the connection closed'), { code: 'ECONNRESET' })));
+      request.on('close', () => fail(connectionClosed()));
       request.end(body);
     });
   }

@@ -12,6 +12,8 @@ export const RESERVED_HEADER_NAMES = [
 ] as const;
 export const HOOKPOST_HEADER_PREFIXES = ['webhook-', 'svix-', 'x-webhook-', 'x-auggie-'] as const;
 export const PLATFORM_HEADER_PREFIXES = ['x-amz-', 'x-amzn-', 'x-goog-', 'x-ms-', 'x-azure-', 'cf-', 'x-forwarded-', 'x-envoy-'] as const;
+/** Every refused prefix, as the dashboard's form and the SDKs list them. */
+export const RESERVED_HEADER_PREFIXES = [...HOOKPOST_HEADER_PREFIXES, ...PLATFORM_HEADER_PREFIXES];
 
 const NAMES = new Set<string>(RESERVED_HEADER_NAMES);
 
