@@ -1,9 +1,17 @@
 #!/usr/bin/env node
-// `npx hookpost …`: the operator CLI (cli/main.ts), run through tsx.
-import { register } from 'tsx/esm/api';
+// `npx hookpost …`: the operator CLI. In the repository it runs cli/main.ts through tsx; the
+// published package carries no sources, only the CLI bundled by `npm pack` (dist/cli.mjs).
+import { existsSync } from 'node:fs';
 
-register();
-const { main } = await import('../cli/main.ts');
+const source = new URL('../cli/main.ts', import.meta.url);
+let main;
+if (existsSync(source)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import(source.href));
+} else {
+  ({ main } = await import(new URL('../dist/cli.mjs', import.meta.url).href));
+}
 process.exitCode = await main(process.argv.slice(2), {
   env: process.env,
   out: (line) => console.log(line),

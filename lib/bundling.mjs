@@ -36,5 +36,9 @@ export const buildTracingChunk = async (outdir, overrides = {}) => {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const outdir = process.argv[2];
   if (!outdir) throw new Error('usage: node lib/bundling.mjs <output directory>');
-  await buildTracingChunk(outdir, { sourcemap: true, sourcesContent: false });
+  // No top-level await: the published library is this file compiled to CommonJS (bin/build-package.ts).
+  buildTracingChunk(outdir, { sourcemap: true, sourcesContent: false }).catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
 }

@@ -5,7 +5,7 @@ import type { ITopicSubscription } from 'aws-cdk-lib/aws-sns';
 import { addNagChecks } from './nag';
 import { Construct } from 'constructs';
 import { parseCatalogue } from '../lambdas/shared/domain/catalogue';
-import { OPERATIONS_SOURCE, type OperationalEventType } from '../lambdas/shared/domain/operational-events';
+import { OPERATIONS_SOURCE, type OperationalEventType } from '../lambdas/shared/domain/operational-event-types';
 import { parsePortalSettings, portalEnvironment } from '../lambdas/shared/portal-settings';
 import {
   DEFAULT_RETENTION_DAYS,

@@ -2,4 +2,4 @@
 export { Hookpost, type HookpostProps, HookpostStack, type HookpostStackProps } from './hookpost-stack';
 export { CONTEXT_PROPS, propsFromContext } from './context-props';
 export { addNagChecks } from './nag';
-export { OPERATIONAL_EVENT_TYPES, OPERATIONS_SOURCE, type OperationalEventType } from '../lambdas/shared/domain/operational-events';
+export { OPERATIONAL_EVENT_TYPES, OPERATIONS_SOURCE, type OperationalEventType } from '../lambdas/shared/domain/operational-event-types';

@@ -6,7 +6,7 @@ import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { OPERATIONS_SOURCE } from '../../lambdas/shared/domain/operational-events';
+import { OPERATIONS_SOURCE } from '../../lambdas/shared/domain/operational-event-types';
 import { HookpostFunction } from './hookpost-function';
 import { deadLetterQueue } from './queues';
 

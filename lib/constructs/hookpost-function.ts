@@ -3,7 +3,7 @@ import { Duration, RemovalPolicy, Tags, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type ISecurityGroup, type IVpc, SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Code, Function as LambdaFunction, type FunctionOptions, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -11,8 +11,10 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeKeyGrants, acknowledgeWildcard } from '../nag';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ESBUILD_COMMON, REQUIRE_BANNER } from '../bundling.mjs';
+import { PACKAGE_ROOT, PREBUILT_FUNCTIONS_DIR } from '../package-root';
 import { FUNCTION_TAG } from '../tags';
 
 export interface HookpostFunctionProps {
@@ -36,7 +38,44 @@ export interface HookpostFunctionProps {
   readonly network?: { vpc: IVpc; securityGroup: ISecurityGroup };
 }
 
-const ROOT = join(import.meta.dirname, '..', '..');
+const ROOT = PACKAGE_ROOT;
+
+/**
+ * The function's code: in the repository, bundled at synth from `lambdas/<name>/handler.ts`
+ * (NodejsFunction, esbuild); in the published package, which carries no sources, the bundle
+ * `npm pack` built from the very same construct (bin/build-package.ts), as an asset.
+ */
+const functionCode = (name: string, options: FunctionOptions & { runtime: Runtime }): { make: (scope: Construct, id: string) => LambdaFunction } => {
+  const entry = join(ROOT, 'lambdas', name, 'handler.ts');
+  if (existsSync(entry)) return { make: (scope, id) => new NodejsFunction(scope, id, { ...options, ...repositoryBundling(entry) }) };
+  const prebuilt = join(PREBUILT_FUNCTIONS_DIR, name);
+  if (!existsSync(join(prebuilt, 'index.mjs'))) throw new Error(`hookpost: neither ${entry} nor the prebuilt bundle ${prebuilt}/index.mjs exists (was the package built with \`npm pack\`?)`);
+  return { make: (scope, id) => new LambdaFunction(scope, id, { ...options, code: Code.fromAsset(prebuilt), handler: 'index.handler' }) };
+};
+
+const repositoryBundling = (entry: string) => ({
+  entry,
+  handler: 'handler',
+  depsLockFilePath: join(ROOT, 'package-lock.json'),
+  projectRoot: ROOT,
+  bundling: {
+    format: OutputFormat.ESM,
+    minify: ESBUILD_COMMON.minify,
+    sourceMap: true,
+    // Stack traces need the mappings, not the sources: a third of the map to read at load.
+    sourcesContent: false,
+    target: ESBUILD_COMMON.target,
+    mainFields: ESBUILD_COMMON.mainFields,
+    banner: REQUIRE_BANNER,
+    externalModules: [],
+    commandHooks: {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      // The Tracer (and the X-Ray SDK) beside index.mjs, imported on the first sampled invocation.
+      afterBundling: (_inputDir: string, outputDir: string) => [`"${process.execPath}" "${join(ROOT, 'lib', 'bundling.mjs')}" "${outputDir}"`],
+    },
+  },
+});
 
 /**
  * The one function construct: arm64, the newest Lambda Node runtime, its own log group with
@@ -44,7 +83,7 @@ const ROOT = join(import.meta.dirname, '..', '..');
  * environment variable and the IAM grant in one call.
  */
 export class HookpostFunction extends Construct {
-  public readonly function: NodejsFunction;
+  public readonly function: LambdaFunction;
   public readonly logGroup: LogGroup;
   public readonly role: Role;
 
@@ -67,12 +106,10 @@ export class HookpostFunction extends Construct {
         resources: [this.logGroup.logGroupArn],
       }),
     );
-    this.function = new NodejsFunction(this, 'Function', {
+    this.function = functionCode(props.name, {
       role: this.role,
       ...(props.deadLetterQueue ? { onFailure: new SqsDestination(props.deadLetterQueue), retryAttempts: 2 } : {}),
       ...(props.network ? { vpc: props.network.vpc, vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS }, securityGroups: [props.network.securityGroup] } : {}),
-      entry: join(ROOT, 'lambdas', props.name, 'handler.ts'),
-      handler: 'handler',
       description: props.description,
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
@@ -80,8 +117,6 @@ export class HookpostFunction extends Construct {
       timeout: props.timeout ?? Duration.seconds(29),
       tracing: Tracing.ACTIVE,
       logGroup: this.logGroup,
-      depsLockFilePath: join(ROOT, 'package-lock.json'),
-      projectRoot: ROOT,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'hookpost',
@@ -91,24 +126,7 @@ export class HookpostFunction extends Construct {
         POWERTOOLS_LOGGER_SAMPLE_RATE: '0.01',
         ...props.settings,
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        minify: ESBUILD_COMMON.minify,
-        sourceMap: true,
-        // Stack traces need the mappings, not the sources: a third of the map to read at load.
-        sourcesContent: false,
-        target: ESBUILD_COMMON.target,
-        mainFields: ESBUILD_COMMON.mainFields,
-        banner: REQUIRE_BANNER,
-        externalModules: [],
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          // The Tracer (and the X-Ray SDK) beside index.mjs, imported on the first sampled invocation.
-          afterBundling: (_inputDir: string, outputDir: string) => [`"${process.execPath}" "${join(ROOT, 'lib', 'bundling.mjs')}" "${outputDir}"`],
-        },
-      },
-    });
+    }).make(this, 'Function');
     if (props.network) {
       // Lambda creates the function's network interfaces with its role: what AWSLambdaVPCAccessExecutionRole grants, inline.
       this.role.addToPolicy(

@@ -1,14 +1,7 @@
 import type { JsonValue } from './python-json';
+import type { OperationalEventType } from './operational-event-types';
 
-/**
- * Events for the platform's operators, not for tenants' webhooks: they go on the stack's event
- * bus with this source, so the platform routes them with ordinary EventBridge rules (the
- * ingest rule leaves them alone).
- */
-export const OPERATIONS_SOURCE = 'hookpost.operations';
-
-export const OPERATIONAL_EVENT_TYPES = ['delivery.failed', 'webhook.disabled', 'webhook.failing', 'webhook.recovered'] as const;
-export type OperationalEventType = (typeof OPERATIONAL_EVENT_TYPES)[number];
+export { OPERATIONAL_EVENT_TYPES, OPERATIONS_SOURCE, type OperationalEventType } from './operational-event-types';
 
 export interface OperationalEvent {
   type: OperationalEventType;
