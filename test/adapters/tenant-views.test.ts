@@ -175,15 +175,19 @@ describe('a data directory whose tables predate the tenant failed index', () => 
   });
 
   it('finishes a rebuild a crash cut short: the items aside, the table gone', async () => {
-    const { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, PutItemCommand } = await import('@aws-sdk/client-dynamodb');
+    const { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, PutItemCommand, waitUntilTableExists, waitUntilTableNotExists } = await import('@aws-sdk/client-dynamodb');
     const { ensureTableShape } = await import('../../local/table-rebuild');
+    // Tables are created and deleted asynchronously (dynalite as DynamoDB): an item put into a table still CREATING is refused.
+    const waiter = { client: dynamo.client, maxWaitTime: 30, minDelay: 1, maxDelay: 1 };
     const names2 = { configs: 'configs-cut', deliveries: 'deliveries-cut' };
     await ensureTables(dynamo.client, names2);
     // The side table with the items, the table dropped: where a crash after the drop leaves it.
     const definition = { TableName: 'deliveries-cut.rebuild', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' as const }, { AttributeName: 'sk', KeyType: 'RANGE' as const }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' as const }, { AttributeName: 'sk', AttributeType: 'S' as const }], BillingMode: 'PAY_PER_REQUEST' as const };
     await dynamo.client.send(new CreateTableCommand(definition));
+    await waitUntilTableExists(waiter, { TableName: definition.TableName });
     await dynamo.client.send(new PutItemCommand({ TableName: definition.TableName, Item: { pk: { S: 'P' }, sk: { S: 'S' }, kept: { S: 'yes' } } }));
     await dynamo.client.send(new DeleteTableCommand({ TableName: names2.deliveries }));
+    await waitUntilTableNotExists(waiter, { TableName: names2.deliveries });
     await ensureTables(dynamo.client, names2);
     const { GetItemCommand } = await import('@aws-sdk/client-dynamodb');
     expect((await dynamo.client.send(new GetItemCommand({ TableName: names2.deliveries, Key: { pk: { S: 'P' }, sk: { S: 'S' } } }))).Item?.kept).toEqual({ S: 'yes' });
