@@ -6,6 +6,7 @@ import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { render } from './format';
 
 const USAGE = `hookpost: operator commands for a local runtime or a deployed stack
 
@@ -17,12 +18,16 @@ Usage:
   hookpost webhooks list <tenant_id>
   hookpost deliveries list <tenant_id> <webhook_id> [--limit N] [--offset N | --starting-after dlv_…]
   hookpost deliveries show <tenant_id> <webhook_id> <delivery_id>
+  hookpost deliveries retry <tenant_id> <webhook_id> <delivery_id>   send it again now (a manual attempt)
   hookpost deliveries failed <tenant_id> [--limit N] [--starting-after dlv_…]   every webhook's, newest first
   hookpost events show <tenant_id> <event_id>      the event (data when kept) and its delivery to each webhook
   hookpost recover <tenant_id> <webhook_id> --since ISO [--until ISO]   re-send failed deliveries, with progress
 
+Output: a table (lists) or the fields of what was answered; --json prints the API's answer as is.
+Exit status: 0 done, 1 the request failed (the API's error is printed), 2 a usage error.
+
 Target (default: the local runtime):
-  --url URL            API base URL (default http://127.0.0.1:$HOOKPOST_PORT, port 3000)
+  --url URL            API base URL (default $HOOKPOST_URL, else http://127.0.0.1:$HOOKPOST_PORT, port 3000)
   --admin-key KEY      the local admin key (default $HOOKPOST_ADMIN_KEY; else SigV4 with the local
                        credential pair in $HOOKPOST_DATA_DIR/local.json)
   --stack NAME         a deployed stack: its ApiUrl output, requests signed with your AWS credentials (SigV4)
@@ -87,7 +92,7 @@ const resolveTarget = async (values: Record<string, string | undefined>, deps: C
     const region = values.region ?? (await cfn.config.region());
     return sigV4Target(apiUrl, region, deps.credentials ?? fromNodeProviderChain());
   }
-  const baseUrl = (values.url ?? `http://127.0.0.1:${deps.env.HOOKPOST_PORT ?? 3000}`).replace(/\/$/, '');
+  const baseUrl = (values.url ?? deps.env.HOOKPOST_URL ?? `http://127.0.0.1:${deps.env.HOOKPOST_PORT ?? 3000}`).replace(/\/$/, '');
   const adminKey = values['admin-key'] ?? deps.env.HOOKPOST_ADMIN_KEY;
   if (adminKey) return { baseUrl, sign: async ({ headers }) => ({ ...headers, authorization: `Bearer ${adminKey}` }) };
   // The local runtime's own credential pair: the same signing path as a deployed stack.
@@ -138,6 +143,7 @@ export const main = async (argv: string[], deps: CliDeps): Promise<number> => {
         'starting-after': { type: 'string' },
         since: { type: 'string' },
         until: { type: 'string' },
+        json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -184,6 +190,8 @@ export const main = async (argv: string[], deps: CliDeps): Promise<number> => {
     action = (target) => request(target, 'GET', `${w(rest[0]!, rest[1]!)}/deliveries?${query}`);
   } else if (command === 'deliveries show' && rest.length === 3) {
     action = (target) => request(target, 'GET', `${w(rest[0]!, rest[1]!)}/deliveries/${encodeURIComponent(rest[2]!)}`);
+  } else if (command === 'deliveries retry' && rest.length === 3) {
+    action = (target) => request(target, 'POST', `${w(rest[0]!, rest[1]!)}/deliveries/${encodeURIComponent(rest[2]!)}/retry`);
   } else if (command === 'deliveries failed' && rest.length === 1) {
     const query = new URLSearchParams({ limit: values.limit ?? '20', ...(values['starting-after'] ? { starting_after: values['starting-after'] } : {}) });
     action = (target) => request(target, 'GET', `${t(rest[0]!)}/failed-deliveries?${query}`);
@@ -216,7 +224,7 @@ export const main = async (argv: string[], deps: CliDeps): Promise<number> => {
   }
   try {
     const result = await action(await resolveTarget(values as Record<string, string | undefined>, deps));
-    deps.out(JSON.stringify(result, null, 2));
+    deps.out(values.json ? JSON.stringify(result ?? null, null, 2) : render(result));
     return 0;
   } catch (e) {
     deps.err(`hookpost: ${(e as Error).message}`);

@@ -194,6 +194,7 @@ export class Hookpost extends Construct {
     });
     this.operations = new Operations(this, 'Operations', {
       api: this.webhookApi.api,
+      keyRemovalPolicy: props.dataRemovalPolicy ?? RemovalPolicy.RETAIN,
       functions: {
         ...this.webhookApi.functions,
         'delivery-worker': this.pipeline.worker,

@@ -27,9 +27,8 @@ ${runtime.tenants.map((t) => `  Tenant "${t.tenantId}" API key:  ${t.key}`).join
 
   Dashboard:  ${runtime.url}/dashboard   API description:  ${runtime.url}/openapi.json
 
-  Try:  curl -X POST ${runtime.url}/v1/webhooks/register \\
-          -H "Authorization: Bearer ${runtime.tenants[0]!.key}" -H "Content-Type: application/json" \\
-          -d '{"url": "http://127.0.0.1:8080/webhook", "event_types": ["research.completed"]}'
+  For the samples of docs/ (quickstart.md first), in the terminal you will use:
+    export HOOKPOST_URL=${runtime.url} HOOKPOST_ADMIN_KEY=${runtime.adminKey} HOOKPOST_KEY=${runtime.tenants[0]!.key}
 `);
 
 let stopping = false;

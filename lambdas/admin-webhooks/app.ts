@@ -8,7 +8,6 @@ import {
 } from '../shared/domain/endpoints';
 import { sendTestEvent } from '../shared/domain/events';
 import { openPortalLink } from '../shared/domain/portal';
-import { requestManualRetry } from '../shared/domain/recovery';
 import type { Ports } from '../shared/domain/ports';
 import { createApiHandler } from '../shared/http/api-handler';
 import { buildSchemas } from '../shared/http/schemas';
@@ -70,10 +69,7 @@ export const createAdminWebhooksHandler = (ports: Ports) => {
       'GET /api/v1/admin/webhooks/{id}/deliveries': ({ params, query, tenantId }) => ops.deliveries(tenantId, params.id!, query),
       'GET /api/v1/admin/webhooks/{id}/deliveries/{delivery_id}': ({ params, tenantId }) =>
         ops.delivery(tenantId, params.id!, params.delivery_id!),
-      'POST /api/v1/admin/webhooks/{id}/deliveries/{delivery_id}/retry': async ({ params, tenantId }) => {
-        const { deliveryId, attempt } = await requestManualRetry(ports, tenantId, params.id!, params.delivery_id!);
-        return { status: 202, body: { object: 'retry', delivery_id: deliveryId, attempt, status: 'pending' } };
-      },
+      'POST /api/v1/admin/webhooks/{id}/deliveries/{delivery_id}/retry': ({ params, tenantId }) => ops.retry(tenantId, params.id!, params.delivery_id!),
       'POST /api/v1/admin/webhooks/{id}/recover': ({ body, params, tenantId }) => ops.recover(tenantId, params.id!, body),
       'POST /api/v1/portal/sessions': async ({ body }) => {
         const session = await openPortalLink(ports, schemas.portalSessionOpen.parse(body).token);

@@ -100,7 +100,7 @@ let failuresAfter = null;
 async function loadFailures(more) {
   const page = await api('GET', '/api/v1/admin/failed-deliveries?limit=' + LIMIT + (more && failuresAfter ? '&starting_after=' + encodeURIComponent(failuresAfter) : ''));
   const body = $('failures'); if (!more) body.replaceChildren();
-  if (!more && page.data.length === 0) body.append(el('tr', {}, el('td', { colSpan: 6 }, 'No failed deliveries.')));
+  if (!more && page.data.length === 0) body.append(el('tr', {}, el('td', { colSpan: 6 }, page.has_more ? 'None in this stretch; older failures may follow: use Older failures.' : 'No failed deliveries.')));
   for (const d of page.data) body.append(deliveryRow(d, true));
   failuresAfter = page.next_starting_after; $('failures-more').hidden = !page.has_more;
   sayIn($('failures-status'), body.querySelectorAll('tr.delivery').length + ' failed deliveries' + (page.has_more ? ' so far.' : '.'));

@@ -106,7 +106,8 @@ async function loadDeliveries() {
   const failedOnly = $('failed-only').checked;
   const page = await api('GET', hookPath(current.id, '/deliveries?limit=' + LIMIT + (cursors.at(-1) ? '&starting_after=' + encodeURIComponent(cursors.at(-1)) : '') + (failedOnly ? '&status=failed' : '')));
   const body = $('deliveries'); body.replaceChildren();
-  if (page.data.length === 0) body.append(el('tr', {}, el('td', { colSpan: 8 }, failedOnly ? 'No failed deliveries.' : 'No deliveries yet.')));
+  // A filtered page reads a bounded stretch of the history: empty with more to follow is not "none".
+  if (page.data.length === 0) body.append(el('tr', {}, el('td', { colSpan: 8 }, page.has_more ? 'None in this stretch of the history; older deliveries follow: use Next.' : failedOnly ? 'No failed deliveries.' : 'No deliveries yet.')));
   for (const d of page.data) {
     const statusCell = el('td', { 'data-label': 'Status', class: 'status-' + d.status }, d.status);
     const [retry, said] = retryControl(current, d, statusCell);

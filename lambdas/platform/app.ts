@@ -96,6 +96,8 @@ export const createPlatformHandler = (ports: Ports) => {
       'GET /v1/tenants/{tenant_id}/webhooks/{id}/deliveries': ({ params, query }) => ops.deliveries(tenantOf(params), params.id!, query),
       'GET /v1/tenants/{tenant_id}/webhooks/{id}/deliveries/{delivery_id}': ({ params }) =>
         ops.delivery(tenantOf(params), params.id!, params.delivery_id!),
+      'POST /v1/tenants/{tenant_id}/webhooks/{id}/deliveries/{delivery_id}/retry': ({ params }) =>
+        ops.retry(tenantOf(params), params.id!, params.delivery_id!),
       'POST /v1/tenants/{tenant_id}/webhooks/{id}/recover': ({ params, body }) => ops.recover(tenantOf(params), params.id!, body),
       'GET /v1/tenants/{tenant_id}/webhooks/{id}/recoveries/{recovery_id}': ({ params }) =>
         ops.recovery(tenantOf(params), params.id!, params.recovery_id!),

@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
@@ -39,6 +39,8 @@ export interface OperationsProps {
   readonly maxFailureRatePercent?: number;
   /** API 5xx answers in 5 minutes before the alarm. @default 5 */
   readonly max5xxPer5Minutes?: number;
+  /** What deleting the stack does to the alarm topic's key (the stack's dataRemovalPolicy). @default RemovalPolicy.RETAIN */
+  readonly keyRemovalPolicy?: RemovalPolicy;
 }
 
 /** hookpost's own metrics (EMF from Powertools) carry only the service dimension. */
@@ -65,7 +67,7 @@ export class Operations extends Construct {
     if (props.alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(props.alarmEmail)) throw new Error('alarmEmail is not an email address');
 
     // Encrypted topic; CloudWatch may use the key to publish alarms.
-    const key = new Key(this, 'AlarmTopicKey', { enableKeyRotation: true, description: 'hookpost alarm topic' });
+    const key = new Key(this, 'AlarmTopicKey', { enableKeyRotation: true, description: 'hookpost alarm topic', removalPolicy: props.keyRemovalPolicy ?? RemovalPolicy.RETAIN });
     key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
     this.topic = new Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true, displayName: 'hookpost alarms' });
     // enforceSSL writes a topic policy, which replaces SNS's default one: without this

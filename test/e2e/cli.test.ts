@@ -28,19 +28,21 @@ const run = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
   const code = await main(args, { env, out: (l) => out.push(l), err: (l) => err.push(l), progress: (l) => progress.push(l), pollMs: 200 });
   return { code, out: out.join('\n'), err: err.join('\n'), progress };
 };
+/** The API's answer as the CLI prints it with --json. */
+const runJson = (args: string[], env: NodeJS.ProcessEnv = {}) => run([...args, '--json'], env);
 
 describe('operator CLI against the local runtime', () => {
   it('creates a tenant and a key that then works on the tenant API (admin key read from the data dir)', async () => {
     const env = { HOOKPOST_DATA_DIR: dataDir };
-    const tenant = await run(['tenants', 'create', 'initech', '--name', 'Initech', '--url', runtime.url], env);
+    const tenant = await runJson(['tenants', 'create', 'initech', '--name', 'Initech', '--url', runtime.url], env);
     expect(tenant.code, tenant.err).toBe(0);
     expect(JSON.parse(tenant.out)).toMatchObject({ id: 'initech', name: 'Initech' });
-    const key = await run(['keys', 'create', 'initech', '--url', runtime.url], env);
+    const key = await runJson(['keys', 'create', 'initech', '--url', runtime.url], env);
     const { key: apiKey, id: keyId } = JSON.parse(key.out);
     expect(apiKey).toMatch(/^hpk_/);
     const api = apiClient(runtime.url).call;
     expect((await api('GET', '/api/v1/admin/webhooks', { key: apiKey })).status).toBe(200);
-    const published = await run(['events', 'publish', 'initech', 'price.alert', '--data', '{"p":1}', '--url', runtime.url], env);
+    const published = await runJson(['events', 'publish', 'initech', 'price.alert', '--data', '{"p":1}', '--url', runtime.url], env);
     expect(JSON.parse(published.out).id).toMatch(/^evt_/);
     expect((await run(['keys', 'revoke', 'initech', keyId, '--url', runtime.url], env)).code).toBe(0);
     expect((await api('GET', '/api/v1/admin/webhooks', { key: apiKey })).status).toBe(401);
@@ -69,7 +71,7 @@ describe('operator CLI: deliveries and bulk recovery', () => {
     const env = { HOOKPOST_DATA_DIR: dataDir };
     const url = ['--url', runtime.url];
     await run(['tenants', 'create', 'umbrella', ...url], env);
-    const { key } = JSON.parse((await run(['keys', 'create', 'umbrella', ...url], env)).out);
+    const { key } = JSON.parse((await runJson(['keys', 'create', 'umbrella', ...url], env)).out);
     let healthy = false;
     receiver.respondWith(() => (healthy ? { status: 200, body: 'ok' } : { status: 503, body: 'down' }));
     const api = apiClient(runtime.url).call;
@@ -77,36 +79,53 @@ describe('operator CLI: deliveries and bulk recovery', () => {
     const since = new Date(Date.now() - 1000).toISOString();
     for (let i = 0; i < 3; i++) await run(['events', 'publish', 'umbrella', 'price.alert', '--data', `{"i":${i}}`, ...url], env);
 
-    const listed = JSON.parse((await run(['webhooks', 'list', 'umbrella', ...url], env)).out);
+    const listed = JSON.parse((await runJson(['webhooks', 'list', 'umbrella', ...url], env)).out);
     expect(listed.data.map((w: { id: string }) => w.id)).toEqual([hook]);
     const failed = await waitUntil(async () => {
-      const page = JSON.parse((await run(['deliveries', 'list', 'umbrella', hook, '--limit', '10', ...url], env)).out);
+      const page = JSON.parse((await runJson(['deliveries', 'list', 'umbrella', hook, '--limit', '10', ...url], env)).out);
       return page.total === 3 && page.data.length === 3 && page.data.every((d: { status: string }) => d.status === 'failed') ? page : undefined;
     });
-    const shown = JSON.parse((await run(['deliveries', 'show', 'umbrella', hook, failed.data[0].id, ...url], env)).out);
+    const shown = JSON.parse((await runJson(['deliveries', 'show', 'umbrella', hook, failed.data[0].id, ...url], env)).out);
     expect(shown).toMatchObject({ id: failed.data[0].id, status: 'failed', retry_count: 1 });
     // Across the tenant's webhooks: its failed deliveries, and an event by id.
     const across = await waitUntil(async () => {
-      const page = JSON.parse((await run(['deliveries', 'failed', 'umbrella', '--limit', '2', ...url], env)).out);
+      const page = JSON.parse((await runJson(['deliveries', 'failed', 'umbrella', '--limit', '2', ...url], env)).out);
       return page.has_more ? page : undefined;
     });
     expect(across.data.map((d: { id: string }) => d.id)).toEqual(failed.data.slice(0, 2).map((d: { id: string }) => d.id));
-    const rest = JSON.parse((await run(['deliveries', 'failed', 'umbrella', '--starting-after', across.next_starting_after, ...url], env)).out);
+    const rest = JSON.parse((await runJson(['deliveries', 'failed', 'umbrella', '--starting-after', across.next_starting_after, ...url], env)).out);
     expect(rest.data.map((d: { id: string }) => d.id)).toEqual([failed.data[2].id]);
-    const event = JSON.parse((await run(['events', 'show', 'umbrella', failed.data[0].event_id, ...url], env)).out);
+    const event = JSON.parse((await runJson(['events', 'show', 'umbrella', failed.data[0].event_id, ...url], env)).out);
     expect(event).toMatchObject({ object: 'event', id: failed.data[0].event_id, type: 'price.alert', deliveries: [expect.objectContaining({ id: failed.data[0].id })] });
 
     healthy = true;
-    const recovered = await run(['recover', 'umbrella', hook, '--since', since, ...url], env);
+    const recovered = await runJson(['recover', 'umbrella', hook, '--since', since, ...url], env);
     expect(recovered.code, recovered.err).toBe(0);
     expect(JSON.parse(recovered.out)).toMatchObject({ object: 'recovery', count: 3, sent: 3, status: 'done' });
     expect(recovered.progress[0]).toMatch(/^\[\.+\] 0\/0 re-sent, finding failed deliveries$/);
     expect(recovered.progress.at(-1)).toBe(`[${'#'.repeat(30)}] 3/3 re-sent`);
     await waitUntil(async () => {
-      const page = JSON.parse((await run(['deliveries', 'list', 'umbrella', hook, ...url], env)).out);
+      const page = JSON.parse((await runJson(['deliveries', 'list', 'umbrella', hook, ...url], env)).out);
       return page.data.every((d: { status: string }) => d.status === 'succeeded') ? true : undefined;
     });
     expect((await run(['recover', 'umbrella', hook, ...url], env)).code).toBe(2);
+
+    // By default, tables an operator scans; a manual retry; an API error is exit status 1 with the API's answer.
+    const table = await run(['deliveries', 'list', 'umbrella', hook, '--limit', '2', ...url], env);
+    expect(table.code, table.err).toBe(0);
+    expect(table.out.split('\n')[1]).toMatch(/^│ id +│ event +│ status +│ code +│ retries +│ next attempt +│ webhook +│$/);
+    expect(table.out).toMatch(/│ dlv_\w+ +│ price\.alert +│ succeeded +│ 200 +│/);
+    expect(table.out.split('\n').at(-1)).toMatch(/^2 shown; more follow: --starting-after dlv_\w+$/);
+    const one = failed.data[0].id;
+    const retried = await run(['deliveries', 'retry', 'umbrella', hook, one, ...url], env);
+    expect(retried.code, retried.err).toBe(1);
+    expect(retried.err).toMatch(/409 .*delivery_succeeded/);
+    const webhooks = await run(['webhooks', 'list', 'umbrella', ...url], env);
+    expect(webhooks.out).toContain(hook);
+    expect(webhooks.out.split('\n').at(-1)).toBe('1 shown; end of the list');
+    const detail = await run(["deliveries", "show", "umbrella", hook, one, ...url], env);
+    expect(detail.out).toMatch(/│ status +│ succeeded +│/);
+    expect(detail.out).toMatch(/│ # +│ at +│ code +│ error +│ ms +│ trigger +│ detail +│/);
   });
 });
 

@@ -40,6 +40,7 @@ const BODIES: Record<string, unknown> = {
   'PATCH /api/v1/admin/webhooks/{id}': { status: 'disabled', url: 'https://evil.example/steal' },
   'POST /api/v1/admin/webhooks/{id}/rotate-secret': { secret: 'globex-chosen-secret-123456' },
   'POST /api/v1/admin/webhooks/{id}/deliveries/{delivery_id}/retry': undefined,
+  'POST /v1/tenants/{tenant_id}/webhooks/{id}/deliveries/{delivery_id}/retry': undefined,
   'POST /api/v1/admin/webhooks/{id}/test': undefined,
   'POST /api/v1/admin/webhooks/{id}/recover': { since: '2020-01-01T00:00:00Z' },
   'POST /v1/events': { tenant_id: 'acme', type: 'price.alert', data: {} },

@@ -60,6 +60,10 @@ describe('stack properties from CDK context', () => {
     t.hasResourceProperties('AWS::Lambda::EventSourceMapping', { MaximumBatchingWindowInSeconds: 2 });
     t.resourceCountIs('AWS::EC2::NatGateway', 2);
     t.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
+    // destroy leaves nothing behind: every key is scheduled for deletion with the stack, the alarm topic's too.
+    const keys = Object.entries<any>(t.toJSON().Resources).filter(([, r]) => r.Type === 'AWS::KMS::Key');
+    expect(keys.length).toBeGreaterThanOrEqual(2);
+    for (const [id, key] of keys) expect(`${id}: ${key.DeletionPolicy}`).toBe(`${id}: Delete`);
   });
 
   it('the portal\'s framing origins and brand reach the docs function only', () => {

@@ -118,3 +118,29 @@ describe('HookpostPublisher', () => {
     expect(JSON.parse(req!.body.toString())).toMatchObject({ data: { via: 'bus' } });
   });
 });
+
+describe('the built publisher without its optional AWS peers', () => {
+  it('publishes with the admin key, and only signing asks for the missing package by name', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { copyFileSync, mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    // Outside the repository: nothing resolves @smithy/*, @aws-sdk/* or @aws-crypto/* from here.
+    const dir = mkdtempSync(join(tmpdir(), 'hookpost-publisher-alone-'));
+    try {
+      copyFileSync(join(import.meta.dirname, '..', '..', 'sdk', 'typescript', 'dist', 'publisher.js'), join(dir, 'publisher.mjs'));
+      const script = `import { HookpostPublisher } from './publisher.mjs';
+        const fetch = async (url, init) => new Response(JSON.stringify({ id: 'evt_1', object: 'event' }), { status: 202, headers: { 'content-type': 'application/json', 'x-auth': init.headers.authorization } });
+        const local = new HookpostPublisher({ baseUrl: 'http://127.0.0.1:1', adminKey: 'hpadmin_x', fetch });
+        const published = await local.publish('acme', 'price.alert', {});
+        let signing;
+        try { await new HookpostPublisher({ baseUrl: 'http://127.0.0.1:1', fetch, maxRetries: 0 }).publish('acme', 'price.alert', {}); } catch (e) { signing = e.message; }
+        console.log(JSON.stringify({ published: published.id, signing }));`;
+      const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, encoding: 'utf8' }).trim());
+      expect(out.published).toBe('evt_1');
+      expect(out.signing).toMatch(/needs the optional peer dependency @(smithy\/signature-v4|aws-crypto\/sha256-js|aws-sdk\/credential-providers): npm install/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -103,7 +103,10 @@ describe('the TypeScript SDK against the local runtime', () => {
     receiver.respondWith((r) => (r.path === '/admin-failing' ? { status: 500, body: 'down' } : { status: 200, body: '{}' }));
     const created = await client.webhooks.create({ url: `${receiver.url}/admin`, events: ['price.alert'] });
     expect(created.secret).toMatch(/^whsec_/);
-    expect((await client.webhooks.list()).map((w) => w.id)).toContain(created.id);
+    const listed = await client.webhooks.list();
+    // The shape of every list: data, has_more, next_starting_after.
+    expect(listed).toMatchObject({ object: 'list', has_more: false, next_starting_after: null });
+    expect(listed.data.map((w) => w.id)).toContain(created.id);
     expect(await client.webhooks.get(created.id)).toMatchObject({ id: created.id, status: 'active' });
     await client.webhooks.update(created.id, { events: ['price.alert', 'analysis.complete'] });
 

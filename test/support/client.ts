@@ -1,4 +1,9 @@
-/** A thin HTTP client for tests: JSON in, status + JSON out. */
+import { checkAnswer } from './openapi-check';
+
+/**
+ * A thin HTTP client for tests: JSON in, status + JSON out. Every answer is checked against the
+ * runtime's own OpenAPI document (./openapi-check) before the test sees it.
+ */
 export const apiClient = (base: string) => {
   const call = async (method: string, path: string, options: { key?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}) => {
     const headers: Record<string, string> = { ...options.headers };
@@ -11,7 +16,9 @@ export const apiClient = (base: string) => {
     });
     const text = await res.text();
     const json = (res.headers.get('content-type') ?? '').includes('json');
-    return { status: res.status, headers: res.headers, body: text ? (json ? JSON.parse(text) : text) : undefined };
+    const answer = { status: res.status, headers: res.headers, body: text ? (json ? JSON.parse(text) : text) : undefined };
+    await checkAnswer(base, method, path, answer);
+    return answer;
   };
   return { call };
 };

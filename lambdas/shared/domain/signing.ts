@@ -2,6 +2,7 @@ import { createHmac, createPrivateKey, createPublicKey, type KeyObject, randomBy
 import { decode as decodeBase64 } from '@stablelib/base64';
 import { stringifyExact } from './exact-json';
 import { pythonJsonDumps, type JsonValue } from './python-json';
+import { VERSION } from '../version';
 
 /**
  * The three signature schemes a delivery carries. Pure functions: no I/O, no clock.
@@ -107,7 +108,7 @@ export const signDelivery = (
   let body: string;
   const headers: Record<string, string> = {
     'content-type': 'application/json',
-    'user-agent': 'hookpost/0.1',
+    'user-agent': `hookpost/${VERSION}`,
   };
   if (surface === 'account') {
     body = pythonJsonDumps({ id: event.id, type: event.type, created_at: wholeSeconds(event.createdAt), data: event.data });

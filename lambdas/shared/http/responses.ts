@@ -7,6 +7,8 @@ import * as z from 'zod/mini';
  */
 const timestamp = z.string().check(z.regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/, 'an ISO-8601 UTC time'));
 const nullableTimestamp = z.nullable(timestamp);
+/** Counts, codes, seconds and milliseconds: whole numbers, `integer` in the document. */
+const whole = () => z.int().check(z.minimum(0));
 
 export const ErrorResponse = z.object({
   error: z.object({ code: z.string(), message: z.string() }),
@@ -35,10 +37,10 @@ export const AdminWebhook = z.object({
   surface: z.enum(['account', 'admin']),
   previous_secret_expires_at: z.optional(timestamp),
   headers: z.optional(z.record(z.string(), z.string())).register(z.globalRegistry, { description: 'Request headers sent with every delivery (absent when none).' }),
-  retry_schedule: z.optional(z.array(z.number())).register(z.globalRegistry, { description: "Seconds before each retry, for this endpoint (absent: the stack's schedule)." }),
-  timeout_seconds: z.optional(z.number()).register(z.globalRegistry, { description: "Seconds a request may take, for this endpoint (absent: the stack's 30)." }),
+  retry_schedule: z.optional(z.array(whole())).register(z.globalRegistry, { description: "Seconds before each retry, for this endpoint (absent: the stack's schedule)." }),
+  timeout_seconds: z.optional(whole()).register(z.globalRegistry, { description: "Seconds a request may take, for this endpoint (absent: the stack's 30)." }),
   ordered: z.optional(z.literal(true)).register(z.globalRegistry, { description: 'Present when deliveries are attempted one at a time, in publish order.' }),
-  rate_limit_per_second: z.optional(z.number()).register(z.globalRegistry, { description: 'At most this many attempts begin each second, across all workers (absent: no limit).' }),
+  rate_limit_per_second: z.optional(whole()).register(z.globalRegistry, { description: 'At most this many attempts begin each second, across all workers (absent: no limit).' }),
   filter: z.optional(z.record(z.string(), z.unknown())).register(z.globalRegistry, { description: 'The content filter (an EventBridge event pattern over data), when set.' }),
   signature_scheme: z.optional(z.literal('ed25519')).register(z.globalRegistry, { description: 'ed25519 when deliveries are signed with a key pair (absent: hmac-sha256 with the secret).' }),
   public_key: z.optional(z.string()).register(z.globalRegistry, {
@@ -47,18 +49,23 @@ export const AdminWebhook = z.object({
   secret: z.optional(z.string()),
 });
 
-export const WebhookList = z.object({ object: z.literal('list'), data: z.array(AdminWebhook) });
+export const WebhookList = z.object({
+  object: z.literal('list'),
+  data: z.array(AdminWebhook).register(z.globalRegistry, { description: 'Every webhook of the tenant, oldest first.' }),
+  has_more: z.literal(false).register(z.globalRegistry, { description: 'Always false: one page holds them all (the shape of every list).' }),
+  next_starting_after: z.null(),
+});
 
 export const Attempt = z.object({
-  number: z.number(),
+  number: whole(),
   attempted_at: timestamp,
-  status_code: z.nullable(z.number()),
-  response_time_ms: z.number(),
+  status_code: z.nullable(whole()),
+  response_time_ms: whole(),
   error: z.nullable(z.enum(['http_status', 'timeout', 'connection', 'dns', 'tls', 'redirect', 'blocked', 'secret_unavailable'])),
   response_body: z.nullable(z.string()),
   trigger: z.enum(['automatic', 'manual']),
   error_detail: z.nullable(z.string()),
-  retry_after_seconds: z.nullable(z.number()),
+  retry_after_seconds: z.nullable(whole()),
 });
 
 export const Delivery = z.object({
@@ -68,9 +75,9 @@ export const Delivery = z.object({
   event_id: z.string(),
   event_type: z.string(),
   status: z.enum(['pending', 'retrying', 'succeeded', 'failed']),
-  status_code: z.nullable(z.number()),
-  response_time_ms: z.nullable(z.number()),
-  retry_count: z.number(),
+  status_code: z.nullable(whole()),
+  response_time_ms: z.nullable(whole()),
+  retry_count: whole(),
   next_attempt_at: nullableTimestamp,
   created_at: timestamp,
   updated_at: timestamp,
@@ -82,9 +89,9 @@ export const Delivery = z.object({
 export const DeliveryPage = z.object({
   object: z.literal('list'),
   data: z.array(Delivery),
-  offset: z.number(),
-  limit: z.number(),
-  total: z.nullable(z.number()).register(z.globalRegistry, {
+  offset: whole(),
+  limit: whole(),
+  total: z.nullable(whole()).register(z.globalRegistry, {
     description: 'How many deliveries (matching `status`) the history holds, when this page reaches its end; null when more follow (counting them would read the whole history: use has_more).',
   }),
   has_more: z.boolean().register(z.globalRegistry, { description: 'Whether older deliveries (matching `status`) may follow this page.' }),
@@ -96,7 +103,7 @@ export const DeliveryPage = z.object({
 export const FailedDeliveryPage = z.object({
   object: z.literal('list'),
   data: z.array(Delivery).register(z.globalRegistry, { description: "Failed deliveries of the tenant's webhooks (not of deleted ones), newest event first." }),
-  limit: z.number(),
+  limit: whole(),
   has_more: z.boolean(),
   next_starting_after: z.nullable(z.string()).register(z.globalRegistry, {
     description: 'Pass as `starting_after` for the next page (null at the end). A page that passed many failures of deleted webhooks may come back short, or empty, with more to follow.',
@@ -119,19 +126,19 @@ export const WebhookHealth = z.object({
   object: z.literal('webhook_health'),
   webhook_id: z.string(),
   since: timestamp,
-  deliveries: z.number().register(z.globalRegistry, { description: 'Deliveries counted: the newest of the last 24 hours, at most 100.' }),
+  deliveries: whole().register(z.globalRegistry, { description: 'Deliveries counted: the newest of the last 24 hours, at most 100.' }),
   complete: z.boolean().register(z.globalRegistry, { description: 'Whether those are every delivery of the 24 hours (false: the figures cover the newest 100).' }),
-  succeeded: z.number(),
-  failed: z.number(),
-  waiting: z.number().register(z.globalRegistry, { description: 'Pending or retrying.' }),
-  success_rate: z.nullable(z.number()).register(z.globalRegistry, { description: 'succeeded / (succeeded + failed); null when none finished.' }),
+  succeeded: whole(),
+  failed: whole(),
+  waiting: whole().register(z.globalRegistry, { description: 'Pending or retrying.' }),
+  success_rate: z.nullable(z.number().check(z.minimum(0), z.maximum(1))).register(z.globalRegistry, { description: 'succeeded / (succeeded + failed); null when none finished.' }),
   last_attempt: z.nullable(Attempt),
 });
 
 export const RetryAccepted = z.object({
   object: z.literal('retry'),
   delivery_id: z.string(),
-  attempt: z.number(),
+  attempt: whole(),
   status: z.literal('pending'),
 });
 
@@ -141,8 +148,8 @@ export const Recovery = z.object({
   webhook_id: z.string(),
   since: timestamp,
   until: timestamp,
-  count: z.number().register(z.globalRegistry, { description: 'Failed deliveries of the window found so far (final once status is done): the worker finds them a page at a time.' }),
-  sent: z.number().register(z.globalRegistry, { description: 'Deliveries re-sent so far (a delivery a concurrent retry took is found, not sent).' }),
+  count: whole().register(z.globalRegistry, { description: 'Failed deliveries of the window found so far (final once status is done): the worker finds them a page at a time.' }),
+  sent: whole().register(z.globalRegistry, { description: 'Deliveries re-sent so far (a delivery a concurrent retry took is found, not sent).' }),
   status: z.enum(['running', 'done']),
   created_at: timestamp,
 });

@@ -53,6 +53,7 @@ export const ROUTES = [
   { group: 'platform', method: 'GET', path: '/v1/tenants/{tenant_id}/webhooks', auth: 'platform' },
   { group: 'platform', method: 'GET', path: '/v1/tenants/{tenant_id}/webhooks/{id}/deliveries', auth: 'platform' },
   { group: 'platform', method: 'GET', path: '/v1/tenants/{tenant_id}/webhooks/{id}/deliveries/{delivery_id}', auth: 'platform' },
+  { group: 'platform', method: 'POST', path: '/v1/tenants/{tenant_id}/webhooks/{id}/deliveries/{delivery_id}/retry', auth: 'platform' },
   { group: 'platform', method: 'POST', path: '/v1/tenants/{tenant_id}/webhooks/{id}/recover', auth: 'platform' },
   { group: 'platform', method: 'GET', path: '/v1/tenants/{tenant_id}/webhooks/{id}/recoveries/{recovery_id}', auth: 'platform' },
   { group: 'platform', method: 'GET', path: '/v1/tenants/{tenant_id}/failed-deliveries', auth: 'platform' },

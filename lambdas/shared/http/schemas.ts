@@ -293,7 +293,7 @@ export const buildSchemas = (catalogue: readonly string[]) => {
                   });
                 }
               }),
-            ),
+            ).register(z.globalRegistry, { maximum: LIMITS.historyOffset, description: `At most ${LIMITS.historyOffset}: walk deeper with starting_after.` }),
             0,
           ),
           limit: pageLimit(),

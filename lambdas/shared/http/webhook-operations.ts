@@ -1,7 +1,7 @@
 import { getWebhook } from '../domain/endpoints';
 import { NotFoundError } from '../domain/errors';
 import type { Ports } from '../domain/ports';
-import { getRecovery, startRecovery } from '../domain/recovery';
+import { getRecovery, requestManualRetry, startRecovery } from '../domain/recovery';
 import type { ApiResponse } from './api-handler';
 import type { Schemas } from './schemas';
 import { failedAcrossWebhooks, findEvent, webhookHealth } from '../domain/tenant-views';
@@ -17,7 +17,8 @@ export const webhookOperations = (ports: Ports, schemas: Schemas) => ({
   async list(tenantId: string): Promise<ApiResponse> {
     const endpoints = await ports.endpoints.listEndpoints(tenantId);
     endpoints.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
-    return { status: 200, body: listView(endpoints.map((e) => adminWebhookView(e))) };
+    // Every webhook of the tenant in one page; has_more and next_starting_after give it the shape of every other list.
+    return { status: 200, body: { ...listView(endpoints.map((e) => adminWebhookView(e))), has_more: false, next_starting_after: null } };
   },
 
   async deliveries(tenantId: string, endpointId: string, query: Record<string, string>): Promise<ApiResponse> {
@@ -42,6 +43,11 @@ export const webhookOperations = (ports: Ports, schemas: Schemas) => ({
     const delivery = await ports.deliveries.getDelivery({ tenantId, endpointId, deliveryId });
     if (!delivery) throw new NotFoundError(`Delivery "${deliveryId}"`);
     return { status: 200, body: deliveryView(delivery) };
+  },
+
+  async retry(tenantId: string, endpointId: string, deliveryId: string): Promise<ApiResponse> {
+    const { deliveryId: id, attempt } = await requestManualRetry(ports, tenantId, endpointId, deliveryId);
+    return { status: 202, body: { object: 'retry', delivery_id: id, attempt, status: 'pending' } };
   },
 
   async recover(tenantId: string, endpointId: string, body: unknown): Promise<ApiResponse> {

@@ -255,7 +255,9 @@ class Client:
         return self._request("POST", "/api/v1/admin/webhooks", body)
 
     def list_webhooks(self):
-        return self._request("GET", "/api/v1/admin/webhooks")["data"]
+        """Every webhook of the tenant, as every list answers: a page dict (``data``, ``has_more``,
+        ``next_starting_after``); one page holds them all."""
+        return self._request("GET", "/api/v1/admin/webhooks")
 
     def get_admin_webhook(self, webhook_id):
         return self._request("GET", "/api/v1/admin/webhooks/" + self._id(webhook_id))

@@ -87,12 +87,12 @@ class SeedSurface(unittest.TestCase):
 class AdminSurface(unittest.TestCase):
     def test_a_header_the_api_refuses_raises_before_anything_is_sent(self):
         client = Client(api_key=KEY, base_url=URL, org_id="acme")
-        before = len(client.list_webhooks())
+        before = len(client.list_webhooks()["data"])
         for name in ("X-Amz-Security-Token", "x-AMZN-oidc-data", "X-Forwarded-For", "webhook-id", "Host"):
             with self.assertRaises(ValueError) as refused:
                 client.create_webhook(url=RECEIVER + "/refused", events=["price.alert"], headers={name: "x"})
             self.assertIn("headers." + name, str(refused.exception))
-        self.assertEqual(len(client.list_webhooks()), before)
+        self.assertEqual(len(client.list_webhooks()["data"]), before)
         created = client.create_webhook(url=RECEIVER + "/allowed", events=["price.alert"], headers={"X-Tenant": "acme"})
         with self.assertRaises(ValueError):
             client.update_webhook(created["id"], headers={"X-Ms-Client-Principal": "admin"})
@@ -102,7 +102,10 @@ class AdminSurface(unittest.TestCase):
         client = Client(api_key=KEY, base_url=URL, org_id="acme")
         created = client.create_webhook(url=RECEIVER + "/admin", events=["price.alert"])
         self.assertTrue(created["secret"].startswith("whsec_"))
-        self.assertIn(created["id"], [w["id"] for w in client.list_webhooks()])
+        listed = client.list_webhooks()
+        # The shape of every list (list_deliveries, list_failed_deliveries): a page dict.
+        self.assertEqual((listed["object"], listed["has_more"], listed["next_starting_after"]), ("list", False, None))
+        self.assertIn(created["id"], [w["id"] for w in listed["data"]])
         self.assertEqual(client.get_admin_webhook(created["id"])["status"], "active")
         client.update_webhook(created["id"], events=["price.alert", "analysis.complete"])
         rotated = client.rotate_secret(created["id"], grace_period_seconds=3600)

@@ -105,16 +105,20 @@ export interface Delivery {
     updated_at: string;
     attempts: Attempt[];
 }
-export interface Page<T> {
+/** Every list answers this shape: a page of `data`, and whether (and from where) more follow. */
+export interface List<T> {
     object: 'list';
     data: T[];
+    has_more: boolean;
+    /** Pass as `starting_after` for the next page; null at the end. */
+    next_starting_after: string | null;
+}
+/** A page of one webhook's history. */
+export interface Page<T> extends List<T> {
     offset: number;
     limit: number;
     /** Known when this page reaches the end of the history; null when more follow. */
     total: number | null;
-    has_more: boolean;
-    /** Pass as `starting_after` for the next page; null at the end. */
-    next_starting_after: string | null;
 }
 export interface Recovery {
     object: 'recovery';
@@ -127,14 +131,9 @@ export interface Recovery {
     status: 'running' | 'done';
     created_at: string;
 }
-/** A page of failed deliveries across every webhook, newest event first. */
-export interface FailedPage {
-    object: 'list';
-    data: Delivery[];
+/** A page of failed deliveries across every webhook, newest event first (it may come back short, or empty, while has_more says more follow). */
+export interface FailedPage extends List<Delivery> {
     limit: number;
-    has_more: boolean;
-    /** Pass as `starting_after` for the next page; null at the end. */
-    next_starting_after: string | null;
 }
 /** An event found by id: its data when hookpost kept it (null otherwise), and its delivery to each webhook. */
 export interface FoundEvent {
@@ -199,7 +198,8 @@ export declare class HookpostClient {
             /** `ed25519`: signed with a key pair hookpost makes; the answer carries `public_key`, never a secret. */
             signature_scheme?: 'hmac-sha256' | 'ed25519';
         }) => Promise<AdminWebhook>;
-        list: () => Promise<AdminWebhook[]>;
+        /** Every webhook of the tenant (one page: `has_more` is false). */
+        list: () => Promise<List<AdminWebhook>>;
         get: (id: string) => Promise<AdminWebhook>;
         /** `headers` replaces the endpoint's headers (`{}` removes them); `null` puts an option back to the stack's default. */
         update: <H extends Record<string, string> = Record<string, string>>(id: string, changes: {

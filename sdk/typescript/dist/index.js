@@ -176,7 +176,8 @@ var HookpostClient = class {
   // seed 003: admin webhooks
   webhooks = {
     create: (input) => this.request("POST", "/api/v1/admin/webhooks", input),
-    list: async () => (await this.request("GET", "/api/v1/admin/webhooks")).data,
+    /** Every webhook of the tenant (one page: `has_more` is false). */
+    list: () => this.request("GET", "/api/v1/admin/webhooks"),
     get: (id) => this.request("GET", path("/api/v1/admin/webhooks/{}", id)),
     /** `headers` replaces the endpoint's headers (`{}` removes them); `null` puts an option back to the stack's default. */
     update: (id, changes) => this.request("PATCH", path("/api/v1/admin/webhooks/{}", id), changes),

@@ -61,7 +61,7 @@ export interface EventBridgeLike {
 export declare class HookpostPublisher {
     private readonly options;
     private readonly baseUrl;
-    private readonly signer;
+    private signer;
     private readonly fetch;
     private readonly sleep;
     constructor(options: PublisherOptions);

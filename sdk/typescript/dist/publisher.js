@@ -1,8 +1,5 @@
 // src/publisher.ts
 import { randomUUID } from "node:crypto";
-import { Sha256 } from "@aws-crypto/sha256-js";
-import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
-import { SignatureV4 } from "@smithy/signature-v4";
 var PublishError = class extends Error {
   constructor(status, code, message) {
     super(message);
@@ -27,18 +24,23 @@ var defaultEventBridge = async (options) => {
   const client = new EventBridgeClient({ ...options.region ? { region: options.region } : {}, ...options.credentials ? { credentials: options.credentials } : {} });
   return { putEvents: async (Entries) => (await client.send(new PutEventsCommand({ Entries }))).Entries ?? [] };
 };
+var loadSigner = async (options) => {
+  const missing = (name) => (e) => {
+    throw new Error(`Signing requests for AWS (no adminKey given) needs the optional peer dependency ${name}: npm install ${name}`, { cause: e });
+  };
+  const [{ SignatureV4 }, { Sha256 }, credentials] = await Promise.all([
+    import("@smithy/signature-v4").catch(missing("@smithy/signature-v4")),
+    import("@aws-crypto/sha256-js").catch(missing("@aws-crypto/sha256-js")),
+    options.credentials ?? import("@aws-sdk/credential-providers").then((m) => m.fromNodeProviderChain(), missing("@aws-sdk/credential-providers"))
+  ]);
+  return new SignatureV4({ service: "execute-api", region: options.region ?? process.env.AWS_REGION ?? "us-east-1", credentials, sha256: Sha256 });
+};
 var HookpostPublisher = class {
   constructor(options) {
     this.options = options;
     this.baseUrl = options.baseUrl.replace(/\/$/, "");
     this.fetch = options.fetch ?? fetch;
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
-    this.signer = options.adminKey ? void 0 : new SignatureV4({
-      service: "execute-api",
-      region: options.region ?? process.env.AWS_REGION ?? "us-east-1",
-      credentials: options.credentials ?? fromNodeProviderChain(),
-      sha256: Sha256
-    });
   }
   options;
   baseUrl;
@@ -137,8 +139,12 @@ var HookpostPublisher = class {
   }
   async headers(url, body, extra) {
     const headers = { "content-type": "application/json", ...extra };
-    if (!this.signer) return { ...headers, authorization: `Bearer ${this.options.adminKey}` };
-    const signed = await this.signer.sign({
+    if (this.options.adminKey) return { ...headers, authorization: `Bearer ${this.options.adminKey}` };
+    this.signer ??= loadSigner(this.options).catch((e) => {
+      this.signer = void 0;
+      throw e;
+    });
+    const signed = await (await this.signer).sign({
       method: "POST",
       protocol: url.protocol,
       hostname: url.hostname,

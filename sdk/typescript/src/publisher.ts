@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
-import { SignatureV4 } from '@smithy/signature-v4';
+import type { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 
 /**
@@ -80,9 +78,25 @@ const defaultEventBridge = async (options: PublisherOptions): Promise<EventBridg
   return { putEvents: async (Entries) => (await client.send(new PutEventsCommand({ Entries }))).Entries ?? [] };
 };
 
+/**
+ * The SigV4 signer, loaded on the first signed request: the AWS packages are optional peers,
+ * needed only on AWS (an admin key, locally, needs none of them).
+ */
+const loadSigner = async (options: PublisherOptions): Promise<SignatureV4> => {
+  const missing = (name: string) => (e: unknown): never => {
+    throw new Error(`Signing requests for AWS (no adminKey given) needs the optional peer dependency ${name}: npm install ${name}`, { cause: e });
+  };
+  const [{ SignatureV4 }, { Sha256 }, credentials] = await Promise.all([
+    import('@smithy/signature-v4').catch(missing('@smithy/signature-v4')),
+    import('@aws-crypto/sha256-js').catch(missing('@aws-crypto/sha256-js')),
+    options.credentials ?? import('@aws-sdk/credential-providers').then((m) => m.fromNodeProviderChain(), missing('@aws-sdk/credential-providers')),
+  ]);
+  return new SignatureV4({ service: 'execute-api', region: options.region ?? process.env.AWS_REGION ?? 'us-east-1', credentials, sha256: Sha256 });
+};
+
 export class HookpostPublisher {
   private readonly baseUrl: string;
-  private readonly signer: SignatureV4 | undefined;
+  private signer: Promise<SignatureV4> | undefined;
   private readonly fetch: typeof fetch;
   private readonly sleep: (ms: number) => Promise<void>;
 
@@ -90,14 +104,6 @@ export class HookpostPublisher {
     this.baseUrl = options.baseUrl.replace(/\/$/, '');
     this.fetch = options.fetch ?? fetch;
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
-    this.signer = options.adminKey
-      ? undefined
-      : new SignatureV4({
-          service: 'execute-api',
-          region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
-          credentials: options.credentials ?? fromNodeProviderChain(),
-          sha256: Sha256,
-        });
   }
 
   /** Publishes one event; answers its id. */
@@ -198,8 +204,12 @@ export class HookpostPublisher {
 
   private async headers(url: URL, body: string, extra: Record<string, string>): Promise<Record<string, string>> {
     const headers = { 'content-type': 'application/json', ...extra };
-    if (!this.signer) return { ...headers, authorization: `Bearer ${this.options.adminKey}` };
-    const signed = await this.signer.sign({
+    if (this.options.adminKey) return { ...headers, authorization: `Bearer ${this.options.adminKey}` };
+    this.signer ??= loadSigner(this.options).catch((e: unknown) => {
+      this.signer = undefined;
+      throw e;
+    });
+    const signed = await (await this.signer).sign({
       method: 'POST',
       protocol: url.protocol,
       hostname: url.hostname,
