@@ -4,7 +4,7 @@ import { propsFromContext } from '../lib/context-props';
 import { HookpostStack } from '../lib/hookpost-stack';
 
 const app = new App();
-// Every stack property from CDK context: `npx cdk deploy -c alarmEmail=ops@example.com -c retrySchedule=60,300` (README).
+// Every stack property from CDK context: `npx cdk deploy -c alarmEmail=ops@example.com -c retrySchedule=60,300` (docs/deploy.md).
 new HookpostStack(app, 'Hookpost', {
   ...propsFromContext(app.node),
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },

@@ -32,7 +32,8 @@ const bool = (key: string, value: unknown): boolean => {
   return v === 'true';
 };
 
-const REMOVAL: Record<string, RemovalPolicy> = { retain: RemovalPolicy.RETAIN, destroy: RemovalPolicy.DESTROY, snapshot: RemovalPolicy.SNAPSHOT };
+// No snapshot: CloudFormation takes a Snapshot deletion policy on none of what it covers (DynamoDB tables, a secret, KMS keys).
+const REMOVAL: Record<string, RemovalPolicy> = { retain: RemovalPolicy.RETAIN, destroy: RemovalPolicy.DESTROY };
 
 /**
  * Every stack property, as CDK context reads it (`-c key=value` or the `context` block of
@@ -66,10 +67,10 @@ export const CONTEXT_PROPS: Record<string, { parse: (key: string, value: unknown
   dataRemovalPolicy: {
     parse: (k, v) => {
       const policy = REMOVAL[text(v).toLowerCase()];
-      if (!policy) throw new ContextError(`${k} must be retain, destroy or snapshot`);
+      if (!policy) throw new ContextError(`${k} must be retain or destroy (CloudFormation cannot snapshot tables, secrets or keys; the tables keep 35 days of point-in-time recovery)`);
       return policy;
     },
-    allowed: 'retain, destroy or snapshot',
+    allowed: 'retain or destroy',
   },
   staticEgressIps: { parse: (k, v) => bool(k, v), allowed: 'true or false' },
   keepEventPayloads: { parse: (k, v) => bool(k, v), allowed: 'true or false' },

@@ -79,7 +79,7 @@ export interface HookpostProps {
    * volume (at high volume batches fill anyway); see docs/scale.md. @default Duration.seconds(0)
    */
   readonly deliveryBatchingWindow?: Duration;
-  /** Tables and master key on `cdk destroy`. @default RemovalPolicy.RETAIN */
+  /** Tables, master key and KMS keys on `cdk destroy`: RETAIN or DESTROY (CloudFormation snapshots none of them). @default RemovalPolicy.RETAIN */
   readonly dataRemovalPolicy?: RemovalPolicy;
   /**
    * Origins that may frame the dashboard (the portal in the platform's own pages), each
@@ -148,6 +148,7 @@ export class Hookpost extends Construct {
     }
     this.network = props.staticEgressIps ? new EgressNetwork(this, 'Egress', props.egressVpcCidr ? { cidr: props.egressVpcCidr } : {}) : undefined;
 
+    if (props.dataRemovalPolicy === RemovalPolicy.SNAPSHOT) throw new Error('dataRemovalPolicy must be RETAIN or DESTROY: CloudFormation cannot snapshot DynamoDB tables, secrets or KMS keys (the tables keep 35 days of point-in-time recovery)');
     this.data = new DataStores(this, 'Data', { removalPolicy: props.dataRemovalPolicy ?? RemovalPolicy.RETAIN });
     this.pipeline = new DeliveryPipeline(this, 'Delivery', {
       configTable: this.data.configTable,

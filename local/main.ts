@@ -1,6 +1,6 @@
 /**
  * `npm start`: the whole of hookpost on this machine, no AWS account, no network.
- * Settings are the HOOKPOST_* variables listed in the README.
+ * Settings are the HOOKPOST_* variables listed in docs/local-runtime.md.
  */
 process.env.POWERTOOLS_SERVICE_NAME ??= 'hookpost';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';

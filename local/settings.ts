@@ -8,7 +8,7 @@ const concurrencyCap = (raw: string | undefined): number => {
   return cap;
 };
 
-/** The local runtime's settings, from exactly the HOOKPOST_* variables the README lists. */
+/** The local runtime's settings, from exactly the HOOKPOST_* variables docs/local-runtime.md lists. */
 export const readLocalSettings = (env: NodeJS.ProcessEnv): LocalRuntimeOptions => {
   const port = Number(env.HOOKPOST_PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`HOOKPOST_PORT must be a port number, not "${env.HOOKPOST_PORT}"`);

@@ -26,8 +26,13 @@ export const parseOrigin = (name: string, raw: string): string => {
     throw new Error(`${name}: "${raw}" is not an origin (like https://app.example.com)`);
   }
   const secure = url.protocol === 'https:' || (url.protocol === 'http:' && isLocal(url.hostname));
-  if (!secure || url.pathname !== '/' || url.search || url.hash || url.username || raw.replace(/\/$/, '') !== url.origin) {
-    throw new Error(`${name}: "${raw}" must be an https origin with no path (like https://app.example.com)`);
+  if (!secure) {
+    throw new Error(
+      `${name}: "${raw}" must be an https origin (like https://app.example.com); http is allowed only for this machine (localhost, 127.0.0.1, [::1]): the page that frames the portal holds a tenant's session, which must not cross a network unencrypted`,
+    );
+  }
+  if (url.pathname !== '/' || url.search || url.hash || url.username || raw.replace(/\/$/, '') !== url.origin) {
+    throw new Error(`${name}: "${raw}" must be an https origin with no path (like https://app.example.com): browsers compare frame-ancestors with the framing page's origin only`);
   }
   return url.origin;
 };

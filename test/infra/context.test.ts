@@ -79,6 +79,8 @@ describe('stack properties from CDK context', () => {
       PORTAL_ACCENT_COLOR: '#7c3aed',
     });
     expect(() => synth({ portalFrameAncestors: 'http://app.example.com' })).toThrow(/Invalid context portalFrameAncestors=.*https origin/);
+    // It says why: the page that frames the portal carries a tenant's session, so only a secure origin may.
+    expect(() => synth({ portalFrameAncestors: 'http://app.example.com' })).toThrow(/http is allowed only for this machine \(localhost, 127\.0\.0\.1, \[::1\]\).*session/);
     expect(() => synth({ portalFrameAncestors: 'https://app.example.com/portal' })).toThrow(/no path/);
     expect(() => synth({ portalAccentColor: 'purple' })).toThrow(/Invalid context portalAccentColor="purple".*#rrggbb/);
     expect(() => synth({ portalLogoUrl: 'http://cdn.example.com/logo.svg' })).toThrow(/Invalid context portalLogoUrl=.*https URL/);
@@ -89,7 +91,9 @@ describe('stack properties from CDK context', () => {
     expect(() => synth({ alarmEmail: 'ops' })).toThrow(/Invalid context alarmEmail="ops".*allowed: an e-mail address/);
     expect(() => synth({ staticEgressIps: 'yes' })).toThrow(/Invalid context staticEgressIps="yes".*allowed: true or false/);
     expect(() => synth({ tenantRateLimit: '100' })).toThrow(/Invalid context tenantRateLimit="100"/);
-    expect(() => synth({ dataRemovalPolicy: 'keep' })).toThrow(/Invalid context dataRemovalPolicy="keep".*retain, destroy or snapshot/);
+    expect(() => synth({ dataRemovalPolicy: 'keep' })).toThrow(/Invalid context dataRemovalPolicy="keep".*retain or destroy/);
+    // CloudFormation takes a Snapshot deletion policy on none of what the policy covers (tables, secret, keys): refused at synth, not at deploy.
+    expect(() => synth({ dataRemovalPolicy: 'snapshot' })).toThrow(/Invalid context dataRemovalPolicy="snapshot".*retain or destroy/);
     expect(() => synth({ allowedTargetCidrs: '10.0.0.0' })).toThrow(/Invalid context allowedTargetCidrs="10.0.0.0"/);
     expect(() => synth({ allowedTargetCidrs: '10.0.0.0/8' })).toThrow(/allowedTargetCidrs needs staticEgressIps: true/);
   });
