@@ -79,4 +79,4 @@ await buildLibrary();
 buildDeclarations();
 await buildFunctions();
 await buildCli();
-console.log(`hookpost: built ${DIST}`);
+console.error(`hookpost: built ${DIST}`);

@@ -5,6 +5,8 @@ webhooks), and the receiver helper ``Webhook.construct_event`` that verifies any
 three signature schemes a delivery carries and raises ``WebhookSignatureError``.
 """
 
+__version__ = "0.3.0"
+
 import base64
 import binascii
 import hashlib
