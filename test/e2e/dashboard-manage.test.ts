@@ -218,6 +218,19 @@ describe('across webhooks', () => {
     }
   });
 
+  it('never says "no failed deliveries" while older ones may follow (an empty stretch with has_more)', async () => {
+    const page = await signedIn();
+    // An answer the API gives when a page's reads met only failures of deleted webhooks: empty, more to follow.
+    await page.route('**/api/v1/admin/failed-deliveries?*', (route) =>
+      route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ object: 'list', data: [], limit: 20, has_more: true, next_starting_after: 'dlv_01m8zehsgwszekz5zqygb3j4cn' }) }),
+    );
+    await page.getByRole('button', { name: 'Failures' }).click();
+    await expect.poll(() => page.locator('#failures').textContent()).toContain('None in this stretch; older failures may follow');
+    expect(await page.locator('#failures').textContent()).not.toContain('No failed deliveries.');
+    expect(await page.locator('#failures-more').isVisible()).toBe(true);
+    await page.close();
+  });
+
   it('finds an event by id: its payload when kept, its delivery to each webhook with attempts; says when the payload was not kept or nothing is found', async () => {
     const page = await signedIn();
     await page.getByRole('button', { name: 'Find an event' }).click();
