@@ -45,12 +45,12 @@ const ROOT = PACKAGE_ROOT;
  * (NodejsFunction, esbuild); in the published package, which carries no sources, the bundle
  * `npm pack` built from the very same construct (bin/build-package.ts), as an asset.
  */
-const functionCode = (name: string, options: FunctionOptions & { runtime: Runtime }): { make: (scope: Construct, id: string) => LambdaFunction } => {
+const functionCode = (scope: Construct, id: string, name: string, options: FunctionOptions & { runtime: Runtime }): LambdaFunction => {
   const entry = join(ROOT, 'lambdas', name, 'handler.ts');
-  if (existsSync(entry)) return { make: (scope, id) => new NodejsFunction(scope, id, { ...options, ...repositoryBundling(entry) }) };
+  if (existsSync(entry)) return new NodejsFunction(scope, id, { ...options, ...repositoryBundling(entry) });
   const prebuilt = join(PREBUILT_FUNCTIONS_DIR, name);
   if (!existsSync(join(prebuilt, 'index.mjs'))) throw new Error(`hookpost: neither ${entry} nor the prebuilt bundle ${prebuilt}/index.mjs exists (was the package built with \`npm pack\`?)`);
-  return { make: (scope, id) => new LambdaFunction(scope, id, { ...options, code: Code.fromAsset(prebuilt), handler: 'index.handler' }) };
+  return new LambdaFunction(scope, id, { ...options, code: Code.fromAsset(prebuilt), handler: 'index.handler' });
 };
 
 const repositoryBundling = (entry: string) => ({
@@ -106,7 +106,7 @@ export class HookpostFunction extends Construct {
         resources: [this.logGroup.logGroupArn],
       }),
     );
-    this.function = functionCode(props.name, {
+    this.function = functionCode(this, 'Function', props.name, {
       role: this.role,
       ...(props.deadLetterQueue ? { onFailure: new SqsDestination(props.deadLetterQueue), retryAttempts: 2 } : {}),
       ...(props.network ? { vpc: props.network.vpc, vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS }, securityGroups: [props.network.securityGroup] } : {}),
@@ -126,7 +126,7 @@ export class HookpostFunction extends Construct {
         POWERTOOLS_LOGGER_SAMPLE_RATE: '0.01',
         ...props.settings,
       },
-    }).make(this, 'Function');
+    });
     if (props.network) {
       // Lambda creates the function's network interfaces with its role: what AWSLambdaVPCAccessExecutionRole grants, inline.
       this.role.addToPolicy(
