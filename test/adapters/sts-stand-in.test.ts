@@ -1,9 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { externalIdFor, sessionPolicy, parseDestination, roleSessionName, trustPolicy } from '../../lambdas/shared/domain/destinations';
-import { createStsStandIn, type StsStandIn } from '../../local/sts';
+import type { StsStandIn } from '../../local/sts';
+import { startStsServer } from '../support/sts-server';
 
 /**
  * The STS stand-in over its real wire protocol: the SDK's own STSClient assumes a tenant's role
@@ -17,12 +16,12 @@ const key = Buffer.alloc(32, 3);
 const externalId = externalIdFor(key, 'acme');
 const role = (name: string, trust: unknown) => ({ arn: `arn:aws:iam::${TENANT}:role/${name}`, trustPolicy: trust, policies: [] });
 
-let server: Server;
+let server: Awaited<ReturnType<typeof startStsServer>>;
 let sts: StsStandIn;
 let client: STSClient;
 
 beforeAll(async () => {
-  sts = createStsStandIn({
+  server = await startStsServer({
     roles: [
       role('hookpost-delivery', trustPolicy(WORKER, externalId)),
       role('trusts-someone-else', trustPolicy(`arn:aws:iam::999988887777:role/other`, externalId)),
@@ -30,23 +29,12 @@ beforeAll(async () => {
     ],
     callerOf: (accessKeyId) => (accessKeyId === 'AKIAWORKER' ? { arn: WORKER, policies: [WORKER_POLICY] } : accessKeyId === 'AKIANOPOLICY' ? { arn: WORKER, policies: [] } : undefined),
   });
-  server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      const accessKeyId = /Credential=([^/]+)\//.exec(req.headers.authorization ?? '')?.[1] ?? '';
-      void sts.handle(res, body, accessKeyId).then((handled) => {
-        if (!handled) res.writeHead(404).end();
-      });
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  sts = server.sts;
   client = stsClient('AKIAWORKER');
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => server.close());
 
-const stsClient = (accessKeyId: string) =>
-  new STSClient({ endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, region: 'us-east-1', credentials: { accessKeyId, secretAccessKey: 'x' }, maxAttempts: 1 });
+const stsClient = (accessKeyId: string) => server.client(accessKeyId);
 
 const assume = (input: Partial<ConstructorParameters<typeof AssumeRoleCommand>[0]>, c = client) =>
   c.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${TENANT}:role/hookpost-delivery`, RoleSessionName: roleSessionName('acme', 'wh_1'), ExternalId: externalId, ...input }));

@@ -1,0 +1,132 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import { type AwsDestination, fifoParameters, MAX_MESSAGE_BYTES, messageBytes, roleSessionName, sessionPolicy } from '../domain/destinations';
+
+/**
+ * Writes a signed delivery into a tenant's own bus, queue or topic (issue 26) through the
+ * tenant's role: AssumeRole with the tenant's external id, a session name naming tenant and
+ * webhook, and a session policy allowing only the one write; the credentials are kept per
+ * container until five minutes before they expire, and a burst shares one AssumeRole.
+ *
+ * What the target receives: SQS and SNS get the envelope as the body and the Standard Webhooks
+ * id, timestamp and signature as message attributes; EventBridge gets DetailType = the event
+ * type, Source = the stack's, and Detail = `{"body": <the envelope, as the exact string
+ * signed>, "webhook-id", "webhook-timestamp", "webhook-signature"}` (the body stays a string:
+ * EventBridge may re-serialize a JSON Detail, and the signature is over the bytes). A message
+ * over the service's limit fails at once, not retried; a partial refusal (FailedEntryCount) is
+ * the attempt's failure.
+ */
+export interface DestinationMessage {
+  /** The surface's envelope, exactly the bytes signed. */
+  body: string;
+  eventType: string;
+  webhookId: string;
+  webhookTimestamp: string;
+  webhookSignature: string;
+}
+
+export interface DestinationContext {
+  tenantId: string;
+  endpointId: string;
+  deliveryId: string;
+  externalId: string;
+}
+
+export type DestinationOutcome =
+  | { ok: true; messageId: string }
+  | { ok: false; code: string; message: string; retryable: boolean };
+
+export interface ClientFactory {
+  sqs(region: string, credentials: AwsCredentialIdentity): SQSClient;
+  sns(region: string, credentials: AwsCredentialIdentity): SNSClient;
+  eventBridge(region: string, credentials: AwsCredentialIdentity): EventBridgeClient;
+}
+
+/** Renewed this long before STS's expiry, so no write is signed with credentials about to lapse. */
+const REFRESH_BEFORE_MS = 5 * 60_000;
+const SESSION_SECONDS = 900;
+
+export const awsClientFactory = (overrides: { endpoint?: string } = {}): ClientFactory => ({
+  sqs: (region, credentials) => new SQSClient({ region, credentials, ...overrides }),
+  sns: (region, credentials) => new SNSClient({ region, credentials, ...overrides }),
+  eventBridge: (region, credentials) => new EventBridgeClient({ region, credentials, ...overrides }),
+});
+
+export class AwsDestinationSender {
+  private readonly sessions = new Map<string, Promise<{ credentials: AwsCredentialIdentity; expiresAt: number }>>();
+
+  constructor(
+    private readonly deps: { sts: STSClient; clients: ClientFactory; source: string; now?: () => number },
+  ) {}
+
+  private now(): number {
+    return this.deps.now ? this.deps.now() : Date.now();
+  }
+
+  /** The session for this destination, assumed once per container and burst, renewed before it lapses. */
+  private async credentials(d: AwsDestination, ctx: DestinationContext): Promise<AwsCredentialIdentity> {
+    const policy = JSON.stringify(sessionPolicy(d));
+    const key = JSON.stringify([d.roleArn, ctx.externalId, ctx.tenantId, ctx.endpointId, policy]);
+    const cached = this.sessions.get(key);
+    if (cached) {
+      const session = await cached.catch(() => undefined);
+      if (session && session.expiresAt - REFRESH_BEFORE_MS > this.now()) return session.credentials;
+      if (this.sessions.get(key) === cached) this.sessions.delete(key);
+    }
+    let pending = this.sessions.get(key);
+    if (!pending) {
+      pending = this.deps.sts
+        .send(new AssumeRoleCommand({ RoleArn: d.roleArn, RoleSessionName: roleSessionName(ctx.tenantId, ctx.endpointId), ExternalId: ctx.externalId, Policy: policy, DurationSeconds: SESSION_SECONDS }))
+        .then((out) => {
+          const c = out.Credentials!;
+          return { credentials: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken!, expiration: c.Expiration! }, expiresAt: c.Expiration!.getTime() };
+        });
+      // A refusal is not kept: the tenant may fix its role before the next attempt.
+      pending.catch(() => this.sessions.delete(key));
+      this.sessions.set(key, pending);
+    }
+    return (await pending).credentials;
+  }
+
+  async send(d: AwsDestination, m: DestinationMessage, ctx: DestinationContext): Promise<DestinationOutcome> {
+    const attributes = [
+      { name: 'webhook-id', value: m.webhookId },
+      { name: 'webhook-timestamp', value: m.webhookTimestamp },
+      { name: 'webhook-signature', value: m.webhookSignature },
+    ];
+    const detail = JSON.stringify({ body: m.body, 'webhook-id': m.webhookId, 'webhook-timestamp': m.webhookTimestamp, 'webhook-signature': m.webhookSignature });
+    const size = d.type === 'eventbridge' ? messageBytes('eventbridge', { body: detail, source: this.deps.source, detailType: m.eventType, attributes: [] }) : messageBytes(d.type, { body: m.body, attributes });
+    if (size > MAX_MESSAGE_BYTES[d.type]) {
+      return { ok: false, code: 'too_large', message: `${size} bytes, over the ${MAX_MESSAGE_BYTES[d.type]} a ${d.type} message may hold: it is not sent again`, retryable: false };
+    }
+    let credentials: AwsCredentialIdentity;
+    try {
+      credentials = await this.credentials(d, ctx);
+    } catch (e) {
+      return { ok: false, code: (e as Error).name, message: `AssumeRole of ${d.roleArn}: ${(e as Error).message}`, retryable: true };
+    }
+    const fifo = d.fifo ? fifoParameters(ctx.tenantId, ctx.deliveryId) : {};
+    const messageAttributes = Object.fromEntries(attributes.map((a) => [a.name, { DataType: 'String', StringValue: a.value }]));
+    try {
+      if (d.type === 'sqs') {
+        const out = await this.deps.clients.sqs(d.region, credentials).send(new SendMessageCommand({ QueueUrl: d.queueUrl!, MessageBody: m.body, MessageAttributes: messageAttributes, ...fifo }));
+        return { ok: true, messageId: out.MessageId! };
+      }
+      if (d.type === 'sns') {
+        const out = await this.deps.clients.sns(d.region, credentials).send(new PublishCommand({ TopicArn: d.arn, Message: m.body, MessageAttributes: messageAttributes, ...fifo }));
+        return { ok: true, messageId: out.MessageId! };
+      }
+      const out = await this.deps.clients
+        .eventBridge(d.region, credentials)
+        .send(new PutEventsCommand({ Entries: [{ EventBusName: d.arn, Source: this.deps.source, DetailType: m.eventType, Detail: detail }] }));
+      const entry = out.Entries?.[0];
+      if ((out.FailedEntryCount ?? 0) > 0 || !entry?.EventId) return { ok: false, code: entry?.ErrorCode ?? 'FailedEntry', message: entry?.ErrorMessage ?? 'EventBridge refused the entry', retryable: true };
+      return { ok: true, messageId: entry.EventId };
+    } catch (e) {
+      return { ok: false, code: (e as Error).name, message: (e as Error).message, retryable: true };
+    }
+  }
+}
