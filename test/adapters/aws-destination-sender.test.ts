@@ -4,6 +4,7 @@ import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/c
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsDestinationSender, type ClientFactory } from '../../lambdas/shared/adapters/aws-destination-sender';
+import { checkDestination } from '../../lambdas/shared/domain/destination-check';
 import { externalIdFor, parseDestination, trustPolicy } from '../../lambdas/shared/domain/destinations';
 import { startSqs } from '../../local/emulators';
 import { startStsServer } from '../support/sts-server';
@@ -18,6 +19,7 @@ const PLATFORM = '111122223333';
 const TENANT = '444455556666';
 const WORKER = `arn:aws:iam::${PLATFORM}:role/Hookpost-DeliveryWorkerRole`;
 const ROLE = `arn:aws:iam::${TENANT}:role/hookpost-delivery`;
+const OPEN_ROLE = `arn:aws:iam::${TENANT}:role/trusts-the-platform`;
 const key = Buffer.alloc(32, 5);
 const ctx = { tenantId: 'acme', endpointId: 'wh_1', deliveryId: 'dlv_01m8zehsgwszekz5zqygb3j4cn', externalId: externalIdFor(key, 'acme') };
 const message = { body: '{"id":"evt_1","event":"price.alert","timestamp":"2026-12-01T00:00:00Z","data":{"p":1}}', eventType: 'price.alert', webhookId: 'evt_1', webhookTimestamp: '1764547200', webhookSignature: 'v1,abc=' };
@@ -29,7 +31,11 @@ const assumed: string[] = [];
 beforeAll(async () => {
   [sts, sqs] = await Promise.all([
     startStsServer({
-      roles: [{ arn: ROLE, trustPolicy: trustPolicy(WORKER, ctx.externalId), policies: [] }],
+      roles: [
+        { arn: ROLE, trustPolicy: trustPolicy(WORKER, ctx.externalId), policies: [] },
+        // Trusts the platform's whole account, with no external id: assumable by the worker for any tenant.
+        { arn: OPEN_ROLE, trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${PLATFORM}:root` }, Action: 'sts:AssumeRole' }] }, policies: [] },
+      ],
       callerOf: (id) => (id === 'AKIAWORKER' ? { arn: WORKER, policies: [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }] }] } : undefined),
     }),
     startSqs(),
@@ -134,5 +140,33 @@ describe('AwsDestinationSender', () => {
     expect(await s.send(destination, big, ctx)).toMatchObject({ ok: false, code: 'too_large', retryable: false });
     const wrong = await s.send(destination, message, { ...ctx, externalId: externalIdFor(key, 'globex') });
     expect(wrong).toMatchObject({ ok: false, code: 'AccessDenied', retryable: true, message: expect.stringContaining('is not authorized to perform: sts:AssumeRole') });
+  });
+});
+
+describe('checking a destination ("test")', () => {
+  const bus = (role: string) => parseDestination({ type: 'eventbridge', target: `arn:aws:events:us-east-1:${TENANT}:event-bus/orders`, role_arn: role }, { platformAccount: PLATFORM });
+  const check = (role: string, sendTest: () => Promise<{ ok: true; messageId: string } | { ok: false; code: string; message: string }>, externalId = ctx.externalId) => {
+    const s = sender({ sqs: unused, sns: unused, eventBridge: unused });
+    const d = bus(role);
+    return checkDestination({ tryAssume: (id) => s.tryAssume(d, ctx, id), sendTest }, d, { externalId, deliveryRoleArn: WORKER });
+  };
+
+  it('passes a role that requires the external id and a target that takes the test message', async () => {
+    expect(await check(ROLE, async () => ({ ok: true, messageId: 'e-1' }))).toEqual({ ok: true, messageId: 'e-1' });
+  });
+
+  it('refuses a role that lets hookpost in without the external id (another tenant could name it)', async () => {
+    const result = await check(OPEN_ROLE, async () => ({ ok: true, messageId: 'e-1' }));
+    expect(result).toMatchObject({ ok: false, problem: 'role_without_external_id', message: expect.stringContaining(`"sts:ExternalId": "${ctx.externalId}"`) });
+  });
+
+  it("says what is wrong: the trust (with STS's answer), the target's policy, its KMS key, a target that does not exist", async () => {
+    expect(await check(ROLE, async () => ({ ok: true, messageId: 'x' }), externalIdFor(key, 'globex'))).toMatchObject({ ok: false, problem: 'role_not_assumable', aws: { code: 'AccessDenied' } });
+    expect(await check(ROLE, async () => ({ ok: false, code: 'AccessDeniedException', message: 'not authorized to perform: events:PutEvents' }))).toMatchObject({
+      problem: 'target_refused',
+      message: expect.stringContaining('refused events:PutEvents'),
+    });
+    expect(await check(ROLE, async () => ({ ok: false, code: 'KMS.AccessDeniedException', message: 'denied' }))).toMatchObject({ problem: 'kms_key_refused' });
+    expect(await check(ROLE, async () => ({ ok: false, code: 'ResourceNotFoundException', message: 'Event bus orders does not exist.' }))).toMatchObject({ problem: 'target_not_found' });
   });
 });

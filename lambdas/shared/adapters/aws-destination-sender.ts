@@ -91,6 +91,18 @@ export class AwsDestinationSender {
     return (await pending).credentials;
   }
 
+  /** One AssumeRole with this external id, nothing cached: the destination check's probe. */
+  async tryAssume(d: AwsDestination, ctx: DestinationContext, externalId: string): Promise<{ ok: true } | { ok: false; code: string; message: string }> {
+    try {
+      await this.deps.sts.send(
+        new AssumeRoleCommand({ RoleArn: d.roleArn, RoleSessionName: roleSessionName(ctx.tenantId, ctx.endpointId), ExternalId: externalId, Policy: JSON.stringify(sessionPolicy(d)), DurationSeconds: SESSION_SECONDS }),
+      );
+      return { ok: true };
+    } catch (e) {
+      return { ok: false, code: (e as Error).name, message: (e as Error).message };
+    }
+  }
+
   async send(d: AwsDestination, m: DestinationMessage, ctx: DestinationContext): Promise<DestinationOutcome> {
     const attributes = [
       { name: 'webhook-id', value: m.webhookId },
