@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { XmlNode, XmlText } from '@aws-sdk/xml-builder';
+import { MAX_MESSAGE_BYTES, messageBytes } from '../lambdas/shared/domain/destinations';
+import type { LocalRole, StsStandIn } from './sts';
+
+/**
+ * Tenants' own AWS targets for AWS destinations (issue 26), in simulated accounts: EventBridge
+ * buses (PutEvents, JSON 1.1) and SNS topics (Publish, the Query protocol with an XML answer)
+ * over their real wire protocols, since no emulator exists for either, and the authorization
+ * of an SQS write for the queues fauxqs holds (fauxqs checks no IAM). Every write is evaluated
+ * as AWS evaluates a role session's request (`@cloud-copilot/iam-simulate`): the session policy,
+ * the role's policies and the target's own resource policy. They refuse what the services
+ * refuse: an unknown target, a denied write, an expired session, a message too large, a FIFO
+ * topic's publish without a message group. What they accept is kept, to be read by tests.
+ */
+export interface LocalTarget {
+  arn: string;
+  /** The bus's or topic's resource policy (absent: the account's identity policies decide alone). */
+  resourcePolicy?: unknown;
+}
+
+export interface Received {
+  target: string;
+  id: string;
+  body: string;
+  attributes: Record<string, string>;
+  detailType?: string;
+  source?: string;
+  groupId?: string;
+  deduplicationId?: string;
+}
+
+class TargetError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    // As the SDK names a service's error, for a caller that sees it thrown in process.
+    this.name = code;
+  }
+}
+
+const accountOf = (arn: string) => arn.split(':')[4] ?? '';
+
+export const createDestinationTargets = (options: { sts: StsStandIn; roles: readonly LocalRole[]; buses?: readonly LocalTarget[]; topics?: readonly LocalTarget[]; queues?: readonly LocalTarget[] }) => {
+  const roles = new Map(options.roles.map((r) => [r.arn, r]));
+  const buses = new Map((options.buses ?? []).map((t) => [t.arn, t]));
+  const topics = new Map((options.topics ?? []).map((t) => [t.arn, t]));
+  const queues = new Map((options.queues ?? []).map((t) => [t.arn, t]));
+  const received: Received[] = [];
+
+  /** Throws the service's refusal unless the session behind `accessKeyId` may do `action` on `resource`. */
+  const authorize = async (accessKeyId: string, action: string, target: LocalTarget, deniedCode: string, status = 400) => {
+    const session = options.sts.session(accessKeyId);
+    if (!session) throw new TargetError(403, 'ExpiredTokenException', 'The security token included in the request is expired');
+    const role = roles.get(session.roleArn)!;
+    const principal = `${session.roleArn.replace(':iam::', ':sts::').replace(/:role\/(?:.*\/)?/, ':assumed-role/')}/${session.sessionName}`;
+    const result = await runSimulation(
+      {
+        request: { principal, action, resource: { resource: target.arn, accountId: accountOf(target.arn) }, contextVariables: { 'aws:SecureTransport': 'true' } },
+        identityPolicies: role.policies.map((p, i) => ({ name: `role-${i}`, policy: p as never })),
+        ...(session.sessionPolicy ? { sessionPolicy: session.sessionPolicy as never } : {}),
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        ...(target.resourcePolicy ? { resourcePolicy: target.resourcePolicy as never } : {}),
+      },
+      {},
+    );
+    if (result.resultType === 'error') throw new Error(`IAM rehearsal: cannot evaluate ${action} on ${target.arn}: ${JSON.stringify(result.errors)}`);
+    if (result.overallResult !== 'Allowed') throw new TargetError(status, deniedCode, `User: ${principal} is not authorized to perform: ${action} on resource: ${target.arn}`);
+  };
+
+  const putEvents = async (accessKeyId: string, input: { Entries?: Array<Record<string, string>> }) => {
+    const entries = input.Entries ?? [];
+    if (entries.length < 1 || entries.length > 10) throw new TargetError(400, 'ValidationException', '1 validation error detected: Value at \'entries\' failed to satisfy constraint: Member must have length between 1 and 10');
+    let total = 0;
+    for (const e of entries) {
+      const bus = buses.get(e.EventBusName ?? '');
+      if (!bus) throw new TargetError(400, 'ResourceNotFoundException', `Event bus ${String(e.EventBusName).split('/').at(-1)} does not exist.`);
+      await authorize(accessKeyId, 'events:PutEvents', bus, 'AccessDeniedException');
+      total += messageBytes('eventbridge', { body: e.Detail ?? '', source: e.Source ?? '', detailType: e.DetailType ?? '' });
+    }
+    if (total > MAX_MESSAGE_BYTES.eventbridge) throw new TargetError(400, 'ValidationException', 'Total size of the entries in the request is over the limit.');
+    const out = entries.map((e) => {
+      const id = randomUUID();
+      received.push({ target: e.EventBusName!, id, body: e.Detail ?? '', attributes: {}, detailType: e.DetailType!, source: e.Source! });
+      return { EventId: id };
+    });
+    return { FailedEntryCount: 0, Entries: out };
+  };
+
+  const publish = async (accessKeyId: string, params: URLSearchParams) => {
+    const topic = topics.get(params.get('TopicArn') ?? '');
+    if (!topic) throw new TargetError(404, 'NotFound', 'Topic does not exist');
+    await authorize(accessKeyId, 'sns:Publish', topic, 'AuthorizationError', 403);
+    const attributes: Record<string, string> = {};
+    for (let i = 1; params.has(`MessageAttributes.entry.${i}.Name`); i++) attributes[params.get(`MessageAttributes.entry.${i}.Name`)!] = params.get(`MessageAttributes.entry.${i}.Value.StringValue`) ?? '';
+    const body = params.get('Message') ?? '';
+    if (messageBytes('sns', { body, attributes: Object.entries(attributes).map(([name, value]) => ({ name, value })) }) > MAX_MESSAGE_BYTES.sns) throw new TargetError(400, 'InvalidParameter', 'Invalid parameter: Message too long');
+    const fifo = topic.arn.endsWith('.fifo');
+    if (fifo && !params.get('MessageGroupId')) throw new TargetError(400, 'InvalidParameter', 'Invalid parameter: The MessageGroupId parameter is required for FIFO topics');
+    const id = randomUUID();
+    received.push({ target: topic.arn, id, body, attributes, ...(fifo ? { groupId: params.get('MessageGroupId')!, deduplicationId: params.get('MessageDeduplicationId') ?? '' } : {}) });
+    return id;
+  };
+
+  /** Serves one request of either service; false when it is neither's. */
+  const handle = async (req: IncomingMessage, res: ServerResponse, body: string, accessKeyId: string): Promise<boolean> => {
+    if (req.headers['x-amz-target'] === 'AWSEvents.PutEvents') {
+      try {
+        const out = await putEvents(accessKeyId, JSON.parse(body || '{}'));
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(out));
+      } catch (e) {
+        if (!(e instanceof TargetError)) throw e;
+        res.writeHead(e.status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ __type: e.code, message: e.message }));
+      }
+      return true;
+    }
+    const params = new URLSearchParams(body);
+    if (params.get('Version') !== '2010-03-31') return false;
+    const requestId = randomUUID();
+    try {
+      if (params.get('Action') !== 'Publish') throw new TargetError(400, 'InvalidAction', `The action ${params.get('Action')} is not valid for this endpoint.`);
+      const id = await publish(accessKeyId, params);
+      const out = new XmlNode('PublishResponse')
+        .addAttribute('xmlns', 'http://sns.amazonaws.com/doc/2010-03-31/')
+        .addChildNode(new XmlNode('PublishResult').addChildNode(new XmlNode('MessageId').addChildNode(new XmlText(id))))
+        .addChildNode(new XmlNode('ResponseMetadata').addChildNode(new XmlNode('RequestId').addChildNode(new XmlText(requestId))));
+      res.writeHead(200, { 'content-type': 'text/xml' }).end(out.toString());
+    } catch (e) {
+      if (!(e instanceof TargetError)) throw e;
+      const out = new XmlNode('ErrorResponse')
+        .addAttribute('xmlns', 'http://sns.amazonaws.com/doc/2010-03-31/')
+        .addChildNode(
+          new XmlNode('Error')
+            .addChildNode(new XmlNode('Type').addChildNode(new XmlText('Sender')))
+            .addChildNode(new XmlNode('Code').addChildNode(new XmlText(e.code)))
+            .addChildNode(new XmlNode('Message').addChildNode(new XmlText(e.message))),
+        )
+        .addChildNode(new XmlNode('RequestId').addChildNode(new XmlText(requestId)));
+      res.writeHead(e.status, { 'content-type': 'text/xml' }).end(out.toString());
+    }
+    return true;
+  };
+
+  /** An SQS write to a queue fauxqs holds, authorized before it is sent (as SQS would, from the queue's ARN). */
+  const authorizeSqsSend = async (accessKeyId: string, queueArn: string) => {
+    const queue = queues.get(queueArn);
+    if (!queue) throw new TargetError(400, 'AWS.SimpleQueueService.NonExistentQueue', 'The specified queue does not exist.');
+    await authorize(accessKeyId, 'sqs:SendMessage', queue, 'AccessDenied', 403);
+  };
+
+  return { handle, authorizeSqsSend, received, TargetError };
+};
+
+export type DestinationTargets = ReturnType<typeof createDestinationTargets>;
