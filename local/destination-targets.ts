@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import { XmlNode, XmlText } from '@aws-sdk/xml-builder';
+import { XmlNode } from '@aws-sdk/xml-builder';
+import { AwsServiceError, leaf, sendQueryError, sendXml } from './query-protocol';
 import { MAX_MESSAGE_BYTES, messageBytes } from '../lambdas/shared/domain/destinations';
 import type { LocalRole, StsStandIn } from './sts';
 
@@ -32,18 +33,6 @@ export interface Received {
   deduplicationId?: string;
 }
 
-class TargetError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    // As the SDK names a service's error, for a caller that sees it thrown in process.
-    this.name = code;
-  }
-}
-
 const accountOf = (arn: string) => arn.split(':')[4] ?? '';
 
 export const createDestinationTargets = (options: { sts: StsStandIn; roles: readonly LocalRole[]; buses?: readonly LocalTarget[]; topics?: readonly LocalTarget[]; queues?: readonly LocalTarget[] }) => {
@@ -56,7 +45,7 @@ export const createDestinationTargets = (options: { sts: StsStandIn; roles: read
   /** Throws the service's refusal unless the session behind `accessKeyId` may do `action` on `resource`. */
   const authorize = async (accessKeyId: string, action: string, target: LocalTarget, deniedCode: string, status = 400) => {
     const session = options.sts.session(accessKeyId);
-    if (!session) throw new TargetError(403, 'ExpiredTokenException', 'The security token included in the request is expired');
+    if (!session) throw new AwsServiceError(403, 'ExpiredTokenException', 'The security token included in the request is expired');
     const role = roles.get(session.roleArn)!;
     const principal = `${session.roleArn.replace(':iam::', ':sts::').replace(/:role\/(?:.*\/)?/, ':assumed-role/')}/${session.sessionName}`;
     const result = await runSimulation(
@@ -71,20 +60,20 @@ export const createDestinationTargets = (options: { sts: StsStandIn; roles: read
       {},
     );
     if (result.resultType === 'error') throw new Error(`IAM rehearsal: cannot evaluate ${action} on ${target.arn}: ${JSON.stringify(result.errors)}`);
-    if (result.overallResult !== 'Allowed') throw new TargetError(status, deniedCode, `User: ${principal} is not authorized to perform: ${action} on resource: ${target.arn}`);
+    if (result.overallResult !== 'Allowed') throw new AwsServiceError(status, deniedCode, `User: ${principal} is not authorized to perform: ${action} on resource: ${target.arn}`);
   };
 
   const putEvents = async (accessKeyId: string, input: { Entries?: Array<Record<string, string>> }) => {
     const entries = input.Entries ?? [];
-    if (entries.length < 1 || entries.length > 10) throw new TargetError(400, 'ValidationException', '1 validation error detected: Value at \'entries\' failed to satisfy constraint: Member must have length between 1 and 10');
+    if (entries.length < 1 || entries.length > 10) throw new AwsServiceError(400, 'ValidationException', '1 validation error detected: Value at \'entries\' failed to satisfy constraint: Member must have length between 1 and 10');
     let total = 0;
     for (const e of entries) {
       const bus = buses.get(e.EventBusName ?? '');
-      if (!bus) throw new TargetError(400, 'ResourceNotFoundException', `Event bus ${String(e.EventBusName).split('/').at(-1)} does not exist.`);
+      if (!bus) throw new AwsServiceError(400, 'ResourceNotFoundException', `Event bus ${String(e.EventBusName).split('/').at(-1)} does not exist.`);
       await authorize(accessKeyId, 'events:PutEvents', bus, 'AccessDeniedException');
       total += messageBytes('eventbridge', { body: e.Detail ?? '', source: e.Source ?? '', detailType: e.DetailType ?? '' });
     }
-    if (total > MAX_MESSAGE_BYTES.eventbridge) throw new TargetError(400, 'ValidationException', 'Total size of the entries in the request is over the limit.');
+    if (total > MAX_MESSAGE_BYTES.eventbridge) throw new AwsServiceError(400, 'ValidationException', 'Total size of the entries in the request is over the limit.');
     const out = entries.map((e) => {
       const id = randomUUID();
       received.push({ target: e.EventBusName!, id, body: e.Detail ?? '', attributes: {}, detailType: e.DetailType!, source: e.Source! });
@@ -95,14 +84,14 @@ export const createDestinationTargets = (options: { sts: StsStandIn; roles: read
 
   const publish = async (accessKeyId: string, params: URLSearchParams) => {
     const topic = topics.get(params.get('TopicArn') ?? '');
-    if (!topic) throw new TargetError(404, 'NotFound', 'Topic does not exist');
+    if (!topic) throw new AwsServiceError(404, 'NotFound', 'Topic does not exist');
     await authorize(accessKeyId, 'sns:Publish', topic, 'AuthorizationError', 403);
     const attributes: Record<string, string> = {};
     for (let i = 1; params.has(`MessageAttributes.entry.${i}.Name`); i++) attributes[params.get(`MessageAttributes.entry.${i}.Name`)!] = params.get(`MessageAttributes.entry.${i}.Value.StringValue`) ?? '';
     const body = params.get('Message') ?? '';
-    if (messageBytes('sns', { body, attributes: Object.entries(attributes).map(([name, value]) => ({ name, value })) }) > MAX_MESSAGE_BYTES.sns) throw new TargetError(400, 'InvalidParameter', 'Invalid parameter: Message too long');
+    if (messageBytes('sns', { body, attributes: Object.entries(attributes).map(([name, value]) => ({ name, value })) }) > MAX_MESSAGE_BYTES.sns) throw new AwsServiceError(400, 'InvalidParameter', 'Invalid parameter: Message too long');
     const fifo = topic.arn.endsWith('.fifo');
-    if (fifo && !params.get('MessageGroupId')) throw new TargetError(400, 'InvalidParameter', 'Invalid parameter: The MessageGroupId parameter is required for FIFO topics');
+    if (fifo && !params.get('MessageGroupId')) throw new AwsServiceError(400, 'InvalidParameter', 'Invalid parameter: The MessageGroupId parameter is required for FIFO topics');
     const id = randomUUID();
     received.push({ target: topic.arn, id, body, attributes, ...(fifo ? { groupId: params.get('MessageGroupId')!, deduplicationId: params.get('MessageDeduplicationId') ?? '' } : {}) });
     return id;
@@ -115,7 +104,7 @@ export const createDestinationTargets = (options: { sts: StsStandIn; roles: read
         const out = await putEvents(accessKeyId, JSON.parse(body || '{}'));
         res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(out));
       } catch (e) {
-        if (!(e instanceof TargetError)) throw e;
+        if (!(e instanceof AwsServiceError)) throw e;
         res.writeHead(e.status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ __type: e.code, message: e.message }));
       }
       return true;
@@ -124,25 +113,16 @@ export const createDestinationTargets = (options: { sts: StsStandIn; roles: read
     if (params.get('Version') !== '2010-03-31') return false;
     const requestId = randomUUID();
     try {
-      if (params.get('Action') !== 'Publish') throw new TargetError(400, 'InvalidAction', `The action ${params.get('Action')} is not valid for this endpoint.`);
+      if (params.get('Action') !== 'Publish') throw new AwsServiceError(400, 'InvalidAction', `The action ${params.get('Action')} is not valid for this endpoint.`);
       const id = await publish(accessKeyId, params);
       const out = new XmlNode('PublishResponse')
         .addAttribute('xmlns', 'http://sns.amazonaws.com/doc/2010-03-31/')
-        .addChildNode(new XmlNode('PublishResult').addChildNode(new XmlNode('MessageId').addChildNode(new XmlText(id))))
-        .addChildNode(new XmlNode('ResponseMetadata').addChildNode(new XmlNode('RequestId').addChildNode(new XmlText(requestId))));
-      res.writeHead(200, { 'content-type': 'text/xml' }).end(out.toString());
+        .addChildNode(new XmlNode('PublishResult').addChildNode(leaf('MessageId', id)))
+        .addChildNode(new XmlNode('ResponseMetadata').addChildNode(leaf('RequestId', requestId)));
+      sendXml(res, 200, out);
     } catch (e) {
-      if (!(e instanceof TargetError)) throw e;
-      const out = new XmlNode('ErrorResponse')
-        .addAttribute('xmlns', 'http://sns.amazonaws.com/doc/2010-03-31/')
-        .addChildNode(
-          new XmlNode('Error')
-            .addChildNode(new XmlNode('Type').addChildNode(new XmlText('Sender')))
-            .addChildNode(new XmlNode('Code').addChildNode(new XmlText(e.code)))
-            .addChildNode(new XmlNode('Message').addChildNode(new XmlText(e.message))),
-        )
-        .addChildNode(new XmlNode('RequestId').addChildNode(new XmlText(requestId)));
-      res.writeHead(e.status, { 'content-type': 'text/xml' }).end(out.toString());
+      if (!(e instanceof AwsServiceError)) throw e;
+      sendQueryError(res, 'http://sns.amazonaws.com/doc/2010-03-31/', e, requestId);
     }
     return true;
   };
@@ -150,11 +130,11 @@ export const createDestinationTargets = (options: { sts: StsStandIn; roles: read
   /** An SQS write to a queue fauxqs holds, authorized before it is sent (as SQS would, from the queue's ARN). */
   const authorizeSqsSend = async (accessKeyId: string, queueArn: string) => {
     const queue = queues.get(queueArn);
-    if (!queue) throw new TargetError(400, 'AWS.SimpleQueueService.NonExistentQueue', 'The specified queue does not exist.');
+    if (!queue) throw new AwsServiceError(400, 'AWS.SimpleQueueService.NonExistentQueue', 'The specified queue does not exist.');
     await authorize(accessKeyId, 'sqs:SendMessage', queue, 'AccessDenied', 403);
   };
 
-  return { handle, authorizeSqsSend, received, TargetError };
+  return { handle, authorizeSqsSend, received };
 };
 
 export type DestinationTargets = ReturnType<typeof createDestinationTargets>;

@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import { XmlNode, XmlText } from '@aws-sdk/xml-builder';
+import { XmlNode } from '@aws-sdk/xml-builder';
+import { AwsServiceError, leaf, sendQueryError, sendXml } from './query-protocol';
 
 /**
  * STS's AssumeRole for AWS destinations (issue 26), over its real wire protocol (the Query
@@ -45,16 +46,6 @@ export interface StsCaller {
   policies: unknown[];
 }
 
-class StsError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 const accountOf = (arn: string) => arn.split(':')[4] ?? '';
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
@@ -65,7 +56,7 @@ export const createStsStandIn = (options: { roles: readonly LocalRole[]; callerO
   const now = options.now ?? Date.now;
 
   const denied = (caller: StsCaller, roleArn: string) =>
-    new StsError(403, 'AccessDenied', `User: ${caller.arn.replace(':iam::', ':sts::').replace(':role/', ':assumed-role/')}/hookpost is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
+    new AwsServiceError(403, 'AccessDenied', `User: ${caller.arn.replace(':iam::', ':sts::').replace(':role/', ':assumed-role/')}/hookpost is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
 
   const assumeRole = async (caller: StsCaller, params: URLSearchParams): Promise<Session> => {
     const roleArn = params.get('RoleArn') ?? '';
@@ -73,27 +64,27 @@ export const createStsStandIn = (options: { roles: readonly LocalRole[]; callerO
     const externalId = params.get('ExternalId');
     const policy = params.get('Policy');
     const duration = Number(params.get('DurationSeconds') ?? 3600);
-    if (!/^arn:aws[\w-]*:iam::\d{12}:role\/.+$/.test(roleArn)) throw new StsError(400, 'ValidationError', `1 validation error detected: Value '${roleArn}' at 'roleArn' failed to satisfy constraint: Member must be a valid ARN`);
+    if (!/^arn:aws[\w-]*:iam::\d{12}:role\/.+$/.test(roleArn)) throw new AwsServiceError(400, 'ValidationError', `1 validation error detected: Value '${roleArn}' at 'roleArn' failed to satisfy constraint: Member must be a valid ARN`);
     if (!SESSION_NAME.test(sessionName)) {
-      throw new StsError(400, 'ValidationError', `1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`);
+      throw new AwsServiceError(400, 'ValidationError', `1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`);
     }
     if (externalId !== null && !EXTERNAL_ID.test(externalId)) {
-      throw new StsError(400, 'ValidationError', `1 validation error detected: Value at 'externalId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*`);
+      throw new AwsServiceError(400, 'ValidationError', `1 validation error detected: Value at 'externalId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*`);
     }
     let sessionPolicy: unknown;
     if (policy !== null) {
       try {
         sessionPolicy = JSON.parse(policy);
       } catch {
-        throw new StsError(400, 'MalformedPolicyDocument', 'The policy is not in the valid JSON format.');
+        throw new AwsServiceError(400, 'MalformedPolicyDocument', 'The policy is not in the valid JSON format.');
       }
-      if (JSON.stringify(sessionPolicy).length > 2048) throw new StsError(400, 'PackedPolicyTooLarge', 'Packed size of the session policy exceeds the limit.');
+      if (JSON.stringify(sessionPolicy).length > 2048) throw new AwsServiceError(400, 'PackedPolicyTooLarge', 'Packed size of the session policy exceeds the limit.');
     }
     const role = roles.get(roleArn);
     if (!role) throw denied(caller, roleArn);
     const max = role.maxSessionDurationSeconds ?? 3600;
     if (!Number.isInteger(duration) || duration < 900 || duration > max) {
-      throw new StsError(400, 'ValidationError', `The requested DurationSeconds exceeds the MaxSessionDuration set for this role.`);
+      throw new AwsServiceError(400, 'ValidationError', `The requested DurationSeconds exceeds the MaxSessionDuration set for this role.`);
     }
     const result = await runSimulation(
       {
@@ -125,11 +116,6 @@ export const createStsStandIn = (options: { roles: readonly LocalRole[]; callerO
     return session;
   };
 
-  const xml = (status: number, res: ServerResponse, node: XmlNode) => {
-    res.writeHead(status, { 'content-type': 'text/xml' });
-    res.end(node.toString());
-  };
-
   /** Serves one Query-protocol request; false when it is not STS's. */
   const handle = async (res: ServerResponse, body: string, accessKeyId: string): Promise<boolean> => {
     const params = new URLSearchParams(body);
@@ -137,47 +123,35 @@ export const createStsStandIn = (options: { roles: readonly LocalRole[]; callerO
     const requestId = randomUUID();
     try {
       const caller = options.callerOf(accessKeyId);
-      if (!caller) throw new StsError(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.');
-      if (params.get('Action') !== 'AssumeRole') throw new StsError(400, 'InvalidAction', `Could not find operation ${params.get('Action')} for version 2011-06-15`);
+      if (!caller) throw new AwsServiceError(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.');
+      if (params.get('Action') !== 'AssumeRole') throw new AwsServiceError(400, 'InvalidAction', `Could not find operation ${params.get('Action')} for version 2011-06-15`);
       const s = await assumeRole(caller, params);
       const [account, name] = [accountOf(s.roleArn), s.roleArn.split('/').at(-1)!];
-      xml(
-        200,
+      sendXml(
         res,
+        200,
         new XmlNode('AssumeRoleResponse')
           .addAttribute('xmlns', 'https://sts.amazonaws.com/doc/2011-06-15/')
           .addChildNode(
             new XmlNode('AssumeRoleResult')
               .addChildNode(
                 new XmlNode('Credentials')
-                  .addChildNode(new XmlNode('AccessKeyId').addChildNode(new XmlText(s.accessKeyId)))
-                  .addChildNode(new XmlNode('SecretAccessKey').addChildNode(new XmlText(s.secretAccessKey)))
-                  .addChildNode(new XmlNode('SessionToken').addChildNode(new XmlText(s.sessionToken)))
-                  .addChildNode(new XmlNode('Expiration').addChildNode(new XmlText(new Date(s.expiresAt).toISOString()))),
+                  .addChildNode(leaf('AccessKeyId', s.accessKeyId))
+                  .addChildNode(leaf('SecretAccessKey', s.secretAccessKey))
+                  .addChildNode(leaf('SessionToken', s.sessionToken))
+                  .addChildNode(leaf('Expiration', new Date(s.expiresAt).toISOString())),
               )
               .addChildNode(
                 new XmlNode('AssumedRoleUser')
-                  .addChildNode(new XmlNode('AssumedRoleId').addChildNode(new XmlText(`AROA${account}:${s.sessionName}`)))
-                  .addChildNode(new XmlNode('Arn').addChildNode(new XmlText(`arn:aws:sts::${account}:assumed-role/${name}/${s.sessionName}`))),
+                  .addChildNode(leaf('AssumedRoleId', `AROA${account}:${s.sessionName}`))
+                  .addChildNode(leaf('Arn', `arn:aws:sts::${account}:assumed-role/${name}/${s.sessionName}`)),
               ),
           )
-          .addChildNode(new XmlNode('ResponseMetadata').addChildNode(new XmlNode('RequestId').addChildNode(new XmlText(requestId)))),
+          .addChildNode(new XmlNode('ResponseMetadata').addChildNode(leaf('RequestId', requestId))),
       );
     } catch (e) {
-      if (!(e instanceof StsError)) throw e;
-      xml(
-        e.status,
-        res,
-        new XmlNode('ErrorResponse')
-          .addAttribute('xmlns', 'https://sts.amazonaws.com/doc/2011-06-15/')
-          .addChildNode(
-            new XmlNode('Error')
-              .addChildNode(new XmlNode('Type').addChildNode(new XmlText('Sender')))
-              .addChildNode(new XmlNode('Code').addChildNode(new XmlText(e.code)))
-              .addChildNode(new XmlNode('Message').addChildNode(new XmlText(e.message))),
-          )
-          .addChildNode(new XmlNode('RequestId').addChildNode(new XmlText(requestId))),
-      );
+      if (!(e instanceof AwsServiceError)) throw e;
+      sendQueryError(res, 'https://sts.amazonaws.com/doc/2011-06-15/', e, requestId);
     }
     return true;
   };
