@@ -149,7 +149,8 @@ export class Hookpost extends Construct {
     this.network = props.staticEgressIps ? new EgressNetwork(this, 'Egress', props.egressVpcCidr ? { cidr: props.egressVpcCidr } : {}) : undefined;
 
     if (props.dataRemovalPolicy === RemovalPolicy.SNAPSHOT) throw new Error('dataRemovalPolicy must be RETAIN or DESTROY: CloudFormation cannot snapshot DynamoDB tables, secrets or KMS keys (the tables keep 35 days of point-in-time recovery)');
-    this.data = new DataStores(this, 'Data', { removalPolicy: props.dataRemovalPolicy ?? RemovalPolicy.RETAIN });
+    const dataRemovalPolicy = props.dataRemovalPolicy ?? RemovalPolicy.RETAIN;
+    this.data = new DataStores(this, 'Data', { removalPolicy: dataRemovalPolicy });
     this.pipeline = new DeliveryPipeline(this, 'Delivery', {
       configTable: this.data.configTable,
       deliveriesTable: this.data.deliveriesTable,
@@ -195,7 +196,7 @@ export class Hookpost extends Construct {
     });
     this.operations = new Operations(this, 'Operations', {
       api: this.webhookApi.api,
-      keyRemovalPolicy: props.dataRemovalPolicy ?? RemovalPolicy.RETAIN,
+      keyRemovalPolicy: dataRemovalPolicy,
       functions: {
         ...this.webhookApi.functions,
         'delivery-worker': this.pipeline.worker,

@@ -38,15 +38,13 @@ export interface HookpostFunctionProps {
   readonly network?: { vpc: IVpc; securityGroup: ISecurityGroup };
 }
 
-const ROOT = PACKAGE_ROOT;
-
 /**
  * The function's code: in the repository, bundled at synth from `lambdas/<name>/handler.ts`
  * (NodejsFunction, esbuild); in the published package, which carries no sources, the bundle
  * `npm pack` built from the very same construct (bin/build-package.ts), as an asset.
  */
 const functionCode = (scope: Construct, id: string, name: string, options: FunctionOptions & { runtime: Runtime }): LambdaFunction => {
-  const entry = join(ROOT, 'lambdas', name, 'handler.ts');
+  const entry = join(PACKAGE_ROOT, 'lambdas', name, 'handler.ts');
   if (existsSync(entry)) return new NodejsFunction(scope, id, { ...options, ...repositoryBundling(entry) });
   const prebuilt = join(PREBUILT_FUNCTIONS_DIR, name);
   if (!existsSync(join(prebuilt, 'index.mjs'))) throw new Error(`hookpost: neither ${entry} nor the prebuilt bundle ${prebuilt}/index.mjs exists (was the package built with \`npm pack\`?)`);
@@ -56,8 +54,8 @@ const functionCode = (scope: Construct, id: string, name: string, options: Funct
 const repositoryBundling = (entry: string) => ({
   entry,
   handler: 'handler',
-  depsLockFilePath: join(ROOT, 'package-lock.json'),
-  projectRoot: ROOT,
+  depsLockFilePath: join(PACKAGE_ROOT, 'package-lock.json'),
+  projectRoot: PACKAGE_ROOT,
   bundling: {
     format: OutputFormat.ESM,
     minify: ESBUILD_COMMON.minify,
@@ -72,7 +70,7 @@ const repositoryBundling = (entry: string) => ({
       beforeBundling: () => [],
       beforeInstall: () => [],
       // The Tracer (and the X-Ray SDK) beside index.mjs, imported on the first sampled invocation.
-      afterBundling: (_inputDir: string, outputDir: string) => [`"${process.execPath}" "${join(ROOT, 'lib', 'bundling.mjs')}" "${outputDir}"`],
+      afterBundling: (_inputDir: string, outputDir: string) => [`"${process.execPath}" "${join(PACKAGE_ROOT, 'lib', 'bundling.mjs')}" "${outputDir}"`],
     },
   },
 });

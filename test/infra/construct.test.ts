@@ -57,3 +57,12 @@ describe('the Hookpost construct', () => {
     expect(JSON.stringify(rules[0]!.Properties.Targets)).toMatch(/OpsEvents/);
   });
 });
+
+describe('the stack\'s data removal policy', () => {
+  it('refuses SNAPSHOT from code as from context: CloudFormation snapshots no table, secret or key of it', async () => {
+    const { HookpostStack } = await import('../../lib/index');
+    const { RemovalPolicy } = await import('aws-cdk-lib');
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    expect(() => new HookpostStack(app, 'Snap', { dataRemovalPolicy: RemovalPolicy.SNAPSHOT })).toThrow(/RETAIN or DESTROY: CloudFormation cannot snapshot/);
+  });
+});
