@@ -56,7 +56,7 @@ export const awsClientFactory = (overrides: { endpoint?: string } = {}): ClientF
 });
 
 export class AwsDestinationSender {
-  private readonly sessions = new Map<string, Promise<{ credentials: AwsCredentialIdentity; expiresAt: number }>>();
+  private readonly sessions = new Map<string, Promise<AwsCredentialIdentity>>();
 
   constructor(
     private readonly deps: { sts: STSClient; clients: ClientFactory; source: string; now?: () => number },
@@ -66,37 +66,41 @@ export class AwsDestinationSender {
     return this.deps.now ? this.deps.now() : Date.now();
   }
 
+  /** The AssumeRole of a delivery to `d`: the tenant's role, a session naming tenant and webhook, the one write allowed. */
+  private assumeRole(d: AwsDestination, ctx: DestinationContext, externalId: string) {
+    return this.deps.sts.send(
+      new AssumeRoleCommand({ RoleArn: d.roleArn, RoleSessionName: roleSessionName(ctx.tenantId, ctx.endpointId), ExternalId: externalId, Policy: JSON.stringify(sessionPolicy(d)), DurationSeconds: SESSION_SECONDS }),
+    );
+  }
+
   /** The session for this destination, assumed once per container and burst, renewed before it lapses. */
   private async credentials(d: AwsDestination, ctx: DestinationContext): Promise<AwsCredentialIdentity> {
-    const policy = JSON.stringify(sessionPolicy(d));
-    const key = JSON.stringify([d.roleArn, ctx.externalId, ctx.tenantId, ctx.endpointId, policy]);
+    const key = JSON.stringify([d.roleArn, ctx.externalId, ctx.tenantId, ctx.endpointId, d.arn]);
     const cached = this.sessions.get(key);
     if (cached) {
-      const session = await cached.catch(() => undefined);
-      if (session && session.expiresAt - REFRESH_BEFORE_MS > this.now()) return session.credentials;
+      const credentials = await cached.catch(() => undefined);
+      if (credentials && credentials.expiration!.getTime() - REFRESH_BEFORE_MS > this.now()) return credentials;
       if (this.sessions.get(key) === cached) this.sessions.delete(key);
     }
     let pending = this.sessions.get(key);
     if (!pending) {
-      pending = this.deps.sts
-        .send(new AssumeRoleCommand({ RoleArn: d.roleArn, RoleSessionName: roleSessionName(ctx.tenantId, ctx.endpointId), ExternalId: ctx.externalId, Policy: policy, DurationSeconds: SESSION_SECONDS }))
-        .then((out) => {
-          const c = out.Credentials!;
-          return { credentials: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken!, expiration: c.Expiration! }, expiresAt: c.Expiration!.getTime() };
-        });
+      pending = this.assumeRole(d, ctx, ctx.externalId).then(({ Credentials: c }) => ({
+        accessKeyId: c!.AccessKeyId!,
+        secretAccessKey: c!.SecretAccessKey!,
+        sessionToken: c!.SessionToken!,
+        expiration: c!.Expiration!,
+      }));
       // A refusal is not kept: the tenant may fix its role before the next attempt.
       pending.catch(() => this.sessions.delete(key));
       this.sessions.set(key, pending);
     }
-    return (await pending).credentials;
+    return pending;
   }
 
   /** One AssumeRole with this external id, nothing cached: the destination check's probe. */
   async tryAssume(d: AwsDestination, ctx: DestinationContext, externalId: string): Promise<{ ok: true } | { ok: false; code: string; message: string }> {
     try {
-      await this.deps.sts.send(
-        new AssumeRoleCommand({ RoleArn: d.roleArn, RoleSessionName: roleSessionName(ctx.tenantId, ctx.endpointId), ExternalId: externalId, Policy: JSON.stringify(sessionPolicy(d)), DurationSeconds: SESSION_SECONDS }),
-      );
+      await this.assumeRole(d, ctx, externalId);
       return { ok: true };
     } catch (e) {
       return { ok: false, code: (e as Error).name, message: (e as Error).message };
