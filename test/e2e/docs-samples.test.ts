@@ -22,7 +22,7 @@ interface Block {
   line: number;
 }
 
-export const blocksOf = (markdown: string): Block[] => {
+const blocksOf = (markdown: string): Block[] => {
   const lines = markdown.split('\n');
   const blocks: Block[] = [];
   for (let i = 0; i < lines.length; i++) {

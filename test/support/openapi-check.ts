@@ -42,8 +42,7 @@ export interface Answer {
 }
 
 /** The operation `method path` is, or undefined for a path the document has no route for. */
-export const operationOf = async (base: string, method: string, path: string): Promise<Operation | undefined> => {
-  const api = await backendFor(base);
+const operationOf = (api: OpenAPIBackend, method: string, path: string): Operation | undefined => {
   const url = new URL(path, 'http://x');
   return api.router.matchOperation({ method: method.toLowerCase(), path: url.pathname, query: Object.fromEntries(url.searchParams), headers: {} });
 };
@@ -52,7 +51,7 @@ export const operationOf = async (base: string, method: string, path: string): P
 export const checkAnswer = async (base: string, method: string, path: string, answer: Answer): Promise<void> => {
   const api = await backendFor(base);
   const where = `${method} ${path} → ${answer.status}`;
-  const operation = await operationOf(base, method, path);
+  const operation = operationOf(api, method, path);
   if (!operation) {
     // No route: API Gateway's own 404, or a refusal that comes before any routing (headers or
     // a body too large for the HTTP server or the gateway).
