@@ -8,14 +8,27 @@ import { waitUntil } from './client';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
-export const freePort = () =>
-  new Promise<number>((resolve) => {
+const isFree = (port: number) =>
+  new Promise<boolean>((resolve) => {
     const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
+
+/**
+ * A port for a service a test restarts on the same port (after a kill -9). It is taken below
+ * the kernel's ephemeral range (32768 and up on Linux), in this test worker's own slice of 500:
+ * with two test files running at once, a port picked from the ephemeral range and let go could
+ * be handed to the other file's listen(0) between a kill and the restart (CI saw the restarted
+ * service's requests answered by another file's server).
+ */
+export const freePort = async (): Promise<number> => {
+  const slice = Number(process.env.VITEST_POOL_ID ?? 1) % 20;
+  for (;;) {
+    const port = 20_000 + slice * 500 + Math.floor(Math.random() * 500);
+    if (await isFree(port)) return port;
+  }
+};
 
 /**
  * `npm start`'s entry point as a separate process, so a test can kill it for real. Its output
