@@ -20,10 +20,11 @@ export const BUNDLE_LOAD_ENV = {
 /** The SDK clients each function really calls. */
 export const CLIENTS_USED: Record<string, string[]> = {
   'account-webhooks': ['client-dynamodb', 'lib-dynamodb', 'client-secrets-manager'],
-  'admin-webhooks': ['client-dynamodb', 'lib-dynamodb', 'client-sqs', 'client-secrets-manager'],
+  // AWS destinations' check (issue 26): STS, and a test write to the tenant's bus, queue or topic.
+  'admin-webhooks': ['client-dynamodb', 'lib-dynamodb', 'client-sqs', 'client-secrets-manager', 'client-sts', 'client-sns', 'client-eventbridge'],
   platform: ['client-dynamodb', 'lib-dynamodb', 'client-sqs'],
   docs: [],
-  'delivery-worker': ['client-dynamodb', 'lib-dynamodb', 'client-sqs', 'client-secrets-manager', 'client-scheduler', 'client-eventbridge'],
+  'delivery-worker': ['client-dynamodb', 'lib-dynamodb', 'client-sqs', 'client-secrets-manager', 'client-scheduler', 'client-eventbridge', 'client-sts', 'client-sns'],
   'eventbridge-ingest': ['client-dynamodb', 'lib-dynamodb', 'client-sqs'],
 };
 

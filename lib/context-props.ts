@@ -1,7 +1,8 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { Node } from 'constructs';
 import { parseCatalogue } from '../lambdas/shared/domain/catalogue';
-import { parseCidrList, parseRateLimit, parseRetrySchedule } from '../lambdas/shared/config';
+import { parseAccounts, parseCidrList, parseRateLimit, parseRetrySchedule } from '../lambdas/shared/config';
+import { checkDestinationSource } from './constructs/aws-destinations';
 import { parseOrigin, parsePortalSettings } from '../lambdas/shared/portal-settings';
 import type { HookpostStackProps } from './hookpost-stack';
 
@@ -89,6 +90,27 @@ export const CONTEXT_PROPS: Record<string, { parse: (key: string, value: unknown
   portalProductName: { parse: (_k, v) => parsePortalSettings({ productName: text(v) }).productName, allowed: 'a name of at most 60 characters' },
   portalLogoUrl: { parse: (_k, v) => parsePortalSettings({ logoUrl: text(v) }).logoUrl, allowed: 'an https URL' },
   portalAccentColor: { parse: (_k, v) => parsePortalSettings({ accentColor: text(v) }).accentColor, allowed: '#rrggbb' },
+  awsDestinations: { parse: (k, v) => bool(k, v), allowed: 'true or false' },
+  destinationAccounts: {
+    parse: (k, v) => {
+      try {
+        return parseAccounts(list(v).join(','));
+      } catch {
+        throw new ContextError(`${k} must be twelve-digit account ids, comma-separated`);
+      }
+    },
+    allowed: 'twelve-digit AWS account ids, comma-separated',
+  },
+  destinationSource: {
+    parse: (k, v) => {
+      try {
+        return checkDestinationSource(text(v));
+      } catch {
+        throw new ContextError(`${k} must be 1-256 printable characters, not beginning with "aws."`);
+      }
+    },
+    allowed: 'an EventBridge source, not beginning with aws.',
+  },
 };
 
 /**

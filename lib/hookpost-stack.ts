@@ -15,6 +15,7 @@ import {
   parseRateLimit,
   parseRetrySchedule,
 } from '../lambdas/shared/config';
+import { AwsDestinations } from './constructs/aws-destinations';
 import { DataStores } from './constructs/data-stores';
 import { DeliveryPipeline } from './constructs/delivery-pipeline';
 import { EgressNetwork } from './constructs/egress-network';
@@ -92,6 +93,17 @@ export interface HookpostProps {
   readonly portalLogoUrl?: string;
   /** The portal's accent colour, `#rrggbb`. @default '#0969da' */
   readonly portalAccentColor?: string;
+  /**
+   * Tenants may have webhooks delivered into their own EventBridge bus, SQS queue or SNS topic,
+   * through a role of theirs that trusts the stack's destination role (output
+   * `DestinationRoleArn`) with their external id. false: webhooks are URLs only, and no
+   * function may assume a role. @default true
+   */
+  readonly awsDestinations?: boolean;
+  /** The only AWS accounts destinations may be in (twelve-digit ids). @default any account but the platform's own */
+  readonly destinationAccounts?: string[];
+  /** The `Source` of the events hookpost puts on tenants' EventBridge buses. @default 'hookpost' */
+  readonly destinationSource?: string;
 }
 
 const rateLimit = (limit: HookpostProps['tenantRateLimit']): string => {
@@ -121,6 +133,8 @@ export class Hookpost extends Construct {
   public readonly ordered: OrderedDelivery;
   /** The worker's VPC and its fixed egress addresses, with `staticEgressIps`. */
   public readonly network: EgressNetwork | undefined;
+  /** The destination role tenants' roles trust (absent with `awsDestinations: false`). */
+  public readonly destinations: AwsDestinations | undefined;
 
   constructor(scope: Construct, id: string, props: HookpostProps = {}) {
     super(scope, id);
@@ -194,6 +208,15 @@ export class Hookpost extends Construct {
       visibilityTimeout: this.pipeline.visibilityTimeout,
       ...(this.data.dataKey ? { dataKey: this.data.dataKey } : {}),
     });
+    if (props.awsDestinations === false && (props.destinationAccounts || props.destinationSource)) throw new Error('destinationAccounts and destinationSource need awsDestinations');
+    this.destinations =
+      props.awsDestinations === false
+        ? undefined
+        : new AwsDestinations(this, 'Destinations', {
+            callers: [this.pipeline.worker, this.webhookApi.functions['admin-webhooks']],
+            ...(props.destinationAccounts ? { accounts: props.destinationAccounts } : {}),
+            ...(props.destinationSource ? { source: props.destinationSource } : {}),
+          });
     this.operations = new Operations(this, 'Operations', {
       api: this.webhookApi.api,
       keyRemovalPolicy: dataRemovalPolicy,
@@ -221,6 +244,9 @@ export class Hookpost extends Construct {
     new CfnOutput(this, 'EventBusName', { value: this.ingest.bus.eventBusName, description: 'Put events here to publish them' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.operations.topic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName });
+    if (this.destinations) {
+      new CfnOutput(this, 'DestinationRoleArn', { value: this.destinations.role.roleArn, description: "The principal tenants' destination roles trust (with their external id)" });
+    }
     if (this.webhookApi.domain) {
       new CfnOutput(this, 'CustomDomainUrl', { value: `https://${props.domainName}`, description: 'The API and the dashboard at the custom domain' });
       new CfnOutput(this, 'CustomDomainTarget', { value: this.webhookApi.domain.regionalDomainName, description: 'Point the custom domain (CNAME or alias) here' });

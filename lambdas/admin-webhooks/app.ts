@@ -6,13 +6,14 @@ import {
   rotateSecret,
   updateWebhook,
 } from '../shared/domain/endpoints';
+import { checkWebhookDestination, destinationTrust } from '../shared/domain/destination-webhooks';
 import { sendTestEvent } from '../shared/domain/events';
 import { openPortalLink } from '../shared/domain/portal';
 import type { Ports } from '../shared/domain/ports';
 import { createApiHandler } from '../shared/http/api-handler';
 import { buildSchemas } from '../shared/http/schemas';
 import { tenantAuthenticator } from '../shared/http/tenant-auth';
-import { adminWebhookView } from '../shared/http/views';
+import { destinationCheckView, destinationTrustView } from '../shared/http/views';
 import { webhookOperations } from '../shared/http/webhook-operations';
 
 /** Seed 003's admin webhooks: many endpoints per tenant, with their delivery history. */
@@ -32,12 +33,12 @@ export const createAdminWebhooksHandler = (ports: Ports) => {
           ...(timeoutSeconds ? { timeoutSeconds } : {}),
           ...(signatureScheme ? { signatureScheme } : {}),
         });
-        return { status: 201, body: adminWebhookView(endpoint, generated ? secret : undefined) };
+        return { status: 201, body: await ops.view(endpoint, generated ? secret : undefined) };
       },
       'GET /api/v1/admin/webhooks': ({ tenantId }) => ops.list(tenantId),
       'GET /api/v1/admin/webhooks/{id}': async ({ params, tenantId }) => ({
         status: 200,
-        body: adminWebhookView(await getWebhook(ports, tenantId, params.id!)),
+        body: await ops.view(await getWebhook(ports, tenantId, params.id!)),
       }),
       'PATCH /api/v1/admin/webhooks/{id}': async ({ body, params, tenantId }) => {
         const { retry_schedule: retrySchedule, timeout_seconds: timeoutSeconds, rate_limit_per_second: rateLimitPerSecond, signature_scheme: _scheme, ordered: _ordered, ...changes } =
@@ -47,7 +48,7 @@ export const createAdminWebhooksHandler = (ports: Ports) => {
           ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
           ...(rateLimitPerSecond !== undefined ? { rateLimitPerSecond } : {}),
         };
-        return { status: 200, body: adminWebhookView(await updateWebhook(ports, tenantId, params.id!, { ...changes, ...options })) };
+        return { status: 200, body: await ops.view(await updateWebhook(ports, tenantId, params.id!, { ...changes, ...options })) };
       },
       'DELETE /api/v1/admin/webhooks/{id}': async ({ params, tenantId }) => {
         await deleteWebhook(ports, tenantId, params.id!);
@@ -59,12 +60,21 @@ export const createAdminWebhooksHandler = (ports: Ports) => {
           graceSeconds: input.grace_period_seconds ?? DEFAULT_ROTATION_GRACE_SECONDS,
           ...(input.secret === undefined ? {} : { secret: input.secret }),
         });
-        return { status: 200, body: adminWebhookView(endpoint, secret) };
+        return { status: 200, body: await ops.view(endpoint, secret) };
       },
       'POST /api/v1/admin/webhooks/{id}/test': async ({ params, tenantId }) => {
         const endpoint = await getWebhook(ports, tenantId, params.id!);
         const sent = await sendTestEvent(ports, endpoint);
         return { status: 202, body: { object: 'test_event', event_id: sent.id, webhook_id: endpoint.id, type: sent.type } };
+      },
+      'POST /api/v1/admin/webhooks/{id}/check': async ({ params, tenantId }) => {
+        const { endpoint, result } = await checkWebhookDestination(ports, tenantId, params.id!);
+        return { status: 200, body: destinationCheckView(endpoint.id, result) };
+      },
+      'GET /api/v1/admin/destinations/trust': async ({ query, tenantId }) => {
+        const q = schemas.destinationTrust.parse(query);
+        const target = q.type && q.target ? { type: q.type, target: q.target } : undefined;
+        return { status: 200, body: destinationTrustView(await destinationTrust(ports, tenantId, target)) };
       },
       'GET /api/v1/admin/webhooks/{id}/deliveries': ({ params, query, tenantId }) => ops.deliveries(tenantId, params.id!, query),
       'GET /api/v1/admin/webhooks/{id}/deliveries/{delivery_id}': ({ params, tenantId }) =>

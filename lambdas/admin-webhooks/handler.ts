@@ -1,5 +1,5 @@
 import { createPorts } from '../shared/aws-ports';
-import { dynamoHistory, secretsManagerBox, sqsDeliveryQueue, targetChecks, tenantRateLimit } from '../shared/aws-optional-ports';
+import { awsDestinations, dynamoHistory, secretsManagerBox, sqsDeliveryQueue, targetChecks, tenantRateLimit } from '../shared/aws-optional-ports';
 import { loadConfig } from '../shared/config';
 import { createAdminWebhooksHandler } from './app';
 
@@ -9,6 +9,7 @@ export const handler = createAdminWebhooksHandler(
     secretBox: secretsManagerBox(config),
     queue: sqsDeliveryQueue(config),
     history: dynamoHistory(config),
+    destinations: awsDestinations(config),
     targets: targetChecks(config),
     throttle: tenantRateLimit(config),
   }),

@@ -1,4 +1,4 @@
-import type { HttpSender } from '../shared/domain/ports';
+import type { DestinationSender, HttpSender } from '../shared/domain/ports';
 
 /**
  * How much of an invocation is kept back from the attempts, so that an attempt cut short by
@@ -22,6 +22,8 @@ export interface InvocationDeadline {
   readonly attemptsEndAt: number;
   /** The sender, each of whose attempts settles by `attemptsEndAt` whatever its own timeout. */
   bound(http: HttpSender): HttpSender;
+  /** The AWS destinations' writer, bound the same way. */
+  boundDestinations(destinations: DestinationSender): DestinationSender;
   /** `work`, or an `Unfinished` rejection once the invocation must answer without it. */
   finish<T>(work: Promise<T>): Promise<T>;
 }
@@ -40,6 +42,10 @@ export const invocationDeadline = (remainingMs: number, now: () => number = Date
   return {
     attemptsEndAt,
     bound: (http) => ({ post: (url, headers, body, options) => http.post(url, headers, body, { ...options, notAfterMs: Math.min(options?.notAfterMs ?? Infinity, attemptsEndAt) }) }),
+    boundDestinations: (destinations) => ({
+      send: (d, m, ctx, options) => destinations.send(d, m, ctx, { ...options, notAfterMs: Math.min(options?.notAfterMs ?? Infinity, attemptsEndAt) }),
+      check: (d, ctx, test) => destinations.check(d, ctx, test),
+    }),
     finish: <T>(work: Promise<T>) => {
       const ms = Math.max(0, answerAt - now());
       let timer: NodeJS.Timeout | undefined;

@@ -1,5 +1,5 @@
 import { createPorts } from '../shared/aws-ports';
-import { dynamoHistory, eventBridgeOperations, eventBridgeSchedulerRetries, secretsManagerBox, sqsDeliveryQueue, sqsOrderedQueue, webhookDelivery } from '../shared/aws-optional-ports';
+import { awsDestinations, dynamoHistory, eventBridgeOperations, eventBridgeSchedulerRetries, secretsManagerBox, sqsDeliveryQueue, sqsOrderedQueue, webhookDelivery } from '../shared/aws-optional-ports';
 import { loadConfig, requireScheduler } from '../shared/config';
 import { createDeliveryWorkerHandler } from './app';
 
@@ -10,6 +10,7 @@ export const handler = createDeliveryWorkerHandler(
     queue: sqsDeliveryQueue(config),
     ordered: sqsOrderedQueue(config),
     history: dynamoHistory(config),
+    destinations: awsDestinations(config),
     retries: eventBridgeSchedulerRetries(config),
     delivery: webhookDelivery(config),
     operations: eventBridgeOperations(config),

@@ -3,6 +3,9 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { STSClient } from '@aws-sdk/client-sts';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { AwsDestinationSender, awsClientFactory, type ClientFactory } from './adapters/aws-destination-sender';
 import { dnsResolver } from './adapters/dns-resolver';
 import { DynamoDeliverySlots, DynamoEndpointPacing, DynamoRateLimiter, unlimitedSlots } from './adapters/dynamo-limits';
 import { NodeHttpSender, REQUEST_TIMEOUT_MS } from './adapters/http-sender';
@@ -14,7 +17,7 @@ import { SqsDeliveryQueue } from './adapters/sqs-queue';
 import { SqsOrderedQueue } from './adapters/sqs-ordered-queue';
 import { type ClientOptions, sdkCommon } from './aws-ports';
 import { type Config, given, type requireScheduler } from './config';
-import type { Clock, DeliveryQueue, DeliverySlots, DeliveryStore, EndpointPacing, EventStore, HttpSender, RateLimiter, RetryScheduler, SecretBoxProvider } from './domain/ports';
+import type { Clock, DeliveryQueue, DeliverySlots, DeliveryStore, DestinationSender, DestinationSettings, EndpointPacing, EventStore, HttpSender, RateLimiter, RetryScheduler, SecretBoxProvider } from './domain/ports';
 import { createEgressRules, createTargetPolicy, type EgressRules, type TargetPolicy } from './domain/target-policy';
 import { tracing } from './powertools';
 
@@ -97,3 +100,35 @@ export const dynamoHistory =
   (doc: DynamoDBDocumentClient): EventStore & DeliveryStore => {
     return new DynamoDeliveryStore(doc, given(config.deliveriesTableName, 'DELIVERIES_TABLE_NAME'), config.retentionDays);
   };
+
+/** The role chain's first hop: the function's role assumes the stack's destination role (the only role it may assume). */
+const HOP_SESSION_SECONDS = 3600;
+
+/**
+ * AWS destinations (issue 26), for the worker (writes) and the tenant routes (the check): STS
+ * calls signed as the stack's destination role, which the SDK's temporary-credentials provider
+ * assumes and renews before it lapses; the targets' clients kept per session. Undefined when
+ * the stack gave the function no destination role. Locally, `sts` and `clients` are the
+ * stand-ins'.
+ */
+export const awsDestinations = (
+  config: Config,
+  local: { sts?: STSClient; clients?: ClientFactory } = {},
+): { sender: DestinationSender; settings: DestinationSettings } | undefined => {
+  const d = config.destinations;
+  if (!d) return undefined;
+  const sts =
+    local.sts ??
+    tracing.captureAWSv3Client(
+      new STSClient({
+        credentials: fromTemporaryCredentials({
+          params: { RoleArn: d.roleArn, RoleSessionName: `hookpost-${process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'function'}`.slice(0, 64), DurationSeconds: HOP_SESSION_SECONDS },
+        }),
+      }),
+    );
+  const clients = local.clients ?? awsClientFactory({ configure: (client) => tracing.captureAWSv3Client(client) });
+  return {
+    sender: new AwsDestinationSender({ sts, clients, source: d.source, principalArn: d.roleArn }),
+    settings: { principalArn: d.roleArn, platformAccount: d.platformAccount, ...(d.allowedAccounts ? { allowedAccounts: d.allowedAccounts } : {}), source: d.source },
+  };
+};

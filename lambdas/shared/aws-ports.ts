@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoConfigStore } from './adapters/dynamo-stores';
 import { MAX_SQS_DELAY_SECONDS } from './adapters/retry-scheduler';
 import type { Config } from './config';
-import type { Clock, DeliveryQueue, DeliverySlots, DeliveryStore, EndpointPacing, EventStore, OrderedQueue, HttpSender, Ports, RateLimiter, RetryScheduler, SecretBoxProvider } from './domain/ports';
+import type { Clock, DeliveryQueue, DeliverySlots, DeliveryStore, DestinationSender, DestinationSettings, EndpointPacing, EventStore, OrderedQueue, HttpSender, Ports, RateLimiter, RetryScheduler, SecretBoxProvider } from './domain/ports';
 import type { OperationsBus } from './domain/operational-events';
 import type { TargetPolicy } from './domain/target-policy';
 import { tracing } from './powertools';
@@ -39,6 +39,8 @@ export interface ClientOptions {
   throttle?: (doc: DynamoDBDocumentClient, clock: Clock) => RateLimiter;
   /** The HTTP sender, the per-endpoint cap and rate limits, for the worker (`webhookDelivery`). */
   delivery?: (doc: DynamoDBDocumentClient, clock: Clock) => { http: HttpSender; slots: DeliverySlots; pacing: EndpointPacing };
+  /** AWS destinations: the worker writes to them, the tenant routes check them (`awsDestinations`). */
+  destinations?: { sender: DestinationSender; settings: DestinationSettings };
   /** The FIFO queue of ordered endpoints, for the worker and the publishers (`sqsOrderedQueue`). */
   ordered?: OrderedQueue;
   /** The stack's event bus for operational events, for the worker (`eventBridgeOperations`). */
@@ -69,6 +71,7 @@ const noDelivery = {
 const noHistory = new Proxy({} as EventStore & DeliveryStore, {
   get: (_, method) => () => Promise.reject(new Error(`This function has no delivery history (DELIVERIES_TABLE_NAME): ${String(method)}`)),
 });
+const noDestinations: DestinationSender = { send: unavailable('write to AWS destinations'), check: unavailable('check AWS destinations') };
 const noTargets: TargetPolicy = { check: unavailable('register webhook URLs') };
 const noThrottle: RateLimiter = { take: unavailable('serve the tenant API') };
 const noOrdered: OrderedQueue = { send: unavailable('put deliveries in order (ORDERED_QUEUE_URL)'), hold: unavailable('hold ordered deliveries') };
@@ -116,6 +119,7 @@ export const createPorts = (config: Config, options: ClientOptions = {}): Ports 
     ordered: options.ordered ?? noOrdered,
     retries,
     http,
+    destinations: options.destinations?.sender ?? noDestinations,
     secretBox,
     targets: options.targets ?? noTargets,
     throttle: options.throttle?.(doc, clock) ?? noThrottle,
@@ -130,6 +134,7 @@ export const createPorts = (config: Config, options: ClientOptions = {}): Ports 
       disableAfterFailingSeconds: config.disableAfterFailingSeconds,
       overdueMarginSeconds: config.overdueMarginSeconds,
       keepEventPayloads: config.keepEventPayloads,
+      ...(options.destinations ? { destinations: options.destinations.settings } : {}),
     },
   };
 };

@@ -37,6 +37,12 @@ export interface Config {
   orderedQueueUrl?: string;
   /** The stack's event bus, where the worker puts operational events. */
   operationsBusName?: string;
+  /**
+   * AWS destinations (issue 26), for the worker and the tenant routes: the stack's destination
+   * role (the principal tenants' roles trust), the platform's own account, the accounts
+   * destinations may be in (absent: any other), and an EventBridge destination's Source.
+   */
+  destinations?: { roleArn: string; platformAccount: string; allowedAccounts?: string[]; source: string };
   /** EventBridge Scheduler for retries beyond 15 minutes (the delivery worker's). */
   scheduler?: { groupName: string; queueArn: string; roleArn: string; deadLetterArn: string };
 }
@@ -105,6 +111,17 @@ const wholeNumber = (env: NodeJS.ProcessEnv, name: string, fallback: number, min
 };
 export const positiveInt = (env: NodeJS.ProcessEnv, name: string, fallback: number): number => wholeNumber(env, name, fallback, 1);
 
+/** Twelve-digit account ids, comma-separated (the stack's `destinationAccounts`). */
+export const parseAccounts = (raw: string | undefined): string[] | undefined => {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const accounts = raw.split(',').map((a) => a.trim());
+  const bad = accounts.find((a) => !/^\d{12}$/.test(a));
+  if (bad !== undefined) throw new Error(`Invalid destination account "${bad}": twelve digits, comma-separated`);
+  return accounts;
+};
+
+export const DEFAULT_DESTINATION_SOURCE = 'hookpost';
+
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
   const retentionDays = positiveInt(env, 'RETENTION_DAYS', DEFAULT_RETENTION_DAYS);
   return {
@@ -125,6 +142,16 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     disableAfterFailingSeconds: positiveInt(env, 'DISABLE_AFTER_FAILING_SECONDS', DEFAULT_DISABLE_AFTER_FAILING_SECONDS),
     overdueMarginSeconds: positiveInt(env, 'OVERDUE_MARGIN_SECONDS', DEFAULT_OVERDUE_MARGIN_SECONDS),
     keepEventPayloads: env.KEEP_EVENT_PAYLOADS === 'true',
+    ...(env.DESTINATION_ROLE_ARN
+      ? {
+          destinations: {
+            roleArn: env.DESTINATION_ROLE_ARN,
+            platformAccount: required(env, 'PLATFORM_ACCOUNT'),
+            ...(parseAccounts(env.DESTINATION_ACCOUNTS) ? { allowedAccounts: parseAccounts(env.DESTINATION_ACCOUNTS)! } : {}),
+            source: env.DESTINATION_SOURCE || DEFAULT_DESTINATION_SOURCE,
+          },
+        }
+      : {}),
     ...(env.SCHEDULE_GROUP_NAME
       ? {
           scheduler: {

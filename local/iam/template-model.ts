@@ -11,8 +11,12 @@ import { FUNCTION_TAG } from '../../lib/tags';
 export interface IamModel {
   account: string;
   region: string;
-  /** Execution roles by function name (`hookpost:function` tag), and `scheduler` for the Scheduler's role. */
-  roles: Record<string, { arn: string; policies: Array<{ name: string; policy: PolicyDocument }> }>;
+  /**
+   * Execution roles by function name (`hookpost:function` tag), `scheduler` for the Scheduler's
+   * role, and `destinations` for the destination role (the one tenants' roles trust), each
+   * with its trust policy.
+   */
+  roles: Record<string, { arn: string; policies: Array<{ name: string; policy: PolicyDocument }>; trustPolicy: PolicyDocument }>;
   /** Resource policies by resource ARN (statements of several policy resources merged). */
   resourcePolicies: Record<string, PolicyDocument>;
   /** The customer-managed key that encrypts a resource, by resource ARN. */
@@ -170,6 +174,9 @@ export const buildIamModel = (template: Template, local: LocalNames): IamModel =
   }
   const schedulerRoleId = named('SCHEDULER_ROLE_ARN');
   localName[schedulerRoleId] = 'hookpost-scheduler-role';
+  // AWS destinations' role (absent from a stack built with awsDestinations: false).
+  const destinationRoleId = refTo(env.DESTINATION_ROLE_ARN);
+  if (destinationRoleId) localName[destinationRoleId] = 'hookpost-destination-role';
 
   const arn = (service: string, resource: string, withRegion = true) => `arn:aws:${service}:${withRegion ? region : ''}:${account}:${resource}`;
   const refs: Record<string, string> = { 'AWS::Region': region, 'AWS::Partition': 'aws', 'AWS::AccountId': account, 'AWS::URLSuffix': 'amazonaws.com', 'AWS::StackName': 'Hookpost' };
@@ -243,13 +250,14 @@ export const buildIamModel = (template: Template, local: LocalNames): IamModel =
   const roles: IamModel['roles'] = {};
   const roleNames: Record<string, string> = {};
   const addRole = (principal: string, roleId: string) => {
-    roles[principal] = { arn: atts[roleId]!.Arn!, policies: [] };
+    roles[principal] = { arn: atts[roleId]!.Arn!, policies: [], trustPolicy: RR[roleId]!.Properties?.AssumeRolePolicyDocument as PolicyDocument };
     roleNames[refs[roleId]!] = principal;
     for (const [i, inline] of asList(RR[roleId]!.Properties?.Policies as Array<{ PolicyName: string; PolicyDocument: PolicyDocument }>).entries())
       roles[principal].policies.push({ name: inline.PolicyName ?? `inline-${i}`, policy: inline.PolicyDocument });
   };
   for (const [, r] of functions) addRole(tagOf(r)!, refTo(r.Properties!.Role)!);
   addRole('scheduler', schedulerRoleId);
+  if (destinationRoleId) addRole('destinations', destinationRoleId);
 
   const resourcePolicies: IamModel['resourcePolicies'] = {};
   const addStatements = (resourceArn: string, statements: Array<Record<string, unknown>>) => {

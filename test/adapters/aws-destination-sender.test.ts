@@ -1,3 +1,4 @@
+import { createSecretBox } from '../../lambdas/shared/domain/secret-box';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -20,7 +21,7 @@ const TENANT = '444455556666';
 const WORKER = `arn:aws:iam::${PLATFORM}:role/Hookpost-DeliveryWorkerRole`;
 const ROLE = `arn:aws:iam::${TENANT}:role/hookpost-delivery`;
 const OPEN_ROLE = `arn:aws:iam::${TENANT}:role/trusts-the-platform`;
-const key = Buffer.alloc(32, 5);
+const key = createSecretBox("k".repeat(32) + "5");
 const ctx = { tenantId: 'acme', endpointId: 'wh_1', deliveryId: 'dlv_01m8zehsgwszekz5zqygb3j4cn', externalId: externalIdFor(key, 'acme') };
 const message = { body: '{"id":"evt_1","event":"price.alert","timestamp":"2026-12-01T00:00:00Z","data":{"p":1}}', eventType: 'price.alert', webhookId: 'evt_1', webhookTimestamp: '1764547200', webhookSignature: 'v1,abc=' };
 
@@ -52,7 +53,7 @@ const sender = (clients: ClientFactory, now?: () => number) => {
     assumed.push('AssumeRole');
     return next(args);
   }, { step: 'initialize', name: 'countAssumes' });
-  return new AwsDestinationSender({ sts: client, clients, source: 'acme.platform', ...(now ? { now } : {}) });
+  return new AwsDestinationSender({ sts: client, clients, source: 'acme.platform', principalArn: WORKER, ...(now ? { now } : {}) });
 };
 
 const unused = (): never => {

@@ -1,3 +1,4 @@
+import { createSecretBox } from '../../lambdas/shared/domain/secret-box';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -26,7 +27,7 @@ const BUS = `arn:aws:events:us-east-1:${TENANT}:event-bus/orders`;
 const TOPIC = `arn:aws:sns:us-east-1:${TENANT}:alerts.fifo`;
 const LOCKED_TOPIC = `arn:aws:sns:us-east-1:${TENANT}:locked`;
 const QUEUE = `arn:aws:sqs:us-east-1:${TENANT}:tenant-orders`;
-const key = Buffer.alloc(32, 9);
+const key = createSecretBox("k".repeat(32) + "9");
 const externalId = externalIdFor(key, 'acme');
 const ctx = { tenantId: 'acme', endpointId: 'wh_1', deliveryId: 'dlv_01m8zehsgwszekz5zqygb3j4cn', externalId };
 const message = { body: '{"id":"evt_1","event":"price.alert","data":{}}', eventType: 'price.alert', webhookId: 'evt_1', webhookTimestamp: '1764547200', webhookSignature: 'v1,abc=' };
@@ -80,7 +81,7 @@ beforeAll(async () => {
     sns: (region, credentials) => new SNSClient({ region, credentials, endpoint }),
     eventBridge: (region, credentials) => new EventBridgeClient({ region, credentials, endpoint }),
   };
-  sender = new AwsDestinationSender({ sts: new STSClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIAWORKER', secretAccessKey: 'x' } }), clients, source: 'acme.platform' });
+  sender = new AwsDestinationSender({ sts: new STSClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIAWORKER', secretAccessKey: 'x' } }), clients, source: 'acme.platform', principalArn: WORKER });
 });
 afterAll(async () => {
   await new Promise<void>((r) => server.close(() => r()));

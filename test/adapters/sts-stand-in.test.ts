@@ -1,3 +1,4 @@
+import { createSecretBox } from '../../lambdas/shared/domain/secret-box';
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { externalIdFor, sessionPolicy, parseDestination, roleSessionName, trustPolicy } from '../../lambdas/shared/domain/destinations';
@@ -12,7 +13,7 @@ const PLATFORM = '111122223333';
 const TENANT = '444455556666';
 const WORKER = `arn:aws:iam::${PLATFORM}:role/Hookpost-DeliveryWorkerRole`;
 const WORKER_POLICY = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: 'arn:aws:iam::*:role/*' }] };
-const key = Buffer.alloc(32, 3);
+const key = createSecretBox("k".repeat(32) + "3");
 const externalId = externalIdFor(key, 'acme');
 const role = (name: string, trust: unknown) => ({ arn: `arn:aws:iam::${TENANT}:role/${name}`, trustPolicy: trust, policies: [] });
 

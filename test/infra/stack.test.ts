@@ -128,7 +128,7 @@ describe('cdk-nag', () => {
     const iam5 = report.pluginReports.flatMap((p) => p.suppressedViolations).filter((v) => v.ruleName.startsWith('AwsSolutions-IAM5'));
     for (const v of iam5) {
       expect(v.ruleName).toMatch(
-        /^AwsSolutions-IAM5\[(Resource::(\*|<DataDeliveriesTable\w+\.Arn>\/index\/\*|arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule\/<DeliveryRetrySchedules\w+>\/\*)|Action::kms:(GenerateDataKey|ReEncrypt)\*)\]$/,
+        /^AwsSolutions-IAM5\[(Resource::(\*|<DataDeliveriesTable\w+\.Arn>\/index\/\*|arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule\/<DeliveryRetrySchedules\w+>\/\*|arn:<AWS::Partition>:iam::\*:role\/\*)|Action::kms:(GenerateDataKey|ReEncrypt)\*)\]$/,
       );
     }
   });

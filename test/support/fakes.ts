@@ -311,6 +311,7 @@ export const fakePorts = (overrides: Partial<Ports> = {}) => {
       hold: async (receiptHandle, seconds) => void holds.push({ receiptHandle, seconds }),
     },
     http,
+    destinations: { send: async () => ({ ok: false, code: 'NoDestinations', message: 'fakePorts has no AWS destinations', retryable: true }), check: async () => ({ ok: false, problem: 'role_not_assumable', message: 'fakePorts has no AWS destinations' }) },
     secretBox: { get: async () => box },
     targets: { check: async () => undefined },
     throttle: { take: async () => 0 },

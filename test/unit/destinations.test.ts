@@ -1,3 +1,4 @@
+import { createSecretBox } from '../../lambdas/shared/domain/secret-box';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { describe, expect, it } from 'vitest';
 import {
@@ -66,7 +67,7 @@ describe('AWS destinations: what a tenant may name', () => {
 });
 
 describe('the trust, as AWS evaluates it (@cloud-copilot/iam-simulate)', () => {
-  const key = Buffer.alloc(32, 7);
+  const key = createSecretBox("k".repeat(32) + "7");
   const externalId = externalIdFor(key, 'acme');
 
   const assume = (principal: string, context: Record<string, string>) =>
@@ -85,7 +86,7 @@ describe('the trust, as AWS evaluates it (@cloud-copilot/iam-simulate)', () => {
     expect(externalId).toMatch(/^hpx_[\w-]{43}$/);
     expect(externalIdFor(key, 'acme')).toBe(externalId);
     expect(externalIdFor(key, 'globex')).not.toBe(externalId);
-    expect(externalIdFor(Buffer.alloc(32, 8), 'acme')).not.toBe(externalId);
+    expect(externalIdFor(createSecretBox("k".repeat(33)), 'acme')).not.toBe(externalId);
     expect(roleSessionName('acme', 'wh_01m8zehs6wsvt2s669rhdb63cv')).toBe('hookpost-acme-wh_01m8zehs6wsvt2s669rhdb63cv');
     expect(roleSessionName('t'.repeat(80), 'wh_x')).toHaveLength(64);
   });

@@ -36,7 +36,7 @@ describe('an attempt keeps its rate-limit slot only when it begins on time', () 
   it('on time: one turn asked, the attempt recorded at its slot', async () => {
     const slot = new Date('2026-02-16T12:00:01.025Z');
     const { f, hook, event, asked } = await setup([{ beginsAt: slot }], [LATE_FOR_SLOT_MS - 5]);
-    const attempt = await attemptDelivery(f.ports, hook, event, 1, 'automatic');
+    const attempt = await attemptDelivery(f.ports, hook, event, 'dlv_1', 1, 'automatic');
     expect(asked).toHaveLength(1);
     expect(attempt).toMatchObject({ attemptedAt: slot.toISOString(), error: null });
     expect(f.http.requests).toHaveLength(1);
@@ -46,7 +46,7 @@ describe('an attempt keeps its rate-limit slot only when it begins on time', () 
     const late = new Date('2026-02-16T12:00:01.025Z');
     const next = new Date('2026-02-16T12:00:02.050Z');
     const { f, hook, event, asked } = await setup([{ beginsAt: late }, { beginsAt: next }], [400, 0]);
-    const attempt = await attemptDelivery(f.ports, hook, event, 1, 'automatic');
+    const attempt = await attemptDelivery(f.ports, hook, event, 'dlv_1', 1, 'automatic');
     expect(asked).toHaveLength(2);
     expect(attempt).toMatchObject({ attemptedAt: next.toISOString() });
     expect(f.http.requests).toHaveLength(1);
@@ -55,7 +55,7 @@ describe('an attempt keeps its rate-limit slot only when it begins on time', () 
   it('late at every turn: nothing is sent, and it comes back as paced', async () => {
     const turns = [0, 1, 2].map((i) => ({ beginsAt: new Date(Date.parse('2026-02-16T12:00:01.025Z') + i * 1025) }));
     const { f, hook, event, asked } = await setup(turns, [300, 300, 300]);
-    expect(await attemptDelivery(f.ports, hook, event, 1, 'automatic')).toEqual({ notAttempted: 'paced', waitSeconds: 1 });
+    expect(await attemptDelivery(f.ports, hook, event, 'dlv_1', 1, 'automatic')).toEqual({ notAttempted: 'paced', waitSeconds: 1 });
     expect(asked).toHaveLength(3);
     expect(f.http.requests).toHaveLength(0);
   });
@@ -65,7 +65,7 @@ describe('a turn that is seconds away after a late wake', () => {
   it('is not slept on: the attempt comes back paced, nothing sent', async () => {
     const { f, hook, event, asked } = await setup([{ beginsAt: new Date('2026-02-16T12:00:01.025Z') }, { waitSeconds: 40 }], [300]);
     const started = performance.now();
-    expect(await attemptDelivery(f.ports, hook, event, 1, 'automatic')).toEqual({ notAttempted: 'paced', waitSeconds: 40 });
+    expect(await attemptDelivery(f.ports, hook, event, 'dlv_1', 1, 'automatic')).toEqual({ notAttempted: 'paced', waitSeconds: 40 });
     expect(performance.now() - started).toBeLessThan(1_000);
     expect(asked).toHaveLength(2);
     expect(f.http.requests).toHaveLength(0);

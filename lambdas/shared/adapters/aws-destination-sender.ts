@@ -3,7 +3,9 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
+import { checkDestination, type DestinationCheck } from '../domain/destination-check';
 import { type AwsDestination, fifoParameters, MAX_MESSAGE_BYTES, messageBytes, roleSessionName, sessionPolicy } from '../domain/destinations';
+import type { DestinationContext, DestinationMessage, DestinationOutcome, DestinationSender, PostOptions } from '../domain/ports';
 
 /**
  * Writes a signed delivery into a tenant's own bus, queue or topic (issue 26) through the
@@ -18,27 +20,11 @@ import { type AwsDestination, fifoParameters, MAX_MESSAGE_BYTES, messageBytes, r
  * EventBridge may re-serialize a JSON Detail, and the signature is over the bytes). A message
  * over the service's limit fails at once, not retried; a partial refusal (FailedEntryCount) is
  * the attempt's failure.
+ *
+ * `sts` signs as the stack's destination role (the one principal tenants' roles trust; the
+ * function's own role may assume only it): each AssumeRole of a tenant's role is a hop of a
+ * role chain, which AWS caps at an hour (sessions here are 15 minutes).
  */
-export interface DestinationMessage {
-  /** The surface's envelope, exactly the bytes signed. */
-  body: string;
-  eventType: string;
-  webhookId: string;
-  webhookTimestamp: string;
-  webhookSignature: string;
-}
-
-export interface DestinationContext {
-  tenantId: string;
-  endpointId: string;
-  deliveryId: string;
-  externalId: string;
-}
-
-export type DestinationOutcome =
-  | { ok: true; messageId: string }
-  | { ok: false; code: string; message: string; retryable: boolean };
-
 export interface ClientFactory {
   sqs(region: string, credentials: AwsCredentialIdentity): SQSClient;
   sns(region: string, credentials: AwsCredentialIdentity): SNSClient;
@@ -49,17 +35,56 @@ export interface ClientFactory {
 const REFRESH_BEFORE_MS = 5 * 60_000;
 const SESSION_SECONDS = 900;
 
-export const awsClientFactory = (overrides: { endpoint?: string } = {}): ClientFactory => ({
-  sqs: (region, credentials) => new SQSClient({ region, credentials, ...overrides }),
-  sns: (region, credentials) => new SNSClient({ region, credentials, ...overrides }),
-  eventBridge: (region, credentials) => new EventBridgeClient({ region, credentials, ...overrides }),
-});
+/** Clients kept per service, region and session: a session's writes reuse its connections. */
+const MAX_CLIENTS = 200;
 
-export class AwsDestinationSender {
+type TargetClient = SQSClient | SNSClient | EventBridgeClient;
+export type TargetService = 'sqs' | 'sns' | 'events';
+
+/**
+ * The SDK clients a session writes with, one per service, region and session (the oldest let go
+ * past MAX_CLIENTS: a container writes for a bounded number of destinations at once).
+ * `endpointOf` gives a service's endpoint (locally: the stand-ins'); `configure` sees each
+ * client once it is built (tracing; locally the IAM rehearsal of an SQS write).
+ */
+export const awsClientFactory = (
+  options: { endpointOf?: (service: TargetService) => string | undefined; configure?: <C extends TargetClient>(client: C, service: TargetService, credentials: AwsCredentialIdentity) => C } = {},
+): ClientFactory => {
+  const configure = options.configure ?? (<C>(c: C) => c);
+  const endpoint = (service: TargetService) => {
+    const url = options.endpointOf?.(service);
+    return url ? { endpoint: url } : {};
+  };
+  const clients = new Map<string, TargetClient>();
+  const kept = <C extends TargetClient>(service: TargetService, region: string, credentials: AwsCredentialIdentity, make: () => C): C => {
+    const key = `${service}|${region}|${credentials.accessKeyId}`;
+    let client = clients.get(key) as C | undefined;
+    if (!client) {
+      client = configure(make(), service, credentials);
+      clients.set(key, client);
+      if (clients.size > MAX_CLIENTS) {
+        const [oldest, old] = clients.entries().next().value!;
+        clients.delete(oldest);
+        old.destroy();
+      }
+    }
+    return client;
+  };
+  return {
+    sqs: (region, credentials) => kept('sqs', region, credentials, () => new SQSClient({ region, credentials, ...endpoint('sqs') })),
+    sns: (region, credentials) => kept('sns', region, credentials, () => new SNSClient({ region, credentials, ...endpoint('sns') })),
+    eventBridge: (region, credentials) => kept('events', region, credentials, () => new EventBridgeClient({ region, credentials, ...endpoint('events') })),
+  };
+};
+
+/** A write that has not settled in this long is given up on as a failed attempt (the worker's 30 s request timeout). */
+const WRITE_TIMEOUT_MS = 30_000;
+
+export class AwsDestinationSender implements DestinationSender {
   private readonly sessions = new Map<string, Promise<AwsCredentialIdentity>>();
 
   constructor(
-    private readonly deps: { sts: STSClient; clients: ClientFactory; source: string; now?: () => number },
+    private readonly deps: { sts: STSClient; clients: ClientFactory; source: string; principalArn: string; now?: () => number },
   ) {}
 
   private now(): number {
@@ -107,7 +132,24 @@ export class AwsDestinationSender {
     }
   }
 
-  async send(d: AwsDestination, m: DestinationMessage, ctx: DestinationContext): Promise<DestinationOutcome> {
+  /** The "check" action: the decoy external id refused, the tenant's admitted, the test message taken. */
+  check(d: AwsDestination, ctx: DestinationContext, test: DestinationMessage): Promise<DestinationCheck> {
+    return checkDestination(
+      {
+        tryAssume: (externalId) => this.tryAssume(d, ctx, externalId),
+        sendTest: async () => {
+          const out = await this.send(d, test, ctx);
+          return out.ok ? out : { ok: false, code: out.code, message: out.message };
+        },
+      },
+      d,
+      { externalId: ctx.externalId, deliveryRoleArn: this.deps.principalArn },
+    );
+  }
+
+  async send(d: AwsDestination, m: DestinationMessage, ctx: DestinationContext, options: Pick<PostOptions, 'timeoutMs' | 'notAfterMs'> = {}): Promise<DestinationOutcome> {
+    const endsAt = Math.min(Date.now() + (options.timeoutMs ?? WRITE_TIMEOUT_MS), options.notAfterMs ?? Infinity);
+    const abortSignal = AbortSignal.timeout(Math.max(1, endsAt - Date.now()));
     const attributes = [
       { name: 'webhook-id', value: m.webhookId },
       { name: 'webhook-timestamp', value: m.webhookTimestamp },
@@ -121,6 +163,7 @@ export class AwsDestinationSender {
     let credentials: AwsCredentialIdentity;
     try {
       credentials = await this.credentials(d, ctx);
+      if (abortSignal.aborted) return { ok: false, code: 'TimeoutError', message: 'AssumeRole did not answer in time', retryable: true };
     } catch (e) {
       return { ok: false, code: (e as Error).name, message: `AssumeRole of ${d.roleArn}: ${(e as Error).message}`, retryable: true };
     }
@@ -128,20 +171,21 @@ export class AwsDestinationSender {
     const messageAttributes = Object.fromEntries(attributes.map((a) => [a.name, { DataType: 'String', StringValue: a.value }]));
     try {
       if (d.type === 'sqs') {
-        const out = await this.deps.clients.sqs(d.region, credentials).send(new SendMessageCommand({ QueueUrl: d.queueUrl!, MessageBody: m.body, MessageAttributes: messageAttributes, ...fifo }));
+        const out = await this.deps.clients.sqs(d.region, credentials).send(new SendMessageCommand({ QueueUrl: d.queueUrl!, MessageBody: m.body, MessageAttributes: messageAttributes, ...fifo }), { abortSignal });
         return { ok: true, messageId: out.MessageId! };
       }
       if (d.type === 'sns') {
-        const out = await this.deps.clients.sns(d.region, credentials).send(new PublishCommand({ TopicArn: d.arn, Message: m.body, MessageAttributes: messageAttributes, ...fifo }));
+        const out = await this.deps.clients.sns(d.region, credentials).send(new PublishCommand({ TopicArn: d.arn, Message: m.body, MessageAttributes: messageAttributes, ...fifo }), { abortSignal });
         return { ok: true, messageId: out.MessageId! };
       }
       const out = await this.deps.clients
         .eventBridge(d.region, credentials)
-        .send(new PutEventsCommand({ Entries: [{ EventBusName: d.arn, Source: this.deps.source, DetailType: m.eventType, Detail: detail }] }));
+        .send(new PutEventsCommand({ Entries: [{ EventBusName: d.arn, Source: this.deps.source, DetailType: m.eventType, Detail: detail }] }), { abortSignal });
       const entry = out.Entries?.[0];
       if ((out.FailedEntryCount ?? 0) > 0 || !entry?.EventId) return { ok: false, code: entry?.ErrorCode ?? 'FailedEntry', message: entry?.ErrorMessage ?? 'EventBridge refused the entry', retryable: true };
       return { ok: true, messageId: entry.EventId };
     } catch (e) {
+      if (abortSignal.aborted) return { ok: false, code: 'TimeoutError', message: `${d.type} did not answer in time`, retryable: true };
       return { ok: false, code: (e as Error).name, message: (e as Error).message, retryable: true };
     }
   }

@@ -13,6 +13,8 @@ export const fromAttempt = (a: Attempt): Item => ({
   trigger: a.trigger,
   ...(a.detail === undefined ? {} : { detail: a.detail }),
   ...(a.retryAfterSeconds === undefined ? {} : { retry_after_seconds: a.retryAfterSeconds }),
+  ...(a.messageId === undefined ? {} : { message_id: a.messageId }),
+  ...(a.awsError === undefined ? {} : { aws_error: { code: a.awsError.code, message: a.awsError.message } }),
 });
 
 export const expiresAt = (createdAt: string, retentionDays: number): number =>
@@ -28,6 +30,8 @@ export const toAttempt = (a: Item): Attempt => ({
   trigger: a.trigger as 'automatic' | 'manual',
   ...(typeof a.detail === 'string' ? { detail: a.detail } : {}),
   ...(typeof a.retry_after_seconds === 'number' ? { retryAfterSeconds: a.retry_after_seconds } : {}),
+  ...(typeof a.message_id === 'string' ? { messageId: a.message_id } : {}),
+  ...(a.aws_error ? { awsError: { code: (a.aws_error as Item).code as string, message: (a.aws_error as Item).message as string } } : {}),
 });
 
 /** A delivery as its item holds it: the latest attempts, and how many there have been when that is more. */

@@ -1,5 +1,6 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type ApiKeyRecord, clearsOption, type Endpoint, type EndpointChanges, type PreviousSecret, type Tenant } from '../domain/model';
+import type { AwsDestination } from '../domain/destinations';
 import type { EndpointStore, TenantStore } from '../domain/ports';
 import { isConditionFailure, type Item, whenConditionHolds } from './dynamo-write';
 import { SubscriptionPointers, subscribedTypes } from './dynamo-subscriptions';
@@ -33,6 +34,31 @@ const toApiKey = (i: Item): ApiKeyRecord => ({
 
 
 
+/** An AWS destination as its endpoint's item holds it. */
+const fromDestination = (d: AwsDestination): Item => ({
+  type: d.type,
+  arn: d.arn,
+  partition: d.partition,
+  region: d.region,
+  account: d.account,
+  name: d.name,
+  fifo: d.fifo,
+  role_arn: d.roleArn,
+  ...(d.queueUrl ? { queue_url: d.queueUrl } : {}),
+});
+
+const toDestination = (i: Item): AwsDestination => ({
+  type: i.type as AwsDestination['type'],
+  arn: i.arn as string,
+  partition: i.partition as string,
+  region: i.region as string,
+  account: i.account as string,
+  name: i.name as string,
+  fifo: i.fifo === true,
+  roleArn: i.role_arn as string,
+  ...(typeof i.queue_url === 'string' ? { queueUrl: i.queue_url } : {}),
+});
+
 const toEndpoint = (i: Item): Endpoint => ({
   id: i.id as string,
   tenantId: i.tenant_id as string,
@@ -52,6 +78,7 @@ const toEndpoint = (i: Item): Endpoint => ({
   ...(typeof i.timeout_seconds === 'number' ? { timeoutSeconds: i.timeout_seconds } : {}),
   ...(typeof i.rate_limit_per_second === 'number' ? { rateLimitPerSecond: i.rate_limit_per_second } : {}),
   ...(typeof i.filter_json === 'string' ? { filter: JSON.parse(i.filter_json) as Record<string, unknown> } : {}),
+  ...(i.destination ? { destination: toDestination(i.destination as Item) } : {}),
   ...(Array.isArray(i.previous_secrets) && i.previous_secrets.length > 0
     ? { previousSecrets: (i.previous_secrets as Item[]).map((p) => ({ sealedSecret: p.sealed_secret as string, expiresAt: p.expires_at as string })) }
     : i.previous_sealed_secret // written before rotations kept a list
@@ -75,6 +102,7 @@ const fromEndpoint = (e: Endpoint): Item => ({
   ...(e.timeoutSeconds ? { timeout_seconds: e.timeoutSeconds } : {}),
   ...(e.rateLimitPerSecond ? { rate_limit_per_second: e.rateLimitPerSecond } : {}),
   ...(e.filter ? { filter_json: JSON.stringify(e.filter) } : {}),
+  ...(e.destination ? { destination: fromDestination(e.destination) } : {}),
   created_at: e.createdAt,
   updated_at: e.updatedAt,
 });
@@ -242,6 +270,7 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
       timeoutSeconds: 'timeout_seconds',
       filter: 'filter_json',
       rateLimitPerSecond: 'rate_limit_per_second',
+      destination: 'destination',
     };
     const sets: string[] = [];
     const dropped: string[] = [];
@@ -258,7 +287,7 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
       sets.push(`#${column} = :${column}`);
       names[`#${column}`] = column;
       // A filter is kept as JSON text: any field name, any nesting.
-      values[`:${column}`] = field === 'filter' ? JSON.stringify(value) : value;
+      values[`:${column}`] = field === 'filter' ? JSON.stringify(value) : field === 'destination' ? fromDestination(value as AwsDestination) : value;
     }
     // Re-enabling forgets why it was disabled and the failures that led there.
     const removed = [...(changes.status === 'active' ? ['disabled_reason', 'failing_since'] : []), ...dropped];

@@ -1,12 +1,13 @@
+import { externalIdFor } from './destinations';
 import { signingSecrets } from './endpoints';
 import { type Attempt, type Delivery, type Endpoint, ERROR_DETAIL_BYTES, RESPONSE_EXCERPT_BYTES, type StoredEvent, truncateUtf8 } from './model';
-import type { PaceTurn, Ports, Settings } from './ports';
-import { signDelivery } from './signing';
+import type { DestinationMessage, HttpResult, PaceTurn, Ports, SecretBoxProvider, Settings } from './ports';
+import { type SignedRequest, signDelivery } from './signing';
 
 // One attempt: what it sends, how it is logged, and what state follows it (`./delivery` runs
 // attempts within deliveries, fan-outs and retries).
 
-type Deps = Pick<Ports, 'clock' | 'http' | 'secretBox' | 'slots' | 'pacing'>;
+type Deps = Pick<Ports, 'clock' | 'http' | 'destinations' | 'secretBox' | 'slots' | 'pacing'>;
 
 /** Faults an operator must see: each is logged at ERROR and counted in a metric of its name, which an alarm watches. */
 export type OperationalFault = 'EndpointHealthUpdateFailed' | 'OperationalEventNotSent';
@@ -119,7 +120,7 @@ export interface NotAttempted {
 }
 
 /**
- * Makes one HTTP attempt of `event` to `endpoint` and describes it. No request is sent when the
+ * Makes one attempt of `event` to `endpoint` (a POST, or a write to its AWS destination) and describes it. No request is sent when the
  * endpoint's rate limit gives it no slot now (`paced`, counted before anything is claimed:
  * a paced message must not hold the claim it comes back for; only one that woke too late for
  * its slot three times comes back under its claim, which lapses), when it already has as many
@@ -130,6 +131,7 @@ export const attemptDelivery = async (
   deps: Deps,
   endpoint: Endpoint,
   event: EventToDeliver,
+  deliveryId: string,
   number: number,
   trigger: Attempt['trigger'],
   claim?: () => Promise<boolean>,
@@ -144,7 +146,7 @@ export const attemptDelivery = async (
   }
   const lease = await deps.slots.acquire(endpoint.tenantId, endpoint.id);
   if (lease === null) return { notAttempted: 'at-cap', waitSeconds: busyDelaySeconds() };
-  let result;
+  let sent: Sent;
   try {
     if (claim && !(await claim())) return { notAttempted: 'claimed', waitSeconds: 0 };
     const secrets = await signingSecrets(deps, endpoint, turn ?? now);
@@ -161,29 +163,64 @@ export const attemptDelivery = async (
       Math.floor(now.getTime() / 1000),
       endpoint.signatureScheme,
     );
-    result = await deps.http.post(
-      endpoint.url,
-      withCustomHeaders(request.headers, endpoint.headers),
-      request.body,
-      endpoint.timeoutSeconds ? { timeoutMs: endpoint.timeoutSeconds * 1000 } : undefined,
-    );
+    sent = endpoint.destination
+      ? await toDestination(deps, endpoint, event, deliveryId, request)
+      : fromHttp(
+          await deps.http.post(
+            endpoint.url,
+            withCustomHeaders(request.headers, endpoint.headers),
+            request.body,
+            endpoint.timeoutSeconds ? { timeoutMs: endpoint.timeoutSeconds * 1000 } : undefined,
+          ),
+        );
   } finally {
     // A lease that cannot be given back lapses by itself; the attempt, made, must still be recorded.
     await deps.slots.release(endpoint.tenantId, endpoint.id, lease).catch(() => undefined);
   }
+  return { number, attemptedAt: now.toISOString(), trigger, ...sent };
+};
+
+/** What an attempt records of how its request went, whether POSTed or written to an AWS target. */
+type Sent = Omit<Attempt, 'number' | 'attemptedAt' | 'trigger'>;
+
+const fromHttp = (result: HttpResult): Sent => {
   const ok = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
   const redirect = result.statusCode !== null && result.statusCode >= 300 && result.statusCode < 400;
   return {
-    number,
-    attemptedAt: now.toISOString(),
     statusCode: result.statusCode,
     responseTimeMs: result.responseTimeMs,
     error: ok ? null : (result.error ?? (redirect ? 'redirect' : 'http_status')),
     responseBody: result.bodyExcerpt === null ? null : truncateUtf8(result.bodyExcerpt, RESPONSE_EXCERPT_BYTES),
-    trigger,
     ...(result.detail ? { detail: truncateUtf8(result.detail, ERROR_DETAIL_BYTES) } : {}),
     ...(typeof result.retryAfterSeconds === 'number' ? { retryAfterSeconds: result.retryAfterSeconds } : {}),
   };
+};
+
+/** The Standard Webhooks headers an AWS destination's message carries beside the envelope. */
+export const destinationMessage = (request: SignedRequest, eventType: string): DestinationMessage => ({
+  body: request.body,
+  eventType,
+  webhookId: request.headers['webhook-id']!,
+  webhookTimestamp: request.headers['webhook-timestamp']!,
+  webhookSignature: request.headers['webhook-signature']!,
+});
+
+/** The tenant's external id, which every AssumeRole of its destinations presents. */
+export const tenantExternalId = async (deps: { secretBox: SecretBoxProvider }, tenantId: string): Promise<string> => externalIdFor(await deps.secretBox.get(), tenantId);
+
+/**
+ * An attempt to an AWS destination (issue 26): the service's answer in place of an HTTP status,
+ * the message or event id, or the AWS error code and message; a message over the service's
+ * limit is `too_large`, which no retry follows.
+ */
+const toDestination = async (deps: Pick<Deps, 'destinations' | 'secretBox'>, endpoint: Endpoint, event: EventToDeliver, deliveryId: string, request: SignedRequest): Promise<Sent> => {
+  const ctx = { tenantId: endpoint.tenantId, endpointId: endpoint.id, deliveryId, externalId: await tenantExternalId(deps, endpoint.tenantId) };
+  const started = performance.now();
+  const outcome = await deps.destinations.send(endpoint.destination!, destinationMessage(request, event.type), ctx, endpoint.timeoutSeconds ? { timeoutMs: endpoint.timeoutSeconds * 1000 } : undefined);
+  const base = { statusCode: null, responseTimeMs: Math.round(performance.now() - started), responseBody: null };
+  if (outcome.ok) return { ...base, error: null, messageId: outcome.messageId };
+  const message = truncateUtf8(outcome.message, ERROR_DETAIL_BYTES);
+  return { ...base, error: outcome.retryable ? 'destination' : 'too_large', detail: truncateUtf8(`${outcome.code}: ${message}`, ERROR_DETAIL_BYTES), awsError: { code: outcome.code, message } };
 };
 
 /**
@@ -199,6 +236,8 @@ export const stateAfter = (
   const last = attempts[attempts.length - 1]!;
   const retryCount = attempts.length - 1;
   if (last.error === null) return { status: 'succeeded', nextAttemptAt: null, retryCount };
+  // Too large for its AWS target: every retry would be refused the same.
+  if (last.error === 'too_large') return { status: 'failed', nextAttemptAt: null, retryCount };
   const automaticRetries = attempts.filter((a) => a.trigger === 'automatic').length - 1;
   const step = settings.retrySchedule[automaticRetries];
   if (step === undefined) return { status: 'failed', nextAttemptAt: null, retryCount };

@@ -10,7 +10,7 @@ import { emitOperational, type FailedReason } from './operational-events';
 
 type Deps = Pick<
   Ports,
-  'clock' | 'endpoints' | 'events' | 'deliveries' | 'http' | 'secretBox' | 'settings' | 'retries' | 'tenants' | 'queue' | 'slots' | 'operations' | 'pacing' | 'ordered'
+  'clock' | 'endpoints' | 'events' | 'deliveries' | 'http' | 'destinations' | 'secretBox' | 'settings' | 'retries' | 'tenants' | 'queue' | 'slots' | 'operations' | 'pacing' | 'ordered'
 >;
 
 /**
@@ -144,7 +144,7 @@ export const firstAttempt = async (
   log: Logger,
   later: Later = (m, s) => deps.retries.schedule(m, s),
 ): Promise<Delivery | undefined> => {
-  const attempt = await attemptDelivery(deps, endpoint, event, 1, 'automatic');
+  const attempt = await attemptDelivery(deps, endpoint, event, id, 1, 'automatic');
   if ('notAttempted' in attempt) return deferFirstAttempt(deps, event, endpoint, id, storeEvent, log, attempt, later);
   const delivery: Delivery = {
     ...identityOf(id, event, endpoint),
@@ -312,7 +312,7 @@ export const processAttempt = async (
 
   const claimUntil = new Date(now.getTime() + ATTEMPT_CLAIM_SECONDS * 1000).toISOString();
   const claim = () => deps.deliveries.claimAttempt(refOf(delivery), made, claimUntil, now.toISOString());
-  const attempt = await attemptDelivery(deps, endpoint, event, message.attempt, message.trigger, claim);
+  const attempt = await attemptDelivery(deps, endpoint, event, delivery.id, message.attempt, message.trigger, claim);
   if ('notAttempted' in attempt) {
     if (attempt.notAttempted === 'claimed') return { outcome: await comeBackLater(message, log, 'another run is making this attempt', later) };
     // Waiting its turn is not an attempt: nothing is recorded, the message comes back.

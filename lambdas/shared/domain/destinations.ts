@@ -1,5 +1,5 @@
-import { createHmac } from 'node:crypto';
 import { ValidationError } from './errors';
+import type { SecretBox } from './secret-box';
 
 /**
  * AWS destinations (issue 26): a tenant's own EventBridge bus, SQS queue or SNS topic, written
@@ -94,31 +94,33 @@ const parseTarget = (type: DestinationType, target: string): Omit<AwsDestination
   throw new ValidationError('target: must be an SQS queue URL or ARN, like https://sqs.eu-west-1.amazonaws.com/123456789012/orders', 'validation_error');
 };
 
+/** A target as a tenant names it, checked: its ARN's (or queue URL's) shape, and whose account it is in. */
+export const parseTargetOf = (type: DestinationType, target: string, rules: DestinationRules): Omit<AwsDestination, 'roleArn'> => {
+  const parsed = parseTarget(type, target);
+  if (parsed.account === rules.platformAccount) throw refuse(`target: a ${type} target in this platform's own account (${rules.platformAccount}) is refused`);
+  if (rules.allowedAccounts && !rules.allowedAccounts.includes(parsed.account)) throw refuse(`target: account ${parsed.account} is not one this platform delivers to`);
+  return parsed;
+};
+
 /** A destination as a tenant asked for it, checked: the shape of each ARN, and whose accounts they are in. */
 export const parseDestination = (input: DestinationInput, rules: DestinationRules): AwsDestination => {
-  const target = parseTarget(input.type, input.target);
   const role = parseRole(input.role_arn);
-  if (role.partition !== target.partition) throw refuse(`role_arn: the role is in partition ${role.partition}, the target in ${target.partition}`);
   if (role.account === rules.platformAccount) {
     throw refuse(`role_arn: roles in this platform's own account (${rules.platformAccount}) are refused: the role must be in your account, trusting hookpost's delivery role with your external id`);
   }
-  if (target.account === rules.platformAccount) throw refuse(`target: a ${input.type} target in this platform's own account (${rules.platformAccount}) is refused`);
-  if (rules.allowedAccounts) {
-    for (const [what, account] of [['role_arn', role.account], ['target', target.account]] as const) {
-      if (!rules.allowedAccounts.includes(account)) throw refuse(`${what}: account ${account} is not one this platform delivers to`);
-    }
-  }
+  if (rules.allowedAccounts && !rules.allowedAccounts.includes(role.account)) throw refuse(`role_arn: account ${role.account} is not one this platform delivers to`);
+  const target = parseTargetOf(input.type, input.target, rules);
+  if (role.partition !== target.partition) throw refuse(`role_arn: the role is in partition ${role.partition}, the target in ${target.partition}`);
   return { ...target, roleArn: input.role_arn };
 };
 
 /**
  * The tenant's external id: made by hookpost, never chosen by the tenant (the confused-deputy
  * rule), the same for every webhook of the tenant, and stored nowhere: an HMAC of the tenant id
- * under the master key, so only hookpost can present it. 43 characters of base64url, inside
- * STS's 2-1224 of [\w+=,.@:/-].
+ * under a key derived from the master key, so only hookpost can present it. 47 characters,
+ * inside STS's 2-1224 of [\w+=,.@:/-].
  */
-export const externalIdFor = (masterKey: Buffer, tenantId: string): string =>
-  `hpx_${createHmac('sha256', masterKey).update('hookpost external id\0').update(tenantId).digest('base64url')}`;
+export const externalIdFor = (box: Pick<SecretBox, 'derive'>, tenantId: string): string => `hpx_${box.derive('external-id', tenantId)}`;
 
 /** `hookpost-<tenant>-<webhook>`, cut to STS's 64 characters of [\w+=,.@-]: CloudTrail in the tenant's account names who wrote. */
 export const roleSessionName = (tenantId: string, webhookId: string): string =>

@@ -3,11 +3,12 @@ import { matchesPattern } from './event-filter';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { newId } from './ids';
 import type { Endpoint, EndpointChanges } from './model';
-import type { Clock, EndpointStore, SecretBoxProvider, TenantStore } from './ports';
+import { type AwsDestination, type DestinationInput, parseDestination } from './destinations';
+import type { Clock, EndpointStore, SecretBoxProvider, Settings, TenantStore } from './ports';
 import type { TargetPolicy } from './target-policy';
 import { ed25519PublicKey, generateEd25519SecretKey, type SignatureScheme, type Surface } from './signing';
 
-type Deps = { tenants: TenantStore; endpoints: EndpointStore; secretBox: SecretBoxProvider; clock: Clock; targets: TargetPolicy };
+type Deps = { tenants: TenantStore; endpoints: EndpointStore; secretBox: SecretBoxProvider; clock: Clock; targets: TargetPolicy; settings: Pick<Settings, 'destinations'> };
 
 /** What sealing binds a secret to: the tenant and the endpoint. */
 export const secretContext = (tenantId: string, endpointId: string): string => `${tenantId}/${endpointId}`;
@@ -51,9 +52,16 @@ export interface EndpointOptions {
   ordered?: boolean;
 }
 
+/** A destination as asked for, checked against this deployment's rules (its own account refused, the listed accounts only). */
+export const destinationOf = (settings: Pick<Settings, 'destinations'>, input: DestinationInput): AwsDestination => {
+  const rules = settings.destinations;
+  if (!rules) throw new ValidationError('destination: this deployment does not deliver to AWS accounts; give a url', 'destinations_unavailable');
+  return parseDestination(input, { platformAccount: rules.platformAccount, ...(rules.allowedAccounts ? { allowedAccounts: rules.allowedAccounts } : {}) });
+};
+
 const newEndpoint = async (
   deps: Deps,
-  input: { id?: string; tenantId: string; surface: Surface; url: string; events: string[] | null; secret: string } & EndpointOptions,
+  input: { id?: string; tenantId: string; surface: Surface; url: string; destination?: AwsDestination; events: string[] | null; secret: string } & EndpointOptions,
 ): Promise<Endpoint> => {
   const id = input.id ?? newId('wh');
   const now = deps.clock.now().toISOString();
@@ -63,6 +71,7 @@ const newEndpoint = async (
     tenantId: input.tenantId,
     surface: input.surface,
     url: input.url,
+    ...(input.destination ? { destination: input.destination } : {}),
     events: input.events,
     status: 'active',
     sealedSecret: box.seal(input.secret, secretContext(input.tenantId, id)),
@@ -129,15 +138,21 @@ export const deleteAccountWebhook = async (deps: Deps, tenantId: string): Promis
 
 // ---- seed 003: any number of admin webhooks ----
 
+/**
+ * A seed 003 webhook: a URL, or an AWS destination (a bus, queue or topic of the tenant's,
+ * written through its role; `url` then holds the target's ARN).
+ */
 export const createAdminWebhook = async (
   deps: Deps,
   tenantId: string,
-  input: { url: string; events: string[]; secret?: string } & EndpointOptions,
+  input: { url?: string; destination?: DestinationInput; events: string[]; secret?: string } & EndpointOptions,
 ): Promise<EndpointWithSecret & { generated: boolean }> => {
-  await deps.targets.check(input.url);
+  if ((input.url === undefined) === (input.destination === undefined)) throw new ValidationError('url: give either url or destination, not both');
+  const destination = input.destination ? destinationOf(deps.settings, input.destination) : undefined;
+  if (!destination) await deps.targets.check(input.url!);
   const secret = input.secret ?? generateSecret('admin', input.signatureScheme);
-  const { url, events, secret: _given, ...options } = input;
-  const endpoint = await newEndpoint(deps, { tenantId, surface: 'admin', url, events, secret, ...options });
+  const { url, destination: _asked, events, secret: _given, ...options } = input;
+  const endpoint = await newEndpoint(deps, { tenantId, surface: 'admin', url: destination?.arn ?? url!, ...(destination ? { destination } : {}), events, secret, ...options });
   // Counted before it exists: publishes put the tenant's events in order from then on. A create
   // that fails takes its count back (one left by a crash would cost publishes a FIFO message
   // each, and lose nothing).
@@ -161,11 +176,25 @@ export const updateWebhook = async (
   deps: Deps,
   tenantId: string,
   endpointId: string,
-  changes: Omit<EndpointChanges, 'sealedSecret'>,
+  changes: Omit<EndpointChanges, 'sealedSecret' | 'destination'> & { destination?: DestinationInput },
 ): Promise<Endpoint> => {
-  if (changes.url !== undefined) await deps.targets.check(changes.url);
+  const { destination: asked, ...rest } = changes;
+  let target: Pick<EndpointChanges, 'url' | 'destination'> = {};
+  if (asked !== undefined || rest.url !== undefined) {
+    // A webhook stays what it was made: a URL's, or a destination's (its kind decides how every retry is sent).
+    const current = await getWebhook(deps, tenantId, endpointId);
+    if (current.destination && rest.url !== undefined) throw new ValidationError('url: this webhook delivers to an AWS destination; change its destination instead');
+    if (!current.destination && asked !== undefined) throw new ValidationError('destination: this webhook delivers to a URL; create a new webhook for an AWS destination');
+    if (asked !== undefined) {
+      const destination = destinationOf(deps.settings, asked);
+      target = { destination, url: destination.arn };
+    } else {
+      await deps.targets.check(rest.url!);
+    }
+  }
   const updated = await deps.endpoints.updateEndpoint(tenantId, endpointId, {
-    ...changes,
+    ...rest,
+    ...target,
     updatedAt: deps.clock.now().toISOString(),
   });
   if (!updated) throw new NotFoundError(`Webhook "${endpointId}"`);

@@ -1,3 +1,4 @@
+import type { AwsDestination } from './destinations';
 import type { JsonValue } from './python-json';
 import type { SignatureScheme, Surface } from './signing';
 
@@ -41,7 +42,10 @@ export interface Endpoint {
   tenantId: string;
   /** Which promised surface it was registered through; decides envelope and headers. */
   surface: Surface;
+  /** Where deliveries are POSTed; for an AWS destination, its target's ARN (what lists show). */
   url: string;
+  /** Delivered into the tenant's own bus, queue or topic through its role, not POSTed (`./destinations`). */
+  destination?: AwsDestination;
   /** Subscribed event types; `null` means every type in the catalogue. */
   events: string[] | null;
   status: EndpointStatus;
@@ -74,7 +78,7 @@ export interface Endpoint {
 }
 
 /** What an update may change of an endpoint. */
-export type EndpointChanges = Partial<Pick<Endpoint, 'url' | 'events' | 'status' | 'sealedSecret' | 'headers'>> & {
+export type EndpointChanges = Partial<Pick<Endpoint, 'url' | 'events' | 'status' | 'sealedSecret' | 'headers' | 'destination'>> & {
   /** null: back to the stack's schedule. */
   retrySchedule?: number[] | null;
   /** null: back to the stack's timeout. */
@@ -103,8 +107,12 @@ export interface StoredEvent {
 
 export type DeliveryStatus = 'pending' | 'retrying' | 'succeeded' | 'failed';
 
-/** Why an attempt failed; `null` when the receiver answered 2xx. */
-export type AttemptError = 'http_status' | 'timeout' | 'connection' | 'dns' | 'tls' | 'redirect' | 'blocked' | 'secret_unavailable';
+/**
+ * Why an attempt failed; `null` when the receiver answered 2xx (or the AWS target took the
+ * message). `destination`: the AWS service, or STS, refused (its code and message in `awsError`);
+ * `too_large`: the message is over what the target's service takes, and is not tried again.
+ */
+export type AttemptError = 'http_status' | 'timeout' | 'connection' | 'dns' | 'tls' | 'redirect' | 'blocked' | 'secret_unavailable' | 'destination' | 'too_large';
 
 export interface Attempt {
   number: number;
@@ -119,6 +127,10 @@ export interface Attempt {
   detail?: string;
   /** A 429's or 503's `Retry-After`, in seconds: the next retry waits at least this long. */
   retryAfterSeconds?: number;
+  /** An AWS destination's answer: the SQS or SNS message id, or the EventBridge event id. */
+  messageId?: string;
+  /** An AWS destination's refusal: the service's (or STS's) error code and message. */
+  awsError?: { code: string; message: string };
 }
 
 export interface Delivery {

@@ -1,3 +1,5 @@
+import type { DestinationCheck } from './destination-check';
+import type { AwsDestination } from './destinations';
 import type { ApiKeyRecord, Attempt, Delivery, Endpoint, EndpointChanges, PreviousSecret, Recovery, StoredEvent, Tenant } from './model';
 import type { OperationsBus } from './operational-events';
 import type { JsonValue } from './python-json';
@@ -335,6 +337,44 @@ export interface HttpSender {
   post(url: string, headers: Record<string, string>, body: string, options?: PostOptions): Promise<HttpResult>;
 }
 
+/** What an AWS destination receives of one attempt. */
+export interface DestinationMessage {
+  /** The surface's envelope, exactly the bytes signed. */
+  body: string;
+  eventType: string;
+  webhookId: string;
+  webhookTimestamp: string;
+  webhookSignature: string;
+}
+
+export interface DestinationContext {
+  tenantId: string;
+  endpointId: string;
+  deliveryId: string;
+  externalId: string;
+}
+
+export type DestinationOutcome = { ok: true; messageId: string } | { ok: false; code: string; message: string; retryable: boolean };
+
+/** Writes attempts into tenants' own buses, queues and topics, through their roles (issue 26). */
+export interface DestinationSender {
+  send(d: AwsDestination, m: DestinationMessage, ctx: DestinationContext, options?: Pick<PostOptions, 'timeoutMs' | 'notAfterMs'>): Promise<DestinationOutcome>;
+  /** The "check" action: the role refuses other external ids, admits hookpost with the tenant's, and the target takes `test`. */
+  check(d: AwsDestination, ctx: DestinationContext, test: DestinationMessage): Promise<DestinationCheck>;
+}
+
+/** How this deployment reaches tenants' accounts (absent: it does not; webhooks are URLs only). */
+export interface DestinationSettings {
+  /** The role tenants' roles trust (the stack's destination role): hookpost's principal. */
+  principalArn: string;
+  /** The platform's own account, where no destination role or target may be. */
+  platformAccount: string;
+  /** When set, the only accounts destinations may be in. */
+  allowedAccounts?: string[];
+  /** An EventBridge destination's `Source`. */
+  source: string;
+}
+
 /**
  * Per-tenant API throttling: a fixed window of requests per tenant, shared by every container.
  */
@@ -385,6 +425,8 @@ export interface Settings {
   overdueMarginSeconds: number;
   /** Store every event's payload for the retention (else only keyed or retried events'). */
   keepEventPayloads: boolean;
+  /** AWS destinations (issue 26); absent, a webhook can only be a URL. */
+  destinations?: DestinationSettings;
 }
 
 export interface Ports {
@@ -397,6 +439,8 @@ export interface Ports {
   ordered: OrderedQueue;
   retries: RetryScheduler;
   http: HttpSender;
+  /** AWS destinations' writes (the worker's), and their check (the tenant routes'). */
+  destinations: DestinationSender;
   secretBox: SecretBoxProvider;
   targets: TargetPolicy;
   throttle: RateLimiter;

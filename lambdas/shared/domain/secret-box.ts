@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 
 /**
  * Encrypts endpoint signing secrets under the deployment's master key (AES-256-GCM, a key
@@ -9,6 +9,11 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:cr
 export interface SecretBox {
   seal(plaintext: string, context: string): string;
   open(sealed: string, context: string): string;
+  /**
+   * A value only this deployment can make for `data`, stable while the master key is: an
+   * HMAC-SHA256 (base64url) under a key derived for `purpose` alone.
+   */
+  derive(purpose: string, data: string): string;
 }
 
 const VERSION = 'v1';
@@ -16,7 +21,14 @@ const VERSION = 'v1';
 export const createSecretBox = (masterKey: string): SecretBox => {
   if (masterKey.length < 32) throw new Error('The master key must be at least 32 characters');
   const key = Buffer.from(hkdfSync('sha256', masterKey, 'hookpost', 'endpoint-secret:v1', 32));
+  const derived = new Map<string, Buffer>();
+  const keyFor = (purpose: string): Buffer => {
+    let k = derived.get(purpose);
+    if (!k) derived.set(purpose, (k = Buffer.from(hkdfSync('sha256', masterKey, 'hookpost', `derive:${purpose}`, 32))));
+    return k;
+  };
   return {
+    derive: (purpose, data) => createHmac('sha256', keyFor(purpose)).update(data, 'utf8').digest('base64url'),
     seal(plaintext, context) {
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', key, iv);

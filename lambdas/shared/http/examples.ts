@@ -19,6 +19,8 @@ const attempt: z.infer<typeof R.Attempt> = {
   trigger: 'automatic',
   error_detail: null,
   retry_after_seconds: 120,
+  message_id: null,
+  aws_error: null,
 };
 
 const delivery: z.infer<typeof R.Delivery> = {
@@ -47,7 +49,40 @@ const adminWebhook: z.infer<typeof R.AdminWebhook> = {
   surface: 'admin',
 };
 
+const principal = 'arn:aws:iam::111122223333:role/Hookpost-DestinationRole-1A2B3C4D5E6F';
+const externalId = 'hpx_Q2x9T0n7Lk3vB8mP4rS1wE6yU5iO0aZcXdFgHjKlMnB';
+const trustPolicy = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { AWS: principal }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': externalId } } }],
+};
+const queueArn = 'arn:aws:sqs:eu-west-1:444455556666:orders';
+const roleTemplate = {
+  AWSTemplateFormatVersion: '2010-09-09',
+  Description: `Lets hookpost deliver webhooks to ${queueArn}`,
+  Resources: {
+    HookpostDeliveryRole: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        AssumeRolePolicyDocument: trustPolicy,
+        MaxSessionDuration: 3600,
+        Policies: [{ PolicyName: 'hookpost-delivery', PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: queueArn }] } }],
+      },
+    },
+  },
+  Outputs: { RoleArn: { Value: { 'Fn::GetAtt': ['HookpostDeliveryRole', 'Arn'] } } },
+};
+
 export const EXAMPLES = {
+  DestinationTrust: { object: 'destination_trust', principal, external_id: externalId, trust_policy: trustPolicy, cloudformation: roleTemplate } satisfies z.infer<typeof R.DestinationTrust>,
+  DestinationCheck: {
+    object: 'destination_check',
+    webhook_id: 'wh_01JDZ8H5Q2W3E4R5T6Y7U8I9O1',
+    ok: false,
+    problem: 'target_refused',
+    message: `${queueArn} refused sqs:SendMessage from arn:aws:iam::444455556666:role/hookpost-delivery: allow it in the role's policy and, if the sqs has a resource policy, there too.`,
+    message_id: null,
+    aws_error: { code: 'AccessDenied', message: 'User: arn:aws:sts::444455556666:assumed-role/hookpost-delivery/hookpost-acme-wh_01JDZ8H5Q2W3E4R5T6Y7U8I9O1 is not authorized to perform: sqs:SendMessage' },
+  } satisfies z.infer<typeof R.DestinationCheck>,
   ErrorResponse: { error: { code: 'validation_error', message: 'url: must be an https URL' } } satisfies z.infer<typeof R.ErrorResponse>,
   AccountWebhook: {
     object: 'webhook',

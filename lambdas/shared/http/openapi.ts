@@ -36,6 +36,17 @@ const OPERATIONS: Record<RouteKey, Operation> = {
   'DELETE /api/v1/admin/webhooks/{id}': { tag: 'Admin webhooks', summary: 'Delete a webhook (pending retries are cancelled)', ok: [204, null] },
   'POST /api/v1/admin/webhooks/{id}/rotate-secret': { tag: 'Admin webhooks', summary: 'Rotate the signing secret; the new one is answered once', body: 'rotateAdmin', ok: [200, R.AdminWebhook] },
   'POST /api/v1/admin/webhooks/{id}/test': { tag: 'Admin webhooks', summary: 'Send a signed test event (webhook.test) to this webhook only', ok: [202, R.TestEventSent] },
+  'POST /api/v1/admin/webhooks/{id}/check': {
+    tag: 'Admin webhooks',
+    summary: "An AWS destination's check: hookpost assumes its role (refused without your external id, admitted with it) and writes a signed webhook.test message to the target; says what is wrong",
+    ok: [200, R.DestinationCheck],
+  },
+  'GET /api/v1/admin/destinations/trust': {
+    tag: 'Admin webhooks',
+    summary: "The trust an AWS destination's role must grant: hookpost's principal, your external id, the trust policy, and (with type and target) a CloudFormation template that makes the role",
+    query: 'destinationTrust',
+    ok: [200, R.DestinationTrust],
+  },
   'GET /api/v1/admin/webhooks/{id}/deliveries': { tag: 'Deliveries', summary: 'Delivery history, newest first (eventually consistent: an attempt of the last second may not be listed yet)', query: 'pagination', ok: [200, R.DeliveryPage] },
   'GET /api/v1/admin/webhooks/{id}/deliveries/{delivery_id}': { tag: 'Deliveries', summary: 'One delivery with every attempt', ok: [200, R.Delivery] },
   'POST /api/v1/admin/webhooks/{id}/deliveries/{delivery_id}/retry': { tag: 'Deliveries', summary: 'Retry a delivery now', ok: [202, R.RetryAccepted] },

@@ -23,9 +23,46 @@ export const AccountWebhook = z.object({
   previous_secret_expires_at: z.optional(nullableTimestamp),
 });
 
+const policyDocument = z.object({ Version: z.string(), Statement: z.array(z.record(z.string(), z.unknown())) });
+
+export const DestinationTrust = z.object({
+  object: z.literal('destination_trust'),
+  principal: z.string().register(z.globalRegistry, { description: "hookpost's principal: the role your role's trust policy must allow to call sts:AssumeRole." }),
+  external_id: z.string().register(z.globalRegistry, { description: 'Your external id: hookpost presents it on every AssumeRole of your roles; your trust policy must require it. The same for all your destinations; never chosen by you.' }),
+  trust_policy: policyDocument,
+  cloudformation: z.nullable(z.record(z.string(), z.unknown())).register(z.globalRegistry, {
+    description: 'A CloudFormation template (JSON) that makes the role: trusting the principal with your external id, allowed the one write to the target. Deploy it in the target\'s account; its output RoleArn is your role_arn. null when no target was named.',
+  }),
+});
+
+export const WebhookDestination = z.object({
+  type: z.enum(['eventbridge', 'sqs', 'sns']),
+  target: z.string().register(z.globalRegistry, { description: "The bus's, queue's or topic's ARN." }),
+  queue_url: z.optional(z.string()),
+  role_arn: z.string(),
+  fifo: z.boolean().register(z.globalRegistry, { description: "A FIFO queue or topic: one message group per tenant, the delivery id as deduplication id." }),
+  external_id: z.string(),
+  principal: z.string(),
+  trust_policy: policyDocument,
+  cloudformation: z.record(z.string(), z.unknown()),
+});
+
+export const DestinationCheck = z.object({
+  object: z.literal('destination_check'),
+  webhook_id: z.string(),
+  ok: z.boolean(),
+  problem: z.nullable(z.enum(['role_without_external_id', 'role_not_assumable', 'target_refused', 'target_not_found', 'kms_key_refused'])).register(z.globalRegistry, {
+    description: 'What is wrong, in the order to fix it (null when ok): the role lets hookpost in without your external id; hookpost cannot assume the role; the target refused the write (its policy, or the role\'s); the target does not exist; the target\'s KMS key refused the role.',
+  }),
+  message: z.string().register(z.globalRegistry, { description: 'What happened, in plain words: what to change when it failed.' }),
+  message_id: z.nullable(z.string()).register(z.globalRegistry, { description: 'The test message\'s id in the target, when it took it.' }),
+  aws_error: z.nullable(z.object({ code: z.string(), message: z.string() })),
+});
+
 export const AdminWebhook = z.object({
   id: z.string(),
-  url: z.string(),
+  url: z.string().register(z.globalRegistry, { description: "Where deliveries are POSTed; for an AWS destination, its target's ARN." }),
+  destination: z.optional(WebhookDestination).register(z.globalRegistry, { description: 'Present when the webhook delivers into an AWS account: the target, the role, and the trust that role must grant.' }),
   events: z.nullable(z.array(z.string())),
   status: z.enum(['active', 'disabled']),
   disabled_reason: z.optional(z.string()),
@@ -61,11 +98,17 @@ export const Attempt = z.object({
   attempted_at: timestamp,
   status_code: z.nullable(whole()),
   response_time_ms: whole(),
-  error: z.nullable(z.enum(['http_status', 'timeout', 'connection', 'dns', 'tls', 'redirect', 'blocked', 'secret_unavailable'])),
+  error: z.nullable(z.enum(['http_status', 'timeout', 'connection', 'dns', 'tls', 'redirect', 'blocked', 'secret_unavailable', 'destination', 'too_large'])).register(z.globalRegistry, {
+    description: "Why the attempt failed (null: it succeeded). An AWS destination's: destination (the service or STS refused; see aws_error) or too_large (over the service's message size; not retried).",
+  }),
   response_body: z.nullable(z.string()),
   trigger: z.enum(['automatic', 'manual']),
   error_detail: z.nullable(z.string()),
   retry_after_seconds: z.nullable(whole()),
+  message_id: z.nullable(z.string()).register(z.globalRegistry, { description: "An AWS destination's answer: the SQS or SNS message id, or the EventBridge event id (null for a URL webhook, or a failed attempt)." }),
+  aws_error: z.nullable(z.object({ code: z.string(), message: z.string() })).register(z.globalRegistry, {
+    description: "An AWS destination's refusal: the service's, or STS's, error code and message (null otherwise).",
+  }),
 });
 
 export const Delivery = z.object({

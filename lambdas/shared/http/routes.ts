@@ -30,6 +30,9 @@ export const ROUTES = [
   { group: 'admin-webhooks', method: 'DELETE', path: '/api/v1/admin/webhooks/{id}', auth: 'tenant' },
   { group: 'admin-webhooks', method: 'POST', path: '/api/v1/admin/webhooks/{id}/rotate-secret', auth: 'tenant' },
   { group: 'admin-webhooks', method: 'POST', path: '/api/v1/admin/webhooks/{id}/test', auth: 'tenant' },
+  // AWS destinations: try the role and the target; the trust a tenant's role must grant
+  { group: 'admin-webhooks', method: 'POST', path: '/api/v1/admin/webhooks/{id}/check', auth: 'tenant' },
+  { group: 'admin-webhooks', method: 'GET', path: '/api/v1/admin/destinations/trust', auth: 'tenant' },
   { group: 'admin-webhooks', method: 'GET', path: '/api/v1/admin/webhooks/{id}/deliveries', auth: 'tenant' },
   { group: 'admin-webhooks', method: 'GET', path: '/api/v1/admin/webhooks/{id}/deliveries/{delivery_id}', auth: 'tenant' },
   { group: 'admin-webhooks', method: 'POST', path: '/api/v1/admin/webhooks/{id}/deliveries/{delivery_id}/retry', auth: 'tenant' },

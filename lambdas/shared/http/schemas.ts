@@ -158,6 +158,19 @@ const contentFilter = () => {
   return schema;
 };
 
+/** An AWS destination (issue 26): the ARNs' own grammar is checked by the domain (`domain/destinations.ts`), which names what is wrong. */
+const destinationInput = () =>
+  z
+    .strictObject({
+      type: z.enum(['eventbridge', 'sqs', 'sns'], { error: 'must be one of eventbridge, sqs, sns' }),
+      target: z.string().check(z.minLength(1, 'must be the bus or topic ARN, or the queue URL or ARN'), z.maxLength(LIMITS.urlLength, `must be at most ${LIMITS.urlLength} characters`)),
+      role_arn: z.string().check(z.minLength(1, 'must be the ARN of your role that hookpost assumes'), z.maxLength(2048, 'must be at most 2048 characters')),
+    })
+    .register(z.globalRegistry, {
+      description:
+        "Deliver into your own AWS account instead of to a URL: an EventBridge bus ARN, an SQS queue URL or ARN (standard or FIFO), or an SNS topic ARN (standard or FIFO), written through role_arn, a role of yours that trusts hookpost's principal with your external id (GET /api/v1/admin/destinations/trust). Roles and targets in the platform's own account are refused.",
+    });
+
 /** A value built the first time it is asked for. */
 const once = <T>(build: () => T): (() => T) => {
   let value: T | undefined;
@@ -226,7 +239,8 @@ export const buildSchemas = (catalogue: readonly string[]) => {
     adminCreate: () =>
       z
         .strictObject({
-          url: WEBHOOK_URL,
+          url: z.optional(WEBHOOK_URL).register(z.globalRegistry, { description: 'Where deliveries are POSTed. Give either url or destination.' }),
+          destination: z.optional(destinationInput()),
           events: nonEmptyEventList(),
           secret: z.optional(SECRET),
           headers: z.optional(customHeaders()),
@@ -247,11 +261,17 @@ export const buildSchemas = (catalogue: readonly string[]) => {
             path: ['secret'],
             message: 'an ed25519 webhook\'s key pair is made by hookpost: send no secret',
           }),
+          z.refine((v) => (v.url === undefined) !== (v.destination === undefined), {
+            path: ['url'],
+            message: 'give either url (deliveries POSTed to it) or destination (your AWS bus, queue or topic), not both',
+          }),
+          z.refine((v) => v.destination === undefined || v.headers === undefined, { path: ['headers'], message: 'an AWS destination takes no request headers' }),
         ),
     adminUpdate: () =>
       z
         .strictObject({
           url: z.optional(WEBHOOK_URL),
+          destination: z.optional(destinationInput()),
           events: z.optional(nonEmptyEventList()),
           status: z.optional(z.enum(['active', 'disabled'])),
           headers: z.optional(customHeaders()),
@@ -262,7 +282,14 @@ export const buildSchemas = (catalogue: readonly string[]) => {
           signature_scheme: z.optional(z.never({ error: 'is chosen when the webhook is created: create a new webhook to change it' })),
           ordered: z.optional(z.never({ error: 'is chosen when the webhook is created: create a new webhook to change it' })),
         })
-        .check(z.refine((v) => Object.values(v).some((x) => x !== undefined), 'send at least one of url, events, status, headers, retry_schedule, timeout_seconds, filter, rate_limit_per_second')),
+        .check(z.refine((v) => Object.values(v).some((x) => x !== undefined), 'send at least one of url, destination, events, status, headers, retry_schedule, timeout_seconds, filter, rate_limit_per_second')),
+    destinationTrust: () =>
+      z
+        .strictObject({
+          type: z.optional(z.enum(['eventbridge', 'sqs', 'sns'], { error: 'must be one of eventbridge, sqs, sns' })),
+          target: z.optional(z.string().check(z.minLength(1), z.maxLength(LIMITS.urlLength))),
+        })
+        .check(z.refine((q) => (q.type === undefined) === (q.target === undefined), { path: ['target'], message: 'give type and target together (for the CloudFormation template of that target), or neither' })),
     rotateAccount: () => z.pipe(z.optional(z.strictObject({ grace_period_seconds: gracePeriod() })), z.transform((v) => v ?? {})),
     rotateAdmin: () =>
       z.pipe(

@@ -1,5 +1,7 @@
 import type * as z from 'zod/mini';
 import { type Attempt, type Delivery, type Endpoint, graceEndsAt, lastAttempt, type Recovery } from '../domain/model';
+import type { DestinationCheck } from '../domain/destination-check';
+import type { DestinationTrust } from '../domain/destination-webhooks';
 import type { FoundEvent, WebhookHealth } from '../domain/tenant-views';
 import type * as R from './responses';
 
@@ -12,12 +14,48 @@ export const accountWebhookView = (e: Endpoint, secret?: string): z.infer<typeof
   event_types: e.events,
 });
 
-/** Seed 003's shape: `{id, url, events, status, created_at}`, plus when it last changed and its surface. */
-export const adminWebhookView = (e: Endpoint, secret?: string): z.infer<typeof R.AdminWebhook> => {
+export const destinationTrustView = (t: DestinationTrust): z.infer<typeof R.DestinationTrust> => ({
+  object: 'destination_trust' as const,
+  principal: t.principal,
+  external_id: t.externalId,
+  trust_policy: t.trustPolicy,
+  cloudformation: t.cloudFormation ?? null,
+});
+
+/** An AWS destination webhook's target and role, with the trust the role must grant (`trust` is the tenant's, for this target). */
+const destinationView = (d: NonNullable<Endpoint['destination']>, trust: DestinationTrust): z.infer<typeof R.WebhookDestination> => ({
+  type: d.type,
+  target: d.arn,
+  ...(d.queueUrl ? { queue_url: d.queueUrl } : {}),
+  role_arn: d.roleArn,
+  fifo: d.fifo,
+  external_id: trust.externalId,
+  principal: trust.principal,
+  trust_policy: trust.trustPolicy,
+  cloudformation: trust.cloudFormation!,
+});
+
+export const destinationCheckView = (webhookId: string, c: DestinationCheck): z.infer<typeof R.DestinationCheck> => ({
+  object: 'destination_check' as const,
+  webhook_id: webhookId,
+  ok: c.ok,
+  problem: c.ok ? null : c.problem,
+  message: c.ok ? 'hookpost assumed the role with your external id (and was refused without it), and the target took a signed webhook.test message.' : c.message,
+  message_id: c.ok ? c.messageId : null,
+  aws_error: c.ok ? null : (c.aws ?? null),
+});
+
+/**
+ * Seed 003's shape: `{id, url, events, status, created_at}`, plus when it last changed and its
+ * surface; an AWS destination's webhook also its destination, with `trust` (for its target).
+ */
+export const adminWebhookView = (e: Endpoint, secret?: string, trust?: DestinationTrust): z.infer<typeof R.AdminWebhook> => {
   const graceEnds = graceEndsAt(e);
+  if (e.destination && !trust) throw new Error(`adminWebhookView: ${e.id} is an AWS destination; its trust must be given`);
   return {
     id: e.id,
     url: e.url,
+    ...(e.destination ? { destination: destinationView(e.destination, trust!) } : {}),
     events: e.events,
     status: e.status,
     ...(e.disabledReason ? { disabled_reason: e.disabledReason } : {}),
@@ -48,6 +86,8 @@ const attemptView = (a: Attempt): z.infer<typeof R.Attempt> => ({
   trigger: a.trigger,
   error_detail: a.detail ?? null,
   retry_after_seconds: a.retryAfterSeconds ?? null,
+  message_id: a.messageId ?? null,
+  aws_error: a.awsError ?? null,
 });
 
 export const deliveryView = (d: Delivery): z.infer<typeof R.Delivery> => {

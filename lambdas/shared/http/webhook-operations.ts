@@ -1,4 +1,6 @@
+import { destinationTrust } from '../domain/destination-webhooks';
 import { getWebhook } from '../domain/endpoints';
+import type { Endpoint } from '../domain/model';
 import { NotFoundError } from '../domain/errors';
 import type { Ports } from '../domain/ports';
 import { getRecovery, requestManualRetry, startRecovery } from '../domain/recovery';
@@ -14,11 +16,16 @@ import { adminWebhookView, deliveryView, foundEventView, listView, recoveryView,
  * routes, tenant from the path).
  */
 export const webhookOperations = (ports: Ports, schemas: Schemas) => ({
+  /** A webhook as seed 003 shows it; an AWS destination's with the trust its role must grant. */
+  async view(endpoint: Endpoint, secret?: string) {
+    return adminWebhookView(endpoint, secret, endpoint.destination ? await destinationTrust(ports, endpoint.tenantId, endpoint.destination) : undefined);
+  },
+
   async list(tenantId: string): Promise<ApiResponse> {
     const endpoints = await ports.endpoints.listEndpoints(tenantId);
     endpoints.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
     // Every webhook of the tenant in one page; has_more and next_starting_after give it the shape of every other list.
-    return { status: 200, body: { ...listView(endpoints.map((e) => adminWebhookView(e))), has_more: false, next_starting_after: null } };
+    return { status: 200, body: { ...listView(await Promise.all(endpoints.map((e) => this.view(e)))), has_more: false, next_starting_after: null } };
   },
 
   async deliveries(tenantId: string, endpointId: string, query: Record<string, string>): Promise<ApiResponse> {
