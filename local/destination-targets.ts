@@ -4,7 +4,7 @@ import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { XmlNode } from '@aws-sdk/xml-builder';
 import { AwsServiceError, leaf, sendQueryError, sendXml } from './query-protocol';
 import { MAX_MESSAGE_BYTES, messageBytes } from '../lambdas/shared/domain/destinations';
-import type { LocalRole, StsStandIn } from './sts';
+import type { StsStandIn } from './sts';
 
 /**
  * Tenants' own AWS targets for AWS destinations (issue 26), in simulated accounts: EventBridge
@@ -35,8 +35,7 @@ export interface Received {
 
 const accountOf = (arn: string) => arn.split(':')[4] ?? '';
 
-export const createDestinationTargets = (options: { sts: StsStandIn; roles: readonly LocalRole[]; buses?: readonly LocalTarget[]; topics?: readonly LocalTarget[]; queues?: readonly LocalTarget[] }) => {
-  const roles = new Map(options.roles.map((r) => [r.arn, r]));
+export const createDestinationTargets = (options: { sts: StsStandIn; buses?: readonly LocalTarget[]; topics?: readonly LocalTarget[]; queues?: readonly LocalTarget[] }) => {
   const buses = new Map((options.buses ?? []).map((t) => [t.arn, t]));
   const topics = new Map((options.topics ?? []).map((t) => [t.arn, t]));
   const queues = new Map((options.queues ?? []).map((t) => [t.arn, t]));
@@ -46,7 +45,7 @@ export const createDestinationTargets = (options: { sts: StsStandIn; roles: read
   const authorize = async (accessKeyId: string, action: string, target: LocalTarget, deniedCode: string, status = 400) => {
     const session = options.sts.session(accessKeyId);
     if (!session) throw new AwsServiceError(403, 'ExpiredTokenException', 'The security token included in the request is expired');
-    const role = roles.get(session.roleArn)!;
+    const role = options.sts.role(session.roleArn)!;
     const principal = `${session.roleArn.replace(':iam::', ':sts::').replace(/:role\/(?:.*\/)?/, ':assumed-role/')}/${session.sessionName}`;
     const result = await runSimulation(
       {
@@ -134,7 +133,7 @@ export const createDestinationTargets = (options: { sts: StsStandIn; roles: read
     await authorize(accessKeyId, 'sqs:SendMessage', queue, 'AccessDenied', 403);
   };
 
-  return { handle, authorizeSqsSend, received };
+  return { handle, authorizeSqsSend, received, buses: [...buses.keys()], topics: [...topics.keys()], queues: [...queues.keys()] };
 };
 
 export type DestinationTargets = ReturnType<typeof createDestinationTargets>;

@@ -2,7 +2,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { MAX_SQS_DELAY_SECONDS, scheduleName } from '../lambdas/shared/adapters/retry-scheduler';
 import { type ClientOptions, createPorts } from '../lambdas/shared/aws-ports';
-import { dynamoHistory, sqsDeliveryQueue, sqsOrderedQueue, targetChecks, tenantRateLimit, webhookDelivery } from '../lambdas/shared/aws-optional-ports';
+import { awsDestinations, dynamoHistory, sqsDeliveryQueue, sqsOrderedQueue, targetChecks, tenantRateLimit, webhookDelivery } from '../lambdas/shared/aws-optional-ports';
+import type { DestinationCaller, LocalAwsAccounts } from './aws-accounts';
 import type { Config } from '../lambdas/shared/config';
 import type { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { EventBridgeOperationsBus } from '../lambdas/shared/adapters/eventbridge-operations';
@@ -34,6 +35,8 @@ export interface FunctionWiring {
   iam?: Authorizer;
   /** DynamoDB's eventual consistency, rehearsed (absent: dynalite's strong reads everywhere). */
   staleReads?: ReturnType<typeof createStaleReads>;
+  /** Tenants' simulated AWS accounts, for AWS destinations (absent: none are rehearsed). */
+  aws?: LocalAwsAccounts;
 }
 
 /** What Secrets Manager asks IAM when `caller` reads the master key: the secret, and its key through the service. */
@@ -113,6 +116,11 @@ export const functionPorts = (wiring: FunctionWiring): Record<FunctionName, Port
     },
   });
   const masterKey = (caller: FunctionName) => (iam ? guardedMasterKey(wiring.masterKey, caller, iam) : wiring.masterKey);
+  const destinations = (caller: DestinationCaller) => {
+    const aws = wiring.aws;
+    const d = aws ? awsDestinations(config, { sts: aws.stsFor(caller), clients: aws.clients }) : undefined;
+    return d ? { destinations: d } : {};
+  };
   const build = (caller: FunctionName, adapters: (options: ClientOptions) => Partial<ClientOptions>) => {
     const options = as(caller);
     return createPorts(config, { ...options, ...adapters(options) });
@@ -125,6 +133,7 @@ export const functionPorts = (wiring: FunctionWiring): Record<FunctionName, Port
       history: dynamoHistory(config),
       targets: targetChecks(config, egress),
       throttle: tenantRateLimit(config),
+      ...destinations('admin-webhooks'),
     })),
     platform: build('platform', (o) => ({ queue: sqsDeliveryQueue(config, o), ordered: sqsOrderedQueue(config, o), history: dynamoHistory(config) })),
     'eventbridge-ingest': build('eventbridge-ingest', (o) => ({ queue: sqsDeliveryQueue(config, o), ordered: sqsOrderedQueue(config, o), history: dynamoHistory(config) })),
@@ -136,6 +145,7 @@ export const functionPorts = (wiring: FunctionWiring): Record<FunctionName, Port
       retries: workerRetries(wiring),
       delivery: webhookDelivery(config, egress),
       operations: new EventBridgeOperationsBus(inProcessEventBridge(wiring, 'delivery-worker'), config.operationsBusName ?? ''),
+      ...destinations('delivery-worker'),
     })),
   };
 };

@@ -16,7 +16,7 @@ import { createDocsHandler } from '../lambdas/docs/app';
 import { parsePortalSettings } from '../lambdas/shared/portal-settings';
 import { type ClientOptions, createPorts } from '../lambdas/shared/aws-ports';
 import { dynamoHistory, egressRules, sqsDeliveryQueue } from '../lambdas/shared/aws-optional-ports';
-import { type Config, DEFAULT_DISABLE_AFTER_FAILING_SECONDS, DEFAULT_OVERDUE_MARGIN_SECONDS, DEFAULT_RECOVERY_RATE, DEFAULT_RETRY_SCHEDULE, DEFAULT_TENANT_RATE_LIMIT, WORKER_TIMEOUT_SECONDS } from '../lambdas/shared/config';
+import { type Config, DEFAULT_DESTINATION_SOURCE, DEFAULT_DISABLE_AFTER_FAILING_SECONDS, DEFAULT_OVERDUE_MARGIN_SECONDS, DEFAULT_RECOVERY_RATE, DEFAULT_RETRY_SCHEDULE, DEFAULT_TENANT_RATE_LIMIT, WORKER_TIMEOUT_SECONDS } from '../lambdas/shared/config';
 import { DEFAULT_EVENT_TYPES } from '../lambdas/shared/domain/catalogue';
 import { StaticBoxProvider } from '../lambdas/shared/adapters/master-key';
 import { SqsDeliveryQueue } from '../lambdas/shared/adapters/sqs-queue';
@@ -37,6 +37,7 @@ import { limitSqsClient } from './service-limits';
 import { createStaleReads } from './stale-reads';
 import { guardClient } from './iam/sdk-guard';
 import { type BundleOptions, startBundledFunctions } from './bundles/bundled-functions';
+import { defaultAccounts, type LocalAwsAccounts, type SimulatedAccount, startLocalAwsAccounts } from './aws-accounts';
 import type { BundledStack } from './bundles/synth';
 
 export interface LocalRuntimeOptions {
@@ -100,6 +101,13 @@ export interface LocalRuntimeOptions {
    * Secrets Manager and EventBridge Scheduler over their wire protocols. The template is theirs.
    */
   bundles?: BundledStack & BundleOptions;
+  /**
+   * AWS destinations (issue 26), rehearsed: tenants' simulated AWS accounts (`./aws-accounts`),
+   * reached through the STS stand-in by the handlers in process (not by bundles). false: none,
+   * and webhooks are URLs only, as a stack with `awsDestinations: false`.
+   * @default one account, 444455556666, with a bus, queues and topics named orders
+   */
+  destinations?: false | { accounts?: SimulatedAccount[]; allowedAccounts?: string[]; source?: string; /** The simulated accounts' port on 127.0.0.1. @default 0 (a free one) */ port?: number };
 }
 
 export interface LocalRuntime {
@@ -119,6 +127,8 @@ export interface LocalRuntime {
    * events (`delivery.failed`, `webhook.failing` …), which on AWS the platform's rules route.
    */
   operationalEvents: IngestEvent[];
+  /** Tenants' simulated AWS accounts: their stand-ins' endpoint, what their targets took, their STS. */
+  aws?: Pick<LocalAwsAccounts, 'endpoint' | 'received' | 'sts'>;
   /** The emulators' endpoints, for tests that read the stores directly, and how busy their thread is. */
   emulators: { dynamodb: string; sqs: string; queueUrl: string; eventLoopUtilization: (since?: import('node:perf_hooks').EventLoopUtilization) => import('node:perf_hooks').EventLoopUtilization };
   stop(): Promise<void>;
@@ -249,6 +259,18 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
     ...(options.bundles ? { template: options.bundles.template } : typeof options.iam === 'object' ? { template: options.iam.template } : {}),
   });
   const iam = options.iam === false ? undefined : createAuthorizer(model);
+  const destinations = options.destinations === false || options.bundles || !model.roles.destinations ? undefined : (options.destinations ?? {});
+  const aws = destinations
+    ? await startLocalAwsAccounts({ model, accounts: destinations.accounts ?? defaultAccounts(DUMMY_AWS.region), sqs: sqs.client, sqsEndpoint: sqs.endpoint, region: DUMMY_AWS.region, stateFile: join(dataDir, 'aws-roles.json'), ...(destinations.port ? { port: destinations.port } : {}) })
+    : undefined;
+  if (destinations && model.roles.destinations) {
+    config.destinations = {
+      roleArn: model.roles.destinations.arn,
+      platformAccount: model.account,
+      ...(destinations.allowedAccounts ? { allowedAccounts: destinations.allowedAccounts } : {}),
+      source: destinations.source ?? DEFAULT_DESTINATION_SOURCE,
+    };
+  }
   /** An SQS client acting as a role of the stack (the event source mapping, the Scheduler). */
   const roleClients: SQSClient[] = [];
   const sqsAs = (caller: string): SQSClient => {
@@ -288,6 +310,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
     masterKey,
     storeSchedule: localScheduler.scheduler.schedule,
     ...(iam ? { iam } : {}),
+    ...(aws ? { aws } : {}),
     ...(staleReads ? { staleReads } : {}),
   });
   // The operator's view (seeding tenants, tests reading the stores): every adapter, no role.
@@ -382,6 +405,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
     ports,
     functions: fns,
     operationalEvents: bus.events,
+    ...(aws ? { aws: { endpoint: aws.endpoint, received: aws.received, sts: aws.sts } } : {}),
     emulators: { dynamodb: dynamo.endpoint, sqs: sqs.endpoint, queueUrl: queues.queueUrl, eventLoopUtilization: emulators.eventLoopUtilization },
     async stop() {
       ready = false;
@@ -391,6 +415,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
       await orderedPoller?.stop();
       await localScheduler.stop();
       await bundled?.stop();
+      await aws?.stop();
       for (const client of roleClients) client.destroy();
       await emulators.stop();
     },

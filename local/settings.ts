@@ -8,6 +8,12 @@ const concurrencyCap = (raw: string | undefined): number => {
   return cap;
 };
 
+const awsPort = (raw: string | undefined): number => {
+  const port = Number(raw ?? 0);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`HOOKPOST_AWS_PORT must be a port number (0: a free one), not "${raw}"`);
+  return port;
+};
+
 /** The local runtime's settings, from exactly the HOOKPOST_* variables docs/local-runtime.md lists. */
 export const readLocalSettings = (env: NodeJS.ProcessEnv): LocalRuntimeOptions => {
   const port = Number(env.HOOKPOST_PORT ?? 3000);
@@ -37,6 +43,7 @@ export const readLocalSettings = (env: NodeJS.ProcessEnv): LocalRuntimeOptions =
     overdueMarginSeconds: positiveInt(env, 'HOOKPOST_OVERDUE_MARGIN_SECONDS', DEFAULT_OVERDUE_MARGIN_SECONDS),
     sweepIntervalSeconds: positiveInt(env, 'HOOKPOST_SWEEP_INTERVAL_SECONDS', 60),
     keepEventPayloads: env.HOOKPOST_KEEP_EVENT_PAYLOADS === 'true',
+    destinations: { port: awsPort(env.HOOKPOST_AWS_PORT) },
     portal: {
       ...(env.HOOKPOST_PORTAL_FRAME_ANCESTORS ? { frameAncestors: env.HOOKPOST_PORTAL_FRAME_ANCESTORS } : {}),
       ...(env.HOOKPOST_PORTAL_PRODUCT_NAME ? { productName: env.HOOKPOST_PORTAL_PRODUCT_NAME } : {}),

@@ -40,10 +40,12 @@ export interface Session {
 }
 
 export interface StsCaller {
-  /** The caller's role ARN (a function's role in the platform's account). */
+  /** The caller's role ARN (a function's role in the platform's account, or a role it assumed). */
   arn: string;
   /** Its identity policies, as the template grants them. */
   policies: unknown[];
+  /** A role session assuming another role: a role chain, whose sessions STS caps at an hour. */
+  chained?: boolean;
 }
 
 const accountOf = (arn: string) => arn.split(':')[4] ?? '';
@@ -83,6 +85,9 @@ export const createStsStandIn = (options: { roles: readonly LocalRole[]; callerO
     const role = roles.get(roleArn);
     if (!role) throw denied(caller, roleArn);
     const max = role.maxSessionDurationSeconds ?? 3600;
+    if (caller.chained && duration > 3600) {
+      throw new AwsServiceError(400, 'ValidationError', 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.');
+    }
     if (!Number.isInteger(duration) || duration < 900 || duration > max) {
       throw new AwsServiceError(400, 'ValidationError', `The requested DurationSeconds exceeds the MaxSessionDuration set for this role.`);
     }
@@ -158,6 +163,9 @@ export const createStsStandIn = (options: { roles: readonly LocalRole[]; callerO
 
   return {
     handle,
+    /** Adds (or replaces) a role: one a tenant "deployed" in a simulated account. */
+    putRole: (role: LocalRole) => void roles.set(role.arn, role),
+    role: (arn: string): LocalRole | undefined => roles.get(arn),
     /** A session by its access key id, while it lasts. */
     session: (accessKeyId: string): Session | undefined => {
       const s = sessions.get(accessKeyId);

@@ -47,7 +47,6 @@ beforeAll(async () => {
   const sts = createStsStandIn({ roles, callerOf: (id) => (id === 'AKIAWORKER' ? { arn: WORKER, policies: [allow('sts:AssumeRole', '*')] } : undefined) });
   targets = createDestinationTargets({
     sts,
-    roles,
     buses: [{ arn: BUS }],
     topics: [
       { arn: TOPIC },

@@ -81,7 +81,7 @@ beforeAll(async () => {
     const timer = setTimeout(() => reject(new Error(`npm start printed no export line:\n${printed}`)), 60_000);
     service.stdout!.on('data', (chunk: Buffer) => {
       printed += chunk.toString();
-      const found = /^\s*export (HOOKPOST_URL=\S+ HOOKPOST_ADMIN_KEY=\S+ HOOKPOST_KEY=\S+)$/m.exec(printed);
+      const found = /^\s*export (HOOKPOST_URL=\S+ HOOKPOST_ADMIN_KEY=\S+ HOOKPOST_KEY=\S+(?: HOOKPOST_\w+=\S+)*)$/m.exec(printed);
       if (found) {
         clearTimeout(timer);
         resolve(found[1]!);
