@@ -40,6 +40,8 @@ const CLIENT_CLASS: Record<string, string> = {
   'client-secrets-manager': 'SecretsManagerClient',
   'client-scheduler': 'SchedulerClient',
   'client-eventbridge': 'EventBridgeClient',
+  'client-sts': 'STSClient',
+  'client-sns': 'SNSClient',
 };
 
 /**

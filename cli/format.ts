@@ -21,6 +21,8 @@ const COLUMNS: Record<string, Array<[string, (r: Row) => unknown]>> = {
     ['id', (r) => r.id],
     ['status', (r) => r.status],
     ['surface', (r) => r.surface],
+    // An AWS destination's url is its target's ARN.
+    ['kind', (r) => (r.destination as Row | undefined)?.type ?? 'url'],
     ['url', (r) => r.url],
     ['events', (r) => r.events],
   ],
@@ -40,6 +42,8 @@ const COLUMNS: Record<string, Array<[string, (r: Row) => unknown]>> = {
     ['error', (r) => r.error],
     ['ms', (r) => r.response_time_ms],
     ['trigger', (r) => r.trigger],
+    // An AWS destination's answer: the message id it took, or its error code.
+    ['message id', (r) => r.message_id],
     ['detail', (r) => r.error_detail],
   ],
 };

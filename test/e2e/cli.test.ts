@@ -125,7 +125,7 @@ describe('operator CLI: deliveries and bulk recovery', () => {
     expect(webhooks.out.split('\n').at(-1)).toBe('1 shown; end of the list');
     const detail = await run(["deliveries", "show", "umbrella", hook, one, ...url], env);
     expect(detail.out).toMatch(/│ status +│ succeeded +│/);
-    expect(detail.out).toMatch(/│ # +│ at +│ code +│ error +│ ms +│ trigger +│ detail +│/);
+    expect(detail.out).toMatch(/│ # +│ at +│ code +│ error +│ ms +│ trigger +│ message id +│ detail +│/);
   });
 });
 

@@ -104,6 +104,18 @@ describe('OpenAPI 3.1', () => {
     await call('PATCH', '/api/v1/admin/webhooks/{id}', `/api/v1/admin/webhooks/${ok.body.id}`, { key: KEY, body: { events: ['price.alert', 'list.analyzed'] } });
     await call('POST', '/api/v1/admin/webhooks/{id}/rotate-secret', `/api/v1/admin/webhooks/${ok.body.id}/rotate-secret`, { key: KEY });
     await call('POST', '/api/v1/admin/webhooks/{id}/test', `/api/v1/admin/webhooks/${ok.body.id}/test`, { key: KEY });
+    // An AWS destination (issue 26): its trust, the webhook with its destination, its check (the role does not exist), a URL webhook's check refused.
+    const queue = 'https://sqs.us-east-1.amazonaws.com/444455556666/orders';
+    await call('GET', '/api/v1/admin/destinations/trust', '/api/v1/admin/destinations/trust', { key: KEY });
+    await call('GET', '/api/v1/admin/destinations/trust', `/api/v1/admin/destinations/trust?type=sqs&target=${encodeURIComponent(queue)}`, { key: KEY });
+    const destination = await call('POST', '/api/v1/admin/webhooks', '/api/v1/admin/webhooks', {
+      key: KEY,
+      body: { destination: { type: 'sqs', target: queue, role_arn: 'arn:aws:iam::444455556666:role/not-made-yet' }, events: ['list.failed'] },
+    });
+    expect(destination.status).toBe(201);
+    const check = await call('POST', '/api/v1/admin/webhooks/{id}/check', `/api/v1/admin/webhooks/${destination.body.id}/check`, { key: KEY });
+    expect(check.body).toMatchObject({ ok: false, problem: 'role_not_assumable' });
+    expect((await call('POST', '/api/v1/admin/webhooks/{id}/check', `/api/v1/admin/webhooks/${ok.body.id}/check`, { key: KEY })).status).toBe(400);
     await call('POST', '/v1/events', '/v1/events', { key: ADMIN, body: { tenant_id: 'acme', type: 'price.alert', data: { p: 1 } } });
     await call('POST', '/v1/events/batch', '/v1/events/batch', { key: ADMIN, body: { events: [{ tenant_id: 'acme', type: 'list.analyzed', data: {} }] } });
     const failed = await waitUntil(async () => {

@@ -42,6 +42,7 @@ const BODIES: Record<string, unknown> = {
   'POST /api/v1/admin/webhooks/{id}/deliveries/{delivery_id}/retry': undefined,
   'POST /v1/tenants/{tenant_id}/webhooks/{id}/deliveries/{delivery_id}/retry': undefined,
   'POST /api/v1/admin/webhooks/{id}/test': undefined,
+  'POST /api/v1/admin/webhooks/{id}/check': undefined,
   'POST /api/v1/admin/webhooks/{id}/recover': { since: '2020-01-01T00:00:00Z' },
   'POST /v1/events': { tenant_id: 'acme', type: 'price.alert', data: {} },
   'POST /v1/events/batch': { events: [{ tenant_id: 'acme', type: 'price.alert', data: {} }] },
@@ -64,7 +65,9 @@ describe('tenant isolation: a matrix over every route', () => {
     const recovery = await api('POST', `/api/v1/admin/webhooks/${admin.body.id}/recover`, { key: ACME, body: { since: '2020-01-01T00:00:00Z' } });
     expect(recovery.status).toBe(202);
     const acmeIds: Record<string, string> = { id: admin.body.id, delivery_id: delivery.id, recovery_id: recovery.body.id, tenant_id: 'acme', key_id: 'key_x', event_id: delivery.event_id };
-    const acmeMarks = [admin.body.id, delivery.id, delivery.event_id, recovery.body.id, receiver.url, account.body.secret, admin.body.secret];
+    // acme's external id (AWS destinations): another tenant presenting it could reach acme's roles.
+    const trust = await api('GET', '/api/v1/admin/destinations/trust', { key: ACME });
+    const acmeMarks = [admin.body.id, delivery.id, delivery.event_id, recovery.body.id, receiver.url, account.body.secret, admin.body.secret, trust.body.external_id];
 
     for (const route of ROUTES) {
       const key = routeKeyOf(route);

@@ -41,10 +41,10 @@ export const WebhookDestination = z.object({
   queue_url: z.optional(z.string()),
   role_arn: z.string(),
   fifo: z.boolean().register(z.globalRegistry, { description: "A FIFO queue or topic: one message group per tenant, the delivery id as deduplication id." }),
-  external_id: z.string(),
-  principal: z.string(),
-  trust_policy: policyDocument,
-  cloudformation: z.record(z.string(), z.unknown()),
+  external_id: z.optional(z.string()).register(z.globalRegistry, { description: 'The tenant routes answer the trust the role must grant (external_id, principal, trust_policy, cloudformation); the operators\' routes do not.' }),
+  principal: z.optional(z.string()),
+  trust_policy: z.optional(policyDocument),
+  cloudformation: z.optional(z.record(z.string(), z.unknown())),
 });
 
 export const DestinationCheck = z.object({

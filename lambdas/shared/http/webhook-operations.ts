@@ -16,9 +16,13 @@ import { adminWebhookView, deliveryView, foundEventView, listView, recoveryView,
  * routes, tenant from the path).
  */
 export const webhookOperations = (ports: Ports, schemas: Schemas) => ({
-  /** A webhook as seed 003 shows it; an AWS destination's with the trust its role must grant. */
+  /**
+   * A webhook as seed 003 shows it; an AWS destination's with the trust its role must grant, on
+   * the tenant routes (the operators' function has neither the master key nor the destination role).
+   */
   async view(endpoint: Endpoint, secret?: string) {
-    return adminWebhookView(endpoint, secret, endpoint.destination ? await destinationTrust(ports, endpoint.tenantId, endpoint.destination) : undefined);
+    const trust = endpoint.destination && ports.settings.destinations ? await destinationTrust(ports, endpoint.tenantId, endpoint.destination) : undefined;
+    return adminWebhookView(endpoint, secret, trust);
   },
 
   async list(tenantId: string): Promise<ApiResponse> {

@@ -238,18 +238,25 @@ class Client:
         return self._request("POST", "/v1/webhooks/rotate-secret", body)
 
     # seed 003: admin webhooks
-    def create_webhook(self, url, events, secret=None, headers=None, retry_schedule=None, timeout_seconds=None, filter=None,
-                       signature_scheme=None, rate_limit_per_second=None, ordered=None):
+    def create_webhook(self, url=None, events=None, secret=None, headers=None, retry_schedule=None, timeout_seconds=None, filter=None,
+                       signature_scheme=None, rate_limit_per_second=None, ordered=None, destination=None):
         """``headers``: request headers sent with every delivery (at most 20); ``retry_schedule``
         (seconds before each retry) and ``timeout_seconds``: this endpoint's own; ``filter``: an
         EventBridge event pattern over ``data`` (events that do not match are not delivered);
         ``signature_scheme="ed25519"``: signed with a key pair, the answer has ``public_key``;
         ``rate_limit_per_second``: at most this many attempts begin each second; ``ordered=True``:
-        deliveries attempted one at a time in publish order. A header name the API refuses
+        deliveries attempted one at a time in publish order. ``destination`` instead of ``url``:
+        an AWS destination, ``{"type": "eventbridge" | "sqs" | "sns", "target": ..., "role_arn": ...}``
+        (see ``destination_trust``). A header name the API refuses
         (``RESERVED_HEADER_NAMES``, ``RESERVED_HEADER_PREFIXES``) raises ``ValueError``."""
+        if (url is None) == (destination is None):
+            raise ValueError("give either url or destination")
+        if events is None:
+            raise ValueError("events: list the event types to deliver")
         _check_headers(headers)
-        body = {"url": url, "events": events}
-        for name, value in (("secret", secret), ("headers", headers), ("retry_schedule", retry_schedule), ("timeout_seconds", timeout_seconds), ("filter", filter),
+        body = {"events": events}
+        for name, value in (("url", url), ("destination", destination), ("secret", secret), ("headers", headers), ("retry_schedule", retry_schedule),
+                            ("timeout_seconds", timeout_seconds), ("filter", filter),
                             ("signature_scheme", signature_scheme), ("rate_limit_per_second", rate_limit_per_second),
                             ("ordered", ordered)):
             if value is not None:
@@ -267,12 +274,12 @@ class Client:
     _DEFAULT = object()
 
     def update_webhook(self, webhook_id, url=None, events=None, status=None, headers=None, retry_schedule=_DEFAULT, timeout_seconds=_DEFAULT, filter=_DEFAULT,
-                       rate_limit_per_second=_DEFAULT):
+                       rate_limit_per_second=_DEFAULT, destination=None):
         """``headers`` replaces the endpoint's headers (``{}`` removes them); ``retry_schedule=None``,
         ``timeout_seconds=None``, ``filter=None`` or ``rate_limit_per_second=None`` puts that option
         back to the stack's default. A header name the API refuses raises ``ValueError``."""
         _check_headers(headers)
-        body = {k: v for k, v in {"url": url, "events": events, "status": status, "headers": headers}.items() if v is not None}
+        body = {k: v for k, v in {"url": url, "destination": destination, "events": events, "status": status, "headers": headers}.items() if v is not None}
         for name, value in (("retry_schedule", retry_schedule), ("timeout_seconds", timeout_seconds), ("filter", filter), ("rate_limit_per_second", rate_limit_per_second)):
             if value is not Client._DEFAULT:
                 body[name] = value
@@ -284,6 +291,18 @@ class Client:
     def rotate_secret(self, webhook_id, grace_period_seconds=None, secret=None):
         body = {k: v for k, v in {"grace_period_seconds": grace_period_seconds, "secret": secret}.items() if v is not None}
         return self._request("POST", "/api/v1/admin/webhooks/%s/rotate-secret" % self._id(webhook_id), body)
+
+    def check_destination(self, webhook_id):
+        """An AWS destination's check: hookpost assumes its role (refused without the external id,
+        admitted with it) and writes a signed test message; ``ok``, ``problem`` and ``message`` say
+        what is wrong."""
+        return self._request("POST", "/api/v1/admin/webhooks/%s/check" % self._id(webhook_id))
+
+    def destination_trust(self, type=None, target=None):
+        """The trust an AWS destination's role must grant (``principal``, ``external_id``,
+        ``trust_policy``); with ``type`` and ``target``, the ``cloudformation`` template making the role."""
+        query = {"type": type, "target": target} if type is not None or target is not None else None
+        return self._request("GET", "/api/v1/admin/destinations/trust", query=query)
 
     def send_test_event(self, webhook_id):
         return self._request("POST", "/api/v1/admin/webhooks/%s/test" % self._id(webhook_id))

@@ -175,6 +175,7 @@ var HookpostClient = class {
   }
   // seed 003: admin webhooks
   webhooks = {
+    /** A URL webhook (`url`), or an AWS destination (`destination`: see `destinationTrust`). */
     create: (input) => this.request("POST", "/api/v1/admin/webhooks", input),
     /** Every webhook of the tenant (one page: `has_more` is false). */
     list: () => this.request("GET", "/api/v1/admin/webhooks"),
@@ -200,8 +201,15 @@ var HookpostClient = class {
       ...window.until === void 0 ? {} : { until: new Date(window.until).toISOString() }
     }),
     recovery: (id, recoveryId) => this.request("GET", path("/api/v1/admin/webhooks/{}/recoveries/{}", id, recoveryId)),
-    health: (id) => this.request("GET", path("/api/v1/admin/webhooks/{}/health", id))
+    health: (id) => this.request("GET", path("/api/v1/admin/webhooks/{}/health", id)),
+    /** An AWS destination's check: hookpost assumes its role and writes a signed test message; what is wrong, in plain words. */
+    checkDestination: (id) => this.request("POST", path("/api/v1/admin/webhooks/{}/check", id))
   };
+  /** The trust an AWS destination's role must grant; with a target, the CloudFormation template that makes the role. */
+  destinationTrust(target) {
+    const qs = target ? `?${new URLSearchParams({ type: target.type, target: target.target }).toString()}` : "";
+    return this.request("GET", `/api/v1/admin/destinations/trust${qs}`);
+  }
   /** Failed deliveries of every webhook, newest event first, a page at a time. */
   failedDeliveries(query = {}) {
     const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== void 0).map(([k, v]) => [k, String(v)]));

@@ -157,9 +157,53 @@ type ReservedHeader = (typeof RESERVED_HEADER_NAMES)[number] | `${(typeof RESERV
  */
 export type CustomHeaders<H> = { [K in keyof H]: K extends string ? (Lowercase<K> extends ReservedHeader ? never : string) : never };
 
+/** Where an AWS destination delivers: an EventBridge bus, an SQS queue or an SNS topic of the tenant's, through its role. */
+export interface DestinationInput {
+  type: 'eventbridge' | 'sqs' | 'sns';
+  /** The bus or topic ARN, or the queue's URL or ARN. */
+  target: string;
+  /** The tenant's role hookpost assumes (it trusts `DestinationTrust.principal` with the tenant's external id). */
+  role_arn: string;
+}
+
+/** The trust an AWS destination's role must grant. */
+export interface DestinationTrust {
+  object: 'destination_trust';
+  principal: string;
+  external_id: string;
+  trust_policy: { Version: string; Statement: Array<Record<string, unknown>> };
+  /** A CloudFormation template making the role, for the target asked about (null: none named). */
+  cloudformation: Record<string, unknown> | null;
+}
+
+export interface DestinationCheck {
+  object: 'destination_check';
+  webhook_id: string;
+  ok: boolean;
+  problem: 'role_without_external_id' | 'role_not_assumable' | 'target_refused' | 'target_not_found' | 'kms_key_refused' | null;
+  /** What happened, in plain words. */
+  message: string;
+  message_id: string | null;
+  aws_error: { code: string; message: string } | null;
+}
+
 export interface AdminWebhook {
   id: string;
+  /** Where deliveries are POSTed; for an AWS destination, its target's ARN. */
   url: string;
+  /** An AWS destination: the target, the role, and the trust the role must grant. */
+  destination?: {
+    type: DestinationInput['type'];
+    target: string;
+    queue_url?: string;
+    role_arn: string;
+    fifo: boolean;
+    /** The trust the role must grant (the tenant routes answer it). */
+    external_id?: string;
+    principal?: string;
+    trust_policy?: DestinationTrust['trust_policy'];
+    cloudformation?: Record<string, unknown>;
+  };
   events: string[] | null;
   status: 'active' | 'disabled';
   disabled_reason?: string;
@@ -196,6 +240,10 @@ export interface Attempt {
   response_body: string | null;
   retry_after_seconds: number | null;
   trigger: 'automatic' | 'manual';
+  /** An AWS destination's answer: the message or event id it took. */
+  message_id: string | null;
+  /** An AWS destination's refusal: the service's (or STS's) code and message. */
+  aws_error: { code: string; message: string } | null;
 }
 
 export interface Delivery {
@@ -333,8 +381,8 @@ export class HookpostClient {
 
   // seed 003: admin webhooks
   readonly webhooks = {
-    create: <H extends Record<string, string> = Record<string, string>>(input: {
-      url: string;
+    /** A URL webhook (`url`), or an AWS destination (`destination`: see `destinationTrust`). */
+    create: <H extends Record<string, string> = Record<string, string>>(input: ({ url: string; destination?: never } | { destination: DestinationInput; url?: never }) & {
       events: string[];
       secret?: string;
       headers?: H & CustomHeaders<H>;
@@ -357,6 +405,8 @@ export class HookpostClient {
       id: string,
       changes: {
         url?: string;
+        /** An AWS destination's new target or role (a URL webhook cannot become one). */
+        destination?: DestinationInput;
         events?: string[];
         status?: 'active' | 'disabled';
         headers?: H & CustomHeaders<H>;
@@ -391,7 +441,15 @@ export class HookpostClient {
       }),
     recovery: (id: string, recoveryId: string): Promise<Recovery> => this.request('GET', path('/api/v1/admin/webhooks/{}/recoveries/{}', id, recoveryId)),
     health: (id: string): Promise<WebhookHealth> => this.request('GET', path('/api/v1/admin/webhooks/{}/health', id)),
+    /** An AWS destination's check: hookpost assumes its role and writes a signed test message; what is wrong, in plain words. */
+    checkDestination: (id: string): Promise<DestinationCheck> => this.request('POST', path('/api/v1/admin/webhooks/{}/check', id)),
   };
+
+  /** The trust an AWS destination's role must grant; with a target, the CloudFormation template that makes the role. */
+  destinationTrust(target?: { type: DestinationInput['type']; target: string }): Promise<DestinationTrust> {
+    const qs = target ? `?${new URLSearchParams({ type: target.type, target: target.target }).toString()}` : '';
+    return this.request('GET', `/api/v1/admin/destinations/trust${qs}`);
+  }
 
   /** Failed deliveries of every webhook, newest event first, a page at a time. */
   failedDeliveries(query: { limit?: number; starting_after?: string } = {}): Promise<FailedPage> {
