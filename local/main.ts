@@ -27,7 +27,7 @@ ${runtime.tenants.map((t) => `  Tenant "${t.tenantId}" API key:  ${t.key}`).join
 
   Dashboard:  ${runtime.url}/dashboard   API description:  ${runtime.url}/openapi.json
 
-${runtime.aws ? `  Simulated AWS accounts (AWS destinations; docs/aws-destinations.md):  ${runtime.aws.endpoint}
+${runtime.aws ? `  Simulated AWS accounts (AWS destinations; docs/aws-destinations.md):  ${runtime.aws.endpoint}   their queues, on the SQS emulator:  ${runtime.emulators.sqs}
 ` : ''}
   For the samples of docs/ (quickstart.md first), in the terminal you will use:
     export HOOKPOST_URL=${runtime.url} HOOKPOST_ADMIN_KEY=${runtime.adminKey} HOOKPOST_KEY=${runtime.tenants[0]!.key}${runtime.aws ? ` HOOKPOST_AWS_URL=${runtime.aws.endpoint}` : ''}
