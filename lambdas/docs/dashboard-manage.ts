@@ -18,7 +18,8 @@ function openForm(webhook) {
   editing = webhook; $('webhook-form').hidden = false; $('wf-created').hidden = true; sayForm('');
   $('wf-title').textContent = webhook ? 'Edit ' + webhook.url : 'New webhook';
   $('wf-submit').textContent = webhook ? 'Save changes' : 'Create webhook';
-  $('wf-url').value = webhook ? webhook.url : '';
+  $('wf-url').value = webhook && !webhook.destination ? webhook.url : '';
+  openDestination(webhook);
   for (const box of $('wf-events').querySelectorAll('input')) box.checked = webhook ? (webhook.events || []).includes(box.value) : false;
   $('wf-headers').value = webhook ? Object.entries(webhook.headers || {}).map(([k, v]) => k + ': ' + v).join('\\n') : '';
   $('wf-retries').value = webhook && webhook.retry_schedule ? webhook.retry_schedule.join(', ') : '';
@@ -29,7 +30,7 @@ function openForm(webhook) {
   $('wf-ordered').checked = Boolean(webhook && webhook.ordered);
   for (const id of ['wf-scheme', 'wf-ordered']) $(id).disabled = Boolean(webhook);
   $('wf-creation-only').hidden = !webhook; $('wf-secret-field').hidden = Boolean(webhook) || $('wf-scheme').value === 'ed25519'; $('wf-secret').value = '';
-  $('wf-url').focus();
+  ($('wf-kind').value === 'url' ? $('wf-url') : $('wf-kind')).focus();
 }
 /** What the form says, as the API takes it; a message for what cannot be read. Empty options: the stack's defaults. */
 function formBody() {
@@ -48,8 +49,12 @@ function formBody() {
   let filter = null;
   if ($('wf-filter').value.trim()) { try { filter = JSON.parse($('wf-filter').value); } catch { throw new Error('Filter: not valid JSON.'); } }
   const options = { headers, retry_schedule: retries.length ? retries : null, timeout_seconds: number('wf-timeout', 'Timeout'), rate_limit_per_second: number('wf-rate', 'Rate limit'), filter };
-  if (editing) return { url: $('wf-url').value.trim(), events, ...options };
-  const body = { url: $('wf-url').value.trim(), events };
+  // An AWS destination takes no request headers; a URL webhook's url, a destination's target and role.
+  const destination = destinationBody();
+  const where = destination ? { destination } : { url: $('wf-url').value.trim() };
+  if (destination) delete options.headers;
+  if (editing) return { ...where, events, ...options };
+  const body = { ...where, events };
   for (const [k, v] of Object.entries(options)) if (v !== null && !(k === 'headers' && Object.keys(v).length === 0)) body[k] = v;
   if ($('wf-scheme').value === 'ed25519') body.signature_scheme = 'ed25519'; else if ($('wf-secret').value.trim()) body.secret = $('wf-secret').value.trim();
   if ($('wf-ordered').checked) body.ordered = true;
@@ -68,7 +73,7 @@ $('webhook-form').addEventListener('submit', async (e) => {
     if (editing) { current = saved; editing = null; $('webhook-form').hidden = true; await renderDetail(); sayDetail('Saved.'); return; }
     // The secret (or an ed25519 webhook's public key) is shown once, here.
     $('wf-created-value').textContent = saved.secret || saved.public_key || ''; $('wf-created-label').textContent = saved.public_key ? 'Its public key' : 'Its signing secret (shown once)';
-    $('wf-created').hidden = false; sayForm('Created ' + saved.url + '.');
+    $('wf-created').hidden = false; sayForm('Created ' + saved.url + '.' + (saved.destination ? ' Check it (in its deliveries) once your role exists.' : ''));
   } catch (err) { sayForm(err.message, true); }
 });
 $('wf-done').addEventListener('click', () => { $('wf-created-value').textContent = ''; $('webhook-form').hidden = true; });

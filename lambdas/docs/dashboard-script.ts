@@ -58,7 +58,8 @@ async function openPortal(token) {
   await loadWebhooks(); show(true);
 }
 const statusText = (w) => w.status + (w.disabled_reason ? ' (' + w.disabled_reason + ')' : '') + (w.status === 'active' && w.failing_since ? ', failing since ' + utc(w.failing_since) : '');
-const outcome = (a) => (a.status_code == null ? (a.error || '') : String(a.status_code));
+// An AWS destination's answer is the message id it took, or its error code.
+const outcome = (a) => (a.status_code != null ? String(a.status_code) : a.message_id ? 'taken (' + a.message_id + ')' : a.aws_error ? a.error + ' ' + a.aws_error.code : a.error || '');
 /** A webhook's last 24 hours, in words: the success rate of what finished, and the last attempt. */
 const healthText = (h) => (h.success_rate == null ? 'no finished deliveries' : Math.round(h.success_rate * 100) + '% of ' + (h.succeeded + h.failed) + (h.complete ? '' : ' latest') + ' succeeded') + (h.last_attempt ? '; last attempt ' + utc(h.last_attempt.attempted_at) + ' (' + outcome(h.last_attempt) + ')' : '');
 async function loadWebhooks() {
@@ -83,7 +84,7 @@ async function renderDetail() {
   $('detail-options').hidden = own.length === 0; $('detail-options').textContent = 'Its own settings: ' + own.join('; ') + '.';
   // A disabled webhook receives nothing: no test event to send, no retry to make.
   const disabled = current.status !== 'active';
-  $('test').hidden = disabled; $('detail-disabled').hidden = !disabled;
+  $('test').hidden = disabled; $('detail-disabled').hidden = !disabled; $('check').hidden = !current.destination;
   $('detail-disabled').textContent = disabled ? 'This webhook is disabled' + (current.disabled_reason ? ' (' + current.disabled_reason + ')' : '') + ': it receives nothing until it is enabled again.' : '';
   // The account webhook (seed 000) is managed through its own routes: no edit, disable or delete here.
   const admin = current.surface !== 'account';

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { PortalSettings } from '../shared/portal-settings';
+import { DESTINATIONS_SCRIPT } from './dashboard-destinations';
 import { MANAGE_SCRIPT } from './dashboard-manage';
 import { CORE_SCRIPT, START_SCRIPT } from './dashboard-script';
 import { STYLE } from './dashboard-style';
@@ -15,7 +16,7 @@ import { STYLE } from './dashboard-style';
  * stack allows. Every value from the API is written with textContent, never as HTML.
  */
 
-const SCRIPT = CORE_SCRIPT + MANAGE_SCRIPT + START_SCRIPT;
+const SCRIPT = CORE_SCRIPT + DESTINATIONS_SCRIPT + MANAGE_SCRIPT + START_SCRIPT;
 
 const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
 
@@ -70,13 +71,21 @@ export const dashboardPage = (portal: PortalSettings, eventTypes: readonly strin
   <div class="row"><h2 id="webhooks-title">Webhooks</h2><button type="button" id="new-webhook" class="mutates">New webhook</button></div>
   <form id="webhook-form" class="card mutates" hidden aria-labelledby="wf-title" novalidate>
     <h3 id="wf-title">New webhook</h3>
-    <label for="wf-url">URL</label><input id="wf-url" type="url" required spellcheck="false" size="60" placeholder="https://example.com/webhooks">
+    <label for="wf-kind">Deliver to</label><select id="wf-kind"><option value="url">A URL (an HTTPS POST)</option><option value="sqs">An SQS queue of yours</option><option value="sns">An SNS topic of yours</option><option value="eventbridge">An EventBridge bus of yours</option></select>
+    <div id="wf-url-field"><label for="wf-url">URL</label><input id="wf-url" type="url" required spellcheck="false" size="60" placeholder="https://example.com/webhooks"></div>
+    <div id="wf-aws" hidden>
+      <label for="wf-target">Target: your bus or topic ARN, or your queue ARN or address</label><input id="wf-target" type="text" spellcheck="false" size="60">
+      <label for="wf-role">Your role's ARN (hookpost assumes it to write to the target)</label><input id="wf-role" type="text" spellcheck="false" size="60" placeholder="arn:aws:iam::123456789012:role/hookpost-delivery">
+      <p id="wf-trust" class="muted"></p>
+      <button type="button" id="wf-template">Show the CloudFormation template that makes the role</button>
+      <pre id="wf-template-text" class="secret" hidden></pre>
+    </div>
     <fieldset id="wf-events"><legend>Events</legend></fieldset>
     <div class="row"><div><label for="wf-scheme">Signature</label><select id="wf-scheme"><option value="hmac-sha256">HMAC-SHA256 (shared secret)</option><option value="ed25519">Ed25519 (key pair)</option></select></div>
       <div id="wf-secret-field"><label for="wf-secret">Secret (empty: generated)</label><input id="wf-secret" type="text" spellcheck="false" autocomplete="off" size="40"></div></div>
     <label><input type="checkbox" id="wf-ordered"> Deliver one at a time, in publish order</label>
     <p id="wf-creation-only" class="muted" hidden>Signature and ordering are chosen when a webhook is created.</p>
-    <label for="wf-headers">Headers sent with every delivery (one <code>Name: value</code> a line)</label><textarea id="wf-headers" rows="2" spellcheck="false"></textarea>
+    <div id="wf-headers-field"><label for="wf-headers">Headers sent with every delivery (one <code>Name: value</code> a line)</label><textarea id="wf-headers" rows="2" spellcheck="false"></textarea></div>
     <div class="row"><div><label for="wf-retries">Retry schedule (seconds, comma-separated; empty: default)</label><input id="wf-retries" type="text" inputmode="numeric" spellcheck="false"></div>
       <div><label for="wf-timeout">Timeout (seconds; empty: 30)</label><input id="wf-timeout" type="number" min="1" max="30"></div>
       <div><label for="wf-rate">Rate limit (attempts a second; empty: none)</label><input id="wf-rate" type="number" min="1" max="500"></div></div>
@@ -92,7 +101,7 @@ export const dashboardPage = (portal: PortalSettings, eventTypes: readonly strin
     <p id="detail-disabled" class="status-failed" hidden></p>
     <p id="detail-options" class="muted" hidden></p>
     <p id="detail-headers" class="muted" hidden>Sent with every delivery: <span id="detail-headers-list" class="secret"></span></p>
-    <div class="row"><button type="button" id="test" class="mutates">Send test event</button><button type="button" id="rotate" class="mutates">Rotate secret</button><button type="button" id="edit" class="mutates">Edit</button><button type="button" id="toggle" class="mutates">Disable</button><button type="button" id="delete" class="mutates danger">Delete</button><button type="button" id="refresh">Refresh</button>
+    <div class="row"><button type="button" id="test" class="mutates">Send test event</button><button type="button" id="check" class="mutates" hidden>Check role and target</button><button type="button" id="rotate" class="mutates">Rotate secret</button><button type="button" id="edit" class="mutates">Edit</button><button type="button" id="toggle" class="mutates">Disable</button><button type="button" id="delete" class="mutates danger">Delete</button><button type="button" id="refresh">Refresh</button>
       <label><input type="checkbox" id="failed-only"> Failed only</label></div>
     <div id="delete-confirm" class="card mutates" role="alertdialog" aria-labelledby="delete-title" hidden><p id="delete-title"><strong>Delete <span id="delete-what" class="secret"></span>?</strong> It receives nothing more, its pending retries are cancelled, and it cannot be undone.</p>
       <div class="row"><button type="button" id="delete-yes" class="danger">Delete webhook</button><button type="button" id="delete-no">Keep it</button></div></div>

@@ -261,3 +261,35 @@ describe('across webhooks', () => {
     await page.close();
   });
 });
+
+describe('an AWS destination from the dashboard (issue 26)', () => {
+  it('creates an SQS destination with the trust and the template it needs, and its check says the role works', async () => {
+    const page = await signedIn();
+    const queueUrl = 'https://sqs.us-east-1.amazonaws.com/444455556666/orders';
+    await page.getByRole('button', { name: 'New webhook' }).click();
+    await page.getByLabel('Deliver to').selectOption('sqs');
+    expect(await page.getByLabel('URL', { exact: true }).isVisible()).toBe(false);
+    await expect.poll(() => page.locator('#wf-trust').textContent()).toMatch(/must trust arn:aws:iam::\d{12}:role\/hookpost-destination-role .*"sts:ExternalId": "hpx_/);
+    await page.getByLabel(/^Target:/).fill(queueUrl);
+    await page.getByRole('button', { name: 'Show the CloudFormation template that makes the role' }).click();
+    await expect.poll(() => page.locator('#wf-template-text').isVisible()).toBe(true);
+    // The tenant deploys the template shown (here in the simulated account) and pastes the role it made.
+    const template = JSON.parse((await page.locator('#wf-template-text').textContent())!);
+    expect(template.Resources.HookpostDeliveryRole.Properties.Policies[0].PolicyDocument.Statement[0].Action).toBe('sqs:SendMessage');
+    const made = await fetch(`${runtime.aws!.endpoint}/_local/accounts/444455556666/stacks`, { method: 'POST', body: JSON.stringify(template) });
+    const role = ((await made.json()) as { outputs: { RoleArn: string } }).outputs.RoleArn;
+    await page.getByLabel("Your role's ARN").fill(role);
+    await page.getByLabel('price.alert').check();
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+    await expect.poll(() => page.locator('#wf-status').textContent()).toMatch(/^Created arn:aws:sqs:us-east-1:444455556666:orders\./);
+    const created = (await webhooks()).find((w) => w.url === 'arn:aws:sqs:us-east-1:444455556666:orders')!;
+    expect(created.destination).toMatchObject({ type: 'sqs', queue_url: queueUrl, role_arn: role });
+    await page.getByRole('button', { name: 'Close' }).click();
+
+    await page.getByRole('button', { name: `Open ${created.url}` }).click();
+    await page.getByRole('button', { name: 'Check role and target' }).click();
+    await expect.poll(() => page.locator('#detail-status').textContent()).toMatch(/^OK: hookpost assumed the role with your external id/);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
