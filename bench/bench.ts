@@ -10,6 +10,7 @@ import { idleCost, renderIdleCost } from './idle-cost';
 import { renderScale, scale } from './scale';
 import { LAMBDA_NODE_OPTIONS, coldStarts } from './cold-starts';
 import { concurrency, hotPath, pipeline } from './latency';
+import { destinationCosts } from './destinations';
 import { logs, requestsAndCost } from './requests';
 import { type BenchOptions, machine, PRICES, round, startReceiver } from './support';
 
@@ -23,6 +24,7 @@ export const runBench = async (opts: BenchOptions) => {
       machine: machine(),
       prices: PRICES,
       requests_per_delivery: await requestsAndCost(opts, receiver),
+      aws_destinations: await destinationCosts(opts),
       cold_start: await coldStarts(opts),
       hot_path: hotPath(opts),
       pipeline: await pipeline(opts, receiver),
@@ -87,6 +89,22 @@ ${table(
 )}
 
 Target: at most $1.00 per million 1 KB first-attempt deliveries, history included.
+
+## Cost per million deliveries to AWS destinations (USD, us-east-1, arm64)
+
+The same count for a webhook whose target is the tenant's own SQS queue, SNS topic or
+EventBridge bus, written through its role. The write is the tenant's role's request, billed to
+the tenant's account, not the platform's (listed, not priced); AssumeRole has no charge, and a
+session is kept per container until five minutes before it lapses (counted: per delivery, as
+measured over the run, the worker's hop to the destination role included).
+
+${table(
+  ['scenario', 'STS calls', 'tenant writes', 'Lambda', 'DynamoDB', 'SQS', 'API Gateway', 'Logs', 'total'],
+  r.aws_destinations.map((s) => {
+    const c = s.usd_per_million_deliveries;
+    return [s.name, s.sts_calls_per_delivery, s.tenant_writes_per_delivery, c.lambda!, c.dynamodb!, c.sqs!, c.api_gateway!, c.cloudwatch_logs!, `**${c.total}**`];
+  }),
+)}
 
 ## Cold start
 

@@ -32,7 +32,7 @@ export interface RequestScenario {
   usd_per_million_deliveries: Record<string, number>;
 }
 
-const costOf = (p: RequestScenario['per_delivery']): Record<string, number> => {
+export const costOf = (p: RequestScenario['per_delivery']): Record<string, number> => {
   const m = 1_000_000;
   const parts = {
     lambda: p.lambda_invocations * price('lambda_usd_per_million_requests') + p.lambda_gb_seconds * m * price('lambda_arm64_usd_per_gb_second'),

@@ -60,7 +60,10 @@ export const createStsStandIn = (options: { roles: readonly LocalRole[]; callerO
   const denied = (caller: StsCaller, roleArn: string) =>
     new AwsServiceError(403, 'AccessDenied', `User: ${caller.arn.replace(':iam::', ':sts::').replace(':role/', ':assumed-role/')}/hookpost is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
 
+  /** AssumeRole calls answered, allowed or not (the bench amortises them over deliveries). */
+  let calls = 0;
   const assumeRole = async (caller: StsCaller, params: URLSearchParams): Promise<Session> => {
+    calls++;
     const roleArn = params.get('RoleArn') ?? '';
     const sessionName = params.get('RoleSessionName') ?? '';
     const externalId = params.get('ExternalId');
@@ -163,6 +166,7 @@ export const createStsStandIn = (options: { roles: readonly LocalRole[]; callerO
 
   return {
     handle,
+    assumeRoleCalls: () => calls,
     /** Adds (or replaces) a role: one a tenant "deployed" in a simulated account. */
     putRole: (role: LocalRole) => void roles.set(role.arn, role),
     role: (arn: string): LocalRole | undefined => roles.get(arn),

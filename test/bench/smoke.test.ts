@@ -18,6 +18,14 @@ describe('npm run bench (smoke)', () => {
       expect(s.per_delivery.dynamodb_write_units).toBeGreaterThan(0);
       expect(s.per_delivery.lambda_invocations).toBeGreaterThan(0);
     }
+    // AWS destinations: one write into the tenant's target a delivery, STS amortised over the run.
+    expect(results.aws_destinations.map((s) => s.name)).toHaveLength(3);
+    for (const s of results.aws_destinations) {
+      expect(s.tenant_writes_per_delivery).toBe(1);
+      expect(s.sts_calls_per_delivery).toBeGreaterThan(0);
+      expect(s.sts_calls_per_delivery).toBeLessThan(0.5);
+      expect(s.per_delivery.dynamodb_write_units).toBe(1);
+    }
     // A first-attempt success writes one delivery record, nothing else.
     expect(results.requests_per_delivery[0]!.per_delivery.dynamodb_write_units).toBe(1);
     expect(results.cold_start.functions.map((c) => c.function).sort()).toEqual(['account-webhooks', 'admin-webhooks', 'delivery-worker', 'docs', 'eventbridge-ingest', 'platform']);
