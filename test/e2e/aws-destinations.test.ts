@@ -128,6 +128,11 @@ describe('delivering into the tenant\'s account', () => {
       return list.length === 1 && list[0].status === 'succeeded' ? list : undefined;
     });
     expect(delivery.attempts[0]).toMatchObject({ status_code: null, error: null, message_id: event.MessageId, aws_error: null });
+
+    // The test action sends a webhook.test event through the pipeline, as to a URL.
+    expect((await api('POST', `/api/v1/admin/webhooks/${hook.body.id}/test`, { key: KEY })).status).toBe(202);
+    const [tested] = await receive(`${runtime.emulators.sqs}/000000000000/tenant-orders`, 1);
+    expect(JSON.parse(tested.Body).event).toBe('webhook.test');
   });
 
   it('an EventBridge bus: detail-type the event type, source the stack\'s, the signed body beside its signature', async () => {
@@ -169,10 +174,24 @@ describe('what a tenant gets wrong, said in plain words', () => {
     await publish({ wrong: true });
     const [delivery] = await waitUntil(async () => {
       const list = await deliveriesOf(hook.body.id);
-      return list[0]?.attempts.length >= 2 ? list : undefined;
+      // Every retry spent (1 s apart), so that only the manual retry below can succeed.
+      return list[0]?.status === 'failed' ? list : undefined;
     });
+    expect(delivery.attempts).toHaveLength(4);
     expect(delivery.attempts[0]).toMatchObject({ error: 'destination', status_code: null, aws_error: { code: 'AccessDenied' }, message_id: null });
     expect(delivery.attempts[0].aws_error.message).toContain('sts:AssumeRole');
+
+    // The tenant fixes its role (the template hookpost answers, deployed again) and retries the delivery by hand: it gets through.
+    await roleFor('sns', TOPIC, 'wrong-external-id');
+    expect((await api('POST', `/api/v1/admin/webhooks/${hook.body.id}/check`, { key: KEY })).body.ok).toBe(true);
+    const retry = await api('POST', `/api/v1/admin/webhooks/${hook.body.id}/deliveries/${delivery.id}/retry`, { key: KEY });
+    expect(retry.status).toBe(202);
+    const fixed = await waitUntil(async () => {
+      const d = (await api('GET', `/api/v1/admin/webhooks/${hook.body.id}/deliveries/${delivery.id}`, { key: KEY })).body;
+      return d.status === 'succeeded' ? d : undefined;
+    });
+    expect(fixed.attempts.at(-1)).toMatchObject({ trigger: 'manual', error: null, message_id: expect.any(String) });
+    expect(runtime.aws!.received.some((r) => r.target === TOPIC && r.id === fixed.attempts.at(-1).message_id)).toBe(true);
   });
 
   it('a role that trusts another account, and one that lets hookpost in without the external id', async () => {

@@ -130,6 +130,9 @@ const deferFirstAttempt = async (
   return delivery;
 };
 
+/** Why a delivery whose last attempt failed is over: its retries are spent, or it is too large to ever be taken. */
+const failedFor = (last: Attempt): FailedReason => (last.error === 'too_large' ? 'too_large' : 'retries_exhausted');
+
 /**
  * The first attempt of a delivery, recorded with what follows it: its retry brought back by
  * `later` before the record is written, its endpoint's health, and `delivery.failed` when it
@@ -157,7 +160,7 @@ export const firstAttempt = async (
   if (delivery.status === 'retrying') await scheduleNext(deps, refOf(delivery), 1, delivery.nextAttemptAt!, event, later);
   if (!(await deps.deliveries.createDelivery(delivery))) return undefined; // recorded by a concurrent run
   await noteHealth(deps, endpoint, attempt, log);
-  if (delivery.status === 'failed') await noteFailed(deps, log, delivery, 'retries_exhausted', attempt.attemptedAt, endpoint);
+  if (delivery.status === 'failed') await noteFailed(deps, log, delivery, failedFor(attempt), attempt.attemptedAt, endpoint);
   logAttempt(log, delivery, attempt);
   return delivery;
 };
@@ -332,7 +335,7 @@ export const processAttempt = async (
   const before = delivery.attempts.at(-1);
   const runStartedAt = message.trigger === 'automatic' && before && before.error !== null ? before.attemptedAt : attempt.attemptedAt;
   await noteHealth(deps, endpoint, attempt, log, runStartedAt);
-  if (next.status === 'failed' && message.trigger === 'automatic') await noteFailed(deps, log, { ...delivery, attempts }, 'retries_exhausted', attempt.attemptedAt, endpoint);
+  if (next.status === 'failed' && message.trigger === 'automatic') await noteFailed(deps, log, { ...delivery, attempts }, failedFor(attempt), attempt.attemptedAt, endpoint);
   logAttempt(log, { ...delivery, ...next }, attempt);
   return {
     outcome: 'attempted',

@@ -17,7 +17,8 @@ export interface OperationsBus {
 }
 
 /** Why a delivery ended failed. */
-export type FailedReason = 'retries_exhausted' | 'endpoint_deleted' | 'endpoint_disabled' | 'event_expired';
+/** Why a delivery failed for good; `too_large`: over what its AWS destination's service takes, never retried. */
+export type FailedReason = 'retries_exhausted' | 'too_large' | 'endpoint_deleted' | 'endpoint_disabled' | 'event_expired';
 
 export interface FaultLog {
   fault(name: 'OperationalEventNotSent', message: string, extra: Record<string, unknown>): void;
