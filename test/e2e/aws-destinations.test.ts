@@ -159,7 +159,11 @@ describe('delivering into the tenant\'s account', () => {
     expect(messages.map((m) => JSON.parse(m.Body).data.seq)).toEqual([...Array(12).keys()]);
     const writes = runtime.aws!.received.filter((r) => r.target === FIFO_QUEUE);
     expect(new Set(writes.map((w) => w.groupId))).toEqual(new Set(['initech']));
-    const deliveries = await deliveriesOf(hook.body.id, ORDERED_KEY);
+    // The history is eventually consistent: the last second's deliveries may take a moment to be listed.
+    const deliveries = await waitUntil(async () => {
+      const list = await deliveriesOf(hook.body.id, ORDERED_KEY);
+      return list.length === 12 ? list : undefined;
+    });
     expect(new Set(writes.map((w) => w.deduplicationId))).toEqual(new Set(deliveries.map((d) => d.id)));
   });
 });
