@@ -132,6 +132,23 @@ describe('the TypeScript SDK against the local runtime', () => {
     await client.webhooks.delete(failing.id);
     await expect(client.webhooks.get(failing.id)).rejects.toBeInstanceOf(HookpostApiError);
   });
+
+  it('an AWS destination: its trust, create, check, and a message verified as a consumer of the queue would', async () => {
+    const queue = 'https://sqs.us-east-1.amazonaws.com/444455556666/orders';
+    const trust = await client.destinationTrust({ type: 'sqs', target: queue });
+    expect(trust.external_id).toMatch(/^hpx_/);
+    const made = await fetch(`${runtime.aws!.endpoint}/_local/accounts/444455556666/stacks`, { method: 'POST', body: JSON.stringify(trust.cloudformation) });
+    const role = ((await made.json()) as { outputs: { RoleArn: string } }).outputs.RoleArn;
+    const created = await client.webhooks.create({ destination: { type: 'sqs', target: queue, role_arn: role }, events: ['list.failed'] });
+    expect(created.destination).toMatchObject({ type: 'sqs', queue_url: queue, external_id: trust.external_id });
+    expect(await client.webhooks.checkDestination(created.id)).toMatchObject({ ok: true, problem: null });
+    const sent = await client.webhooks.sendTestEvent(created.id);
+    const message = await waitUntil(async () => runtime.aws!.received.find((r) => r.body.includes(sent.event_id)), 20_000, 'the test message');
+    expect(Webhook.constructEvent(message.body, message.attributes, created.secret!)).toMatchObject({ id: sent.event_id, event: 'webhook.test' });
+    // The history is eventually consistent: the delivery may take a moment to be listed.
+    const delivery = await waitUntil(async () => (await client.webhooks.deliveries(created.id)).data[0], 20_000, 'the delivery listed');
+    expect(delivery.attempts[0]!.message_id).toBe(message.id);
+  });
 });
 
 describe('the published package', () => {

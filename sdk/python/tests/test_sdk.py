@@ -18,6 +18,7 @@ from hookpost import Client, HookpostError, Webhook, WebhookSignatureError
 URL = os.environ["HOOKPOST_URL"]
 KEY = os.environ["HOOKPOST_KEY"]
 ADMIN = os.environ["HOOKPOST_ADMIN_KEY"]
+AWS = os.environ.get("HOOKPOST_AWS_URL")  # the local runtime's simulated AWS accounts
 
 received = []
 
@@ -158,6 +159,36 @@ class AdminSurface(unittest.TestCase):
             Webhook.construct_event(payload=hit["body"], headers=hit["headers"], secret=other["public_key"])
         with self.assertRaises(WebhookSignatureError):
             Webhook.construct_event(payload=hit["body"] + b" ", headers=hit["headers"], secret=rotated["public_key"])
+
+
+@unittest.skipUnless(AWS, "HOOKPOST_AWS_URL: the local runtime's simulated AWS accounts")
+class AwsDestination(unittest.TestCase):
+    def test_trust_role_create_check_and_a_verified_message(self):
+        client = Client(api_key=KEY, base_url=URL, org_id="acme")
+        topic = "arn:aws:sns:us-east-1:444455556666:orders"
+        trust = client.destination_trust(type="sns", target=topic)
+        self.assertTrue(trust["external_id"].startswith("hpx_"))
+        template = trust["cloudformation"]
+        template["Resources"]["HookpostDeliveryRole"]["Properties"]["RoleName"] = "python-sdk"
+        made = urllib.request.urlopen(urllib.request.Request(AWS + "/_local/accounts/444455556666/stacks", data=json.dumps(template).encode(), method="POST"))
+        role = json.load(made)["outputs"]["RoleArn"]
+        with self.assertRaises(ValueError):
+            client.create_webhook(url=RECEIVER + "/x", events=["price.alert"], destination={"type": "sns", "target": topic, "role_arn": role})
+        created = client.create_webhook(destination={"type": "sns", "target": topic, "role_arn": role}, events=["list.failed"])
+        self.assertEqual(created["url"], topic)
+        check = client.check_destination(created["id"])
+        self.assertTrue(check["ok"], check["message"])
+        sent = client.send_test_event(created["id"])
+        deadline = time.time() + 20
+        while True:
+            got = json.load(urllib.request.urlopen(AWS + "/_local/received?target=" + topic))["received"]
+            mine = [m for m in got if json.loads(m["body"])["id"] == sent["event_id"]]
+            if mine or time.time() > deadline:
+                break
+            time.sleep(0.2)
+        self.assertEqual(len(mine), 1)
+        envelope = Webhook.construct_event(payload=mine[0]["body"], headers=mine[0]["attributes"], secret=created["secret"])
+        self.assertEqual(envelope["event"], "webhook.test")
 
 
 if __name__ == "__main__":
