@@ -103,6 +103,8 @@ export const dynamoHistory =
 
 /** The role chain's first hop: the function's role assumes the stack's destination role (the only role it may assume). */
 const HOP_SESSION_SECONDS = 3600;
+/** STS answers in milliseconds; these bound a stuck connection (the SDK's own default waits without end). */
+const STS_TIMEOUTS = { connectionTimeout: 3_000, requestTimeout: 5_000 };
 
 /**
  * AWS destinations (issue 26), for the worker (writes) and the tenant routes (the check): STS
@@ -123,7 +125,10 @@ export const awsDestinations = (
       new STSClient({
         credentials: fromTemporaryCredentials({
           params: { RoleArn: d.roleArn, RoleSessionName: `hookpost-${process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'function'}`.slice(0, 64), DurationSeconds: HOP_SESSION_SECONDS },
+          clientConfig: { requestHandler: STS_TIMEOUTS },
         }),
+        // A session is shared by a burst of attempts: an STS that does not answer must not hold them all for the SDK's unbounded default.
+        requestHandler: STS_TIMEOUTS,
       }),
     );
   const clients = local.clients ?? awsClientFactory({ configure: (client) => tracing.captureAWSv3Client(client) });

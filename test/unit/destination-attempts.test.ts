@@ -30,7 +30,7 @@ const setup = async (answer: (m: DestinationMessage) => DestinationOutcome) => {
   f.ports.settings = { ...f.ports.settings, retrySchedule: [60, 300], destinations: { principalArn: 'arn:aws:iam::111122223333:role/destinations', platformAccount: '111122223333', source: 'hookpost' } };
   await createTenant(f.ports, { id: 'acme' });
   const hook = await createAdminWebhook(f.ports, 'acme', { destination: { type: 'sqs', target: QUEUE, role_arn: ROLE }, events: ['price.alert'] });
-  const publish = async (data: Record<string, unknown> = { p: 1 }) => {
+  const publish = async (data: { [k: string]: number } = { p: 1 }) => {
     const { id } = await publishEvent(f.ports, { tenantId: 'acme', type: 'price.alert', data });
     return fanOut(f.ports, f.fanOutOf(id), silentLog);
   };
