@@ -24,10 +24,11 @@ export const createAdminWebhooksHandler = (ports: Ports) => {
     'admin-webhooks',
     {
       'POST /api/v1/admin/webhooks': async ({ body, tenantId }) => {
-        const { retry_schedule: retrySchedule, timeout_seconds: timeoutSeconds, signature_scheme: signatureScheme, rate_limit_per_second: rateLimitPerSecond, ...input } =
+        const { retry_schedule: retrySchedule, timeout_seconds: timeoutSeconds, signature_scheme: signatureScheme, rate_limit_per_second: rateLimitPerSecond, sensitive_headers: sensitiveHeaders, ...input } =
           schemas.adminCreate.parse(body);
         const { endpoint, secret, generated } = await createAdminWebhook(ports, tenantId, {
           ...input,
+          ...(sensitiveHeaders ? { sensitiveHeaders } : {}),
           ...(rateLimitPerSecond ? { rateLimitPerSecond } : {}),
           ...(retrySchedule ? { retrySchedule } : {}),
           ...(timeoutSeconds ? { timeoutSeconds } : {}),
@@ -41,9 +42,10 @@ export const createAdminWebhooksHandler = (ports: Ports) => {
         body: await ops.view(await getWebhook(ports, tenantId, params.id!)),
       }),
       'PATCH /api/v1/admin/webhooks/{id}': async ({ body, params, tenantId }) => {
-        const { retry_schedule: retrySchedule, timeout_seconds: timeoutSeconds, rate_limit_per_second: rateLimitPerSecond, signature_scheme: _scheme, ordered: _ordered, ...changes } =
+        const { retry_schedule: retrySchedule, timeout_seconds: timeoutSeconds, rate_limit_per_second: rateLimitPerSecond, sensitive_headers: sensitiveHeaders, signature_scheme: _scheme, ordered: _ordered, ...changes } =
           schemas.adminUpdate.parse(body);
         const options = {
+          ...(sensitiveHeaders !== undefined ? { sensitiveHeaders } : {}),
           ...(retrySchedule !== undefined ? { retrySchedule } : {}),
           ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
           ...(rateLimitPerSecond !== undefined ? { rateLimitPerSecond } : {}),

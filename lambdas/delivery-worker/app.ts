@@ -218,7 +218,7 @@ export const createDeliveryWorkerHandler = (ports: Ports) => {
     // invocation error would count in the Errors alarm for an ordinary retry.
     .handler(async (event, context) => {
       const deadline = invocationDeadline(context.getRemainingTimeInMillis());
-      const invocation: Ports = { ...ports, endpoints: endpointsOnceAnInvocation(ports.endpoints), http: deadline.bound(ports.http), destinations: deadline.boundDestinations(ports.destinations) };
+      const invocation: Ports = { ...ports, endpoints: endpointsOnceAnInvocation(ports.endpoints), http: deadline.bound(ports.http), destinations: deadline.boundDestinations(ports.destinations), tokens: deadline.boundTokens(ports.tokens) };
       // The FIFO queue's records are taken one after another, a group stopping at its first not done.
       const fifo = event.Records[0]?.eventSourceARN.endsWith('.fifo') ?? false;
       try {

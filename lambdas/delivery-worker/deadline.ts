@@ -1,4 +1,4 @@
-import type { DestinationSender, HttpSender } from '../shared/domain/ports';
+import type { DestinationSender, HttpSender, TokenSource } from '../shared/domain/ports';
 
 /**
  * How much of an invocation is kept back from the attempts, so that an attempt cut short by
@@ -24,6 +24,8 @@ export interface InvocationDeadline {
   bound(http: HttpSender): HttpSender;
   /** The AWS destinations' writer, bound the same way. */
   boundDestinations(destinations: DestinationSender): DestinationSender;
+  /** The OAuth token source, whose token requests settle by `attemptsEndAt` too. */
+  boundTokens(tokens: TokenSource): TokenSource;
   /** `work`, or an `Unfinished` rejection once the invocation must answer without it. */
   finish<T>(work: Promise<T>): Promise<T>;
 }
@@ -46,6 +48,7 @@ export const invocationDeadline = (remainingMs: number, now: () => number = Date
       send: (d, m, ctx, options) => destinations.send(d, m, ctx, { ...options, notAfterMs: Math.min(options?.notAfterMs ?? Infinity, attemptsEndAt) }),
       check: (d, ctx, test) => destinations.check(d, ctx, test),
     }),
+    boundTokens: (tokens) => ({ token: (request, options) => tokens.token(request, { ...options, notAfterMs: Math.min(options?.notAfterMs ?? Infinity, attemptsEndAt) }) }),
     finish: <T>(work: Promise<T>) => {
       const ms = Math.max(0, answerAt - now());
       let timer: NodeJS.Timeout | undefined;

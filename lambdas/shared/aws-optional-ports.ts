@@ -9,6 +9,7 @@ import { AwsDestinationSender, awsClientFactory, type ClientFactory } from './ad
 import { dnsResolver } from './adapters/dns-resolver';
 import { DynamoDeliverySlots, DynamoEndpointPacing, DynamoRateLimiter, unlimitedSlots } from './adapters/dynamo-limits';
 import { NodeHttpSender, REQUEST_TIMEOUT_MS } from './adapters/http-sender';
+import { OAuthTokenCache } from './adapters/oauth-tokens';
 import { DynamoDeliveryStore } from './adapters/dynamo-delivery-store';
 import { EventBridgeOperationsBus } from './adapters/eventbridge-operations';
 import { SecretsManagerBoxProvider } from './adapters/master-key';
@@ -17,7 +18,7 @@ import { SqsDeliveryQueue } from './adapters/sqs-queue';
 import { SqsOrderedQueue } from './adapters/sqs-ordered-queue';
 import { type ClientOptions, sdkCommon } from './aws-ports';
 import { type Config, given, type requireScheduler } from './config';
-import type { Clock, DeliveryQueue, DeliverySlots, DeliveryStore, DestinationSender, DestinationSettings, EndpointPacing, EventStore, HttpSender, RateLimiter, RetryScheduler, SecretBoxProvider } from './domain/ports';
+import type { Clock, DeliveryQueue, DeliverySlots, DeliveryStore, DestinationSender, DestinationSettings, EndpointPacing, EventStore, HttpSender, RateLimiter, RetryScheduler, SecretBoxProvider, TokenSource } from './domain/ports';
 import { createEgressRules, createTargetPolicy, type EgressRules, type TargetPolicy } from './domain/target-policy';
 import { tracing } from './powertools';
 
@@ -83,12 +84,15 @@ export const tenantRateLimit =
  */
 export const webhookDelivery =
   (config: Config, rules = egressRules(config)) =>
-  (doc: DynamoDBDocumentClient, clock: Clock): { http: HttpSender; slots: DeliverySlots; pacing: EndpointPacing } => {
+  (doc: DynamoDBDocumentClient, clock: Clock): { http: HttpSender; tokens: TokenSource; slots: DeliverySlots; pacing: EndpointPacing } => {
     const cap = config.maxConcurrentDeliveriesPerEndpoint;
     const table = given(config.deliveriesTableName, 'DELIVERIES_TABLE_NAME');
+    const http = new NodeHttpSender({ egress: { rules, resolver: dnsResolver } });
     return {
       pacing: new DynamoEndpointPacing(doc, table),
-      http: new NodeHttpSender({ egress: { rules, resolver: dnsResolver } }),
+      http,
+      // Token endpoints are reached through the same sender: the same egress rules and DNS pinning.
+      tokens: new OAuthTokenCache(http),
       // A lease outlives the request timeout by a margin: only a crashed container's lapses.
       slots: cap > 0 ? new DynamoDeliverySlots(doc, given(config.deliveriesTableName, 'DELIVERIES_TABLE_NAME'), cap, REQUEST_TIMEOUT_MS / 1000 + 10, clock) : unlimitedSlots,
     };

@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoConfigStore } from './adapters/dynamo-stores';
 import { MAX_SQS_DELAY_SECONDS } from './adapters/retry-scheduler';
 import type { Config } from './config';
-import type { Clock, DeliveryQueue, DeliverySlots, DeliveryStore, DestinationSender, DestinationSettings, EndpointPacing, EventStore, OrderedQueue, HttpSender, Ports, RateLimiter, RetryScheduler, SecretBoxProvider } from './domain/ports';
+import type { Clock, DeliveryQueue, DeliverySlots, DeliveryStore, DestinationSender, DestinationSettings, EndpointPacing, EventStore, OrderedQueue, HttpSender, Ports, RateLimiter, RetryScheduler, SecretBoxProvider, TokenSource } from './domain/ports';
 import type { OperationsBus } from './domain/operational-events';
 import type { TargetPolicy } from './domain/target-policy';
 import { tracing } from './powertools';
@@ -38,7 +38,7 @@ export interface ClientOptions {
   /** The per-tenant request limit of the tenant routes (`tenantRateLimit`). */
   throttle?: (doc: DynamoDBDocumentClient, clock: Clock) => RateLimiter;
   /** The HTTP sender, the per-endpoint cap and rate limits, for the worker (`webhookDelivery`). */
-  delivery?: (doc: DynamoDBDocumentClient, clock: Clock) => { http: HttpSender; slots: DeliverySlots; pacing: EndpointPacing };
+  delivery?: (doc: DynamoDBDocumentClient, clock: Clock) => { http: HttpSender; tokens: TokenSource; slots: DeliverySlots; pacing: EndpointPacing };
   /** AWS destinations: the worker writes to them, the tenant routes check them (`awsDestinations`). */
   destinations?: { sender: DestinationSender; settings: DestinationSettings };
   /** The FIFO queue of ordered endpoints, for the worker and the publishers (`sqsOrderedQueue`). */
@@ -64,6 +64,7 @@ const unavailable = (what: string) => () => Promise.reject(new Error(`This funct
 /** For functions that never deliver a webhook, register a URL or serve the tenant API. */
 const noDelivery = {
   http: { post: unavailable('deliver webhooks') },
+  tokens: { token: unavailable('fetch OAuth tokens for receivers') },
   slots: { acquire: unavailable('deliver webhooks'), release: unavailable('deliver webhooks') },
   pacing: { take: unavailable('deliver webhooks') },
 };
@@ -108,7 +109,7 @@ export const createPorts = (config: Config, options: ClientOptions = {}): Ports 
   const clock: Clock = { now: () => new Date() };
   const queue = options.queue ?? noQueue;
   const retries = options.retries ? options.retries(queue, clock) : queueOnlyRetries(queue);
-  const { http, slots, pacing } = options.delivery?.(doc, clock) ?? noDelivery;
+  const { http, tokens, slots, pacing } = options.delivery?.(doc, clock) ?? noDelivery;
   return {
     clock,
     tenants: configStore,
@@ -119,6 +120,7 @@ export const createPorts = (config: Config, options: ClientOptions = {}): Ports 
     ordered: options.ordered ?? noOrdered,
     retries,
     http,
+    tokens,
     destinations: options.destinations?.sender ?? noDestinations,
     secretBox,
     targets: options.targets ?? noTargets,

@@ -23,19 +23,23 @@ afterAll(async () => {
 const publish = (data: unknown) => api('POST', '/v1/events', { key: runtime.adminKey, body: { tenant_id: 'acme', type: 'price.alert', data } });
 
 describe('endpoint headers', () => {
-  it('are sent with every delivery beside the signatures, and GET shows them', async () => {
+  it('are sent with every delivery beside the signatures; GET shows them, but a credential header only as set', async () => {
     const hook = await api('POST', '/api/v1/admin/webhooks', {
       key: KEY,
       body: { url: `${receiver.url}/h1`, events: ['price.alert'], headers: { Authorization: 'Bearer receiver-token', 'X-Tenant-Region': 'eu-1' } },
     });
     expect(hook.status).toBe(201);
-    expect(hook.body.headers).toEqual({ Authorization: 'Bearer receiver-token', 'X-Tenant-Region': 'eu-1' });
+    expect(hook.body.headers).toEqual({ 'X-Tenant-Region': 'eu-1' });
+    expect(hook.body.sensitive_headers).toEqual({ Authorization: { set_at: hook.body.created_at } });
+    expect(JSON.stringify(hook.body)).not.toContain('receiver-token');
     await publish({ n: 1 });
     const [req] = await receiver.waitFor((r) => r.path === '/h1');
     expect(req!.headers.authorization).toBe('Bearer receiver-token');
     expect(req!.headers['x-tenant-region']).toBe('eu-1');
     expect(req!.headers['x-webhook-signature']).toMatch(/^sha256=/);
-    expect((await api('GET', `/api/v1/admin/webhooks/${hook.body.id}`, { key: KEY })).body.headers).toEqual(hook.body.headers);
+    const read = (await api('GET', `/api/v1/admin/webhooks/${hook.body.id}`, { key: KEY })).body;
+    expect(read.headers).toEqual(hook.body.headers);
+    expect(read.sensitive_headers).toEqual(hook.body.sensitive_headers);
   });
 
   it('PATCH replaces them and changes nothing else; an empty map removes them; a webhook without them shows no field', async () => {

@@ -18,6 +18,7 @@ import type {
 } from '../../lambdas/shared/domain/ports';
 import type { OperationalEvent } from '../../lambdas/shared/domain/operational-events';
 import { createSecretBox } from '../../lambdas/shared/domain/secret-box';
+import { OAuthTokenCache } from '../../lambdas/shared/adapters/oauth-tokens';
 import { DEFAULT_EVENT_TYPES } from '../../lambdas/shared/domain/catalogue';
 
 /** In-memory ports for fast domain tests. They keep the stores' contracts, nothing more. */
@@ -311,6 +312,8 @@ export const fakePorts = (overrides: Partial<Ports> = {}) => {
       hold: async (receiptHandle, seconds) => void holds.push({ receiptHandle, seconds }),
     },
     http,
+    // The real cache over the fake sender: token requests are recorded beside the deliveries' (by URL).
+    tokens: new OAuthTokenCache(http, () => now.getTime()),
     destinations: { send: async () => ({ ok: false, code: 'NoDestinations', message: 'fakePorts has no AWS destinations', retryable: true }), check: async () => ({ ok: false, problem: 'role_not_assumable', message: 'fakePorts has no AWS destinations' }) },
     secretBox: { get: async () => box },
     targets: { check: async () => undefined },

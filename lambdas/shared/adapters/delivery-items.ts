@@ -1,4 +1,4 @@
-import type { Attempt, Delivery } from '../domain/model';
+import type { Attempt, Delivery, SideResponse } from '../domain/model';
 import type { Item } from './dynamo-write';
 
 // How deliveries and their attempts are written as items of the deliveries table.
@@ -15,6 +15,15 @@ export const fromAttempt = (a: Attempt): Item => ({
   ...(a.retryAfterSeconds === undefined ? {} : { retry_after_seconds: a.retryAfterSeconds }),
   ...(a.messageId === undefined ? {} : { message_id: a.messageId }),
   ...(a.awsError === undefined ? {} : { aws_error: { code: a.awsError.code, message: a.awsError.message } }),
+  ...(a.tokenEndpoint === undefined ? {} : { token_endpoint: fromSide(a.tokenEndpoint) }),
+  ...(a.tokenRefresh === undefined ? {} : { token_refresh: fromSide(a.tokenRefresh) }),
+});
+
+const fromSide = (r: SideResponse): Item => ({ status_code: r.statusCode, response_time_ms: r.responseTimeMs, response_body: r.responseBody });
+const toSide = (r: Item): SideResponse => ({
+  statusCode: (r.status_code as number | null | undefined) ?? null,
+  responseTimeMs: r.response_time_ms as number,
+  responseBody: (r.response_body as string | null | undefined) ?? null,
 });
 
 export const expiresAt = (createdAt: string, retentionDays: number): number =>
@@ -32,6 +41,8 @@ export const toAttempt = (a: Item): Attempt => ({
   ...(typeof a.retry_after_seconds === 'number' ? { retryAfterSeconds: a.retry_after_seconds } : {}),
   ...(typeof a.message_id === 'string' ? { messageId: a.message_id } : {}),
   ...(a.aws_error ? { awsError: { code: (a.aws_error as Item).code as string, message: (a.aws_error as Item).message as string } } : {}),
+  ...(a.token_endpoint ? { tokenEndpoint: toSide(a.token_endpoint as Item) } : {}),
+  ...(a.token_refresh ? { tokenRefresh: toSide(a.token_refresh as Item) } : {}),
 });
 
 /** A delivery as its item holds it: the latest attempts, and how many there have been when that is more. */

@@ -2,6 +2,7 @@ import type { LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
+import { rootCertificates } from 'node:tls';
 import { freshAgents } from './fresh-agent';
 import { RESPONSE_EXCERPT_BYTES, truncateUtf8 } from '../domain/model';
 import type { HttpResult, HttpSender, PostOptions } from '../domain/ports';
@@ -107,11 +108,21 @@ export const parseRetryAfter = (value: string | string[] | undefined, now: numbe
  * bytes that are not UTF-8 decode to U+FFFD (three bytes each), so a kilobyte of them would
  * otherwise store three.
  */
-const excerptOf = (chunks: Buffer[]): string => {
-  const bytes = Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES);
+const excerptOf = (chunks: Buffer[], limit = RESPONSE_EXCERPT_BYTES): string => {
+  const bytes = Buffer.concat(chunks).subarray(0, limit);
   // Drop a trailing partial UTF-8 sequence rather than emit a replacement character.
-  return truncateUtf8(new TextDecoder('utf-8', { fatal: false }).decode(bytes).replace(/\uFFFD$/, ''), RESPONSE_EXCERPT_BYTES);
+  return truncateUtf8(new TextDecoder('utf-8', { fatal: false }).decode(bytes).replace(/\uFFFD$/, ''), limit);
 };
+
+/** The most of a body any request keeps (a token endpoint's answer). */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * A client certificate for https.request: Node pools connections per certificate, key and CA
+ * (they are part of the agent's connection name), so one webhook's never serves another's. A CA
+ * bundle is added to the public roots: the server's certificate is still verified.
+ */
+const tlsOptions = (tls: PostOptions['tls']) => (tls ? { cert: tls.cert, key: tls.key, ...(tls.ca ? { ca: [...rootCertificates, tls.ca] } : {}) } : {});
 
 export interface HttpSenderOptions {
   timeoutMs?: number;
@@ -151,6 +162,8 @@ export class NodeHttpSender implements HttpSender {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     const secure = target.protocol === 'https:';
+    const keep = Math.min(options.maxBodyBytes ?? RESPONSE_EXCERPT_BYTES, MAX_BODY_BYTES);
+    if (options.tls && !secure) return { statusCode: null, responseTimeMs: 0, error: 'tls', detail: 'a client certificate needs an https URL', bodyExcerpt: null, retryAfterSeconds: null };
     return new Promise<HttpResult>((resolve) => {
       let settled = false;
       // The one deadline of the attempt (lookup, connect, TLS, headers, body), owned here rather
@@ -182,6 +195,7 @@ export class NodeHttpSender implements HttpSender {
           method: 'POST',
           headers: { ...headers, 'content-length': String(Buffer.byteLength(body, 'utf8')) },
           agent: secure ? this.agents.https : this.agents.http,
+          ...(secure ? tlsOptions(options.tls) : {}),
           ...(this.lookup ? { lookup: this.lookup as never } : {}),
         },
         (response) => {
@@ -189,12 +203,14 @@ export class NodeHttpSender implements HttpSender {
           const statusCode = response.statusCode ?? 0;
           const waits = statusCode === 429 || statusCode === 503;
           const chunks: Buffer[] = [];
+          const contentType = response.headers['content-type'];
           const done = (bodyExcerpt: string | null, detail?: string) =>
             finish({
               statusCode,
               responseTimeMs: elapsed(),
               error: null,
-              bodyExcerpt: bodyExcerpt ?? (chunks.length > 0 ? excerptOf(chunks) : null),
+              ...(contentType ? { contentType } : {}),
+              bodyExcerpt: bodyExcerpt ?? (chunks.length > 0 ? excerptOf(chunks, keep) : null),
               ...(detail ? { detail } : {}),
               retryAfterSeconds: waits ? parseRetryAfter(response.headers['retry-after'], Date.now()) : null,
             });
@@ -203,15 +219,15 @@ export class NodeHttpSender implements HttpSender {
           response.on('data', (chunk: Buffer) => {
             chunks.push(chunk);
             size += chunk.byteLength;
-            if (size >= RESPONSE_EXCERPT_BYTES) {
-              done(excerptOf(chunks));
+            if (size >= keep) {
+              done(excerptOf(chunks, keep));
               response.destroy(); // the rest is not read
             }
           });
-          response.on('end', () => done(excerptOf(chunks)));
+          response.on('end', () => done(excerptOf(chunks, keep)));
           // The status already arrived; a body that breaks off does not change it.
           response.on('error', (err) => fail(err));
-          response.on('close', () => (response.complete ? done(excerptOf(chunks)) : fail(connectionClosed())));
+          response.on('close', () => (response.complete ? done(excerptOf(chunks, keep)) : fail(connectionClosed())));
         },
       );
       request.on('socket', (socket) => {

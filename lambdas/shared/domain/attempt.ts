@@ -1,13 +1,14 @@
 import { externalIdFor } from './destinations';
 import { signingSecrets } from './endpoints';
-import { type Attempt, type Delivery, type Endpoint, ERROR_DETAIL_BYTES, RESPONSE_EXCERPT_BYTES, type StoredEvent, truncateUtf8 } from './model';
+import { type Attempt, type Delivery, type Endpoint, ERROR_DETAIL_BYTES, RESPONSE_EXCERPT_BYTES, type SideResponse, type StoredEvent, truncateUtf8 } from './model';
+import { bearer, receiverCredentials } from './receiver-credentials';
 import type { DestinationMessage, HttpResult, PaceTurn, Ports, SecretBoxProvider, Settings } from './ports';
 import { type SignedRequest, signDelivery } from './signing';
 
 // One attempt: what it sends, how it is logged, and what state follows it (`./delivery` runs
 // attempts within deliveries, fan-outs and retries).
 
-type Deps = Pick<Ports, 'clock' | 'http' | 'destinations' | 'secretBox' | 'slots' | 'pacing'>;
+type Deps = Pick<Ports, 'clock' | 'http' | 'destinations' | 'tokens' | 'secretBox' | 'slots' | 'pacing'>;
 
 /** Faults an operator must see: each is logged at ERROR and counted in a metric of its name, which an alarm watches. */
 export type OperationalFault = 'EndpointHealthUpdateFailed' | 'OperationalEventNotSent';
@@ -165,14 +166,7 @@ export const attemptDelivery = async (
     );
     sent = endpoint.destination
       ? await toDestination(deps, endpoint, event, deliveryId, request)
-      : fromHttp(
-          await deps.http.post(
-            endpoint.url,
-            withCustomHeaders(request.headers, endpoint.headers),
-            request.body,
-            endpoint.timeoutSeconds ? { timeoutMs: endpoint.timeoutSeconds * 1000 } : undefined,
-          ),
-        );
+      : await toReceiver(deps, endpoint, request);
   } finally {
     // A lease that cannot be given back lapses by itself; the attempt, made, must still be recorded.
     await deps.slots.release(endpoint.tenantId, endpoint.id, lease).catch(() => undefined);
@@ -194,6 +188,39 @@ const fromHttp = (result: HttpResult): Sent => {
     ...(result.detail ? { detail: truncateUtf8(result.detail, ERROR_DETAIL_BYTES) } : {}),
     ...(typeof result.retryAfterSeconds === 'number' ? { retryAfterSeconds: result.retryAfterSeconds } : {}),
   };
+};
+
+const sideResponse = (result: HttpResult): SideResponse => ({
+  statusCode: result.statusCode,
+  responseTimeMs: result.responseTimeMs,
+  responseBody: result.bodyExcerpt === null ? null : truncateUtf8(result.bodyExcerpt, RESPONSE_EXCERPT_BYTES),
+});
+
+/**
+ * A POST to the endpoint's URL with what its receiver wants beyond the signature (issue 27):
+ * sensitive headers, Basic credentials, a client certificate, or an OAuth token. No token, no
+ * request: the token endpoint's failure is the attempt's (`auth`), retried on the schedule. A
+ * 401 to a token from the cache (it may have been revoked early) fetches a new one and sends
+ * once more; the first answer is kept in `tokenRefresh`, so both requests are in the history.
+ */
+const toReceiver = async (deps: Pick<Deps, 'http' | 'tokens' | 'secretBox'>, endpoint: Endpoint, request: SignedRequest): Promise<Sent> => {
+  const options = endpoint.timeoutSeconds ? { timeoutMs: endpoint.timeoutSeconds * 1000 } : {};
+  const credentials = await receiverCredentials(deps, endpoint, options);
+  if (!credentials.ok) {
+    return { statusCode: null, responseTimeMs: credentials.response.responseTimeMs, error: 'auth', responseBody: null, detail: truncateUtf8(credentials.detail, ERROR_DETAIL_BYTES), tokenEndpoint: credentials.response };
+  }
+  const { headers: secret, tls, oauth } = credentials.credentials;
+  const postOptions = { ...options, ...(tls ? { tls } : {}) };
+  const post = (extra: Record<string, string>) =>
+    deps.http.post(endpoint.url, withCustomHeaders(request.headers, { ...endpoint.headers, ...extra }), request.body, Object.keys(postOptions).length > 0 ? postOptions : undefined);
+  const first = await post(secret);
+  if (first.statusCode !== 401 || !oauth?.cached) return fromHttp(first);
+  const renewed = await deps.tokens.token(oauth.request, { ...options, rejected: oauth.token });
+  if (!renewed.ok) {
+    return { ...fromHttp(first), tokenEndpoint: renewed.response, detail: truncateUtf8(`the receiver refused the token (401), and a new one could not be had: ${renewed.detail}`, ERROR_DETAIL_BYTES) };
+  }
+  if (renewed.token === oauth.token) return fromHttp(first);
+  return { ...fromHttp(await post({ ...secret, Authorization: bearer(renewed.token) })), tokenRefresh: sideResponse(first) };
 };
 
 /** The Standard Webhooks headers an AWS destination's message carries beside the envelope. */

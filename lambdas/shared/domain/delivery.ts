@@ -10,7 +10,7 @@ import { emitOperational, type FailedReason } from './operational-events';
 
 type Deps = Pick<
   Ports,
-  'clock' | 'endpoints' | 'events' | 'deliveries' | 'http' | 'destinations' | 'secretBox' | 'settings' | 'retries' | 'tenants' | 'queue' | 'slots' | 'operations' | 'pacing' | 'ordered'
+  'clock' | 'endpoints' | 'events' | 'deliveries' | 'http' | 'destinations' | 'tokens' | 'secretBox' | 'settings' | 'retries' | 'tenants' | 'queue' | 'slots' | 'operations' | 'pacing' | 'ordered'
 >;
 
 /**

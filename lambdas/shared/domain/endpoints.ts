@@ -6,6 +6,8 @@ import type { Endpoint, EndpointChanges } from './model';
 import { type AwsDestination, type DestinationInput, parseDestination } from './destinations';
 import type { Clock, EndpointStore, SecretBoxProvider, Settings, TenantStore } from './ports';
 import type { TargetPolicy } from './target-policy';
+import type { AuthInput } from './receiver-auth';
+import { type CredentialsInput, type StoredCredentials, storedCredentials } from './webhook-credentials';
 import { ed25519PublicKey, generateEd25519SecretKey, type SignatureScheme, type Surface } from './signing';
 
 type Deps = { tenants: TenantStore; endpoints: EndpointStore; secretBox: SecretBoxProvider; clock: Clock; targets: TargetPolicy; settings: Pick<Settings, 'destinations'> };
@@ -61,10 +63,10 @@ export const destinationOf = (settings: Pick<Settings, 'destinations'>, input: D
 
 const newEndpoint = async (
   deps: Deps,
-  input: { id?: string; tenantId: string; surface: Surface; url: string; destination?: AwsDestination; events: string[] | null; secret: string } & EndpointOptions,
+  input: { id?: string; tenantId: string; surface: Surface; url: string; destination?: AwsDestination; events: string[] | null; secret: string; at?: Date } & EndpointOptions & Omit<StoredCredentials, 'headers'>,
 ): Promise<Endpoint> => {
   const id = input.id ?? newId('wh');
-  const now = deps.clock.now().toISOString();
+  const now = (input.at ?? deps.clock.now()).toISOString();
   const box = await deps.secretBox.get();
   return {
     id,
@@ -77,6 +79,8 @@ const newEndpoint = async (
     sealedSecret: box.seal(input.secret, secretContext(input.tenantId, id)),
     ...(input.signatureScheme === 'ed25519' ? { signatureScheme: 'ed25519' as const, publicKey: ed25519PublicKey(input.secret) } : {}),
     ...(input.headers && Object.keys(input.headers).length > 0 ? { headers: input.headers } : {}),
+    ...(input.sensitiveHeaders && Object.keys(input.sensitiveHeaders).length > 0 ? { sensitiveHeaders: input.sensitiveHeaders } : {}),
+    ...(input.auth ? { auth: input.auth } : {}),
     ...(input.retrySchedule ? { retrySchedule: input.retrySchedule } : {}),
     ...(input.timeoutSeconds ? { timeoutSeconds: input.timeoutSeconds } : {}),
     ...(input.filter ? { filter: input.filter } : {}),
@@ -145,14 +149,34 @@ export const deleteAccountWebhook = async (deps: Deps, tenantId: string): Promis
 export const createAdminWebhook = async (
   deps: Deps,
   tenantId: string,
-  input: { url?: string; destination?: DestinationInput; events: string[]; secret?: string } & EndpointOptions,
+  input: { url?: string; destination?: DestinationInput; events: string[]; secret?: string } & Omit<EndpointOptions, 'headers'> & Omit<CredentialsInput, 'auth'> & { auth?: AuthInput },
 ): Promise<EndpointWithSecret & { generated: boolean }> => {
   if ((input.url === undefined) === (input.destination === undefined)) throw new ValidationError('url: give either url or destination, not both');
   const destination = input.destination ? destinationOf(deps.settings, input.destination) : undefined;
   if (!destination) await deps.targets.check(input.url!);
   const secret = input.secret ?? generateSecret('admin', input.signatureScheme);
-  const { url, destination: _asked, events, secret: _given, ...options } = input;
-  const endpoint = await newEndpoint(deps, { tenantId, surface: 'admin', url: destination?.arn ?? url!, ...(destination ? { destination } : {}), events, secret, ...options });
+  const { url, destination: _asked, events, secret: _given, headers: _h, sensitiveHeaders: _s, auth: _a, ...options } = input;
+  const id = newId('wh');
+  const at = deps.clock.now();
+  const credentials = await storedCredentials(
+    { box: await deps.secretBox.get(), targets: deps.targets },
+    { tenantId, endpointId: id, url: destination ? undefined : url, now: at },
+    { ...(input.headers ? { headers: input.headers } : {}), ...(input.sensitiveHeaders ? { sensitiveHeaders: input.sensitiveHeaders } : {}), ...(input.auth ? { auth: input.auth } : {}) },
+  );
+  const endpoint = await newEndpoint(deps, {
+    id,
+    at,
+    tenantId,
+    surface: 'admin',
+    url: destination?.arn ?? url!,
+    ...(destination ? { destination } : {}),
+    events,
+    secret,
+    ...options,
+    ...(credentials.headers ? { headers: credentials.headers } : {}),
+    ...(credentials.sensitiveHeaders ? { sensitiveHeaders: credentials.sensitiveHeaders } : {}),
+    ...(credentials.auth ? { auth: credentials.auth } : {}),
+  });
   // Counted before it exists: publishes put the tenant's events in order from then on. A create
   // that fails takes its count back (one left by a crash would cost publishes a FIFO message
   // each, and lose nothing).
@@ -176,26 +200,34 @@ export const updateWebhook = async (
   deps: Deps,
   tenantId: string,
   endpointId: string,
-  changes: Omit<EndpointChanges, 'sealedSecret' | 'destination'> & { destination?: DestinationInput },
+  changes: Omit<EndpointChanges, 'sealedSecret' | 'destination' | 'headers' | 'sensitiveHeaders' | 'auth' | 'certificateNoticeFor'> & { destination?: DestinationInput } & CredentialsInput,
 ): Promise<Endpoint> => {
-  const { destination: asked, ...rest } = changes;
+  const { destination: asked, headers, sensitiveHeaders, auth, ...rest } = changes;
   let target: Pick<EndpointChanges, 'url' | 'destination'> = {};
-  if (asked !== undefined || rest.url !== undefined) {
-    // A webhook stays what it was made: a URL's, or a destination's (its kind decides how every retry is sent).
-    const current = await getWebhook(deps, tenantId, endpointId);
-    if (current.destination && rest.url !== undefined) throw new ValidationError('url: this webhook delivers to an AWS destination; change its destination instead');
-    if (!current.destination && asked !== undefined) throw new ValidationError('destination: this webhook delivers to a URL; create a new webhook for an AWS destination');
-    if (asked !== undefined) {
-      const destination = destinationOf(deps.settings, asked);
-      target = { destination, url: destination.arn };
-    } else {
-      await deps.targets.check(rest.url!);
-    }
+  // Read first: a webhook stays what it was made (a URL's, or a destination's), its credentials
+  // are checked against what it will be, and a credential header stored in the clear by an
+  // earlier version is sealed on the way.
+  const current = await getWebhook(deps, tenantId, endpointId);
+  const now = deps.clock.now();
+  if (current.destination && rest.url !== undefined) throw new ValidationError('url: this webhook delivers to an AWS destination; change its destination instead');
+  if (!current.destination && asked !== undefined) throw new ValidationError('destination: this webhook delivers to a URL; create a new webhook for an AWS destination');
+  if (asked !== undefined) {
+    const destination = destinationOf(deps.settings, asked);
+    target = { destination, url: destination.arn };
+  } else if (rest.url !== undefined) {
+    await deps.targets.check(rest.url);
   }
+  const credentials = await storedCredentials(
+    { box: await deps.secretBox.get(), targets: deps.targets },
+    { tenantId, endpointId, url: current.destination ? undefined : (rest.url ?? current.url), now },
+    { ...(headers !== undefined ? { headers } : {}), ...(sensitiveHeaders !== undefined ? { sensitiveHeaders } : {}), ...(auth !== undefined ? { auth } : {}) },
+    current,
+  );
   const updated = await deps.endpoints.updateEndpoint(tenantId, endpointId, {
     ...rest,
     ...target,
-    updatedAt: deps.clock.now().toISOString(),
+    ...credentials,
+    updatedAt: now.toISOString(),
   });
   if (!updated) throw new NotFoundError(`Webhook "${endpointId}"`);
   return updated;

@@ -1,4 +1,5 @@
 import type { AwsDestination } from './destinations';
+import type { ReceiverAuth, SealedCredential } from './receiver-auth';
 import type { JsonValue } from './python-json';
 import type { SignatureScheme, Surface } from './signing';
 
@@ -61,8 +62,14 @@ export interface Endpoint {
   signatureScheme?: Extract<SignatureScheme, 'ed25519'>;
   /** An Ed25519 endpoint's current public key (`whpk_…`); its secret key is `sealedSecret`. */
   publicKey?: string;
-  /** Request headers sent with every delivery (validated: see `http/schemas.ts`). */
+  /** Request headers sent with every delivery (validated: see `http/schemas.ts`), shown in reads. */
   headers?: Record<string, string>;
+  /** Request headers whose values are credentials: sealed, sent, never read back (`./receiver-auth`). */
+  sensitiveHeaders?: Record<string, SealedCredential>;
+  /** How it proves itself to the receiver beyond the signature: Basic, an OAuth 2.0 token, or a client certificate. */
+  auth?: ReceiverAuth;
+  /** The fingerprint of the client certificate whose coming expiry the platform was told of (once per certificate). */
+  certificateNoticeFor?: string;
   /** Seconds before each retry, for this endpoint; absent, the stack's schedule. */
   retrySchedule?: number[];
   /** Seconds a request may take, for this endpoint; absent, the stack's 30. */
@@ -78,7 +85,9 @@ export interface Endpoint {
 }
 
 /** What an update may change of an endpoint. */
-export type EndpointChanges = Partial<Pick<Endpoint, 'url' | 'events' | 'status' | 'sealedSecret' | 'headers' | 'destination'>> & {
+export type EndpointChanges = Partial<Pick<Endpoint, 'url' | 'events' | 'status' | 'sealedSecret' | 'headers' | 'sensitiveHeaders' | 'destination' | 'certificateNoticeFor'>> & {
+  /** null: no auth beyond the signature. */
+  auth?: ReceiverAuth | null;
   /** null: back to the stack's schedule. */
   retrySchedule?: number[] | null;
   /** null: back to the stack's timeout. */
@@ -91,8 +100,8 @@ export type EndpointChanges = Partial<Pick<Endpoint, 'url' | 'events' | 'status'
 
 /** Whether a change removes the option rather than sets it: null, or for headers an empty map (the stack's default again). */
 export const clearsOption = (field: string, value: unknown): boolean =>
-  (value === null && ['retrySchedule', 'timeoutSeconds', 'filter', 'rateLimitPerSecond'].includes(field)) ||
-  (field === 'headers' && typeof value === 'object' && value !== null && Object.keys(value).length === 0);
+  (value === null && ['retrySchedule', 'timeoutSeconds', 'filter', 'rateLimitPerSecond', 'auth'].includes(field)) ||
+  ((field === 'headers' || field === 'sensitiveHeaders') && typeof value === 'object' && value !== null && Object.keys(value).length === 0);
 
 export interface StoredEvent {
   id: string;
@@ -110,9 +119,18 @@ export type DeliveryStatus = 'pending' | 'retrying' | 'succeeded' | 'failed';
 /**
  * Why an attempt failed; `null` when the receiver answered 2xx (or the AWS target took the
  * message). `destination`: the AWS service, or STS, refused (its code and message in `awsError`);
- * `too_large`: the message is over what the target's service takes, and is not tried again.
+ * `too_large`: the message is over what the target's service takes, and is not tried again;
+ * `auth`: the webhook's OAuth token could not be had (the token endpoint's answer in `tokenEndpoint`), so nothing was sent.
  */
-export type AttemptError = 'http_status' | 'timeout' | 'connection' | 'dns' | 'tls' | 'redirect' | 'blocked' | 'secret_unavailable' | 'destination' | 'too_large';
+export type AttemptError = 'http_status' | 'timeout' | 'connection' | 'dns' | 'tls' | 'redirect' | 'blocked' | 'secret_unavailable' | 'destination' | 'too_large' | 'auth';
+
+/** A response an attempt records beside its own (the token endpoint's, or a 401 before a token refresh). */
+export interface SideResponse {
+  statusCode: number | null;
+  responseTimeMs: number;
+  /** The first 1 KB of its body. */
+  responseBody: string | null;
+}
 
 export interface Attempt {
   number: number;
@@ -131,6 +149,14 @@ export interface Attempt {
   messageId?: string;
   /** An AWS destination's refusal: the service's (or STS's) error code and message. */
   awsError?: { code: string; message: string };
+  /** Why the OAuth token endpoint gave no token (error `auth`): its status and a bounded excerpt. */
+  tokenEndpoint?: SideResponse;
+  /**
+   * The receiver's 401 to a cached OAuth token, after which the token was fetched again and the
+   * request sent once more (this attempt's status is the second answer's): both requests the
+   * receiver got are in the history.
+   */
+  tokenRefresh?: SideResponse;
 }
 
 export interface Delivery {

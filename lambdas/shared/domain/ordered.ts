@@ -17,7 +17,7 @@ import type { OrderedFanOutMessage, OrderedMessage, Ports } from './ports';
  */
 type Deps = Pick<
   Ports,
-  'clock' | 'endpoints' | 'events' | 'deliveries' | 'http' | 'destinations' | 'secretBox' | 'settings' | 'retries' | 'tenants' | 'queue' | 'slots' | 'operations' | 'pacing' | 'ordered'
+  'clock' | 'endpoints' | 'events' | 'deliveries' | 'http' | 'destinations' | 'tokens' | 'secretBox' | 'settings' | 'retries' | 'tenants' | 'queue' | 'slots' | 'operations' | 'pacing' | 'ordered'
 >;
 
 /** The tenant's event, taken from its group in publish order, to each ordered endpoint it is for. */

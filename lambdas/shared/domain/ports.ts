@@ -320,6 +320,16 @@ export interface HttpResult {
   bodyExcerpt: string | null;
   /** What a 429 or 503 asked for in `Retry-After`, in seconds. */
   retryAfterSeconds?: number | null;
+  /** The response's `Content-Type`, when it had one. */
+  contentType?: string;
+}
+
+/** A client certificate and its key (PEM), and extra roots for the server's certificate. */
+export interface ClientTls {
+  cert: string;
+  key: string;
+  /** Added to the public roots, never in their place of verification. */
+  ca?: string;
 }
 
 export interface PostOptions {
@@ -331,10 +341,36 @@ export interface PostOptions {
    * then a timeout that says it was cut short.
    */
   notAfterMs?: number;
+  /** A client certificate to present (mutual TLS). */
+  tls?: ClientTls;
+  /** How much of the body to keep (the 1 KB excerpt by default; a token endpoint's answer needs more). */
+  maxBodyBytes?: number;
 }
 
 export interface HttpSender {
   post(url: string, headers: Record<string, string>, body: string, options?: PostOptions): Promise<HttpResult>;
+}
+
+/** An OAuth 2.0 client-credentials grant, as a webhook's auth asks for it (`./receiver-auth`). */
+export interface TokenRequest {
+  /** Names the cached token: the endpoint and the credentials it was got with (a change gets a new one). */
+  cacheKey: string;
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  scope?: string;
+  audience?: string;
+  clientAuth: 'client_secret_basic' | 'client_secret_post';
+}
+
+export type TokenOutcome =
+  | { ok: true; token: string; /** From the container's cache, not fetched for this request. */ cached: boolean }
+  | { ok: false; /** How the token endpoint failed, in words. */ detail: string; /** Its answer, when it answered. */ response: { statusCode: number | null; responseTimeMs: number; responseBody: string | null } };
+
+/** Bearer tokens for receivers that want one, fetched from the tenant's token endpoint and cached per container. */
+export interface TokenSource {
+  /** A token for `request`; `rejected`: the token a receiver refused with 401, which is fetched again (once, however many ask). */
+  token(request: TokenRequest, options?: Pick<PostOptions, 'timeoutMs' | 'notAfterMs'> & { rejected?: string }): Promise<TokenOutcome>;
 }
 
 /** What an AWS destination receives of one attempt. */
@@ -441,6 +477,8 @@ export interface Ports {
   http: HttpSender;
   /** AWS destinations' writes (the worker's), and their check (the tenant routes'). */
   destinations: DestinationSender;
+  /** OAuth tokens of webhooks whose receivers want one (the worker's). */
+  tokens: TokenSource;
   secretBox: SecretBoxProvider;
   targets: TargetPolicy;
   throttle: RateLimiter;

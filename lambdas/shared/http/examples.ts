@@ -21,6 +21,8 @@ const attempt: z.infer<typeof R.Attempt> = {
   retry_after_seconds: 120,
   message_id: null,
   aws_error: null,
+  token_endpoint: null,
+  token_refresh: null,
 };
 
 const delivery: z.infer<typeof R.Delivery> = {

@@ -59,6 +59,31 @@ export const DestinationCheck = z.object({
   aws_error: z.nullable(z.object({ code: z.string(), message: z.string() })),
 });
 
+const CredentialSet = z.object({ set_at: timestamp }).register(z.globalRegistry, { description: 'A write-only credential: it is set, since set_at. Its value is never returned.' });
+
+export const WebhookAuth = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('basic'), username: z.string(), password: CredentialSet }),
+    z.object({
+      type: z.literal('oauth2_client_credentials'),
+      token_url: z.string(),
+      client_id: z.string(),
+      client_secret: CredentialSet,
+      scope: z.optional(z.string()),
+      audience: z.optional(z.string()),
+      client_auth: z.enum(['client_secret_basic', 'client_secret_post']),
+    }),
+    z.object({
+      type: z.literal('mtls'),
+      certificate: z
+        .object({ subject: z.string(), issuer: z.string(), not_before: timestamp, not_after: timestamp, fingerprint_sha256: z.string() })
+        .register(z.globalRegistry, { description: "The client certificate (the chain's leaf): who it names, who issued it, and when it expires (webhook.certificate_expiring is sent some days before)." }),
+      private_key: CredentialSet,
+      ca_bundle: z.optional(z.object({ certificates: whole() })).register(z.globalRegistry, { description: 'Present when a CA bundle for the receiver\'s server certificate is set: how many certificates it holds.' }),
+    }),
+  ])
+  .register(z.globalRegistry, { description: 'How hookpost proves itself to the receiver beyond the signature (absent: the signature only). Credentials are write-only.' });
+
 export const AdminWebhook = z.object({
   id: z.string(),
   url: z.string().register(z.globalRegistry, { description: "Where deliveries are POSTed; for an AWS destination, its target's ARN." }),
@@ -73,7 +98,11 @@ export const AdminWebhook = z.object({
   updated_at: timestamp,
   surface: z.enum(['account', 'admin']),
   previous_secret_expires_at: z.optional(timestamp),
-  headers: z.optional(z.record(z.string(), z.string())).register(z.globalRegistry, { description: 'Request headers sent with every delivery (absent when none).' }),
+  headers: z.optional(z.record(z.string(), z.string())).register(z.globalRegistry, { description: 'Request headers sent with every delivery, but those carrying credentials (absent when none).' }),
+  sensitive_headers: z.optional(z.record(z.string(), CredentialSet)).register(z.globalRegistry, {
+    description: 'Request headers whose values are credentials (Authorization, Cookie, X-Api-Key, and those marked): sent with every delivery, never returned (absent when none).',
+  }),
+  auth: z.optional(WebhookAuth),
   retry_schedule: z.optional(z.array(whole())).register(z.globalRegistry, { description: "Seconds before each retry, for this endpoint (absent: the stack's schedule)." }),
   timeout_seconds: z.optional(whole()).register(z.globalRegistry, { description: "Seconds a request may take, for this endpoint (absent: the stack's 30)." }),
   ordered: z.optional(z.literal(true)).register(z.globalRegistry, { description: 'Present when deliveries are attempted one at a time, in publish order.' }),
@@ -93,13 +122,17 @@ export const WebhookList = z.object({
   next_starting_after: z.null(),
 });
 
+/** A response beside an attempt's own (the token endpoint's, or a 401 before a token refresh). */
+const SideResponse = z.object({ status_code: z.nullable(whole()), response_time_ms: whole(), response_body: z.nullable(z.string()) });
+
 export const Attempt = z.object({
   number: whole(),
   attempted_at: timestamp,
   status_code: z.nullable(whole()),
   response_time_ms: whole(),
-  error: z.nullable(z.enum(['http_status', 'timeout', 'connection', 'dns', 'tls', 'redirect', 'blocked', 'secret_unavailable', 'destination', 'too_large'])).register(z.globalRegistry, {
-    description: "Why the attempt failed (null: it succeeded). An AWS destination's: destination (the service or STS refused; see aws_error) or too_large (over the service's message size; not retried).",
+  error: z.nullable(z.enum(['http_status', 'timeout', 'connection', 'dns', 'tls', 'redirect', 'blocked', 'secret_unavailable', 'destination', 'too_large', 'auth'])).register(z.globalRegistry, {
+    description:
+      "Why the attempt failed (null: it succeeded). An AWS destination's: destination (the service or STS refused; see aws_error) or too_large (over the service's message size; not retried). auth: the webhook's OAuth token endpoint gave no token (see token_endpoint), so nothing was sent.",
   }),
   response_body: z.nullable(z.string()),
   trigger: z.enum(['automatic', 'manual']),
@@ -108,6 +141,12 @@ export const Attempt = z.object({
   message_id: z.nullable(z.string()).register(z.globalRegistry, { description: "An AWS destination's answer: the SQS or SNS message id, or the EventBridge event id (null for a URL webhook, or a failed attempt)." }),
   aws_error: z.nullable(z.object({ code: z.string(), message: z.string() })).register(z.globalRegistry, {
     description: "An AWS destination's refusal: the service's, or STS's, error code and message (null otherwise).",
+  }),
+  token_endpoint: z.nullable(SideResponse).register(z.globalRegistry, {
+    description: "The OAuth token endpoint's answer when it gave no token (error auth, or a refresh after a 401 that failed); null otherwise.",
+  }),
+  token_refresh: z.nullable(SideResponse).register(z.globalRegistry, {
+    description: "The receiver's 401 to a cached OAuth token, after which a new token was fetched and the request sent once more (this attempt's status is the second answer); null otherwise.",
   }),
 });
 

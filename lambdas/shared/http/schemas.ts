@@ -6,6 +6,7 @@ import * as z from 'zod/mini';
 import { SYSTEM_EVENT_TYPES } from '../domain/catalogue';
 import { MAX_ROTATION_GRACE_SECONDS } from '../domain/endpoints';
 import { reservedHeaderReason } from '../domain/reserved-headers';
+import { receiverAuth, sensitiveHeaderNames } from './auth-schemas';
 
 /**
  * The request schemas of every route, built from the deployment's event catalogue, each on
@@ -85,8 +86,8 @@ const deliveryCursor = () => z.optional(z.string().check(z.regex(/^dlv_[0-9a-z]{
 export const MAX_CUSTOM_HEADERS = 20;
 
 /** Custom request headers: names are HTTP tokens (checked by node:http itself), values one line of at most 2 KB. */
-const customHeaders = () => {
-  const schema = z.record(z.string(), z.string()).check(
+const customHeaders = (update = false) => {
+  const schema = z.record(z.string(), update ? z.nullable(z.string()) : z.string()).check(
     z.superRefine((headers, ctx) => {
       const names = Object.keys(headers);
       if (names.length > MAX_CUSTOM_HEADERS) ctx.issues.push({ code: 'custom', input: headers, path: [], message: `at most ${MAX_CUSTOM_HEADERS} headers` });
@@ -103,7 +104,8 @@ const customHeaders = () => {
           refuse(reserved);
           continue;
         }
-        const value = headers[name]!;
+        const value = headers[name];
+        if (value === null || value === undefined) continue; // an update removing it
         try {
           validateHeaderValue(name, value);
           if (value.length > 2048) throw new Error();
@@ -114,7 +116,7 @@ const customHeaders = () => {
     }),
   );
   z.globalRegistry.add(schema, {
-    description: `Request headers sent with every delivery, name to value (at most ${MAX_CUSTOM_HEADERS}); hop-by-hop headers, host, content-type, content-length, every signature or webhook-* header, and cloud providers' and proxies' own request headers (x-amz-*, x-amzn-*, x-goog-*, x-ms-*, x-azure-*, cf-*, x-forwarded-*, x-envoy-*, forwarded, x-real-ip, via) are refused. On PATCH the map replaces the endpoint's; {} removes them.`,
+    description: `Request headers sent with every delivery, name to value (at most ${MAX_CUSTOM_HEADERS}); hop-by-hop headers, host, content-type, content-length, every signature or webhook-* header, and cloud providers' and proxies' own request headers (x-amz-*, x-amzn-*, x-goog-*, x-ms-*, x-azure-*, cf-*, x-forwarded-*, x-envoy-*, forwarded, x-real-ip, via) are refused. Values of Authorization, Cookie, X-Api-Key and those named in sensitive_headers are credentials: sealed, never returned. On PATCH the map replaces the shown headers; a credential header is kept unless named (a value replaces it, null removes it); {} removes every header.`,
   });
   return schema;
 };
@@ -244,6 +246,8 @@ export const buildSchemas = (catalogue: readonly string[]) => {
           events: nonEmptyEventList(),
           secret: z.optional(SECRET),
           headers: z.optional(customHeaders()),
+          sensitive_headers: z.optional(sensitiveHeaderNames()),
+          auth: z.optional(receiverAuth(WEBHOOK_URL, false)),
           retry_schedule: z.optional(endpointSchedule()),
           timeout_seconds: z.optional(endpointTimeout()),
           filter: z.optional(contentFilter()),
@@ -266,6 +270,7 @@ export const buildSchemas = (catalogue: readonly string[]) => {
             message: 'give either url (deliveries POSTed to it) or destination (your AWS bus, queue or topic), not both',
           }),
           z.refine((v) => v.destination === undefined || v.headers === undefined, { path: ['headers'], message: 'an AWS destination takes no request headers' }),
+          z.refine((v) => v.destination === undefined || v.auth === undefined, { path: ['auth'], message: 'an AWS destination is reached through your role; it takes no receiver auth' }),
         ),
     adminUpdate: () =>
       z
@@ -274,7 +279,9 @@ export const buildSchemas = (catalogue: readonly string[]) => {
           destination: z.optional(destinationInput()),
           events: z.optional(nonEmptyEventList()),
           status: z.optional(z.enum(['active', 'disabled'])),
-          headers: z.optional(customHeaders()),
+          headers: z.optional(customHeaders(true)),
+          sensitive_headers: z.optional(sensitiveHeaderNames()),
+          auth: z.optional(z.nullable(receiverAuth(WEBHOOK_URL, true))),
           retry_schedule: z.optional(z.nullable(endpointSchedule())),
           timeout_seconds: z.optional(z.nullable(endpointTimeout())),
           filter: z.optional(z.nullable(contentFilter())),
@@ -282,7 +289,7 @@ export const buildSchemas = (catalogue: readonly string[]) => {
           signature_scheme: z.optional(z.never({ error: 'is chosen when the webhook is created: create a new webhook to change it' })),
           ordered: z.optional(z.never({ error: 'is chosen when the webhook is created: create a new webhook to change it' })),
         })
-        .check(z.refine((v) => Object.values(v).some((x) => x !== undefined), 'send at least one of url, destination, events, status, headers, retry_schedule, timeout_seconds, filter, rate_limit_per_second')),
+        .check(z.refine((v) => Object.values(v).some((x) => x !== undefined), 'send at least one of url, destination, events, status, headers, sensitive_headers, auth, retry_schedule, timeout_seconds, filter, rate_limit_per_second')),
     destinationTrust: () =>
       z
         .strictObject({

@@ -1,8 +1,10 @@
 import type * as z from 'zod/mini';
-import { type Attempt, type Delivery, type Endpoint, graceEndsAt, lastAttempt, type Recovery } from '../domain/model';
+import { type Attempt, type Delivery, type Endpoint, graceEndsAt, lastAttempt, type Recovery, type SideResponse } from '../domain/model';
 import type { DestinationCheck } from '../domain/destination-check';
 import type { DestinationTrust } from '../domain/destination-webhooks';
 import type { FoundEvent, WebhookHealth } from '../domain/tenant-views';
+import { bundleSize } from '../domain/client-certificate';
+import { isSensitiveHeader, type ReceiverAuth, type SealedCredential } from '../domain/receiver-auth';
 import type * as R from './responses';
 
 /** Seed 000's shape: `{object, url, secret?, active, event_types}`. */
@@ -61,7 +63,7 @@ export const adminWebhookView = (e: Endpoint, secret?: string, trust?: Destinati
     updated_at: e.updatedAt,
     surface: e.surface,
     ...(graceEnds ? { previous_secret_expires_at: graceEnds } : {}),
-    ...(e.headers ? { headers: e.headers } : {}),
+    ...credentialsView(e),
     ...(e.retrySchedule ? { retry_schedule: e.retrySchedule } : {}),
     ...(e.timeoutSeconds ? { timeout_seconds: e.timeoutSeconds } : {}),
     ...(e.rateLimitPerSecond ? { rate_limit_per_second: e.rateLimitPerSecond } : {}),
@@ -70,6 +72,51 @@ export const adminWebhookView = (e: Endpoint, secret?: string, trust?: Destinati
     ...(e.signatureScheme === 'ed25519' ? { signature_scheme: e.signatureScheme, public_key: e.publicKey! } : {}),
     // An ed25519 webhook's secret is its secret key: it never leaves hookpost.
     ...(secret === undefined || e.signatureScheme === 'ed25519' ? {} : { secret }),
+  };
+};
+
+const setAt = (c: SealedCredential) => ({ set_at: c.setAt });
+
+const authView = (a: ReceiverAuth): z.infer<typeof R.WebhookAuth> => {
+  switch (a.type) {
+    case 'basic':
+      return { type: a.type, username: a.username, password: setAt(a.password) };
+    case 'oauth2_client_credentials':
+      return {
+        type: a.type,
+        token_url: a.tokenUrl,
+        client_id: a.clientId,
+        client_secret: setAt(a.clientSecret),
+        ...(a.scope ? { scope: a.scope } : {}),
+        ...(a.audience ? { audience: a.audience } : {}),
+        client_auth: a.clientAuth,
+      };
+    case 'mtls':
+      return {
+        type: a.type,
+        certificate: { subject: a.info.subject, issuer: a.info.issuer, not_before: a.info.notBefore, not_after: a.info.notAfter, fingerprint_sha256: a.info.fingerprint256 },
+        private_key: setAt(a.privateKey),
+        ...(a.caBundle ? { ca_bundle: { certificates: bundleSize(a.caBundle) } } : {}),
+      };
+  }
+};
+
+/**
+ * An endpoint's headers as a read may show them: credentials only as set, and when. A header of
+ * a default credential name stored in the clear (written before issue 27; sealed on its next
+ * update) is shown the same, set when the endpoint last changed.
+ */
+const credentialsView = (e: Endpoint): Pick<z.infer<typeof R.AdminWebhook>, 'headers' | 'sensitive_headers' | 'auth'> => {
+  const plain = Object.entries(e.headers ?? {});
+  const shown = plain.filter(([name]) => !isSensitiveHeader(name));
+  const sensitive = {
+    ...Object.fromEntries(plain.filter(([name]) => isSensitiveHeader(name)).map(([name]) => [name, { set_at: e.updatedAt }])),
+    ...Object.fromEntries(Object.entries(e.sensitiveHeaders ?? {}).map(([name, c]) => [name, setAt(c)])),
+  };
+  return {
+    ...(shown.length > 0 ? { headers: Object.fromEntries(shown) } : {}),
+    ...(Object.keys(sensitive).length > 0 ? { sensitive_headers: sensitive } : {}),
+    ...(e.auth ? { auth: authView(e.auth) } : {}),
   };
 };
 
@@ -85,7 +132,11 @@ const attemptView = (a: Attempt): z.infer<typeof R.Attempt> => ({
   retry_after_seconds: a.retryAfterSeconds ?? null,
   message_id: a.messageId ?? null,
   aws_error: a.awsError ?? null,
+  token_endpoint: a.tokenEndpoint ? sideView(a.tokenEndpoint) : null,
+  token_refresh: a.tokenRefresh ? sideView(a.tokenRefresh) : null,
 });
+
+const sideView = (r: SideResponse) => ({ status_code: r.statusCode, response_time_ms: r.responseTimeMs, response_body: r.responseBody });
 
 export const deliveryView = (d: Delivery): z.infer<typeof R.Delivery> => {
   const last = lastAttempt(d);
