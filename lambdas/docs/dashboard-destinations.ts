@@ -9,7 +9,7 @@ const KIND_TARGET = { sqs: 'https://sqs.eu-west-1.amazonaws.com/123456789012/ord
 /** URL or AWS destination: the fields of the one chosen. */
 function showKind() {
   const kind = $('wf-kind').value, aws = kind !== 'url';
-  $('wf-url-field').hidden = aws; $('wf-headers-field').hidden = aws; $('wf-aws').hidden = !aws;
+  $('wf-url-field').hidden = aws; $('wf-headers-field').hidden = aws; $('wf-auth-field').hidden = aws; $('wf-aws').hidden = !aws;
   if (aws) $('wf-target').placeholder = KIND_TARGET[kind];
   $('wf-template-text').hidden = true;
 }

@@ -20,6 +20,7 @@ function openForm(webhook) {
   $('wf-submit').textContent = webhook ? 'Save changes' : 'Create webhook';
   $('wf-url').value = webhook && !webhook.destination ? webhook.url : '';
   openDestination(webhook);
+  openAuth(webhook);
   for (const box of $('wf-events').querySelectorAll('input')) box.checked = webhook ? (webhook.events || []).includes(box.value) : false;
   $('wf-headers').value = webhook ? Object.entries(webhook.headers || {}).map(([k, v]) => k + ': ' + v).join('\\n') : '';
   $('wf-retries').value = webhook && webhook.retry_schedule ? webhook.retry_schedule.join(', ') : '';
@@ -52,9 +53,17 @@ function formBody() {
   // An AWS destination takes no request headers; a URL webhook's url, a destination's target and role.
   const destination = destinationBody();
   const where = destination ? { destination } : { url: $('wf-url').value.trim() };
+  const auth = destination ? undefined : authBody(editing);
+  const marked = sensitiveNames();
+  const credentials = { ...(auth !== undefined ? { auth } : {}), ...(marked.length ? { sensitive_headers: marked } : {}) };
   if (destination) delete options.headers;
-  if (editing) return { ...where, events, ...options };
-  const body = { ...where, events };
+  if (editing) {
+    // Credential headers are write-only: the edit names only what changes (see headersForEdit).
+    const headers = destination ? undefined : headersForEdit(options.headers, editing);
+    delete options.headers;
+    return { ...where, events, ...options, ...(headers ? { headers } : {}), ...credentials };
+  }
+  const body = { ...where, events, ...credentials };
   for (const [k, v] of Object.entries(options)) if (v !== null && !(k === 'headers' && Object.keys(v).length === 0)) body[k] = v;
   if ($('wf-scheme').value === 'ed25519') body.signature_scheme = 'ed25519'; else if ($('wf-secret').value.trim()) body.secret = $('wf-secret').value.trim();
   if ($('wf-ordered').checked) body.ordered = true;

@@ -59,7 +59,9 @@ async function openPortal(token) {
 }
 const statusText = (w) => w.status + (w.disabled_reason ? ' (' + w.disabled_reason + ')' : '') + (w.status === 'active' && w.failing_since ? ', failing since ' + utc(w.failing_since) : '');
 // An AWS destination's answer is the message id it took, or its error code.
-const outcome = (a) => (a.status_code != null ? String(a.status_code) : a.message_id ? 'taken (' + a.message_id + ')' : a.aws_error ? a.error + ' ' + a.aws_error.code : a.error || '');
+const outcome = (a) =>
+  (a.status_code != null ? String(a.status_code) : a.message_id ? 'taken (' + a.message_id + ')' : a.aws_error ? a.error + ' ' + a.aws_error.code : a.token_endpoint ? 'no token (the token endpoint answered ' + (a.token_endpoint.status_code ?? 'nothing') + ')' : a.error || '') +
+  (a.token_refresh ? ' after a 401 to an expired token, fetched again' : '');
 /** A webhook's last 24 hours, in words: the success rate of what finished, and the last attempt. */
 const healthText = (h) => (h.success_rate == null ? 'no finished deliveries' : Math.round(h.success_rate * 100) + '% of ' + (h.succeeded + h.failed) + (h.complete ? '' : ' latest') + ' succeeded') + (h.last_attempt ? '; last attempt ' + utc(h.last_attempt.attempted_at) + ' (' + outcome(h.last_attempt) + ')' : '');
 async function loadWebhooks() {
@@ -80,6 +82,7 @@ async function renderDetail() {
   $('detail').hidden = false; $('delete-confirm').hidden = true; sayDetail(''); sayRecover(''); $('detail-url').textContent = current.url; $('detail-id').textContent = current.id; $('newsecret').hidden = true;
   const headers = Object.entries(current.headers || {});
   $('detail-headers').hidden = headers.length === 0; $('detail-headers-list').textContent = headers.map(([k, v]) => k + ': ' + v).join('; ');
+  const auth = authText(current); $('detail-auth').hidden = !auth; $('detail-auth').textContent = auth;
   const own = [current.retry_schedule ? 'retries after ' + current.retry_schedule.join(', ') + ' s' : '', current.timeout_seconds ? 'a ' + current.timeout_seconds + ' s timeout' : '', current.rate_limit_per_second ? 'at most ' + current.rate_limit_per_second + ' attempts a second' : '', current.ordered ? 'delivered one at a time in publish order' : '', current.filter ? 'only events matching ' + JSON.stringify(current.filter) : '', current.signature_scheme === 'ed25519' ? 'signed with ed25519, public key ' + current.public_key : ''].filter(Boolean);
   $('detail-options').hidden = own.length === 0; $('detail-options').textContent = 'Its own settings: ' + own.join('; ') + '.';
   // A disabled webhook receives nothing: no test event to send, no retry to make.

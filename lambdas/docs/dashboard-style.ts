@@ -5,7 +5,7 @@ export const STYLE = `
 header{display:flex;gap:1rem;align-items:center;justify-content:space-between;padding:.75rem 1rem;border-bottom:1px solid var(--line)}
 header h1{font-size:1.1rem;margin:0}main{padding:1rem;max-width:1100px;margin:0 auto}
 label{display:block;font-weight:600;margin:.5rem 0 .25rem}input,select,textarea{font:inherit;padding:.45rem .5rem;border:1px solid var(--line);border-radius:6px;min-width:0;max-width:100%}
-textarea{width:100%;font-family:ui-monospace,monospace}fieldset{border:1px solid var(--line);border-radius:6px;margin:.5rem 0;padding:.5rem}legend{font-weight:600}
+textarea{width:100%;font-family:ui-monospace,monospace}fieldset{border:1px solid var(--line);border-radius:6px;margin:.5rem 0;padding:.5rem;min-width:0}legend{font-weight:600}
 fieldset label{display:inline-flex;gap:.3rem;align-items:center;font-weight:400;margin:.2rem .8rem .2rem 0}
 button{font:inherit;padding:.45rem .8rem;border:1px solid var(--line);border-radius:6px;background:#f6f8fa;cursor:pointer;min-height:2.5rem}
 button.primary{background:var(--accent);border-color:var(--accent);color:#fff}button.danger{color:var(--bad)}

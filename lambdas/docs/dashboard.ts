@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { PortalSettings } from '../shared/portal-settings';
+import { AUTH_FIELDS_HTML, AUTH_SCRIPT } from './dashboard-auth';
 import { DESTINATIONS_SCRIPT } from './dashboard-destinations';
 import { MANAGE_SCRIPT } from './dashboard-manage';
 import { CORE_SCRIPT, START_SCRIPT } from './dashboard-script';
@@ -16,7 +17,7 @@ import { STYLE } from './dashboard-style';
  * stack allows. Every value from the API is written with textContent, never as HTML.
  */
 
-const SCRIPT = CORE_SCRIPT + DESTINATIONS_SCRIPT + MANAGE_SCRIPT + START_SCRIPT;
+const SCRIPT = CORE_SCRIPT + DESTINATIONS_SCRIPT + AUTH_SCRIPT + MANAGE_SCRIPT + START_SCRIPT;
 
 const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
 
@@ -86,6 +87,7 @@ export const dashboardPage = (portal: PortalSettings, eventTypes: readonly strin
     <label><input type="checkbox" id="wf-ordered"> Deliver one at a time, in publish order</label>
     <p id="wf-creation-only" class="muted" hidden>Signature and ordering are chosen when a webhook is created.</p>
     <div id="wf-headers-field"><label for="wf-headers">Headers sent with every delivery (one <code>Name: value</code> a line)</label><textarea id="wf-headers" rows="2" spellcheck="false"></textarea></div>
+    ${AUTH_FIELDS_HTML}
     <div class="row"><div><label for="wf-retries">Retry schedule (seconds, comma-separated; empty: default)</label><input id="wf-retries" type="text" inputmode="numeric" spellcheck="false"></div>
       <div><label for="wf-timeout">Timeout (seconds; empty: 30)</label><input id="wf-timeout" type="number" min="1" max="30"></div>
       <div><label for="wf-rate">Rate limit (attempts a second; empty: none)</label><input id="wf-rate" type="number" min="1" max="500"></div></div>
@@ -101,6 +103,7 @@ export const dashboardPage = (portal: PortalSettings, eventTypes: readonly strin
     <p id="detail-disabled" class="status-failed" hidden></p>
     <p id="detail-options" class="muted" hidden></p>
     <p id="detail-headers" class="muted" hidden>Sent with every delivery: <span id="detail-headers-list" class="secret"></span></p>
+    <p id="detail-auth" class="muted" hidden></p>
     <div class="row"><button type="button" id="test" class="mutates">Send test event</button><button type="button" id="check" class="mutates" hidden>Check role and target</button><button type="button" id="rotate" class="mutates">Rotate secret</button><button type="button" id="edit" class="mutates">Edit</button><button type="button" id="toggle" class="mutates">Disable</button><button type="button" id="delete" class="mutates danger">Delete</button><button type="button" id="refresh">Refresh</button>
       <label><input type="checkbox" id="failed-only"> Failed only</label></div>
     <div id="delete-confirm" class="card mutates" role="alertdialog" aria-labelledby="delete-title" hidden><p id="delete-title"><strong>Delete <span id="delete-what" class="secret"></span>?</strong> It receives nothing more, its pending retries are cancelled, and it cannot be undone.</p>

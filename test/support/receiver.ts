@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type RequestListener } from 'node:http';
-import { createServer as createTlsServer } from 'node:https';
+import { createServer as createTlsServer, type ServerOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 
 export interface Received {
   path: string;
@@ -8,17 +9,23 @@ export interface Received {
   /** The raw body bytes, exactly as they arrived. */
   body: Buffer;
   at: number;
+  /** Over mutual TLS: the subject of the client certificate presented (verified by the server's CA). */
+  clientCertificate?: string;
 }
 
-/** A real HTTP receiver on loopback that records every request, raw (over TLS when given a key and certificate). */
-export const startReceiver = async (options: { tls?: { key: Buffer; cert: Buffer } } = {}) => {
+/**
+ * A real HTTP receiver on loopback that records every request, raw (over TLS when given a key
+ * and certificate; asking for a client certificate when the options say `requestCert`).
+ */
+export const startReceiver = async (options: { tls?: ServerOptions } = {}) => {
   const received: Received[] = [];
   let respond: (r: Received) => { status: number; body?: string; delayMs?: number } = () => ({ status: 200, body: '{"status":"ok"}' });
   const listener: RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const r = { path: req.url!, headers: req.headers, body: Buffer.concat(chunks), at: Date.now() };
+      const peer = options.tls?.requestCert ? (req.socket as TLSSocket).getPeerCertificate() : undefined;
+      const r: Received = { path: req.url!, headers: req.headers, body: Buffer.concat(chunks), at: Date.now(), ...(peer?.subject ? { clientCertificate: `CN=${peer.subject.CN}` } : {}) };
       received.push(r);
       const out = respond(r);
       const answer = () => {
