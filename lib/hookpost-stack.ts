@@ -264,7 +264,8 @@ export class Hookpost extends Construct {
 
   /**
    * Routes hookpost's operational events (`delivery.failed`, `webhook.disabled`,
-   * `webhook.failing`, `webhook.recovered`; all of them unless `types` narrows it) to `target`:
+   * `webhook.failing`, `webhook.recovered`, `webhook.certificate_expiring`; all of them unless
+   * `types` narrows it) to `target`:
    * an EventBridge rule on the stack's bus matching source `hookpost.operations`.
    */
   onOperationalEvent(id: string, target: IRuleTarget, types?: readonly OperationalEventType[]): Rule {

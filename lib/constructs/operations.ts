@@ -228,7 +228,7 @@ export class Operations extends Construct {
       hookpost('OperationalEventNotSent', 'Sum', Duration.minutes(5)),
       1,
       1,
-      'The worker could not put an operational event (delivery.failed, webhook.failing, webhook.recovered, webhook.disabled) on the hookpost bus: the platform\'s rules missed it. Read the worker\'s ERROR lines ("could not put an operational event").',
+      'The worker could not put an operational event (delivery.failed, webhook.failing, webhook.recovered, webhook.disabled, webhook.certificate_expiring) on the hookpost bus: the platform\'s rules missed it. Read the worker\'s ERROR lines ("could not put an operational event").',
     );
     alarm('api-5xx', apiMetric('5xx').with({ period: Duration.minutes(5) }), max5xx, 1, `The API answered ${max5xx} or more 5xx in 5 minutes.`);
   }

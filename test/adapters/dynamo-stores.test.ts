@@ -55,6 +55,23 @@ const delivery = (id: string, createdAt: string, over: Partial<Delivery> = {}): 
 });
 
 describe('DynamoConfigStore on dynalite', () => {
+  it('keeps receiver auth and credential headers sealed as given, and notes a certificate notice once per certificate', async () => {
+    const sealed = (s: string) => ({ sealed: `v1.${s}`, setAt: '2026-02-16T12:00:00.000Z' });
+    const info = { subject: 'CN=a', issuer: 'CN=ca', notBefore: '2026-01-01T00:00:00.000Z', notAfter: '2026-03-01T00:00:00.000Z', fingerprint256: 'AA:BB' };
+    const e = endpoint({ id: 'wh_auth', tenantId: 'auth-tenant', auth: { type: 'mtls', certificate: 'PEM', privateKey: sealed('key'), caBundle: 'CA', info }, sensitiveHeaders: { 'X-Api-Key': sealed('hdr') } });
+    await config.createEndpoint(e);
+    expect(await config.getEndpoint('auth-tenant', 'wh_auth')).toEqual(e);
+    expect(await config.noteCertificateNotice('auth-tenant', 'wh_auth', 'CC:DD')).toBe(false); // not its certificate
+    expect(await config.noteCertificateNotice('auth-tenant', 'wh_auth', 'AA:BB')).toBe(true);
+    expect(await config.noteCertificateNotice('auth-tenant', 'wh_auth', 'AA:BB')).toBe(false);
+    expect(await config.noteCertificateNotice('auth-tenant', 'wh_missing', 'AA:BB')).toBe(false);
+    const oauth = { type: 'oauth2_client_credentials' as const, tokenUrl: 'https://idp/t', clientId: 'c', clientSecret: sealed('cs'), scope: 's', clientAuth: 'client_secret_post' as const };
+    const updated = await config.updateEndpoint('auth-tenant', 'wh_auth', { auth: oauth, sensitiveHeaders: {}, updatedAt: '2026-02-17T00:00:00.000Z' });
+    expect(updated).toMatchObject({ auth: oauth, certificateNoticeFor: 'AA:BB' });
+    expect(updated!.sensitiveHeaders).toBeUndefined();
+    expect((await config.updateEndpoint('auth-tenant', 'wh_auth', { auth: null, updatedAt: '2026-02-17T00:00:00.000Z' }))!.auth).toBeUndefined();
+  });
+
   it('creates a tenant once and swaps the account pointer conditionally', async () => {
     expect(await config.createTenant({ id: 'acme', name: 'Acme', createdAt: '2026-01-01T00:00:00Z' })).toBe(true);
     expect(await config.createTenant({ id: 'acme', name: 'Again', createdAt: '2026-01-01T00:00:00Z' })).toBe(false);

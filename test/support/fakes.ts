@@ -129,6 +129,12 @@ export class MemoryStores implements TenantStore, EndpointStore, EventStore, Del
     e.failingSince = since;
     return true;
   }
+  async noteCertificateNotice(tenantId: string, id: string, fingerprint: string) {
+    const e = this.endpoints.get(this.k(tenantId, id));
+    if (!e || e.auth?.type !== 'mtls' || e.auth.info.fingerprint256 !== fingerprint || e.certificateNoticeFor === fingerprint) return false;
+    e.certificateNoticeFor = fingerprint;
+    return true;
+  }
   async clearFailing(tenantId: string, id: string) {
     const e = this.endpoints.get(this.k(tenantId, id));
     if (!e?.failingSince) return false;

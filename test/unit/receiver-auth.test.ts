@@ -304,3 +304,31 @@ describe('mutual TLS', () => {
     await expect(updateWebhook(f.ports, 'acme', endpoint.id, { url: 'http://receiver.example.com/h' })).rejects.toThrow(/the url must be https/);
   });
 });
+
+describe('a client certificate about to expire', () => {
+  it('is announced once to the operators (webhook.certificate_expiring) from the first attempt within 14 days, and again for its successor', async () => {
+    const ca = await makeCa('Receiver CA');
+    const { f, publish } = await setup();
+    // fakePorts' clock: 2026-02-16T12:00Z. This one expires 20 days later.
+    const first = await issue(ca, { subject: 'soon', kind: 'client', notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2026-03-08T12:00:00Z') });
+    const { endpoint } = await createAdminWebhook(f.ports, 'acme', { url: RECEIVER, events: ['price.alert'], auth: { type: 'mtls', certificate: first.certPem, private_key: first.keyPem } });
+    const notices = () => f.emitted.filter((e) => e.type === 'webhook.certificate_expiring');
+    await publish();
+    expect(notices()).toHaveLength(0);
+    f.advance(7 * 86_400); // 13 days left
+    await Promise.all([publish(), publish(), publish()]);
+    expect(notices()).toEqual([
+      {
+        type: 'webhook.certificate_expiring',
+        time: '2026-02-23T12:00:00.000Z',
+        detail: { tenant_id: 'acme', webhook_id: endpoint.id, url: RECEIVER, subject: 'CN=soon', fingerprint_sha256: expect.any(String), not_after: '2026-03-08T12:00:00.000Z', days_left: 13 },
+      },
+    ]);
+    await publish();
+    expect(notices()).toHaveLength(1);
+    const next = await issue(ca, { subject: 'next', kind: 'client', notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2026-03-01T00:00:00Z') });
+    await updateWebhook(f.ports, 'acme', endpoint.id, { auth: { type: 'mtls', certificate: next.certPem, private_key: next.keyPem } });
+    await publish();
+    expect(notices().map((n) => n.detail.subject)).toEqual(['CN=soon', 'CN=next']);
+  });
+});

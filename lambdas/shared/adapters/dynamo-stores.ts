@@ -209,7 +209,9 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
       const column = columns[field]!;
       // An empty map of headers, or null for an option, removes it: the stack's default again.
       if (clearsOption(field, value)) {
-        dropped.push(column);
+        // By name: some columns are DynamoDB reserved words (auth).
+        dropped.push(`#${column}`);
+        names[`#${column}`] = column;
         continue;
       }
       sets.push(`#${column} = :${column}`);
@@ -304,6 +306,22 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
           UpdateExpression: 'SET failing_since = :since',
           ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(failing_since)',
           ExpressionAttributeValues: { ':since': since },
+        }),
+      ),
+    );
+  }
+
+  noteCertificateNotice(tenantId: string, endpointId: string, fingerprint: string) {
+    return whenConditionHolds(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.endpoint(tenantId, endpointId),
+          UpdateExpression: 'SET certificate_notice_for = :fp',
+          // Once per certificate, whichever attempt gets here first; the one it names must still be the webhook's.
+          ConditionExpression: 'attribute_exists(pk) AND #auth.#info.#fp = :fp AND (attribute_not_exists(certificate_notice_for) OR certificate_notice_for <> :fp)',
+          ExpressionAttributeNames: { '#auth': 'auth', '#info': 'info', '#fp': 'fingerprint256' },
+          ExpressionAttributeValues: { ':fp': fingerprint },
         }),
       ),
     );

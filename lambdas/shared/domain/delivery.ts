@@ -7,6 +7,7 @@ import { routeOrdered, storedEvent } from './ordered-routing';
 import type { AttemptMessage, DeliveryRef, FanOutMessage, Ports } from './ports';
 import { stringifyExact } from './exact-json';
 import { emitOperational, type FailedReason } from './operational-events';
+import { noteCertificateExpiry } from './certificate-notice';
 
 type Deps = Pick<
   Ports,
@@ -21,6 +22,7 @@ type Deps = Pick<
 const noteHealth = async (deps: Deps, endpoint: Endpoint, attempt: Attempt, log: Logger, runStartedAt?: string) => {
   try {
     await noteAttemptOutcome(deps, endpoint, attempt, log, runStartedAt);
+    await noteCertificateExpiry(deps, endpoint, attempt.attemptedAt, log);
   } catch (err) {
     log.fault('EndpointHealthUpdateFailed', 'could not update endpoint health', { endpoint_id: endpoint.id, tenant_id: endpoint.tenantId, error: String(err) });
   }

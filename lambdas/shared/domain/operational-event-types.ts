@@ -6,5 +6,5 @@
  */
 export const OPERATIONS_SOURCE = 'hookpost.operations';
 
-export const OPERATIONAL_EVENT_TYPES = ['delivery.failed', 'webhook.disabled', 'webhook.failing', 'webhook.recovered'] as const;
+export const OPERATIONAL_EVENT_TYPES = ['delivery.failed', 'webhook.disabled', 'webhook.failing', 'webhook.recovered', 'webhook.certificate_expiring'] as const;
 export type OperationalEventType = (typeof OPERATIONAL_EVENT_TYPES)[number];

@@ -71,6 +71,8 @@ export interface EndpointStore {
   deleteEndpoint(tenantId: string, endpointId: string): Promise<Endpoint | undefined>;
   /** Notes the start of a run of failures, unless one is noted already; true only for the call that noted it. */
   markFailing(tenantId: string, endpointId: string, since: string): Promise<boolean>;
+  /** Notes that the platform was told its client certificate (this fingerprint) expires soon; false when it was already, or the certificate changed. */
+  noteCertificateNotice(tenantId: string, endpointId: string, fingerprint: string): Promise<boolean>;
   /** Clears the run of failures after a success; true only for the call that cleared it. */
   clearFailing(tenantId: string, endpointId: string): Promise<boolean>;
   /** Disables an active endpoint with a reason; false when it was not active (someone else did). */
