@@ -9,6 +9,7 @@ import {
 import { checkWebhookDestination, destinationTrust } from '../shared/domain/destination-webhooks';
 import { sendTestEvent } from '../shared/domain/events';
 import { openPortalLink } from '../shared/domain/portal';
+import { JWKS_MAX_AGE_SECONDS, webhookKeySet } from '../shared/domain/webhook-keys';
 import type { Ports } from '../shared/domain/ports';
 import { createApiHandler } from '../shared/http/api-handler';
 import { buildSchemas } from '../shared/http/schemas';
@@ -83,6 +84,12 @@ export const createAdminWebhooksHandler = (ports: Ports) => {
         ops.delivery(tenantId, params.id!, params.delivery_id!),
       'POST /api/v1/admin/webhooks/{id}/deliveries/{delivery_id}/retry': ({ params, tenantId }) => ops.retry(tenantId, params.id!, params.delivery_id!),
       'POST /api/v1/admin/webhooks/{id}/recover': ({ body, params, tenantId }) => ops.recover(tenantId, params.id!, body),
+      'GET /v1/jwks/{tenant_id}/{id}': async ({ params }) => ({
+        status: 200,
+        body: await webhookKeySet(ports, params.tenant_id!, params.id!),
+        // Public keys only: any cache may keep them a while (see JWKS_MAX_AGE_SECONDS).
+        headers: { 'cache-control': `public, max-age=${JWKS_MAX_AGE_SECONDS}` },
+      }),
       'POST /api/v1/portal/sessions': async ({ body }) => {
         const session = await openPortalLink(ports, schemas.portalSessionOpen.parse(body).token);
         return {

@@ -75,6 +75,22 @@ const repositoryBundling = (entry: string) => ({
   },
 });
 
+/** The oldest Node runtime the bundles are built for (esbuild's target: node24). */
+const MIN_NODE = 24;
+
+/**
+ * The newest Node runtime that the aws-cdk-lib in use knows, 24 or later: a platform's
+ * aws-cdk-lib may be newer than the one hookpost was built with (2.278 added nodejs26.x), and
+ * cdk-nag's latest-runtime rules judge by it. The bundles (Node 24 syntax) run on any newer one.
+ */
+export const newestNodeRuntime = (): Runtime => {
+  const known = Object.entries(Runtime).flatMap(([name, runtime]) => {
+    const version = /^NODEJS_(\d+)_X$/.exec(name)?.[1];
+    return version && runtime instanceof Runtime && Number(version) >= MIN_NODE ? [{ version: Number(version), runtime }] : [];
+  });
+  return known.sort((a, b) => b.version - a.version)[0]?.runtime ?? Runtime.NODEJS_24_X;
+};
+
 /**
  * The one function construct: arm64, the newest Lambda Node runtime, its own log group with
  * retention, active tracing, a minified ESM bundle with source maps. `bind*` sets the
@@ -109,7 +125,7 @@ export class HookpostFunction extends Construct {
       ...(props.deadLetterQueue ? { onFailure: new SqsDestination(props.deadLetterQueue), retryAttempts: 2 } : {}),
       ...(props.network ? { vpc: props.network.vpc, vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS }, securityGroups: [props.network.securityGroup] } : {}),
       description: props.description,
-      runtime: Runtime.NODEJS_24_X,
+      runtime: newestNodeRuntime(),
       architecture: Architecture.ARM_64,
       memorySize,
       timeout: props.timeout ?? Duration.seconds(29),

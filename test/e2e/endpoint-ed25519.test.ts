@@ -1,7 +1,7 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../local/runtime';
-import { Webhook, WebhookSignatureError } from '../../sdk/typescript/src/index';
+import { Webhook, WebhookKeySet, WebhookSignatureError } from '../../sdk/typescript/src/index';
 import { apiClient } from '../support/client';
 import { type Receiver, startReceiver } from '../support/receiver';
 import { startTestRuntime } from '../support/service';
@@ -104,5 +104,48 @@ describe('signature_scheme ed25519', () => {
     expect(rotate.status).toBe(400);
     expect(rotate.body.error.message).toContain('secret:');
     expect((await api('GET', `/api/v1/admin/webhooks/${ed.body.id}`, { key: KEY })).body.public_key).toBe(ed.body.public_key);
+  });
+
+  it('publishes its keys as a public, cacheable JWK set that Node imports and the SDK verifies from, through a rotation', async () => {
+    const created = await api('POST', '/api/v1/admin/webhooks', { key: KEY, body: { url: `${receiver.url}/jwks`, events: ['price.alert'], signature_scheme: 'ed25519' } });
+    expect(created.body.jwks_path).toBe(`/v1/jwks/acme/${created.body.id}`);
+    // No key: a receiver reads it as anyone can.
+    const res = await fetch(`${runtime.url}${created.body.jwks_path}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('public, max-age=300');
+    const set = (await res.json()) as { keys: Array<Record<string, unknown>> };
+    expect(set.keys).toEqual([{ kty: 'OKP', crv: 'Ed25519', x: expect.any(String), kid: expect.any(String), use: 'sig', alg: 'EdDSA', status: 'current', expires_at: null }]);
+    // The JWK is the public key the API shows, as Node's own JWK import reads it, and nothing more.
+    const imported = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: set.keys[0]!.x as string }, format: 'jwk' });
+    expect(imported.export({ format: 'der', type: 'spki' }).subarray(-32).toString('base64')).toBe(created.body.public_key.slice(5));
+    let now = Date.now();
+    const keySet = new WebhookKeySet(`${runtime.url}${created.body.jwks_path}`, { now: () => now });
+    const first = await testEventTo(created.body.id, '/jwks');
+    expect(await keySet.constructEvent(first.body, first.headers as Record<string, string>)).toMatchObject({ event: 'webhook.test' });
+    // A rotation without grace: the cached set does not know the new key; the SDK fetches it again once it may.
+    await api('POST', `/api/v1/admin/webhooks/${created.body.id}/rotate-secret`, { key: KEY, body: { grace_period_seconds: 0 } });
+    const second = await testEventTo(created.body.id, '/jwks');
+    await expect(keySet.constructEvent(second.body, second.headers as Record<string, string>)).rejects.toThrow(WebhookSignatureError);
+    now += 31_000;
+    expect(await keySet.constructEvent(second.body, second.headers as Record<string, string>)).toMatchObject({ event: 'webhook.test' });
+    // In a grace, both keys are listed, the old one with its end.
+    await api('POST', `/api/v1/admin/webhooks/${created.body.id}/rotate-secret`, { key: KEY, body: { grace_period_seconds: 3600 } });
+    const during = (await (await fetch(`${runtime.url}${created.body.jwks_path}`)).json()) as { keys: Array<{ status: string; expires_at: string | null; kid: string }> };
+    expect(during.keys.map((k) => k.status)).toEqual(['current', 'previous']);
+    expect(Date.parse(during.keys[1]!.expires_at!) - Date.now()).toBeGreaterThan(3_500_000);
+    expect(new Set(during.keys.map((k) => k.kid)).size).toBe(2);
+  });
+
+  it('answers the same 404 for an hmac webhook, another tenant, and an id that does not exist', async () => {
+    const hmac = await api('POST', '/api/v1/admin/webhooks', { key: KEY, body: { url: `${receiver.url}/h`, events: ['price.alert'] } });
+    expect(hmac.body.jwks_path).toBeUndefined();
+    const ed = await api('POST', '/api/v1/admin/webhooks', { key: KEY, body: { url: `${receiver.url}/e`, events: ['price.alert'], signature_scheme: 'ed25519' } });
+    const answers = [];
+    for (const path of [`/v1/jwks/acme/${hmac.body.id}`, `/v1/jwks/other/${ed.body.id}`, '/v1/jwks/acme/wh_01jdz8h5q2w3e4r5t6y7u8i9o0']) {
+      const got = await api('GET', path);
+      answers.push([got.status, got.body]);
+    }
+    expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
+    expect(answers[0]![0]).toBe(404);
   });
 });

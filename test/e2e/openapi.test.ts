@@ -104,6 +104,15 @@ describe('OpenAPI 3.1', () => {
     await call('PATCH', '/api/v1/admin/webhooks/{id}', `/api/v1/admin/webhooks/${ok.body.id}`, { key: KEY, body: { events: ['price.alert', 'list.analyzed'] } });
     await call('POST', '/api/v1/admin/webhooks/{id}/rotate-secret', `/api/v1/admin/webhooks/${ok.body.id}/rotate-secret`, { key: KEY });
     await call('POST', '/api/v1/admin/webhooks/{id}/test', `/api/v1/admin/webhooks/${ok.body.id}/test`, { key: KEY });
+    // Receiver auth (issue 27): a webhook with Basic credentials and a credential header, and an ed25519 webhook's key set.
+    const authed = await call('POST', '/api/v1/admin/webhooks', '/api/v1/admin/webhooks', {
+      key: KEY,
+      body: { url: `${receiver.url}/authed`, events: ['price.alert'], headers: { 'X-Api-Key': 'k-1', 'X-Region': 'eu' }, auth: { type: 'basic', username: 'u', password: 'p' } },
+    });
+    expect(authed.body).toMatchObject({ sensitive_headers: { 'X-Api-Key': {} }, auth: { type: 'basic', password: {} } });
+    const ed = await call('POST', '/api/v1/admin/webhooks', '/api/v1/admin/webhooks', { key: KEY, body: { url: `${receiver.url}/ed`, events: ['price.alert'], signature_scheme: 'ed25519' } });
+    await call('GET', '/v1/jwks/{tenant_id}/{id}', ed.body.jwks_path, {});
+    expect((await call('GET', '/v1/jwks/{tenant_id}/{id}', `/v1/jwks/acme/${ok.body.id}`, {})).status).toBe(404);
     // An AWS destination (issue 26): its trust, the webhook with its destination, its check (the role does not exist), a URL webhook's check refused.
     const queue = 'https://sqs.us-east-1.amazonaws.com/444455556666/orders';
     await call('GET', '/api/v1/admin/destinations/trust', '/api/v1/admin/destinations/trust', { key: KEY });

@@ -160,7 +160,7 @@ describe('the published package', () => {
     const esbuild = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'esbuild');
     execFileSync(esbuild, ['src/index.ts', '--bundle', '--platform=node', '--format=esm', '--target=node20', `--outfile=${join(out, 'index.js')}`], { cwd: sdk, stdio: 'pipe' });
     expect(readFileSync(join(sdk, 'dist', 'index.js'), 'utf8')).toBe(readFileSync(join(out, 'index.js'), 'utf8'));
-    expect(readFileSync(join(sdk, 'dist', 'index.d.ts'), 'utf8')).toContain('constructEvent<T = Record<string, unknown>>');
+    expect(readFileSync(join(sdk, 'dist', 'receive.d.ts'), 'utf8')).toContain('constructEvent<T = Record<string, unknown>>');
     const script = `import { Webhook, WebhookSignatureError } from ${JSON.stringify(join(sdk, 'dist', 'index.js'))};
       try { Webhook.constructEvent('{}', { 'x-webhook-signature': 'sha256=' + '0'.repeat(64) }, 'secret-secret-secret'); }
       catch (e) { console.log(e instanceof WebhookSignatureError ? 'refused' : 'other'); }`;

@@ -75,6 +75,12 @@ const roleTemplate = {
 };
 
 export const EXAMPLES = {
+  JwkSet: {
+    keys: [
+      { kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', kid: 'kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k', use: 'sig', alg: 'EdDSA', status: 'current', expires_at: null },
+      { kty: 'OKP', crv: 'Ed25519', x: 'uQZ3u4uT7ChVCazB3dyEVzbMoW8CKbjq9OG2vIl8Gys', kid: '1xGQ8yjeFf8-ISMf9Y2QzKmTmwoTsN7mHzgV7sfmqfA', use: 'sig', alg: 'EdDSA', status: 'previous', expires_at: later },
+    ],
+  } satisfies z.infer<typeof R.JwkSet>,
   DestinationTrust: { object: 'destination_trust', principal, external_id: externalId, trust_policy: trustPolicy, cloudformation: roleTemplate } satisfies z.infer<typeof R.DestinationTrust>,
   DestinationCheck: {
     object: 'destination_check',

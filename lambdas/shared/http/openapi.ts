@@ -62,6 +62,11 @@ const OPERATIONS: Record<RouteKey, Operation> = {
   'DELETE /v1/tenants/{tenant_id}/keys/{key_id}': { tag: 'Platform', summary: 'Revoke an API key', ok: [204, null] },
   'POST /v1/tenants/{tenant_id}/portal-sessions': { tag: 'Platform', summary: 'A single-use link to the dashboard, signed in as the tenant (read_only, ttl_seconds)', body: 'portalSessionCreate', ok: [201, R.PortalLink] },
   'POST /api/v1/portal/sessions': { tag: 'Admin webhooks', summary: 'Open a portal link: its token, once, for a session (409 portal_link_used, 410 portal_link_expired)', body: 'portalSessionOpen', bodyRequired: true, ok: [201, R.PortalSession] },
+  'GET /v1/jwks/{tenant_id}/{id}': {
+    tag: 'Documents',
+    summary: "An ed25519 webhook's public keys as a JWK set (public, cacheable for 5 minutes): its receiver verifies v1a signatures with them and finds a rotation by itself",
+    ok: [200, R.JwkSet],
+  },
   'GET /v1/tenants/{tenant_id}/webhooks': { tag: 'Platform', summary: "A tenant's webhooks (operators)", ok: [200, R.WebhookList] },
   'GET /v1/tenants/{tenant_id}/webhooks/{id}/deliveries': { tag: 'Platform', summary: "A tenant's delivery history (operators; eventually consistent)", query: 'pagination', ok: [200, R.DeliveryPage] },
   'GET /v1/tenants/{tenant_id}/webhooks/{id}/deliveries/{delivery_id}': { tag: 'Platform', summary: 'One delivery (operators)', ok: [200, R.Delivery] },
@@ -169,6 +174,7 @@ const OPERATION_NOT_FOUND: Partial<Record<RouteKey, string>> = {
   'POST /v1/tenants/{tenant_id}/portal-sessions': 'No such tenant (tenant_not_found)',
   'GET /api/v1/admin/events/{event_id}': 'No such event (event_not_found)',
   'GET /v1/tenants/{tenant_id}/events/{event_id}': 'No such event (event_not_found)',
+  'GET /v1/jwks/{tenant_id}/{id}': 'No ed25519 webhook of that tenant and id (not_found: the same for one that signs with hmac-sha256)',
 };
 
 /** 409s particular to one operation. */
@@ -187,6 +193,7 @@ const OPERATION_CONFLICT: Partial<Record<RouteKey, string>> = {
 
 /** Headers of a success answer. */
 const OK_HEADERS: Partial<Record<RouteKey, Record<string, unknown>>> = {
+  'GET /v1/jwks/{tenant_id}/{id}': { 'Cache-Control': { description: 'public, max-age=300: a rotation keeps the old key signing for its grace (a day by default), well beyond.', schema: { type: 'string' } } },
   'POST /v1/events': {
     'Idempotent-Replayed': { description: 'Present (`true`) when the Idempotency-Key was seen before with the same event: the first answer is repeated and nothing is published again.', schema: { type: 'string', enum: ['true'] } },
   },

@@ -112,6 +112,9 @@ export const AdminWebhook = z.object({
   public_key: z.optional(z.string()).register(z.globalRegistry, {
     description: "An ed25519 webhook's current public key: whpk_ + base64 of the 32-byte key. Verify webhook-signature's v1a entries with it.",
   }),
+  jwks_path: z.optional(z.string()).register(z.globalRegistry, {
+    description: "An ed25519 webhook's public keys as a JWK set, at this path of the API (public, no key): its receiver can verify from it and follow a rotation by itself.",
+  }),
   secret: z.optional(z.string()),
 });
 
@@ -255,3 +258,19 @@ export const PortalSession = z.object({
   expires_at: timestamp,
 });
 export const ApiKey = z.object({ object: z.literal('api_key'), id: z.string(), tenant_id: z.string(), key: z.string(), created_at: timestamp });
+
+export const JwkSet = z.object({
+  keys: z.array(
+    z.object({
+      kty: z.literal('OKP'),
+      crv: z.literal('Ed25519'),
+      x: z.string().register(z.globalRegistry, { description: 'The 32-byte public key, base64url (RFC 8037).' }),
+      kid: z.string().register(z.globalRegistry, { description: "The key's RFC 7638 thumbprint." }),
+      use: z.literal('sig'),
+      alg: z.literal('EdDSA'),
+      status: z.enum(['current', 'previous']).register(z.globalRegistry, { description: 'current: signs every delivery. previous: rotated out, still signing beside the current one until expires_at.' }),
+      expires_at: nullableTimestamp,
+    }),
+  ).register(z.globalRegistry, { description: "The webhook's current key first, then any still in a rotation's grace. A v1a signature verifies with one of them." }),
+});
+

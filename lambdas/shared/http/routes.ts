@@ -44,6 +44,8 @@ export const ROUTES = [
   { group: 'admin-webhooks', method: 'GET', path: '/api/v1/admin/events/{event_id}', auth: 'tenant' },
   // the dashboard trades a portal link's token (its proof) for a session, once
   { group: 'admin-webhooks', method: 'POST', path: '/api/v1/portal/sessions', auth: 'public' },
+  // an ed25519 webhook's public keys, for its receiver to verify with (a JWK set; public, cacheable)
+  { group: 'admin-webhooks', method: 'GET', path: '/v1/jwks/{tenant_id}/{id}', auth: 'public' },
   // the platform's own routes
   { group: 'platform', method: 'POST', path: '/v1/events', auth: 'platform' },
   { group: 'platform', method: 'POST', path: '/v1/events/batch', auth: 'platform' },

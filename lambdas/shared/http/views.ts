@@ -3,6 +3,7 @@ import { type Attempt, type Delivery, type Endpoint, graceEndsAt, lastAttempt, t
 import type { DestinationCheck } from '../domain/destination-check';
 import type { DestinationTrust } from '../domain/destination-webhooks';
 import type { FoundEvent, WebhookHealth } from '../domain/tenant-views';
+import { jwksPath } from '../domain/webhook-keys';
 import { bundleSize } from '../domain/client-certificate';
 import { isSensitiveHeader, type ReceiverAuth, type SealedCredential } from '../domain/receiver-auth';
 import type * as R from './responses';
@@ -69,7 +70,7 @@ export const adminWebhookView = (e: Endpoint, secret?: string, trust?: Destinati
     ...(e.rateLimitPerSecond ? { rate_limit_per_second: e.rateLimitPerSecond } : {}),
     ...(e.ordered ? { ordered: true } : {}),
     ...(e.filter ? { filter: e.filter } : {}),
-    ...(e.signatureScheme === 'ed25519' ? { signature_scheme: e.signatureScheme, public_key: e.publicKey! } : {}),
+    ...(e.signatureScheme === 'ed25519' ? { signature_scheme: e.signatureScheme, public_key: e.publicKey!, jwks_path: jwksPath(e.tenantId, e.id) } : {}),
     // An ed25519 webhook's secret is its secret key: it never leaves hookpost.
     ...(secret === undefined || e.signatureScheme === 'ed25519' ? {} : { secret }),
   };

@@ -3,28 +3,8 @@
  * `Webhook.constructEvent`, which verifies any of the three signature schemes a delivery
  * carries. No dependencies; Node 20+ (fetch, node:crypto).
  */
-export declare class WebhookSignatureError extends Error {
-    constructor(message: string);
-}
-export type WebhookHeaders = Headers | Record<string, string | string[] | undefined>;
-export interface ConstructEventOptions {
-    /** How far `webhook-timestamp` may be from now, in seconds. @default 300 */
-    toleranceSeconds?: number;
-    /** The current time in Unix seconds (tests). */
-    now?: number;
-}
-export declare const Webhook: {
-    /**
-     * Verifies a delivery and returns its parsed envelope. `payload` must be the raw body, as
-     * received. `secret` may list several secrets (during a rotation). Checks, in this order of
-     * preference, whichever the headers carry: `webhook-signature` (Standard Webhooks, also sent
-     * as `svix-*`: its `v1,` entries with a secret, its `v1a,` Ed25519 entries with an ed25519
-     * webhook's public key, `whpk_…`, passed as the secret), `X-Webhook-Signature` (`sha256=<hex>`), `X-Auggie-Signature` (hex). When
-     * `webhook-timestamp` is present it must be within the tolerance (it is required, and
-     * signed, for the first scheme). Throws WebhookSignatureError otherwise.
-     */
-    constructEvent<T = Record<string, unknown>>(payload: string | Buffer | Uint8Array, headers: WebhookHeaders, secret: string | readonly string[], options?: ConstructEventOptions): T;
-};
+export { type ConstructEventOptions, Webhook, type WebhookHeaders, WebhookSignatureError } from './receive.js';
+export { WebhookKeySet, type JwkSet, type WebhookKeySetOptions } from './jwks.js';
 export declare class HookpostApiError extends Error {
     readonly status: number;
     readonly code: string;
@@ -44,6 +24,10 @@ export declare const RESERVED_HEADER_NAMES: readonly ['connection', 'keep-alive'
 /** Prefixes the API refuses: hookpost's own signature headers, and cloud providers' and proxies' request headers. */
 export declare const RESERVED_HEADER_PREFIXES: readonly ['webhook-', 'svix-', 'x-webhook-', 'x-auggie-', 'x-amz-', 'x-amzn-', 'x-goog-', 'x-ms-', 'x-azure-', 'cf-', 'x-forwarded-', 'x-envoy-'];
 type ReservedHeader = (typeof RESERVED_HEADER_NAMES)[number] | `${(typeof RESERVED_HEADER_PREFIXES)[number]}${string}`;
+/** Header changes of an update: a name the API refuses is a type error; null removes a header. */
+export type CustomHeaderChanges<H> = {
+    [K in keyof H]: K extends string ? (Lowercase<K> extends ReservedHeader ? never : string | null) : never;
+};
 /**
  * A webhook's own request headers: a name written as a literal that the API would refuse
  * (`X-Amz-Date`, `Host`, `webhook-id`, in any case) is a type error, not a 400 at run time.
@@ -124,7 +108,68 @@ export interface AdminWebhook {
     signature_scheme?: 'ed25519';
     /** An ed25519 webhook's public key (`whpk_…`): pass it to `Webhook.constructEvent` as the secret. */
     public_key?: string;
+    /** An ed25519 webhook's JWK set, at this path of the API (public): verify with `new WebhookKeySet(base + jwks_path)`. */
+    jwks_path?: string;
+    /** Request headers whose values are credentials: sent, never returned (only when each was set). */
+    sensitive_headers?: Record<string, CredentialSet>;
+    /** How hookpost proves itself to the receiver beyond the signature; credentials are write-only. */
+    auth?: WebhookAuth;
     secret?: string;
+}
+/** A write-only credential: set, since `set_at`. */
+export interface CredentialSet {
+    set_at: string;
+}
+export type WebhookAuth = {
+    type: 'basic';
+    username: string;
+    password: CredentialSet;
+} | {
+    type: 'oauth2_client_credentials';
+    token_url: string;
+    client_id: string;
+    client_secret: CredentialSet;
+    scope?: string;
+    audience?: string;
+    client_auth: 'client_secret_basic' | 'client_secret_post';
+} | {
+    type: 'mtls';
+    certificate: {
+        subject: string;
+        issuer: string;
+        not_before: string;
+        not_after: string;
+        fingerprint_sha256: string;
+    };
+    private_key: CredentialSet;
+    ca_bundle?: {
+        certificates: number;
+    };
+};
+/** Receiver auth as a create sets it; on update a secret left out keeps the stored one (same type). */
+export type WebhookAuthInput = {
+    type: 'basic';
+    username: string;
+    password?: string;
+} | {
+    type: 'oauth2_client_credentials';
+    token_url: string;
+    client_id: string;
+    client_secret?: string;
+    scope?: string;
+    audience?: string;
+    client_auth?: 'client_secret_basic' | 'client_secret_post';
+} | {
+    type: 'mtls';
+    certificate: string;
+    private_key?: string;
+    ca_bundle?: string;
+};
+/** A response recorded beside an attempt's own (the token endpoint's, or a 401 before a token refresh). */
+export interface SideResponse {
+    status_code: number | null;
+    response_time_ms: number;
+    response_body: string | null;
 }
 export interface Attempt {
     number: number;
@@ -143,6 +188,10 @@ export interface Attempt {
         code: string;
         message: string;
     } | null;
+    /** The OAuth token endpoint's answer when it gave no token (error `auth`). */
+    token_endpoint: SideResponse | null;
+    /** The receiver's 401 to a cached token, after which a new one was fetched and the request sent again. */
+    token_refresh: SideResponse | null;
 }
 export interface Delivery {
     id: string;
@@ -257,18 +306,28 @@ export declare class HookpostClient {
             ordered?: boolean;
             /** `ed25519`: signed with a key pair hookpost makes; the answer carries `public_key`, never a secret. */
             signature_scheme?: 'hmac-sha256' | 'ed25519';
+            /** Which of `headers` carry credentials, beyond Authorization, Cookie and X-Api-Key: sealed, never returned. */
+            sensitive_headers?: string[];
+            /** Basic credentials, an OAuth 2.0 client-credentials token, or a client certificate. */
+            auth?: WebhookAuthInput;
         }) => Promise<AdminWebhook>;
         /** Every webhook of the tenant (one page: `has_more` is false). */
         list: () => Promise<List<AdminWebhook>>;
         get: (id: string) => Promise<AdminWebhook>;
-        /** `headers` replaces the endpoint's headers (`{}` removes them); `null` puts an option back to the stack's default. */
-        update: <H extends Record<string, string> = Record<string, string>>(id: string, changes: {
+        /**
+         * `headers` replaces the shown headers; a credential header is kept unless named (a value
+         * replaces it, `null` removes it); `{}` removes every header. `null` puts an option back to the
+         * stack's default; `auth: null` removes the receiver auth.
+         */
+        update: <H extends Record<string, string | null> = Record<string, string | null>>(id: string, changes: {
             url?: string;
             /** An AWS destination's new target or role (a URL webhook cannot become one). */
             destination?: DestinationInput;
             events?: string[];
             status?: 'active' | 'disabled';
-            headers?: H & CustomHeaders<H>;
+            headers?: H & CustomHeaderChanges<H>;
+            sensitive_headers?: string[];
+            auth?: WebhookAuthInput | null;
             retry_schedule?: number[] | null;
             timeout_seconds?: number | null;
             filter?: Record<string, unknown> | null;
@@ -321,4 +380,3 @@ export declare class HookpostClient {
     /** An event by id (the `webhook-id` a receiver got): its data when kept, and its delivery to each webhook. */
     getEvent(eventId: string): Promise<FoundEvent>;
 }
-export {};

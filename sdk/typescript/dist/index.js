@@ -1,4 +1,4 @@
-// src/index.ts
+// src/receive.ts
 import { createHmac, createPublicKey, timingSafeEqual, verify } from "node:crypto";
 var WebhookSignatureError = class extends Error {
   constructor(message) {
@@ -84,6 +84,61 @@ var Webhook = {
     }
   }
 };
+
+// src/jwks.ts
+var keyOf = (k) => k.kty === "OKP" && k.crv === "Ed25519" && typeof k.x === "string" ? `whpk_${Buffer.from(k.x, "base64url").toString("base64")}` : void 0;
+var WebhookKeySet = class {
+  constructor(url, options = {}) {
+    this.url = url;
+    this.options = options;
+  }
+  url;
+  options;
+  keys = [];
+  fetchedAt = -Infinity;
+  freshUntil = -Infinity;
+  pending;
+  now() {
+    return this.options.now?.() ?? Date.now();
+  }
+  load() {
+    this.pending ??= (async () => {
+      try {
+        const res = await (this.options.fetch ?? fetch)(this.url, { headers: { accept: "application/json" } });
+        if (!res.ok) throw new WebhookSignatureError(`The key set at ${this.url} answered ${res.status}`);
+        const set = await res.json();
+        const keys = (Array.isArray(set?.keys) ? set.keys : []).map(keyOf).filter((k) => k !== void 0);
+        if (keys.length === 0) throw new WebhookSignatureError(`The key set at ${this.url} holds no Ed25519 key`);
+        const maxAge = /max-age=(\d+)/.exec(res.headers.get("cache-control") ?? "");
+        this.keys = keys;
+        this.fetchedAt = this.now();
+        this.freshUntil = this.fetchedAt + (maxAge ? Number(maxAge[1]) * 1e3 : this.options.maxAgeMs ?? 3e5);
+      } finally {
+        this.pending = void 0;
+      }
+    })();
+    return this.pending;
+  }
+  /** The public keys (`whpk_…`) deliveries verify with now, fetched when the cache is stale. */
+  async publicKeys() {
+    if (this.now() >= this.freshUntil) await this.load();
+    return this.keys;
+  }
+  /** `Webhook.constructEvent` with the set's keys: the parsed envelope, or WebhookSignatureError. */
+  async constructEvent(payload, headers, options = {}) {
+    const keys = await this.publicKeys();
+    try {
+      return Webhook.constructEvent(payload, headers, keys, options);
+    } catch (err) {
+      if (!(err instanceof WebhookSignatureError) || err.message !== "The signature does not match") throw err;
+      if (this.now() - this.fetchedAt < (this.options.refetchAfterMs ?? 3e4)) throw err;
+      await this.load();
+      return Webhook.constructEvent(payload, headers, this.keys, options);
+    }
+  }
+};
+
+// src/index.ts
 var HookpostApiError = class extends Error {
   constructor(status, code, message, retryAfterSeconds) {
     super(message);
@@ -180,7 +235,11 @@ var HookpostClient = class {
     /** Every webhook of the tenant (one page: `has_more` is false). */
     list: () => this.request("GET", "/api/v1/admin/webhooks"),
     get: (id) => this.request("GET", path("/api/v1/admin/webhooks/{}", id)),
-    /** `headers` replaces the endpoint's headers (`{}` removes them); `null` puts an option back to the stack's default. */
+    /**
+     * `headers` replaces the shown headers; a credential header is kept unless named (a value
+     * replaces it, `null` removes it); `{}` removes every header. `null` puts an option back to the
+     * stack's default; `auth: null` removes the receiver auth.
+     */
     update: (id, changes) => this.request("PATCH", path("/api/v1/admin/webhooks/{}", id), changes),
     delete: (id) => this.request("DELETE", path("/api/v1/admin/webhooks/{}", id)),
     rotateSecret: (id, input = {}) => this.request("POST", path("/api/v1/admin/webhooks/{}/rotate-secret", id), {
@@ -227,5 +286,6 @@ export {
   RESERVED_HEADER_NAMES,
   RESERVED_HEADER_PREFIXES,
   Webhook,
+  WebhookKeySet,
   WebhookSignatureError
 };

@@ -1,4 +1,3 @@
-import { createHmac, createPublicKey, type KeyObject, timingSafeEqual, verify } from 'node:crypto';
 
 /**
  * hookpost's TypeScript SDK: a client for both webhook surfaces, and the receiver helper
@@ -6,116 +5,8 @@ import { createHmac, createPublicKey, type KeyObject, timingSafeEqual, verify } 
  * carries. No dependencies; Node 20+ (fetch, node:crypto).
  */
 
-// ---------------------------------------------------------------- receiving webhooks
-
-export class WebhookSignatureError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'WebhookSignatureError';
-  }
-}
-
-export type WebhookHeaders = Headers | Record<string, string | string[] | undefined>;
-
-export interface ConstructEventOptions {
-  /** How far `webhook-timestamp` may be from now, in seconds. @default 300 */
-  toleranceSeconds?: number;
-  /** The current time in Unix seconds (tests). */
-  now?: number;
-}
-
-const header = (headers: WebhookHeaders, name: string): string | undefined => {
-  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
-  for (const [key, value] of Object.entries(headers as Record<string, string | string[] | undefined>)) {
-    if (key.toLowerCase() === name) return Array.isArray(value) ? value[0] : value;
-  }
-  return undefined;
-};
-
-const sameBytes = (a: Buffer, b: Buffer): boolean => a.length === b.length && timingSafeEqual(a, b);
-
-const hmac = (key: Buffer | string, message: Buffer | string): Buffer => createHmac('sha256', key).update(message).digest();
-
-/** Standard Webhooks key: the base64 after `whsec_`, or the secret's own bytes when it is not base64. */
-const standardKey = (secret: string): Buffer => {
-  const body = secret.startsWith('whsec_') ? secret.slice(6) : secret;
-  if (/^[A-Za-z0-9+/]+={0,2}$/.test(body) && body.length % 4 === 0) {
-    const key = Buffer.from(body, 'base64');
-    if (key.length > 0) return key;
-  }
-  return Buffer.from(secret, 'utf8');
-};
-
-/** An Ed25519 public key as hookpost shows it: `whpk_` + base64 of the 32-byte raw key. */
-const ed25519Key = (publicKey: string): KeyObject => {
-  const raw = Buffer.from(publicKey.slice('whpk_'.length), 'base64');
-  if (raw.length !== 32) throw new WebhookSignatureError('A public key is whpk_ and the base64 of 32 bytes');
-  return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') }, format: 'jwk' });
-};
-
-export const Webhook = {
-  /**
-   * Verifies a delivery and returns its parsed envelope. `payload` must be the raw body, as
-   * received. `secret` may list several secrets (during a rotation). Checks, in this order of
-   * preference, whichever the headers carry: `webhook-signature` (Standard Webhooks, also sent
-   * as `svix-*`: its `v1,` entries with a secret, its `v1a,` Ed25519 entries with an ed25519
-   * webhook's public key, `whpk_…`, passed as the secret), `X-Webhook-Signature` (`sha256=<hex>`), `X-Auggie-Signature` (hex). When
-   * `webhook-timestamp` is present it must be within the tolerance (it is required, and
-   * signed, for the first scheme). Throws WebhookSignatureError otherwise.
-   */
-  constructEvent<T = Record<string, unknown>>(
-    payload: string | Buffer | Uint8Array,
-    headers: WebhookHeaders,
-    secret: string | readonly string[],
-    options: ConstructEventOptions = {},
-  ): T {
-    const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : Buffer.from(payload);
-    const secrets = (typeof secret === 'string' ? [secret] : [...secret]).filter((s) => s.length > 0);
-    if (secrets.length === 0) throw new WebhookSignatureError('No secret to verify with');
-    const tolerance = options.toleranceSeconds ?? 300;
-    const now = options.now ?? Math.floor(Date.now() / 1000);
-
-    const id = header(headers, 'webhook-id') ?? header(headers, 'svix-id');
-    const timestamp = header(headers, 'webhook-timestamp') ?? header(headers, 'svix-timestamp');
-    const standard = header(headers, 'webhook-signature') ?? header(headers, 'svix-signature');
-    if (timestamp !== undefined) {
-      const ts = Number(timestamp);
-      if (!/^\d+$/.test(timestamp) || Math.abs(now - ts) > tolerance) {
-        throw new WebhookSignatureError(`webhook-timestamp is more than ${tolerance} s from now (an old or replayed delivery)`);
-      }
-    }
-
-    let verified = false;
-    if (standard !== undefined) {
-      if (!id || timestamp === undefined) throw new WebhookSignatureError('webhook-signature needs webhook-id and webhook-timestamp');
-      const signed = Buffer.concat([Buffer.from(`${id}.${timestamp}.`, 'utf8'), body]);
-      const entries = standard.split(' ');
-      const given = entries.filter((entry) => entry.startsWith('v1,')).map((entry) => Buffer.from(entry.slice(3), 'base64'));
-      const givenV1a = entries.filter((entry) => entry.startsWith('v1a,')).map((entry) => Buffer.from(entry.slice(4), 'base64'));
-      verified = secrets.some((s) => {
-        if (s.startsWith('whpk_')) {
-          const key = ed25519Key(s);
-          return givenV1a.some((g) => g.length === 64 && verify(null, signed, key, g));
-        }
-        const expected = hmac(standardKey(s), signed);
-        return given.some((g) => sameBytes(g, expected));
-      });
-    } else {
-      const seed003 = header(headers, 'x-webhook-signature');
-      const seed000 = header(headers, 'x-auggie-signature');
-      const hex = seed003 !== undefined ? (seed003.startsWith('sha256=') ? seed003.slice(7) : undefined) : seed000;
-      if (hex === undefined || !/^[0-9a-f]{64}$/i.test(hex)) throw new WebhookSignatureError('No signature header this SDK knows');
-      const given = Buffer.from(hex, 'hex');
-      verified = secrets.some((s) => sameBytes(given, hmac(s, body)));
-    }
-    if (!verified) throw new WebhookSignatureError('The signature does not match');
-    try {
-      return JSON.parse(body.toString('utf8')) as T;
-    } catch {
-      throw new WebhookSignatureError('The payload is not JSON');
-    }
-  },
-};
+export { type ConstructEventOptions, Webhook, type WebhookHeaders, WebhookSignatureError } from './receive.js';
+export { WebhookKeySet, type JwkSet, type WebhookKeySetOptions } from './jwks.js';
 
 // ---------------------------------------------------------------- calling the API
 
@@ -150,6 +41,8 @@ export const RESERVED_HEADER_PREFIXES = [
   'webhook-', 'svix-', 'x-webhook-', 'x-auggie-', 'x-amz-', 'x-amzn-', 'x-goog-', 'x-ms-', 'x-azure-', 'cf-', 'x-forwarded-', 'x-envoy-',
 ] as const;
 type ReservedHeader = (typeof RESERVED_HEADER_NAMES)[number] | `${(typeof RESERVED_HEADER_PREFIXES)[number]}${string}`;
+/** Header changes of an update: a name the API refuses is a type error; null removes a header. */
+export type CustomHeaderChanges<H> = { [K in keyof H]: K extends string ? (Lowercase<K> extends ReservedHeader ? never : string | null) : never };
 
 /**
  * A webhook's own request headers: a name written as a literal that the API would refuse
@@ -227,7 +120,41 @@ export interface AdminWebhook {
   signature_scheme?: 'ed25519';
   /** An ed25519 webhook's public key (`whpk_…`): pass it to `Webhook.constructEvent` as the secret. */
   public_key?: string;
+  /** An ed25519 webhook's JWK set, at this path of the API (public): verify with `new WebhookKeySet(base + jwks_path)`. */
+  jwks_path?: string;
+  /** Request headers whose values are credentials: sent, never returned (only when each was set). */
+  sensitive_headers?: Record<string, CredentialSet>;
+  /** How hookpost proves itself to the receiver beyond the signature; credentials are write-only. */
+  auth?: WebhookAuth;
   secret?: string;
+}
+
+/** A write-only credential: set, since `set_at`. */
+export interface CredentialSet {
+  set_at: string;
+}
+
+export type WebhookAuth =
+  | { type: 'basic'; username: string; password: CredentialSet }
+  | { type: 'oauth2_client_credentials'; token_url: string; client_id: string; client_secret: CredentialSet; scope?: string; audience?: string; client_auth: 'client_secret_basic' | 'client_secret_post' }
+  | {
+      type: 'mtls';
+      certificate: { subject: string; issuer: string; not_before: string; not_after: string; fingerprint_sha256: string };
+      private_key: CredentialSet;
+      ca_bundle?: { certificates: number };
+    };
+
+/** Receiver auth as a create sets it; on update a secret left out keeps the stored one (same type). */
+export type WebhookAuthInput =
+  | { type: 'basic'; username: string; password?: string }
+  | { type: 'oauth2_client_credentials'; token_url: string; client_id: string; client_secret?: string; scope?: string; audience?: string; client_auth?: 'client_secret_basic' | 'client_secret_post' }
+  | { type: 'mtls'; certificate: string; private_key?: string; ca_bundle?: string };
+
+/** A response recorded beside an attempt's own (the token endpoint's, or a 401 before a token refresh). */
+export interface SideResponse {
+  status_code: number | null;
+  response_time_ms: number;
+  response_body: string | null;
 }
 
 export interface Attempt {
@@ -244,6 +171,10 @@ export interface Attempt {
   message_id: string | null;
   /** An AWS destination's refusal: the service's (or STS's) code and message. */
   aws_error: { code: string; message: string } | null;
+  /** The OAuth token endpoint's answer when it gave no token (error `auth`). */
+  token_endpoint: SideResponse | null;
+  /** The receiver's 401 to a cached token, after which a new one was fetched and the request sent again. */
+  token_refresh: SideResponse | null;
 }
 
 export interface Delivery {
@@ -395,13 +326,21 @@ export class HookpostClient {
       ordered?: boolean;
       /** `ed25519`: signed with a key pair hookpost makes; the answer carries `public_key`, never a secret. */
       signature_scheme?: 'hmac-sha256' | 'ed25519';
+      /** Which of `headers` carry credentials, beyond Authorization, Cookie and X-Api-Key: sealed, never returned. */
+      sensitive_headers?: string[];
+      /** Basic credentials, an OAuth 2.0 client-credentials token, or a client certificate. */
+      auth?: WebhookAuthInput;
     }): Promise<AdminWebhook> =>
       this.request('POST', '/api/v1/admin/webhooks', input),
     /** Every webhook of the tenant (one page: `has_more` is false). */
     list: (): Promise<List<AdminWebhook>> => this.request('GET', '/api/v1/admin/webhooks'),
     get: (id: string): Promise<AdminWebhook> => this.request('GET', path('/api/v1/admin/webhooks/{}', id)),
-    /** `headers` replaces the endpoint's headers (`{}` removes them); `null` puts an option back to the stack's default. */
-    update: <H extends Record<string, string> = Record<string, string>>(
+    /**
+     * `headers` replaces the shown headers; a credential header is kept unless named (a value
+     * replaces it, `null` removes it); `{}` removes every header. `null` puts an option back to the
+     * stack's default; `auth: null` removes the receiver auth.
+     */
+    update: <H extends Record<string, string | null> = Record<string, string | null>>(
       id: string,
       changes: {
         url?: string;
@@ -409,7 +348,9 @@ export class HookpostClient {
         destination?: DestinationInput;
         events?: string[];
         status?: 'active' | 'disabled';
-        headers?: H & CustomHeaders<H>;
+        headers?: H & CustomHeaderChanges<H>;
+        sensitive_headers?: string[];
+        auth?: WebhookAuthInput | null;
         retry_schedule?: number[] | null;
         timeout_seconds?: number | null;
         filter?: Record<string, unknown> | null;
