@@ -25,6 +25,8 @@ const COLUMNS: Record<string, Array<[string, (r: Row) => unknown]>> = {
     ['kind', (r) => (r.destination as Row | undefined)?.type ?? 'url'],
     ['url', (r) => r.url],
     ['events', (r) => r.events],
+    // How it proves itself to the receiver; a client certificate with the day it expires. Never a credential.
+    ['auth', (r) => authCell(r.auth as Row | undefined)],
   ],
   delivery: [
     ['id', (r) => r.id],
@@ -47,6 +49,9 @@ const COLUMNS: Record<string, Array<[string, (r: Row) => unknown]>> = {
     ['detail', (r) => r.error_detail],
   ],
 };
+
+const authCell = (auth: Row | undefined): string | undefined =>
+  !auth ? undefined : auth.type === 'mtls' ? `mtls until ${String((auth.certificate as Row).not_after).slice(0, 10)}` : auth.type === 'oauth2_client_credentials' ? 'oauth2' : String(auth.type);
 
 const kindOf = (rows: Row[]): keyof typeof COLUMNS | undefined =>
   rows[0]?.object === 'delivery' ? 'delivery' : rows[0] && 'url' in rows[0] && 'events' in rows[0] ? 'webhook' : undefined;

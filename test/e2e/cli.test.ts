@@ -75,7 +75,8 @@ describe('operator CLI: deliveries and bulk recovery', () => {
     let healthy = false;
     receiver.respondWith(() => (healthy ? { status: 200, body: 'ok' } : { status: 503, body: 'down' }));
     const api = apiClient(runtime.url).call;
-    const hook = (await api('POST', '/api/v1/admin/webhooks', { key, body: { url: `${receiver.url}/cli`, events: ['price.alert'] } })).body.id;
+    // Basic credentials the receiver does not check: the table says the webhook has auth, never what.
+    const hook = (await api('POST', '/api/v1/admin/webhooks', { key, body: { url: `${receiver.url}/cli`, events: ['price.alert'], auth: { type: 'basic', username: 'ops', password: 'cli-password-value' } } })).body.id;
     const since = new Date(Date.now() - 1000).toISOString();
     for (let i = 0; i < 3; i++) await run(['events', 'publish', 'umbrella', 'price.alert', '--data', `{"i":${i}}`, ...url], env);
 
@@ -123,6 +124,9 @@ describe('operator CLI: deliveries and bulk recovery', () => {
     const webhooks = await run(['webhooks', 'list', 'umbrella', ...url], env);
     expect(webhooks.out).toContain(hook);
     expect(webhooks.out.split('\n').at(-1)).toBe('1 shown; end of the list');
+    expect(webhooks.out).toMatch(/│ auth +│/);
+    expect(webhooks.out).toMatch(/│ basic +│/);
+    expect(webhooks.out + JSON.stringify(listed)).not.toContain('cli-password-value');
     const detail = await run(["deliveries", "show", "umbrella", hook, one, ...url], env);
     expect(detail.out).toMatch(/│ status +│ succeeded +│/);
     expect(detail.out).toMatch(/│ # +│ at +│ code +│ error +│ ms +│ trigger +│ message id +│ detail +│/);

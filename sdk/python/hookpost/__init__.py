@@ -17,7 +17,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-__all__ = ["Client", "HookpostError", "Publisher", "Webhook", "WebhookSignatureError"]
+__all__ = ["Client", "HookpostError", "Publisher", "Webhook", "WebhookKeySet", "WebhookSignatureError"]
 
 DEFAULT_TOLERANCE_SECONDS = 300
 
@@ -239,7 +239,7 @@ class Client:
 
     # seed 003: admin webhooks
     def create_webhook(self, url=None, events=None, secret=None, headers=None, retry_schedule=None, timeout_seconds=None, filter=None,
-                       signature_scheme=None, rate_limit_per_second=None, ordered=None, destination=None):
+                       signature_scheme=None, rate_limit_per_second=None, ordered=None, destination=None, auth=None, sensitive_headers=None):
         """``headers``: request headers sent with every delivery (at most 20); ``retry_schedule``
         (seconds before each retry) and ``timeout_seconds``: this endpoint's own; ``filter``: an
         EventBridge event pattern over ``data`` (events that do not match are not delivered);
@@ -247,7 +247,12 @@ class Client:
         ``rate_limit_per_second``: at most this many attempts begin each second; ``ordered=True``:
         deliveries attempted one at a time in publish order. ``destination`` instead of ``url``:
         an AWS destination, ``{"type": "eventbridge" | "sqs" | "sns", "target": ..., "role_arn": ...}``
-        (see ``destination_trust``). A header name the API refuses
+        (see ``destination_trust``). ``auth``: what the receiver wants beyond the signature,
+        ``{"type": "basic", "username", "password"}``, ``{"type": "oauth2_client_credentials",
+        "token_url", "client_id", "client_secret", "scope"?, "audience"?, "client_auth"?}`` or
+        ``{"type": "mtls", "certificate", "private_key", "ca_bundle"?}`` (PEM); credentials are
+        write-only. ``sensitive_headers``: names of ``headers`` whose values are credentials
+        (Authorization, Cookie and X-Api-Key always are). A header name the API refuses
         (``RESERVED_HEADER_NAMES``, ``RESERVED_HEADER_PREFIXES``) raises ``ValueError``."""
         if (url is None) == (destination is None):
             raise ValueError("give either url or destination")
@@ -258,7 +263,7 @@ class Client:
         for name, value in (("url", url), ("destination", destination), ("secret", secret), ("headers", headers), ("retry_schedule", retry_schedule),
                             ("timeout_seconds", timeout_seconds), ("filter", filter),
                             ("signature_scheme", signature_scheme), ("rate_limit_per_second", rate_limit_per_second),
-                            ("ordered", ordered)):
+                            ("ordered", ordered), ("auth", auth), ("sensitive_headers", sensitive_headers)):
             if value is not None:
                 body[name] = value
         return self._request("POST", "/api/v1/admin/webhooks", body)
@@ -274,13 +279,17 @@ class Client:
     _DEFAULT = object()
 
     def update_webhook(self, webhook_id, url=None, events=None, status=None, headers=None, retry_schedule=_DEFAULT, timeout_seconds=_DEFAULT, filter=_DEFAULT,
-                       rate_limit_per_second=_DEFAULT, destination=None):
-        """``headers`` replaces the endpoint's headers (``{}`` removes them); ``retry_schedule=None``,
+                       rate_limit_per_second=_DEFAULT, destination=None, auth=_DEFAULT, sensitive_headers=None):
+        """``headers`` replaces the shown headers; a credential header is kept unless named (a
+        value replaces it, ``None`` removes it); ``{}`` removes every header. ``retry_schedule=None``,
         ``timeout_seconds=None``, ``filter=None`` or ``rate_limit_per_second=None`` puts that option
-        back to the stack's default. A header name the API refuses raises ``ValueError``."""
+        back to the stack's default; ``auth=None`` removes the receiver auth (a secret left out of
+        ``auth`` keeps the stored one). A header name the API refuses raises ``ValueError``."""
         _check_headers(headers)
-        body = {k: v for k, v in {"url": url, "destination": destination, "events": events, "status": status, "headers": headers}.items() if v is not None}
-        for name, value in (("retry_schedule", retry_schedule), ("timeout_seconds", timeout_seconds), ("filter", filter), ("rate_limit_per_second", rate_limit_per_second)):
+        body = {k: v for k, v in {"url": url, "destination": destination, "events": events, "status": status, "headers": headers,
+                                  "sensitive_headers": sensitive_headers}.items() if v is not None}
+        for name, value in (("retry_schedule", retry_schedule), ("timeout_seconds", timeout_seconds), ("filter", filter), ("rate_limit_per_second", rate_limit_per_second),
+                            ("auth", auth)):
             if value is not Client._DEFAULT:
                 body[name] = value
         return self._request("PATCH", "/api/v1/admin/webhooks/" + self._id(webhook_id), body)
@@ -342,3 +351,6 @@ class Client:
 
 
 from .publisher import Publisher  # noqa: E402  (it needs HookpostError, defined above)
+
+
+from .jwks import WebhookKeySet  # noqa: E402  (it builds on Webhook above)

@@ -4,6 +4,7 @@ Environment: HOOKPOST_URL, HOOKPOST_KEY (a tenant's key, tenant "acme"), HOOKPOS
 A receiver runs in this process on 127.0.0.1.
 """
 
+import base64
 import json
 import os
 import threading
@@ -13,7 +14,7 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from auggie import Webhook as SeedWebhook, WebhookSignatureError as SeedError  # seed 000's import, as written
-from hookpost import Client, HookpostError, Webhook, WebhookSignatureError
+from hookpost import Client, HookpostError, Webhook, WebhookKeySet, WebhookSignatureError
 
 URL = os.environ["HOOKPOST_URL"]
 KEY = os.environ["HOOKPOST_KEY"]
@@ -159,6 +160,38 @@ class AdminSurface(unittest.TestCase):
             Webhook.construct_event(payload=hit["body"], headers=hit["headers"], secret=other["public_key"])
         with self.assertRaises(WebhookSignatureError):
             Webhook.construct_event(payload=hit["body"] + b" ", headers=hit["headers"], secret=rotated["public_key"])
+
+    def test_an_ed25519_receiver_verifies_from_the_key_set_and_follows_a_rotation(self):
+        client = Client(api_key=KEY, base_url=URL, org_id="acme")
+        created = client.create_webhook(url=RECEIVER + "/jwks", events=["price.alert"], signature_scheme="ed25519")
+        now = [1000.0]
+        keys = WebhookKeySet(URL + created["jwks_path"], clock=lambda: now[0])
+        test = client.send_test_event(created["id"])
+        hit = wait_for(lambda r: r["path"] == "/jwks" and test["event_id"].encode() in r["body"], "the first test event")
+        self.assertEqual(keys.construct_event(hit["body"], hit["headers"])["event"], "webhook.test")
+        self.assertEqual(keys.public_keys(), [created["public_key"]])
+        client.rotate_secret(created["id"], grace_period_seconds=0)
+        test = client.send_test_event(created["id"])
+        hit = wait_for(lambda r: r["path"] == "/jwks" and test["event_id"].encode() in r["body"], "the second test event")
+        with self.assertRaises(WebhookSignatureError):
+            keys.construct_event(hit["body"], hit["headers"])  # the cached set has only the old key, read a moment ago
+        now[0] += 31
+        self.assertEqual(keys.construct_event(hit["body"], hit["headers"])["event"], "webhook.test")
+
+    def test_receiver_auth_is_set_and_never_read_back(self):
+        client = Client(api_key=KEY, base_url=URL, org_id="acme")
+        created = client.create_webhook(url=RECEIVER + "/basic", events=["price.alert"], headers={"X-Api-Key": "py-key-value", "X-Region": "eu"},
+                                        auth={"type": "basic", "username": "hookpost", "password": "py-password-value"})
+        self.assertEqual(created["auth"], {"type": "basic", "username": "hookpost", "password": {"set_at": created["created_at"]}})
+        self.assertEqual(list(created["sensitive_headers"]), ["X-Api-Key"])
+        test = client.send_test_event(created["id"])
+        hit = wait_for(lambda r: r["path"] == "/basic" and test["event_id"].encode() in r["body"], "the test event")
+        self.assertEqual(hit["headers"]["Authorization"], "Basic " + base64.b64encode(b"hookpost:py-password-value").decode())
+        self.assertEqual(hit["headers"]["X-Api-Key"], "py-key-value")
+        updated = client.update_webhook(created["id"], auth=None, headers={"X-Api-Key": None, "X-Region": "us"})
+        self.assertNotIn("auth", updated)
+        self.assertNotIn("sensitive_headers", updated)
+        self.assertNotIn("py-", json.dumps(client.get_admin_webhook(created["id"])))
 
 
 @unittest.skipUnless(AWS, "HOOKPOST_AWS_URL: the local runtime's simulated AWS accounts")
