@@ -4,6 +4,11 @@ import { NodeHttpSender } from '../../lambdas/shared/adapters/http-sender';
 import { OAuthTokenCache } from '../../lambdas/shared/adapters/oauth-tokens';
 import type { TokenRequest } from '../../lambdas/shared/domain/ports';
 import { createEgressRules } from '../../lambdas/shared/domain/target-policy';
+import { fanOut } from '../../lambdas/shared/domain/delivery';
+import { createAdminWebhook } from '../../lambdas/shared/domain/endpoints';
+import { publishEvent } from '../../lambdas/shared/domain/events';
+import { createTenant } from '../../lambdas/shared/domain/tenants';
+import { fakePorts, silentLog } from '../support/fakes';
 import { type Receiver, startReceiver } from '../support/receiver';
 import { issue, makeCa, type Issued, type TestCa } from '../support/test-ca';
 import { startTokenServer, type TokenServer } from '../support/token-server';
@@ -149,5 +154,32 @@ describe('OAuth 2.0 client credentials against a token endpoint', () => {
     const before = idp.grants.length;
     expect(await cache.token(request({ cacheKey: 'egress' }))).toMatchObject({ ok: false, detail: expect.stringContaining('blocked') });
     expect(idp.grants.length).toBe(before);
+  });
+});
+
+describe('an OAuth attempt keeps to its timeout', () => {
+  it('the token request and the request share the endpoint\'s timeout: slow both, and the attempt is a timeout', async () => {
+    const idp = await startTokenServer({ hookpost: 'secret' });
+    const receiver = await startReceiver();
+    try {
+      idp.answerWith(() => ({ status: 200, body: { access_token: 'slow-token', token_type: 'Bearer', expires_in: 3600 }, delayMs: 700 }));
+      receiver.respondWith(() => ({ status: 200, delayMs: 700 }));
+      const sender = new NodeHttpSender({ timeoutMs: 5000 });
+      const f = fakePorts({ http: sender, tokens: new OAuthTokenCache(sender) });
+      await createTenant(f.ports, { id: 'acme' });
+      await createAdminWebhook(f.ports, 'acme', {
+        url: `${receiver.url}/slow`,
+        events: ['price.alert'],
+        timeoutSeconds: 1,
+        auth: { type: 'oauth2_client_credentials', token_url: idp.url, client_id: 'hookpost', client_secret: 'secret' },
+      });
+      const { id } = await publishEvent(f.ports, { tenantId: 'acme', type: 'price.alert', data: {} });
+      const [delivery] = (await fanOut(f.ports, f.fanOutOf(id), silentLog)).deliveries;
+      expect(delivery!.attempts[0]).toMatchObject({ statusCode: null, error: 'timeout' });
+      expect(delivery!.attempts[0]!.responseTimeMs).toBeLessThan(1500);
+    } finally {
+      await idp.close();
+      await receiver.close();
+    }
   });
 });

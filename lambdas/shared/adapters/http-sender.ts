@@ -4,11 +4,11 @@ import https from 'node:https';
 import { isIP } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import { freshAgents } from './fresh-agent';
-import { RESPONSE_EXCERPT_BYTES, truncateUtf8 } from '../domain/model';
+import { ATTEMPT_TIMEOUT_MS, RESPONSE_EXCERPT_BYTES, truncateUtf8 } from '../domain/model';
 import type { HttpResult, HttpSender, PostOptions } from '../domain/ports';
 import { bareHost, type EgressRules, type Resolver, resolveChecked } from '../domain/target-policy';
 
-export const REQUEST_TIMEOUT_MS = 30_000;
+export const REQUEST_TIMEOUT_MS = ATTEMPT_TIMEOUT_MS;
 
 const TLS_CODES = /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/i;
 const BLOCKED = 'EHOOKPOST_EGRESS_REFUSED';

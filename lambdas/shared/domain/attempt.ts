@@ -1,6 +1,6 @@
 import { externalIdFor } from './destinations';
 import { signingSecrets } from './endpoints';
-import { type Attempt, type Delivery, type Endpoint, ERROR_DETAIL_BYTES, RESPONSE_EXCERPT_BYTES, type SideResponse, type StoredEvent, truncateUtf8 } from './model';
+import { ATTEMPT_TIMEOUT_MS, type Attempt, type Delivery, type Endpoint, ERROR_DETAIL_BYTES, RESPONSE_EXCERPT_BYTES, type SideResponse, type StoredEvent, truncateUtf8 } from './model';
 import { bearer, receiverCredentials } from './receiver-credentials';
 import type { DestinationMessage, HttpResult, PaceTurn, Ports, SecretBoxProvider, Settings } from './ports';
 import { type SignedRequest, signDelivery } from './signing';
@@ -204,7 +204,13 @@ const sideResponse = (result: HttpResult): SideResponse => ({
  * once more; the first answer is kept in `tokenRefresh`, so both requests are in the history.
  */
 const toReceiver = async (deps: Pick<Deps, 'http' | 'tokens' | 'secretBox'>, endpoint: Endpoint, request: SignedRequest): Promise<Sent> => {
-  const options = endpoint.timeoutSeconds ? { timeoutMs: endpoint.timeoutSeconds * 1000 } : {};
+  const timeoutMs = (endpoint.timeoutSeconds ?? ATTEMPT_TIMEOUT_MS / 1000) * 1000;
+  // One attempt, one timeout: with OAuth, the token request, the request and a resend after a
+  // refresh share it (the per-endpoint lease outlives it by a margin only).
+  const options = {
+    ...(endpoint.timeoutSeconds ? { timeoutMs } : {}),
+    ...(endpoint.auth?.type === 'oauth2_client_credentials' ? { notAfterMs: Date.now() + timeoutMs } : {}),
+  };
   const credentials = await receiverCredentials(deps, endpoint, options);
   if (!credentials.ok) {
     return { statusCode: null, responseTimeMs: credentials.response.responseTimeMs, error: 'auth', responseBody: null, detail: truncateUtf8(credentials.detail, ERROR_DETAIL_BYTES), tokenEndpoint: credentials.response };

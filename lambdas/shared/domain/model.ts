@@ -38,6 +38,9 @@ export const graceEndsAt = (e: Pick<Endpoint, 'previousSecrets'>, now = new Date
     .sort()
     .at(-1);
 
+/** How long an attempt may take unless its endpoint says less (`timeoutSeconds`). */
+export const ATTEMPT_TIMEOUT_MS = 30_000;
+
 export interface Endpoint {
   id: string;
   tenantId: string;
