@@ -163,7 +163,7 @@ describe('seed 003: admin webhooks, as documented', () => {
     expect(newest.event_id).toMatch(/^evt_/);
     expect(newest.response_time_ms).toEqual(expect.any(Number));
     expect(newest.attempts).toEqual([
-      { number: 1, attempted_at: expect.any(String), status_code: 200, response_time_ms: expect.any(Number), error: null, response_body: '{"status":"ok"}', trigger: 'automatic', error_detail: null, retry_after_seconds: null, message_id: null, aws_error: null },
+      { number: 1, attempted_at: expect.any(String), status_code: 200, response_time_ms: expect.any(Number), error: null, response_body: '{"status":"ok"}', trigger: 'automatic', error_detail: null, retry_after_seconds: null, message_id: null, aws_error: null, token_endpoint: null, token_refresh: null },
     ]);
     const page = await api('GET', `/api/v1/admin/webhooks/${id}/deliveries?offset=1&limit=1`, { key: ACME });
     expect(page.body).toMatchObject({ offset: 1, limit: 1, total: 2 });
