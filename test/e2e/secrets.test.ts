@@ -53,12 +53,23 @@ afterAll(async () => {
 const count = (haystack: string, needle: string) => haystack.split(needle).length - 1;
 
 describe('secrets never leak', () => {
-  it('no signing secret, API key or master key appears in the logs, errors or any read response', async () => {
+  it('no signing secret, receiver credential, API key or master key appears in the logs, errors or any read response', async () => {
     const secrets: string[] = [];
     const account = await api('POST', '/v1/webhooks/register', { key: KEY, body: { url: `${receiver.url}/ok/account`, event_types: null } });
     secrets.push(account.body.secret);
-    const chosen = await api('POST', '/api/v1/admin/webhooks', { key: KEY, body: { url: `${receiver.url}/fail/chosen`, events: ['price.alert'], secret: CHOSEN } });
+    // Receiver credentials too (issue 27): Basic, a credential header, and an OAuth client whose token endpoint fails.
+    const credentials = ['receiver-basic-password-0123456789', 'receiver-api-key-value-0123456789', 'oauth-client-secret-value-0123456789'];
+    const chosen = await api('POST', '/api/v1/admin/webhooks', {
+      key: KEY,
+      body: { url: `${receiver.url}/fail/chosen`, events: ['price.alert'], secret: CHOSEN, headers: { 'X-Api-Key': credentials[1] }, auth: { type: 'basic', username: 'hookpost', password: credentials[0] } },
+    });
     secrets.push(CHOSEN);
+    const oauth = await api('POST', '/api/v1/admin/webhooks', {
+      key: KEY,
+      body: { url: `${receiver.url}/ok/oauth`, events: ['price.alert'], auth: { type: 'oauth2_client_credentials', token_url: `${receiver.url}/fail/token`, client_id: 'hookpost', client_secret: credentials[2], client_auth: 'client_secret_post' } },
+    });
+    expect(oauth.status).toBe(201);
+    secrets.push(...credentials);
     const generated = await api('POST', '/api/v1/admin/webhooks', { key: KEY, body: { url: `${receiver.url}/ok/generated`, events: ['price.alert'] } });
     secrets.push(generated.body.secret);
     secrets.push((await api('POST', `/api/v1/admin/webhooks/${generated.body.id}/rotate-secret`, { key: KEY })).body.secret);
@@ -93,6 +104,7 @@ describe('secrets never leak', () => {
       await api('GET', `/api/v1/admin/webhooks/${chosen.body.id}/deliveries`, { key: KEY }),
       await api('GET', `/api/v1/admin/webhooks/${chosen.body.id}/deliveries/${failed[0].id}`, { key: KEY }),
       await api('GET', '/v1/tenants/acme/webhooks', { key: ADMIN }),
+      await api('GET', `/api/v1/admin/webhooks/${oauth.body.id}/deliveries`, { key: KEY }),
     ];
     for (const read of reads) {
       expect(read.status).toBe(200);
@@ -105,6 +117,7 @@ describe('secrets never leak', () => {
     // The logs are there to search: attempts of every kind were logged.
     expect(output).toContain('"message":"delivery attempted"');
     expect(output).toMatch(/"status_code":500/);
+    expect(output).toMatch(/"error":"auth"/);
     const { masterKey } = JSON.parse(readFileSync(join(dataDir, 'local.json'), 'utf8')) as { masterKey: string };
     for (const secret of [...secrets, masterKey]) expect(count(output, secret), 'a secret in the output').toBe(0);
     // The API keys appear only where `npm start` announces them to the developer (its list of

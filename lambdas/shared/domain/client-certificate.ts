@@ -21,7 +21,11 @@ export const CERTIFICATE_NOTICE_DAYS = 14;
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
-/** The certificates of a PEM text, each parsed by Node's own X.509 (OpenSSL); a block that does not parse is refused. */
+/**
+ * The certificates of a PEM text, each parsed by Node's own X.509 (OpenSSL); a block that does
+ * not parse is refused. Splitting the text into blocks (RFC 7468's delimiters) is the one part
+ * written here: `X509Certificate` reads only the first certificate of a chain.
+ */
 const certificatesOf = (pem: string, field: string): X509Certificate[] => {
   const blocks = pem.match(PEM_BLOCK) ?? [];
   if (blocks.length === 0) throw new ValidationError(`${field}: must hold PEM certificates (-----BEGIN CERTIFICATE-----)`);
