@@ -176,6 +176,10 @@ const leaks = (text: string): string[] => {
 
 describe('credentials are write-only', () => {
   it('no answer of any read route, for the tenant, the platform or a portal session, holds a stored credential', async () => {
+    // An ed25519 webhook with credentials too, for its key set's route.
+    const ed = await create({ url: `${basicReceiver.url}/ed25519`, signature_scheme: 'ed25519', auth: { type: 'basic', username: 'hookpost', password: SECRETS.password } });
+    hooks.ed25519 = ed.body.id;
+    await api('POST', `/api/v1/admin/webhooks/${ed.body.id}/test`, { key: KEY });
     // Every webhook has had deliveries; a recovery gives the recovery route something to read.
     for (const id of Object.values(hooks)) await waitUntil(async () => (await deliveries(id))[0], 20_000, 'a delivery');
     // The tenant's account webhook too (seed 000), for its read route.
