@@ -154,6 +154,9 @@ describe('a data directory whose tables predate the tenant failed index', () => 
         BillingMode: 'PAY_PER_REQUEST',
       }),
     );
+    // A new table takes writes once ACTIVE (dynalite, like DynamoDB, answers ResourceNotFound before: CI met it under load).
+    const { waitUntilTableExists } = await import('@aws-sdk/client-dynamodb');
+    for (const TableName of [old.configs, old.deliveries]) await waitUntilTableExists({ client: dynamo.client, maxWaitTime: 30 }, { TableName });
     // What it holds: a failed delivery, in the endpoint's failed index only.
     const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
     const { keys } = await import('../../lambdas/shared/adapters/tables');
