@@ -44,6 +44,7 @@ const REMOVAL: Record<string, RemovalPolicy> = { retain: RemovalPolicy.RETAIN, d
  */
 export const CONTEXT_PROPS: Record<string, { parse: (key: string, value: unknown) => unknown; allowed: string }> = {
   eventTypes: { parse: (_k, v) => parseCatalogue(list(v).join(',')), allowed: 'event types, comma-separated (e.g. order.paid,order.refunded)' },
+  catalogueDir: { parse: (_k, v) => text(v), allowed: 'a folder of <type>.json catalogue files (relative to the app)' },
   retrySchedule: { parse: (_k, v) => parseRetrySchedule(list(v).join(',')), allowed: 'seconds before each retry (1-604800 each), comma-separated (e.g. 60,300,1800)' },
   retentionDays: { parse: (k, v) => wholeNumber(k, v, 1), allowed: 'days, a whole number of at least 1' },
   disableAfterFailingFor: { parse: (k, v) => Duration.seconds(wholeNumber(k, v, 1)), allowed: 'seconds, a whole number of at least 1' },

@@ -20,14 +20,32 @@ import { DataStores } from './constructs/data-stores';
 import { DeliveryPipeline } from './constructs/delivery-pipeline';
 import { EgressNetwork } from './constructs/egress-network';
 import { EventIngest } from './constructs/event-ingest';
+import { EventCatalogue } from './constructs/event-catalogue';
+import { newestNodeRuntime } from './constructs/hookpost-function';
+import { checkCatalogue } from '../lambdas/shared/adapters/event-data-validator';
+import { readCatalogueDir } from '../lambdas/shared/catalogue-source';
+import { namesOnly } from '../lambdas/shared/domain/event-catalogue';
 import { Operations } from './constructs/operations';
 import { OrderedDelivery } from './constructs/ordered-delivery';
 import { WebhookApi } from './constructs/webhook-api';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from './package-root';
 
 /** What a hookpost deployment is configured with (every key can also come from CDK context: `./context-props`). */
 export interface HookpostProps {
-  /** The event types tenants may subscribe to. @default the twelve types of the two promised pages */
+  /**
+   * The event types tenants may subscribe to, by name alone (no schemas: publishes are not
+   * checked). Give this or `catalogueDir`, not both. @default the types of `catalogueDir`
+   */
   readonly eventTypes?: string[];
+  /**
+   * A folder of the catalogue: one `<type>.json` per event type, `{type, description, version,
+   * validation: "enforce" | "warn" | "off", schema (JSON Schema draft 2020-12), example}`.
+   * Read and checked at synth (every schema compiles, every example matches). Published data
+   * is checked against it; tenants read it at `GET /api/v1/admin/event-types`.
+   * @default the seed types' folder shipped with hookpost (`catalogue/`, validation `warn`)
+   */
+  readonly catalogueDir?: string;
   /** Seconds before each retry. @default [60, 300, 1800, 7200, 86400] */
   readonly retrySchedule?: number[];
   /** Days events and deliveries are kept (DynamoDB TTL). @default 30 */
@@ -128,6 +146,8 @@ export class Hookpost extends Construct {
   public readonly pipeline: DeliveryPipeline;
   public readonly webhookApi: WebhookApi;
   public readonly ingest: EventIngest;
+  /** The event catalogue's layer (its schemas and examples). */
+  public readonly catalogue: EventCatalogue;
   public readonly operations: Operations;
   /** The FIFO queue of `ordered: true` endpoints' deliveries. */
   public readonly ordered: OrderedDelivery;
@@ -138,7 +158,10 @@ export class Hookpost extends Construct {
 
   constructor(scope: Construct, id: string, props: HookpostProps = {}) {
     super(scope, id);
-    const eventTypes = parseCatalogue((props.eventTypes ?? []).join(','));
+    if (props.eventTypes && props.catalogueDir) throw new Error('eventTypes and catalogueDir: give one (names alone, or the folder with their schemas)');
+    const catalogue = props.eventTypes ? namesOnly(parseCatalogue(props.eventTypes.join(','))) : readCatalogueDir(props.catalogueDir ?? join(PACKAGE_ROOT, 'catalogue'));
+    checkCatalogue(catalogue);
+    const eventTypes = catalogue.map((e) => e.type);
     const retrySchedule = parseRetrySchedule((props.retrySchedule ?? DEFAULT_RETRY_SCHEDULE).join(','));
     const retentionDays = props.retentionDays ?? DEFAULT_RETENTION_DAYS;
     if (!Number.isInteger(retentionDays) || retentionDays < 1) throw new Error('retentionDays must be a whole number >= 1');
@@ -192,6 +215,9 @@ export class Hookpost extends Construct {
       dataKey: this.data.dataKey,
       settings,
     });
+    // The catalogue's schemas and examples, for what publishes, lists or describes them.
+    this.catalogue = new EventCatalogue(this, 'Catalogue', { entries: catalogue, runtime: newestNodeRuntime() });
+    for (const fn of [this.webhookApi.functions.platform, this.webhookApi.functions['admin-webhooks'], this.webhookApi.functions.docs, this.ingest.function]) this.catalogue.grant(fn);
     // The portal's branding and who may frame it: the dashboard's, and only its.
     const portal = parsePortalSettings({
       ...(props.portalFrameAncestors ? { frameAncestors: props.portalFrameAncestors.join(',') } : {}),

@@ -1,3 +1,4 @@
+import { createEventDataValidator } from '../lambdas/shared/adapters/event-data-validator';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { MAX_SQS_DELAY_SECONDS, scheduleName } from '../lambdas/shared/adapters/retry-scheduler';
@@ -135,8 +136,8 @@ export const functionPorts = (wiring: FunctionWiring): Record<FunctionName, Port
       throttle: tenantRateLimit(config),
       ...destinations('admin-webhooks'),
     })),
-    platform: build('platform', (o) => ({ queue: sqsDeliveryQueue(config, o), ordered: sqsOrderedQueue(config, o), history: dynamoHistory(config) })),
-    'eventbridge-ingest': build('eventbridge-ingest', (o) => ({ queue: sqsDeliveryQueue(config, o), ordered: sqsOrderedQueue(config, o), history: dynamoHistory(config) })),
+    platform: build('platform', (o) => ({ queue: sqsDeliveryQueue(config, o), ordered: sqsOrderedQueue(config, o), history: dynamoHistory(config), eventData: createEventDataValidator })),
+    'eventbridge-ingest': build('eventbridge-ingest', (o) => ({ queue: sqsDeliveryQueue(config, o), ordered: sqsOrderedQueue(config, o), history: dynamoHistory(config), eventData: createEventDataValidator })),
     'delivery-worker': build('delivery-worker', (o) => ({
       secretBox: masterKey('delivery-worker'),
       queue: sqsDeliveryQueue(config, o),

@@ -17,7 +17,9 @@ import { parsePortalSettings } from '../lambdas/shared/portal-settings';
 import { type ClientOptions, createPorts } from '../lambdas/shared/aws-ports';
 import { dynamoHistory, egressRules, sqsDeliveryQueue } from '../lambdas/shared/aws-optional-ports';
 import { type Config, DEFAULT_DESTINATION_SOURCE, DEFAULT_DISABLE_AFTER_FAILING_SECONDS, DEFAULT_OVERDUE_MARGIN_SECONDS, DEFAULT_RECOVERY_RATE, DEFAULT_RETRY_SCHEDULE, DEFAULT_TENANT_RATE_LIMIT, WORKER_TIMEOUT_SECONDS } from '../lambdas/shared/config';
-import { DEFAULT_EVENT_TYPES } from '../lambdas/shared/domain/catalogue';
+import { checkCatalogue } from '../lambdas/shared/adapters/event-data-validator';
+import { readCatalogueDir } from '../lambdas/shared/catalogue-source';
+import { namesOnly } from '../lambdas/shared/domain/event-catalogue';
 import { StaticBoxProvider } from '../lambdas/shared/adapters/master-key';
 import { SqsDeliveryQueue } from '../lambdas/shared/adapters/sqs-queue';
 import { migrateLocalData } from './backfill';
@@ -57,8 +59,10 @@ export interface LocalRuntimeOptions {
   tenantRateLimit?: { requests: number; windowSeconds: number };
   /** Deliveries in flight at once per endpoint. @default 0 (no cap) */
   maxConcurrentDeliveriesPerEndpoint?: number;
-  /** @default the twelve types of the two promised pages */
+  /** The catalogue by names alone (no schemas). @default the catalogue folder's types */
   eventTypes?: string[];
+  /** The catalogue folder (one `<type>.json` each, with its schema and example). @default `catalogue/`, the seed types' */
+  catalogueDir?: string;
   /** Disable an endpoint whose every attempt failed for this long (default five days). */
   disableAfterFailingSeconds?: number;
   /** A waiting delivery this late is re-driven by the sweep. @default 300 */
@@ -207,15 +211,20 @@ export const workerTimeouts = (options: Pick<LocalRuntimeOptions, 'workerTimeout
   return { workerTimeoutSeconds, visibilityTimeoutSeconds };
 };
 
+/** The seed types' catalogue, shipped in the repository and the package. */
+export const SEED_CATALOGUE_DIR = join(import.meta.dirname, '..', 'catalogue');
+
 export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<LocalRuntime> => {
   const options = {
     port: 0,
     apiKeys: [],
     retrySchedule: DEFAULT_RETRY_SCHEDULE,
     allowPrivateTargets: true,
-    eventTypes: [...DEFAULT_EVENT_TYPES],
     ...given,
   };
+  // The folder's catalogue, checked as the stack checks it at synth (schemas compile, examples match); or names alone.
+  const catalogue = given.eventTypes ? namesOnly(given.eventTypes) : readCatalogueDir(given.catalogueDir ?? SEED_CATALOGUE_DIR);
+  checkCatalogue(catalogue);
   options.iam ??= process.env.HOOKPOST_IAM !== 'off';
   const { workerTimeoutSeconds, visibilityTimeoutSeconds } = workerTimeouts(options);
   const dataDir = resolve(options.dataDir);
@@ -234,7 +243,8 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
     configTableName: LOCAL_TABLES.configs,
     deliveriesTableName: LOCAL_TABLES.deliveries,
     deliveryQueueUrl: queues.queueUrl,
-    eventTypes: options.eventTypes,
+    eventTypes: catalogue.map((e) => e.type),
+    catalogue,
     retrySchedule: options.retrySchedule,
     retentionDays: 30,
     allowPrivateTargets: options.allowPrivateTargets,

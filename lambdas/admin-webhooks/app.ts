@@ -14,7 +14,7 @@ import type { Ports } from '../shared/domain/ports';
 import { createApiHandler } from '../shared/http/api-handler';
 import { buildSchemas } from '../shared/http/schemas';
 import { tenantAuthenticator } from '../shared/http/tenant-auth';
-import { destinationCheckView, destinationTrustView } from '../shared/http/views';
+import { destinationCheckView, destinationTrustView, eventTypesView } from '../shared/http/views';
 import { webhookOperations } from '../shared/http/webhook-operations';
 
 /** Seed 003's admin webhooks: many endpoints per tenant, with their delivery history. */
@@ -65,15 +65,17 @@ export const createAdminWebhooksHandler = (ports: Ports) => {
         });
         return { status: 200, body: await ops.view(endpoint, secret) };
       },
-      'POST /api/v1/admin/webhooks/{id}/test': async ({ params, tenantId }) => {
+      'POST /api/v1/admin/webhooks/{id}/test': async ({ body, params, tenantId }) => {
+        const input = schemas.testEvent.parse(body);
         const endpoint = await getWebhook(ports, tenantId, params.id!);
-        const sent = await sendTestEvent(ports, endpoint);
+        const sent = await sendTestEvent(ports, endpoint, input.event_type);
         return { status: 202, body: { object: 'test_event', event_id: sent.id, webhook_id: endpoint.id, type: sent.type } };
       },
       'POST /api/v1/admin/webhooks/{id}/check': async ({ params, tenantId }) => {
         const { endpoint, result } = await checkWebhookDestination(ports, tenantId, params.id!);
         return { status: 200, body: destinationCheckView(endpoint.id, result) };
       },
+      'GET /api/v1/admin/event-types': async () => ({ status: 200, body: eventTypesView(ports.settings.catalogue) }),
       'GET /api/v1/admin/destinations/trust': async ({ query, tenantId }) => {
         const q = schemas.destinationTrust.parse(query);
         const target = q.type && q.target ? { type: q.type, target: q.target } : undefined;

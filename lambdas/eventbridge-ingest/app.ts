@@ -3,6 +3,8 @@ import middy from '@middy/core';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 
 import { publishEvent } from '../shared/domain/events';
+import { checkEventData } from '../shared/domain/event-data';
+import { noteWarnings } from '../shared/data-warnings';
 import type { Ports } from '../shared/domain/ports';
 import type { JsonValue } from '../shared/domain/python-json';
 import { buildSchemas } from '../shared/http/schemas';
@@ -20,6 +22,8 @@ export const createEventBridgeIngestHandler = (ports: Ports) => {
   const schemas = buildSchemas(ports.settings.eventTypes);
   const ingest = async (event: IngestEvent): Promise<{ id: string }> => {
     const input = schemas.publish.parse({ ...(event.detail as object), type: event['detail-type'] });
+    // Refused in enforce mode (after the target's retries, the event is in the DLQ); warned of in warn mode.
+    noteWarnings(checkEventData(ports.eventData, [input], () => '/detail/data'), [input.tenant_id]);
     const result = await publishEvent(ports, {
       tenantId: input.tenant_id,
       type: input.type,

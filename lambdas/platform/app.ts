@@ -7,8 +7,11 @@ import type { JsonValue } from '../shared/domain/python-json';
 import { createTenant, issueApiKey, revokeApiKey } from '../shared/domain/tenants';
 import { createApiHandler } from '../shared/http/api-handler';
 import { webhookOperations } from '../shared/http/webhook-operations';
+import { eventTypesView } from '../shared/http/views';
 import { buildSchemas, LIMITS, type PublishBody, TENANT_ID } from '../shared/http/schemas';
 import { metrics } from '../shared/powertools';
+import { checkEventData } from '../shared/domain/event-data';
+import { noteWarnings } from '../shared/data-warnings';
 
 const checkDataSize = (data: unknown, where: string): void => {
   if (Buffer.byteLength(stringifyExact(data), 'utf8') > LIMITS.eventDataBytes) {
@@ -45,6 +48,7 @@ export const createPlatformHandler = (ports: Ports) => {
       'POST /v1/events': async ({ body, headers }) => {
         const input = schemas.publish.parse(body);
         checkDataSize(input.data, 'data');
+        noteWarnings(checkEventData(ports.eventData, [input], () => '/data'), [input.tenant_id]);
         const result = await publish(input, idempotencyKeyOf(headers['idempotency-key']));
         return {
           status: 202,
@@ -55,6 +59,8 @@ export const createPlatformHandler = (ports: Ports) => {
       'POST /v1/events/batch': async ({ body }) => {
         const input = schemas.publishBatch.parse(body);
         input.events.forEach((e, i) => checkDataSize(e.data, `events.${i}.data`));
+        // A batch is refused whole when any of its events breaks an enforced schema.
+        noteWarnings(checkEventData(ports.eventData, input.events, (i) => `/events/${i}/data`), input.events.map((e) => e.tenant_id));
         // All or nothing: checked whole (tenants, keys) before any event is stored or enqueued.
         const results = await publishEvents(
           ports,
@@ -63,6 +69,7 @@ export const createPlatformHandler = (ports: Ports) => {
         metrics.addMetric('EventsPublished', 'Count', results.filter((r) => !r.replayed).length);
         return { status: 202, body: { object: 'list', data: results.map((r) => ({ id: r.id, object: 'event' as const })) } };
       },
+      'GET /v1/event-types': async () => ({ status: 200, body: eventTypesView(ports.settings.catalogue) }),
       'POST /v1/tenants': async ({ body }) => {
         const input = schemas.createTenant.parse(body);
         const tenant = await createTenant(ports, input);

@@ -6,6 +6,7 @@ import { MAX_SQS_DELAY_SECONDS } from './adapters/retry-scheduler';
 import type { Config } from './config';
 import type { Clock, DeliveryQueue, DeliverySlots, DeliveryStore, DestinationSender, DestinationSettings, EndpointPacing, EventStore, OrderedQueue, HttpSender, Ports, RateLimiter, RetryScheduler, SecretBoxProvider, TokenSource } from './domain/ports';
 import type { OperationsBus } from './domain/operational-events';
+import { type CatalogueEntry, type EventDataValidator, noDataValidation } from './domain/event-catalogue';
 import type { TargetPolicy } from './domain/target-policy';
 import { tracing } from './powertools';
 
@@ -45,6 +46,8 @@ export interface ClientOptions {
   ordered?: OrderedQueue;
   /** The stack's event bus for operational events, for the worker (`eventBridgeOperations`). */
   operations?: OperationsBus;
+  /** Events' data checked against the catalogue's schemas, for the functions that publish (`createEventDataValidator`). */
+  eventData?: (catalogue: readonly CatalogueEntry[]) => EventDataValidator;
   /** Sees each SDK client once it is built (benchmarks count requests with a middleware). */
   instrument?: (service: 'dynamodb' | 'sqs' | 'sqs-event-source', client: DynamoDBClient | SQSClient) => void;
 }
@@ -121,6 +124,7 @@ export const createPorts = (config: Config, options: ClientOptions = {}): Ports 
     retries,
     http,
     tokens,
+    eventData: options.eventData?.(config.catalogue) ?? noDataValidation,
     destinations: options.destinations?.sender ?? noDestinations,
     secretBox,
     targets: options.targets ?? noTargets,
@@ -130,6 +134,7 @@ export const createPorts = (config: Config, options: ClientOptions = {}): Ports 
     operations: options.operations ?? noOperations,
     settings: {
       eventTypes: config.eventTypes,
+      catalogue: config.catalogue,
       retrySchedule: config.retrySchedule,
       retentionDays: config.retentionDays,
       recoveryRatePerSecond: config.recoveryRatePerSecond,

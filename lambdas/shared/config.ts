@@ -1,4 +1,6 @@
+import { readCatalogueFile } from './catalogue-source';
 import { parseCatalogue } from './domain/catalogue';
+import { type CatalogueEntry, namesOnly } from './domain/event-catalogue';
 import { parseCidrs } from './domain/target-policy';
 import { type PortalSettings, parsePortalSettings } from './portal-settings';
 
@@ -15,6 +17,8 @@ export interface Config {
   /** Only functions that seal or open endpoint secrets are given the master key. */
   masterKeySecretArn?: string;
   eventTypes: string[];
+  /** The catalogue's entries (their schemas and examples when the stack gave the file); names only otherwise. */
+  catalogue: CatalogueEntry[];
   retrySchedule: number[];
   retentionDays: number;
   /** Webhook URLs on loopback or private networks; never on AWS, allowed locally by default. */
@@ -122,6 +126,19 @@ export const parseAccounts = (raw: string | undefined): string[] | undefined => 
 
 export const DEFAULT_DESTINATION_SOURCE = 'hookpost';
 
+/**
+ * The catalogue: from the file the stack puts beside the functions that need its schemas
+ * (`CATALOGUE_FILE`, a layer's), else the names alone (`EVENT_TYPES`), which every function has.
+ */
+const catalogueOf = (env: NodeJS.ProcessEnv): Pick<Config, 'eventTypes' | 'catalogue'> => {
+  if (!env.CATALOGUE_FILE) {
+    const eventTypes = parseCatalogue(env.EVENT_TYPES);
+    return { eventTypes, catalogue: namesOnly(eventTypes) };
+  }
+  const catalogue = readCatalogueFile(env.CATALOGUE_FILE);
+  return { eventTypes: catalogue.map((e) => e.type), catalogue };
+};
+
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
   const retentionDays = positiveInt(env, 'RETENTION_DAYS', DEFAULT_RETENTION_DAYS);
   return {
@@ -131,7 +148,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     ...(env.MASTER_KEY_SECRET_ARN ? { masterKeySecretArn: env.MASTER_KEY_SECRET_ARN } : {}),
     ...(env.OPERATIONS_BUS_NAME ? { operationsBusName: env.OPERATIONS_BUS_NAME } : {}),
     ...(env.ORDERED_QUEUE_URL ? { orderedQueueUrl: env.ORDERED_QUEUE_URL } : {}),
-    eventTypes: parseCatalogue(env.EVENT_TYPES),
+    ...catalogueOf(env),
     retrySchedule: parseRetrySchedule(env.RETRY_SCHEDULE),
     retentionDays,
     allowPrivateTargets: false,
@@ -166,8 +183,8 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
 };
 
 /** The documents function reads only the catalogue: it has no table, queue or secret. */
-export const loadDocsConfig = (env: NodeJS.ProcessEnv = process.env): Pick<Config, 'eventTypes'> & { portal: PortalSettings } => ({
-  eventTypes: parseCatalogue(env.EVENT_TYPES),
+export const loadDocsConfig = (env: NodeJS.ProcessEnv = process.env): Pick<Config, 'eventTypes' | 'catalogue'> & { portal: PortalSettings } => ({
+  ...catalogueOf(env),
   portal: parsePortalSettings({
     ...(env.PORTAL_FRAME_ANCESTORS ? { frameAncestors: env.PORTAL_FRAME_ANCESTORS } : {}),
     ...(env.PORTAL_PRODUCT_NAME ? { productName: env.PORTAL_PRODUCT_NAME } : {}),

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Authorizer } from '../iam/authorizer';
 import type { IamModel } from '../iam/template-model';
 import { type StandInOptions, startAwsStandIns } from './aws-stand-ins';
@@ -10,6 +12,20 @@ export interface BundleOptions {
   /** Every line the functions print (their JSON logs and EMF metrics). */
   onOutput?: (functionName: string, line: string) => void;
 }
+
+/**
+ * Lambda mounts a function's layers at `/opt`; here they stay in their asset directories, so a
+ * variable that names a file under `/opt` names it in the layer that holds it.
+ */
+const onLayers = (env: Record<string, string>, layers: string[]): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(env).map(([k, v]) => {
+      if (!v.startsWith('/opt/')) return [k, v];
+      const found = layers.map((dir) => join(dir, v.slice('/opt/'.length))).find((path) => existsSync(path));
+      if (!found) throw new Error(`${k}=${v}: no layer of the function holds it`);
+      return [k, found];
+    }),
+  );
 
 /** The access key id each bundled function signs with: how the stand-ins tell who is asking. */
 const accessKeyOf = (name: string) => `AKIALOCAL${name.replace(/[^a-z]/g, '').toUpperCase()}`;
@@ -45,7 +61,7 @@ export const startBundledFunctions = async (
     pools[name] = createHostPool(
       bundles.functions[name]!,
       {
-        ...wiring.model.environments[name],
+        ...onLayers(wiring.model.environments[name] ?? {}, bundles.functions[name]!.layers),
         AWS_REGION: wiring.model.region,
         AWS_DEFAULT_REGION: wiring.model.region,
         AWS_ACCESS_KEY_ID: accessKeyOf(name),

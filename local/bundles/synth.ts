@@ -18,6 +18,8 @@ export interface BundledFunction {
   memoryMb: number;
   /** The runtime the template names, e.g. `nodejs24.x`. */
   runtime: string;
+  /** Its layers' asset directories, in order: what Lambda mounts at `/opt`. */
+  layers: string[];
 }
 
 export interface BundledStack {
@@ -32,7 +34,7 @@ const sources = (): string[] => {
       const path = join(dir, entry);
       return statSync(path).isDirectory() ? walk(path) : /\.(ts|mjs|json)$/.test(entry) ? [path] : [];
     });
-  return [...walk(join(ROOT, 'lib')), ...walk(join(ROOT, 'lambdas')), join(ROOT, 'package-lock.json')].sort();
+  return [...walk(join(ROOT, 'lib')), ...walk(join(ROOT, 'lambdas')), ...walk(join(ROOT, 'catalogue')), join(ROOT, 'package-lock.json')].sort();
 };
 
 const tagOf = (resource: any): string | undefined =>
@@ -54,6 +56,11 @@ export const readAssembly = (outdir: string, stackName = 'Hookpost'): BundledSta
       timeoutSeconds: resource.Properties.Timeout ?? 3,
       memoryMb: resource.Properties.MemorySize ?? 128,
       runtime: resource.Properties.Runtime,
+      layers: ((resource.Properties.Layers ?? []) as Array<{ Ref?: string }>).map((layer) => {
+        const path = layer.Ref ? template.Resources[layer.Ref]?.Metadata?.['aws:asset:path'] : undefined;
+        if (!path) throw new Error(`${name}: a layer that is not an asset of the stack (${JSON.stringify(layer)})`);
+        return join(outdir, path);
+      }),
     };
   }
   return { template, functions };

@@ -9,7 +9,7 @@ import type { BundledFunction } from '../../local/bundles/synth';
 const bundle = (code: string, timeoutSeconds = 5): BundledFunction => {
   const dir = mkdtempSync(join(tmpdir(), 'hookpost-host-'));
   writeFileSync(join(dir, 'index.mjs'), code);
-  return { name: 'probe', dir, handler: 'index.handler', timeoutSeconds, memoryMb: 128, runtime: `nodejs${process.versions.node.split('.')[0]}.x` };
+  return { name: 'probe', dir, handler: 'index.handler', timeoutSeconds, memoryMb: 128, runtime: `nodejs${process.versions.node.split('.')[0]}.x`, layers: [] };
 };
 const HANDLER = `
 const started = Date.now();

@@ -90,7 +90,7 @@ describe('the worker\'s timeout and its queue\'s visibility timeout, under Lambd
     expect(() => workerTimeouts({ workerTimeoutSeconds: 60, visibilityTimeoutSeconds: 30 })).toThrow('Queue visibility timeout: 30 seconds is less than Function timeout: 60 seconds');
     expect(workerTimeouts({})).toEqual({ workerTimeoutSeconds: 40, visibilityTimeoutSeconds: 40 });
     expect(workerTimeouts({ visibilityTimeoutSeconds: 300 })).toEqual({ workerTimeoutSeconds: 60, visibilityTimeoutSeconds: 300 });
-    const fn = { name: 'delivery-worker', dir: '', handler: 'index.handler', timeoutSeconds: 60, memoryMb: 512, runtime: 'nodejs24.x' };
+    const fn = { name: 'delivery-worker', dir: '', handler: 'index.handler', timeoutSeconds: 60, memoryMb: 512, runtime: 'nodejs24.x', layers: [] };
     expect(workerTimeouts({ bundles: { template: { Resources: {} }, functions: { 'delivery-worker': fn } } })).toEqual({ workerTimeoutSeconds: 60, visibilityTimeoutSeconds: 60 });
   });
 });

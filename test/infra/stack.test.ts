@@ -37,11 +37,13 @@ const fnByDescription = (part: string) => ofType('AWS::Lambda::Function').find((
 const policiesOfRole = (roleLogicalId: string) =>
   ofType('AWS::IAM::Policy').filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(roleLogicalId)).flatMap(([, p]) => p.Properties.PolicyDocument.Statement as any[]);
 const asList = <T>(v: T | T[]) => (Array.isArray(v) ? v : [v]);
+/** The functions' asset directories (the catalogue's layer is an asset too). */
+const functionAssets = () => readdirSync(outdir).filter((d) => d.startsWith('asset.') && existsSync(join(outdir, d, 'index.mjs')));
 
 describe('bundles and the CDK CLI', () => {
   it('every bundled handler loads on Node 24 as an ESM module and exports its handler', async () => {
     Object.assign(process.env, BUNDLE_LOAD_ENV);
-    const assets = readdirSync(outdir).filter((d) => d.startsWith('asset.'));
+    const assets = functionAssets();
     expect(assets).toHaveLength(6);
     for (const asset of assets) {
       const bundle = join(outdir, asset, 'index.mjs');
@@ -52,7 +54,7 @@ describe('bundles and the CDK CLI', () => {
   });
 
   it('every function ships the Tracer chunk beside its bundle, loaded only by sampled invocations', async () => {
-    const assets = readdirSync(outdir).filter((d) => d.startsWith('asset.'));
+    const assets = functionAssets();
     for (const asset of assets) expect(existsSync(join(outdir, asset, 'xray-tracing.mjs')), asset).toBe(true);
     const docs = assets.find((a) => readFileSync(join(outdir, a, 'index.mjs'), 'utf8').includes("default-src 'none'"))!;
     const daemon = createSocket('udp4');

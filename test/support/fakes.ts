@@ -20,6 +20,7 @@ import type { OperationalEvent } from '../../lambdas/shared/domain/operational-e
 import { createSecretBox } from '../../lambdas/shared/domain/secret-box';
 import { OAuthTokenCache } from '../../lambdas/shared/adapters/oauth-tokens';
 import { DEFAULT_EVENT_TYPES } from '../../lambdas/shared/domain/catalogue';
+import { namesOnly, noDataValidation } from '../../lambdas/shared/domain/event-catalogue';
 
 /** In-memory ports for fast domain tests. They keep the stores' contracts, nothing more. */
 export class MemoryStores implements TenantStore, EndpointStore, EventStore, DeliveryStore {
@@ -327,7 +328,8 @@ export const fakePorts = (overrides: Partial<Ports> = {}) => {
     slots: { acquire: async () => 'lease', release: async () => undefined },
     operations: { emit: async (event) => void emitted.push(structuredClone(event)) },
     pacing: { take: async (_t, _e, _n, at) => ({ beginsAt: at }) },
-    settings: { eventTypes: [...DEFAULT_EVENT_TYPES], retrySchedule: [60, 300, 1800, 7200, 86400], retentionDays: 30, recoveryRatePerSecond: 5, disableAfterFailingSeconds: 5 * 86_400, overdueMarginSeconds: 300, keepEventPayloads: false },
+    eventData: noDataValidation,
+    settings: { eventTypes: [...DEFAULT_EVENT_TYPES], catalogue: namesOnly(DEFAULT_EVENT_TYPES), retrySchedule: [60, 300, 1800, 7200, 86400], retentionDays: 30, recoveryRatePerSecond: 5, disableAfterFailingSeconds: 5 * 86_400, overdueMarginSeconds: 300, keepEventPayloads: false },
     ...overrides,
   };
   return {

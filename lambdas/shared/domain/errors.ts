@@ -10,6 +10,11 @@ export class DomainError extends Error {
     super(message);
     this.name = new.target.name;
   }
+
+  /** Fields the error's body carries beside `code` and `message` (a schema's violations). */
+  get details(): Record<string, unknown> | undefined {
+    return undefined;
+  }
 }
 
 export class ValidationError extends DomainError {

@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError } from './errors';
+import { ConflictError, NotFoundError, ValidationError } from './errors';
 import type { Endpoint } from './model';
 import { derivedId, newId, requestHashOf } from './ids';
 import type { StoredEvent } from './model';
@@ -182,20 +182,29 @@ export const TEST_EVENT_TYPE = 'webhook.test';
  * Sends a test event to one active webhook only, whatever it subscribes to: signed and
  * delivered like any event, retried on the same schedule, and kept in its history.
  */
-export const sendTestEvent = async (deps: Deps, endpoint: Endpoint): Promise<{ id: string; type: string }> => {
+export const sendTestEvent = async (deps: Deps & { settings: Pick<Settings, 'catalogue'> }, endpoint: Endpoint, exampleOf?: string): Promise<{ id: string; type: string }> => {
   if (endpoint.status !== 'active') throw new ConflictError('webhook_disabled', 'This webhook is disabled; enable it to send it a test event');
   const now = deps.clock.now();
   const id = newId('evt', now.getTime());
-  const data = { webhook_id: endpoint.id, message: 'A test event from hookpost: your endpoint is receiving and verifying webhooks.' };
+  // The catalogue's example of a type (issue 28: "send this example to a webhook"), or hookpost's own test event.
+  let type = TEST_EVENT_TYPE;
+  let data: JsonValue = { webhook_id: endpoint.id, message: 'A test event from hookpost: your endpoint is receiving and verifying webhooks.' };
+  if (exampleOf !== undefined) {
+    const entry = deps.settings.catalogue.find((e) => e.type === exampleOf);
+    if (!entry) throw new ValidationError(`event_type: "${exampleOf}" is not in the catalogue`, 'unknown_event_type');
+    if (entry.example === undefined) throw new ValidationError(`event_type: ${exampleOf} has no example in the catalogue`, 'no_example');
+    type = entry.type;
+    data = entry.example;
+  }
   if (deps.settings.keepEventPayloads) {
-    await deps.events.putEvent({ id, tenantId: endpoint.tenantId, type: TEST_EVENT_TYPE, data, createdAt: now.toISOString(), requestHash: requestHashOf(TEST_EVENT_TYPE, data) });
+    await deps.events.putEvent({ id, tenantId: endpoint.tenantId, type, data, createdAt: now.toISOString(), requestHash: requestHashOf(type, data) });
   }
   await deps.queue.send({
     kind: 'fanout',
     tenantId: endpoint.tenantId,
     eventId: id,
-    event: { type: TEST_EVENT_TYPE, data, createdAt: now.toISOString() },
+    event: { type, data, createdAt: now.toISOString() },
     only: endpoint.id,
   });
-  return { id, type: TEST_EVENT_TYPE };
+  return { id, type };
 };

@@ -1,3 +1,4 @@
+import type { CatalogueEntry, EventDataValidator } from './event-catalogue';
 import type { DestinationCheck } from './destination-check';
 import type { AwsDestination } from './destinations';
 import type { ApiKeyRecord, Attempt, Delivery, Endpoint, EndpointChanges, PreviousSecret, Recovery, StoredEvent, Tenant } from './model';
@@ -451,6 +452,8 @@ export interface SecretBoxProvider {
 
 export interface Settings {
   eventTypes: readonly string[];
+  /** The catalogue with its descriptions, schemas and examples (issue 28); its types are `eventTypes`. */
+  catalogue: readonly CatalogueEntry[];
   /** Delays in seconds before each retry; its length is the number of retries. */
   retrySchedule: readonly number[];
   /** Manual re-sends a bulk recovery makes per second, per endpoint. */
@@ -481,6 +484,8 @@ export interface Ports {
   destinations: DestinationSender;
   /** OAuth tokens of webhooks whose receivers want one (the worker's). */
   tokens: TokenSource;
+  /** Published events' data checked against their types' schemas (the publishing functions'). */
+  eventData: EventDataValidator;
   secretBox: SecretBoxProvider;
   targets: TargetPolicy;
   throttle: RateLimiter;

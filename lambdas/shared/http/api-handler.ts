@@ -48,7 +48,7 @@ const zodCode = (err: ZodError): string =>
 /** Maps every failure to `{"error":{"code","message"}}` once; a raw error never reaches a client. */
 export const errorResponse = (err: unknown): APIGatewayProxyStructuredResultV2 => {
   if (err instanceof $ZodError) return json(400, { error: { code: zodCode(err), message: zodMessage(err) } });
-  if (err instanceof DomainError) return json(err.status, { error: { code: err.code, message: err.message } }, err.headers);
+  if (err instanceof DomainError) return json(err.status, { error: { code: err.code, message: err.message, ...err.details } }, err.headers);
   logger.error('unhandled error', err as Error);
   return json(500, { error: { code: 'internal_error', message: 'Something went wrong on our side; it has been logged.' } });
 };

@@ -75,6 +75,23 @@ const roleTemplate = {
 };
 
 export const EXAMPLES = {
+  EventTypeList: {
+    object: 'list',
+    data: [
+      {
+        object: 'event_type',
+        type: 'price.alert',
+        description: 'A tracked product price dropped below the alert threshold.',
+        version: 1,
+        validation: 'enforce',
+        schema: { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', properties: { product_id: { type: 'string' }, price: { type: 'number', minimum: 0 } }, required: ['product_id', 'price'] },
+        example: { product_id: 'sku-42', price: 18.99 },
+        system: false,
+      },
+    ],
+    has_more: false,
+    next_starting_after: null,
+  } satisfies z.infer<typeof R.EventTypeList>,
   JwkSet: {
     keys: [
       { kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', kid: 'kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k', use: 'sig', alg: 'EdDSA', status: 'current', expires_at: null },

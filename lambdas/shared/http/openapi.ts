@@ -35,7 +35,14 @@ const OPERATIONS: Record<RouteKey, Operation> = {
   'PATCH /api/v1/admin/webhooks/{id}': { tag: 'Admin webhooks', summary: 'Change url, events or status (re-enabling clears why it was disabled)', body: 'adminUpdate', bodyRequired: true, ok: [200, R.AdminWebhook] },
   'DELETE /api/v1/admin/webhooks/{id}': { tag: 'Admin webhooks', summary: 'Delete a webhook (pending retries are cancelled)', ok: [204, null] },
   'POST /api/v1/admin/webhooks/{id}/rotate-secret': { tag: 'Admin webhooks', summary: 'Rotate the signing secret; the new one is answered once', body: 'rotateAdmin', ok: [200, R.AdminWebhook] },
-  'POST /api/v1/admin/webhooks/{id}/test': { tag: 'Admin webhooks', summary: 'Send a signed test event (webhook.test) to this webhook only', ok: [202, R.TestEventSent] },
+  'POST /api/v1/admin/webhooks/{id}/test': {
+    tag: 'Admin webhooks',
+    summary: "Send a signed test event to this webhook only: webhook.test, or with event_type the catalogue's example of that type",
+    body: 'testEvent',
+    ok: [202, R.TestEventSent],
+  },
+  'GET /api/v1/admin/event-types': { tag: 'Admin webhooks', summary: 'The event catalogue: each type with its description, schema (draft 2020-12), version, validation mode and example', ok: [200, R.EventTypeList] },
+  'GET /v1/event-types': { tag: 'Platform', summary: 'The event catalogue (operators): what publish checks each type\'s data against', ok: [200, R.EventTypeList] },
   'POST /api/v1/admin/webhooks/{id}/check': {
     tag: 'Admin webhooks',
     summary: "An AWS destination's check: hookpost assumes its role (refused without your external id, admitted with it) and writes a signed webhook.test message to the target; says what is wrong",

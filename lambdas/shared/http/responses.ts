@@ -11,7 +11,13 @@ const nullableTimestamp = z.nullable(timestamp);
 const whole = () => z.int().check(z.minimum(0));
 
 export const ErrorResponse = z.object({
-  error: z.object({ code: z.string(), message: z.string() }),
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    violations: z.optional(z.array(z.object({ pointer: z.string(), message: z.string() }))).register(z.globalRegistry, {
+      description: "schema_violation: where the request's event data breaks its type's schema (a JSON pointer into the request body) and how.",
+    }),
+  }),
 });
 
 export const AccountWebhook = z.object({
@@ -272,5 +278,25 @@ export const JwkSet = z.object({
       expires_at: nullableTimestamp,
     }),
   ).register(z.globalRegistry, { description: "The webhook's current key first, then any still in a rotation's grace. A v1a signature verifies with one of them." }),
+});
+
+export const EventType = z.object({
+  object: z.literal('event_type'),
+  type: z.string(),
+  description: z.string(),
+  version: whole().register(z.globalRegistry, { description: "The schema's version: the platform raises it when the schema changes." }),
+  validation: z.enum(['enforce', 'warn', 'off']).register(z.globalRegistry, {
+    description: 'What a publish whose data breaks the schema meets: enforce, refused (400 schema_violation, each violation with its JSON pointer); warn, accepted, counted and logged; off, not checked.',
+  }),
+  schema: z.nullable(z.record(z.string(), z.unknown())).register(z.globalRegistry, { description: "A JSON Schema (draft 2020-12) of the event's data; null: any JSON object." }),
+  example: z.nullable(z.record(z.string(), z.unknown())).register(z.globalRegistry, { description: "An event's data as this type sends it (it matches the schema)." }),
+  system: z.boolean().register(z.globalRegistry, { description: 'Sent by hookpost itself (webhook.disabled): subscribable, never published by the platform.' }),
+});
+
+export const EventTypeList = z.object({
+  object: z.literal('list'),
+  data: z.array(EventType).register(z.globalRegistry, { description: "The deployment's catalogue in its order, then hookpost's own types." }),
+  has_more: z.literal(false),
+  next_starting_after: z.null(),
 });
 

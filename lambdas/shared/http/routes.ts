@@ -33,6 +33,8 @@ export const ROUTES = [
   // AWS destinations: try the role and the target; the trust a tenant's role must grant
   { group: 'admin-webhooks', method: 'POST', path: '/api/v1/admin/webhooks/{id}/check', auth: 'tenant' },
   { group: 'admin-webhooks', method: 'GET', path: '/api/v1/admin/destinations/trust', auth: 'tenant' },
+  // the event catalogue: each type's description, schema and example
+  { group: 'admin-webhooks', method: 'GET', path: '/api/v1/admin/event-types', auth: 'tenant' },
   { group: 'admin-webhooks', method: 'GET', path: '/api/v1/admin/webhooks/{id}/deliveries', auth: 'tenant' },
   { group: 'admin-webhooks', method: 'GET', path: '/api/v1/admin/webhooks/{id}/deliveries/{delivery_id}', auth: 'tenant' },
   { group: 'admin-webhooks', method: 'POST', path: '/api/v1/admin/webhooks/{id}/deliveries/{delivery_id}/retry', auth: 'tenant' },
@@ -49,6 +51,7 @@ export const ROUTES = [
   // the platform's own routes
   { group: 'platform', method: 'POST', path: '/v1/events', auth: 'platform' },
   { group: 'platform', method: 'POST', path: '/v1/events/batch', auth: 'platform' },
+  { group: 'platform', method: 'GET', path: '/v1/event-types', auth: 'platform' },
   { group: 'platform', method: 'POST', path: '/v1/tenants', auth: 'platform' },
   { group: 'platform', method: 'POST', path: '/v1/tenants/{tenant_id}/keys', auth: 'platform' },
   { group: 'platform', method: 'DELETE', path: '/v1/tenants/{tenant_id}/keys/{key_id}', auth: 'platform' },

@@ -351,6 +351,15 @@ export const buildSchemas = (catalogue: readonly string[]) => {
         ),
         z.transform((v) => v ?? {}),
       ),
+    testEvent: () =>
+      z.pipe(
+        z.optional(
+          z.strictObject({
+            event_type: z.optional(eventType()).register(z.globalRegistry, { description: "Send this type's example payload from the catalogue instead of hookpost's webhook.test event." }),
+          }),
+        ),
+        z.transform((v) => v ?? {}),
+      ),
     portalSessionOpen: () => z.strictObject({ token: z.string().check(z.regex(/^hpl_[A-Za-z0-9_-]{43}$/, 'is not a portal link token')) }),
   });
 };

@@ -4,6 +4,7 @@ import type { DestinationCheck } from '../domain/destination-check';
 import type { DestinationTrust } from '../domain/destination-webhooks';
 import type { FoundEvent, WebhookHealth } from '../domain/tenant-views';
 import { jwksPath } from '../domain/webhook-keys';
+import { type CatalogueEntry, SYSTEM_CATALOGUE } from '../domain/event-catalogue';
 import { bundleSize } from '../domain/client-certificate';
 import { isSensitiveHeader, type ReceiverAuth, type SealedCredential } from '../domain/receiver-auth';
 import type * as R from './responses';
@@ -193,3 +194,23 @@ export const recoveryView = (r: Recovery): z.infer<typeof R.Recovery> => ({
   status: r.status,
   created_at: r.createdAt,
 });
+
+/** The catalogue as the event-types routes answer it: the deployment's types, then hookpost's own. */
+export const eventTypesView = (catalogue: readonly CatalogueEntry[]): z.infer<typeof R.EventTypeList> => ({
+  object: 'list' as const,
+  data: [...catalogue.map((e) => eventTypeView(e, false)), ...SYSTEM_CATALOGUE.map((e) => eventTypeView(e, true))],
+  has_more: false as const,
+  next_starting_after: null,
+});
+
+const eventTypeView = (e: CatalogueEntry, system: boolean): z.infer<typeof R.EventType> => ({
+  object: 'event_type' as const,
+  type: e.type,
+  description: e.description,
+  version: e.version,
+  validation: e.validation,
+  schema: e.schema ?? null,
+  example: e.example ?? null,
+  system,
+});
+
