@@ -104,6 +104,10 @@ describe('OpenAPI 3.1', () => {
     await call('PATCH', '/api/v1/admin/webhooks/{id}', `/api/v1/admin/webhooks/${ok.body.id}`, { key: KEY, body: { events: ['price.alert', 'list.analyzed'] } });
     await call('POST', '/api/v1/admin/webhooks/{id}/rotate-secret', `/api/v1/admin/webhooks/${ok.body.id}/rotate-secret`, { key: KEY });
     await call('POST', '/api/v1/admin/webhooks/{id}/test', `/api/v1/admin/webhooks/${ok.body.id}/test`, { key: KEY });
+    // The catalogue (issue 28): read by tenants and operators; a type's example as a test event.
+    await call('GET', '/api/v1/admin/event-types', '/api/v1/admin/event-types', { key: KEY });
+    await call('GET', '/v1/event-types', '/v1/event-types', { key: ADMIN });
+    await call('POST', '/api/v1/admin/webhooks/{id}/test', `/api/v1/admin/webhooks/${ok.body.id}/test`, { key: KEY, body: { event_type: 'price.alert' } });
     // Receiver auth (issue 27): a webhook with Basic credentials and a credential header, and an ed25519 webhook's key set.
     const authed = await call('POST', '/api/v1/admin/webhooks', '/api/v1/admin/webhooks', {
       key: KEY,
