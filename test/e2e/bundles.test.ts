@@ -66,6 +66,10 @@ describe('the synthesized bundles, run as Lambda runs them', () => {
       return res.body.data?.length === 1 ? res : undefined;
     });
     expect(history.body.data[0]).toMatchObject({ status: 'succeeded', status_code: 200 });
+    // The catalogue reached the bundles as the template's layer (Lambda mounts it at /opt): schemas, and the warn mode's line.
+    const types = await api('GET', '/api/v1/admin/event-types', { key: KEY });
+    expect(types.body.data.find((t: { type: string }) => t.type === 'price.alert')).toMatchObject({ validation: 'warn', schema: { required: ['product_id', 'price'] } });
+    expect(output.some((line) => line.startsWith('platform: ') && line.includes('event data does not match its schema') && line.includes("must have required property 'product_id'"))).toBe(true);
     // The worker logged the success in its metrics line, as it does on AWS (its settings come from the template).
     expect(output.some((line) => line.startsWith('delivery-worker: ') && line.includes('"succeeded":') && line.includes(published.body.id))).toBe(true);
   });
