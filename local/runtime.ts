@@ -366,7 +366,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
     'account-webhooks': timed('account-webhooks', run('account-webhooks', () => createAccountWebhooksHandler(fns['account-webhooks']) as unknown as ApiLambda)),
     'admin-webhooks': timed('admin-webhooks', run('admin-webhooks', () => createAdminWebhooksHandler(fns['admin-webhooks']) as unknown as ApiLambda)),
     platform: timed('platform', run('platform', () => createPlatformHandler(fns.platform) as unknown as ApiLambda)),
-    docs: timed('docs', run('docs', () => createDocsHandler({ eventTypes: ports.settings.eventTypes, portal: parsePortalSettings(options.portal ?? {}) }) as unknown as ApiLambda)),
+    docs: timed('docs', run('docs', () => createDocsHandler({ eventTypes: ports.settings.eventTypes, catalogue: ports.settings.catalogue, portal: parsePortalSettings(options.portal ?? {}) }) as unknown as ApiLambda)),
   };
   ingestHandler = timed('eventbridge-ingest', run('eventbridge-ingest', () => createEventBridgeIngestHandler(fns['eventbridge-ingest']) as never));
   let ready = false;
