@@ -16,6 +16,7 @@ Usage:
   hookpost keys revoke <tenant_id> <key_id>
   hookpost events publish <tenant_id> <type> [--data JSON] [--idempotency-key KEY]   (a test event)
   hookpost webhooks list <tenant_id>
+  hookpost event-types list                         the catalogue: each type's validation, schema version and description
   hookpost deliveries list <tenant_id> <webhook_id> [--limit N] [--offset N | --starting-after dlv_…]
   hookpost deliveries show <tenant_id> <webhook_id> <delivery_id>
   hookpost deliveries retry <tenant_id> <webhook_id> <delivery_id>   send it again now (a manual attempt)
@@ -183,7 +184,9 @@ export const main = async (argv: string[], deps: CliDeps): Promise<number> => {
   }
   const t = (id: string) => `/v1/tenants/${encodeURIComponent(id)}`;
   const w = (tenant: string, webhook: string) => `${t(tenant)}/webhooks/${encodeURIComponent(webhook)}`;
-  if (command === 'webhooks list' && rest.length === 1) {
+  if (command === 'event-types list' && rest.length === 0) {
+    action = (target) => request(target, 'GET', '/v1/event-types');
+  } else if (command === 'webhooks list' && rest.length === 1) {
     action = (target) => request(target, 'GET', `${t(rest[0]!)}/webhooks`);
   } else if (command === 'deliveries list' && rest.length === 2) {
     const query = new URLSearchParams({ limit: values.limit ?? '20', ...(values['starting-after'] ? { starting_after: values['starting-after'] } : { offset: values.offset ?? '0' }) });

@@ -44,6 +44,11 @@ describe('operator CLI against the local runtime', () => {
     expect((await api('GET', '/api/v1/admin/webhooks', { key: apiKey })).status).toBe(200);
     const published = await runJson(['events', 'publish', 'initech', 'price.alert', '--data', '{"p":1}', '--url', runtime.url], env);
     expect(JSON.parse(published.out).id).toMatch(/^evt_/);
+    // The catalogue, as a table (issue 28).
+    const types = await run(['event-types', 'list', '--url', runtime.url], env);
+    expect(types.out).toMatch(/│ type +│ validation +│ version +│ schema +│ description +│/);
+    expect(types.out).toMatch(/│ price\.alert +│ warn +│ 1 +│ yes +│ A tracked product price/);
+    expect(types.out.split('\n').at(-1)).toBe('13 shown; end of the list');
     expect((await run(['keys', 'revoke', 'initech', keyId, '--url', runtime.url], env)).code).toBe(0);
     expect((await api('GET', '/api/v1/admin/webhooks', { key: apiKey })).status).toBe(401);
   });

@@ -117,6 +117,14 @@ describe('the TypeScript SDK against the local runtime', () => {
     expect(verifyEachWay(hit, rotated.secret!).all).toMatchObject({ event: 'webhook.test' });
     expect(Webhook.constructEvent(hit.body, hit.headers as Record<string, string>, created.secret!)).toBeTruthy();
     expect(verifyEachWay(hit, [created.secret!, rotated.secret!]).seed).toBeTruthy();
+    // The catalogue, and a type's example sent as a test (issue 28).
+    const catalogue = await client.eventTypes();
+    const priceAlert = catalogue.data.find((t) => t.type === 'price.alert')!;
+    expect(priceAlert).toMatchObject({ object: 'event_type', validation: 'warn', system: false, schema: { type: 'object' } });
+    const example = await client.webhooks.sendTestEvent(created.id, { eventType: 'price.alert' });
+    expect(example.type).toBe('price.alert');
+    const exampleHit = (await receiver.waitFor((r) => r.path === '/admin' && r.body.toString().includes(example.event_id)))[0]!;
+    expect(Webhook.constructEvent(exampleHit.body, exampleHit.headers as Record<string, string>, rotated.secret!)).toMatchObject({ event: 'price.alert', data: priceAlert.example });
 
     const failing = await client.webhooks.create({ url: `${receiver.url}/admin-failing`, events: ['price.alert'] });
     await publish('price.alert', { n: 1 });

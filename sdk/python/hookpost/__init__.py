@@ -313,8 +313,16 @@ class Client:
         query = {"type": type, "target": target} if type is not None or target is not None else None
         return self._request("GET", "/api/v1/admin/destinations/trust", query=query)
 
-    def send_test_event(self, webhook_id):
-        return self._request("POST", "/api/v1/admin/webhooks/%s/test" % self._id(webhook_id))
+    def send_test_event(self, webhook_id, event_type=None):
+        """A signed test event to this webhook only: ``webhook.test``, or with ``event_type`` that
+        type's example from the catalogue."""
+        body = None if event_type is None else {"event_type": event_type}
+        return self._request("POST", "/api/v1/admin/webhooks/%s/test" % self._id(webhook_id), body)
+
+    def list_event_types(self):
+        """The event catalogue, as every list answers: each type's ``description``, ``schema``
+        (JSON Schema 2020-12), ``version``, ``validation`` (enforce, warn, off) and ``example``."""
+        return self._request("GET", "/api/v1/admin/event-types")
 
     def list_deliveries(self, webhook_id, offset=0, limit=20, status=None, starting_after=None):
         """A page of the history, newest first: offset up to 1,000, deeper with starting_after

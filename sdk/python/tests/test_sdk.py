@@ -178,6 +178,19 @@ class AdminSurface(unittest.TestCase):
         now[0] += 31
         self.assertEqual(keys.construct_event(hit["body"], hit["headers"])["event"], "webhook.test")
 
+    def test_the_catalogue_and_a_types_example_sent_as_a_test(self):
+        client = Client(api_key=KEY, base_url=URL, org_id="acme")
+        types = client.list_event_types()
+        self.assertEqual(types["object"], "list")
+        price = next(t for t in types["data"] if t["type"] == "price.alert")
+        self.assertEqual(price["validation"], "warn")
+        created = client.create_webhook(url=RECEIVER + "/example", events=["price.alert"])
+        sent = client.send_test_event(created["id"], event_type="price.alert")
+        self.assertEqual(sent["type"], "price.alert")
+        hit = wait_for(lambda r: r["path"] == "/example" and sent["event_id"].encode() in r["body"], "the example")
+        event = Webhook.construct_event(payload=hit["body"], headers=hit["headers"], secret=created["secret"])
+        self.assertEqual(event["data"], price["example"])
+
     def test_receiver_auth_is_set_and_never_read_back(self):
         client = Client(api_key=KEY, base_url=URL, org_id="acme")
         created = client.create_webhook(url=RECEIVER + "/basic", events=["price.alert"], headers={"X-Api-Key": "py-key-value", "X-Region": "eu"},

@@ -116,6 +116,19 @@ export interface AdminWebhook {
     auth?: WebhookAuth;
     secret?: string;
 }
+/** One type of the event catalogue. */
+export interface EventType {
+    object: 'event_type';
+    type: string;
+    description: string;
+    version: number;
+    /** What a publish whose data breaks the schema meets: refused (enforce), counted and logged (warn), or nothing (off). */
+    validation: 'enforce' | 'warn' | 'off';
+    schema: Record<string, unknown> | null;
+    example: Record<string, unknown> | null;
+    /** Sent by hookpost itself (webhook.disabled). */
+    system: boolean;
+}
 /** A write-only credential: set, since `set_at`. */
 export interface CredentialSet {
     set_at: string;
@@ -338,7 +351,10 @@ export declare class HookpostClient {
             gracePeriodSeconds?: number;
             secret?: string;
         }) => Promise<AdminWebhook>;
-        sendTestEvent: (id: string) => Promise<{
+        /** A signed test event to this webhook only: `webhook.test`, or with `eventType` that type's example from the catalogue. */
+        sendTestEvent: (id: string, options?: {
+            eventType?: string;
+        }) => Promise<{
             object: 'test_event';
             event_id: string;
             webhook_id: string;
@@ -368,6 +384,8 @@ export declare class HookpostClient {
         checkDestination: (id: string) => Promise<DestinationCheck>;
     };
     /** The trust an AWS destination's role must grant; with a target, the CloudFormation template that makes the role. */
+    /** The event catalogue: each type's description, schema (JSON Schema 2020-12), version, validation mode and example. */
+    eventTypes(): Promise<List<EventType>>;
     destinationTrust(target?: {
         type: DestinationInput['type'];
         target: string;

@@ -246,7 +246,8 @@ var HookpostClient = class {
       ...input.gracePeriodSeconds === void 0 ? {} : { grace_period_seconds: input.gracePeriodSeconds },
       ...input.secret === void 0 ? {} : { secret: input.secret }
     }),
-    sendTestEvent: (id) => this.request("POST", path("/api/v1/admin/webhooks/{}/test", id)),
+    /** A signed test event to this webhook only: `webhook.test`, or with `eventType` that type's example from the catalogue. */
+    sendTestEvent: (id, options = {}) => this.request("POST", path("/api/v1/admin/webhooks/{}/test", id), options.eventType ? { event_type: options.eventType } : void 0),
     /** A page of a webhook's history, newest first: `offset` up to 1,000, deeper with `starting_after`. */
     deliveries: (id, query = {}) => {
       const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== void 0).map(([k, v]) => [k, String(v)]));
@@ -265,6 +266,10 @@ var HookpostClient = class {
     checkDestination: (id) => this.request("POST", path("/api/v1/admin/webhooks/{}/check", id))
   };
   /** The trust an AWS destination's role must grant; with a target, the CloudFormation template that makes the role. */
+  /** The event catalogue: each type's description, schema (JSON Schema 2020-12), version, validation mode and example. */
+  eventTypes() {
+    return this.request("GET", "/api/v1/admin/event-types");
+  }
   destinationTrust(target) {
     const qs = target ? `?${new URLSearchParams({ type: target.type, target: target.target }).toString()}` : "";
     return this.request("GET", `/api/v1/admin/destinations/trust${qs}`);

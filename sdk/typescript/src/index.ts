@@ -129,6 +129,20 @@ export interface AdminWebhook {
   secret?: string;
 }
 
+/** One type of the event catalogue. */
+export interface EventType {
+  object: 'event_type';
+  type: string;
+  description: string;
+  version: number;
+  /** What a publish whose data breaks the schema meets: refused (enforce), counted and logged (warn), or nothing (off). */
+  validation: 'enforce' | 'warn' | 'off';
+  schema: Record<string, unknown> | null;
+  example: Record<string, unknown> | null;
+  /** Sent by hookpost itself (webhook.disabled). */
+  system: boolean;
+}
+
 /** A write-only credential: set, since `set_at`. */
 export interface CredentialSet {
   set_at: string;
@@ -364,8 +378,9 @@ export class HookpostClient {
         ...(input.gracePeriodSeconds === undefined ? {} : { grace_period_seconds: input.gracePeriodSeconds }),
         ...(input.secret === undefined ? {} : { secret: input.secret }),
       }),
-    sendTestEvent: (id: string): Promise<{ object: 'test_event'; event_id: string; webhook_id: string; type: string }> =>
-      this.request('POST', path('/api/v1/admin/webhooks/{}/test', id)),
+    /** A signed test event to this webhook only: `webhook.test`, or with `eventType` that type's example from the catalogue. */
+    sendTestEvent: (id: string, options: { eventType?: string } = {}): Promise<{ object: 'test_event'; event_id: string; webhook_id: string; type: string }> =>
+      this.request('POST', path('/api/v1/admin/webhooks/{}/test', id), options.eventType ? { event_type: options.eventType } : undefined),
     /** A page of a webhook's history, newest first: `offset` up to 1,000, deeper with `starting_after`. */
     deliveries: (id: string, query: { offset?: number; limit?: number; status?: Delivery['status']; starting_after?: string } = {}): Promise<Page<Delivery>> => {
       const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
@@ -387,6 +402,11 @@ export class HookpostClient {
   };
 
   /** The trust an AWS destination's role must grant; with a target, the CloudFormation template that makes the role. */
+  /** The event catalogue: each type's description, schema (JSON Schema 2020-12), version, validation mode and example. */
+  eventTypes(): Promise<List<EventType>> {
+    return this.request('GET', '/api/v1/admin/event-types');
+  }
+
   destinationTrust(target?: { type: DestinationInput['type']; target: string }): Promise<DestinationTrust> {
     const qs = target ? `?${new URLSearchParams({ type: target.type, target: target.target }).toString()}` : '';
     return this.request('GET', `/api/v1/admin/destinations/trust${qs}`);
