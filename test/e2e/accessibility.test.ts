@@ -67,6 +67,10 @@ describe('accessibility (axe-core, serious and critical)', () => {
       await expect.poll(() => page.locator('#event-deliveries tr.delivery').count()).toBeGreaterThan(0);
       for (const summary of await page.locator('#event-deliveries summary').all()) await summary.click();
       expect(await serious(page), `event at ${viewport.width}`).toEqual([]);
+      await page.getByRole('button', { name: 'Event types' }).click();
+      await expect.poll(() => page.locator('article.event-type').count()).toBeGreaterThan(0);
+      for (const summary of await page.locator('#catalogue summary').all()) await summary.click();
+      expect(await serious(page), `event types at ${viewport.width}`).toEqual([]);
       await context.close();
     }
   });

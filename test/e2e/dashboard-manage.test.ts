@@ -292,4 +292,25 @@ describe('an AWS destination from the dashboard (issue 26)', () => {
     expect(problems).toEqual([]);
     await page.close();
   });
+
+  it('shows the event catalogue (each type described, its schema and example) and sends a type\'s example to a webhook', async () => {
+    const page = await signedIn();
+    await page.getByRole('button', { name: 'Event types' }).click();
+    await expect.poll(() => page.locator('#catalogue-status').textContent()).toBe('13 event types.');
+    const card = page.locator('article.event-type[data-type="price.alert"]');
+    await expect.poll(() => card.textContent()).toContain('A tracked product price dropped below the alert threshold.');
+    expect(await card.textContent()).toContain('Schema version 1; checked: a publish that breaks the schema is delivered, and counted.');
+    await card.getByText('Schema and example').click();
+    const example = JSON.parse((await card.locator('pre').nth(1).textContent())!);
+    expect(example).toMatchObject({ product_id: 'sku-42' });
+    await card.getByLabel('Webhook to send the price.alert example to').selectOption({ label: `${receiver.url}/ok` });
+    await card.getByRole('button', { name: 'Send this example' }).click();
+    await expect.poll(() => card.locator('[role="status"]').textContent()).toMatch(/^Sent \(event evt_/);
+    const [got] = await receiver.waitFor((r) => r.path === '/ok' && r.body.toString().includes('sku-42'));
+    expect(JSON.parse(got!.body.toString())).toMatchObject({ event: 'price.alert', data: example });
+    // hookpost's own type is described, with nothing to send.
+    expect(await page.locator('article.event-type[data-type="webhook.disabled"]').getByRole('button').count()).toBe(0);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
 });
