@@ -11,6 +11,7 @@ import { renderScale, scale } from './scale';
 import { LAMBDA_NODE_OPTIONS, coldStarts } from './cold-starts';
 import { concurrency, hotPath, pipeline } from './latency';
 import { destinationCosts } from './destinations';
+import { renderValidation, schemaValidation } from './validation';
 import { logs, requestsAndCost } from './requests';
 import { type BenchOptions, machine, PRICES, round, startReceiver } from './support';
 
@@ -27,6 +28,7 @@ export const runBench = async (opts: BenchOptions) => {
       aws_destinations: await destinationCosts(opts),
       cold_start: await coldStarts(opts),
       hot_path: hotPath(opts),
+      schema_validation: schemaValidation(opts),
       pipeline: await pipeline(opts, receiver),
       concurrency: await concurrency(receiver),
       isolation: await slowEndpointIsolation(opts),
@@ -173,6 +175,7 @@ ${table(
   r.pipeline.map((p) => [p.rate_per_second, p.split.publish_p50_ms, p.split.to_worker_p50_ms, p.split.worker_p50_ms, p.split.main_thread_busy, p.split.emulator_thread_busy]),
 )}
 
+${renderValidation(r.schema_validation)}
 ## Concurrency
 
 One worker invocation with a batch of ${r.concurrency.batch_size} deliveries to a receiver that answers after

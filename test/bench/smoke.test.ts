@@ -37,6 +37,9 @@ describe('npm run bench (smoke)', () => {
     expect(results.cold_start.tracing_chunk.bytes).toBeGreaterThan(50_000);
     expect(results.cold_start.tracing_chunk.load_ms).toBeGreaterThan(0);
     expect(results.hot_path).toHaveLength(4);
+    expect(results.schema_validation.check_us_valid).toBeGreaterThan(0);
+    expect(results.schema_validation.check_us_invalid).toBeGreaterThan(0);
+    expect(results.schema_validation.first_check_ms).toBeGreaterThan(0);
     expect(results.pipeline.map((p) => p.rate_per_second)).toEqual([50, 200]);
     for (const p of results.pipeline) {
       expect(p.hookpost.p50_ms).toBeGreaterThan(0);
