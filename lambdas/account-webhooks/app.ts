@@ -8,6 +8,7 @@ import {
 } from '../shared/domain/endpoints';
 import { NotFoundError } from '../shared/domain/errors';
 import type { Ports } from '../shared/domain/ports';
+import { changesOf } from '../shared/domain/audit';
 import { createApiHandler } from '../shared/http/api-handler';
 import { buildSchemas } from '../shared/http/schemas';
 import { tenantAuthenticator } from '../shared/http/tenant-auth';
@@ -21,11 +22,16 @@ export const createAccountWebhooksHandler = (ports: Ports) => {
     {
       'POST /v1/webhooks/register': async ({ body, tenantId }) => {
         const input = schemas.accountRegister.parse(body);
+        const before = await getAccountWebhook(ports, tenantId);
         const { endpoint, secret } = await registerAccountWebhook(ports, tenantId, {
           url: input.url,
           events: input.event_types ?? null,
         });
-        return { status: 200, body: accountWebhookView(endpoint, secret) };
+        return {
+          status: 200,
+          body: accountWebhookView(endpoint, secret),
+          audit: { action: 'account_webhook.registered', webhookId: endpoint.id, ...changesOf(before && accountWebhookView(before), accountWebhookView(endpoint)) },
+        };
       },
       'GET /v1/webhooks': async ({ tenantId }) => {
         const endpoint = await getAccountWebhook(ports, tenantId);
@@ -33,8 +39,9 @@ export const createAccountWebhooksHandler = (ports: Ports) => {
         return { status: 200, body: accountWebhookView(endpoint) };
       },
       'DELETE /v1/webhooks': async ({ tenantId }) => {
+        const before = await getAccountWebhook(ports, tenantId);
         await deleteAccountWebhook(ports, tenantId);
-        return { status: 204 };
+        return { status: 204, audit: { action: 'account_webhook.deleted', ...(before ? { webhookId: before.id, ...changesOf(accountWebhookView(before), undefined) } : {}) } };
       },
       'POST /v1/webhooks/rotate-secret': async ({ body, tenantId }) => {
         const input = schemas.rotateAccount.parse(body);
@@ -44,9 +51,11 @@ export const createAccountWebhooksHandler = (ports: Ports) => {
         return {
           status: 200,
           body: { ...accountWebhookView(endpoint, secret), previous_secret_expires_at: graceEndsAt(endpoint) ?? null },
+          audit: { action: 'account_webhook.secret_rotated', webhookId: endpoint.id, after: { previous_secret_expires_at: graceEndsAt(endpoint) ?? null } },
         };
       },
     },
     tenantAuthenticator(ports),
+    { log: ports.audit, clock: ports.clock },
   );
 };

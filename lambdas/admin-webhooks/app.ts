@@ -11,10 +11,12 @@ import { sendTestEvent } from '../shared/domain/events';
 import { openPortalLink } from '../shared/domain/portal';
 import { JWKS_MAX_AGE_SECONDS, webhookKeySet } from '../shared/domain/webhook-keys';
 import type { Ports } from '../shared/domain/ports';
+import { changesOf } from '../shared/domain/audit';
+import { graceEndsAt } from '../shared/domain/model';
 import { createApiHandler } from '../shared/http/api-handler';
 import { buildSchemas } from '../shared/http/schemas';
 import { tenantAuthenticator } from '../shared/http/tenant-auth';
-import { destinationCheckView, destinationTrustView, eventTypesView } from '../shared/http/views';
+import { adminWebhookView, destinationCheckView, destinationTrustView, eventTypesView } from '../shared/http/views';
 import { webhookOperations } from '../shared/http/webhook-operations';
 
 /** Seed 003's admin webhooks: many endpoints per tenant, with their delivery history. */
@@ -35,7 +37,7 @@ export const createAdminWebhooksHandler = (ports: Ports) => {
           ...(timeoutSeconds ? { timeoutSeconds } : {}),
           ...(signatureScheme ? { signatureScheme } : {}),
         });
-        return { status: 201, body: await ops.view(endpoint, generated ? secret : undefined) };
+        return { status: 201, body: await ops.view(endpoint, generated ? secret : undefined), audit: { action: 'webhook.created', webhookId: endpoint.id, ...changesOf(undefined, adminWebhookView(endpoint)) } };
       },
       'GET /api/v1/admin/webhooks': ({ tenantId }) => ops.list(tenantId),
       'GET /api/v1/admin/webhooks/{id}': async ({ params, tenantId }) => ({
@@ -51,11 +53,14 @@ export const createAdminWebhooksHandler = (ports: Ports) => {
           ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
           ...(rateLimitPerSecond !== undefined ? { rateLimitPerSecond } : {}),
         };
-        return { status: 200, body: await ops.view(await updateWebhook(ports, tenantId, params.id!, { ...changes, ...options })) };
+        const before = await getWebhook(ports, tenantId, params.id!);
+        const after = await updateWebhook(ports, tenantId, params.id!, { ...changes, ...options });
+        return { status: 200, body: await ops.view(after), audit: { action: 'webhook.updated', webhookId: after.id, ...changesOf(adminWebhookView(before), adminWebhookView(after)) } };
       },
       'DELETE /api/v1/admin/webhooks/{id}': async ({ params, tenantId }) => {
+        const before = await getWebhook(ports, tenantId, params.id!);
         await deleteWebhook(ports, tenantId, params.id!);
-        return { status: 204 };
+        return { status: 204, audit: { action: 'webhook.deleted', webhookId: before.id, ...changesOf(adminWebhookView(before), undefined) } };
       },
       'POST /api/v1/admin/webhooks/{id}/rotate-secret': async ({ body, params, tenantId }) => {
         const input = schemas.rotateAdmin.parse(body);
@@ -63,17 +68,27 @@ export const createAdminWebhooksHandler = (ports: Ports) => {
           graceSeconds: input.grace_period_seconds ?? DEFAULT_ROTATION_GRACE_SECONDS,
           ...(input.secret === undefined ? {} : { secret: input.secret }),
         });
-        return { status: 200, body: await ops.view(endpoint, secret) };
+        const kind: Record<string, string> = endpoint.signatureScheme === 'ed25519' ? { public_key: endpoint.publicKey! } : {};
+        return {
+          status: 200,
+          body: await ops.view(endpoint, secret),
+          audit: { action: 'webhook.secret_rotated', webhookId: endpoint.id, after: { ...kind, previous_secret_expires_at: graceEndsAt(endpoint) ?? null } },
+        };
       },
       'POST /api/v1/admin/webhooks/{id}/test': async ({ body, params, tenantId }) => {
         const input = schemas.testEvent.parse(body);
         const endpoint = await getWebhook(ports, tenantId, params.id!);
         const sent = await sendTestEvent(ports, endpoint, input.event_type);
-        return { status: 202, body: { object: 'test_event', event_id: sent.id, webhook_id: endpoint.id, type: sent.type } };
+        return {
+          status: 202,
+          body: { object: 'test_event', event_id: sent.id, webhook_id: endpoint.id, type: sent.type },
+          audit: { action: 'webhook.test_sent', webhookId: endpoint.id, target: { event_id: sent.id, event_type: sent.type } },
+        };
       },
       'POST /api/v1/admin/webhooks/{id}/check': async ({ params, tenantId }) => {
         const { endpoint, result } = await checkWebhookDestination(ports, tenantId, params.id!);
-        return { status: 200, body: destinationCheckView(endpoint.id, result) };
+        const view = destinationCheckView(endpoint.id, result);
+        return { status: 200, body: view, audit: { action: 'webhook.destination_checked', webhookId: endpoint.id, after: { ok: view.ok, problem: view.problem } } };
       },
       'GET /api/v1/admin/event-types': async () => ({ status: 200, body: eventTypesView(ports.settings.catalogue) }),
       'GET /api/v1/admin/destinations/trust': async ({ query, tenantId }) => {
@@ -98,6 +113,8 @@ export const createAdminWebhooksHandler = (ports: Ports) => {
           status: 201,
           body: { object: 'portal_session', tenant_id: session.tenantId, session_token: session.token, read_only: session.readOnly, expires_at: session.expiresAt },
           headers: { 'cache-control': 'no-store' },
+          // The link is the proof; the session it opens is who acts from now on.
+          audit: { action: 'portal_session.opened', tenantId: session.tenantId, actor: { type: 'portal_session', id: session.id }, after: { read_only: session.readOnly, expires_at: session.expiresAt } },
         };
       },
       'GET /api/v1/admin/webhooks/{id}/recoveries/{recovery_id}': ({ params, tenantId }) =>
@@ -105,7 +122,9 @@ export const createAdminWebhooksHandler = (ports: Ports) => {
       'GET /api/v1/admin/webhooks/{id}/health': ({ params, tenantId }) => ops.health(tenantId, params.id!),
       'GET /api/v1/admin/failed-deliveries': ({ query, tenantId }) => ops.failed(tenantId, query),
       'GET /api/v1/admin/events/{event_id}': ({ params, tenantId }) => ops.event(tenantId, params.event_id!),
+      'GET /api/v1/admin/audit-log': ({ query, tenantId }) => ops.auditLog(tenantId, query),
     },
     tenantAuthenticator(ports),
+    { log: ports.audit, clock: ports.clock },
   );
 };

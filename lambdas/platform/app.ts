@@ -73,7 +73,11 @@ export const createPlatformHandler = (ports: Ports) => {
       'POST /v1/tenants': async ({ body }) => {
         const input = schemas.createTenant.parse(body);
         const tenant = await createTenant(ports, input);
-        return { status: 201, body: { object: 'tenant', id: tenant.id, name: tenant.name, created_at: tenant.createdAt } };
+        return {
+          status: 201,
+          body: { object: 'tenant', id: tenant.id, name: tenant.name, created_at: tenant.createdAt },
+          audit: { action: 'tenant.created', tenantId: tenant.id, after: { id: tenant.id, name: tenant.name } },
+        };
       },
       'POST /v1/tenants/{tenant_id}/keys': async ({ params }) => {
         const tenantId = TENANT_ID.parse(params.tenant_id);
@@ -81,6 +85,8 @@ export const createPlatformHandler = (ports: Ports) => {
         return {
           status: 201,
           body: { object: 'api_key', id: record.keyId, tenant_id: tenantId, key, created_at: record.createdAt },
+          // The key's id, never the key.
+          audit: { action: 'api_key.created', tenantId, target: { key_id: record.keyId } },
         };
       },
       'POST /v1/tenants/{tenant_id}/portal-sessions': async ({ params, body, headers }) => {
@@ -93,11 +99,13 @@ export const createPlatformHandler = (ports: Ports) => {
         return {
           status: 201,
           body: { object: 'portal_session', tenant_id: tenantId, url: `${base}/dashboard#portal=${link.token}`, read_only: readOnly, expires_at: link.expiresAt },
+          // The link's token is its proof: the trail keeps what it allows, never the token.
+          audit: { action: 'portal_link.created', tenantId, after: { read_only: readOnly, expires_at: link.expiresAt } },
         };
       },
       'DELETE /v1/tenants/{tenant_id}/keys/{key_id}': async ({ params }) => {
         await revokeApiKey(ports, tenantOf(params), params.key_id!);
-        return { status: 204 };
+        return { status: 204, audit: { action: 'api_key.revoked', tenantId: tenantOf(params), target: { key_id: params.key_id! } } };
       },
       'GET /v1/tenants/{tenant_id}/webhooks': ({ params }) => ops.list(tenantOf(params)),
       'GET /v1/tenants/{tenant_id}/webhooks/{id}/deliveries': ({ params, query }) => ops.deliveries(tenantOf(params), params.id!, query),
@@ -110,7 +118,9 @@ export const createPlatformHandler = (ports: Ports) => {
         ops.recovery(tenantOf(params), params.id!, params.recovery_id!),
       'GET /v1/tenants/{tenant_id}/failed-deliveries': ({ params, query }) => ops.failed(tenantOf(params), query),
       'GET /v1/tenants/{tenant_id}/events/{event_id}': ({ params }) => ops.event(tenantOf(params), params.event_id!),
+      'GET /v1/tenants/{tenant_id}/audit-log': ({ params, query }) => ops.auditLog(tenantOf(params), query),
     },
     undefined,
+    { log: ports.audit, clock: ports.clock },
   );
 };

@@ -21,6 +21,7 @@ import { createSecretBox } from '../../lambdas/shared/domain/secret-box';
 import { OAuthTokenCache } from '../../lambdas/shared/adapters/oauth-tokens';
 import { DEFAULT_EVENT_TYPES } from '../../lambdas/shared/domain/catalogue';
 import { namesOnly, noDataValidation } from '../../lambdas/shared/domain/event-catalogue';
+import type { AuditLog, AuditQuery, AuditRecord } from '../../lambdas/shared/domain/audit';
 
 /** In-memory ports for fast domain tests. They keep the stores' contracts, nothing more. */
 export class MemoryStores implements TenantStore, EndpointStore, EventStore, DeliveryStore {
@@ -294,6 +295,21 @@ export class FakeHttp implements HttpSender {
   }
 }
 
+/** The audit trail in memory: newest first, filtered as the table's lists are. */
+export class MemoryAuditLog implements AuditLog {
+  records: AuditRecord[] = [];
+  async record(r: AuditRecord) {
+    this.records.push(structuredClone(r));
+  }
+  async list(tenantId: string, q: AuditQuery) {
+    const all = this.records
+      .filter((r) => r.tenantId === tenantId && (!q.webhookId || r.webhookId === q.webhookId) && (!q.action || r.action === q.action))
+      .sort((a, b) => b.id.localeCompare(a.id))
+      .filter((r) => !q.startingAfter || r.id < q.startingAfter);
+    return { records: all.slice(0, q.limit), hasMore: all.length > q.limit };
+  }
+}
+
 export const ok = (statusCode: number, body = 'ok'): HttpResult => ({ statusCode, responseTimeMs: 5, error: null, bodyExcerpt: body });
 
 export const fakePorts = (overrides: Partial<Ports> = {}) => {
@@ -329,6 +345,7 @@ export const fakePorts = (overrides: Partial<Ports> = {}) => {
     operations: { emit: async (event) => void emitted.push(structuredClone(event)) },
     pacing: { take: async (_t, _e, _n, at) => ({ beginsAt: at }) },
     eventData: noDataValidation,
+    audit: new MemoryAuditLog(),
     settings: { eventTypes: [...DEFAULT_EVENT_TYPES], catalogue: namesOnly(DEFAULT_EVENT_TYPES), retrySchedule: [60, 300, 1800, 7200, 86400], retentionDays: 30, recoveryRatePerSecond: 5, disableAfterFailingSeconds: 5 * 86_400, overdueMarginSeconds: 300, keepEventPayloads: false },
     ...overrides,
   };

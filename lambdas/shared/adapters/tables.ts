@@ -52,6 +52,9 @@ export const keys = {
   /** A portal link, by the hash of its token (configs table). */
   portalLink: (tokenHash: string) => ({ pk: `PORTAL#${tokenHash}`, sk: 'PORTAL' }),
   endpoint: (tenantId: string, endpointId: string) => ({ pk: `TENANT#${tenantId}`, sk: `ENDPOINT#${endpointId}` }),
+  /** A tenant's audit trail, or its copy by webhook or by action (configs table; sort key: the record id). */
+  auditList: (tenantId: string, by: { webhookId?: string; action?: string } = {}) =>
+    by.webhookId ? `AUDIT#${tenantId}#WEBHOOK#${by.webhookId}` : by.action ? `AUDIT#${tenantId}#ACTION#${by.action}` : `AUDIT#${tenantId}`,
   /** That an endpoint subscribes to an event type (`*`: every type): what a publish reads. */
   subscription: (tenantId: string, type: string, endpointId: string) => ({ pk: `SUBS#${tenantId}#${type}`, sk: endpointId }),
   subscriptionsOf: (tenantId: string, type: string) => `SUBS#${tenantId}#${type}`,

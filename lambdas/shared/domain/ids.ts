@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { decodeTime, encodeTime, ulid } from 'ulid';
 
 /** Readable-prefix ids: `evt_`, `wh_`, `dlv_`, `key_`. Random ids are ULIDs, so they sort by time. */
-export type IdPrefix = 'evt' | 'wh' | 'dlv' | 'key' | 'rcv' | 'ses';
+export type IdPrefix = 'evt' | 'wh' | 'dlv' | 'key' | 'rcv' | 'ses' | 'aud';
 
 export const newId = (prefix: IdPrefix, atMs?: number): string => `${prefix}_${ulid(atMs).toLowerCase()}`;
 

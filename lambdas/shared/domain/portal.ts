@@ -35,6 +35,8 @@ export const createPortalLink = async (deps: Deps, tenantId: string, input: { re
 };
 
 export interface PortalSession {
+  /** The session's id (its key record's): what the audit trail names it by. */
+  id: string;
   token: string;
   tenantId: string;
   readOnly: boolean;
@@ -58,5 +60,5 @@ export const openPortalLink = async (deps: Deps, token: string): Promise<PortalS
     ...(redeemed.readOnly ? { readOnly: true } : {}),
   };
   await deps.tenants.putSession(record);
-  return { token: session, tenantId: redeemed.tenantId, readOnly: redeemed.readOnly, expiresAt: redeemed.expiresAt };
+  return { token: session, id: record.keyId, tenantId: redeemed.tenantId, readOnly: redeemed.readOnly, expiresAt: redeemed.expiresAt };
 };

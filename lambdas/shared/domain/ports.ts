@@ -1,3 +1,4 @@
+import type { AuditLog } from './audit';
 import type { CatalogueEntry, EventDataValidator } from './event-catalogue';
 import type { DestinationCheck } from './destination-check';
 import type { AwsDestination } from './destinations';
@@ -486,6 +487,8 @@ export interface Ports {
   tokens: TokenSource;
   /** Published events' data checked against their types' schemas (the publishing functions'). */
   eventData: EventDataValidator;
+  /** The audit trail of changes (every route function's). */
+  audit: AuditLog;
   secretBox: SecretBoxProvider;
   targets: TargetPolicy;
   throttle: RateLimiter;

@@ -59,7 +59,11 @@ export const revokeApiKey = async (deps: Deps, tenantId: string, keyId: string):
  * must name the key's tenant. A portal session (`./portal`) stops at its end, and a read-only
  * one may only read (`method` GET).
  */
-export const authenticate = async (deps: Deps, bearer: string | undefined, orgId: string | undefined, method = 'GET'): Promise<string> => {
+export const authenticate = async (deps: Deps, bearer: string | undefined, orgId: string | undefined, method = 'GET'): Promise<string> =>
+  (await authenticateKey(deps, bearer, orgId, method)).tenantId;
+
+/** The API key (or portal session) record a bearer names, checked as `authenticate` checks it. */
+export const authenticateKey = async (deps: Deps, bearer: string | undefined, orgId: string | undefined, method = 'GET'): Promise<ApiKeyRecord> => {
   if (!bearer) throw new UnauthorizedError();
   const record = await deps.tenants.findApiKey(hashApiKey(bearer));
   if (!record) throw new UnauthorizedError('Invalid API key');
@@ -70,5 +74,5 @@ export const authenticate = async (deps: Deps, bearer: string | undefined, orgId
   if (orgId !== undefined && orgId !== record.tenantId) {
     throw new ForbiddenError('X-Org-ID does not name the organization this API key belongs to');
   }
-  return record.tenantId;
+  return record;
 };

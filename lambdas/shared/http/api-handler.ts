@@ -5,9 +5,11 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { $ZodError } from 'zod/v4/core';
 import { isLosslessNumber, NumberOutOfRangeError, parseExact } from '../domain/exact-json';
 import { DomainError, HeadersTooLargeError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../domain/errors';
-import { flushMetrics, logger, tracing } from '../powertools';
+import { flushMetrics, logger, metrics, tracing } from '../powertools';
 import { LIMITS } from './schemas';
 import { type RouteGroup, routeKeyOf, routesOf } from './routes';
+import { type Actor, type AuditLog, type AuditRecord, newAuditRecord, type RequestSource } from '../domain/audit';
+import type { Clock } from '../domain/ports';
 
 export interface ApiRequest {
   body: unknown;
@@ -16,6 +18,10 @@ export interface ApiRequest {
   headers: Record<string, string | undefined>;
   /** The tenant the API key belongs to, on tenant routes. */
   tenantId: string;
+  /** Who asks: the tenant's key or portal session, the platform's IAM principal, or nobody yet (a public route). */
+  actor: Actor;
+  /** Where the request came from, as API Gateway saw it. */
+  source: RequestSource;
 }
 
 export interface ApiResponse {
@@ -24,11 +30,21 @@ export interface ApiResponse {
   headers?: Record<string, string>;
   /** A body sent as is (an HTML page), with its own content-type in `headers`. */
   raw?: string;
+  /** The change this request made, for the audit trail (never sent): written once the handler has answered. */
+  audit?: AuditNote;
+}
+
+/** What a changing route says of its change; who, when and from where the handler adds. */
+export interface AuditNote extends Pick<AuditRecord, 'action' | 'webhookId' | 'target' | 'before' | 'after'> {
+  /** The tenant it concerns (the platform's routes name it in the path). @default the request's tenant */
+  tenantId?: string;
+  /** Who acted, when the request's own caller is not it (a portal link opens a session). @default the request's actor */
+  actor?: Actor;
 }
 
 export type RouteHandler = (request: ApiRequest) => Promise<ApiResponse>;
 
-export type Authenticator = (bearer: string | undefined, orgId: string | undefined, method: string) => Promise<string>;
+export type Authenticator = (bearer: string | undefined, orgId: string | undefined, method: string) => Promise<{ tenantId: string; actor: Actor }>;
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 => ({
   statusCode: status,
@@ -51,6 +67,21 @@ export const errorResponse = (err: unknown): APIGatewayProxyStructuredResultV2 =
   if (err instanceof DomainError) return json(err.status, { error: { code: err.code, message: err.message, ...err.details } }, err.headers);
   logger.error('unhandled error', err as Error);
   return json(500, { error: { code: 'internal_error', message: 'Something went wrong on our side; it has been logged.' } });
+};
+
+/**
+ * Writes a change's audit record. The change is made by then: a record that cannot be written
+ * is logged at ERROR and counted (`AuditRecordNotWritten`, alarmed), and the answer stands.
+ */
+const writeAudit = async (audit: { log: AuditLog; clock: Clock }, note: AuditNote, who: { tenantId: string; actor: Actor; source: RequestSource }) => {
+  const { tenantId = who.tenantId, actor = who.actor, ...rest } = note;
+  const record = newAuditRecord(audit.clock.now(), { tenantId, actor, source: who.source, ...rest });
+  try {
+    await audit.log.record(record);
+  } catch (err) {
+    logger.error('could not write an audit record', { ...record, error: String(err) } as never);
+    metrics.addMetric('AuditRecordNotWritten', 'Count', 1);
+  }
 };
 
 const errorMapper = (): MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> => ({
@@ -153,6 +184,7 @@ export const createApiHandler = (
   group: RouteGroup,
   handlers: Record<string, RouteHandler>,
   authenticate: Authenticator | undefined,
+  audit?: { log: AuditLog; clock: Clock },
 ) => {
   const specs = new Map(routesOf(group).map((r) => [routeKeyOf(r), r]));
   for (const key of specs.keys()) if (!handlers[key]) throw new Error(`No handler for route ${key}`);
@@ -169,11 +201,15 @@ export const createApiHandler = (
       if (!PATH_PARAM.test(value ?? '')) throw new DomainError(404, 'not_found', `Nothing has that ${name}`);
     }
     let tenantId = '';
+    // The platform's routes are IAM-authorized: API Gateway names the caller's principal.
+    const iam = (event.requestContext as { authorizer?: { iam?: { userArn?: string } } }).authorizer?.iam;
+    let actor: Actor = spec.auth === 'platform' ? { type: 'platform', id: iam?.userArn ?? 'unknown' } : { type: 'portal_link', id: 'anonymous' };
     if (spec.auth === 'tenant') {
       if (!authenticate) throw new Error(`Route group ${group} has tenant routes but no authenticator`);
-      tenantId = await authenticate(bearerOf(headers.authorization), headers['x-org-id'], event.requestContext.http.method);
+      ({ tenantId, actor } = await authenticate(bearerOf(headers.authorization), headers['x-org-id'], event.requestContext.http.method));
       logger.appendKeys({ tenant_id: tenantId });
     }
+    const source: RequestSource = { ip: event.requestContext.http.sourceIp || null, userAgent: event.requestContext.http.userAgent || null };
     const body = parseJsonBody(event);
     const result = await handle({
       body,
@@ -181,7 +217,10 @@ export const createApiHandler = (
       params: (event.pathParameters ?? {}) as Record<string, string>,
       headers,
       tenantId,
+      actor,
+      source,
     });
+    if (result.audit && audit) await writeAudit(audit, result.audit, { tenantId, actor, source });
     if (result.raw !== undefined) return { statusCode: result.status, headers: result.headers ?? {}, body: result.raw };
     return json(result.status, result.body, result.headers);
   };

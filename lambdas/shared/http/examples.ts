@@ -75,6 +75,26 @@ const roleTemplate = {
 };
 
 export const EXAMPLES = {
+  AuditPage: {
+    object: 'list',
+    data: [
+      {
+        object: 'audit_record',
+        id: 'aud_01jdz8k3m0a1b2c3d4e5f6g7h8',
+        at,
+        action: 'webhook.updated',
+        actor: { type: 'api_key', id: 'key_01jdz8h5q2w3e4r5t6y7u8i9o0' },
+        source: { ip: '203.0.113.7', user_agent: 'curl/8.5.0' },
+        webhook_id: 'wh_01JDZ8H5Q2W3E4R5T6Y7U8I9O0',
+        target: null,
+        before: { status: 'active', sensitive_headers: { 'X-Api-Key': { set_at: '2026-11-30T09:00:00.000Z' } } },
+        after: { status: 'disabled', sensitive_headers: { 'X-Api-Key': { set_at: at } } },
+      },
+    ],
+    limit: 20,
+    has_more: false,
+    next_starting_after: null,
+  } satisfies z.infer<typeof R.AuditPage>,
   EventTypeList: {
     object: 'list',
     data: [

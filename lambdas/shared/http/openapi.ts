@@ -42,6 +42,13 @@ const OPERATIONS: Record<RouteKey, Operation> = {
     ok: [202, R.TestEventSent],
   },
   'GET /api/v1/admin/event-types': { tag: 'Admin webhooks', summary: 'The event catalogue: each type with its description, schema (draft 2020-12), version, validation mode and example', ok: [200, R.EventTypeList] },
+  'GET /api/v1/admin/audit-log': {
+    tag: 'Admin webhooks',
+    summary: 'The audit trail: who changed what (before and after), when and from where, newest first (webhook_id, action; starting_after)',
+    query: 'auditPage',
+    ok: [200, R.AuditPage],
+  },
+  'GET /v1/tenants/{tenant_id}/audit-log': { tag: 'Platform', summary: "A tenant's audit trail (operators)", query: 'auditPage', ok: [200, R.AuditPage] },
   'GET /v1/event-types': { tag: 'Platform', summary: 'The event catalogue (operators): what publish checks each type\'s data against', ok: [200, R.EventTypeList] },
   'POST /api/v1/admin/webhooks/{id}/check': {
     tag: 'Admin webhooks',

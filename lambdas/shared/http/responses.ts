@@ -300,3 +300,27 @@ export const EventTypeList = z.object({
   next_starting_after: z.null(),
 });
 
+export const AuditRecord = z.object({
+  object: z.literal('audit_record'),
+  id: z.string(),
+  at: timestamp,
+  action: z.string().register(z.globalRegistry, { description: 'What was done: tenant.created, api_key.created, api_key.revoked, portal_link.created, portal_session.opened, account_webhook.registered, account_webhook.deleted, account_webhook.secret_rotated, webhook.created, webhook.updated, webhook.deleted, webhook.secret_rotated, webhook.test_sent, webhook.destination_checked, delivery.retried, recovery.started.' }),
+  actor: z.object({
+    type: z.enum(['api_key', 'portal_session', 'portal_link', 'platform']),
+    id: z.string().register(z.globalRegistry, { description: "The API key's or portal session's id (key_…, ses_…), or the platform's IAM principal ARN." }),
+  }),
+  source: z.object({ ip: z.nullable(z.string()), user_agent: z.nullable(z.string()) }),
+  webhook_id: z.nullable(z.string()),
+  target: z.nullable(z.record(z.string(), z.string())).register(z.globalRegistry, { description: 'Other ids it names: a delivery, a recovery, a key, an event.' }),
+  before: z.nullable(z.record(z.string(), z.unknown())).register(z.globalRegistry, { description: 'The fields that changed, as a read showed them before (credentials only as set_at).' }),
+  after: z.nullable(z.record(z.string(), z.unknown())).register(z.globalRegistry, { description: 'The same fields after.' }),
+});
+
+export const AuditPage = z.object({
+  object: z.literal('list'),
+  data: z.array(AuditRecord).register(z.globalRegistry, { description: 'Newest first.' }),
+  limit: whole(),
+  has_more: z.boolean(),
+  next_starting_after: z.nullable(z.string()),
+});
+

@@ -7,6 +7,7 @@ import { SYSTEM_EVENT_TYPES } from '../domain/catalogue';
 import { MAX_ROTATION_GRACE_SECONDS } from '../domain/endpoints';
 import { reservedHeaderReason } from '../domain/reserved-headers';
 import { receiverAuth, sensitiveHeaderNames } from './auth-schemas';
+import { AUDIT_ACTIONS } from '../domain/audit';
 
 /**
  * The request schemas of every route, built from the deployment's event catalogue, each on
@@ -335,6 +336,13 @@ export const buildSchemas = (catalogue: readonly string[]) => {
           starting_after: deliveryCursor(),
         })
         .check(z.refine((q) => q.starting_after === undefined || q.offset === 0, { message: 'offset and starting_after: give one or the other', path: ['starting_after'] })),
+    auditPage: () =>
+      z.strictObject({
+        limit: pageLimit(),
+        starting_after: z.optional(z.string().check(z.regex(/^aud_[0-9a-z]{26}$/, 'must be an audit record id (aud_...)'))),
+        webhook_id: z.optional(z.string().check(z.regex(/^wh_[0-9A-Za-z]{26}$/, 'must be a webhook id (wh_...)'))),
+        action: z.optional(z.enum(AUDIT_ACTIONS, { error: `must be one of ${AUDIT_ACTIONS.join(', ')}` })),
+      }),
     failedPage: () =>
       z.strictObject({ limit: pageLimit(), starting_after: deliveryCursor() }),
     recover: () => z.strictObject({ since: isoTime(), until: z.optional(isoTime()) }),

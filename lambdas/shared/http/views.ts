@@ -5,6 +5,7 @@ import type { DestinationTrust } from '../domain/destination-webhooks';
 import type { FoundEvent, WebhookHealth } from '../domain/tenant-views';
 import { jwksPath } from '../domain/webhook-keys';
 import { type CatalogueEntry, SYSTEM_CATALOGUE } from '../domain/event-catalogue';
+import type { AuditRecord as AuditRecordModel } from '../domain/audit';
 import { bundleSize } from '../domain/client-certificate';
 import { isSensitiveHeader, type ReceiverAuth, type SealedCredential } from '../domain/receiver-auth';
 import type * as R from './responses';
@@ -212,5 +213,18 @@ const eventTypeView = (e: CatalogueEntry, system: boolean): z.infer<typeof R.Eve
   schema: e.schema ?? null,
   example: e.example ?? null,
   system,
+});
+
+export const auditRecordView = (r: AuditRecordModel): z.infer<typeof R.AuditRecord> => ({
+  object: 'audit_record' as const,
+  id: r.id,
+  at: r.at,
+  action: r.action,
+  actor: r.actor,
+  source: { ip: r.source.ip, user_agent: r.source.userAgent },
+  webhook_id: r.webhookId ?? null,
+  target: r.target ?? null,
+  before: r.before ?? null,
+  after: r.after ?? null,
 });
 

@@ -7,7 +7,7 @@ import { getRecovery, requestManualRetry, startRecovery } from '../domain/recove
 import type { ApiResponse } from './api-handler';
 import type { Schemas } from './schemas';
 import { failedAcrossWebhooks, findEvent, webhookHealth } from '../domain/tenant-views';
-import { adminWebhookView, deliveryView, foundEventView, listView, recoveryView, webhookHealthView } from './views';
+import { adminWebhookView, auditRecordView, deliveryView, foundEventView, listView, recoveryView, webhookHealthView } from './views';
 
 /**
  * Reading webhooks and their deliveries (one webhook's, or the failed ones of all, or an
@@ -58,16 +58,36 @@ export const webhookOperations = (ports: Ports, schemas: Schemas) => ({
 
   async retry(tenantId: string, endpointId: string, deliveryId: string): Promise<ApiResponse> {
     const { deliveryId: id, attempt } = await requestManualRetry(ports, tenantId, endpointId, deliveryId);
-    return { status: 202, body: { object: 'retry', delivery_id: id, attempt, status: 'pending' } };
+    return {
+      status: 202,
+      body: { object: 'retry', delivery_id: id, attempt, status: 'pending' },
+      audit: { action: 'delivery.retried', tenantId, webhookId: endpointId, target: { delivery_id: id, attempt: String(attempt) } },
+    };
   },
 
   async recover(tenantId: string, endpointId: string, body: unknown): Promise<ApiResponse> {
-    const recovery = await startRecovery(ports, tenantId, endpointId, schemas.recover.parse(body));
-    return { status: 202, body: recoveryView(recovery) };
+    const window = schemas.recover.parse(body);
+    const recovery = await startRecovery(ports, tenantId, endpointId, window);
+    const view = recoveryView(recovery);
+    return {
+      status: 202,
+      body: view,
+      audit: { action: 'recovery.started', tenantId, webhookId: endpointId, target: { recovery_id: view.id }, after: { since: window.since, ...(window.until ? { until: window.until } : {}) } },
+    };
   },
 
   async recovery(tenantId: string, endpointId: string, recoveryId: string): Promise<ApiResponse> {
     return { status: 200, body: recoveryView(await getRecovery(ports, tenantId, endpointId, recoveryId)) };
+  },
+
+  /** A tenant's audit trail, newest first; by webhook or action, a query of that list alone. */
+  async auditLog(tenantId: string, query: Record<string, string>): Promise<ApiResponse> {
+    const q = schemas.auditPage.parse(query);
+    const page = await ports.audit.list(tenantId, { limit: q.limit, ...(q.starting_after ? { startingAfter: q.starting_after } : {}), ...(q.webhook_id ? { webhookId: q.webhook_id } : {}), ...(q.action ? { action: q.action } : {}) });
+    return {
+      status: 200,
+      body: { object: 'list', data: page.records.map(auditRecordView), limit: q.limit, has_more: page.hasMore, next_starting_after: page.hasMore ? page.records.at(-1)!.id : null },
+    };
   },
 
   async failed(tenantId: string, query: Record<string, string>): Promise<ApiResponse> {
