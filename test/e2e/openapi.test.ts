@@ -112,6 +112,9 @@ describe('OpenAPI 3.1', () => {
     await call('PATCH', '/api/v1/admin/webhooks/{id}', `/api/v1/admin/webhooks/${ok.body.id}`, { key: KEY, body: { events: ['price.alert', 'list.analyzed'] } });
     await call('POST', '/api/v1/admin/webhooks/{id}/rotate-secret', `/api/v1/admin/webhooks/${ok.body.id}/rotate-secret`, { key: KEY });
     await call('POST', '/api/v1/admin/webhooks/{id}/test', `/api/v1/admin/webhooks/${ok.body.id}/test`, { key: KEY });
+    // The audit trail (issue 28), by the tenant and the operators.
+    await call('GET', '/api/v1/admin/audit-log', '/api/v1/admin/audit-log?limit=5', { key: KEY });
+    await call('GET', '/v1/tenants/{tenant_id}/audit-log', `/v1/tenants/acme/audit-log?webhook_id=${ok.body.id}&action=webhook.updated`, { key: ADMIN });
     // The catalogue (issue 28): read by tenants and operators; a type's example as a test event.
     await call('GET', '/api/v1/admin/event-types', '/api/v1/admin/event-types', { key: KEY });
     await call('GET', '/v1/event-types', '/v1/event-types', { key: ADMIN });
