@@ -36,7 +36,7 @@ async function api(method, path, body) {
 }
 function show(signedIn) { $('signin').hidden = signedIn; $('app').hidden = !signedIn; $('signout').hidden = !signedIn; if (signedIn) view('webhooks'); }
 /** One of the signed-in views: webhooks, failures across them, an event found by id. */
-function view(name) { for (const v of ['webhooks', 'failures', 'find', 'catalogue']) { $('view-' + v).hidden = v !== name; $('tab-' + v).setAttribute('aria-pressed', String(v === name)); } }
+function view(name) { for (const v of ['webhooks', 'failures', 'find', 'catalogue', 'activity']) { $('view-' + v).hidden = v !== name; $('tab-' + v).setAttribute('aria-pressed', String(v === name)); } }
 function signOut(message) {
   if (portal) clearTimeout(portal.timer);
   const wasPortal = portal !== null; portal = null; document.body.classList.remove('read-only'); $('session').textContent = '';

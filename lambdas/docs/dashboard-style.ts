@@ -19,5 +19,5 @@ pre{white-space:pre-wrap;word-break:break-all;background:#f6f8fa;padding:.5rem;b
 [hidden]{display:none!important}.read-only .mutates{display:none!important}header img{max-height:2rem;max-width:10rem}.sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 @media (max-width:640px){table.stack thead{display:none}table.stack tr{display:block;border-bottom:1px solid var(--line);padding:.4rem 0}
 table.stack td{display:flex;justify-content:space-between;gap:1rem;border:0;padding:.2rem 0}table.stack td::before{content:attr(data-label);font-weight:600;color:var(--muted)}
-header{flex-wrap:wrap}.row>*{flex:1 1 100%;min-width:0}.row input,.row select{width:100%}}
+header{flex-wrap:wrap}.row>*{flex:1 1 100%;min-width:0}table.stack td>.cell{min-width:0;text-align:right}.row input,.row select{width:100%}}
 `;

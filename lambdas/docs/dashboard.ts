@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import type { PortalSettings } from '../shared/portal-settings';
 import { AUTH_FIELDS_HTML, AUTH_SCRIPT } from './dashboard-auth';
 import { CATALOGUE_HTML, CATALOGUE_SCRIPT } from './dashboard-catalogue';
+import { ACTIVITY_SCRIPT, activityHtml } from './dashboard-activity';
+import { AUDIT_ACTIONS } from '../shared/domain/audit-actions';
 import { DESTINATIONS_SCRIPT } from './dashboard-destinations';
 import { MANAGE_SCRIPT } from './dashboard-manage';
 import { CORE_SCRIPT, START_SCRIPT } from './dashboard-script';
@@ -18,7 +20,7 @@ import { STYLE } from './dashboard-style';
  * stack allows. Every value from the API is written with textContent, never as HTML.
  */
 
-const SCRIPT = CORE_SCRIPT + DESTINATIONS_SCRIPT + AUTH_SCRIPT + MANAGE_SCRIPT + CATALOGUE_SCRIPT + START_SCRIPT;
+const SCRIPT = CORE_SCRIPT + DESTINATIONS_SCRIPT + AUTH_SCRIPT + MANAGE_SCRIPT + CATALOGUE_SCRIPT + ACTIVITY_SCRIPT + START_SCRIPT;
 
 const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
 
@@ -68,7 +70,7 @@ export const dashboardPage = (portal: PortalSettings, eventTypes: readonly strin
   </form>
 </section>
 <section id="app" hidden aria-label="Your webhooks">
-  <nav class="tabs" aria-label="Views"><button type="button" id="tab-webhooks" aria-pressed="true">Webhooks</button><button type="button" id="tab-failures" aria-pressed="false">Failures</button><button type="button" id="tab-find" aria-pressed="false">Find an event</button><button type="button" id="tab-catalogue" aria-pressed="false">Event types</button></nav>
+  <nav class="tabs" aria-label="Views"><button type="button" id="tab-webhooks" aria-pressed="true">Webhooks</button><button type="button" id="tab-failures" aria-pressed="false">Failures</button><button type="button" id="tab-find" aria-pressed="false">Find an event</button><button type="button" id="tab-catalogue" aria-pressed="false">Event types</button><button type="button" id="tab-activity" aria-pressed="false">Activity</button></nav>
   <section id="view-webhooks" aria-labelledby="webhooks-title">
   <div class="row"><h2 id="webhooks-title">Webhooks</h2><button type="button" id="new-webhook" class="mutates">New webhook</button></div>
   <form id="webhook-form" class="card mutates" hidden aria-labelledby="wf-title" novalidate>
@@ -128,6 +130,7 @@ export const dashboardPage = (portal: PortalSettings, eventTypes: readonly strin
     <button type="button" id="failures-more" hidden>Older failures</button>
   </section>
   ${CATALOGUE_HTML}
+  ${activityHtml(AUDIT_ACTIONS)}
   <section id="view-find" hidden aria-labelledby="find-title">
     <h2 id="find-title">Find an event</h2>
     <form id="find-form" autocomplete="off"><label for="event-id">Event id (the <code>webhook-id</code> header your endpoint got)</label>

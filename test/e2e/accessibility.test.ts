@@ -71,6 +71,9 @@ describe('accessibility (axe-core, serious and critical)', () => {
       await expect.poll(() => page.locator('article.event-type').count()).toBeGreaterThan(0);
       for (const summary of await page.locator('#catalogue summary').all()) await summary.click();
       expect(await serious(page), `event types at ${viewport.width}`).toEqual([]);
+      await page.getByRole('button', { name: 'Activity' }).click();
+      await expect.poll(() => page.locator('#activity tr.audit-record').count()).toBeGreaterThan(0);
+      expect(await serious(page), `activity at ${viewport.width}`).toEqual([]);
       await context.close();
     }
   });

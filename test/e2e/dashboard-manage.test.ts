@@ -313,4 +313,20 @@ describe('an AWS destination from the dashboard (issue 26)', () => {
     expect(problems).toEqual([]);
     await page.close();
   });
+
+  it('shows the Activity of the tenant: who changed what, when and from where, filtered by action and by webhook', async () => {
+    const page = await signedIn();
+    await page.getByRole('button', { name: 'Activity' }).click();
+    await expect.poll(() => page.locator('#activity tr.audit-record').count()).toBeGreaterThan(2);
+    const created = page.locator('#activity tr.audit-record', { hasText: 'webhook.created' }).first();
+    expect(await created.locator('td[data-label="Who"]').textContent()).toMatch(/^API key\s*key_/);
+    expect(await created.locator('td[data-label="From"]').textContent()).toMatch(/127\.0\.0\.1/);
+    await page.getByLabel('Action').selectOption('webhook.deleted');
+    await expect.poll(async () => (await page.locator('#activity tr.audit-record td[data-label="What"]').allTextContents()).every((t) => t.startsWith('webhook.deleted'))).toBe(true);
+    await page.getByLabel('Action').selectOption('');
+    await page.getByLabel('Webhook', { exact: true }).selectOption({ label: `${receiver.url}/ok` });
+    await expect.poll(() => page.locator('#activity tr.audit-record', { hasText: 'webhook.created' }).count()).toBe(1);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
 });

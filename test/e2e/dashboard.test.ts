@@ -211,6 +211,9 @@ describe('the tenant dashboard in headless Chromium', () => {
       await expect.poll(() => page.locator('article.event-type').count()).toBeGreaterThan(0);
       for (const summary of await page.locator('#catalogue summary').all()) await summary.click();
       expect(await overflow(page, width), `event types at ${width} px`).toEqual({ page: width, cards: [], wide: [] });
+      await page.getByRole('button', { name: 'Activity' }).click();
+      await expect.poll(() => page.locator('#activity tr.audit-record').count()).toBeGreaterThan(0);
+      expect(await overflow(page, width), `activity at ${width} px`).toEqual({ page: width, cards: [], wide: [] });
       await page.close();
     }
     await api('DELETE', `/api/v1/admin/webhooks/${long}`, { key: KEY });

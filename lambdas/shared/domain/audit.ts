@@ -7,25 +7,8 @@ import type { JsonValue } from './python-json';
  * changed (before and after, as the API shows them: credentials never), and from where. One
  * write a change, never one a delivery; kept for the retention.
  */
-export const AUDIT_ACTIONS = [
-  'tenant.created',
-  'api_key.created',
-  'api_key.revoked',
-  'portal_link.created',
-  'portal_session.opened',
-  'account_webhook.registered',
-  'account_webhook.deleted',
-  'account_webhook.secret_rotated',
-  'webhook.created',
-  'webhook.updated',
-  'webhook.deleted',
-  'webhook.secret_rotated',
-  'webhook.test_sent',
-  'webhook.destination_checked',
-  'delivery.retried',
-  'recovery.started',
-] as const;
-export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+export { AUDIT_ACTIONS, type AuditAction } from './audit-actions';
+import type { AuditAction } from './audit-actions';
 
 /** Who made a change: a tenant's API key, a portal session (its link's), or the platform (its IAM principal's ARN; locally the admin key's). */
 export interface Actor {
