@@ -28,6 +28,14 @@ const COLUMNS: Record<string, Array<[string, (r: Row) => unknown]>> = {
     // How it proves itself to the receiver; a client certificate with the day it expires. Never a credential.
     ['auth', (r) => authCell(r.auth as Row | undefined)],
   ],
+  audit_record: [
+    ['at', (r) => r.at],
+    ['action', (r) => r.action],
+    ['by', (r) => `${(r.actor as Row).type} ${(r.actor as Row).id}`],
+    ['webhook', (r) => r.webhook_id],
+    ['from', (r) => (r.source as Row).ip],
+    ['changed', (r) => Object.keys({ ...(r.before as Row | null), ...(r.after as Row | null) }).join(', ') || null],
+  ],
   event_type: [
     ['type', (r) => r.type],
     ['validation', (r) => r.validation],
@@ -61,7 +69,7 @@ const authCell = (auth: Row | undefined): string | undefined =>
   !auth ? undefined : auth.type === 'mtls' ? `mtls until ${String((auth.certificate as Row).not_after).slice(0, 10)}` : auth.type === 'oauth2_client_credentials' ? 'oauth2' : String(auth.type);
 
 const kindOf = (rows: Row[]): keyof typeof COLUMNS | undefined =>
-  rows[0]?.object === 'delivery' ? 'delivery' : rows[0]?.object === 'event_type' ? 'event_type' : rows[0] && 'url' in rows[0] && 'events' in rows[0] ? 'webhook' : undefined;
+  rows[0]?.object === 'delivery' ? 'delivery' : rows[0]?.object === 'event_type' ? 'event_type' : rows[0]?.object === 'audit_record' ? 'audit_record' : rows[0] && 'url' in rows[0] && 'events' in rows[0] ? 'webhook' : undefined;
 
 const listTable = (rows: Row[], kind = kindOf(rows)): string => {
   if (!kind) return table(['value'], rows.map((r) => [cell(r)]));

@@ -17,6 +17,7 @@ Usage:
   hookpost events publish <tenant_id> <type> [--data JSON] [--idempotency-key KEY]   (a test event)
   hookpost webhooks list <tenant_id>
   hookpost event-types list                         the catalogue: each type's validation, schema version and description
+  hookpost audit-log <tenant_id> [--webhook wh_…] [--action ACTION] [--limit N] [--starting-after aud_…]   who changed what, newest first
   hookpost deliveries list <tenant_id> <webhook_id> [--limit N] [--offset N | --starting-after dlv_…]
   hookpost deliveries show <tenant_id> <webhook_id> <delivery_id>
   hookpost deliveries retry <tenant_id> <webhook_id> <delivery_id>   send it again now (a manual attempt)
@@ -142,6 +143,8 @@ export const main = async (argv: string[], deps: CliDeps): Promise<number> => {
         limit: { type: 'string' },
         offset: { type: 'string' },
         'starting-after': { type: 'string' },
+        webhook: { type: 'string' },
+        action: { type: 'string' },
         since: { type: 'string' },
         until: { type: 'string' },
         json: { type: 'boolean' },
@@ -184,7 +187,15 @@ export const main = async (argv: string[], deps: CliDeps): Promise<number> => {
   }
   const t = (id: string) => `/v1/tenants/${encodeURIComponent(id)}`;
   const w = (tenant: string, webhook: string) => `${t(tenant)}/webhooks/${encodeURIComponent(webhook)}`;
-  if (command === 'event-types list' && rest.length === 0) {
+  if (noun === 'audit-log' && positionals.length === 2) {
+    const query = new URLSearchParams({
+      limit: values.limit ?? '20',
+      ...(values['starting-after'] ? { starting_after: values['starting-after'] } : {}),
+      ...(values.webhook ? { webhook_id: values.webhook } : {}),
+      ...(values.action ? { action: values.action } : {}),
+    });
+    action = (target) => request(target, 'GET', `${t(positionals[1]!)}/audit-log?${query}`);
+  } else if (command === 'event-types list' && rest.length === 0) {
     action = (target) => request(target, 'GET', '/v1/event-types');
   } else if (command === 'webhooks list' && rest.length === 1) {
     action = (target) => request(target, 'GET', `${t(rest[0]!)}/webhooks`);

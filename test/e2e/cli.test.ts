@@ -49,6 +49,11 @@ describe('operator CLI against the local runtime', () => {
     expect(types.out).toMatch(/│ type +│ validation +│ version +│ schema +│ description +│/);
     expect(types.out).toMatch(/│ price\.alert +│ warn +│ 1 +│ yes +│ A tracked product price/);
     expect(types.out.split('\n').at(-1)).toBe('13 shown; end of the list');
+    // The audit trail of what this test changed (issue 28): the tenant and its key, made by the platform.
+    const trail = await run(['audit-log', 'initech', '--url', runtime.url], env);
+    expect(trail.out).toMatch(/│ at +│ action +│ by +│ webhook +│ from +│ changed +│/);
+    expect(trail.out).toMatch(/│ api_key\.created +│ platform arn:aws:iam::000000000000:user\/hookpost-local-platform/);
+    expect(JSON.parse((await runJson(['audit-log', 'initech', '--action', 'tenant.created', '--url', runtime.url], env)).out).data).toHaveLength(1);
     expect((await run(['keys', 'revoke', 'initech', keyId, '--url', runtime.url], env)).code).toBe(0);
     expect((await api('GET', '/api/v1/admin/webhooks', { key: apiKey })).status).toBe(401);
   });

@@ -117,6 +117,10 @@ describe('the TypeScript SDK against the local runtime', () => {
     expect(verifyEachWay(hit, rotated.secret!).all).toMatchObject({ event: 'webhook.test' });
     expect(Webhook.constructEvent(hit.body, hit.headers as Record<string, string>, created.secret!)).toBeTruthy();
     expect(verifyEachWay(hit, [created.secret!, rotated.secret!]).seed).toBeTruthy();
+    // The audit trail of what this test changed (issue 28).
+    const trail = await client.auditLog({ webhookId: created.id });
+    expect(trail.data.map((r) => r.action)).toEqual(['webhook.test_sent', 'webhook.secret_rotated', 'webhook.updated', 'webhook.created']);
+    expect(trail.data[2]).toMatchObject({ actor: { type: 'api_key' }, before: { events: ['price.alert'] }, after: { events: ['price.alert', 'analysis.complete'] } });
     // The catalogue, and a type's example sent as a test (issue 28).
     const catalogue = await client.eventTypes();
     const priceAlert = catalogue.data.find((t) => t.type === 'price.alert')!;

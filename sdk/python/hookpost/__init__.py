@@ -319,6 +319,13 @@ class Client:
         body = None if event_type is None else {"event_type": event_type}
         return self._request("POST", "/api/v1/admin/webhooks/%s/test" % self._id(webhook_id), body)
 
+    def list_audit_log(self, limit=20, starting_after=None, webhook_id=None, action=None):
+        """The audit trail, newest first (a page dict): who changed what (``before``, ``after``),
+        when and from where; ``webhook_id`` or ``action`` narrow it; ``starting_after`` the last id
+        of the previous page."""
+        return self._request("GET", "/api/v1/admin/audit-log",
+                             query={"limit": limit, "starting_after": starting_after, "webhook_id": webhook_id, "action": action})
+
     def list_event_types(self):
         """The event catalogue, as every list answers: each type's ``description``, ``schema``
         (JSON Schema 2020-12), ``version``, ``validation`` (enforce, warn, off) and ``example``."""

@@ -190,6 +190,9 @@ class AdminSurface(unittest.TestCase):
         hit = wait_for(lambda r: r["path"] == "/example" and sent["event_id"].encode() in r["body"], "the example")
         event = Webhook.construct_event(payload=hit["body"], headers=hit["headers"], secret=created["secret"])
         self.assertEqual(event["data"], price["example"])
+        trail = client.list_audit_log(webhook_id=created["id"])
+        self.assertEqual([r["action"] for r in trail["data"]], ["webhook.test_sent", "webhook.created"])
+        self.assertEqual(client.list_audit_log(limit=1)["limit"], 1)
 
     def test_receiver_auth_is_set_and_never_read_back(self):
         client = Client(api_key=KEY, base_url=URL, org_id="acme")

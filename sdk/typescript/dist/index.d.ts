@@ -116,6 +116,26 @@ export interface AdminWebhook {
     auth?: WebhookAuth;
     secret?: string;
 }
+/** One change of the audit trail. */
+export interface AuditRecord {
+    object: 'audit_record';
+    id: string;
+    at: string;
+    action: string;
+    actor: {
+        type: 'api_key' | 'portal_session' | 'portal_link' | 'platform';
+        id: string;
+    };
+    source: {
+        ip: string | null;
+        user_agent: string | null;
+    };
+    webhook_id: string | null;
+    target: Record<string, string> | null;
+    /** The fields that changed, as a read showed them before and after (credentials only as set_at). */
+    before: Record<string, unknown> | null;
+    after: Record<string, unknown> | null;
+}
 /** One type of the event catalogue. */
 export interface EventType {
     object: 'event_type';
@@ -384,6 +404,15 @@ export declare class HookpostClient {
         checkDestination: (id: string) => Promise<DestinationCheck>;
     };
     /** The trust an AWS destination's role must grant; with a target, the CloudFormation template that makes the role. */
+    /** The audit trail, newest first: who changed what, when and from where; by webhook or action, a page at a time. */
+    auditLog(query?: {
+        limit?: number;
+        startingAfter?: string;
+        webhookId?: string;
+        action?: string;
+    }): Promise<Page<AuditRecord> & {
+        next_starting_after: string | null;
+    }>;
     /** The event catalogue: each type's description, schema (JSON Schema 2020-12), version, validation mode and example. */
     eventTypes(): Promise<List<EventType>>;
     destinationTrust(target?: {

@@ -266,6 +266,16 @@ var HookpostClient = class {
     checkDestination: (id) => this.request("POST", path("/api/v1/admin/webhooks/{}/check", id))
   };
   /** The trust an AWS destination's role must grant; with a target, the CloudFormation template that makes the role. */
+  /** The audit trail, newest first: who changed what, when and from where; by webhook or action, a page at a time. */
+  auditLog(query = {}) {
+    const params = new URLSearchParams();
+    if (query.limit !== void 0) params.set("limit", String(query.limit));
+    if (query.startingAfter) params.set("starting_after", query.startingAfter);
+    if (query.webhookId) params.set("webhook_id", query.webhookId);
+    if (query.action) params.set("action", query.action);
+    const qs = params.toString();
+    return this.request("GET", `/api/v1/admin/audit-log${qs ? `?${qs}` : ""}`);
+  }
   /** The event catalogue: each type's description, schema (JSON Schema 2020-12), version, validation mode and example. */
   eventTypes() {
     return this.request("GET", "/api/v1/admin/event-types");

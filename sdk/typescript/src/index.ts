@@ -129,6 +129,21 @@ export interface AdminWebhook {
   secret?: string;
 }
 
+/** One change of the audit trail. */
+export interface AuditRecord {
+  object: 'audit_record';
+  id: string;
+  at: string;
+  action: string;
+  actor: { type: 'api_key' | 'portal_session' | 'portal_link' | 'platform'; id: string };
+  source: { ip: string | null; user_agent: string | null };
+  webhook_id: string | null;
+  target: Record<string, string> | null;
+  /** The fields that changed, as a read showed them before and after (credentials only as set_at). */
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+}
+
 /** One type of the event catalogue. */
 export interface EventType {
   object: 'event_type';
@@ -402,6 +417,17 @@ export class HookpostClient {
   };
 
   /** The trust an AWS destination's role must grant; with a target, the CloudFormation template that makes the role. */
+  /** The audit trail, newest first: who changed what, when and from where; by webhook or action, a page at a time. */
+  auditLog(query: { limit?: number; startingAfter?: string; webhookId?: string; action?: string } = {}): Promise<Page<AuditRecord> & { next_starting_after: string | null }> {
+    const params = new URLSearchParams();
+    if (query.limit !== undefined) params.set('limit', String(query.limit));
+    if (query.startingAfter) params.set('starting_after', query.startingAfter);
+    if (query.webhookId) params.set('webhook_id', query.webhookId);
+    if (query.action) params.set('action', query.action);
+    const qs = params.toString();
+    return this.request('GET', `/api/v1/admin/audit-log${qs ? `?${qs}` : ''}`);
+  }
+
   /** The event catalogue: each type's description, schema (JSON Schema 2020-12), version, validation mode and example. */
   eventTypes(): Promise<List<EventType>> {
     return this.request('GET', '/api/v1/admin/event-types');
