@@ -150,7 +150,7 @@ export class Operations extends Construct {
       new GraphWidget({
         title: 'Outcomes',
         left: [hookpost('AttemptsSucceeded'), hookpost('AttemptsFailed'), hookpost('DeliveriesSucceeded'), hookpost('DeliveriesFailed')],
-        right: [hookpost('OverdueDeliveries'), hookpost('EndpointHealthUpdateFailed'), hookpost('OperationalEventNotSent')],
+        right: [hookpost('OverdueDeliveries'), hookpost('EndpointHealthUpdateFailed'), hookpost('OperationalEventNotSent'), hookpost('AuditRecordNotWritten'), hookpost('SchemaViolations')],
         width: 8,
       }),
       new GraphWidget({
@@ -229,6 +229,13 @@ export class Operations extends Construct {
       1,
       1,
       'The worker could not put an operational event (delivery.failed, webhook.failing, webhook.recovered, webhook.disabled, webhook.certificate_expiring) on the hookpost bus: the platform\'s rules missed it. Read the worker\'s ERROR lines ("could not put an operational event").',
+    );
+    alarm(
+      'audit-record-not-written',
+      hookpost('AuditRecordNotWritten', 'Sum', Duration.minutes(5)),
+      1,
+      1,
+      'A route made a change but could not write its audit record: the trail misses it. Read the route functions\' ERROR lines ("could not write an audit record"), which hold the record.',
     );
     alarm('api-5xx', apiMetric('5xx').with({ period: Duration.minutes(5) }), max5xx, 1, `The API answered ${max5xx} or more 5xx in 5 minutes.`);
   }

@@ -285,6 +285,9 @@ describe('retry scheduling', () => {
     expect(put.map((st) => st.Resource)).toEqual([{ 'Fn::GetAtt': [busId, 'Arn'] }]);
     const alarm = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties).find((a) => a.AlarmName === 'Hookpost-operational-event-not-sent');
     expect(alarm).toMatchObject({ MetricName: 'OperationalEventNotSent', Namespace: 'Hookpost', Threshold: 1, Statistic: 'Sum' });
+    // A change whose audit record could not be written alarms on the first too (issue 28).
+    const audit = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties).find((a) => a.AlarmName === 'Hookpost-audit-record-not-written');
+    expect(audit).toMatchObject({ MetricName: 'AuditRecordNotWritten', Namespace: 'Hookpost', Threshold: 1, Statistic: 'Sum' });
   });
 
   it('API functions cannot create schedules', () => {
