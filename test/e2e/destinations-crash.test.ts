@@ -89,7 +89,9 @@ describe('an SQS destination through a kill -9', () => {
       const page = await api('GET', `/api/v1/admin/webhooks/${hook.body.id}/deliveries?limit=100&status=succeeded`, { key: KEY });
       const next = await api('GET', `/api/v1/admin/webhooks/${hook.body.id}/deliveries?limit=100&status=succeeded&offset=100`, { key: KEY });
       const done = [...page.body.data, ...next.body.data];
-      return done.length === ids.length ? done : undefined;
+      // Two pages read while deliveries still finish can overlap by a shifted offset: wait until they agree with the events.
+      const events = new Set(done.map((d: { event_id: string }) => d.event_id));
+      return done.length === ids.length && ids.every((id) => events.has(id)) ? done : undefined;
     }, 60_000, 'every delivery succeeded');
     expect(new Set(history.map((d: { event_id: string }) => d.event_id))).toEqual(new Set(ids));
   }, 240_000);
