@@ -92,7 +92,8 @@ const WORDS = ['organic', 'cotton', 't-shirt', 'blue', 'large', 'mug', 'ceramic'
 export const payload = (bytes: number, i = 0) => {
   const id = (n: number) => sha256Hex(`${i}:${n}`).slice(0, 16);
   const items: Array<Record<string, JsonValue>> = [];
-  const event = { order_id: `ord_${id(0)}`, customer: { id: `cus_${id(1)}`, email: `buyer.${id(2).slice(0, 6)}@example.com` }, currency: 'EUR', items, i };
+  // It matches the seed catalogue's price.alert schema (product_id, price), as a platform's own events match theirs.
+  const event = { product_id: `sku-${id(0)}`, price: 18.99, customer: { id: `cus_${id(1)}`, email: `buyer.${id(2).slice(0, 6)}@example.com` }, currency: 'EUR', items, i };
   for (let n = 3; Buffer.byteLength(JSON.stringify(event)) < bytes; n++) {
     items.push({ sku: `SKU-${id(n).slice(0, 8)}`, name: `${WORDS[n % WORDS.length]} ${WORDS[(n * 7) % WORDS.length]}`, quantity: (n % 4) + 1, unit_price: Math.round(((n * 37) % 9000) + 99) / 100 });
   }
