@@ -4,7 +4,7 @@ import { stringifyExact } from '../shared/domain/exact-json';
 import { publishEvent, publishEvents, type PublishResult } from '../shared/domain/events';
 import type { Ports } from '../shared/domain/ports';
 import type { JsonValue } from '../shared/domain/python-json';
-import { createTenant, issueApiKey, revokeApiKey } from '../shared/domain/tenants';
+import { createTenant, issueApiKey, revokeApiKey, setTenantRetention } from '../shared/domain/tenants';
 import { createApiHandler } from '../shared/http/api-handler';
 import { webhookOperations } from '../shared/http/webhook-operations';
 import { eventTypesView } from '../shared/http/views';
@@ -77,6 +77,16 @@ export const createPlatformHandler = (ports: Ports) => {
           status: 201,
           body: { object: 'tenant', id: tenant.id, name: tenant.name, created_at: tenant.createdAt },
           audit: { action: 'tenant.created', tenantId: tenant.id, after: { id: tenant.id, name: tenant.name } },
+        };
+      },
+      'PATCH /v1/tenants/{tenant_id}': async ({ params, body }) => {
+        const input = schemas.updateTenant.parse(body);
+        const { before, after } = await setTenantRetention(ports, tenantOf(params), input.retention_days);
+        const view = (t: typeof after) => ({ object: 'tenant' as const, id: t.id, name: t.name, created_at: t.createdAt, retention_days: t.retentionDays ?? null });
+        return {
+          status: 200,
+          body: view(after),
+          audit: { action: 'tenant.updated', tenantId: after.id, before: { retention_days: before.retentionDays ?? null }, after: { retention_days: after.retentionDays ?? null } },
         };
       },
       'POST /v1/tenants/{tenant_id}/keys': async ({ params }) => {

@@ -11,6 +11,8 @@ import { DynamoDeliverySlots, DynamoEndpointPacing, DynamoRateLimiter, unlimited
 import { NodeHttpSender, REQUEST_TIMEOUT_MS } from './adapters/http-sender';
 import { OAuthTokenCache } from './adapters/oauth-tokens';
 import { DynamoDeliveryStore } from './adapters/dynamo-delivery-store';
+import { DynamoConfigStore } from './adapters/dynamo-stores';
+import { tenantRetention } from './adapters/tenant-retention';
 import { EventBridgeOperationsBus } from './adapters/eventbridge-operations';
 import { SecretsManagerBoxProvider } from './adapters/master-key';
 import { AwsRetryScheduler } from './adapters/retry-scheduler';
@@ -102,7 +104,8 @@ export const webhookDelivery =
 export const dynamoHistory =
   (config: Config) =>
   (doc: DynamoDBDocumentClient): EventStore & DeliveryStore => {
-    return new DynamoDeliveryStore(doc, given(config.deliveriesTableName, 'DELIVERIES_TABLE_NAME'), config.retentionDays);
+    // Each tenant's own retention, else the stack's (read from its item, a minute per container).
+    return new DynamoDeliveryStore(doc, given(config.deliveriesTableName, 'DELIVERIES_TABLE_NAME'), tenantRetention(new DynamoConfigStore(doc, config.configTableName), config.retentionDays));
   };
 
 /** The role chain's first hop: the function's role assumes the stack's destination role (the only role it may assume). */

@@ -3,6 +3,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoConfigStore } from './adapters/dynamo-stores';
 import { DynamoAuditLog } from './adapters/dynamo-audit';
+import { tenantRetention } from './adapters/tenant-retention';
 import { MAX_SQS_DELAY_SECONDS } from './adapters/retry-scheduler';
 import type { Config } from './config';
 import type { Clock, DeliveryQueue, DeliverySlots, DeliveryStore, DestinationSender, DestinationSettings, EndpointPacing, EventStore, OrderedQueue, HttpSender, Ports, RateLimiter, RetryScheduler, SecretBoxProvider, TokenSource } from './domain/ports';
@@ -126,7 +127,7 @@ export const createPorts = (config: Config, options: ClientOptions = {}): Ports 
     http,
     tokens,
     eventData: options.eventData?.(config.catalogue) ?? noDataValidation,
-    audit: new DynamoAuditLog(doc, config.configTableName, config.retentionDays),
+    audit: new DynamoAuditLog(doc, config.configTableName, tenantRetention(configStore, config.retentionDays)),
     destinations: options.destinations?.sender ?? noDestinations,
     secretBox,
     targets: options.targets ?? noTargets,

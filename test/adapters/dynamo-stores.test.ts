@@ -4,6 +4,8 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDeliveryStore } from '../../lambdas/shared/adapters/dynamo-delivery-store';
 import { DynamoConfigStore } from '../../lambdas/shared/adapters/dynamo-stores';
+import { tenantRetention } from '../../lambdas/shared/adapters/tenant-retention';
+import { keys } from '../../lambdas/shared/adapters/tables';
 import { documentClient } from '../../lambdas/shared/aws-ports';
 import { deliveryIdFor } from '../../lambdas/shared/domain/ids';
 import type { Delivery, Endpoint } from '../../lambdas/shared/domain/model';
@@ -52,6 +54,38 @@ const delivery = (id: string, createdAt: string, over: Partial<Delivery> = {}): 
     { number: 1, attemptedAt: createdAt, statusCode: 200, responseTimeMs: 12, error: null, responseBody: 'ok', trigger: 'automatic' },
   ],
   ...over,
+});
+
+describe("a tenant's own retention (issue 28)", () => {
+  it('is the TTL of what is written for it from then on (within the minute a container keeps it); what is stored keeps its own', async () => {
+    const doc = documentClient(dynamo.client);
+    let now = 1_000_000;
+    const store = new DynamoDeliveryStore(doc, names.deliveries, tenantRetention(config, 30, () => now));
+    await config.createTenant({ id: 'kept', name: 'Kept', createdAt: '2026-01-01T00:00:00Z' });
+    expect(await config.setTenantRetention('kept', 7)).toMatchObject({ id: 'kept', retentionDays: 7 });
+    expect(await config.setTenantRetention('nobody', 7)).toBeUndefined();
+    const ttlOf = async (tenantId: string, id: string) =>
+      (await doc.send(new GetCommand({ TableName: names.deliveries, Key: keys.delivery({ tenantId, endpointId: 'wh_1', deliveryId: id }) }))).Item?.expires_at;
+    const created = '2026-02-16T12:00:00.000Z';
+    const base = Date.parse(created) / 1000;
+    const first = deliveryIdFor('evt_r1', 'wh_1', created);
+    await store.createDelivery(delivery(first, created, { tenantId: 'kept' }));
+    expect(await ttlOf('kept', first)).toBe(base + 7 * 86_400);
+    const other = deliveryIdFor('evt_r2', 'wh_1', created);
+    await store.createDelivery(delivery(other, created, { tenantId: 'plain' }));
+    expect(await ttlOf('plain', other)).toBe(base + 30 * 86_400);
+    await config.setTenantRetention('kept', 90);
+    const within = deliveryIdFor('evt_r3', 'wh_1', created);
+    await store.createDelivery(delivery(within, created, { tenantId: 'kept' }));
+    expect(await ttlOf('kept', within)).toBe(base + 7 * 86_400); // the container's minute
+    now += 61_000;
+    const after = deliveryIdFor('evt_r4', 'wh_1', created);
+    await store.createDelivery(delivery(after, created, { tenantId: 'kept' }));
+    expect(await ttlOf('kept', after)).toBe(base + 90 * 86_400);
+    expect(await ttlOf('kept', first)).toBe(base + 7 * 86_400);
+    await config.setTenantRetention('kept', null);
+    expect((await config.getTenant('kept'))?.retentionDays).toBeUndefined();
+  });
 });
 
 describe('DynamoConfigStore on dynalite', () => {

@@ -43,6 +43,7 @@ describe('the audit trail', () => {
     // In order: each step may use what an earlier one made. [route, call, action, actor type, records its setup writes]
     const steps: Array<[string, () => Promise<Answer>, string, string, number?]> = [
       ['POST /v1/tenants', () => api('POST', '/v1/tenants', { key: ADMIN, body: { id: 'walk', name: 'Walk' }, headers: UA }), 'tenant.created', 'platform'],
+      ['PATCH /v1/tenants/{tenant_id}', () => api('PATCH', '/v1/tenants/walk', { key: ADMIN, body: { retention_days: 7 }, headers: UA }), 'tenant.updated', 'platform'],
       ['POST /v1/tenants/{tenant_id}/keys', async () => {
         const a = await api('POST', '/v1/tenants/walk/keys', { key: ADMIN, headers: UA });
         ctx.key = a.body.key;
@@ -114,6 +115,7 @@ describe('the audit trail', () => {
     expect(JSON.stringify(all)).not.toMatch(/audit-secret-header|whsec_|hpk_|hpl_|hps_/);
     expect(all.find((r) => r.action === 'delivery.retried')).toMatchObject({ webhook_id: ctx.hook, target: { delivery_id: expect.stringMatching(/^dlv_/) } });
     expect(all.find((r) => r.action === 'tenant.created')).toMatchObject({ after: { id: 'walk', name: 'Walk' } });
+    expect(all.find((r) => r.action === 'tenant.updated')).toMatchObject({ before: { retention_days: null }, after: { retention_days: 7 } });
   }, 90_000);
 
   it('reads write nothing, and a refused change writes nothing', async () => {

@@ -112,6 +112,10 @@ describe('OpenAPI 3.1', () => {
     await call('PATCH', '/api/v1/admin/webhooks/{id}', `/api/v1/admin/webhooks/${ok.body.id}`, { key: KEY, body: { events: ['price.alert', 'list.analyzed'] } });
     await call('POST', '/api/v1/admin/webhooks/{id}/rotate-secret', `/api/v1/admin/webhooks/${ok.body.id}/rotate-secret`, { key: KEY });
     await call('POST', '/api/v1/admin/webhooks/{id}/test', `/api/v1/admin/webhooks/${ok.body.id}/test`, { key: KEY });
+    // A tenant's own retention (issue 28).
+    expect((await call('PATCH', '/v1/tenants/{tenant_id}', '/v1/tenants/acme', { key: ADMIN, body: { retention_days: 45 } })).body).toMatchObject({ retention_days: 45 });
+    expect((await call('PATCH', '/v1/tenants/{tenant_id}', '/v1/tenants/nobody', { key: ADMIN, body: { retention_days: 45 } })).status).toBe(404);
+    await call('PATCH', '/v1/tenants/{tenant_id}', '/v1/tenants/acme', { key: ADMIN, body: { retention_days: null } });
     // The audit trail (issue 28), by the tenant and the operators.
     await call('GET', '/api/v1/admin/audit-log', '/api/v1/admin/audit-log?limit=5', { key: KEY });
     await call('GET', '/v1/tenants/{tenant_id}/audit-log', `/v1/tenants/acme/audit-log?webhook_id=${ok.body.id}&action=webhook.updated`, { key: ADMIN });

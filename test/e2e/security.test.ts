@@ -48,6 +48,7 @@ const BODIES: Record<string, unknown> = {
   'POST /v1/events/batch': { events: [{ tenant_id: 'acme', type: 'price.alert', data: {} }] },
   'POST /v1/tenants': { id: 'evil' },
   'POST /v1/tenants/{tenant_id}/keys': undefined,
+  'PATCH /v1/tenants/{tenant_id}': { retention_days: 1 },
   'POST /v1/tenants/{tenant_id}/portal-sessions': { read_only: false },
   // A token no link has: refused, whoever asks (a link is the only proof this route takes).
   'POST /api/v1/portal/sessions': { token: `hpl_${'A'.repeat(43)}` },

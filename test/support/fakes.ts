@@ -35,6 +35,13 @@ export class MemoryStores implements TenantStore, EndpointStore, EventStore, Del
   async getTenant(id: string) {
     return structuredClone(this.tenants.get(id));
   }
+  async setTenantRetention(id: string, days: number | null) {
+    const t = this.tenants.get(id);
+    if (!t) return undefined;
+    if (days === null) delete t.retentionDays;
+    else t.retentionDays = days;
+    return structuredClone(t);
+  }
   async tenantExists(id: string) {
     return this.tenants.has(id);
   }

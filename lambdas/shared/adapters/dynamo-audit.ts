@@ -1,6 +1,7 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditAction, AuditLog, AuditQuery, AuditRecord } from '../domain/audit';
 import { batchWriteAll, type Item } from './dynamo-write';
+import type { RetentionOf } from './tenant-retention';
 import { keys } from './tables';
 
 const toItem = (r: AuditRecord): Item => ({
@@ -40,11 +41,11 @@ export class DynamoAuditLog implements AuditLog {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
-    private readonly retentionDays: number,
+    private readonly retentionOf: RetentionOf,
   ) {}
 
   async record(r: AuditRecord): Promise<void> {
-    const item = { ...toItem(r), expires_at: Math.floor(Date.parse(r.at) / 1000) + this.retentionDays * 86_400 };
+    const item = { ...toItem(r), expires_at: Math.floor(Date.parse(r.at) / 1000) + (await this.retentionOf(r.tenantId)) * 86_400 };
     const lists = [keys.auditList(r.tenantId), keys.auditList(r.tenantId, { action: r.action }), ...(r.webhookId ? [keys.auditList(r.tenantId, { webhookId: r.webhookId })] : [])];
     await batchWriteAll(this.db, this.tableName, lists.map((pk) => ({ PutRequest: { Item: { pk, sk: r.id, ...item } } })));
   }

@@ -15,6 +15,7 @@ import { addRecoveryProgress, createRecovery, getRecovery } from './recovery-ite
 
 export { FILTERED_PAGE_READ_LIMIT } from './history-reads';
 import { batchGetAll, batchWriteAll, type Item, whenConditionHolds } from './dynamo-write';
+import { fixedRetention, type RetentionOf } from './tenant-retention';
 import { keys, TABLE_KEYS } from './tables';
 
 // The deliveries table: events, and deliveries with their attempts.
@@ -72,10 +73,16 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
-    private readonly retentionDays: number,
-  ) {}
+    retention: number | RetentionOf,
+  ) {
+    this.retentionOf = typeof retention === 'number' ? fixedRetention(retention) : retention;
+  }
 
-  putEvent(e: StoredEvent) {
+  /** Days a tenant's items are kept (its own setting, or the stack's): each write's TTL. */
+  private readonly retentionOf: RetentionOf;
+
+  async putEvent(e: StoredEvent) {
+    const days = await this.retentionOf(e.tenantId);
     return whenConditionHolds(() =>
       this.db.send(
         new PutCommand({
@@ -90,7 +97,7 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
             created_at: e.createdAt,
             request_hash: e.requestHash,
             ...(e.idempotencyKey ? { idempotency_key: e.idempotencyKey } : {}),
-            [TABLE_KEYS.ttlAttribute]: expiresAt(e.createdAt, this.retentionDays),
+            [TABLE_KEYS.ttlAttribute]: expiresAt(e.createdAt, days),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
@@ -163,12 +170,13 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
    */
   private async moveOutOldest(ref: DeliveryRef, expectedAttempts: number): Promise<Item[] | null> {
     const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.delivery(ref), ConsistentRead: true, ProjectionExpression: 'attempts, attempt_count, created_at' }),
+      new GetCommand({ TableName: this.tableName, Key: keys.delivery(ref), ConsistentRead: true, ProjectionExpression: 'attempts, attempt_count, created_at, expires_at' }),
     );
     if (!Item || Item.attempt_count !== expectedAttempts) return null;
     const inline = Item.attempts as Item[];
     const leaving = inline.slice(0, inline.length - (INLINE_ATTEMPTS - 1));
-    const expires = expiresAt(Item.created_at as string, this.retentionDays);
+    // An attempt that leaves its delivery's item expires with it.
+    const expires = typeof Item.expires_at === 'number' ? Item.expires_at : expiresAt(Item.created_at as string, await this.retentionOf(ref.tenantId));
     await batchWriteAll(
       this.db,
       this.tableName,
@@ -283,7 +291,8 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
     return listFailed(this.db, this.tableName, tenantId, endpointId, window, cursor, limit);
   }
 
-  createDelivery(d: Delivery) {
+  async createDelivery(d: Delivery) {
+    const days = await this.retentionOf(d.tenantId);
     return whenConditionHolds(() =>
       this.db.send(
         new PutCommand({
@@ -305,7 +314,7 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
             attempt_count: d.attempts.length,
             ...(waiting(d.status) && d.nextAttemptAt ? { due_pk: keys.dueShard(d.id), due_at: d.nextAttemptAt } : {}),
             ...(d.status === 'failed' ? keys.failedIndexKeys({ tenantId: d.tenantId, endpointId: d.endpointId, deliveryId: d.id }) : {}),
-            [TABLE_KEYS.ttlAttribute]: expiresAt(d.createdAt, this.retentionDays),
+            [TABLE_KEYS.ttlAttribute]: expiresAt(d.createdAt, days),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
@@ -342,8 +351,8 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
     return { ...whole, attempts: [...older, ...delivery.attempts] };
   }
 
-  createRecovery(r: Recovery) {
-    return createRecovery(this.db, this.tableName, this.retentionDays, r);
+  async createRecovery(r: Recovery) {
+    return createRecovery(this.db, this.tableName, await this.retentionOf(r.tenantId), r);
   }
 
   getRecovery(tenantId: string, recoveryId: string) {

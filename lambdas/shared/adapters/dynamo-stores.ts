@@ -21,6 +21,7 @@ const toTenant = (i: Item): Tenant => ({
   name: i.name as string,
   createdAt: i.created_at as string,
   ...(i.account_webhook_id ? { accountWebhookId: i.account_webhook_id as string } : {}),
+  ...(typeof i.retention_days === 'number' ? { retentionDays: i.retention_days } : {}),
 });
 
 const toApiKey = (i: Item): ApiKeyRecord => ({
@@ -89,6 +90,25 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
     if (this.knownTenants.has(tenantId)) return true;
     await this.readRouting(tenantId); // the publish that asks next whether it has ordered endpoints reads nothing more
     return this.knownTenants.has(tenantId);
+  }
+
+  async setTenantRetention(tenantId: string, days: number | null) {
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.tenant(tenantId),
+          UpdateExpression: days === null ? 'REMOVE retention_days' : 'SET retention_days = :days',
+          ConditionExpression: 'attribute_exists(pk)',
+          ...(days === null ? {} : { ExpressionAttributeValues: { ':days': days } }),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ? toTenant(Attributes) : undefined;
+    } catch (e) {
+      if (isConditionFailure(e)) return undefined;
+      throw e;
+    }
   }
 
   createTenant(t: Tenant) {

@@ -1,6 +1,7 @@
 /** What an audit record says was done (./audit). Apart, with no imports, so the dashboard's page can list them. */
 export const AUDIT_ACTIONS = [
   'tenant.created',
+  'tenant.updated',
   'api_key.created',
   'api_key.revoked',
   'portal_link.created',

@@ -9,6 +9,8 @@ export interface Tenant {
   createdAt: string;
   /** The seed 000 account webhook of this tenant, if one is registered. */
   accountWebhookId?: string;
+  /** Days its events, deliveries and audit records are kept, written from when it was set; absent: the stack's. */
+  retentionDays?: number;
 }
 
 export interface ApiKeyRecord {

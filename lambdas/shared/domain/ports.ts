@@ -15,6 +15,8 @@ export interface Clock {
 
 export interface TenantStore {
   getTenant(tenantId: string): Promise<Tenant | undefined>;
+  /** Sets (or, null, removes) a tenant's own retention; undefined when there is no such tenant. */
+  setTenantRetention(tenantId: string, days: number | null): Promise<Tenant | undefined>;
   /**
    * Whether the tenant has ordered endpoints, whose events its publishes must also put in
    * order: remembered by a container for ORDERED_ROUTING_TTL_SECONDS.

@@ -20,6 +20,18 @@ export const createTenant = async (deps: Deps, input: { id: string; name?: strin
   return tenant;
 };
 
+/**
+ * Sets a tenant's own retention (null: the stack's again). It applies to what is written from
+ * then on, within the minute a container keeps it: what is stored keeps the expiry it was written with.
+ */
+export const setTenantRetention = async (deps: Deps, tenantId: string, days: number | null): Promise<{ before: Tenant; after: Tenant }> => {
+  const before = await deps.tenants.getTenant(tenantId);
+  if (!before) throw new NotFoundError(`Tenant "${tenantId}"`, 'tenant_not_found');
+  const after = await deps.tenants.setTenantRetention(tenantId, days);
+  if (!after) throw new NotFoundError(`Tenant "${tenantId}"`, 'tenant_not_found');
+  return { before, after };
+};
+
 /** Creates the tenant when it does not exist; returns it either way. */
 export const ensureTenant = async (deps: Deps, input: { id: string; name?: string }): Promise<Tenant> => {
   const existing = await deps.tenants.getTenant(input.id);

@@ -248,7 +248,13 @@ export const Recovery = z.object({
 export const EventAccepted = z.object({ id: z.string(), object: z.literal('event') });
 export const EventsAccepted = z.object({ object: z.literal('list'), data: z.array(EventAccepted) });
 export const TestEventSent = z.object({ object: z.literal('test_event'), event_id: z.string(), webhook_id: z.string(), type: z.string() });
-export const Tenant = z.object({ object: z.literal('tenant'), id: z.string(), name: z.string(), created_at: timestamp });
+export const Tenant = z.object({
+  object: z.literal('tenant'),
+  id: z.string(),
+  name: z.string(),
+  created_at: timestamp,
+  retention_days: z.optional(z.nullable(whole())).register(z.globalRegistry, { description: "The tenant's own retention in days (null: the stack's); answered by PATCH." }),
+});
 export const PortalLink = z.object({
   object: z.literal('portal_session'),
   tenant_id: z.string(),

@@ -55,6 +55,7 @@ export const ROUTES = [
   { group: 'platform', method: 'POST', path: '/v1/events/batch', auth: 'platform' },
   { group: 'platform', method: 'GET', path: '/v1/event-types', auth: 'platform' },
   { group: 'platform', method: 'POST', path: '/v1/tenants', auth: 'platform' },
+  { group: 'platform', method: 'PATCH', path: '/v1/tenants/{tenant_id}', auth: 'platform' },
   { group: 'platform', method: 'POST', path: '/v1/tenants/{tenant_id}/keys', auth: 'platform' },
   { group: 'platform', method: 'DELETE', path: '/v1/tenants/{tenant_id}/keys/{key_id}', auth: 'platform' },
   // a short-lived, single-use link to the dashboard for one tenant (the portal)

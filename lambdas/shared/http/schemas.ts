@@ -346,6 +346,12 @@ export const buildSchemas = (catalogue: readonly string[]) => {
     failedPage: () =>
       z.strictObject({ limit: pageLimit(), starting_after: deliveryCursor() }),
     recover: () => z.strictObject({ since: isoTime(), until: z.optional(isoTime()) }),
+    updateTenant: () =>
+      z.strictObject({
+        retention_days: z.nullable(bodyWholeNumber(1, 3650)).register(z.globalRegistry, {
+          description: "Days this tenant's events, deliveries and audit records are kept, for what is written from now on (within a minute); null: the stack's retentionDays.",
+        }),
+      }),
     createTenant: () => z.strictObject({ id: TENANT_ID, name: z.optional(z.string().check(z.minLength(1), z.maxLength(200))) }),
     portalSessionCreate: () =>
       z.pipe(
