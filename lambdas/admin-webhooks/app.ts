@@ -123,6 +123,7 @@ export const createAdminWebhooksHandler = (ports: Ports) => {
       'GET /api/v1/admin/failed-deliveries': ({ query, tenantId }) => ops.failed(tenantId, query),
       'GET /api/v1/admin/events/{event_id}': ({ params, tenantId }) => ops.event(tenantId, params.event_id!),
       'GET /api/v1/admin/audit-log': ({ query, tenantId }) => ops.auditLog(tenantId, query),
+      'DELETE /api/v1/admin/events/{event_id}/data': ({ params, tenantId }) => ops.eraseEvent(tenantId, params.event_id!),
     },
     tenantAuthenticator(ports),
     { log: ports.audit, clock: ports.clock },

@@ -129,6 +129,7 @@ export const createPlatformHandler = (ports: Ports) => {
       'GET /v1/tenants/{tenant_id}/failed-deliveries': ({ params, query }) => ops.failed(tenantOf(params), query),
       'GET /v1/tenants/{tenant_id}/events/{event_id}': ({ params }) => ops.event(tenantOf(params), params.event_id!),
       'GET /v1/tenants/{tenant_id}/audit-log': ({ params, query }) => ops.auditLog(tenantOf(params), query),
+      'DELETE /v1/tenants/{tenant_id}/events/{event_id}/data': ({ params }) => ops.eraseEvent(tenantOf(params), params.event_id!),
     },
     undefined,
     { log: ports.audit, clock: ports.clock },

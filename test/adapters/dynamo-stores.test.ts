@@ -56,6 +56,22 @@ const delivery = (id: string, createdAt: string, over: Partial<Delivery> = {}): 
   ...over,
 });
 
+describe("an event's payload erased (issue 28)", () => {
+  it('leaves a tombstone (made when nothing was stored) and marks its deliveries; the delivery records stay', async () => {
+    const created = '2026-02-16T12:00:00.000Z';
+    await deliveries.putEvent({ id: 'evt_er1', tenantId: 'erase', type: 'price.alert', data: { card: '4242' }, createdAt: created, requestHash: 'h1', idempotencyKey: 'k' });
+    await deliveries.eraseEventData('erase', 'evt_er1', { type: 'price.alert', createdAt: created }, '2026-02-17T00:00:00.000Z');
+    expect(await deliveries.getEvent('erase', 'evt_er1')).toEqual({ id: 'evt_er1', tenantId: 'erase', type: 'price.alert', data: null, createdAt: created, requestHash: 'h1', idempotencyKey: 'k', erasedAt: '2026-02-17T00:00:00.000Z' });
+    await deliveries.eraseEventData('erase', 'evt_er2', { type: 'price.alert', createdAt: created }, '2026-02-17T00:00:00.000Z');
+    expect(await deliveries.getEvent('erase', 'evt_er2')).toMatchObject({ id: 'evt_er2', type: 'price.alert', data: null, erasedAt: '2026-02-17T00:00:00.000Z' });
+    const id = deliveryIdFor('evt_er1', 'wh_1', created);
+    await deliveries.createDelivery(delivery(id, created, { tenantId: 'erase', eventId: 'evt_er1' }));
+    const ref = { tenantId: 'erase', endpointId: 'wh_1', deliveryId: id };
+    await deliveries.markEventErased([ref, { ...ref, deliveryId: deliveryIdFor('evt_none', 'wh_1', created) }], '2026-02-17T00:00:00.000Z');
+    expect(await deliveries.getDelivery(ref)).toMatchObject({ id, status: 'succeeded', eventErasedAt: '2026-02-17T00:00:00.000Z' });
+  });
+});
+
 describe("a tenant's own retention (issue 28)", () => {
   it('is the TTL of what is written for it from then on (within the minute a container keeps it); what is stored keeps its own', async () => {
     const doc = documentClient(dynamo.client);

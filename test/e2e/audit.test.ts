@@ -90,6 +90,15 @@ describe('the audit trail', () => {
       }, 'delivery.retried', 'platform'],
       ['POST /api/v1/admin/webhooks/{id}/recover', () => api('POST', `/api/v1/admin/webhooks/${ctx.hook}/recover`, { key: ctx.key!, body: { since: new Date(Date.now() - 3_600_000).toISOString() }, headers: UA }), 'recovery.started', 'api_key'],
       ['POST /v1/tenants/{tenant_id}/webhooks/{id}/recover', () => api('POST', `/v1/tenants/walk/webhooks/${ctx.hook}/recover`, { key: ADMIN, body: { since: new Date(Date.now() - 3_600_000).toISOString() }, headers: UA }), 'recovery.started', 'platform'],
+      ['DELETE /api/v1/admin/events/{event_id}/data', async () => {
+        const d = await api('GET', `/api/v1/admin/webhooks/${ctx.hook}/deliveries/${ctx.failed1}`, { key: ctx.key! });
+        ctx.event1 = d.body.event_id;
+        return api('DELETE', `/api/v1/admin/events/${ctx.event1}/data`, { key: ctx.key!, headers: UA });
+      }, 'event.erased', 'api_key'],
+      ['DELETE /v1/tenants/{tenant_id}/events/{event_id}/data', async () => {
+        const d = await api('GET', `/api/v1/admin/webhooks/${ctx.hook}/deliveries/${ctx.failed2}`, { key: ctx.key! });
+        return api('DELETE', `/v1/tenants/walk/events/${d.body.event_id}/data`, { key: ADMIN, headers: UA });
+      }, 'event.erased', 'platform'],
       ['DELETE /api/v1/admin/webhooks/{id}', () => api('DELETE', `/api/v1/admin/webhooks/${ctx.destination}`, { key: ctx.key!, headers: UA }), 'webhook.deleted', 'api_key'],
       ['DELETE /v1/tenants/{tenant_id}/keys/{key_id}', () => api('DELETE', `/v1/tenants/walk/keys/${ctx.keyId}`, { key: ADMIN, headers: UA }), 'api_key.revoked', 'platform'],
     ];

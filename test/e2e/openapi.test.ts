@@ -112,6 +112,11 @@ describe('OpenAPI 3.1', () => {
     await call('PATCH', '/api/v1/admin/webhooks/{id}', `/api/v1/admin/webhooks/${ok.body.id}`, { key: KEY, body: { events: ['price.alert', 'list.analyzed'] } });
     await call('POST', '/api/v1/admin/webhooks/{id}/rotate-secret', `/api/v1/admin/webhooks/${ok.body.id}/rotate-secret`, { key: KEY });
     await call('POST', '/api/v1/admin/webhooks/{id}/test', `/api/v1/admin/webhooks/${ok.body.id}/test`, { key: KEY });
+    // Erasing an event's payload (issue 28): the lookup says so.
+    const erasable = await api('POST', '/v1/events', { key: ADMIN, body: { tenant_id: 'acme', type: 'price.alert', data: { secret: 'x' } }, headers: { 'idempotency-key': 'erase-me' } });
+    expect((await call('DELETE', '/api/v1/admin/events/{event_id}/data', `/api/v1/admin/events/${erasable.body.id}/data`, { key: KEY })).body).toMatchObject({ data: null, erased_at: expect.any(String) });
+    await call('DELETE', '/v1/tenants/{tenant_id}/events/{event_id}/data', `/v1/tenants/acme/events/${erasable.body.id}/data`, { key: ADMIN });
+    expect((await call('DELETE', '/api/v1/admin/events/{event_id}/data', '/api/v1/admin/events/evt_01jdz8k3m0x9y8z7w6v5u4t3s2/data', { key: KEY })).status).toBe(404);
     // A tenant's own retention (issue 28).
     expect((await call('PATCH', '/v1/tenants/{tenant_id}', '/v1/tenants/acme', { key: ADMIN, body: { retention_days: 45 } })).body).toMatchObject({ retention_days: 45 });
     expect((await call('PATCH', '/v1/tenants/{tenant_id}', '/v1/tenants/nobody', { key: ADMIN, body: { retention_days: 45 } })).status).toBe(404);

@@ -169,6 +169,10 @@ export class MemoryStores implements TenantStore, EndpointStore, EventStore, Del
   async getEvent(tenantId: string, id: string) {
     return structuredClone(this.events.get(this.k(tenantId, id)));
   }
+  async eraseEventData(tenantId: string, id: string, meta: { type: string; createdAt: string }, at: string) {
+    const e = this.events.get(this.k(tenantId, id));
+    this.events.set(this.k(tenantId, id), { requestHash: '', ...e, id, tenantId, type: e?.type ?? meta.type, createdAt: e?.createdAt ?? meta.createdAt, data: null, erasedAt: e?.erasedAt ?? at });
+  }
   private dk = (r: DeliveryRef) => this.k(r.tenantId, r.endpointId, r.deliveryId);
   /** Test convenience: the delivery of an event to an endpoint, whatever its id. */
   async deliveryFor(eventId: string, endpointId: string) {
@@ -267,6 +271,12 @@ export class MemoryStores implements TenantStore, EndpointStore, EventStore, Del
   }
   async unlistTenantFailed(refs: DeliveryRef[]) {
     for (const r of refs) this.unlisted.add(r.deliveryId);
+  }
+  async markEventErased(refs: DeliveryRef[], at: string) {
+    for (const r of refs) {
+      const d = this.deliveries.get(this.dk(r));
+      if (d) d.eventErasedAt ??= at;
+    }
   }
   async getDeliveries(refs: DeliveryRef[]) {
     return refs.flatMap((r) => {

@@ -62,6 +62,7 @@ export const toDelivery = (i: Item): Delivery => {
     updatedAt: i.updated_at as string,
     attempts,
     ...(count > attempts.length ? { attemptCount: count } : {}),
+    ...(typeof i.event_erased_at === 'string' ? { eventErasedAt: i.event_erased_at } : {}),
   };
 };
 

@@ -105,6 +105,39 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
     );
   }
 
+  async markEventErased(refs: DeliveryRef[], at: string) {
+    await Promise.all(
+      refs.map((ref) =>
+        whenConditionHolds(() =>
+          this.db.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: keys.delivery(ref),
+              UpdateExpression: 'SET event_erased_at = if_not_exists(event_erased_at, :at)',
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeValues: { ':at': at },
+            }),
+          ),
+        ),
+      ),
+    );
+  }
+
+  async eraseEventData(tenantId: string, eventId: string, meta: { type: string; createdAt: string }, at: string) {
+    const days = await this.retentionOf(tenantId);
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.event(tenantId, eventId),
+        // The tombstone of an event that was never stored names it as a stored one would (a lookup finds it), and expires with the retention.
+        UpdateExpression:
+          'SET erased_at = if_not_exists(erased_at, :at), #type = if_not_exists(#type, :event), id = if_not_exists(id, :id), tenant_id = if_not_exists(tenant_id, :tenant), event_type = if_not_exists(event_type, :eventType), created_at = if_not_exists(created_at, :createdAt), request_hash = if_not_exists(request_hash, :none), #ttl = if_not_exists(#ttl, :ttl) REMOVE data_json, data_z',
+        ExpressionAttributeNames: { '#type': 'type', '#ttl': TABLE_KEYS.ttlAttribute },
+        ExpressionAttributeValues: { ':at': at, ':event': 'event', ':id': eventId, ':tenant': tenantId, ':eventType': meta.type, ':createdAt': meta.createdAt, ':none': '', ':ttl': expiresAt(meta.createdAt, days) },
+      }),
+    );
+  }
+
   async getEvent(tenantId: string, eventId: string) {
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: keys.event(tenantId, eventId), ConsistentRead: true }),
@@ -114,10 +147,11 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
       id: Item.id as string,
       tenantId: Item.tenant_id as string,
       type: Item.event_type as string,
-      data: parseExact(Item.data_z ? inflateRawSync(Item.data_z as Uint8Array).toString('utf8') : (Item.data_json as string)) as StoredEvent['data'],
+      data: Item.erased_at ? null : (parseExact(Item.data_z ? inflateRawSync(Item.data_z as Uint8Array).toString('utf8') : (Item.data_json as string)) as StoredEvent['data']),
       createdAt: Item.created_at as string,
       requestHash: Item.request_hash as string,
       ...(Item.idempotency_key ? { idempotencyKey: Item.idempotency_key as string } : {}),
+      ...(typeof Item.erased_at === 'string' ? { erasedAt: Item.erased_at } : {}),
     } satisfies StoredEvent;
   }
 

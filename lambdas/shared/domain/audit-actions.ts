@@ -17,5 +17,6 @@ export const AUDIT_ACTIONS = [
   'webhook.destination_checked',
   'delivery.retried',
   'recovery.started',
+  'event.erased',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -188,11 +188,10 @@ export const fanOut = async (
   log: Logger,
   options: { redelivered: boolean } = { redelivered: true },
 ): Promise<FanOutOutcome> => {
-  const event: EventToDeliver | undefined = message.event
-    ? { id: message.eventId, tenantId: message.tenantId, ...message.event }
-    : await deps.events.getEvent(message.tenantId, message.eventId);
+  const kept = message.event ? undefined : await deps.events.getEvent(message.tenantId, message.eventId);
+  const event: EventToDeliver | undefined = message.event ? { id: message.eventId, tenantId: message.tenantId, ...message.event } : kept?.erasedAt ? undefined : kept;
   if (!event) {
-    log.warn('event no longer exists; nothing to deliver', { event_id: message.eventId, tenant_id: message.tenantId });
+    log.warn('event no longer exists (or its payload was erased); nothing to deliver', { event_id: message.eventId, tenant_id: message.tenantId });
     return { matched: 0, attempted: 0, skipped: 0, deliveries: [] };
   }
   // A strongly consistent read: an endpoint registered before the event was published is
@@ -295,14 +294,17 @@ export const processAttempt = async (
 
   const now = deps.clock.now();
   const endpoint = await deps.endpoints.getEndpoint(delivery.tenantId, delivery.endpointId);
+  // An erased payload is never sent again: the erasure marks the event's deliveries, which this
+  // reads anyway (a retry that carries its event still reads no stored event).
+  const erased = delivery.eventErasedAt !== undefined;
   const event: EventToDeliver | undefined =
-    endpoint?.status !== 'active'
+    endpoint?.status !== 'active' || erased
       ? undefined
       : message.event
         ? { id: delivery.eventId, tenantId: delivery.tenantId, ...message.event }
         : await deps.events.getEvent(delivery.tenantId, delivery.eventId);
   if (!endpoint || endpoint.status !== 'active' || !event) {
-    const reason: FailedReason = !endpoint ? 'endpoint_deleted' : endpoint.status !== 'active' ? 'endpoint_disabled' : 'event_expired';
+    const reason: FailedReason = !endpoint ? 'endpoint_deleted' : endpoint.status !== 'active' ? 'endpoint_disabled' : erased ? 'event_erased' : 'event_expired';
     const ended = await deps.deliveries.setState(refOf(delivery), made, { status: 'failed', nextAttemptAt: null, updatedAt: now.toISOString() });
     log.info('retry cancelled', {
       tenant_id: delivery.tenantId,

@@ -168,6 +168,8 @@ const publishChecked = async (deps: Deps, input: PublishInput, ordered: boolean,
   }
   const earlier = await deps.events.getEvent(input.tenantId, event.id);
   if (earlier && earlier.requestHash !== requestHash) throw reusedKey();
+  // Its payload was erased: the replay is answered as one, and nothing is delivered again.
+  if (earlier?.erasedAt) return { id: event.id, replayed: true };
   await deps.queue.send(
     { ...message, ...(earlier ? { event: { type: earlier.type, data: earlier.data, createdAt: earlier.createdAt } } : {}), replay: true },
     REPLAY_REPAIR_DELAY_SECONDS,

@@ -117,6 +117,8 @@ export interface StoredEvent {
   /** Hash of type and data, to tell an idempotent replay from a conflicting reuse of a key. */
   requestHash: string;
   idempotencyKey?: string;
+  /** When its payload was erased (its `data` is null from then on; its deliveries stay). */
+  erasedAt?: string;
 }
 
 export type DeliveryStatus = 'pending' | 'retrying' | 'succeeded' | 'failed';
@@ -183,6 +185,8 @@ export interface Delivery {
   attempts: Attempt[];
   /** How many attempts it has had, when `attempts` holds only the latest. */
   attemptCount?: number;
+  /** When its event's payload was erased: no attempt of it is made again. */
+  eventErasedAt?: string;
 }
 
 /** How many attempts a delivery has had, whether or not `attempts` lists them all. */

@@ -18,7 +18,7 @@ export interface OperationsBus {
 
 /** Why a delivery ended failed. */
 /** Why a delivery failed for good; `too_large`: over what its AWS destination's service takes, never retried. */
-export type FailedReason = 'retries_exhausted' | 'too_large' | 'endpoint_deleted' | 'endpoint_disabled' | 'event_expired';
+export type FailedReason = 'retries_exhausted' | 'too_large' | 'endpoint_deleted' | 'endpoint_disabled' | 'event_expired' | 'event_erased';
 
 export interface FaultLog {
   fault(name: 'OperationalEventNotSent', message: string, extra: Record<string, unknown>): void;

@@ -53,9 +53,8 @@ export const processOrdered = async (deps: Deps, message: OrderedMessage, log: L
     if (!delivery) {
       const endpoint = await deps.endpoints.getEndpoint(message.tenantId, message.endpointId);
       if (endpoint?.status !== 'active') return { done: true }; // as a fan-out: nothing for an endpoint deleted or disabled
-      const event: EventToDeliver | undefined = message.event
-        ? { id: message.eventId, tenantId: message.tenantId, ...message.event }
-        : await deps.events.getEvent(message.tenantId, message.eventId);
+      const stored = message.event ? undefined : await deps.events.getEvent(message.tenantId, message.eventId);
+      const event: EventToDeliver | undefined = message.event ? { id: message.eventId, tenantId: message.tenantId, ...message.event } : stored?.erasedAt ? undefined : stored;
       if (!event) {
         log.warn('event no longer exists; nothing to deliver', { event_id: message.eventId, tenant_id: message.tenantId });
         return { done: true };

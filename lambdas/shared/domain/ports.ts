@@ -90,6 +90,11 @@ export interface EventStore {
    * idempotency key, and when a delivery first needs a retry.
    */
   putEvent(event: StoredEvent): Promise<boolean>;
+  /**
+   * Erases an event's payload: the stored data goes, a tombstone stays (made when nothing was
+   * stored) that lookups and retries read; the event's deliveries are untouched.
+   */
+  eraseEventData(tenantId: string, eventId: string, meta: { type: string; createdAt: string }, at: string): Promise<void>;
   getEvent(tenantId: string, eventId: string): Promise<StoredEvent | undefined>;
 }
 
@@ -145,6 +150,8 @@ export interface DeliveryStore {
   getDelivery(ref: DeliveryRef): Promise<Delivery | undefined>;
   /** The recorded ones among `refs`, each with the attempts its item keeps (as a history page lists them). */
   getDeliveries(refs: DeliveryRef[]): Promise<Delivery[]>;
+  /** Marks deliveries whose event's payload was erased: a retry that comes due is cancelled. */
+  markEventErased(refs: DeliveryRef[], at: string): Promise<void>;
   /**
    * Appends an attempt and sets the new state, only if the delivery still has exactly
    * `expectedAttempts` attempts; false otherwise (so an attempt is never recorded twice).

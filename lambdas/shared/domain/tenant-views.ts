@@ -9,6 +9,8 @@ type Deps = Pick<Ports, 'clock' | 'endpoints' | 'events' | 'deliveries'>;
 
 /** An event found by its id: what it was, its data when hookpost kept it, and its delivery to each webhook. */
 export interface FoundEvent {
+  /** When its payload was erased (`data` is null). */
+  erasedAt?: string;
   id: string;
   type: string;
   createdAt: string;
@@ -41,7 +43,7 @@ export const findEvent = async (deps: Deps, tenantId: string, eventId: string): 
   const own = deliveries.filter((d) => d.eventId === eventId).sort((a, b) => a.endpointId.localeCompare(b.endpointId));
   const type = stored?.type ?? own[0]?.eventType;
   if (type === undefined) throw notFound();
-  return { id: eventId, type, createdAt, data: stored ? stored.data : null, deliveries: own };
+  return { id: eventId, type, createdAt, data: stored ? stored.data : null, ...(stored?.erasedAt ? { erasedAt: stored.erasedAt } : {}), deliveries: own };
 };
 
 /** Store pages a failures page reads at most to fill up past the failures of deleted webhooks. */
@@ -117,3 +119,19 @@ export const webhookHealth = async (deps: Deps, tenantId: string, endpointId: st
     lastAttempt: latest,
   };
 };
+
+/**
+ * Erases an event's payload (issue 28), by the tenant or the platform: the stored data goes at
+ * once and a tombstone stays, so that the lookup says when, a keyed replay delivers nothing,
+ * and a pending retry that comes due is cancelled (`event_erased`) instead of sent. Its
+ * deliveries and their attempts stay: the history keeps that it was delivered, never what.
+ */
+export const eraseEvent = async (deps: Deps & Pick<Ports, 'clock'>, tenantId: string, eventId: string): Promise<FoundEvent> => {
+  const found = await findEvent(deps, tenantId, eventId);
+  const at = found.erasedAt ?? deps.clock.now().toISOString();
+  await deps.events.eraseEventData(tenantId, eventId, { type: found.type, createdAt: found.createdAt }, at);
+  // Its deliveries, so that a retry riding with the payload is cancelled when it comes due.
+  await deps.deliveries.markEventErased(found.deliveries.map((d) => ({ tenantId, endpointId: d.endpointId, deliveryId: d.id })), at);
+  return { ...found, data: null, erasedAt: at };
+};
+

@@ -147,7 +147,7 @@ export const EXAMPLES = {
     has_more: false,
     next_starting_after: null,
   } satisfies z.infer<typeof R.FailedDeliveryPage>,
-  FoundEvent: { object: 'event', id: delivery.event_id, type: 'order.created', created_at: at, data: { order_id: 'ord_1042', total: 4200 }, deliveries: [delivery] } satisfies z.infer<
+  FoundEvent: { object: 'event', id: delivery.event_id, type: 'order.created', created_at: at, data: { order_id: 'ord_1042', total: 4200 }, erased_at: null, deliveries: [delivery] } satisfies z.infer<
     typeof R.FoundEvent
   >,
   WebhookHealth: {

@@ -42,6 +42,12 @@ const OPERATIONS: Record<RouteKey, Operation> = {
     ok: [202, R.TestEventSent],
   },
   'GET /api/v1/admin/event-types': { tag: 'Admin webhooks', summary: 'The event catalogue: each type with its description, schema (draft 2020-12), version, validation mode and example', ok: [200, R.EventTypeList] },
+  'DELETE /api/v1/admin/events/{event_id}/data': {
+    tag: 'Deliveries',
+    summary: "Erase an event's payload: gone at once, its delivery records kept; a retry that comes due is cancelled (event_erased), a keyed replay delivers nothing",
+    ok: [200, R.FoundEvent],
+  },
+  'DELETE /v1/tenants/{tenant_id}/events/{event_id}/data': { tag: 'Platform', summary: "Erase a tenant's event's payload (operators)", ok: [200, R.FoundEvent] },
   'GET /api/v1/admin/audit-log': {
     tag: 'Admin webhooks',
     summary: 'The audit trail: who changed what (before and after), when and from where, newest first (webhook_id, action; starting_after)',
@@ -190,6 +196,8 @@ const OPERATION_NOT_FOUND: Partial<Record<RouteKey, string>> = {
   'POST /v1/tenants/{tenant_id}/portal-sessions': 'No such tenant (tenant_not_found)',
   'GET /api/v1/admin/events/{event_id}': 'No such event (event_not_found)',
   'GET /v1/tenants/{tenant_id}/events/{event_id}': 'No such event (event_not_found)',
+  'DELETE /api/v1/admin/events/{event_id}/data': 'No such event (event_not_found)',
+  'DELETE /v1/tenants/{tenant_id}/events/{event_id}/data': 'No such event (event_not_found)',
   'GET /v1/jwks/{tenant_id}/{id}': 'No ed25519 webhook of that tenant and id (not_found: the same for one that signs with hmac-sha256)',
 };
 

@@ -208,8 +208,9 @@ export const FoundEvent = z.object({
   created_at: timestamp,
   data: z.nullable(z.unknown()).register(z.globalRegistry, {
     description:
-      'The event\'s data, when hookpost kept it: every event on a stack with keepEventPayloads; otherwise an event with an idempotency key, or one whose delivery needed a retry. null for an event every webhook took at the first attempt (not stored).',
+      'The event\'s data, when hookpost kept it: every event on a stack with keepEventPayloads; otherwise an event with an idempotency key, or one whose delivery needed a retry. null for an event every webhook took at the first attempt (not stored), or one whose payload was erased.',
   }),
+  erased_at: z.nullable(timestamp).register(z.globalRegistry, { description: 'When its payload was erased (DELETE …/events/{event_id}/data); null otherwise.' }),
   deliveries: z.array(Delivery).register(z.globalRegistry, { description: 'Its delivery to each webhook that got it (the latest 20 attempts of each; GET the delivery for every one).' }),
 });
 

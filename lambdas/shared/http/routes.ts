@@ -44,6 +44,7 @@ export const ROUTES = [
   // across a tenant's webhooks: its failed deliveries, and an event by id
   { group: 'admin-webhooks', method: 'GET', path: '/api/v1/admin/failed-deliveries', auth: 'tenant' },
   { group: 'admin-webhooks', method: 'GET', path: '/api/v1/admin/events/{event_id}', auth: 'tenant' },
+  { group: 'admin-webhooks', method: 'DELETE', path: '/api/v1/admin/events/{event_id}/data', auth: 'tenant' },
   // the audit trail: who changed what, when, from where
   { group: 'admin-webhooks', method: 'GET', path: '/api/v1/admin/audit-log', auth: 'tenant' },
   // the dashboard trades a portal link's token (its proof) for a session, once
@@ -69,6 +70,7 @@ export const ROUTES = [
   { group: 'platform', method: 'GET', path: '/v1/tenants/{tenant_id}/webhooks/{id}/recoveries/{recovery_id}', auth: 'platform' },
   { group: 'platform', method: 'GET', path: '/v1/tenants/{tenant_id}/failed-deliveries', auth: 'platform' },
   { group: 'platform', method: 'GET', path: '/v1/tenants/{tenant_id}/events/{event_id}', auth: 'platform' },
+  { group: 'platform', method: 'DELETE', path: '/v1/tenants/{tenant_id}/events/{event_id}/data', auth: 'platform' },
   { group: 'platform', method: 'GET', path: '/v1/tenants/{tenant_id}/audit-log', auth: 'platform' },
   // public documents: the API description and the tenant dashboard (which signs in with a tenant key)
   { group: 'docs', method: 'GET', path: '/openapi.json', auth: 'public' },

@@ -166,6 +166,7 @@ export const foundEventView = (e: FoundEvent): z.infer<typeof R.FoundEvent> => (
   type: e.type,
   created_at: e.createdAt,
   data: e.data,
+  erased_at: e.erasedAt ?? null,
   deliveries: e.deliveries.map(deliveryView),
 });
 

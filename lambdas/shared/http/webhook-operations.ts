@@ -6,7 +6,7 @@ import type { Ports } from '../domain/ports';
 import { getRecovery, requestManualRetry, startRecovery } from '../domain/recovery';
 import type { ApiResponse } from './api-handler';
 import type { Schemas } from './schemas';
-import { failedAcrossWebhooks, findEvent, webhookHealth } from '../domain/tenant-views';
+import { eraseEvent, failedAcrossWebhooks, findEvent, webhookHealth } from '../domain/tenant-views';
 import { adminWebhookView, auditRecordView, deliveryView, foundEventView, listView, recoveryView, webhookHealthView } from './views';
 
 /**
@@ -78,6 +78,12 @@ export const webhookOperations = (ports: Ports, schemas: Schemas) => ({
 
   async recovery(tenantId: string, endpointId: string, recoveryId: string): Promise<ApiResponse> {
     return { status: 200, body: recoveryView(await getRecovery(ports, tenantId, endpointId, recoveryId)) };
+  },
+
+  /** Erases an event's payload; the delivery records stay (issue 28). */
+  async eraseEvent(tenantId: string, eventId: string): Promise<ApiResponse> {
+    const erased = await eraseEvent(ports, tenantId, eventId);
+    return { status: 200, body: foundEventView(erased), audit: { action: 'event.erased', tenantId, target: { event_id: eventId, event_type: erased.type } } };
   },
 
   /** A tenant's audit trail, newest first; by webhook or action, a query of that list alone. */
