@@ -1,7 +1,7 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { CatalogueEntry, DataCheck, EventDataValidator, SchemaViolation } from '../domain/event-catalogue';
-import { isLosslessNumber } from '../domain/exact-json';
+import { withPlainNumbers } from '../domain/exact-json';
 
 /** At most this many violations are reported for one event (a wrong type at the root would list every property). */
 const MAX_VIOLATIONS = 20;
@@ -16,10 +16,6 @@ const newAjv = () => {
   addFormats(ajv);
   return ajv;
 };
-
-/** The body's parser keeps numbers exact; a schema compares them as numbers. */
-const plain = (v: unknown): unknown =>
-  isLosslessNumber(v) ? Number(String(v)) : Array.isArray(v) ? v.map(plain) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)])) : v;
 
 const violationOf = (e: ErrorObject): SchemaViolation => {
   // A missing property is named in its own pointer, as a reader looks for it.
@@ -50,7 +46,8 @@ export const createEventDataValidator = (entries: readonly CatalogueEntry[]): Ev
       if (!entry || !entry.schema || entry.validation === 'off') return { mode: entry?.validation ?? 'off', version: entry?.version ?? 1, violations: [] };
       let validate = compiled.get(type);
       if (!validate) compiled.set(type, (validate = compile(ajv, entry)));
-      const ok = validate(plain(data));
+      // The body's parser keeps numbers exact; a schema compares them as numbers.
+      const ok = validate(withPlainNumbers(data));
       return { mode: entry.validation, version: entry.version, violations: ok ? [] : (validate.errors ?? []).slice(0, MAX_VIOLATIONS).map(violationOf) };
     },
   };

@@ -36,3 +36,7 @@ export const stringifyExact = (value: unknown): string => {
   if (out === undefined) throw new TypeError('stringifyExact: the value has no JSON form');
   return out;
 };
+
+/** A parsed body with its exact numbers as plain JavaScript numbers: what a pattern or a schema compares. */
+export const withPlainNumbers = (v: unknown): unknown =>
+  isLosslessNumber(v) ? Number(String(v)) : Array.isArray(v) ? v.map(withPlainNumbers) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withPlainNumbers(x)])) : v;

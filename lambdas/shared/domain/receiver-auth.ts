@@ -73,7 +73,8 @@ export const openCredential = (box: SecretBox, tenantId: string, endpointId: str
 
 /** Which of an endpoint's credentials a field names, for sealing contexts. */
 export const AUTH_FIELDS = { basic: 'auth.password', oauth2_client_credentials: 'auth.client_secret', mtls: 'auth.private_key' } as const satisfies Record<AuthType, string>;
-const headerField = (name: string) => `header.${name.toLowerCase()}`;
+/** The sealing field of a credential header (any case: one header, one field). */
+export const headerField = (name: string) => `header.${name.toLowerCase()}`;
 
 interface Where {
   tenantId: string;

@@ -2,7 +2,7 @@ import { ValidationError } from './errors';
 import type { Endpoint } from './model';
 import type { SecretBox } from './secret-box';
 import type { TargetPolicy } from './target-policy';
-import { type AuthInput, isSensitiveHeader, type HeaderSets, type ReceiverAuth, refuseAuthorizationClash, sealAuth, type SealedCredential, splitHeaders, credentialContext } from './receiver-auth';
+import { type AuthInput, headerField, isSensitiveHeader, type HeaderSets, type ReceiverAuth, refuseAuthorizationClash, sealAuth, type SealedCredential, splitHeaders, credentialContext } from './receiver-auth';
 
 // What a create or an update of a webhook asks of its credentials (issue 27), checked against
 // what the webhook is (a URL's or an AWS destination's) and sealed for the endpoint's id.
@@ -40,7 +40,7 @@ const storedSensitive = (box: SecretBox, where: Target, current: Endpoint): Reco
   const legacy = Object.entries(current.headers ?? {}).filter(([name]) => isSensitiveHeader(name));
   return {
     ...current.sensitiveHeaders,
-    ...Object.fromEntries(legacy.map(([name, value]) => [name, { sealed: box.seal(value, credentialContext(where.tenantId, where.endpointId, `header.${name.toLowerCase()}`)), setAt: current.updatedAt }])),
+    ...Object.fromEntries(legacy.map(([name, value]) => [name, { sealed: box.seal(value, credentialContext(where.tenantId, where.endpointId, headerField(name))), setAt: current.updatedAt }])),
   };
 };
 

@@ -1,7 +1,7 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { PatternError, validatePattern } from '../domain/event-filter';
 import { DEFAULT_PORTAL_TTL_SECONDS, MAX_PORTAL_TTL_SECONDS } from '../domain/portal';
-import { isLosslessNumber } from '../domain/exact-json';
+import { withPlainNumbers } from '../domain/exact-json';
 import * as z from 'zod/mini';
 import { SYSTEM_EVENT_TYPES } from '../domain/catalogue';
 import { MAX_ROTATION_GRACE_SECONDS } from '../domain/endpoints';
@@ -142,9 +142,7 @@ const rateLimit = () =>
  */
 const contentFilter = () => {
   // The body's parser keeps numbers exact; a pattern compares them as numbers.
-  const plain = (v: unknown): unknown =>
-    isLosslessNumber(v) ? Number(String(v)) : Array.isArray(v) ? v.map(plain) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)])) : v;
-  const schema = z.pipe(z.record(z.string(), z.unknown()), z.transform((p) => plain(p) as Record<string, unknown>)).check(
+  const schema = z.pipe(z.record(z.string(), z.unknown()), z.transform((p) => withPlainNumbers(p) as Record<string, unknown>)).check(
     z.superRefine((pattern, ctx) => {
       try {
         validatePattern(pattern, 'filter');
