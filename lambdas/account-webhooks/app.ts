@@ -22,8 +22,7 @@ export const createAccountWebhooksHandler = (ports: Ports) => {
     {
       'POST /v1/webhooks/register': async ({ body, tenantId }) => {
         const input = schemas.accountRegister.parse(body);
-        const before = await getAccountWebhook(ports, tenantId);
-        const { endpoint, secret } = await registerAccountWebhook(ports, tenantId, {
+        const { endpoint, secret, before } = await registerAccountWebhook(ports, tenantId, {
           url: input.url,
           events: input.event_types ?? null,
         });
@@ -39,9 +38,8 @@ export const createAccountWebhooksHandler = (ports: Ports) => {
         return { status: 200, body: accountWebhookView(endpoint) };
       },
       'DELETE /v1/webhooks': async ({ tenantId }) => {
-        const before = await getAccountWebhook(ports, tenantId);
-        await deleteAccountWebhook(ports, tenantId);
-        return { status: 204, audit: { action: 'account_webhook.deleted', ...(before ? { webhookId: before.id, ...changesOf(accountWebhookView(before), undefined) } : {}) } };
+        const before = await deleteAccountWebhook(ports, tenantId);
+        return { status: 204, audit: { action: 'account_webhook.deleted', webhookId: before.id, ...changesOf(accountWebhookView(before), undefined) } };
       },
       'POST /v1/webhooks/rotate-secret': async ({ body, tenantId }) => {
         const input = schemas.rotateAccount.parse(body);

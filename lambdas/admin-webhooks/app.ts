@@ -4,7 +4,7 @@ import {
   deleteWebhook,
   getWebhook,
   rotateSecret,
-  updateWebhook,
+  changeWebhook,
 } from '../shared/domain/endpoints';
 import { checkWebhookDestination, destinationTrust } from '../shared/domain/destination-webhooks';
 import { sendTestEvent } from '../shared/domain/events';
@@ -53,13 +53,11 @@ export const createAdminWebhooksHandler = (ports: Ports) => {
           ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
           ...(rateLimitPerSecond !== undefined ? { rateLimitPerSecond } : {}),
         };
-        const before = await getWebhook(ports, tenantId, params.id!);
-        const after = await updateWebhook(ports, tenantId, params.id!, { ...changes, ...options });
+        const { before, after } = await changeWebhook(ports, tenantId, params.id!, { ...changes, ...options });
         return { status: 200, body: await ops.view(after), audit: { action: 'webhook.updated', webhookId: after.id, ...changesOf(adminWebhookView(before), adminWebhookView(after)) } };
       },
       'DELETE /api/v1/admin/webhooks/{id}': async ({ params, tenantId }) => {
-        const before = await getWebhook(ports, tenantId, params.id!);
-        await deleteWebhook(ports, tenantId, params.id!);
+        const before = await deleteWebhook(ports, tenantId, params.id!);
         return { status: 204, audit: { action: 'webhook.deleted', webhookId: before.id, ...changesOf(adminWebhookView(before), undefined) } };
       },
       'POST /api/v1/admin/webhooks/{id}/rotate-secret': async ({ body, params, tenantId }) => {

@@ -108,7 +108,7 @@ export const registerAccountWebhook = async (
   deps: Deps,
   tenantId: string,
   input: { url: string; events: string[] | null },
-): Promise<EndpointWithSecret> => {
+): Promise<EndpointWithSecret & { before?: Endpoint }> => {
   await deps.targets.check(input.url);
   for (let attempt = 0; attempt < 5; attempt++) {
     const tenant = await deps.tenants.getTenant(tenantId);
@@ -121,7 +121,7 @@ export const registerAccountWebhook = async (
         status: 'active',
         updatedAt: deps.clock.now().toISOString(),
       });
-      if (updated) return { endpoint: updated, secret: await openSecret(deps, updated) };
+      if (updated) return { endpoint: updated, secret: await openSecret(deps, updated), before: current };
       continue; // deleted under us: start over
     }
     const secret = generateSecret('account');
@@ -133,11 +133,14 @@ export const registerAccountWebhook = async (
   throw new Error('registerAccountWebhook: too much contention on the account webhook');
 };
 
-export const deleteAccountWebhook = async (deps: Deps, tenantId: string): Promise<void> => {
+/** Deletes the account webhook; answers it as it was. */
+export const deleteAccountWebhook = async (deps: Deps, tenantId: string): Promise<Endpoint> => {
   const tenant = await deps.tenants.getTenant(tenantId);
   const id = tenant?.accountWebhookId;
-  if (!id || !(await deps.endpoints.deleteEndpoint(tenantId, id))) throw new NotFoundError('Webhook');
+  const deleted = id ? await deps.endpoints.deleteEndpoint(tenantId, id) : undefined;
+  if (!id || !deleted) throw new NotFoundError('Webhook');
   await deps.tenants.swapAccountWebhook(tenantId, id, undefined);
+  return deleted;
 };
 
 // ---- seed 003: any number of admin webhooks ----
@@ -196,17 +199,20 @@ export const getWebhook = async (deps: Pick<Deps, 'endpoints'>, tenantId: string
   return endpoint;
 };
 
-export const updateWebhook = async (
-  deps: Deps,
-  tenantId: string,
-  endpointId: string,
-  changes: Omit<EndpointChanges, 'sealedSecret' | 'destination' | 'headers' | 'sensitiveHeaders' | 'auth' | 'certificateNoticeFor'> & { destination?: DestinationInput } & CredentialsInput,
-): Promise<Endpoint> => {
+type WebhookChanges = Omit<EndpointChanges, 'sealedSecret' | 'destination' | 'headers' | 'sensitiveHeaders' | 'auth' | 'certificateNoticeFor'> & { destination?: DestinationInput } & CredentialsInput;
+
+export const updateWebhook = async (deps: Deps, tenantId: string, endpointId: string, changes: WebhookChanges): Promise<Endpoint> =>
+  (await changeWebhook(deps, tenantId, endpointId, changes)).after;
+
+/**
+ * Changes a webhook and answers it before and after (the audit trail's two reads, from the one
+ * read the change makes anyway). Read first: a webhook stays what it was made (a URL's, or a
+ * destination's), its credentials are checked against what it will be, and a credential header
+ * stored in the clear by an earlier version is sealed on the way.
+ */
+export const changeWebhook = async (deps: Deps, tenantId: string, endpointId: string, changes: WebhookChanges): Promise<{ before: Endpoint; after: Endpoint }> => {
   const { destination: asked, headers, sensitiveHeaders, auth, ...rest } = changes;
   let target: Pick<EndpointChanges, 'url' | 'destination'> = {};
-  // Read first: a webhook stays what it was made (a URL's, or a destination's), its credentials
-  // are checked against what it will be, and a credential header stored in the clear by an
-  // earlier version is sealed on the way.
   const current = await getWebhook(deps, tenantId, endpointId);
   const now = deps.clock.now();
   if (current.destination && rest.url !== undefined) throw new ValidationError('url: this webhook delivers to an AWS destination; change its destination instead');
@@ -230,15 +236,17 @@ export const updateWebhook = async (
     updatedAt: now.toISOString(),
   });
   if (!updated) throw new NotFoundError(`Webhook "${endpointId}"`);
-  return updated;
+  return { before: current, after: updated };
 };
 
-export const deleteWebhook = async (deps: Deps, tenantId: string, endpointId: string): Promise<void> => {
+/** Deletes a webhook; answers it as it was. */
+export const deleteWebhook = async (deps: Deps, tenantId: string, endpointId: string): Promise<Endpoint> => {
   const deleted = await deps.endpoints.deleteEndpoint(tenantId, endpointId);
   if (!deleted) throw new NotFoundError(`Webhook "${endpointId}"`);
   if (deleted.ordered) await deps.tenants.countOrderedEndpoints(tenantId, -1);
   // If it was the account webhook, clear the pointer (a no-op for any other endpoint).
   await deps.tenants.swapAccountWebhook(tenantId, endpointId, undefined);
+  return deleted;
 };
 
 /** Is this endpoint due to receive an event of `type`? */
