@@ -11,8 +11,7 @@ import { DynamoDeliverySlots, DynamoEndpointPacing, DynamoRateLimiter, unlimited
 import { NodeHttpSender, REQUEST_TIMEOUT_MS } from './adapters/http-sender';
 import { OAuthTokenCache } from './adapters/oauth-tokens';
 import { DynamoDeliveryStore } from './adapters/dynamo-delivery-store';
-import { DynamoConfigStore } from './adapters/dynamo-stores';
-import { tenantRetention } from './adapters/tenant-retention';
+import type { RetentionOf } from './adapters/tenant-retention';
 import { EventBridgeOperationsBus } from './adapters/eventbridge-operations';
 import { SecretsManagerBoxProvider } from './adapters/master-key';
 import { AwsRetryScheduler } from './adapters/retry-scheduler';
@@ -103,10 +102,8 @@ export const webhookDelivery =
 /** Events and the delivery history, in the deliveries table. */
 export const dynamoHistory =
   (config: Config) =>
-  (doc: DynamoDBDocumentClient): EventStore & DeliveryStore => {
-    // Each tenant's own retention, else the stack's (read from its item, a minute per container).
-    return new DynamoDeliveryStore(doc, given(config.deliveriesTableName, 'DELIVERIES_TABLE_NAME'), tenantRetention(new DynamoConfigStore(doc, config.configTableName), config.retentionDays));
-  };
+  (doc: DynamoDBDocumentClient, retentionOf: RetentionOf): EventStore & DeliveryStore =>
+    new DynamoDeliveryStore(doc, given(config.deliveriesTableName, 'DELIVERIES_TABLE_NAME'), retentionOf);
 
 /** The role chain's first hop: the function's role assumes the stack's destination role (the only role it may assume). */
 const HOP_SESSION_SECONDS = 3600;

@@ -3,7 +3,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoConfigStore } from './adapters/dynamo-stores';
 import { DynamoAuditLog } from './adapters/dynamo-audit';
-import { tenantRetention } from './adapters/tenant-retention';
+import { type RetentionOf, tenantRetention } from './adapters/tenant-retention';
 import { MAX_SQS_DELAY_SECONDS } from './adapters/retry-scheduler';
 import type { Config } from './config';
 import type { Clock, DeliveryQueue, DeliverySlots, DeliveryStore, DestinationSender, DestinationSettings, EndpointPacing, EventStore, OrderedQueue, HttpSender, Ports, RateLimiter, RetryScheduler, SecretBoxProvider, TokenSource } from './domain/ports';
@@ -35,7 +35,7 @@ export interface ClientOptions {
    * Events and the delivery history (`dynamoHistory`), for every function but the account
    * routes, which never read or write them.
    */
-  history?: (doc: DynamoDBDocumentClient) => EventStore & DeliveryStore;
+  history?: (doc: DynamoDBDocumentClient, retentionOf: RetentionOf) => EventStore & DeliveryStore;
   /** Checks of webhook URLs at registration, for the tenant routes (`targetChecks`). */
   targets?: TargetPolicy;
   /** The per-tenant request limit of the tenant routes (`tenantRateLimit`). */
@@ -109,7 +109,9 @@ export const createPorts = (config: Config, options: ClientOptions = {}): Ports 
   options.instrument?.('dynamodb', dynamo);
   const doc = documentClient(dynamo);
   const configStore = new DynamoConfigStore(doc, config.configTableName);
-  const history = options.history?.(doc) ?? noHistory;
+  // Each tenant's retention (its own, else the stack's), one cache for every store that sets a TTL.
+  const retentionOf = tenantRetention(configStore, config.retentionDays);
+  const history = options.history?.(doc, retentionOf) ?? noHistory;
   const secretBox = options.secretBox ?? noMasterKey;
   const clock: Clock = { now: () => new Date() };
   const queue = options.queue ?? noQueue;
@@ -127,7 +129,7 @@ export const createPorts = (config: Config, options: ClientOptions = {}): Ports 
     http,
     tokens,
     eventData: options.eventData?.(config.catalogue) ?? noDataValidation,
-    audit: new DynamoAuditLog(doc, config.configTableName, tenantRetention(configStore, config.retentionDays)),
+    audit: new DynamoAuditLog(doc, config.configTableName, retentionOf),
     destinations: options.destinations?.sender ?? noDestinations,
     secretBox,
     targets: options.targets ?? noTargets,
