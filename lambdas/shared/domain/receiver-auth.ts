@@ -157,9 +157,10 @@ export const splitHeaders = (
   for (const [name, stored] of Object.entries(current?.sensitiveHeaders ?? {})) {
     if (!names.has(name.toLowerCase())) out.sensitiveHeaders[name] = stored;
   }
+  const storedNames = lower(Object.keys(current?.sensitiveHeaders ?? {}));
   for (const [name, value] of Object.entries(asked)) {
     if (value === null) continue;
-    if (isSensitiveHeader(name, marked) || Object.keys(current?.sensitiveHeaders ?? {}).some((n) => n.toLowerCase() === name.toLowerCase())) {
+    if (isSensitiveHeader(name, marked) || storedNames.has(name.toLowerCase())) {
       out.sensitiveHeaders[name] = sealed(box, where.tenantId, where.endpointId, headerField(name), value, at);
     } else {
       out.headers[name] = value;
