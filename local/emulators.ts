@@ -81,12 +81,18 @@ export const tableDefinitions = (names: TableNames): CreateTableCommandInput[] =
   ];
   const attr = (name: string) => ({ AttributeName: name, AttributeType: 'S' as const });
   return [
-    { TableName: names.configs, KeySchema: keySchema, AttributeDefinitions: [attr(k.partitionKey), attr(k.sortKey)], BillingMode: 'PAY_PER_REQUEST' },
+    {
+      TableName: names.configs,
+      KeySchema: keySchema,
+      AttributeDefinitions: [attr(k.partitionKey), attr(k.sortKey), attr(k.tenantItemsIndex.partitionKey)],
+      GlobalSecondaryIndexes: [tenantItemsIndexDefinition()],
+      BillingMode: 'PAY_PER_REQUEST',
+    },
     {
       TableName: names.deliveries,
       KeySchema: keySchema,
-      AttributeDefinitions: [attr(k.partitionKey), attr(k.sortKey), attr(k.dueIndex.partitionKey), attr(k.dueIndex.sortKey), attr(k.failedIndex.partitionKey), attr(k.tenantFailedIndex.partitionKey)],
-      GlobalSecondaryIndexes: [dueIndexDefinition(), failedIndexDefinition(k.failedIndex), failedIndexDefinition(k.tenantFailedIndex)],
+      AttributeDefinitions: [attr(k.partitionKey), attr(k.sortKey), attr(k.dueIndex.partitionKey), attr(k.dueIndex.sortKey), attr(k.failedIndex.partitionKey), attr(k.tenantFailedIndex.partitionKey), attr(k.tenantItemsIndex.partitionKey)],
+      GlobalSecondaryIndexes: [dueIndexDefinition(), failedIndexDefinition(k.failedIndex), failedIndexDefinition(k.tenantFailedIndex), tenantItemsIndexDefinition()],
       BillingMode: 'PAY_PER_REQUEST',
     },
   ];
@@ -99,6 +105,13 @@ const dueIndexDefinition = () => ({
     { AttributeName: TABLE_KEYS.dueIndex.sortKey, KeyType: 'RANGE' as const },
   ],
   Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...DUE_INDEX_ATTRIBUTES] },
+});
+
+/** The sparse, keys-only index of a tenant's items outside its own partitions (what its erasure reads). */
+const tenantItemsIndexDefinition = () => ({
+  IndexName: TABLE_KEYS.tenantItemsIndex.name,
+  KeySchema: [{ AttributeName: TABLE_KEYS.tenantItemsIndex.partitionKey, KeyType: 'HASH' as const }],
+  Projection: { ProjectionType: 'KEYS_ONLY' as const },
 });
 
 /** A sparse index of failed deliveries (by endpoint, or by tenant), every attribute projected. */

@@ -30,6 +30,7 @@ export interface FunctionWiring {
   masterKey: SecretBoxProvider;
   /** EventBridge Scheduler's stand-in: keeps a retry beyond SQS's 15 minutes until it is due. */
   storeSchedule: RetryScheduler['schedule'];
+  removeSchedule: RetryScheduler['cancel'];
   /** The stack's event bus, locally: where the worker's operational events go. */
   bus: LocalEventBus;
   /** IAM as the template defines it; absent, every call is allowed (HOOKPOST_IAM=off). */
@@ -52,6 +53,11 @@ export const masterKeyRequests = (model: IamModel, caller: string): AccessReques
 export const createScheduleRequests = (model: IamModel, group: string, name: string, roleArn: string): AccessRequest[] => [
   { action: 'scheduler:CreateSchedule', resource: `arn:aws:scheduler:${model.region}:${model.account}:schedule/${group}/${name}` },
   { action: 'iam:PassRole', resource: roleArn, context: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+];
+
+/** What EventBridge Scheduler asks IAM of DeleteSchedule: the schedule in its group. */
+export const deleteScheduleRequests = (model: IamModel, group: string, name: string): AccessRequest[] => [
+  { action: 'scheduler:DeleteSchedule', resource: `arn:aws:scheduler:${model.region}:${model.account}:schedule/${group}/${name}` },
 ];
 
 /**
@@ -97,6 +103,13 @@ const workerRetries =
         await wiring.iam.check('delivery-worker', createScheduleRequests(wiring.iam.model, env.SCHEDULE_GROUP_NAME ?? '', scheduleName(message), env.SCHEDULER_ROLE_ARN ?? ''));
       }
       await wiring.storeSchedule(message, delaySeconds);
+    },
+    async cancel(attempt) {
+      if (wiring.iam) {
+        const env = wiring.iam.model.environments['delivery-worker'] ?? {};
+        await wiring.iam.check('delivery-worker', deleteScheduleRequests(wiring.iam.model, env.SCHEDULE_GROUP_NAME ?? '', scheduleName(attempt)));
+      }
+      return wiring.removeSchedule(attempt);
     },
   });
 

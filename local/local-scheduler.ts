@@ -47,12 +47,19 @@ export const createLocalScheduler = async (dynamo: DynamoDBClient, queue: Delive
     }
   };
 
+  /** Deletes a schedule, as DeleteSchedule does; false when there was none of that name. */
+  const remove = async (name: string): Promise<boolean> => {
+    const { Attributes } = await db.send(new DeleteCommand({ TableName: LOCAL_SCHEDULES_TABLE, Key: { name }, ReturnValues: 'ALL_OLD' }));
+    return Attributes !== undefined;
+  };
+
   const scheduler: RetryScheduler = {
     async schedule(message: AttemptMessage, delaySeconds: number) {
       if (delaySeconds <= MAX_SQS_DELAY_SECONDS) return queue.send(message, delaySeconds);
       // Already scheduled: as the Scheduler adapter takes a ConflictException.
       await create(scheduleName(message), clock.now().getTime() + delaySeconds * 1000, sqsSafeJson(message));
     },
+    cancel: (attempt) => remove(scheduleName(attempt)),
   };
 
   /** Sends every schedule that is due; returns how many. */
@@ -83,6 +90,7 @@ export const createLocalScheduler = async (dynamo: DynamoDBClient, queue: Delive
   return {
     scheduler,
     create,
+    remove,
     fireDue,
     start(intervalMs = 1000, onError: (e: unknown) => void = () => undefined) {
       timer = setInterval(() => {

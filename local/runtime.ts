@@ -16,7 +16,7 @@ import { createDocsHandler } from '../lambdas/docs/app';
 import { parsePortalSettings } from '../lambdas/shared/portal-settings';
 import { type ClientOptions, createPorts } from '../lambdas/shared/aws-ports';
 import { dynamoHistory, egressRules, sqsDeliveryQueue } from '../lambdas/shared/aws-optional-ports';
-import { type Config, DEFAULT_DESTINATION_SOURCE, DEFAULT_DISABLE_AFTER_FAILING_SECONDS, DEFAULT_OVERDUE_MARGIN_SECONDS, DEFAULT_RECOVERY_RATE, DEFAULT_RETRY_SCHEDULE, DEFAULT_TENANT_RATE_LIMIT, WORKER_TIMEOUT_SECONDS } from '../lambdas/shared/config';
+import { type Config, DEFAULT_DESTINATION_SOURCE, DEFAULT_DISABLE_AFTER_FAILING_SECONDS, DEFAULT_ERASURE, DEFAULT_OVERDUE_MARGIN_SECONDS, DEFAULT_RECOVERY_RATE, DEFAULT_RETRY_SCHEDULE, DEFAULT_TENANT_RATE_LIMIT, WORKER_TIMEOUT_SECONDS } from '../lambdas/shared/config';
 import { checkCatalogue } from '../lambdas/shared/adapters/event-data-validator';
 import { readCatalogueDir } from '../lambdas/shared/catalogue-source';
 import { namesOnly } from '../lambdas/shared/domain/event-catalogue';
@@ -67,6 +67,8 @@ export interface LocalRuntimeOptions {
   disableAfterFailingSeconds?: number;
   /** A waiting delivery this late is re-driven by the sweep. @default 300 */
   overdueMarginSeconds?: number;
+  /** A tenant's erasure's pace and settle (tests shorten the settle: nothing of theirs runs for a minute). @default DEFAULT_ERASURE */
+  erasure?: Partial<Config['erasure']>;
   /** How often the sweep runs (a recurring schedule sends it every minute on AWS). @default 60 */
   sweepIntervalSeconds?: number;
   /** Observers for benchmarks: every SDK client the handlers use, and every invocation. */
@@ -254,6 +256,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
     recoveryRatePerSecond: DEFAULT_RECOVERY_RATE,
     disableAfterFailingSeconds: options.disableAfterFailingSeconds ?? DEFAULT_DISABLE_AFTER_FAILING_SECONDS,
     overdueMarginSeconds: options.overdueMarginSeconds ?? DEFAULT_OVERDUE_MARGIN_SECONDS,
+    erasure: { ...DEFAULT_ERASURE, ...options.erasure },
     keepEventPayloads: options.keepEventPayloads ?? false,
     operationsBusName: LOCAL_EVENT_BUS,
     orderedQueueUrl: queues.orderedQueueUrl,
@@ -319,6 +322,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
     egress,
     masterKey,
     storeSchedule: localScheduler.scheduler.schedule,
+    removeSchedule: localScheduler.scheduler.cancel,
     ...(iam ? { iam } : {}),
     ...(aws ? { aws } : {}),
     ...(staleReads ? { staleReads } : {}),
@@ -344,6 +348,7 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
         endpoints: { dynamodb: dynamo.endpoint, sqs: sqs.endpoint },
         masterKey: state.masterKey,
         createSchedule: localScheduler.create,
+        removeSchedule: localScheduler.remove,
         putEvents: (entries) => bus.put(entries),
       })
     : undefined;

@@ -8,6 +8,7 @@ import { parseExact } from '../shared/domain/exact-json';
 import { continueRecovery } from '../shared/domain/recovery';
 import { processOrdered, routeOrderedFanOut } from '../shared/domain/ordered';
 import { sweepOverdue } from '../shared/domain/sweep';
+import { continueErasure, ERASURE_PHASES } from '../shared/domain/tenant-erasure';
 import { type Delivery, lastAttempt } from '../shared/domain/model';
 import type { AttemptMessage, FanOutMessage, OrderedFanOutMessage, OrderedMessage, Ports } from '../shared/domain/ports';
 import { flushMetrics, logger, metrics, tracing } from '../shared/powertools';
@@ -49,6 +50,12 @@ const MESSAGE = z.discriminatedUnion('kind', [
     cursor: z.optional(z.string()),
   }),
   z.object({ kind: z.literal('sweep') }),
+  z.object({
+    kind: z.literal('erase'),
+    tenantId: z.string().check(z.minLength(1)),
+    phase: z.enum(ERASURE_PHASES),
+    cursor: z.optional(z.string().check(z.minLength(1))),
+  }),
   z.object({ kind: z.literal('ordered-fanout'), tenantId: z.string().check(z.minLength(1)), eventId: z.string().check(z.minLength(1)), event: EVENT }),
   z.object({
     kind: z.literal('ordered'),
@@ -148,8 +155,8 @@ const log: Logger = {
 
 /**
  * The delivery worker. A message is a published event to fan out, one attempt of a delivery
- * (a retry or a manual re-send), a page of a bulk recovery, or the minutely sweep for overdue
- * deliveries. Messages of a batch run
+ * (a retry or a manual re-send), a page of a bulk recovery, a step of a tenant's erasure, or
+ * the minutely sweep for overdue deliveries. Messages of a batch run
  * concurrently; a message that fails is reported alone (partial batch failure) and comes back,
  * and after maxReceiveCount lands in the DLQ. Each invocation bounds its attempts by its own
  * end (they settle as timeouts in time to be recorded) and gives up on a message still
@@ -183,6 +190,9 @@ export const createDeliveryWorkerHandler = (ports: Ports) => {
       }
       case 'recover':
         await continueRecovery(ports, message);
+        break;
+      case 'erase':
+        await continueErasure(ports, message);
         break;
       case 'sweep':
         // Any at all is a lost retry or a worker far behind: the OverdueDeliveries alarm watches it.

@@ -7,7 +7,8 @@ import type { JsonValue } from '../shared/domain/python-json';
 import { createTenant, issueApiKey, revokeApiKey, setTenantRetention } from '../shared/domain/tenants';
 import { createApiHandler } from '../shared/http/api-handler';
 import { webhookOperations } from '../shared/http/webhook-operations';
-import { eventTypesView } from '../shared/http/views';
+import { erasureView, eventTypesView } from '../shared/http/views';
+import { getTenantErasure, requestTenantErasure } from '../shared/domain/tenant-erasure';
 import { buildSchemas, LIMITS, type PublishBody, TENANT_ID } from '../shared/http/schemas';
 import { metrics } from '../shared/powertools';
 import { checkEventData } from '../shared/domain/event-data';
@@ -89,6 +90,12 @@ export const createPlatformHandler = (ports: Ports) => {
           audit: { action: 'tenant.updated', tenantId: after.id, before: { retention_days: before.retentionDays ?? null }, after: { retention_days: after.retentionDays ?? null } },
         };
       },
+      // Its record is the erasure's receipt, not the audit trail: the tenant's trail is erased with it.
+      'DELETE /v1/tenants/{tenant_id}': async ({ params, actor, source }) => {
+        const erasure = await requestTenantErasure(ports, tenantOf(params), { actor, source });
+        return { status: 202, body: erasureView(erasure) };
+      },
+      'GET /v1/tenants/{tenant_id}/erasure': async ({ params }) => ({ status: 200, body: erasureView(await getTenantErasure(ports, tenantOf(params))) }),
       'POST /v1/tenants/{tenant_id}/keys': async ({ params }) => {
         const tenantId = TENANT_ID.parse(params.tenant_id);
         const { record, key } = await issueApiKey(ports, tenantId);

@@ -3,6 +3,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoConfigStore } from './adapters/dynamo-stores';
 import { DynamoAuditLog } from './adapters/dynamo-audit';
+import { DynamoErasureStore } from './adapters/tenant-erasure-store';
 import { type RetentionOf, tenantRetention } from './adapters/tenant-retention';
 import { MAX_SQS_DELAY_SECONDS } from './adapters/retry-scheduler';
 import type { Config } from './config';
@@ -89,6 +90,7 @@ const queueOnlyRetries = (queue: DeliveryQueue): RetryScheduler => ({
     if (delaySeconds > MAX_SQS_DELAY_SECONDS) throw new Error('This function has no EventBridge Scheduler settings');
     await queue.send(message, delaySeconds);
   },
+  cancel: unavailable('delete retry schedules'),
 });
 
 /** Region and credentials of the SDK clients: given for local runs, from Lambda's environment on AWS. */
@@ -130,6 +132,7 @@ export const createPorts = (config: Config, options: ClientOptions = {}): Ports 
     tokens,
     eventData: options.eventData?.(config.catalogue) ?? noDataValidation,
     audit: new DynamoAuditLog(doc, config.configTableName, retentionOf),
+    erasures: new DynamoErasureStore(doc, config.configTableName, config.deliveriesTableName, config.retentionDays),
     destinations: options.destinations?.sender ?? noDestinations,
     secretBox,
     targets: options.targets ?? noTargets,
@@ -143,6 +146,9 @@ export const createPorts = (config: Config, options: ClientOptions = {}): Ports 
       retrySchedule: config.retrySchedule,
       retentionDays: config.retentionDays,
       recoveryRatePerSecond: config.recoveryRatePerSecond,
+      erasureStepItems: config.erasure.stepItems,
+      erasureRatePerSecond: config.erasure.ratePerSecond,
+      erasureSettleSeconds: config.erasure.settleSeconds,
       disableAfterFailingSeconds: config.disableAfterFailingSeconds,
       overdueMarginSeconds: config.overdueMarginSeconds,
       keepEventPayloads: config.keepEventPayloads,

@@ -31,6 +31,8 @@ export interface Config {
   maxConcurrentDeliveriesPerEndpoint: number;
   /** Manual re-sends per second per endpoint during a bulk recovery. */
   recoveryRatePerSecond: number;
+  /** A tenant's erasure: items a step deletes, items a second, and the wait before its history (`Settings`). */
+  erasure: { stepItems: number; ratePerSecond: number; settleSeconds: number };
   /** An endpoint failing every attempt for this long is disabled. */
   disableAfterFailingSeconds: number;
   /** A delivery whose attempt is this late is re-driven by the sweep. */
@@ -81,6 +83,15 @@ export const parseCidrList = (raw: string | undefined): string[] => {
 
 /** The delivery worker's Lambda timeout: its longest attempt (30 s) and the time to record it, with room. */
 export const WORKER_TIMEOUT_SECONDS = 60;
+
+/**
+ * A tenant's erasure deletes up to 100 items a step, about 200 a second (a million items in an
+ * hour and a half, never a burst that crowds the tables' live traffic), and waits before the
+ * history until every function that read the tenant before it was marked has ended: the
+ * worker's timeout (the API functions' is 29 s), plus the ten seconds a publish remembers a
+ * tenant, with room.
+ */
+export const DEFAULT_ERASURE = { stepItems: 100, ratePerSecond: 200, settleSeconds: WORKER_TIMEOUT_SECONDS + 30 };
 
 export const DEFAULT_RETRY_SCHEDULE = [60, 300, 1800, 7200, 86400];
 export const DEFAULT_RETENTION_DAYS = 30;
@@ -156,6 +167,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     tenantRateLimit: parseRateLimit(env.TENANT_RATE_LIMIT),
     maxConcurrentDeliveriesPerEndpoint: wholeNumber(env, 'MAX_CONCURRENT_DELIVERIES_PER_ENDPOINT', 0, 0),
     recoveryRatePerSecond: DEFAULT_RECOVERY_RATE,
+    erasure: { ...DEFAULT_ERASURE },
     disableAfterFailingSeconds: positiveInt(env, 'DISABLE_AFTER_FAILING_SECONDS', DEFAULT_DISABLE_AFTER_FAILING_SECONDS),
     overdueMarginSeconds: positiveInt(env, 'OVERDUE_MARGIN_SECONDS', DEFAULT_OVERDUE_MARGIN_SECONDS),
     keepEventPayloads: env.KEEP_EVENT_PAYLOADS === 'true',

@@ -64,6 +64,14 @@ export class DataStores extends Construct {
         projectionType: ProjectionType.ALL,
       });
     }
+    // Sparse, keys only, on both tables: a tenant's items outside its own partitions (its erasure reads them).
+    for (const table of [this.configTable, this.deliveriesTable]) {
+      table.addGlobalSecondaryIndex({
+        indexName: k.tenantItemsIndex.name,
+        partitionKey: { name: k.tenantItemsIndex.partitionKey, type: AttributeType.STRING },
+        projectionType: ProjectionType.KEYS_ONLY,
+      });
+    }
     this.masterKey = new Secret(this, 'MasterKey', {
       description: 'hookpost master key: seals every endpoint signing secret (AES-256-GCM)',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },

@@ -112,9 +112,10 @@ export class DeliveryPipeline extends Construct {
     })
       .bindTable('CONFIG_TABLE_NAME', props.configTable, 'read')
       .bindTable('DELIVERIES_TABLE_NAME', props.deliveriesTable, 'readWrite')
-      // Endpoint health (markFailing, clearFailing, disableEndpoint) updates endpoint items:
-      // UpdateItem only, never a put or delete of configuration.
-      .allowTableActions(props.configTable, ['dynamodb:UpdateItem'])
+      // Endpoint health (markFailing, clearFailing, disableEndpoint) updates endpoint items, and
+      // a tenant's erasure deletes the tenant's items: UpdateItem and DeleteItem, never a put
+      // (nor BatchWriteItem, which would allow one).
+      .allowTableActions(props.configTable, ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'])
       .bindQueue('DELIVERY_QUEUE_URL', this.queue)
       .bindSecret('MASTER_KEY_SECRET_ARN', props.masterKey);
     const fn = this.worker.function;
@@ -127,12 +128,12 @@ export class DeliveryPipeline extends Construct {
       resource: 'schedule',
       resourceName: `${this.scheduleGroup.ref}/*`,
     });
-    fn.addToRolePolicy(new PolicyStatement({ actions: ['scheduler:CreateSchedule'], resources: [schedulesInGroup] }));
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'], resources: [schedulesInGroup] }));
     fn.addToRolePolicy(new PolicyStatement({ actions: ['iam:PassRole'], resources: [this.schedulerRole.roleArn] }));
     acknowledgeWildcard(
       this.worker.role,
       schedulesInGroup,
-      'Retry schedules are created at run time, one per delivery and attempt; the grant is CreateSchedule in this stack\'s own schedule group only.',
+      'Retry schedules are created at run time, one per delivery and attempt; the grant is CreateSchedule (and DeleteSchedule, for a tenant\'s erasure) in this stack\'s own schedule group only.',
     );
 
 

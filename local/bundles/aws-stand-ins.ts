@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PutEventsEntry } from '../event-bus';
-import { createScheduleRequests, masterKeyRequests, putEventsRequests } from '../functions';
+import { createScheduleRequests, deleteScheduleRequests, masterKeyRequests, putEventsRequests } from '../functions';
 import type { Authorizer } from '../iam/authorizer';
 import type { IamModel } from '../iam/template-model';
 import { schedulerNameViolation } from '../service-limits';
@@ -19,6 +19,8 @@ export interface StandInOptions {
   masterKey: string;
   /** Keeps a one-time schedule until it is due; false when one of that name exists. */
   createSchedule: (name: string, dueAtMs: number, input: string) => Promise<boolean>;
+  /** Deletes a schedule; false when there is none of that name. */
+  removeSchedule: (name: string) => Promise<boolean>;
   /** The local event bus's PutEvents (`../event-bus`). */
   putEvents: (entries: PutEventsEntry[]) => Promise<unknown>;
 }
@@ -90,6 +92,17 @@ export const startAwsStandIns = async (options: StandInOptions) => {
     return { ScheduleArn: `arn:aws:scheduler:${model.region}:${model.account}:schedule/${group}/${name}` };
   };
 
+  const deleteSchedule = async (caller: string, name: string, group: string | undefined) => {
+    const refusal = schedulerNameViolation(name);
+    if (refusal) throw new ServiceError(400, refusal.name, refusal.message);
+    const stackGroup = model.environments['delivery-worker']?.SCHEDULE_GROUP_NAME;
+    // DeleteSchedule's group is a query parameter; without one it is the default group.
+    if ((group ?? 'default') !== stackGroup) throw new ServiceError(404, 'ResourceNotFoundException', `Schedule ${name} does not exist.`);
+    if (iam) await iam.check(caller, deleteScheduleRequests(model, stackGroup, name));
+    if (!(await options.removeSchedule(name))) throw new ServiceError(404, 'ResourceNotFoundException', `Schedule ${name} does not exist.`);
+    return {};
+  };
+
   const answer = (res: ServerResponse, status: number, body: unknown, type?: string) => {
     res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', ...(type ? { 'x-amzn-errortype': type } : {}) }).end(JSON.stringify(body));
   };
@@ -105,8 +118,10 @@ export const startAwsStandIns = async (options: StandInOptions) => {
         if (iam) await iam.check(caller, putEventsRequests(model, entries));
         return answer(res, 200, await options.putEvents(entries));
       }
-      const schedule = /^\/schedules\/([^/?]+)$/.exec(req.url ?? '');
+      const url = new URL(req.url ?? '/', 'http://stand-in');
+      const schedule = /^\/schedules\/([^/?]+)$/.exec(url.pathname);
       if (req.method === 'POST' && schedule) return answer(res, 200, await createSchedule(caller, decodeURIComponent(schedule[1]!), JSON.parse(body)));
+      if (req.method === 'DELETE' && schedule) return answer(res, 200, await deleteSchedule(caller, decodeURIComponent(schedule[1]!), url.searchParams.get('groupName') ?? undefined));
       throw new ServiceError(400, 'UnknownOperationException', `The local stand-ins do not serve ${String(target ?? `${req.method} ${req.url}`)}`);
     } catch (e) {
       const error = e instanceof ServiceError ? e : { status: (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 500, type: (e as Error).name, message: (e as Error).message };

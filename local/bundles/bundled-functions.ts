@@ -44,6 +44,7 @@ export const startBundledFunctions = async (
     endpoints: { dynamodb: string; sqs: string };
     masterKey: string;
     createSchedule: (name: string, dueAtMs: number, input: string) => Promise<boolean>;
+    removeSchedule: (name: string) => Promise<boolean>;
     putEvents: StandInOptions['putEvents'];
   },
 ) => {
@@ -54,6 +55,7 @@ export const startBundledFunctions = async (
     callers: Object.fromEntries(names.map((name) => [accessKeyOf(name), name])),
     masterKey: wiring.masterKey,
     createSchedule: wiring.createSchedule,
+    removeSchedule: wiring.removeSchedule,
     putEvents: wiring.putEvents,
   });
   const pools: Record<string, HostPool> = {};

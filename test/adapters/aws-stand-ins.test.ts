@@ -63,6 +63,7 @@ beforeAll(async () => {
       schedules.set(name, { due, input });
       return true;
     },
+    removeSchedule: async (name) => schedules.delete(name),
     putEvents: (entries) => bus.put(entries),
   });
 });
@@ -91,7 +92,7 @@ describe('Secrets Manager stand-in', () => {
       r.Properties.PolicyDocument.Statement = r.Properties.PolicyDocument.Statement.filter((s: any) => ![s.Action].flat().includes('secretsmanager:GetSecretValue'));
     }
     const denied = await loadStackModel({ ...names, template });
-    const strict = await startAwsStandIns({ model: denied, iam: createAuthorizer(denied), callers: CALLERS, masterKey: 'k', createSchedule: async () => true, putEvents: async () => ({}) });
+    const strict = await startAwsStandIns({ model: denied, iam: createAuthorizer(denied), callers: CALLERS, masterKey: 'k', createSchedule: async () => true, removeSchedule: async () => true, putEvents: async () => ({}) });
     try {
       const client = new SecretsManagerClient({ ...as('AKIAWORKER'), endpoint: strict.endpoint });
       await expect(client.send(new GetSecretValueCommand({ SecretId: worker().MASTER_KEY_SECRET_ARN! }))).rejects.toMatchObject({

@@ -166,6 +166,9 @@ describe('OpenAPI 3.1', () => {
     await call('POST', '/v1/tenants', '/v1/tenants', { key: ADMIN, body: { id: 'globex' } });
     const issued = await call('POST', '/v1/tenants/{tenant_id}/keys', '/v1/tenants/globex/keys', { key: ADMIN });
     await call('DELETE', '/v1/tenants/{tenant_id}/keys/{key_id}', `/v1/tenants/globex/keys/${issued.body.id}`, { key: ADMIN });
+    await call('GET', '/v1/tenants/{tenant_id}/erasure', '/v1/tenants/globex/erasure', { key: ADMIN }); // 404: not erased
+    await call('DELETE', '/v1/tenants/{tenant_id}', '/v1/tenants/globex', { key: ADMIN });
+    await call('GET', '/v1/tenants/{tenant_id}/erasure', '/v1/tenants/globex/erasure', { key: ADMIN });
     const portal = await call('POST', '/v1/tenants/{tenant_id}/portal-sessions', '/v1/tenants/acme/portal-sessions', { key: ADMIN, body: { read_only: true } });
     await call('POST', '/api/v1/portal/sessions', '/api/v1/portal/sessions', { body: { token: /#portal=(.+)$/.exec(portal.body.url)![1] } });
     await call('GET', '/v1/tenants/{tenant_id}/webhooks', '/v1/tenants/acme/webhooks', { key: ADMIN });

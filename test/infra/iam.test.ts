@@ -70,6 +70,9 @@ describe('service principals, as the template lets them act', () => {
     const schedule = (g: string) => `arn:aws:scheduler:us-east-1:${LOCAL.account}:schedule/${g}/d1-a3`;
     expect(await allowed(iam, 'delivery-worker', 'scheduler:CreateSchedule', schedule(group!))).toBe(true);
     expect(await allowed(iam, 'delivery-worker', 'scheduler:CreateSchedule', schedule('default'))).toBe(false);
+    expect(await allowed(iam, 'delivery-worker', 'scheduler:DeleteSchedule', schedule(group!))).toBe(true);
+    expect(await allowed(iam, 'delivery-worker', 'scheduler:DeleteSchedule', schedule('default'))).toBe(false);
+    expect(await allowed(iam, 'platform', 'scheduler:DeleteSchedule', schedule(group!))).toBe(false);
     expect(await allowed(iam, 'delivery-worker', 'iam:PassRole', iam.model.arns.schedulerRole, { 'iam:PassedToService': 'scheduler.amazonaws.com' })).toBe(true);
     expect(await allowed(iam, 'admin-webhooks', 'iam:PassRole', iam.model.arns.schedulerRole, { 'iam:PassedToService': 'scheduler.amazonaws.com' })).toBe(false);
   });
@@ -129,10 +132,15 @@ describe('the functions\' roles, as the template grants them', () => {
     return true;
   };
 
-  it('the worker may update endpoint health (UpdateItem on configs, and the key through DynamoDB), but not put or delete configuration', async () => {
+  it('the worker may update endpoint health and delete an erased tenant\'s items (UpdateItem and DeleteItem on configs, and the key through DynamoDB), but not put configuration', async () => {
     expect(await allAllowed(iam, 'delivery-worker', 'UpdateItem', { TableName: LOCAL.configTable })).toBe(true);
+    expect(await allAllowed(iam, 'delivery-worker', 'DeleteItem', { TableName: LOCAL.configTable })).toBe(true);
     expect(await allAllowed(iam, 'delivery-worker', 'PutItem', { TableName: LOCAL.configTable })).toBe(false);
-    expect(await allAllowed(iam, 'delivery-worker', 'DeleteItem', { TableName: LOCAL.configTable })).toBe(false);
+    // BatchWriteItem would put as well: the erasure deletes configuration one DeleteItem at a time.
+    expect(await allAllowed(iam, 'delivery-worker', 'BatchWriteItem', { RequestItems: { [LOCAL.configTable]: [] } })).toBe(false);
+    // A tenant's erasure reads the tenant-items index of both tables, and deletes its retries' schedules.
+    expect(await allAllowed(iam, 'delivery-worker', 'Query', { TableName: LOCAL.configTable, IndexName: 'tenant-items' })).toBe(true);
+    expect(await allAllowed(iam, 'delivery-worker', 'Query', { TableName: LOCAL.deliveriesTable, IndexName: 'tenant-items' })).toBe(true);
     // The defect of the first deploy audit: the worker bound to the configs table read-only.
     const readOnly = without((t) => {
       for (const r of Object.values(t.Resources)) {

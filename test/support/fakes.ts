@@ -45,6 +45,10 @@ export class MemoryStores implements TenantStore, EndpointStore, EventStore, Del
   async tenantExists(id: string) {
     return this.tenants.has(id);
   }
+  /** Being erased: the tenant is gone from the stores' view (the erasure itself is the real store's, tested on dynalite). */
+  async beginErasure(id: string, at: string) {
+    return this.tenants.delete(id) ? at : undefined;
+  }
   async createTenant(t: Tenant) {
     if (this.tenants.has(t.id)) return false;
     this.tenants.set(t.id, structuredClone(t));
@@ -333,6 +337,7 @@ export const fakePorts = (overrides: Partial<Ports> = {}) => {
   const stores = new MemoryStores();
   const sent: Array<{ message: DeliveryMessage; delaySeconds: number | undefined }> = [];
   const scheduled: Array<{ message: AttemptMessage; delaySeconds: number }> = [];
+  const cancelled: Array<Pick<AttemptMessage, 'deliveryId' | 'attempt'>> = [];
   const http = new FakeHttp();
   const emitted: OperationalEvent[] = [];
   const orderedSent: OrderedEntry[] = [];
@@ -346,7 +351,10 @@ export const fakePorts = (overrides: Partial<Ports> = {}) => {
     events: stores,
     deliveries: stores,
     queue: { send: async (message, delaySeconds) => void sent.push({ message, delaySeconds }) },
-    retries: { schedule: async (message, delaySeconds) => void scheduled.push({ message, delaySeconds }) },
+    retries: {
+      schedule: async (message, delaySeconds) => void scheduled.push({ message, delaySeconds }),
+      cancel: async (attempt) => cancelled.push(attempt) > 0,
+    },
     ordered: {
       send: async (entries) => void orderedSent.push(...structuredClone(entries)),
       hold: async (receiptHandle, seconds) => void holds.push({ receiptHandle, seconds }),
@@ -363,7 +371,13 @@ export const fakePorts = (overrides: Partial<Ports> = {}) => {
     pacing: { take: async (_t, _e, _n, at) => ({ beginsAt: at }) },
     eventData: noDataValidation,
     audit: new MemoryAuditLog(),
-    settings: { eventTypes: [...DEFAULT_EVENT_TYPES], catalogue: namesOnly(DEFAULT_EVENT_TYPES), retrySchedule: [60, 300, 1800, 7200, 86400], retentionDays: 30, recoveryRatePerSecond: 5, disableAfterFailingSeconds: 5 * 86_400, overdueMarginSeconds: 300, keepEventPayloads: false },
+    erasures: {
+      getErasure: async () => undefined,
+      startErasure: () => Promise.reject(new Error('fakePorts erases no tenant (test/adapters/tenant-erasure.test.ts runs it on dynalite)')),
+      addErasureProgress: () => Promise.reject(new Error('fakePorts erases no tenant')),
+      erase: () => Promise.reject(new Error('fakePorts erases no tenant')),
+    },
+    settings: { eventTypes: [...DEFAULT_EVENT_TYPES], catalogue: namesOnly(DEFAULT_EVENT_TYPES), retrySchedule: [60, 300, 1800, 7200, 86400], retentionDays: 30, recoveryRatePerSecond: 5, erasureStepItems: 100, erasureRatePerSecond: 200, erasureSettleSeconds: 90, disableAfterFailingSeconds: 5 * 86_400, overdueMarginSeconds: 300, keepEventPayloads: false },
     ...overrides,
   };
   return {
@@ -371,6 +385,7 @@ export const fakePorts = (overrides: Partial<Ports> = {}) => {
     stores,
     sent,
     scheduled,
+    cancelled,
     http,
     box,
     /** Operational events put on the bus, in order. */

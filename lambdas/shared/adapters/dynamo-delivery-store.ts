@@ -98,6 +98,7 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
             request_hash: e.requestHash,
             ...(e.idempotencyKey ? { idempotency_key: e.idempotencyKey } : {}),
             [TABLE_KEYS.ttlAttribute]: expiresAt(e.createdAt, days),
+            ...keys.tenantItems(e.tenantId, e.id),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
@@ -131,9 +132,9 @@ export class DynamoDeliveryStore implements EventStore, DeliveryStore {
         Key: keys.event(tenantId, eventId),
         // The tombstone of an event that was never stored names it as a stored one would (a lookup finds it), and expires with the retention.
         UpdateExpression:
-          'SET erased_at = if_not_exists(erased_at, :at), #type = if_not_exists(#type, :event), id = if_not_exists(id, :id), tenant_id = if_not_exists(tenant_id, :tenant), event_type = if_not_exists(event_type, :eventType), created_at = if_not_exists(created_at, :createdAt), request_hash = if_not_exists(request_hash, :none), #ttl = if_not_exists(#ttl, :ttl) REMOVE data_json, data_z',
-        ExpressionAttributeNames: { '#type': 'type', '#ttl': TABLE_KEYS.ttlAttribute },
-        ExpressionAttributeValues: { ':at': at, ':event': 'event', ':id': eventId, ':tenant': tenantId, ':eventType': meta.type, ':createdAt': meta.createdAt, ':none': '', ':ttl': expiresAt(meta.createdAt, days) },
+          'SET erased_at = if_not_exists(erased_at, :at), #type = if_not_exists(#type, :event), id = if_not_exists(id, :id), tenant_id = if_not_exists(tenant_id, :tenant), event_type = if_not_exists(event_type, :eventType), created_at = if_not_exists(created_at, :createdAt), request_hash = if_not_exists(request_hash, :none), #ttl = if_not_exists(#ttl, :ttl), #tenantItems = :tenantItems REMOVE data_json, data_z',
+        ExpressionAttributeNames: { '#type': 'type', '#ttl': TABLE_KEYS.ttlAttribute, '#tenantItems': TABLE_KEYS.tenantItemsIndex.partitionKey },
+        ExpressionAttributeValues: { ':tenantItems': keys.tenantItems(tenantId, eventId)[TABLE_KEYS.tenantItemsIndex.partitionKey], ':at': at, ':event': 'event', ':id': eventId, ':tenant': tenantId, ':eventType': meta.type, ':createdAt': meta.createdAt, ':none': '', ':ttl': expiresAt(meta.createdAt, days) },
       }),
     );
   }

@@ -5,6 +5,7 @@ import type { EndpointStore, TenantStore } from '../domain/ports';
 import { isConditionFailure, type Item, whenConditionHolds } from './dynamo-write';
 import { SubscriptionPointers, subscribedTypes } from './dynamo-subscriptions';
 import { putPortalLink, putSession, redeemPortalLink } from './portal-items';
+import { MAX_RETENTION_DAYS } from '../domain/tenants';
 import { keys } from './tables';
 
 // The configs table: tenants, API keys, endpoints and what they subscribe to.
@@ -43,35 +44,35 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
     this.pointers = new SubscriptionPointers(db, tableName);
   }
 
+  /** The tenant, read strongly; a tenant being erased (`erasing_since`) is no longer one. */
   async getTenant(tenantId: string) {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.tenant(tenantId), ConsistentRead: true }));
-    return Item ? toTenant(Item) : undefined;
+    return Item && Item.erasing_since === undefined ? toTenant(Item) : undefined;
   }
 
-  private readonly knownTenants = new Set<string>();
-  private readonly orderedRouting = new Map<string, { ordered: Promise<boolean>; until: number }>();
+  private readonly routing = new Map<string, { read: Promise<{ exists: boolean; ordered: boolean }>; until: number }>();
 
   /**
-   * The publish path's read of a tenant's item: whether it exists (remembered for good: tenants
-   * are never deleted) and whether it has ordered endpoints (remembered ORDERED_ROUTING_TTL_SECONDS,
-   * shared by the publishes waiting on it; a failed read is not kept). One read serves both.
+   * The publish path's read of a tenant's item: whether it exists (and is not being erased) and
+   * whether it has ordered endpoints, remembered ORDERED_ROUTING_TTL_SECONDS and shared by the
+   * publishes waiting on it (a failed read is not kept). One read serves both questions, so a
+   * publish pays it once in that time per tenant, and a tenant's erasure stops its publishes
+   * within that time in every container.
    */
-  private readRouting(tenantId: string): Promise<boolean> {
-    const ordered = this.db
-      .send(new GetCommand({ TableName: this.tableName, Key: keys.tenant(tenantId), ProjectionExpression: 'id, ordered_endpoints', ConsistentRead: true }))
-      .then(({ Item }) => {
-        if (Item) this.knownTenants.add(tenantId);
-        return Number(Item?.ordered_endpoints ?? 0) > 0;
-      });
-    if (this.orderedRouting.size >= 10_000) this.orderedRouting.clear();
-    this.orderedRouting.set(tenantId, { ordered, until: Date.now() + ORDERED_ROUTING_TTL_SECONDS * 1000 });
-    ordered.catch(() => this.orderedRouting.delete(tenantId));
-    return ordered;
+  private readRouting(tenantId: string, fresh = false) {
+    const known = this.routing.get(tenantId);
+    if (known && known.until > Date.now() && !fresh) return known.read;
+    const read = this.db
+      .send(new GetCommand({ TableName: this.tableName, Key: keys.tenant(tenantId), ProjectionExpression: 'id, ordered_endpoints, erasing_since', ConsistentRead: true }))
+      .then(({ Item }) => ({ exists: Item !== undefined && Item.erasing_since === undefined, ordered: Number(Item?.ordered_endpoints ?? 0) > 0 }));
+    if (this.routing.size >= 10_000) this.routing.clear();
+    this.routing.set(tenantId, { read, until: Date.now() + ORDERED_ROUTING_TTL_SECONDS * 1000 });
+    read.catch(() => this.routing.delete(tenantId));
+    return read;
   }
 
-  hasOrderedEndpoints(tenantId: string) {
-    const known = this.orderedRouting.get(tenantId);
-    return known && known.until > Date.now() ? known.ordered : this.readRouting(tenantId);
+  async hasOrderedEndpoints(tenantId: string) {
+    return (await this.readRouting(tenantId)).ordered;
   }
 
   async countOrderedEndpoints(tenantId: string, change: 1 | -1) {
@@ -86,10 +87,35 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
     );
   }
 
+  /** A no is never remembered: a tenant created a moment ago is found by the next publish. */
   async tenantExists(tenantId: string) {
-    if (this.knownTenants.has(tenantId)) return true;
-    await this.readRouting(tenantId); // the publish that asks next whether it has ordered endpoints reads nothing more
-    return this.knownTenants.has(tenantId);
+    const known = this.routing.get(tenantId);
+    if (known && known.until > Date.now() && (await known.read).exists) return true;
+    return (await this.readRouting(tenantId, true)).exists;
+  }
+
+  /**
+   * Marks the tenant as being erased (`erasing_since`, kept if set before): from then on it is
+   * not found, and its item is the erasure's tombstone until the erasure ends. Undefined when
+   * there is no such tenant; the time it began otherwise.
+   */
+  async beginErasure(tenantId: string, at: string): Promise<string | undefined> {
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.tenant(tenantId),
+          UpdateExpression: 'SET erasing_since = if_not_exists(erasing_since, :at)',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':at': at },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes!.erasing_since as string;
+    } catch (e) {
+      if (isConditionFailure(e)) return undefined;
+      throw e;
+    }
   }
 
   async setTenantRetention(tenantId: string, days: number | null) {
@@ -99,7 +125,7 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
           TableName: this.tableName,
           Key: keys.tenant(tenantId),
           UpdateExpression: days === null ? 'REMOVE retention_days' : 'SET retention_days = :days',
-          ConditionExpression: 'attribute_exists(pk)',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(erasing_since)',
           ...(days === null ? {} : { ExpressionAttributeValues: { ':days': days } }),
           ReturnValues: 'ALL_NEW',
         }),
@@ -304,7 +330,18 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
     }
   }
 
+  /**
+   * Deletes the endpoint and its pointers. Its history stays for the retention, so a marker
+   * (`RETIRED#<id>`, written first) keeps its id where the tenant's erasure finds it; it expires
+   * after the longest retention a tenant may set.
+   */
   async deleteEndpoint(tenantId: string, endpointId: string) {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.retiredEndpoint(tenantId, endpointId), type: 'retired_endpoint', id: endpointId, expires_at: Math.floor(Date.now() / 1000) + (MAX_RETENTION_DAYS + 1) * 86_400 },
+      }),
+    );
     try {
       const { Attributes } = await this.db.send(
         new DeleteCommand({ TableName: this.tableName, Key: keys.endpoint(tenantId, endpointId), ConditionExpression: 'attribute_exists(pk)', ReturnValues: 'ALL_OLD' }),

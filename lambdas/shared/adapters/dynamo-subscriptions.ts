@@ -1,6 +1,6 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll, batchWriteAll, type Item, whenConditionHolds } from './dynamo-write';
-import { keys } from './tables';
+import { keys, TABLE_KEYS } from './tables';
 
 /** The pointer type of an endpoint subscribed to every type (`events: null`). */
 export const EVERY_TYPE = '*';
@@ -38,10 +38,10 @@ export class SubscriptionPointers {
             new UpdateCommand({
               TableName: this.tableName,
               Key: keys.subscription(tenantId, type, endpointId),
-              UpdateExpression: 'SET #at = :at',
+              UpdateExpression: 'SET #at = :at, #tenantItems = :tenantItems',
               ConditionExpression: 'attribute_not_exists(#at) OR #at < :at',
-              ExpressionAttributeNames: { '#at': 'at' },
-              ExpressionAttributeValues: { ':at': at },
+              ExpressionAttributeNames: { '#at': 'at', '#tenantItems': TABLE_KEYS.tenantItemsIndex.partitionKey },
+              ExpressionAttributeValues: { ':at': at, ':tenantItems': keys.tenantItems(tenantId, `${type}#${endpointId}`)[TABLE_KEYS.tenantItemsIndex.partitionKey] },
             }),
           ),
         ),

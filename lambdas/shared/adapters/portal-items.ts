@@ -22,6 +22,7 @@ export const putSession = async (db: DynamoDBDocumentClient, tableName: string, 
         ends_at: k.expiresAt,
         ...(k.readOnly ? { read_only: true } : {}),
         expires_at: ttlAfter(k.expiresAt!),
+        ...keys.tenantItems(k.tenantId, k.keyHash),
       },
     }),
   );
@@ -31,7 +32,7 @@ export const putPortalLink = async (db: DynamoDBDocumentClient, tableName: strin
   await db.send(
     new PutCommand({
       TableName: tableName,
-      Item: { ...keys.portalLink(link.tokenHash), type: 'portal_link', tenant_id: link.tenantId, read_only: link.readOnly, ends_at: link.expiresAt, expires_at: ttlAfter(link.expiresAt) },
+      Item: { ...keys.portalLink(link.tokenHash), type: 'portal_link', tenant_id: link.tenantId, read_only: link.readOnly, ends_at: link.expiresAt, expires_at: ttlAfter(link.expiresAt), ...keys.tenantItems(link.tenantId, link.tokenHash) },
       ConditionExpression: 'attribute_not_exists(pk)',
     }),
   );

@@ -22,6 +22,7 @@ export const createRecovery = async (db: DynamoDBDocumentClient, tableName: stri
         status: r.status,
         created_at: r.createdAt,
         [TABLE_KEYS.ttlAttribute]: expiresAt(r.createdAt, retentionDays),
+        ...keys.tenantItems(r.tenantId, r.id),
       },
     }),
   );

@@ -1,4 +1,4 @@
-import { ConflictException, CreateScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
+import { ConflictException, CreateScheduleCommand, DeleteScheduleCommand, ResourceNotFoundException, type SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { AttemptMessage, Clock, DeliveryQueue, RetryScheduler } from '../domain/ports';
 import { sqsSafeJson } from './sqs-queue';
 
@@ -16,7 +16,7 @@ export interface SchedulerTarget {
 }
 
 /** One schedule per delivery and attempt: a redelivered message never creates a second one. */
-export const scheduleName = (message: AttemptMessage): string => `${message.deliveryId}-a${message.attempt}`;
+export const scheduleName = (message: Pick<AttemptMessage, 'deliveryId' | 'attempt'>): string => `${message.deliveryId}-a${message.attempt}`;
 
 /** `at()` takes whole seconds, no zone designator; the zone is given apart. */
 export const atExpression = (when: Date): string => `at(${when.toISOString().slice(0, 19)})`;
@@ -58,6 +58,16 @@ export class AwsRetryScheduler implements RetryScheduler {
       );
     } catch (e) {
       if (e instanceof ConflictException || (e as { name?: string }).name === 'ConflictException') return; // already scheduled
+      throw e;
+    }
+  }
+
+  async cancel(attempt: Pick<AttemptMessage, 'deliveryId' | 'attempt'>): Promise<boolean> {
+    try {
+      await this.scheduler.send(new DeleteScheduleCommand({ Name: scheduleName(attempt), GroupName: this.target.groupName }));
+      return true;
+    } catch (e) {
+      if (e instanceof ResourceNotFoundException || (e as { name?: string }).name === 'ResourceNotFoundException') return false; // none, or it ran
       throw e;
     }
   }

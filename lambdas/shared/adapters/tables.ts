@@ -33,6 +33,15 @@ export const TABLE_KEYS = {
    * grow with time, so DynamoDB's own split for heat cannot spread them); reads merge them.
    */
   historyShards: 4,
+  /**
+   * A sparse index, on each table, of a tenant's items that live outside every partition the
+   * tenant's erasure can name (its own `TENANT#`, `AUDIT#` and endpoint partitions): API keys'
+   * and sessions' lookups, portal links and subscription pointers (configs); stored events and
+   * recoveries (deliveries). Keys only: erasing a tenant reads what it deletes, never more.
+   * Spread over shards by a hash of the item's id, so a tenant storing many events a second
+   * does not heat one index partition.
+   */
+  tenantItemsIndex: { name: 'tenant-items', partitionKey: 'tenant_items_pk', shards: 8 },
 } as const;
 
 /** A stable hash of an id (31-multiplier string hash), for spreading items over shards. */
@@ -46,6 +55,16 @@ const shardOf = (id: string, shards: number): number => {
 export const DUE_INDEX_ATTRIBUTES = ['id', 'tenant_id', 'endpoint_id', 'status', 'attempt_count'] as const;
 
 export const keys = {
+  /** The tenant-items index key of a tenant's item outside its partitions (`id`: what spreads them). */
+  tenantItems: (tenantId: string, id: string) => ({
+    [TABLE_KEYS.tenantItemsIndex.partitionKey]: `${tenantId}#${shardOf(id, TABLE_KEYS.tenantItemsIndex.shards)}`,
+  }),
+  /** Every partition of a tenant's items in the tenant-items index. */
+  tenantItemsPartitions: (tenantId: string) => Array.from({ length: TABLE_KEYS.tenantItemsIndex.shards }, (_, shard) => `${tenantId}#${shard}`),
+  /** A deleted endpoint whose history is still kept (configs table): how a tenant's erasure finds that history. */
+  retiredEndpoint: (tenantId: string, endpointId: string) => ({ pk: `TENANT#${tenantId}`, sk: `RETIRED#${endpointId}` }),
+  /** A tenant's erasure: its progress, then its receipt (configs table). */
+  erasure: (tenantId: string) => ({ pk: `ERASURE#${tenantId}`, sk: 'ERASURE' }),
   tenant: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, sk: 'TENANT' }),
   apiKeyLookup: (keyHash: string) => ({ pk: `APIKEY#${keyHash}`, sk: 'APIKEY' }),
   apiKeyListing: (tenantId: string, keyId: string) => ({ pk: `TENANT#${tenantId}`, sk: `APIKEY#${keyId}` }),

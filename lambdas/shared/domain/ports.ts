@@ -7,6 +7,7 @@ import type { OperationsBus } from './operational-events';
 import type { JsonValue } from './python-json';
 import type { SecretBox } from './secret-box';
 import type { TargetPolicy } from './target-policy';
+import type { ErasureCounts, ErasurePhase, ErasureStep, TenantErasure } from './tenant-erasure';
 
 /** Ports the domain takes as arguments. Real adapters live in ../adapters; tests pass fakes. */
 export interface Clock {
@@ -25,8 +26,9 @@ export interface TenantStore {
   /** Counts the tenant's ordered endpoints up (created) or down (deleted). */
   countOrderedEndpoints(tenantId: string, change: 1 | -1): Promise<void>;
   /**
-   * Whether the tenant exists. Tenants are never deleted, so a yes may be remembered by the
-   * container: publishing pays this read once per tenant, not once per event.
+   * Whether the tenant exists and is not being erased. A yes is remembered by the container
+   * for ORDERED_ROUTING_TTL_SECONDS: publishing pays this read once in that time per tenant, not
+   * once per event, and an erasure stops a tenant's publishes within that time.
    */
   tenantExists(tenantId: string): Promise<boolean>;
   /** Creates the tenant; false when it exists already. */
@@ -45,6 +47,22 @@ export interface TenantStore {
   findApiKey(keyHash: string): Promise<ApiKeyRecord | undefined>;
   listApiKeys(tenantId: string): Promise<ApiKeyRecord[]>;
   deleteApiKey(key: ApiKeyRecord): Promise<void>;
+  /**
+   * Marks the tenant as being erased (kept if marked before): it is no longer found. The time
+   * its erasure began; undefined when there is no such tenant (or its erasure has finished).
+   */
+  beginErasure(tenantId: string, at: string): Promise<string | undefined>;
+}
+
+/** A tenant's erasure (`./tenant-erasure`): its record, and the deletes of each phase. */
+export interface ErasureStore {
+  getErasure(tenantId: string): Promise<TenantErasure | undefined>;
+  /** Records a new erasure; false when the tenant has one already. */
+  startErasure(erasure: TenantErasure): Promise<boolean>;
+  /** Adds a step's counts (and, `done`, ends the erasure: its record becomes the receipt, expiring with the retention). */
+  addErasureProgress(tenantId: string, counts: Partial<ErasureCounts>, at: string, done: boolean): Promise<void>;
+  /** Deletes up to `limit` of what `phase` erases, from `cursor` (or the start of what remains). */
+  erase(tenantId: string, phase: ErasurePhase, cursor: string | undefined, limit: number): Promise<ErasureStep>;
 }
 
 export interface EndpointStore {
@@ -261,6 +279,14 @@ export interface RecoverMessage {
   cursor?: string;
 }
 
+/** One step of a tenant's erasure (`./tenant-erasure`). */
+export interface EraseMessage {
+  kind: 'erase';
+  tenantId: string;
+  phase: ErasurePhase;
+  cursor?: string;
+}
+
 /** Find overdue deliveries and re-drive them (sent every minute by a recurring schedule). */
 export interface SweepMessage {
   kind: 'sweep';
@@ -272,7 +298,7 @@ export interface FanOutPack {
   messages: FanOutMessage[];
 }
 
-export type DeliveryMessage = FanOutMessage | FanOutPack | AttemptMessage | RecoverMessage | SweepMessage;
+export type DeliveryMessage = FanOutMessage | FanOutPack | AttemptMessage | RecoverMessage | SweepMessage | EraseMessage;
 
 /** A tenant's event for its ordered endpoints, in the tenant's group of the FIFO queue (publish order). */
 export interface OrderedFanOutMessage {
@@ -321,6 +347,12 @@ export interface DeliveryQueue {
  */
 export interface RetryScheduler {
   schedule(message: AttemptMessage, delaySeconds: number): Promise<void>;
+  /**
+   * Deletes the schedule of a delivery's attempt, if there is one (a retry waiting longer than
+   * the queue's delay; shorter ones ride in the queue and are dropped when they come due):
+   * whether there was one.
+   */
+  cancel(attempt: Pick<AttemptMessage, 'deliveryId' | 'attempt'>): Promise<boolean>;
 }
 
 export interface HttpResult {
@@ -476,6 +508,12 @@ export interface Settings {
   overdueMarginSeconds: number;
   /** Store every event's payload for the retention (else only keyed or retried events'). */
   keepEventPayloads: boolean;
+  /** Items a step of a tenant's erasure deletes at most. */
+  erasureStepItems: number;
+  /** Items a tenant's erasure deletes a second, about (its steps are spaced to it). */
+  erasureRatePerSecond: number;
+  /** How long a tenant's erasure waits, once its keys and webhooks are gone, before it erases the history: the longest a function that read the tenant before can still run. */
+  erasureSettleSeconds: number;
   /** AWS destinations (issue 26); absent, a webhook can only be a URL. */
   destinations?: DestinationSettings;
 }
@@ -498,6 +536,8 @@ export interface Ports {
   eventData: EventDataValidator;
   /** The audit trail of changes (every route function's). */
   audit: AuditLog;
+  /** Tenants' erasures (the platform's routes start and read them, the worker runs them). */
+  erasures: ErasureStore;
   secretBox: SecretBoxProvider;
   targets: TargetPolicy;
   throttle: RateLimiter;

@@ -6,6 +6,9 @@ import type { Clock, TenantStore } from './ports';
 
 type Deps = { tenants: TenantStore; clock: Clock };
 
+/** The longest retention a tenant may set (`PATCH /v1/tenants/{tenant_id}`). */
+export const MAX_RETENTION_DAYS = 3650;
+
 /**
  * API keys are 32 random bytes, shown once; only their SHA-256 is stored. A plain hash is
  * the right tool for a high-entropy key (a slow password hash protects guessable secrets).

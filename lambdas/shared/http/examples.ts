@@ -95,6 +95,17 @@ export const EXAMPLES = {
     has_more: false,
     next_starting_after: null,
   } satisfies z.infer<typeof R.AuditPage>,
+  TenantErasure: {
+    object: 'tenant_erasure',
+    tenant_id: 'acme',
+    status: 'erasing',
+    requested_at: at,
+    requested_by: { type: 'platform', id: 'arn:aws:iam::123456789012:role/platform-backend' },
+    source: { ip: '203.0.113.7', user_agent: 'aws-sdk-js/3.700.0' },
+    updated_at: at,
+    finished_at: null,
+    counts: { api_keys: 2, portal_sessions: 1, portal_links: 1, webhooks: 3, deliveries: 1200, attempts: 40, events: 310, recoveries: 1, audit_records: 0, retry_schedules: 4, other: 12 },
+  } satisfies z.infer<typeof R.TenantErasure>,
   EventTypeList: {
     object: 'list',
     data: [

@@ -79,6 +79,13 @@ const OPERATIONS: Record<RouteKey, Operation> = {
   'POST /v1/events/batch': { tag: 'Platform', summary: 'Publish up to 100 events', body: 'publishBatch', bodyRequired: true, ok: [202, R.EventsAccepted] },
   'POST /v1/tenants': { tag: 'Platform', summary: 'Create a tenant', body: 'createTenant', bodyRequired: true, ok: [201, R.Tenant] },
   'PATCH /v1/tenants/{tenant_id}': { tag: 'Platform', summary: "Set a tenant's retention (retention_days; null: the stack's), for what is written from now on", body: 'updateTenant', bodyRequired: true, ok: [200, R.Tenant] },
+  'DELETE /v1/tenants/{tenant_id}': {
+    tag: 'Platform',
+    summary:
+      'Erase a tenant and everything of it (keys, sessions, portal links, webhooks and their secrets, deliveries, attempts, stored events, recoveries, pending retries, the audit trail), in the background: from this answer on it is not found and nothing more is delivered for it; asked again, the erasure as it stands',
+    ok: [202, R.TenantErasure],
+  },
+  'GET /v1/tenants/{tenant_id}/erasure': { tag: 'Platform', summary: "A tenant's erasure: its progress, then its receipt (kept for the retention)", ok: [200, R.TenantErasure] },
   'POST /v1/tenants/{tenant_id}/keys': { tag: 'Platform', summary: 'Issue an API key (answered once)', ok: [201, R.ApiKey] },
   'DELETE /v1/tenants/{tenant_id}/keys/{key_id}': { tag: 'Platform', summary: 'Revoke an API key', ok: [204, null] },
   'POST /v1/tenants/{tenant_id}/portal-sessions': { tag: 'Platform', summary: 'A single-use link to the dashboard, signed in as the tenant (read_only, ttl_seconds)', body: 'portalSessionCreate', ok: [201, R.PortalLink] },
@@ -193,6 +200,8 @@ const OPERATION_NOT_FOUND: Partial<Record<RouteKey, string>> = {
   'POST /api/v1/portal/sessions': 'No such portal link (portal_link_not_found)',
   'POST /v1/tenants/{tenant_id}/keys': 'No such tenant (tenant_not_found)',
   'PATCH /v1/tenants/{tenant_id}': 'No such tenant (tenant_not_found)',
+  'DELETE /v1/tenants/{tenant_id}': 'No such tenant, nor an erasure of one (tenant_not_found)',
+  'GET /v1/tenants/{tenant_id}/erasure': 'The tenant has not been erased (erasure_not_found)',
   'POST /v1/tenants/{tenant_id}/portal-sessions': 'No such tenant (tenant_not_found)',
   'GET /api/v1/admin/events/{event_id}': 'No such event (event_not_found)',
   'GET /v1/tenants/{tenant_id}/events/{event_id}': 'No such event (event_not_found)',

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { ERASURE_COUNTS } from '../domain/tenant-erasure';
 
 /**
  * What every route answers, as zod schemas: the OpenAPI document is generated from them (with
@@ -321,6 +322,23 @@ export const AuditRecord = z.object({
   target: z.nullable(z.record(z.string(), z.string())).register(z.globalRegistry, { description: 'Other ids it names: a delivery, a recovery, a key, an event.' }),
   before: z.nullable(z.record(z.string(), z.unknown())).register(z.globalRegistry, { description: 'The fields that changed, as a read showed them before (credentials only as set_at).' }),
   after: z.nullable(z.record(z.string(), z.unknown())).register(z.globalRegistry, { description: 'The same fields after.' }),
+});
+
+export const TenantErasure = z.object({
+  object: z.literal('tenant_erasure'),
+  tenant_id: z.string(),
+  status: z.enum(['erasing', 'done']).register(z.globalRegistry, { description: 'erasing: in the background, a step at a time; done: nothing of the tenant is left, and this is the receipt (kept for the retention).' }),
+  requested_at: timestamp,
+  requested_by: z.object({
+    type: z.literal('platform'),
+    id: z.string().register(z.globalRegistry, { description: "The platform's IAM principal ARN that asked." }),
+  }),
+  source: z.object({ ip: z.nullable(z.string()), user_agent: z.nullable(z.string()) }),
+  updated_at: timestamp,
+  finished_at: z.nullable(timestamp),
+  counts: z
+    .object(Object.fromEntries(ERASURE_COUNTS.map((c) => [c, whole()])) as Record<(typeof ERASURE_COUNTS)[number], ReturnType<typeof whole>>)
+    .register(z.globalRegistry, { description: 'What it has erased so far: items found and deleted (retry_schedules: EventBridge Scheduler schedules; other: subscription pointers, audit copies, pace and rate windows, markers, the tenant itself). A step repeated after a crash may count an item twice.' }),
 });
 
 export const AuditPage = z.object({

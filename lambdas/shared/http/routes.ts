@@ -57,6 +57,9 @@ export const ROUTES = [
   { group: 'platform', method: 'GET', path: '/v1/event-types', auth: 'platform' },
   { group: 'platform', method: 'POST', path: '/v1/tenants', auth: 'platform' },
   { group: 'platform', method: 'PATCH', path: '/v1/tenants/{tenant_id}', auth: 'platform' },
+  // erasing a tenant (in the background) and its progress, then its receipt
+  { group: 'platform', method: 'DELETE', path: '/v1/tenants/{tenant_id}', auth: 'platform' },
+  { group: 'platform', method: 'GET', path: '/v1/tenants/{tenant_id}/erasure', auth: 'platform' },
   { group: 'platform', method: 'POST', path: '/v1/tenants/{tenant_id}/keys', auth: 'platform' },
   { group: 'platform', method: 'DELETE', path: '/v1/tenants/{tenant_id}/keys/{key_id}', auth: 'platform' },
   // a short-lived, single-use link to the dashboard for one tenant (the portal)

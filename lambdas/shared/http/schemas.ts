@@ -8,6 +8,7 @@ import { MAX_ROTATION_GRACE_SECONDS } from '../domain/endpoints';
 import { reservedHeaderReason } from '../domain/reserved-headers';
 import { receiverAuth, sensitiveHeaderNames } from './auth-schemas';
 import { AUDIT_ACTIONS } from '../domain/audit';
+import { MAX_RETENTION_DAYS } from '../domain/tenants';
 
 /**
  * The request schemas of every route, built from the deployment's event catalogue, each on
@@ -346,7 +347,7 @@ export const buildSchemas = (catalogue: readonly string[]) => {
     recover: () => z.strictObject({ since: isoTime(), until: z.optional(isoTime()) }),
     updateTenant: () =>
       z.strictObject({
-        retention_days: z.nullable(bodyWholeNumber(1, 3650)).register(z.globalRegistry, {
+        retention_days: z.nullable(bodyWholeNumber(1, MAX_RETENTION_DAYS)).register(z.globalRegistry, {
           description: "Days this tenant's events, deliveries and audit records are kept, for what is written from now on (within a minute); null: the stack's retentionDays.",
         }),
       }),

@@ -6,6 +6,7 @@ import type { FoundEvent, WebhookHealth } from '../domain/tenant-views';
 import { jwksPath } from '../domain/webhook-keys';
 import { type CatalogueEntry, SYSTEM_CATALOGUE } from '../domain/event-catalogue';
 import type { AuditRecord as AuditRecordModel } from '../domain/audit';
+import type { TenantErasure } from '../domain/tenant-erasure';
 import { bundleSize } from '../domain/client-certificate';
 import { isSensitiveHeader, type ReceiverAuth, type SealedCredential } from '../domain/receiver-auth';
 import type * as R from './responses';
@@ -214,6 +215,18 @@ const eventTypeView = (e: CatalogueEntry, system: boolean): z.infer<typeof R.Eve
   schema: e.schema ?? null,
   example: e.example ?? null,
   system,
+});
+
+export const erasureView = (e: TenantErasure): z.infer<typeof R.TenantErasure> => ({
+  object: 'tenant_erasure' as const,
+  tenant_id: e.tenantId,
+  status: e.status,
+  requested_at: e.requestedAt,
+  requested_by: { type: 'platform' as const, id: e.requestedBy.id },
+  source: { ip: e.source.ip, user_agent: e.source.userAgent },
+  updated_at: e.updatedAt,
+  finished_at: e.finishedAt ?? null,
+  counts: e.counts,
 });
 
 export const auditRecordView = (r: AuditRecordModel): z.infer<typeof R.AuditRecord> => ({
