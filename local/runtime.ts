@@ -337,6 +337,11 @@ export const startLocalRuntime = async (given: LocalRuntimeOptions): Promise<Loc
 
   const tenants = options.apiKeys.length > 0 ? options.apiKeys : [state.devTenant];
   for (const { tenantId, key } of tenants) {
+    // A tenant being erased gets no key back (the erasure deleted it); once erased, it is seeded anew.
+    if ((await ports.erasures.getErasure(tenantId))?.status === 'erasing') {
+      console.warn(`hookpost: tenant ${tenantId} is being erased; its key from HOOKPOST_API_KEYS is not seeded`);
+      continue;
+    }
     await ensureTenant(ports, { id: tenantId });
     await issueApiKey(ports, tenantId, key);
   }

@@ -1,5 +1,5 @@
 import { parseCatalogue } from '../lambdas/shared/domain/catalogue';
-import { DEFAULT_OVERDUE_MARGIN_SECONDS, parseCidrList, parseRateLimit, parseRetrySchedule, positiveInt } from '../lambdas/shared/config';
+import { DEFAULT_ERASURE, DEFAULT_OVERDUE_MARGIN_SECONDS, parseCidrList, parseRateLimit, parseRetrySchedule, positiveInt, wholeNumber } from '../lambdas/shared/config';
 import type { LocalRuntimeOptions } from './runtime';
 
 const concurrencyCap = (raw: string | undefined): number => {
@@ -44,6 +44,11 @@ export const readLocalSettings = (env: NodeJS.ProcessEnv): LocalRuntimeOptions =
     overdueMarginSeconds: positiveInt(env, 'HOOKPOST_OVERDUE_MARGIN_SECONDS', DEFAULT_OVERDUE_MARGIN_SECONDS),
     sweepIntervalSeconds: positiveInt(env, 'HOOKPOST_SWEEP_INTERVAL_SECONDS', 60),
     keepEventPayloads: env.HOOKPOST_KEEP_EVENT_PAYLOADS === 'true',
+    erasure: {
+      stepItems: positiveInt(env, 'HOOKPOST_ERASURE_STEP_ITEMS', DEFAULT_ERASURE.stepItems),
+      ratePerSecond: positiveInt(env, 'HOOKPOST_ERASURE_RATE_PER_SECOND', DEFAULT_ERASURE.ratePerSecond),
+      settleSeconds: wholeNumber(env, 'HOOKPOST_ERASURE_SETTLE_SECONDS', DEFAULT_ERASURE.settleSeconds, 0),
+    },
     destinations: { port: awsPort(env.HOOKPOST_AWS_PORT) },
     portal: {
       ...(env.HOOKPOST_PORTAL_FRAME_ANCESTORS ? { frameAncestors: env.HOOKPOST_PORTAL_FRAME_ANCESTORS } : {}),

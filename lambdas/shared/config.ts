@@ -119,7 +119,7 @@ export const parseRetrySchedule = (raw: string | undefined): number[] => {
   return delays;
 };
 
-const wholeNumber = (env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number => {
+export const wholeNumber = (env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number => {
   const value = Number(env[name] ?? fallback);
   if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be a whole number >= ${min}`);
   return value;

@@ -32,8 +32,11 @@ type Answer = Awaited<ReturnType<typeof api>>;
 const trail = async (tenant: string, query = '') => (await api('GET', `/v1/tenants/${tenant}/audit-log?limit=100${query}`, { key: ADMIN })).body;
 const UA = { 'user-agent': 'audit-walk/1.0' };
 
-/** Publishing is not a change of anyone's configuration: each event is in the history instead. */
-// Publishes change no configuration; a tenant's erasure erases its trail too: its record is the erasure's receipt (test/e2e/tenant-erasure.test.ts).
+/**
+ * Publishing is not a change of anyone's configuration: each event is in the history instead.
+ * A tenant's erasure erases its trail too: its record is the erasure's receipt (who asked,
+ * from where; test/e2e/tenant-erasure.test.ts).
+ */
 const NOT_AUDITED = new Set(['POST /v1/events', 'POST /v1/events/batch', 'DELETE /v1/tenants/{tenant_id}']);
 
 describe('the audit trail', () => {

@@ -111,6 +111,7 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
           ReturnValues: 'ALL_NEW',
         }),
       );
+      this.routing.delete(tenantId); // this container's next publish for it reads it again
       return Attributes!.erasing_since as string;
     } catch (e) {
       if (isConditionFailure(e)) return undefined;

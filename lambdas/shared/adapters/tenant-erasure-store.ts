@@ -73,7 +73,10 @@ export class DynamoErasureStore implements ErasureStore {
             updated_at: e.updatedAt,
             ...Object.fromEntries(ERASURE_COUNTS.map((c) => [countAttribute(c), e.counts[c]])),
           },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          // A tenant id created again after its erasure finished, and erased again: a new erasure, a new receipt.
+          ConditionExpression: 'attribute_not_exists(pk) OR #status = :done',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':done': 'done' },
         }),
       ),
     );

@@ -282,7 +282,11 @@ export const processAttempt = async (
   // Not recorded yet: its fan-out schedules the first retry before it records the delivery, so a
   // short retry can arrive first. It comes back later (after MAX_ATTEMPT_WAITS it is dropped:
   // a delivery never recorded was never attempted by a run that finished).
-  if (!delivery) return { outcome: await comeBackLater(message, log, 'the delivery is not recorded yet', later) };
+  if (!delivery) {
+    // Or its tenant was erased (with its history): nothing will record it, so it is dropped now.
+    if (!(await deps.tenants.tenantExists(message.tenantId))) return { outcome: 'abandoned' };
+    return { outcome: await comeBackLater(message, log, 'the delivery is not recorded yet', later) };
+  }
   const made = delivery.attempts.length;
   if (made >= message.attempt) return { outcome: 'duplicate' };
   if (delivery.status === 'succeeded') return { outcome: 'stale' };

@@ -57,7 +57,7 @@ export interface TenantStore {
 /** A tenant's erasure (`./tenant-erasure`): its record, and the deletes of each phase. */
 export interface ErasureStore {
   getErasure(tenantId: string): Promise<TenantErasure | undefined>;
-  /** Records a new erasure; false when the tenant has one already. */
+  /** Records a new erasure (replacing the receipt of a finished one); false when one is under way. */
   startErasure(erasure: TenantErasure): Promise<boolean>;
   /** Adds a step's counts (and, `done`, ends the erasure: its record becomes the receipt, expiring with the retention). */
   addErasureProgress(tenantId: string, counts: Partial<ErasureCounts>, at: string, done: boolean): Promise<void>;

@@ -69,7 +69,8 @@ type Deps = Pick<Ports, 'clock' | 'tenants' | 'erasures' | 'queue' | 'retries' |
 /**
  * Starts erasing a tenant: marks it (from then on it is not found), records the erasure, and
  * hands it to the worker. Asked again, it answers the erasure as it stands (and re-starts one
- * whose steps stopped); asked of a tenant that never existed, 404.
+ * whose steps stopped); asked of a tenant that never existed, 404. A tenant id created again
+ * after its erasure finished is erased anew (its receipt replaced).
  */
 export const requestTenantErasure = async (deps: Deps, tenantId: string, who: { actor: Actor; source: RequestSource }): Promise<TenantErasure> => {
   const now = deps.clock.now().toISOString();
@@ -80,10 +81,9 @@ export const requestTenantErasure = async (deps: Deps, tenantId: string, who: { 
     if (existing) return existing;
     throw new NotFoundError(`Tenant "${tenantId}"`, 'tenant_not_found');
   }
-  if (existing) {
-    if (existing.status === 'erasing' && deps.clock.now().getTime() - Date.parse(existing.updatedAt) > STALLED_MS) {
-      await deps.queue.send({ kind: 'erase', tenantId, phase: ERASURE_PHASES[0] });
-    }
+  if (existing?.status === 'erasing') {
+    // Its steps stopped (a message in the dead-letter queue): it starts over from what remains.
+    if (deps.clock.now().getTime() - Date.parse(existing.updatedAt) > STALLED_MS) await deps.queue.send({ kind: 'erase', tenantId, phase: ERASURE_PHASES[0] });
     return existing;
   }
   const erasure: TenantErasure = { tenantId, status: 'erasing', requestedAt: since, requestedBy: who.actor, source: who.source, updatedAt: now, counts: zeroCounts() };
