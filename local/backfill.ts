@@ -1,7 +1,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, ScanCommand, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, ScanCommand, type ScanCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SubscriptionPointers, subscribedTypes } from '../lambdas/shared/adapters/dynamo-subscriptions';
-import { keys } from '../lambdas/shared/adapters/tables';
+import { keys, TABLE_KEYS } from '../lambdas/shared/adapters/tables';
+import { MAX_RETENTION_DAYS } from '../lambdas/shared/domain/tenants';
 import { documentClient } from '../lambdas/shared/aws-ports';
 
 type Row = Record<string, unknown>;
@@ -62,10 +63,69 @@ export const shardLegacyHistory = async (dynamo: DynamoDBClient, deliveriesTable
 };
 
 /**
+ * A data directory from before tenants could be erased: the items a tenant's erasure finds by
+ * the tenant-items index (sessions, portal links, subscription pointers; stored events,
+ * recoveries) get its key, and each deleted webhook whose history is still kept gets the
+ * marker by which the erasure finds that history. Answers how many items it wrote.
+ */
+export const indexTenantItems = async (dynamo: DynamoDBClient, tables: { configs: string; deliveries: string }): Promise<number> => {
+  const db = documentClient(dynamo);
+  const index = TABLE_KEYS.tenantItemsIndex.partitionKey;
+  let written = 0;
+  const mark = async (table: string, item: Row, tenantId: string, id: string) => {
+    await db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { pk: item.pk, sk: item.sk },
+        UpdateExpression: 'SET #index = :index',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#index': index },
+        ExpressionAttributeValues: { ':index': keys.tenantItems(tenantId, id)[index] },
+      }),
+    );
+    written++;
+  };
+  const endpoints = new Set<string>();
+  await scanEach(db, { TableName: tables.configs }, async (item) => {
+    const pk = String(item.pk);
+    // Webhooks, and deleted ones already marked: their history needs no marker.
+    if (pk.startsWith('TENANT#') && /^(ENDPOINT|RETIRED)#/.test(String(item.sk))) endpoints.add(`${pk.slice('TENANT#'.length)} ${String(item.sk).split('#')[1]}`);
+    if (item[index] !== undefined) return;
+    if (pk.startsWith('APIKEY#') && item.type === 'session') await mark(tables.configs, item, String(item.tenant_id), pk.slice('APIKEY#'.length));
+    else if (pk.startsWith('PORTAL#')) await mark(tables.configs, item, String(item.tenant_id), pk.slice('PORTAL#'.length));
+    else if (pk.startsWith('SUBS#')) {
+      // SUBS#<tenant>#<type>: tenant ids have no '#'.
+      const [, tenantId, ...type] = pk.split('#');
+      await mark(tables.configs, item, tenantId!, `${type.join('#')}#${String(item.sk)}`);
+    }
+  });
+  const retired = new Map<string, { tenantId: string; endpointId: string }>();
+  await scanEach(db, { TableName: tables.deliveries }, async (item) => {
+    const pk = String(item.pk);
+    if (pk.startsWith('ENDPOINT#') && String(item.sk).startsWith('DELIVERY#')) {
+      const [, tenantId, endpointId] = pk.split('#');
+      if (!endpoints.has(`${tenantId} ${endpointId}`)) retired.set(`${tenantId} ${endpointId}`, { tenantId: tenantId!, endpointId: endpointId! });
+    }
+    if (item[index] !== undefined) return;
+    if (pk.startsWith('EVENT#') || pk.startsWith('RECOVERY#')) await mark(tables.deliveries, item, String(item.tenant_id), String(item.id));
+  });
+  for (const { tenantId, endpointId } of retired.values()) {
+    await db.send(
+      new PutCommand({
+        TableName: tables.configs,
+        Item: { ...keys.retiredEndpoint(tenantId, endpointId), type: 'retired_endpoint', id: endpointId, expires_at: Math.floor(Date.now() / 1000) + (MAX_RETENTION_DAYS + 1) * 86_400 },
+      }),
+    );
+    written++;
+  }
+  return written;
+};
+
+/**
  * The version of local data these migrations bring a data directory to: bump it with a new
  * migration. A data directory at this version is not scanned again.
  */
-export const LOCAL_DATA_VERSION = 3;
+export const LOCAL_DATA_VERSION = 4;
 const MARKER = { pk: 'LOCAL#DATA', sk: 'VERSION' };
 
 /**
@@ -79,6 +139,7 @@ export const migrateLocalData = async (dynamo: DynamoDBClient, tables: { configs
   if (Item && Number(Item.version) >= LOCAL_DATA_VERSION) return false;
   await backfillSubscriptionPointers(dynamo, tables.configs);
   await shardLegacyHistory(dynamo, tables.deliveries);
+  await indexTenantItems(dynamo, tables);
   await db.send(new PutCommand({ TableName: tables.configs, Item: { ...MARKER, version: LOCAL_DATA_VERSION } }));
   return true;
 };

@@ -173,7 +173,7 @@ export class HookpostFunction extends Construct {
     acknowledgeWildcard(
       this.role,
       `${table.tableArn}/index/*`,
-      'The grant covers the indexes of this one table (the deliveries table has one, the sparse index of waiting deliveries the sweep reads); no other table.',
+      'The grant covers the indexes of this one table (sparse indexes: of waiting and of failed deliveries, and of the tenant\'s items its erasure reads); no other table.',
     );
     return this;
   }

@@ -167,7 +167,7 @@ describe('a data directory whose tables predate the tenant failed index', () => 
 
     await ensureTables(dynamo.client, old);
     const { Table } = await dynamo.client.send(new DescribeTableCommand({ TableName: old.deliveries }));
-    expect(Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName).sort()).toEqual(['due', 'failed', TABLE_KEYS.tenantFailedIndex.name].sort());
+    expect(Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName).sort()).toEqual(['due', 'failed', TABLE_KEYS.tenantFailedIndex.name, TABLE_KEYS.tenantItemsIndex.name].sort());
     const upgraded = new DynamoDeliveryStore(documentClient(dynamo.client), old.deliveries, 30);
     expect(await upgraded.getDelivery(ref)).toMatchObject({ id: before.id, status: 'failed' });
     const { migrateLocalData } = await import('../../local/backfill');
