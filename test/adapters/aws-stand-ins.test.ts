@@ -1,4 +1,4 @@
-import { GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { DeleteScheduleCommand, GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsRetryScheduler, scheduleName } from '../../lambdas/shared/adapters/retry-scheduler';
@@ -134,6 +134,20 @@ describe('EventBridge Scheduler stand-in', () => {
       { now: () => new Date() },
     );
     await expect(otherGroup.schedule(message('dlv_e'), 3600)).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+  });
+
+  it('takes the worker adapter\'s DeleteSchedule (a tenant\'s erasure): in the group, once; refuses a caller without the grant', async () => {
+    await retriesAs('AKIAWORKER').schedule(message('dlv_f'), 3600);
+    await expect(retriesAs('AKIAPLATFORM').cancel(message('dlv_f'))).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+      message: expect.stringContaining('is not authorized to perform: scheduler:DeleteSchedule'),
+    });
+    expect(schedules.has(scheduleName(message('dlv_f')))).toBe(true);
+    await expect(retriesAs('AKIAWORKER').cancel(message('dlv_f'))).resolves.toBe(true);
+    expect(schedules.has(scheduleName(message('dlv_f')))).toBe(false);
+    // Gone (or never there, or run): ResourceNotFoundException, which the adapter answers as false.
+    await expect(retriesAs('AKIAWORKER').cancel(message('dlv_f'))).resolves.toBe(false);
+    await expect(new SchedulerClient(as('AKIAWORKER')).send(new DeleteScheduleCommand({ Name: scheduleName(message('dlv_f')), GroupName: 'elsewhere' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });
 
   it('answers an operation it does not stand in for with a clear error', async () => {
