@@ -187,6 +187,9 @@ describe('credentials are write-only', () => {
     const recovery = await api('POST', `/api/v1/admin/webhooks/${hooks.basic}/recover`, { key: KEY, body: { since: new Date(Date.now() - 3_600_000).toISOString() } });
     const portal = await api('POST', '/v1/tenants/acme/portal-sessions', { key: ADMIN });
     const session = (await api('POST', '/api/v1/portal/sessions', { body: { token: /#portal=(hpl_[\w-]{43})$/.exec(portal.body.url)![1] } })).body.session_token as string;
+    // An erased tenant, for the erasure's route (its receipt holds no configuration at all).
+    expect((await api('POST', '/v1/tenants', { key: ADMIN, body: { id: 'erased' } })).status).toBe(201);
+    expect((await api('DELETE', '/v1/tenants/erased', { key: ADMIN })).status).toBe(202);
     const document = (await api('GET', '/openapi.json')).body as { paths: Record<string, Record<string, unknown>> };
     const reads = Object.keys(document.paths).filter((p) => document.paths[p]!.get);
     const answered = new Set<string>();
@@ -194,7 +197,7 @@ describe('credentials are write-only', () => {
       for (const id of Object.values(hooks)) {
         const [first] = await deliveries(id);
         const concrete = path
-          .replace('{tenant_id}', 'acme')
+          .replace('{tenant_id}', path.endsWith('/erasure') ? 'erased' : 'acme')
           .replace('{id}', id)
           .replace('{delivery_id}', first!.id)
           .replace('{event_id}', (await api('GET', `/api/v1/admin/webhooks/${id}/deliveries/${first!.id}`, { key: KEY })).body.event_id)
