@@ -19,7 +19,7 @@ let receiver: Receiver;
 
 beforeAll(async () => {
   receiver = await startReceiver();
-  runtime = await startTestRuntime('publisher-ts', { apiKeys: [{ tenantId: 'acme', key: KEY }] });
+  runtime = await startTestRuntime('publisher-ts', { apiKeys: [{ tenantId: 'acme', key: KEY }, { tenantId: 'leaving', key: `${KEY}-leaving` }], erasure: { settleSeconds: 0 } });
   await apiClient(runtime.url).call('POST', '/api/v1/admin/webhooks', { key: KEY, body: { url: `${receiver.url}/pub`, events: ['price.alert'] } });
 });
 afterAll(async () => {
@@ -60,6 +60,20 @@ describe('HookpostPublisher', () => {
     expect(opened.body).toMatchObject({ tenant_id: 'acme', read_only: true });
     await expect(publisher.portalLink('nobody')).rejects.toMatchObject({ status: 404, code: 'tenant_not_found' });
   });
+
+  it('erases a tenant, signed (DELETE and GET), and reads the erasure to its receipt', async () => {
+    const publisher = new HookpostPublisher({ baseUrl: runtime.url, region: 'us-east-1', credentials: runtime.platformCredentials });
+    const started = await publisher.eraseTenant('leaving');
+    expect(started).toMatchObject({ tenantId: 'leaving', status: 'erasing', requestedBy: expect.stringMatching(/^arn:aws:/), finishedAt: null });
+    let erasure = started;
+    for (let i = 0; i < 100 && erasure.status !== 'done'; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      erasure = await publisher.tenantErasure('leaving');
+    }
+    expect(erasure).toMatchObject({ status: 'done', counts: { api_keys: 1 } });
+    expect((await apiClient(runtime.url).call('GET', '/api/v1/admin/webhooks', { key: `${KEY}-leaving` })).status).toBe(401);
+    await expect(publisher.tenantErasure('acme')).rejects.toMatchObject({ status: 404, code: 'erasure_not_found' });
+  }, 30_000);
 
   it('a wrong secret is refused by the signature check, not retried', async () => {
     const publisher = new HookpostPublisher({ baseUrl: runtime.url, region: 'us-east-1', credentials: { ...runtime.platformCredentials, secretAccessKey: 'wrong' } });

@@ -11,9 +11,13 @@ const ADMIN = 'hpadmin_sdk_python_key_0123456789';
 let runtime: LocalRuntime;
 beforeAll(async () => {
   runtime = await startTestRuntime('sdk-py', {
-    apiKeys: [{ tenantId: 'acme', key: KEY }],
+    apiKeys: [
+      { tenantId: 'acme', key: KEY },
+      { tenantId: 'leaving-py', key: `${KEY}-leaving` },
+    ],
     adminKey: ADMIN,
     retrySchedule: [1],
+    erasure: { settleSeconds: 0 },
   });
 });
 afterAll(() => runtime?.stop());
@@ -43,7 +47,7 @@ describe('the Python SDK (standard library; botocore to sign publishes) against 
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
     const code = await new Promise<number | null>((r) => child.once('exit', r));
     expect(code, output).toBe(0);
-    expect(output).toMatch(/Ran 12 tests/);
+    expect(output).toMatch(/Ran 13 tests/);
   }, 120_000);
 
   it('refuses the header names the API refuses, from the same lists', async () => {

@@ -3,6 +3,7 @@ import type { ErasureStore } from '../domain/ports';
 import { ERASURE_COUNTS, type ErasureCount, type ErasureCounts, type ErasurePhase, type ErasureStep, type TenantErasure } from '../domain/tenant-erasure';
 import { MAX_RETENTION_DAYS } from '../domain/tenants';
 import { batchWriteAll, type Item, whenConditionHolds } from './dynamo-write';
+import { subscribedTypes } from './dynamo-subscriptions';
 import { keys, TABLE_KEYS } from './tables';
 
 const countAttribute = (name: ErasureCount) => `n_${name}`;
@@ -165,7 +166,7 @@ export class DynamoErasureStore implements ErasureStore {
       // Below `RETIRED#`: the `APIKEY#` and `ENDPOINT#` items (markers and the tenant's item sort after).
       KeyConditionExpression: 'pk = :pk AND sk < :retired',
       ExpressionAttributeValues: { ':pk': pk, ':retired': 'RETIRED#' },
-      ProjectionExpression: 'pk, sk, key_hash',
+      ProjectionExpression: 'pk, sk, key_hash, events',
       Limit: limit,
     });
     const items = page.Items ?? [];
@@ -186,6 +187,8 @@ export class DynamoErasureStore implements ErasureStore {
     );
     await this.deleteConfigs([
       ...apiKeys.flatMap((k) => (typeof k.key_hash === 'string' ? [keys.apiKeyLookup(k.key_hash)] : [])),
+      // Its pointers now (no fan-out finds it from here on), written before the index existed or not; the index phase finds stale ones.
+      ...webhooks.flatMap((w) => subscribedTypes((w.events as string[] | null | undefined) ?? null).map((type) => keys.subscription(tenantId, type, String(w.sk).slice('ENDPOINT#'.length)))),
       ...items.map((i) => ({ pk: i.pk, sk: i.sk })),
     ]);
     return { counts: { api_keys: apiKeys.length, webhooks: webhooks.length }, waiting: [], done: !page.LastEvaluatedKey && items.length < limit };

@@ -88,6 +88,18 @@ class Publisher:
         body = self._send("/v1/tenants/%s/portal-sessions" % urllib.parse.quote(tenant_id, safe=""), payload)
         return {"url": body["url"], "read_only": body["read_only"], "expires_at": body["expires_at"]}
 
+    def erase_tenant(self, tenant_id):
+        """Erases a tenant and everything of it (keys, portal links, webhooks, deliveries, stored
+        events, pending retries, its audit trail), in the background: from the answer on it is
+        not found and nothing more is delivered for it. Returns the erasure (asked again: as it
+        stands): {"tenant_id", "status", "requested_at", "requested_by", "finished_at", "counts"}."""
+        return self._send("/v1/tenants/%s" % urllib.parse.quote(tenant_id, safe=""), None, method="DELETE")
+
+    def tenant_erasure(self, tenant_id):
+        """A tenant's erasure: its progress (status "erasing"), then its receipt ("done", kept
+        for the retention)."""
+        return self._send("/v1/tenants/%s/erasure" % urllib.parse.quote(tenant_id, safe=""), None, method="GET")
+
     def publish_batch(self, events):
         """Publishes any number of events (dicts of tenant_id, type, data and optionally
         idempotency_key), split into API batches, one after another; returns their ids in
@@ -130,28 +142,28 @@ class Publisher:
                 self.sleep(random.uniform(0, min(self.backoff[1], self.backoff[0] * 2 ** attempt)))
                 attempt += 1
 
-    def _headers(self, url, body, extra):
-        headers = {"Content-Type": "application/json", **extra}
+    def _headers(self, method, url, body, extra):
+        headers = {**({"Content-Type": "application/json"} if body else {}), **extra}
         if self.admin_key is not None:
             headers["Authorization"] = "Bearer " + self.admin_key
             return headers
         from botocore.auth import SigV4Auth
         from botocore.awsrequest import AWSRequest
 
-        request = AWSRequest(method="POST", url=url, data=body, headers=headers)
+        request = AWSRequest(method=method, url=url, data=body, headers=headers)
         SigV4Auth(self._credentials.get_frozen_credentials() if hasattr(self._credentials, "get_frozen_credentials") else self._credentials,
                   "execute-api", self.region).add_auth(request)
         return dict(request.headers.items())
 
-    def _send(self, path, payload, extra=None):
+    def _send(self, path, payload, extra=None, method="POST"):
         """One request, retried while it may succeed: the same body, so the same idempotency keys."""
         url = self.base_url + path
-        body = json.dumps(payload).encode("utf-8")
+        body = b"" if payload is None else json.dumps(payload).encode("utf-8")
         attempt = 0
         while True:
             last = attempt >= self.max_retries
             backoff = random.uniform(0, min(self.backoff[1], self.backoff[0] * 2 ** attempt))
-            request = urllib.request.Request(url, data=body, method="POST", headers=self._headers(url, body, extra or {}))
+            request = urllib.request.Request(url, data=body or None, method=method, headers=self._headers(method, url, body, extra or {}))
             try:
                 with urllib.request.urlopen(request, timeout=self.timeout) as res:
                     text = res.read().decode("utf-8")

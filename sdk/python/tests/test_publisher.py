@@ -116,6 +116,22 @@ class PublisherTest(unittest.TestCase):
             open_link()
         self.assertEqual(caught.exception.code, 409)
 
+    def test_erases_a_tenant_signed_and_reads_the_erasure_to_its_receipt(self):
+        publisher = Publisher(URL)
+        started = publisher.erase_tenant("leaving-py")
+        self.assertEqual((started["tenant_id"], started["status"], started["requested_by"]["type"]), ("leaving-py", "erasing", "platform"))
+        erasure = started
+        for _ in range(100):
+            if erasure["status"] == "done":
+                break
+            time.sleep(0.2)
+            erasure = publisher.tenant_erasure("leaving-py")
+        self.assertEqual(erasure["status"], "done")
+        self.assertEqual(erasure["counts"]["api_keys"], 1)
+        with self.assertRaises(HookpostError) as caught:
+            publisher.tenant_erasure("acme")
+        self.assertEqual((caught.exception.status, caught.exception.code), (404, "erasure_not_found"))
+
     def test_a_wrong_secret_is_refused_by_the_signature_check(self):
         from botocore.credentials import Credentials
 

@@ -86,6 +86,14 @@ export declare class HookpostPublisher {
         expiresAt: string;
     }>;
     /**
+     * Erases a tenant and everything of it (keys, portal links, webhooks, deliveries, stored
+     * events, pending retries, its audit trail), in the background: from the answer on it is not
+     * found and nothing more is delivered for it. Asked again, the erasure as it stands.
+     */
+    eraseTenant(tenantId: string): Promise<TenantErasure>;
+    /** A tenant's erasure: its progress (`status: 'erasing'`), then its receipt (`'done'`, kept for the retention). */
+    tenantErasure(tenantId: string): Promise<TenantErasure>;
+    /**
      * Publishes through the hookpost EventBridge bus (stack output `EventBusName`) instead of the
      * API: detail-type = the event type, detail = `{tenant_id, data}`, ten entries a PutEvents;
      * entries EventBridge refuses are sent again (with backoff), and any still refused after the
@@ -95,6 +103,16 @@ export declare class HookpostPublisher {
     /** One request, retried while it may succeed: the same body, so the same idempotency keys. */
     private send;
     private headers;
+}
+/** What a tenant's erasure has erased so far, by kind (`other`: pointers, audit copies, pace and rate windows, markers, the tenant itself). */
+export interface TenantErasure {
+    tenantId: string;
+    status: 'erasing' | 'done';
+    requestedAt: string;
+    /** The platform's IAM principal ARN that asked. */
+    requestedBy: string;
+    finishedAt: string | null;
+    counts: Record<'api_keys' | 'portal_sessions' | 'portal_links' | 'webhooks' | 'deliveries' | 'attempts' | 'events' | 'recoveries' | 'audit_records' | 'retry_schedules' | 'other', number>;
 }
 /** Consecutive batches of at most BATCH_EVENTS events and BATCH_BYTES of JSON. */
 export declare const splitBatches: <T extends {

@@ -84,6 +84,18 @@ var HookpostPublisher = class {
     return { url: body.url, readOnly: body.read_only, expiresAt: body.expires_at };
   }
   /**
+   * Erases a tenant and everything of it (keys, portal links, webhooks, deliveries, stored
+   * events, pending retries, its audit trail), in the background: from the answer on it is not
+   * found and nothing more is delivered for it. Asked again, the erasure as it stands.
+   */
+  async eraseTenant(tenantId) {
+    return erasureOf(await this.send(`/v1/tenants/${encodeURIComponent(tenantId)}`, void 0, {}, "DELETE"));
+  }
+  /** A tenant's erasure: its progress (`status: 'erasing'`), then its receipt (`'done'`, kept for the retention). */
+  async tenantErasure(tenantId) {
+    return erasureOf(await this.send(`/v1/tenants/${encodeURIComponent(tenantId)}/erasure`, void 0, {}, "GET"));
+  }
+  /**
    * Publishes through the hookpost EventBridge bus (stack output `EventBusName`) instead of the
    * API: detail-type = the event type, detail = `{tenant_id, data}`, ten entries a PutEvents;
    * entries EventBridge refuses are sent again (with backoff), and any still refused after the
@@ -107,15 +119,15 @@ var HookpostPublisher = class {
     }
   }
   /** One request, retried while it may succeed: the same body, so the same idempotency keys. */
-  async send(path, payload, extra = {}) {
+  async send(path, payload, extra = {}, method = "POST") {
     const url = new URL(`${this.baseUrl}${path}`);
-    const body = JSON.stringify(payload);
+    const body = payload === void 0 ? "" : JSON.stringify(payload);
     const { first, max } = this.options.backoffMs ?? { first: 200, max: 2e4 };
     for (let attempt = 0; ; attempt++) {
       const last = attempt >= (this.options.maxRetries ?? 5);
       let response;
       try {
-        response = await this.fetch(url, { method: "POST", headers: await this.headers(url, body, extra), body });
+        response = await this.fetch(url, { method, headers: await this.headers(method, url, body, extra), ...body ? { body } : {} });
       } catch (error) {
         if (last) throw error;
         await this.sleep(Math.random() * Math.min(max, first * 2 ** attempt));
@@ -137,15 +149,15 @@ var HookpostPublisher = class {
       await this.sleep(retryAfterMs(response.headers.get("retry-after")) ?? Math.random() * Math.min(max, first * 2 ** attempt));
     }
   }
-  async headers(url, body, extra) {
-    const headers = { "content-type": "application/json", ...extra };
+  async headers(method, url, body, extra) {
+    const headers = { ...body ? { "content-type": "application/json" } : {}, ...extra };
     if (this.options.adminKey) return { ...headers, authorization: `Bearer ${this.options.adminKey}` };
     this.signer ??= loadSigner(this.options).catch((e) => {
       this.signer = void 0;
       throw e;
     });
     const signed = await (await this.signer).sign({
-      method: "POST",
+      method,
       protocol: url.protocol,
       hostname: url.hostname,
       ...url.port ? { port: Number(url.port) } : {},
@@ -156,6 +168,10 @@ var HookpostPublisher = class {
     });
     return signed.headers;
   }
+};
+var erasureOf = (body) => {
+  const b = body;
+  return { tenantId: b.tenant_id, status: b.status, requestedAt: b.requested_at, requestedBy: b.requested_by.id, finishedAt: b.finished_at, counts: b.counts };
 };
 var splitBatches = (events) => {
   const batches = [];

@@ -146,6 +146,20 @@ export class HookpostPublisher {
   }
 
   /**
+   * Erases a tenant and everything of it (keys, portal links, webhooks, deliveries, stored
+   * events, pending retries, its audit trail), in the background: from the answer on it is not
+   * found and nothing more is delivered for it. Asked again, the erasure as it stands.
+   */
+  async eraseTenant(tenantId: string): Promise<TenantErasure> {
+    return erasureOf(await this.send(`/v1/tenants/${encodeURIComponent(tenantId)}`, undefined, {}, 'DELETE'));
+  }
+
+  /** A tenant's erasure: its progress (`status: 'erasing'`), then its receipt (`'done'`, kept for the retention). */
+  async tenantErasure(tenantId: string): Promise<TenantErasure> {
+    return erasureOf(await this.send(`/v1/tenants/${encodeURIComponent(tenantId)}/erasure`, undefined, {}, 'GET'));
+  }
+
+  /**
    * Publishes through the hookpost EventBridge bus (stack output `EventBusName`) instead of the
    * API: detail-type = the event type, detail = `{tenant_id, data}`, ten entries a PutEvents;
    * entries EventBridge refuses are sent again (with backoff), and any still refused after the
@@ -170,15 +184,15 @@ export class HookpostPublisher {
   }
 
   /** One request, retried while it may succeed: the same body, so the same idempotency keys. */
-  private async send(path: string, payload: unknown, extra: Record<string, string> = {}): Promise<unknown> {
+  private async send(path: string, payload: unknown, extra: Record<string, string> = {}, method: 'POST' | 'GET' | 'DELETE' = 'POST'): Promise<unknown> {
     const url = new URL(`${this.baseUrl}${path}`);
-    const body = JSON.stringify(payload);
+    const body = payload === undefined ? '' : JSON.stringify(payload);
     const { first, max } = this.options.backoffMs ?? { first: 200, max: 20_000 };
     for (let attempt = 0; ; attempt++) {
       const last = attempt >= (this.options.maxRetries ?? 5);
       let response: Response;
       try {
-        response = await this.fetch(url, { method: 'POST', headers: await this.headers(url, body, extra), body });
+        response = await this.fetch(url, { method, headers: await this.headers(method, url, body, extra), ...(body ? { body } : {}) });
       } catch (error) {
         if (last) throw error;
         await this.sleep(Math.random() * Math.min(max, first * 2 ** attempt));
@@ -202,15 +216,15 @@ export class HookpostPublisher {
     }
   }
 
-  private async headers(url: URL, body: string, extra: Record<string, string>): Promise<Record<string, string>> {
-    const headers = { 'content-type': 'application/json', ...extra };
+  private async headers(method: string, url: URL, body: string, extra: Record<string, string>): Promise<Record<string, string>> {
+    const headers: Record<string, string> = { ...(body ? { 'content-type': 'application/json' } : {}), ...extra };
     if (this.options.adminKey) return { ...headers, authorization: `Bearer ${this.options.adminKey}` };
     this.signer ??= loadSigner(this.options).catch((e: unknown) => {
       this.signer = undefined;
       throw e;
     });
     const signed = await (await this.signer).sign({
-      method: 'POST',
+      method,
       protocol: url.protocol,
       hostname: url.hostname,
       ...(url.port ? { port: Number(url.port) } : {}),
@@ -222,6 +236,22 @@ export class HookpostPublisher {
     return signed.headers as Record<string, string>;
   }
 }
+
+/** What a tenant's erasure has erased so far, by kind (`other`: pointers, audit copies, pace and rate windows, markers, the tenant itself). */
+export interface TenantErasure {
+  tenantId: string;
+  status: 'erasing' | 'done';
+  requestedAt: string;
+  /** The platform's IAM principal ARN that asked. */
+  requestedBy: string;
+  finishedAt: string | null;
+  counts: Record<'api_keys' | 'portal_sessions' | 'portal_links' | 'webhooks' | 'deliveries' | 'attempts' | 'events' | 'recoveries' | 'audit_records' | 'retry_schedules' | 'other', number>;
+}
+
+const erasureOf = (body: unknown): TenantErasure => {
+  const b = body as { tenant_id: string; status: TenantErasure['status']; requested_at: string; requested_by: { id: string }; finished_at: string | null; counts: TenantErasure['counts'] };
+  return { tenantId: b.tenant_id, status: b.status, requestedAt: b.requested_at, requestedBy: b.requested_by.id, finishedAt: b.finished_at, counts: b.counts };
+};
 
 /** Consecutive batches of at most BATCH_EVENTS events and BATCH_BYTES of JSON. */
 export const splitBatches = <T extends { data: unknown }>(events: T[]): T[][] => {
