@@ -12,6 +12,8 @@ const USAGE = `hookpost: operator commands for a local runtime or a deployed sta
 
 Usage:
   hookpost tenants create <tenant_id> [--name NAME]
+  hookpost tenants erase <tenant_id> [--wait]      erase the tenant and everything of it, in the background (--wait: until done)
+  hookpost tenants erasure <tenant_id>             an erasure's progress, then its receipt
   hookpost keys create <tenant_id>                 prints the new API key once
   hookpost keys revoke <tenant_id> <key_id>
   hookpost events publish <tenant_id> <type> [--data JSON] [--idempotency-key KEY]   (a test event)
@@ -148,6 +150,7 @@ export const main = async (argv: string[], deps: CliDeps): Promise<number> => {
         since: { type: 'string' },
         until: { type: 'string' },
         json: { type: 'boolean' },
+        wait: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -165,6 +168,21 @@ export const main = async (argv: string[], deps: CliDeps): Promise<number> => {
   let action: ((target: Target) => Promise<unknown>) | undefined;
   if (command === 'tenants create' && rest.length === 1) {
     action = (t) => request(t, 'POST', '/v1/tenants', { id: rest[0], ...(values.name ? { name: values.name } : {}) });
+  } else if (command === 'tenants erase' && rest.length === 1) {
+    const path = `/v1/tenants/${encodeURIComponent(rest[0]!)}`;
+    action = async (t) => {
+      let erasure = (await request(t, 'DELETE', path)) as { status: string; counts: Record<string, number> };
+      if (!values.wait) return erasure;
+      const show = deps.progress ?? deps.err;
+      for (;;) {
+        show(`${erasure.status}: ${Object.values(erasure.counts).reduce((a, b) => a + b, 0)} items erased`);
+        if (erasure.status === 'done') return erasure;
+        await new Promise((r) => setTimeout(r, deps.pollMs ?? 1000));
+        erasure = await request(t, 'GET', `${path}/erasure`);
+      }
+    };
+  } else if (command === 'tenants erasure' && rest.length === 1) {
+    action = (t) => request(t, 'GET', `/v1/tenants/${encodeURIComponent(rest[0]!)}/erasure`);
   } else if (command === 'keys create' && rest.length === 1) {
     action = (t) => request(t, 'POST', `/v1/tenants/${encodeURIComponent(rest[0]!)}/keys`);
   } else if (command === 'keys revoke' && rest.length === 2) {

@@ -17,6 +17,7 @@ beforeAll(async () => {
   runtime = await startLocalRuntime({
     dataDir,
     retrySchedule: [1],
+    erasure: { settleSeconds: 0 },
   });
 });
 afterAll(() => runtime.stop());
@@ -56,7 +57,14 @@ describe('operator CLI against the local runtime', () => {
     expect(JSON.parse((await runJson(['audit-log', 'initech', '--action', 'tenant.created', '--url', runtime.url], env)).out).data).toHaveLength(1);
     expect((await run(['keys', 'revoke', 'initech', keyId, '--url', runtime.url], env)).code).toBe(0);
     expect((await api('GET', '/api/v1/admin/webhooks', { key: apiKey })).status).toBe(401);
-  });
+    // A tenant erased, waiting for it (issue 28); its receipt read after.
+    expect((await run(['tenants', 'create', 'leaving', '--url', runtime.url], env)).code).toBe(0);
+    expect((await run(['keys', 'create', 'leaving', '--url', runtime.url], env)).code).toBe(0);
+    const erased = await run(['tenants', 'erase', 'leaving', '--wait', '--url', runtime.url], env);
+    expect(erased.code, erased.err).toBe(0);
+    expect(erased.progress.at(-1)).toMatch(/^done: \d+ items erased$/);
+    expect(JSON.parse((await runJson(['tenants', 'erasure', 'leaving', '--url', runtime.url], env)).out)).toMatchObject({ status: 'done', counts: { api_keys: 1 } });
+  }, 60_000);
 
   it('says what went wrong, with a non-zero exit', async () => {
     const env = { HOOKPOST_DATA_DIR: dataDir };
