@@ -138,6 +138,23 @@ describe('a tenant\'s erasure, step by step', () => {
     expect((await ports.erasures.getErasure('twice'))!.counts).toEqual(erasure.counts);
   }, 60_000);
 
+  it('what a request in flight at the mark writes after the first pass (a key, a link, a webhook) is erased by the pass after the settle', async () => {
+    await seed('raced', 3);
+    const { ports, sent } = erasurePorts({ erasureSettleSeconds: 90 });
+    await requestTenantErasure(ports, 'raced', { actor: { type: 'platform', id: 'arn:test' }, source: { ip: null, userAgent: null } });
+    let m = sent.shift();
+    for (; m && m.phase !== 'settled-keys'; m = sent.shift()) await continueErasure(ports, m);
+    expect(m?.phase).toBe('settled-keys');
+    // The first pass is done; the next step waits for the settle (what the queue was asked).
+    // Meanwhile requests that read the tenant before its mark finish their writes:
+    await configs.putApiKey({ keyId: 'key_late', tenantId: 'raced', keyHash: 'late-hash', createdAt: '2026-02-17T00:00:00.000Z' });
+    await configs.putPortalLink({ tokenHash: 'late-link', tenantId: 'raced', readOnly: false, expiresAt: '2026-02-17T01:00:00.000Z' });
+    await configs.createEndpoint(endpoint('raced', 'wh_late'));
+    for (; m; m = sent.shift()) await continueErasure(ports, m);
+    expect(await itemsOf('raced')).toEqual(['ERASURE#raced ERASURE']);
+    expect(await configs.findApiKey('late-hash')).toBeUndefined();
+  }, 60_000);
+
   it('a data directory from before erasure: its sessions, links, pointers, events and recoveries get the index key, and a deleted webhook\'s history its marker', async () => {
     const db = documentClient(dynamo.client);
     const legacy = 'legacy';

@@ -117,8 +117,10 @@ export class DynamoErasureStore implements ErasureStore {
   erase(tenantId: string, phase: ErasurePhase, cursor: string | undefined, limit: number): Promise<ErasureStep> {
     switch (phase) {
       case 'keys':
+      case 'settled-keys':
         return this.eraseKeysAndWebhooks(tenantId, limit);
       case 'index':
+      case 'settled-index':
         return this.eraseIndexed(tenantId, this.configTable, cursor, limit);
       case 'history':
         return this.eraseHistory(tenantId, cursor, limit);

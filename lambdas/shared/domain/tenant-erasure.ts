@@ -11,13 +11,15 @@ import type { EraseMessage, Ports } from './ports';
  * The order makes "nothing delivered afterwards" hold early: the tenant is marked first (it is
  * no longer found: publishes are refused within the ten seconds a container remembers it), then
  * its keys and webhooks go (nobody can sign in, no fan-out finds a webhook, a retry due finds
- * none and is cancelled), then its sessions, links and subscription pointers. The history is
- * erased only once every function that could have read the tenant before has ended (the
- * settle: the longest Lambda timeout, with room), so nothing in flight writes after the step
- * that erased its partition. The tenant's item goes last; the erasure's own record stays as
- * its receipt (what was erased and who asked, no data of the tenant's) for the retention.
+ * none and is cancelled), then its sessions, links and subscription pointers. Then it waits
+ * until every function that could have read the tenant before it was marked has ended (the
+ * settle: the longest Lambda timeout, with room), and goes over its keys, webhooks, sessions,
+ * links and pointers again (a request in flight at the mark may have written one since), then
+ * its history, stored events, trail and windows: nothing in flight writes after the step that
+ * erased where it writes. The tenant's item goes last; the erasure's own record stays as its
+ * receipt (what was erased and who asked, no data of the tenant's) for the retention.
  */
-export const ERASURE_PHASES = ['keys', 'index', 'history', 'stored', 'audit', 'rate', 'finish'] as const;
+export const ERASURE_PHASES = ['keys', 'index', 'settled-keys', 'settled-index', 'history', 'stored', 'audit', 'rate', 'finish'] as const;
 export type ErasurePhase = (typeof ERASURE_PHASES)[number];
 
 /** What an erasure counts as it goes (items found and deleted; schedules found and deleted). */
@@ -134,8 +136,8 @@ export const continueErasure = async (deps: Deps, message: EraseMessage): Promis
     }
     phase++;
     cursor = undefined;
-    // Before the history: every function that read the tenant before it was marked has ended.
-    if (ERASURE_PHASES[phase] === 'history') {
+    // Before the second pass: every function that read the tenant before it was marked has ended.
+    if (ERASURE_PHASES[phase] === 'settled-keys') {
       delay = settle;
       break;
     }

@@ -126,7 +126,9 @@ export const webhookHealth = async (deps: Deps, tenantId: string, endpointId: st
  * and a pending retry that comes due is cancelled (`event_erased`) instead of sent. Its
  * deliveries and their attempts stay: the history keeps that it was delivered, never what.
  */
-export const eraseEvent = async (deps: Deps & Pick<Ports, 'clock'>, tenantId: string, eventId: string): Promise<FoundEvent> => {
+export const eraseEvent = async (deps: Deps & Pick<Ports, 'clock' | 'tenants'>, tenantId: string, eventId: string): Promise<FoundEvent> => {
+  // A tenant being erased is not found: its erasure takes the event (a tombstone written now could outlive it).
+  if (!(await deps.tenants.getTenant(tenantId))) throw new NotFoundError(`Tenant "${tenantId}"`, 'tenant_not_found');
   const found = await findEvent(deps, tenantId, eventId);
   const at = found.erasedAt ?? deps.clock.now().toISOString();
   await deps.events.eraseEventData(tenantId, eventId, { type: found.type, createdAt: found.createdAt }, at);
