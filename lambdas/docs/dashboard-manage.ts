@@ -125,7 +125,10 @@ async function findEvent(id) {
     const e = await api('GET', '/api/v1/admin/events/' + encodeURIComponent(id));
     $('event-title').replaceChildren(e.type + ' ', el('span', { class: 'secret' }, e.id)); $('event-time').textContent = 'Published ' + utcSeconds(e.created_at);
     $('event-payload').hidden = e.data === null; $('event-payload').textContent = e.data === null ? '' : JSON.stringify(e.data, null, 2);
-    $('event-no-payload').hidden = e.data !== null;
+    $('event-no-payload').hidden = e.data !== null || e.erased_at !== null;
+    $('event-erased').hidden = e.erased_at === null;
+    $('event-erased').textContent = e.erased_at === null ? '' : 'Its payload was erased ' + utcSeconds(e.erased_at) + ': it is kept nowhere, and no retry sends it again.';
+    $('erase-payload').hidden = e.erased_at !== null; $('erase-payload').dataset.id = e.id;
     const body = $('event-deliveries'); body.replaceChildren();
     if (e.deliveries.length === 0) body.append(el('tr', {}, el('td', { colSpan: 6 }, 'No webhook has a delivery of it.')));
     for (const d of e.deliveries) body.append(deliveryRow(d, false));
@@ -137,5 +140,10 @@ $('tab-failures').addEventListener('click', () => { view('failures'); loadFailur
 $('tab-find').addEventListener('click', () => { view('find'); $('event-id').focus(); });
 $('failures-refresh').addEventListener('click', () => loadFailures(false).catch((e) => sayIn($('failures-status'), e.message, true)));
 $('failures-more').addEventListener('click', () => loadFailures(true).catch((e) => sayIn($('failures-status'), e.message, true)));
+$('erase-payload').addEventListener('click', async () => {
+  const id = $('erase-payload').dataset.id;
+  if (!id || !confirm('Erase this event\'s payload? Its deliveries stay in the history; the data cannot be brought back, and no retry sends it.')) return;
+  try { await api('DELETE', '/api/v1/admin/events/' + encodeURIComponent(id) + '/data'); await findEvent(id); sayIn($('find-status'), 'Payload erased.'); } catch (err) { sayIn($('find-status'), err.message, true); }
+});
 $('find-form').addEventListener('submit', (e) => { e.preventDefault(); const id = $('event-id').value.trim(); if (id) findEvent(id); });
 `;

@@ -140,6 +140,8 @@ export const dashboardPage = (portal: PortalSettings, eventTypes: readonly strin
       <h3 id="event-title"></h3><p id="event-time" class="muted"></p>
       <h4>Payload</h4><pre id="event-payload"></pre>
       <p id="event-no-payload" class="muted" hidden>hookpost did not keep this event's payload: it had no idempotency key and every webhook took it at the first attempt.</p>
+      <p id="event-erased" class="muted" hidden></p>
+      <div class="row mutates"><button type="button" id="erase-payload">Erase payload</button></div>
       <table class="stack"><caption>Its delivery to each webhook</caption><thead><tr><th scope="col">Webhook</th><th scope="col">Event</th><th scope="col">Status</th><th scope="col">Last answer</th><th scope="col">Attempts</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead><tbody id="event-deliveries"></tbody></table>
     </section>
   </section>

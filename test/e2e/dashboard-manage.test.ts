@@ -244,6 +244,15 @@ describe('across webhooks', () => {
     await failing.locator('summary').click();
     expect(await failing.locator('details').textContent()).toContain('#1');
     expect(await rows.filter({ hasText: `${receiver.url}/ok` }).locator('td[data-label="Status"]').textContent()).toBe('succeeded');
+    // Its payload erased from here (issue 28), once confirmed: the page says so, the data is gone.
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Erase payload' }).click();
+    await expect.poll(() => page.locator('#find-status').textContent()).toBe('Payload erased.');
+    expect(await page.locator('#event-erased').textContent()).toMatch(/^Its payload was erased \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+    expect(await page.locator('#event-payload').isVisible()).toBe(false);
+    expect(await page.locator('#event-no-payload').isVisible()).toBe(false);
+    expect(await page.getByRole('button', { name: 'Erase payload' }).isVisible()).toBe(false);
+    expect((await api('GET', `/api/v1/admin/events/${ids.failedEvent}`, { key: KEY })).body).toMatchObject({ data: null, erased_at: expect.any(String) });
 
     // From a delivery's row in a webhook's history, to its event: one not kept.
     await page.getByRole('button', { name: 'Webhooks' }).click();

@@ -31,7 +31,8 @@ const withoutHealthGrant = async (): Promise<Template> => {
   const template = structuredClone(await stackTemplate()) as Template;
   for (const r of Object.values(template.Resources)) {
     if (r.Type !== 'AWS::IAM::Policy') continue;
-    r.Properties.PolicyDocument.Statement = r.Properties.PolicyDocument.Statement.filter((s: any) => s.Action !== 'dynamodb:UpdateItem');
+    // The worker's own statement on the configs table: UpdateItem (health) and DeleteItem (erasure); the delete stays.
+    for (const s of r.Properties.PolicyDocument.Statement) if ([s.Action].flat().sort().join() === 'dynamodb:DeleteItem,dynamodb:UpdateItem') s.Action = 'dynamodb:DeleteItem';
   }
   return template;
 };

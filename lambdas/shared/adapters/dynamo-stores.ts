@@ -333,10 +333,13 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
 
   /**
    * Deletes the endpoint and its pointers. Its history stays for the retention, so a marker
-   * (`RETIRED#<id>`, written first) keeps its id where the tenant's erasure finds it; it expires
-   * after the longest retention a tenant may set.
+   * (`RETIRED#<id>`, written first, and only for an endpoint that exists: a refused delete
+   * writes nothing) keeps its id where the tenant's erasure finds it; it expires after the
+   * longest retention a tenant may set.
    */
   async deleteEndpoint(tenantId: string, endpointId: string) {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.endpoint(tenantId, endpointId), ConsistentRead: true, ProjectionExpression: 'pk' }));
+    if (!Item) return undefined;
     await this.db.send(
       new PutCommand({
         TableName: this.tableName,
