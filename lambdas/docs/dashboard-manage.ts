@@ -142,7 +142,7 @@ $('failures-refresh').addEventListener('click', () => loadFailures(false).catch(
 $('failures-more').addEventListener('click', () => loadFailures(true).catch((e) => sayIn($('failures-status'), e.message, true)));
 $('erase-payload').addEventListener('click', async () => {
   const id = $('erase-payload').dataset.id;
-  if (!id || !confirm('Erase this event\'s payload? Its deliveries stay in the history; the data cannot be brought back, and no retry sends it.')) return;
+  if (!id || !confirm('Erase the payload of this event? Its deliveries stay in the history; the data cannot be brought back, and no retry sends it.')) return;
   try { await api('DELETE', '/api/v1/admin/events/' + encodeURIComponent(id) + '/data'); await findEvent(id); sayIn($('find-status'), 'Payload erased.'); } catch (err) { sayIn($('find-status'), err.message, true); }
 });
 $('find-form').addEventListener('submit', (e) => { e.preventDefault(); const id = $('event-id').value.trim(); if (id) findEvent(id); });
