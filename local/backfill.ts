@@ -2,7 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, type ScanCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SubscriptionPointers, subscribedTypes } from '../lambdas/shared/adapters/dynamo-subscriptions';
 import { keys, TABLE_KEYS } from '../lambdas/shared/adapters/tables';
-import { MAX_RETENTION_DAYS } from '../lambdas/shared/domain/tenants';
+import { retiredEndpointItem } from '../lambdas/shared/adapters/endpoint-items';
 import { documentClient } from '../lambdas/shared/aws-ports';
 
 type Row = Record<string, unknown>;
@@ -113,7 +113,7 @@ export const indexTenantItems = async (dynamo: DynamoDBClient, tables: { configs
     await db.send(
       new PutCommand({
         TableName: tables.configs,
-        Item: { ...keys.retiredEndpoint(tenantId, endpointId), type: 'retired_endpoint', id: endpointId, expires_at: Math.floor(Date.now() / 1000) + (MAX_RETENTION_DAYS + 1) * 86_400 },
+        Item: retiredEndpointItem(tenantId, endpointId),
       }),
     );
     written++;

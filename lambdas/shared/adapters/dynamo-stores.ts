@@ -1,11 +1,10 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type ApiKeyRecord, clearsOption, type Endpoint, type EndpointChanges, type PreviousSecret, type Tenant } from '../domain/model';
-import { endpointValue, fromEndpoint, toEndpoint } from './endpoint-items';
+import { endpointValue, fromEndpoint, retiredEndpointItem, toEndpoint } from './endpoint-items';
 import type { EndpointStore, TenantStore } from '../domain/ports';
 import { isConditionFailure, type Item, whenConditionHolds } from './dynamo-write';
 import { SubscriptionPointers, subscribedTypes } from './dynamo-subscriptions';
 import { putPortalLink, putSession, redeemPortalLink } from './portal-items';
-import { MAX_RETENTION_DAYS } from '../domain/tenants';
 import { keys } from './tables';
 
 // The configs table: tenants, API keys, endpoints and what they subscribe to.
@@ -343,7 +342,7 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
     await this.db.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...keys.retiredEndpoint(tenantId, endpointId), type: 'retired_endpoint', id: endpointId, expires_at: Math.floor(Date.now() / 1000) + (MAX_RETENTION_DAYS + 1) * 86_400 },
+        Item: retiredEndpointItem(tenantId, endpointId),
       }),
     );
     try {

@@ -3,9 +3,21 @@ import type { Endpoint } from '../domain/model';
 import type { ReceiverAuth, SealedCredential } from '../domain/receiver-auth';
 import { credentialsOfItem, fromAuth, fromSensitiveHeaders, itemOfCredentials } from './credential-items';
 import type { Item } from './dynamo-write';
+import { MAX_RETENTION_DAYS } from '../domain/tenants';
 import { keys } from './tables';
 
 // How endpoints are written as items of the configs table.
+
+/**
+ * The marker a deleted endpoint leaves while its history may still be kept (a tenant's erasure
+ * finds that history by it): it expires after the longest retention a tenant may set.
+ */
+export const retiredEndpointItem = (tenantId: string, endpointId: string, nowMs = Date.now()): Item => ({
+  ...keys.retiredEndpoint(tenantId, endpointId),
+  type: 'retired_endpoint',
+  id: endpointId,
+  expires_at: Math.floor(nowMs / 1000) + (MAX_RETENTION_DAYS + 1) * 86_400,
+});
 
 /** An AWS destination as its endpoint's item holds it. */
 const fromDestination = (d: AwsDestination): Item => ({

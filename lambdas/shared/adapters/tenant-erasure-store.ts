@@ -1,9 +1,9 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ErasureStore } from '../domain/ports';
 import { ERASURE_COUNTS, type ErasureCount, type ErasureCounts, type ErasurePhase, type ErasureStep, type TenantErasure } from '../domain/tenant-erasure';
-import { MAX_RETENTION_DAYS } from '../domain/tenants';
 import { batchWriteAll, type Item, whenConditionHolds } from './dynamo-write';
 import { subscribedTypes } from './dynamo-subscriptions';
+import { retiredEndpointItem } from './endpoint-items';
 import { keys, TABLE_KEYS } from './tables';
 
 const countAttribute = (name: ErasureCount) => `n_${name}`;
@@ -174,18 +174,20 @@ export class DynamoErasureStore implements ErasureStore {
     const items = page.Items ?? [];
     const webhooks = items.filter((i) => String(i.sk).startsWith('ENDPOINT#'));
     const apiKeys = items.filter((i) => String(i.sk).startsWith('APIKEY#'));
+    // An UpdateItem, not a put: the worker may not put configuration.
     await Promise.all(
-      webhooks.map((w) =>
-        this.db.send(
+      webhooks.map((w) => {
+        const { pk, sk, ...marker } = retiredEndpointItem(tenantId, String(w.sk).slice('ENDPOINT#'.length));
+        return this.db.send(
           new UpdateCommand({
             TableName: this.configTable,
-            Key: keys.retiredEndpoint(tenantId, String(w.sk).slice('ENDPOINT#'.length)),
-            UpdateExpression: 'SET #type = :type, expires_at = :expires',
+            Key: { pk, sk },
+            UpdateExpression: 'SET #type = :type, id = :id, expires_at = :expires',
             ExpressionAttributeNames: { '#type': 'type' },
-            ExpressionAttributeValues: { ':type': 'retired_endpoint', ':expires': Math.floor(Date.now() / 1000) + (MAX_RETENTION_DAYS + 1) * 86_400 },
+            ExpressionAttributeValues: { ':type': marker.type, ':id': marker.id, ':expires': marker.expires_at },
           }),
-        ),
-      ),
+        );
+      }),
     );
     await this.deleteConfigs([
       ...apiKeys.flatMap((k) => (typeof k.key_hash === 'string' ? [keys.apiKeyLookup(k.key_hash)] : [])),
