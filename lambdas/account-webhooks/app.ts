@@ -1,3 +1,4 @@
+import { checkEventTypes } from '../shared/domain/portal-scope';
 import { graceEndsAt } from '../shared/domain/model';
 import {
   DEFAULT_ROTATION_GRACE_SECONDS,
@@ -20,8 +21,9 @@ export const createAccountWebhooksHandler = (ports: Ports) => {
   return createApiHandler(
     'account-webhooks',
     {
-      'POST /v1/webhooks/register': async ({ body, tenantId }) => {
+      'POST /v1/webhooks/register': async ({ body, tenantId, scope }) => {
         const input = schemas.accountRegister.parse(body);
+        checkEventTypes(scope, input.event_types ?? null);
         const { endpoint, secret, before } = await registerAccountWebhook(ports, tenantId, {
           url: input.url,
           events: input.event_types ?? null,

@@ -16,7 +16,8 @@ import { graceEndsAt } from '../shared/domain/model';
 import { createApiHandler } from '../shared/http/api-handler';
 import { buildSchemas } from '../shared/http/schemas';
 import { tenantAuthenticator } from '../shared/http/tenant-auth';
-import { adminWebhookView, destinationCheckView, destinationTrustView, eventTypesView } from '../shared/http/views';
+import { adminWebhookView, destinationCheckView, destinationTrustView, eventTypesView, scopeView } from '../shared/http/views';
+import { checkEventTypes } from '../shared/domain/portal-scope';
 import { webhookOperations } from '../shared/http/webhook-operations';
 
 /** Seed 003's admin webhooks: many endpoints per tenant, with their delivery history. */
@@ -26,9 +27,10 @@ export const createAdminWebhooksHandler = (ports: Ports) => {
   return createApiHandler(
     'admin-webhooks',
     {
-      'POST /api/v1/admin/webhooks': async ({ body, tenantId }) => {
+      'POST /api/v1/admin/webhooks': async ({ body, tenantId, scope }) => {
         const { retry_schedule: retrySchedule, timeout_seconds: timeoutSeconds, signature_scheme: signatureScheme, rate_limit_per_second: rateLimitPerSecond, sensitive_headers: sensitiveHeaders, ...input } =
           schemas.adminCreate.parse(body);
+        checkEventTypes(scope, input.events);
         const { endpoint, secret, generated } = await createAdminWebhook(ports, tenantId, {
           ...input,
           ...(sensitiveHeaders ? { sensitiveHeaders } : {}),
@@ -39,14 +41,15 @@ export const createAdminWebhooksHandler = (ports: Ports) => {
         });
         return { status: 201, body: await ops.view(endpoint, generated ? secret : undefined), audit: { action: 'webhook.created', webhookId: endpoint.id, ...changesOf(undefined, adminWebhookView(endpoint)) } };
       },
-      'GET /api/v1/admin/webhooks': ({ tenantId }) => ops.list(tenantId),
+      'GET /api/v1/admin/webhooks': ({ tenantId, scope }) => ops.list(tenantId, scope),
       'GET /api/v1/admin/webhooks/{id}': async ({ params, tenantId }) => ({
         status: 200,
         body: await ops.view(await getWebhook(ports, tenantId, params.id!)),
       }),
-      'PATCH /api/v1/admin/webhooks/{id}': async ({ body, params, tenantId }) => {
+      'PATCH /api/v1/admin/webhooks/{id}': async ({ body, params, tenantId, scope }) => {
         const { retry_schedule: retrySchedule, timeout_seconds: timeoutSeconds, rate_limit_per_second: rateLimitPerSecond, sensitive_headers: sensitiveHeaders, signature_scheme: _scheme, ordered: _ordered, ...changes } =
           schemas.adminUpdate.parse(body);
+        checkEventTypes(scope, changes.events);
         const options = {
           ...(sensitiveHeaders !== undefined ? { sensitiveHeaders } : {}),
           ...(retrySchedule !== undefined ? { retrySchedule } : {}),
@@ -73,8 +76,9 @@ export const createAdminWebhooksHandler = (ports: Ports) => {
           audit: { action: 'webhook.secret_rotated', webhookId: endpoint.id, after: { ...kind, previous_secret_expires_at: graceEndsAt(endpoint) ?? null } },
         };
       },
-      'POST /api/v1/admin/webhooks/{id}/test': async ({ body, params, tenantId }) => {
+      'POST /api/v1/admin/webhooks/{id}/test': async ({ body, params, tenantId, scope }) => {
         const input = schemas.testEvent.parse(body);
+        if (input.event_type !== undefined) checkEventTypes(scope, [input.event_type]);
         const endpoint = await getWebhook(ports, tenantId, params.id!);
         const sent = await sendTestEvent(ports, endpoint, input.event_type);
         return {
@@ -109,19 +113,19 @@ export const createAdminWebhooksHandler = (ports: Ports) => {
         const session = await openPortalLink(ports, schemas.portalSessionOpen.parse(body).token);
         return {
           status: 201,
-          body: { object: 'portal_session', tenant_id: session.tenantId, session_token: session.token, read_only: session.readOnly, expires_at: session.expiresAt },
+          body: { object: 'portal_session', tenant_id: session.tenantId, session_token: session.token, read_only: session.readOnly, ...scopeView(session.scope), expires_at: session.expiresAt },
           headers: { 'cache-control': 'no-store' },
           // The link is the proof; the session it opens is who acts from now on.
-          audit: { action: 'portal_session.opened', tenantId: session.tenantId, actor: { type: 'portal_session', id: session.id }, after: { read_only: session.readOnly, expires_at: session.expiresAt } },
+          audit: { action: 'portal_session.opened', tenantId: session.tenantId, actor: { type: 'portal_session', id: session.id }, after: { read_only: session.readOnly, ...scopeView(session.scope), expires_at: session.expiresAt } },
         };
       },
       'GET /api/v1/admin/webhooks/{id}/recoveries/{recovery_id}': ({ params, tenantId }) =>
         ops.recovery(tenantId, params.id!, params.recovery_id!),
       'GET /api/v1/admin/webhooks/{id}/health': ({ params, tenantId }) => ops.health(tenantId, params.id!),
-      'GET /api/v1/admin/failed-deliveries': ({ query, tenantId }) => ops.failed(tenantId, query),
-      'GET /api/v1/admin/events/{event_id}': ({ params, tenantId }) => ops.event(tenantId, params.event_id!),
-      'GET /api/v1/admin/audit-log': ({ query, tenantId }) => ops.auditLog(tenantId, query),
-      'DELETE /api/v1/admin/events/{event_id}/data': ({ params, tenantId }) => ops.eraseEvent(tenantId, params.event_id!),
+      'GET /api/v1/admin/failed-deliveries': ({ query, tenantId, scope }) => ops.failed(tenantId, query, scope),
+      'GET /api/v1/admin/events/{event_id}': ({ params, tenantId, scope }) => ops.event(tenantId, params.event_id!, scope),
+      'GET /api/v1/admin/audit-log': ({ query, tenantId, scope }) => ops.auditLog(tenantId, query, scope),
+      'DELETE /api/v1/admin/events/{event_id}/data': ({ params, tenantId, scope }) => ops.eraseEvent(tenantId, params.event_id!, scope),
     },
     tenantAuthenticator(ports),
     { log: ports.audit, clock: ports.clock },

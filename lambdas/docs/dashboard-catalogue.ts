@@ -12,7 +12,7 @@ async function loadCatalogue() {
   for (const t of list.data) {
     const target = el('select', { 'aria-label': 'Webhook to send the ' + t.type + ' example to' }, ...hooks.filter((w) => w.status === 'active' && !w.destination).map((w) => el('option', { value: w.id }, w.url)));
     const said = el('span', { role: 'status', class: 'muted' });
-    const send = el('button', { type: 'button', class: 'mutates' }, 'Send this example');
+    const send = el('button', { type: 'button', class: 'mutates needs-manage_webhooks' }, 'Send this example');
     send.disabled = !t.example || target.options.length === 0;
     send.addEventListener('click', async () => {
       try { const r = await api('POST', hookPath(target.value, '/test'), { event_type: t.type }); sayIn(said, 'Sent (event ' + r.event_id + '). Open the webhook to follow it.'); } catch (e) { sayIn(said, e.message, true); }
@@ -25,7 +25,7 @@ async function loadCatalogue() {
       el('p', {}, t.description || 'No description.'),
       el('p', { class: 'muted' }, 'Schema version ' + t.version + '; ' + VALIDATION_TEXT[t.validation] + '.'),
       details,
-      t.system ? '' : el('div', { class: 'row mutates' }, target, send, said)));
+      t.system ? '' : el('div', { class: 'row mutates needs-manage_webhooks' }, target, send, said)));
   }
   sayIn($('catalogue-status'), list.data.length + (list.data.length === 1 ? ' event type.' : ' event types.'));
 }

@@ -1,3 +1,5 @@
+import { PORTAL_CAPABILITIES } from '../shared/domain/portal-scope';
+
 /**
  * The dashboard's script, first part: signing in (API key or portal link), the webhooks list
  * with each one's health, one webhook's history, retries and recovery. Plain DOM code in the
@@ -39,7 +41,7 @@ function show(signedIn) { $('signin').hidden = signedIn; $('app').hidden = !sign
 function view(name) { for (const v of ['webhooks', 'failures', 'find', 'catalogue', 'activity']) { $('view-' + v).hidden = v !== name; $('tab-' + v).setAttribute('aria-pressed', String(v === name)); } }
 function signOut(message) {
   if (portal) clearTimeout(portal.timer);
-  const wasPortal = portal !== null; portal = null; document.body.classList.remove('read-only'); $('session').textContent = '';
+  const wasPortal = portal !== null; portal = null; document.body.classList.remove('read-only'); delete document.body.dataset.cannot; $('session').textContent = '';
   apiKey = null; sessionStorage.removeItem(KEY); current = null; hooks = []; $('apikey').value = ''; $('webhooks').replaceChildren(); $('detail').hidden = true;
   $('failures').replaceChildren(); $('event-result').hidden = true; $('webhook-form').hidden = true;
   show(false); if (wasPortal) { $('signin').hidden = true; $('ended').hidden = false; $('ended-text').textContent = message || 'You signed out. Open a new link to come back.'; }
@@ -54,6 +56,8 @@ async function openPortal(token) {
   apiKey = data.session_token;
   portal = { readOnly: data.read_only, timer: setTimeout(() => signOut('Your session has ended. Open a new link to come back.'), Math.max(0, Date.parse(data.expires_at) - Date.now())) };
   document.body.classList.toggle('read-only', data.read_only);
+  // What the link does not grant is not offered (the API refuses it anyway).
+  document.body.dataset.cannot = ${JSON.stringify(PORTAL_CAPABILITIES)}.filter((c) => !data.capabilities.includes(c)).join(' ');
   $('session').textContent = (data.read_only ? 'Read-only session' : 'Session') + ' until ' + utc(data.expires_at);
   await loadWebhooks(); show(true);
 }
@@ -99,7 +103,7 @@ async function renderDetail() {
 const attemptsOf = (d) => el('details', {}, el('summary', {}, d.attempts.length + ' attempt(s)'), ...d.attempts.map((a) => el('div', {}, el('div', {}, '#' + a.number + ' ' + utcSeconds(a.attempted_at) + ' - ' + outcome(a) + ' in ' + a.response_time_ms + ' ms (' + a.trigger + ')' + (a.error_detail ? ': ' + a.error_detail : '')), a.response_body ? el('pre', {}, a.response_body) : '')));
 /** A delivery's retry button; the row answers it: its status turns pending, and a message beside the button. */
 function retryControl(webhook, d, statusCell) {
-  const retry = el('button', { type: 'button', class: 'mutates', 'aria-label': 'Retry delivery ' + d.id }, 'Retry');
+  const retry = el('button', { type: 'button', class: 'mutates needs-retry', 'aria-label': 'Retry delivery ' + d.id }, 'Retry');
   const said = el('span', { role: 'status', class: 'muted' });
   retry.disabled = d.status === 'succeeded' || webhook.status !== 'active';
   retry.addEventListener('click', async () => { try { const r = await api('POST', hookPath(webhook.id, '/deliveries/' + encodeURIComponent(d.id) + '/retry')); statusCell.textContent = 'pending'; statusCell.className = 'status-pending'; retry.disabled = true; sayIn(said, 'Retry queued (attempt ' + r.attempt + '). Refresh to follow it.'); } catch (e) { sayIn(said, e.message, true); } });

@@ -72,8 +72,8 @@ export const dashboardPage = (portal: PortalSettings, eventTypes: readonly strin
 <section id="app" hidden aria-label="Your webhooks">
   <nav class="tabs" aria-label="Views"><button type="button" id="tab-webhooks" aria-pressed="true">Webhooks</button><button type="button" id="tab-failures" aria-pressed="false">Failures</button><button type="button" id="tab-find" aria-pressed="false">Find an event</button><button type="button" id="tab-catalogue" aria-pressed="false">Event types</button><button type="button" id="tab-activity" aria-pressed="false">Activity</button></nav>
   <section id="view-webhooks" aria-labelledby="webhooks-title">
-  <div class="row"><h2 id="webhooks-title">Webhooks</h2><button type="button" id="new-webhook" class="mutates">New webhook</button></div>
-  <form id="webhook-form" class="card mutates" hidden aria-labelledby="wf-title" novalidate>
+  <div class="row"><h2 id="webhooks-title">Webhooks</h2><button type="button" id="new-webhook" class="mutates needs-manage_webhooks">New webhook</button></div>
+  <form id="webhook-form" class="card mutates needs-manage_webhooks" hidden aria-labelledby="wf-title" novalidate>
     <h3 id="wf-title">New webhook</h3>
     <label for="wf-kind">Deliver to</label><select id="wf-kind"><option value="url">A URL (an HTTPS POST)</option><option value="sqs">An SQS queue of yours</option><option value="sns">An SNS topic of yours</option><option value="eventbridge">An EventBridge bus of yours</option></select>
     <div id="wf-url-field"><label for="wf-url">URL</label><input id="wf-url" type="url" required spellcheck="false" size="60" placeholder="https://example.com/webhooks"></div>
@@ -107,15 +107,15 @@ export const dashboardPage = (portal: PortalSettings, eventTypes: readonly strin
     <p id="detail-options" class="muted" hidden></p>
     <p id="detail-headers" class="muted" hidden>Sent with every delivery: <span id="detail-headers-list" class="secret"></span></p>
     <p id="detail-auth" class="muted" hidden></p>
-    <div class="row"><button type="button" id="test" class="mutates">Send test event</button><button type="button" id="check" class="mutates" hidden>Check role and target</button><button type="button" id="rotate" class="mutates">Rotate secret</button><button type="button" id="edit" class="mutates">Edit</button><button type="button" id="toggle" class="mutates">Disable</button><button type="button" id="delete" class="mutates danger">Delete</button><button type="button" id="refresh">Refresh</button>
+    <div class="row"><button type="button" id="test" class="mutates needs-manage_webhooks">Send test event</button><button type="button" id="check" class="mutates needs-manage_webhooks" hidden>Check role and target</button><button type="button" id="rotate" class="mutates needs-rotate_secrets">Rotate secret</button><button type="button" id="edit" class="mutates needs-manage_webhooks">Edit</button><button type="button" id="toggle" class="mutates needs-manage_webhooks">Disable</button><button type="button" id="delete" class="mutates needs-manage_webhooks danger">Delete</button><button type="button" id="refresh">Refresh</button>
       <label><input type="checkbox" id="failed-only"> Failed only</label></div>
-    <div id="delete-confirm" class="card mutates" role="alertdialog" aria-labelledby="delete-title" hidden><p id="delete-title"><strong>Delete <span id="delete-what" class="secret"></span>?</strong> It receives nothing more, its pending retries are cancelled, and it cannot be undone.</p>
+    <div id="delete-confirm" class="card mutates needs-manage_webhooks" role="alertdialog" aria-labelledby="delete-title" hidden><p id="delete-title"><strong>Delete <span id="delete-what" class="secret"></span>?</strong> It receives nothing more, its pending retries are cancelled, and it cannot be undone.</p>
       <div class="row"><button type="button" id="delete-yes" class="danger">Delete webhook</button><button type="button" id="delete-no">Keep it</button></div></div>
     <p id="detail-status" role="status" aria-live="polite" class="muted"></p>
     <div id="newsecret" class="card" hidden role="alert"><strong>New signing secret</strong> (shown once): <span id="secret-value" class="secret"></span> <button type="button" id="hide-secret">Done</button></div>
     <table class="stack"><caption class="sr-only">Delivery history, newest first</caption><thead><tr><th scope="col">Event</th><th scope="col">Status</th><th scope="col">Code</th><th scope="col">Time</th><th scope="col">Retries</th><th scope="col">Next attempt</th><th scope="col">Attempts</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead><tbody id="deliveries"></tbody></table>
     <div class="row"><button type="button" id="prev">Newer</button><span id="page" class="muted"></span><button type="button" id="next">Older</button></div>
-    <form id="recover-form" class="card mutates" aria-labelledby="recover-title">
+    <form id="recover-form" class="card mutates needs-retry" aria-labelledby="recover-title">
       <h3 id="recover-title">Retry failed deliveries of a time window</h3>
       <div class="row"><div><label for="since">From (UTC)</label><input id="since" type="datetime-local" required></div><div><label for="until">To (UTC, default: now)</label><input id="until" type="datetime-local"></div><button type="submit">Retry window</button></div>
       <p id="recover-status" role="status" aria-live="polite" class="muted"></p>
@@ -141,7 +141,7 @@ export const dashboardPage = (portal: PortalSettings, eventTypes: readonly strin
       <h4>Payload</h4><pre id="event-payload"></pre>
       <p id="event-no-payload" class="muted" hidden>hookpost did not keep this event's payload: it had no idempotency key and every webhook took it at the first attempt.</p>
       <p id="event-erased" class="muted" hidden></p>
-      <div class="row mutates"><button type="button" id="erase-payload">Erase payload</button></div>
+      <div class="row mutates needs-erase_payloads"><button type="button" id="erase-payload">Erase payload</button></div>
       <table class="stack"><caption>Its delivery to each webhook</caption><thead><tr><th scope="col">Webhook</th><th scope="col">Event</th><th scope="col">Status</th><th scope="col">Last answer</th><th scope="col">Attempts</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead><tbody id="event-deliveries"></tbody></table>
     </section>
   </section>

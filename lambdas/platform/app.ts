@@ -7,7 +7,8 @@ import type { JsonValue } from '../shared/domain/python-json';
 import { createTenant, issueApiKey, revokeApiKey, setTenantRetention } from '../shared/domain/tenants';
 import { createApiHandler } from '../shared/http/api-handler';
 import { webhookOperations } from '../shared/http/webhook-operations';
-import { erasureView, eventTypesView } from '../shared/http/views';
+import { erasureView, eventTypesView, scopeView } from '../shared/http/views';
+import { PORTAL_CAPABILITIES, type PortalScope } from '../shared/domain/portal-scope';
 import { getTenantErasure, requestTenantErasure } from '../shared/domain/tenant-erasure';
 import { buildSchemas, LIMITS, type PublishBody, TENANT_ID } from '../shared/http/schemas';
 import { metrics } from '../shared/powertools';
@@ -109,15 +110,21 @@ export const createPlatformHandler = (ports: Ports) => {
       'POST /v1/tenants/{tenant_id}/portal-sessions': async ({ params, body, headers }) => {
         const tenantId = TENANT_ID.parse(params.tenant_id);
         const input = schemas.portalSessionCreate.parse(body);
-        const readOnly = input.read_only ?? false;
-        const link = await createPortalLink(ports, tenantId, { readOnly, ttlSeconds: input.ttl_seconds ?? DEFAULT_PORTAL_TTL_SECONDS });
+        if (input.read_only === true && input.capabilities && input.capabilities.length > 0) throw new ValidationError('read_only: a read-only link grants no capabilities');
+        const scope: PortalScope = {
+          capabilities: input.capabilities ?? (input.read_only ? [] : PORTAL_CAPABILITIES),
+          ...(input.webhook_ids ? { webhookIds: [...new Set(input.webhook_ids)] } : {}),
+          ...(input.event_types ? { eventTypes: input.event_types } : {}),
+        };
+        const readOnly = scope.capabilities.length === 0;
+        const link = await createPortalLink(ports, tenantId, { scope, ttlSeconds: input.ttl_seconds ?? DEFAULT_PORTAL_TTL_SECONDS });
         // The API's own address, as the caller reached it (API Gateway says how: x-forwarded-proto).
         const base = `${headers['x-forwarded-proto'] ?? 'https'}://${headers.host}`;
         return {
           status: 201,
-          body: { object: 'portal_session', tenant_id: tenantId, url: `${base}/dashboard#portal=${link.token}`, read_only: readOnly, expires_at: link.expiresAt },
+          body: { object: 'portal_session', tenant_id: tenantId, url: `${base}/dashboard#portal=${link.token}`, read_only: readOnly, ...scopeView(scope), expires_at: link.expiresAt },
           // The link's token is its proof: the trail keeps what it allows, never the token.
-          audit: { action: 'portal_link.created', tenantId, after: { read_only: readOnly, expires_at: link.expiresAt } },
+          audit: { action: 'portal_link.created', tenantId, after: { read_only: readOnly, ...scopeView(scope), expires_at: link.expiresAt } },
         };
       },
       'DELETE /v1/tenants/{tenant_id}/keys/{key_id}': async ({ params }) => {

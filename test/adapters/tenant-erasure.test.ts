@@ -9,6 +9,7 @@ import { documentClient } from '../../lambdas/shared/aws-ports';
 import type { Endpoint } from '../../lambdas/shared/domain/model';
 import type { EraseMessage, Ports } from '../../lambdas/shared/domain/ports';
 import { continueErasure, requestTenantErasure } from '../../lambdas/shared/domain/tenant-erasure';
+import { FULL_SCOPE } from '../../lambdas/shared/domain/portal-scope';
 import { ensureTables, startDynamo } from '../../local/emulators';
 import { deliveryRecord } from '../support/delivery-records';
 
@@ -148,7 +149,7 @@ describe('a tenant\'s erasure, step by step', () => {
     // The first pass is done; the next step waits for the settle (what the queue was asked).
     // Meanwhile requests that read the tenant before its mark finish their writes:
     await configs.putApiKey({ keyId: 'key_late', tenantId: 'raced', keyHash: 'late-hash', createdAt: '2026-02-17T00:00:00.000Z' });
-    await configs.putPortalLink({ tokenHash: 'late-link', tenantId: 'raced', readOnly: false, expiresAt: '2026-02-17T01:00:00.000Z' });
+    await configs.putPortalLink({ tokenHash: 'late-link', tenantId: 'raced', scope: FULL_SCOPE, expiresAt: '2026-02-17T01:00:00.000Z' });
     await configs.createEndpoint(endpoint('raced', 'wh_late'));
     for (; m; m = sent.shift()) await continueErasure(ports, m);
     expect(await itemsOf('raced')).toEqual(['ERASURE#raced ERASURE']);

@@ -1,3 +1,4 @@
+import type { PortalScope } from '../../lambdas/shared/domain/portal-scope';
 import { type ApiKeyRecord, clearsOption, type Delivery, type Endpoint, type Recovery, type StoredEvent, type Tenant } from '../../lambdas/shared/domain/model';
 import type {
   AttemptMessage,
@@ -14,6 +15,7 @@ import type {
   OrderedEntry,
   PageRequest,
   Ports,
+  PortalLinkRecord,
   TenantStore,
 } from '../../lambdas/shared/domain/ports';
 import type { OperationalEvent } from '../../lambdas/shared/domain/operational-events';
@@ -114,12 +116,12 @@ export class MemoryStores implements TenantStore, EndpointStore, EventStore, Del
     e.previousSecrets = structuredClone(next.previous);
     return structuredClone(e);
   }
-  portalLinks = new Map<string, { tenantId: string; readOnly: boolean; expiresAt: string; usedAt?: string }>();
+  portalLinks = new Map<string, { tenantId: string; scope: PortalScope; expiresAt: string; usedAt?: string }>();
   async putSession(k: ApiKeyRecord) {
     this.keys.set(k.keyHash, structuredClone(k));
   }
-  async putPortalLink(link: { tokenHash: string; tenantId: string; readOnly: boolean; expiresAt: string }) {
-    this.portalLinks.set(link.tokenHash, { tenantId: link.tenantId, readOnly: link.readOnly, expiresAt: link.expiresAt });
+  async putPortalLink(link: PortalLinkRecord) {
+    this.portalLinks.set(link.tokenHash, { tenantId: link.tenantId, scope: structuredClone(link.scope), expiresAt: link.expiresAt });
   }
   async redeemPortalLink(tokenHash: string, now: string) {
     const link = this.portalLinks.get(tokenHash);
@@ -127,7 +129,7 @@ export class MemoryStores implements TenantStore, EndpointStore, EventStore, Del
     if (link.usedAt) return 'used' as const;
     if (link.expiresAt <= now) return 'expired' as const;
     link.usedAt = now;
-    return { tenantId: link.tenantId, readOnly: link.readOnly, expiresAt: link.expiresAt };
+    return { tenantId: link.tenantId, scope: structuredClone(link.scope), expiresAt: link.expiresAt };
   }
   orderedCounts = new Map<string, number>();
   async hasOrderedEndpoints(tenantId: string) {

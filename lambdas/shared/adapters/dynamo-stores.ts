@@ -1,10 +1,10 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type ApiKeyRecord, clearsOption, type Endpoint, type EndpointChanges, type PreviousSecret, type Tenant } from '../domain/model';
 import { endpointValue, fromEndpoint, retiredEndpointItem, toEndpoint } from './endpoint-items';
-import type { EndpointStore, TenantStore } from '../domain/ports';
+import type { EndpointStore, PortalLinkRecord, TenantStore } from '../domain/ports';
 import { isConditionFailure, type Item, whenConditionHolds } from './dynamo-write';
 import { SubscriptionPointers, subscribedTypes } from './dynamo-subscriptions';
-import { putPortalLink, putSession, redeemPortalLink } from './portal-items';
+import { putPortalLink, putSession, redeemPortalLink, toScope } from './portal-items';
 import { keys } from './tables';
 
 // The configs table: tenants, API keys, endpoints and what they subscribe to.
@@ -31,6 +31,8 @@ const toApiKey = (i: Item): ApiKeyRecord => ({
   createdAt: i.created_at as string,
   ...(typeof i.ends_at === 'string' ? { expiresAt: i.ends_at } : {}),
   ...(i.read_only === true ? { readOnly: true } : {}),
+  // A portal session's scope (a session from before scopes: full, or read-only).
+  ...(i.type === 'session' ? { scope: toScope(i) } : {}),
 });
 
 export class DynamoConfigStore implements TenantStore, EndpointStore {
@@ -179,7 +181,7 @@ export class DynamoConfigStore implements TenantStore, EndpointStore {
     return putSession(this.db, this.tableName, k);
   }
 
-  putPortalLink(link: { tokenHash: string; tenantId: string; readOnly: boolean; expiresAt: string }) {
+  putPortalLink(link: PortalLinkRecord) {
     return putPortalLink(this.db, this.tableName, link);
   }
 

@@ -1,9 +1,23 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ApiKeyRecord } from '../domain/model';
-import { isConditionFailure } from './dynamo-write';
+import { isConditionFailure, type Item } from './dynamo-write';
+import { PORTAL_CAPABILITIES, type PortalCapability, type PortalScope } from '../domain/portal-scope';
+import type { PortalLinkRecord } from '../domain/ports';
 import { keys } from './tables';
 
 // Portal links and sessions in the configs table (`../domain/portal`): each by the hash of its token.
+
+/** A scope as a link's or session's item holds it (an item from before scopes: full, or read-only). */
+export const fromScope = (scope: PortalScope): Item => ({
+  capabilities: [...scope.capabilities],
+  ...(scope.webhookIds ? { webhook_ids: [...scope.webhookIds] } : {}),
+  ...(scope.eventTypes ? { event_types: [...scope.eventTypes] } : {}),
+});
+export const toScope = (i: Item): PortalScope => ({
+  capabilities: Array.isArray(i.capabilities) ? (i.capabilities as PortalCapability[]) : i.read_only === true ? [] : PORTAL_CAPABILITIES,
+  ...(Array.isArray(i.webhook_ids) ? { webhookIds: i.webhook_ids as string[] } : {}),
+  ...(Array.isArray(i.event_types) ? { eventTypes: i.event_types as string[] } : {}),
+});
 
 /** DynamoDB's TTL attribute: epoch seconds, a day after `iso` (expiry is checked on read; TTL only tidies). */
 const ttlAfter = (iso: string) => Math.floor(Date.parse(iso) / 1000) + 86_400;
@@ -21,6 +35,7 @@ export const putSession = async (db: DynamoDBDocumentClient, tableName: string, 
         created_at: k.createdAt,
         ends_at: k.expiresAt,
         ...(k.readOnly ? { read_only: true } : {}),
+        ...(k.scope ? fromScope(k.scope) : {}),
         expires_at: ttlAfter(k.expiresAt!),
         ...keys.tenantItems(k.tenantId, k.keyHash),
       },
@@ -28,11 +43,11 @@ export const putSession = async (db: DynamoDBDocumentClient, tableName: string, 
   );
 };
 
-export const putPortalLink = async (db: DynamoDBDocumentClient, tableName: string, link: { tokenHash: string; tenantId: string; readOnly: boolean; expiresAt: string }): Promise<void> => {
+export const putPortalLink = async (db: DynamoDBDocumentClient, tableName: string, link: PortalLinkRecord): Promise<void> => {
   await db.send(
     new PutCommand({
       TableName: tableName,
-      Item: { ...keys.portalLink(link.tokenHash), type: 'portal_link', tenant_id: link.tenantId, read_only: link.readOnly, ends_at: link.expiresAt, expires_at: ttlAfter(link.expiresAt), ...keys.tenantItems(link.tenantId, link.tokenHash) },
+      Item: { ...keys.portalLink(link.tokenHash), type: 'portal_link', tenant_id: link.tenantId, read_only: link.scope.capabilities.length === 0, ...fromScope(link.scope), ends_at: link.expiresAt, expires_at: ttlAfter(link.expiresAt), ...keys.tenantItems(link.tenantId, link.tokenHash) },
       ConditionExpression: 'attribute_not_exists(pk)',
     }),
   );
@@ -50,7 +65,7 @@ export const redeemPortalLink = async (db: DynamoDBDocumentClient, tableName: st
         ReturnValues: 'ALL_NEW',
       }),
     );
-    return { tenantId: Attributes!.tenant_id as string, readOnly: Attributes!.read_only === true, expiresAt: Attributes!.ends_at as string };
+    return { tenantId: Attributes!.tenant_id as string, scope: toScope(Attributes!), expiresAt: Attributes!.ends_at as string };
   } catch (e) {
     if (!isConditionFailure(e)) throw e;
     const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: keys.portalLink(tokenHash), ConsistentRead: true }));

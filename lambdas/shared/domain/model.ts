@@ -1,3 +1,4 @@
+import type { PortalScope } from './portal-scope';
 import type { AwsDestination } from './destinations';
 import type { ReceiverAuth, SealedCredential } from './receiver-auth';
 import type { JsonValue } from './python-json';
@@ -22,6 +23,8 @@ export interface ApiKeyRecord {
   expiresAt?: string;
   /** A read-only portal session: it may read, never change. */
   readOnly?: boolean;
+  /** A portal session's scope (its link's): what it may do beyond reading, and on which webhooks (`./portal-scope`). */
+  scope?: PortalScope;
 }
 
 export type EndpointStatus = 'active' | 'disabled';

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { ConflictError, DomainError, NotFoundError } from './errors';
+import { ConflictError, DomainError, NotFoundError, ValidationError } from './errors';
 import { newId } from './ids';
 import type { ApiKeyRecord } from './model';
-import type { Clock, TenantStore } from './ports';
+import type { Clock, Ports, TenantStore } from './ports';
+import type { PortalScope } from './portal-scope';
 import { hashApiKey } from './tenants';
 
 /**
@@ -25,12 +26,18 @@ export interface PortalLink {
   expiresAt: string;
 }
 
-/** Makes a link for `tenantId`: opened once before `expiresAt`, it starts a session that ends then too. */
-export const createPortalLink = async (deps: Deps, tenantId: string, input: { readOnly: boolean; ttlSeconds: number }): Promise<PortalLink> => {
+/**
+ * Makes a link for `tenantId`: opened once before `expiresAt`, it starts a session that ends
+ * then too, and may do what `scope` grants (issue 29). The webhooks it lists must be the tenant's.
+ */
+export const createPortalLink = async (deps: Deps & Pick<Ports, 'endpoints'>, tenantId: string, input: { scope: PortalScope; ttlSeconds: number }): Promise<PortalLink> => {
   if (!(await deps.tenants.getTenant(tenantId))) throw new NotFoundError(`Tenant "${tenantId}"`, 'tenant_not_found');
+  for (const id of input.scope.webhookIds ?? []) {
+    if (!(await deps.endpoints.getEndpoint(tenantId, id))) throw new ValidationError(`webhook_ids: the tenant has no webhook "${id}"`, 'unknown_webhook');
+  }
   const token = `${PORTAL_LINK_PREFIX}${randomBytes(32).toString('base64url')}`;
   const expiresAt = new Date(deps.clock.now().getTime() + input.ttlSeconds * 1000).toISOString();
-  await deps.tenants.putPortalLink({ tokenHash: hashApiKey(token), tenantId, readOnly: input.readOnly, expiresAt });
+  await deps.tenants.putPortalLink({ tokenHash: hashApiKey(token), tenantId, scope: input.scope, expiresAt });
   return { token, expiresAt };
 };
 
@@ -40,6 +47,7 @@ export interface PortalSession {
   token: string;
   tenantId: string;
   readOnly: boolean;
+  scope: PortalScope;
   expiresAt: string;
 }
 
@@ -57,8 +65,9 @@ export const openPortalLink = async (deps: Deps, token: string): Promise<PortalS
     keyHash: hashApiKey(session),
     createdAt: now.toISOString(),
     expiresAt: redeemed.expiresAt,
-    ...(redeemed.readOnly ? { readOnly: true } : {}),
+    ...(redeemed.scope.capabilities.length === 0 ? { readOnly: true } : {}),
+    scope: redeemed.scope,
   };
   await deps.tenants.putSession(record);
-  return { token: session, id: record.keyId, tenantId: redeemed.tenantId, readOnly: redeemed.readOnly, expiresAt: redeemed.expiresAt };
+  return { token: session, id: record.keyId, tenantId: redeemed.tenantId, readOnly: record.readOnly === true, scope: redeemed.scope, expiresAt: redeemed.expiresAt };
 };

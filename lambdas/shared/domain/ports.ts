@@ -8,6 +8,7 @@ import type { JsonValue } from './python-json';
 import type { SecretBox } from './secret-box';
 import type { TargetPolicy } from './target-policy';
 import type { ErasureCounts, ErasurePhase, ErasureStep, TenantErasure } from './tenant-erasure';
+import type { PortalScope } from './portal-scope';
 
 /** Ports the domain takes as arguments. Real adapters live in ../adapters; tests pass fakes. */
 export interface Clock {
@@ -38,12 +39,12 @@ export interface TenantStore {
   putApiKey(key: ApiKeyRecord): Promise<void>;
   /** A portal session: found like a key, never listed, gone by TTL after it ends. */
   putSession(session: ApiKeyRecord): Promise<void>;
-  putPortalLink(link: { tokenHash: string; tenantId: string; readOnly: boolean; expiresAt: string }): Promise<void>;
+  putPortalLink(link: PortalLinkRecord): Promise<void>;
   /**
    * Marks a portal link used, once, if it has not expired at `now`: what it grants; `used` or
    * `expired` when it cannot be; undefined when no such link exists.
    */
-  redeemPortalLink(tokenHash: string, now: string): Promise<{ tenantId: string; readOnly: boolean; expiresAt: string } | 'used' | 'expired' | undefined>;
+  redeemPortalLink(tokenHash: string, now: string): Promise<{ tenantId: string; scope: PortalScope; expiresAt: string } | 'used' | 'expired' | undefined>;
   findApiKey(keyHash: string): Promise<ApiKeyRecord | undefined>;
   listApiKeys(tenantId: string): Promise<ApiKeyRecord[]>;
   deleteApiKey(key: ApiKeyRecord): Promise<void>;
@@ -52,6 +53,14 @@ export interface TenantStore {
    * its erasure began; undefined when there is no such tenant (or its erasure has finished).
    */
   beginErasure(tenantId: string, at: string): Promise<string | undefined>;
+}
+
+/** A portal link as stored: by its token's hash, with what its session may do. */
+export interface PortalLinkRecord {
+  tokenHash: string;
+  tenantId: string;
+  scope: PortalScope;
+  expiresAt: string;
 }
 
 /** A tenant's erasure (`./tenant-erasure`): its record, and the deletes of each phase. */

@@ -9,6 +9,7 @@ import { flushMetrics, logger, metrics, tracing } from '../powertools';
 import { LIMITS } from './schemas';
 import { type RouteGroup, routeKeyOf, routesOf } from './routes';
 import { type Actor, type AuditLog, type AuditRecord, newAuditRecord, type RequestSource } from '../domain/audit';
+import { checkScope, type PortalScope } from '../domain/portal-scope';
 import type { Clock } from '../domain/ports';
 
 export interface ApiRequest {
@@ -22,6 +23,8 @@ export interface ApiRequest {
   actor: Actor;
   /** Where the request came from, as API Gateway saw it. */
   source: RequestSource;
+  /** A portal session's scope (absent for an API key: it may do everything): checked before the route runs; lists filter by it. */
+  scope?: PortalScope;
 }
 
 export interface ApiResponse {
@@ -44,7 +47,7 @@ export interface AuditNote extends Pick<AuditRecord, 'action' | 'webhookId' | 't
 
 export type RouteHandler = (request: ApiRequest) => Promise<ApiResponse>;
 
-export type Authenticator = (bearer: string | undefined, orgId: string | undefined, method: string) => Promise<{ tenantId: string; actor: Actor }>;
+export type Authenticator = (bearer: string | undefined, orgId: string | undefined, method: string) => Promise<{ tenantId: string; actor: Actor; scope?: PortalScope }>;
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 => ({
   statusCode: status,
@@ -201,13 +204,16 @@ export const createApiHandler = (
       if (!PATH_PARAM.test(value ?? '')) throw new DomainError(404, 'not_found', `Nothing has that ${name}`);
     }
     let tenantId = '';
+    let scope: PortalScope | undefined;
     // The platform's routes are IAM-authorized: API Gateway names the caller's principal.
     const iam = (event.requestContext as { authorizer?: { iam?: { userArn?: string } } }).authorizer?.iam;
     let actor: Actor = spec.auth === 'platform' ? { type: 'platform', id: iam?.userArn ?? 'unknown' } : { type: 'portal_link', id: 'anonymous' };
     if (spec.auth === 'tenant') {
       if (!authenticate) throw new Error(`Route group ${group} has tenant routes but no authenticator`);
-      ({ tenantId, actor } = await authenticate(bearerOf(headers.authorization), headers['x-org-id'], event.requestContext.http.method));
+      ({ tenantId, actor, scope } = await authenticate(bearerOf(headers.authorization), headers['x-org-id'], event.requestContext.http.method));
       logger.appendKeys({ tenant_id: tenantId });
+      // What a portal link grants, for every route alike (issue 29): a capability, listed webhooks.
+      checkScope(scope, { ...(spec.capability ? { capability: spec.capability } : {}), ...(spec.unlisted ? { unlisted: true } : {}), ...(event.pathParameters?.id ? { webhookId: event.pathParameters.id } : {}) });
     }
     const source: RequestSource = { ip: event.requestContext.http.sourceIp || null, userAgent: event.requestContext.http.userAgent || null };
     const body = parseJsonBody(event);
@@ -219,6 +225,7 @@ export const createApiHandler = (
       tenantId,
       actor,
       source,
+      ...(scope ? { scope } : {}),
     });
     if (result.audit && audit) await writeAudit(audit, result.audit, { tenantId, actor, source });
     if (result.raw !== undefined) return { statusCode: result.status, headers: result.headers ?? {}, body: result.raw };

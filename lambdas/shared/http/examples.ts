@@ -194,9 +194,12 @@ export const EXAMPLES = {
     tenant_id: 'acme',
     url: 'https://api.example.com/dashboard#portal=hpl_2a9VbN6xq1sYtZ0cR4mW8eLkJ3hG7fD5pS9uI2oQwEr',
     read_only: false,
+    capabilities: ['manage_webhooks', 'retry'],
+    webhook_ids: null,
+    event_types: null,
     expires_at: later,
   } satisfies z.infer<typeof R.PortalLink>,
-  PortalSession: { object: 'portal_session', tenant_id: 'acme', session_token: 'hps_c8Xw1Qe4rT7yU0iO3pA6sD9fG2hJ5kL8zX1cV4bN7mQ', read_only: false, expires_at: later } satisfies z.infer<
+  PortalSession: { object: 'portal_session', tenant_id: 'acme', session_token: 'hps_c8Xw1Qe4rT7yU0iO3pA6sD9fG2hJ5kL8zX1cV4bN7mQ', read_only: false, capabilities: ['manage_webhooks', 'retry'], webhook_ids: null, event_types: null, expires_at: later } satisfies z.infer<
     typeof R.PortalSession
   >,
   ApiKey: { object: 'api_key', id: 'key_01JDZ9C3D4E5F6G7H8J9K0L1M2', tenant_id: 'acme', key: 'hpk_4fJ9sK2mN7qP1rT5vX8zB3cD6gH0jL4', created_at: at } satisfies z.infer<typeof R.ApiKey>,

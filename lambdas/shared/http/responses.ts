@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { ERASURE_COUNTS } from '../domain/tenant-erasure';
+import { PORTAL_CAPABILITIES } from '../domain/portal-scope';
 
 /**
  * What every route answers, as zod schemas: the OpenAPI document is generated from them (with
@@ -257,11 +258,21 @@ export const Tenant = z.object({
   created_at: timestamp,
   retention_days: z.optional(z.nullable(whole())).register(z.globalRegistry, { description: "The tenant's own retention in days (null: the stack's); answered by PATCH." }),
 });
+/** What a portal link, and the session it opens, may do beyond reading (issue 29). */
+function scopeFields() {
+  return {
+    capabilities: z.array(z.enum(PORTAL_CAPABILITIES)).register(z.globalRegistry, { description: 'What the session may do beyond reading: [] is read-only.' }),
+    webhook_ids: z.nullable(z.array(z.string())).register(z.globalRegistry, { description: 'The only webhooks it sees and acts on (null: every webhook of the tenant).' }),
+    event_types: z.nullable(z.array(z.string())).register(z.globalRegistry, { description: 'The only event types its webhooks may subscribe to (null: any).' }),
+  };
+}
+
 export const PortalLink = z.object({
   object: z.literal('portal_session'),
   tenant_id: z.string(),
   url: z.string().register(z.globalRegistry, { description: 'The dashboard, signed in as the tenant once opened: hand it to the tenant. Its token is in the fragment, never sent to a server.' }),
   read_only: z.boolean(),
+  ...scopeFields(),
   expires_at: timestamp,
 });
 export const PortalSession = z.object({
@@ -269,6 +280,7 @@ export const PortalSession = z.object({
   tenant_id: z.string(),
   session_token: z.string().register(z.globalRegistry, { description: 'A bearer token for the tenant API until expires_at; keep it in memory only.' }),
   read_only: z.boolean(),
+  ...scopeFields(),
   expires_at: timestamp,
 });
 export const ApiKey = z.object({ object: z.literal('api_key'), id: z.string(), tenant_id: z.string(), key: z.string(), created_at: timestamp });

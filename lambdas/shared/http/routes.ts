@@ -1,3 +1,4 @@
+import type { PortalCapability } from '../domain/portal-scope';
 /**
  * Every HTTP route, in one table that both the CDK stack (API Gateway routes) and the local
  * runtime (its API Gateway stand-in) are built from.
@@ -14,37 +15,41 @@ export interface RouteSpec {
   method: HttpMethod;
   path: string;
   auth: RouteAuth;
+  /** What a tenant route that changes something asks of a portal session (`../domain/portal-scope`). */
+  capability?: PortalCapability;
+  /** A tenant route that creates a webhook or acts on the account webhook: never one of a session's listed webhooks. */
+  unlisted?: boolean;
 }
 
 export const ROUTES = [
   // seed 000: the account webhook
-  { group: 'account-webhooks', method: 'POST', path: '/v1/webhooks/register', auth: 'tenant' },
-  { group: 'account-webhooks', method: 'GET', path: '/v1/webhooks', auth: 'tenant' },
-  { group: 'account-webhooks', method: 'DELETE', path: '/v1/webhooks', auth: 'tenant' },
-  { group: 'account-webhooks', method: 'POST', path: '/v1/webhooks/rotate-secret', auth: 'tenant' },
+  { group: 'account-webhooks', method: 'POST', path: '/v1/webhooks/register', auth: 'tenant', capability: 'manage_webhooks', unlisted: true },
+  { group: 'account-webhooks', method: 'GET', path: '/v1/webhooks', auth: 'tenant', unlisted: true },
+  { group: 'account-webhooks', method: 'DELETE', path: '/v1/webhooks', auth: 'tenant', capability: 'manage_webhooks', unlisted: true },
+  { group: 'account-webhooks', method: 'POST', path: '/v1/webhooks/rotate-secret', auth: 'tenant', capability: 'rotate_secrets', unlisted: true },
   // seed 003: admin webhooks
-  { group: 'admin-webhooks', method: 'POST', path: '/api/v1/admin/webhooks', auth: 'tenant' },
+  { group: 'admin-webhooks', method: 'POST', path: '/api/v1/admin/webhooks', auth: 'tenant', capability: 'manage_webhooks', unlisted: true },
   { group: 'admin-webhooks', method: 'GET', path: '/api/v1/admin/webhooks', auth: 'tenant' },
   { group: 'admin-webhooks', method: 'GET', path: '/api/v1/admin/webhooks/{id}', auth: 'tenant' },
-  { group: 'admin-webhooks', method: 'PATCH', path: '/api/v1/admin/webhooks/{id}', auth: 'tenant' },
-  { group: 'admin-webhooks', method: 'DELETE', path: '/api/v1/admin/webhooks/{id}', auth: 'tenant' },
-  { group: 'admin-webhooks', method: 'POST', path: '/api/v1/admin/webhooks/{id}/rotate-secret', auth: 'tenant' },
-  { group: 'admin-webhooks', method: 'POST', path: '/api/v1/admin/webhooks/{id}/test', auth: 'tenant' },
+  { group: 'admin-webhooks', method: 'PATCH', path: '/api/v1/admin/webhooks/{id}', auth: 'tenant', capability: 'manage_webhooks' },
+  { group: 'admin-webhooks', method: 'DELETE', path: '/api/v1/admin/webhooks/{id}', auth: 'tenant', capability: 'manage_webhooks' },
+  { group: 'admin-webhooks', method: 'POST', path: '/api/v1/admin/webhooks/{id}/rotate-secret', auth: 'tenant', capability: 'rotate_secrets' },
+  { group: 'admin-webhooks', method: 'POST', path: '/api/v1/admin/webhooks/{id}/test', auth: 'tenant', capability: 'manage_webhooks' },
   // AWS destinations: try the role and the target; the trust a tenant's role must grant
-  { group: 'admin-webhooks', method: 'POST', path: '/api/v1/admin/webhooks/{id}/check', auth: 'tenant' },
+  { group: 'admin-webhooks', method: 'POST', path: '/api/v1/admin/webhooks/{id}/check', auth: 'tenant', capability: 'manage_webhooks' },
   { group: 'admin-webhooks', method: 'GET', path: '/api/v1/admin/destinations/trust', auth: 'tenant' },
   // the event catalogue: each type's description, schema and example
   { group: 'admin-webhooks', method: 'GET', path: '/api/v1/admin/event-types', auth: 'tenant' },
   { group: 'admin-webhooks', method: 'GET', path: '/api/v1/admin/webhooks/{id}/deliveries', auth: 'tenant' },
   { group: 'admin-webhooks', method: 'GET', path: '/api/v1/admin/webhooks/{id}/deliveries/{delivery_id}', auth: 'tenant' },
-  { group: 'admin-webhooks', method: 'POST', path: '/api/v1/admin/webhooks/{id}/deliveries/{delivery_id}/retry', auth: 'tenant' },
-  { group: 'admin-webhooks', method: 'POST', path: '/api/v1/admin/webhooks/{id}/recover', auth: 'tenant' },
+  { group: 'admin-webhooks', method: 'POST', path: '/api/v1/admin/webhooks/{id}/deliveries/{delivery_id}/retry', auth: 'tenant', capability: 'retry' },
+  { group: 'admin-webhooks', method: 'POST', path: '/api/v1/admin/webhooks/{id}/recover', auth: 'tenant', capability: 'retry' },
   { group: 'admin-webhooks', method: 'GET', path: '/api/v1/admin/webhooks/{id}/recoveries/{recovery_id}', auth: 'tenant' },
   { group: 'admin-webhooks', method: 'GET', path: '/api/v1/admin/webhooks/{id}/health', auth: 'tenant' },
   // across a tenant's webhooks: its failed deliveries, and an event by id
   { group: 'admin-webhooks', method: 'GET', path: '/api/v1/admin/failed-deliveries', auth: 'tenant' },
   { group: 'admin-webhooks', method: 'GET', path: '/api/v1/admin/events/{event_id}', auth: 'tenant' },
-  { group: 'admin-webhooks', method: 'DELETE', path: '/api/v1/admin/events/{event_id}/data', auth: 'tenant' },
+  { group: 'admin-webhooks', method: 'DELETE', path: '/api/v1/admin/events/{event_id}/data', auth: 'tenant', capability: 'erase_payloads' },
   // the audit trail: who changed what, when, from where
   { group: 'admin-webhooks', method: 'GET', path: '/api/v1/admin/audit-log', auth: 'tenant' },
   // the dashboard trades a portal link's token (its proof) for a session, once

@@ -9,6 +9,7 @@ import { reservedHeaderReason } from '../domain/reserved-headers';
 import { receiverAuth, sensitiveHeaderNames } from './auth-schemas';
 import { AUDIT_ACTIONS } from '../domain/audit';
 import { MAX_RETENTION_DAYS } from '../domain/tenants';
+import { PORTAL_CAPABILITIES } from '../domain/portal-scope';
 
 /**
  * The request schemas of every route, built from the deployment's event catalogue, each on
@@ -360,6 +361,19 @@ export const buildSchemas = (catalogue: readonly string[]) => {
             ttl_seconds: z.optional(bodyWholeNumber(1, MAX_PORTAL_TTL_SECONDS)).register(z.globalRegistry, {
               description: `How long the link may be opened, and the session it starts lasts (default ${DEFAULT_PORTAL_TTL_SECONDS}).`,
             }),
+            capabilities: z
+              .optional(
+                z.array(z.enum(PORTAL_CAPABILITIES, { error: `must each be one of ${PORTAL_CAPABILITIES.join(', ')}` })).check(z.refine((l: string[]) => new Set(l).size === l.length, 'lists a capability twice')),
+              )
+              .register(z.globalRegistry, {
+                description: `What the session may do beyond reading (default: all of ${PORTAL_CAPABILITIES.join(', ')}; [] is read_only). Enforced by the API.`,
+              }),
+            webhook_ids: z
+              .optional(
+                z.array(z.string().check(z.regex(/^wh_[0-9A-Za-z]{26}$/, 'must each be a webhook id (wh_...)'))).check(z.minLength(1, 'must list at least one webhook'), z.maxLength(50, 'lists at most 50 webhooks')),
+              )
+              .register(z.globalRegistry, { description: 'Only these webhooks of the tenant: the session sees and acts on them alone, and creates none.' }),
+            event_types: z.optional(nonEmptyEventList()).register(z.globalRegistry, { description: 'The event types the session may subscribe webhooks to (never to every type).' }),
           }),
         ),
         z.transform((v) => v ?? {}),

@@ -11,5 +11,5 @@ export const tenantAuthenticator =
     const wait = await ports.throttle.take(`tenant:${record.tenantId}`);
     if (wait > 0) throw new TooManyRequestsError(wait);
     // A portal session's record expires with it; an API key's does not.
-    return { tenantId: record.tenantId, actor: { type: record.expiresAt ? 'portal_session' : 'api_key', id: record.keyId } };
+    return { tenantId: record.tenantId, actor: { type: record.expiresAt ? 'portal_session' : 'api_key', id: record.keyId }, ...(record.scope ? { scope: record.scope } : {}) };
   };

@@ -7,6 +7,7 @@ import { jwksPath } from '../domain/webhook-keys';
 import { type CatalogueEntry, SYSTEM_CATALOGUE } from '../domain/event-catalogue';
 import type { AuditRecord as AuditRecordModel } from '../domain/audit';
 import type { TenantErasure } from '../domain/tenant-erasure';
+import type { PortalScope } from '../domain/portal-scope';
 import { bundleSize } from '../domain/client-certificate';
 import { isSensitiveHeader, type ReceiverAuth, type SealedCredential } from '../domain/receiver-auth';
 import type * as R from './responses';
@@ -216,6 +217,9 @@ const eventTypeView = (e: CatalogueEntry, system: boolean): z.infer<typeof R.Eve
   example: e.example ?? null,
   system,
 });
+
+/** What a portal link or session may do, as the API answers it. */
+export const scopeView = (s: PortalScope) => ({ capabilities: [...s.capabilities], webhook_ids: s.webhookIds ? [...s.webhookIds] : null, event_types: s.eventTypes ? [...s.eventTypes] : null });
 
 export const erasureView = (e: TenantErasure): z.infer<typeof R.TenantErasure> => ({
   object: 'tenant_erasure' as const,

@@ -5,6 +5,7 @@ import { NotFoundError } from '../domain/errors';
 import type { Ports } from '../domain/ports';
 import { getRecovery, requestManualRetry, startRecovery } from '../domain/recovery';
 import type { ApiResponse } from './api-handler';
+import { type PortalScope, seesWebhook } from '../domain/portal-scope';
 import type { Schemas } from './schemas';
 import { eraseEvent, failedAcrossWebhooks, findEvent, webhookHealth } from '../domain/tenant-views';
 import { adminWebhookView, auditRecordView, deliveryView, foundEventView, listView, recoveryView, webhookHealthView } from './views';
@@ -25,8 +26,8 @@ export const webhookOperations = (ports: Ports, schemas: Schemas) => ({
     return adminWebhookView(endpoint, secret, trust);
   },
 
-  async list(tenantId: string): Promise<ApiResponse> {
-    const endpoints = await ports.endpoints.listEndpoints(tenantId);
+  async list(tenantId: string, scope?: PortalScope): Promise<ApiResponse> {
+    const endpoints = (await ports.endpoints.listEndpoints(tenantId)).filter((e) => seesWebhook(scope, e.id));
     endpoints.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
     // Every webhook of the tenant in one page; has_more and next_starting_after give it the shape of every other list.
     return { status: 200, body: { ...listView(await Promise.all(endpoints.map((e) => this.view(e)))), has_more: false, next_starting_after: null } };
@@ -81,29 +82,40 @@ export const webhookOperations = (ports: Ports, schemas: Schemas) => ({
   },
 
   /** Erases an event's payload; the delivery records stay (issue 28). */
-  async eraseEvent(tenantId: string, eventId: string): Promise<ApiResponse> {
+  async eraseEvent(tenantId: string, eventId: string, scope?: PortalScope): Promise<ApiResponse> {
+    if (scope?.webhookIds) await this.visibleEvent(tenantId, eventId, scope);
     const erased = await eraseEvent(ports, tenantId, eventId);
     return { status: 200, body: foundEventView(erased), audit: { action: 'event.erased', tenantId, target: { event_id: eventId, event_type: erased.type } } };
   },
 
   /** A tenant's audit trail, newest first; by webhook or action, a query of that list alone. */
-  async auditLog(tenantId: string, query: Record<string, string>): Promise<ApiResponse> {
+  async auditLog(tenantId: string, query: Record<string, string>, scope?: PortalScope): Promise<ApiResponse> {
     const q = schemas.auditPage.parse(query);
     const page = await ports.audit.list(tenantId, { limit: q.limit, ...(q.starting_after ? { startingAfter: q.starting_after } : {}), ...(q.webhook_id ? { webhookId: q.webhook_id } : {}), ...(q.action ? { action: q.action } : {}) });
     return {
       status: 200,
-      body: { object: 'list', data: page.records.map(auditRecordView), limit: q.limit, has_more: page.hasMore, next_starting_after: page.hasMore ? page.records.at(-1)!.id : null },
+      // A session limited to listed webhooks sees their records alone (a page may come back short).
+      body: { object: 'list', data: page.records.filter((r) => seesWebhook(scope, r.webhookId)).map(auditRecordView), limit: q.limit, has_more: page.hasMore, next_starting_after: page.hasMore ? page.records.at(-1)!.id : null },
     };
   },
 
-  async failed(tenantId: string, query: Record<string, string>): Promise<ApiResponse> {
+  async failed(tenantId: string, query: Record<string, string>, scope?: PortalScope): Promise<ApiResponse> {
     const { limit, starting_after: startingAfter } = schemas.failedPage.parse(query);
     const page = await failedAcrossWebhooks(ports, tenantId, { limit, ...(startingAfter ? { startingAfter } : {}) });
-    return { status: 200, body: { ...listView(page.deliveries.map(deliveryView)), limit, has_more: page.hasMore, next_starting_after: page.nextStartingAfter } };
+    return { status: 200, body: { ...listView(page.deliveries.filter((d) => seesWebhook(scope, d.endpointId)).map(deliveryView)), limit, has_more: page.hasMore, next_starting_after: page.nextStartingAfter } };
   },
 
-  async event(tenantId: string, eventId: string): Promise<ApiResponse> {
-    return { status: 200, body: foundEventView(await findEvent(ports, tenantId, eventId)) };
+  async event(tenantId: string, eventId: string, scope?: PortalScope): Promise<ApiResponse> {
+    return { status: 200, body: foundEventView(await this.visibleEvent(tenantId, eventId, scope)) };
+  },
+
+  /** An event as a session sees it: limited to listed webhooks, only one delivered to one of them, with those deliveries. */
+  async visibleEvent(tenantId: string, eventId: string, scope?: PortalScope) {
+    const found = await findEvent(ports, tenantId, eventId);
+    if (!scope?.webhookIds) return found;
+    const deliveries = found.deliveries.filter((d) => seesWebhook(scope, d.endpointId));
+    if (deliveries.length === 0) throw new NotFoundError(`Event "${eventId}"`, 'event_not_found');
+    return { ...found, deliveries };
   },
 
   async health(tenantId: string, endpointId: string): Promise<ApiResponse> {
