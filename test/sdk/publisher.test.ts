@@ -59,6 +59,11 @@ describe('HookpostPublisher', () => {
     const opened = await api('POST', '/api/v1/portal/sessions', { body: { token } });
     expect(opened.body).toMatchObject({ tenant_id: 'acme', read_only: true });
     await expect(publisher.portalLink('nobody')).rejects.toMatchObject({ status: 404, code: 'tenant_not_found' });
+    // Scoped (issue 29): what it grants comes back, and the session it opens may do that alone.
+    const scoped = await publisher.portalLink('acme', { capabilities: ['retry'], eventTypes: ['price.alert'] });
+    expect(scoped).toMatchObject({ readOnly: false, capabilities: ['retry'], webhookIds: null, eventTypes: ['price.alert'] });
+    const session = (await api('POST', '/api/v1/portal/sessions', { body: { token: /#portal=(.+)$/.exec(scoped.url)![1] } })).body.session_token;
+    expect((await api('POST', '/api/v1/admin/webhooks', { key: session, body: { url: 'https://example.com/h', events: ['price.alert'] } })).body.error.code).toBe('capability_not_granted');
   });
 
   it('erases a tenant, signed (DELETE and GET), and reads the erasure to its receipt', async () => {

@@ -80,13 +80,17 @@ class Publisher:
         body = self._send("/v1/events", {"tenant_id": tenant_id, "type": type, "data": data}, {"Idempotency-Key": key})
         return {"id": body["id"], "idempotency_key": key}
 
-    def portal_link(self, tenant_id, read_only=None, ttl_seconds=None):
-        """A single-use, short-lived link to the dashboard signed in as ``tenant_id`` (read-only
-        if asked), to hand to that tenant instead of an API key; returns {"url", "read_only",
+    def portal_link(self, tenant_id, read_only=None, ttl_seconds=None, capabilities=None, webhook_ids=None, event_types=None):
+        """A single-use, short-lived link to the dashboard signed in as ``tenant_id``, to hand to
+        that tenant instead of an API key. It may do what ``capabilities`` grant beyond reading
+        (manage_webhooks, rotate_secrets, retry, erase_payloads; default all, read_only none), on
+        ``webhook_ids`` alone if given, subscribing webhooks to ``event_types`` alone if given: the
+        API enforces it. Returns {"url", "read_only", "capabilities", "webhook_ids", "event_types",
         "expires_at"}. The url holds the link's token: treat it as a secret."""
-        payload = {k: v for k, v in {"read_only": read_only, "ttl_seconds": ttl_seconds}.items() if v is not None}
+        given = {"read_only": read_only, "ttl_seconds": ttl_seconds, "capabilities": capabilities, "webhook_ids": webhook_ids, "event_types": event_types}
+        payload = {k: v for k, v in given.items() if v is not None}
         body = self._send("/v1/tenants/%s/portal-sessions" % urllib.parse.quote(tenant_id, safe=""), payload)
-        return {"url": body["url"], "read_only": body["read_only"], "expires_at": body["expires_at"]}
+        return {k: body[k] for k in ("url", "read_only", "capabilities", "webhook_ids", "event_types", "expires_at")}
 
     def erase_tenant(self, tenant_id):
         """Erases a tenant and everything of it (keys, portal links, webhooks, deliveries, stored

@@ -107,6 +107,9 @@ class PublisherTest(unittest.TestCase):
     def test_asks_for_a_portal_link_that_opens_once_as_the_tenant(self):
         link = Publisher(URL).portal_link("acme", read_only=True, ttl_seconds=600)
         self.assertTrue(link["read_only"])
+        self.assertEqual(link["capabilities"], [])
+        scoped = Publisher(URL).portal_link("acme", capabilities=["retry"], event_types=["price.alert"])
+        self.assertEqual((scoped["read_only"], scoped["capabilities"], scoped["webhook_ids"], scoped["event_types"]), (False, ["retry"], None, ["price.alert"]))
         token = link["url"].split("#portal=", 1)[1]
         open_link = lambda: urllib.request.urlopen(urllib.request.Request(  # noqa: E731
             URL + "/api/v1/portal/sessions", data=json.dumps({"token": token}).encode(), method="POST", headers={"Content-Type": "application/json"}))

@@ -74,15 +74,23 @@ export declare class HookpostPublisher {
      */
     publishBatch(events: PublishEvent[]): Promise<Published[]>;
     /**
-     * A single-use, short-lived link to the dashboard signed in as `tenantId` (read-only if asked),
-     * to hand to that tenant instead of an API key: `url` holds its token, so treat it as a secret.
+     * A single-use, short-lived link to the dashboard signed in as `tenantId`, to hand to that
+     * tenant instead of an API key: `url` holds its token, so treat it as a secret. It may do
+     * what `capabilities` grant beyond reading (default: all; `readOnly`: none), on `webhookIds`
+     * alone if given, subscribing webhooks to `eventTypes` alone if given: the API enforces it.
      */
     portalLink(tenantId: string, options?: {
         readOnly?: boolean;
         ttlSeconds?: number;
+        capabilities?: PortalCapability[];
+        webhookIds?: string[];
+        eventTypes?: string[];
     }): Promise<{
         url: string;
         readOnly: boolean;
+        capabilities: PortalCapability[];
+        webhookIds: string[] | null;
+        eventTypes: string[] | null;
         expiresAt: string;
     }>;
     /**
@@ -104,6 +112,8 @@ export declare class HookpostPublisher {
     private send;
     private headers;
 }
+/** What a portal link may let its session do beyond reading. */
+export type PortalCapability = 'manage_webhooks' | 'rotate_secrets' | 'retry' | 'erase_payloads';
 /** What a tenant's erasure has erased so far, by kind (`other`: pointers, audit copies, pace and rate windows, markers, the tenant itself). */
 export interface TenantErasure {
     tenantId: string;

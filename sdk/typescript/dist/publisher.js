@@ -73,15 +73,20 @@ var HookpostPublisher = class {
     return published;
   }
   /**
-   * A single-use, short-lived link to the dashboard signed in as `tenantId` (read-only if asked),
-   * to hand to that tenant instead of an API key: `url` holds its token, so treat it as a secret.
+   * A single-use, short-lived link to the dashboard signed in as `tenantId`, to hand to that
+   * tenant instead of an API key: `url` holds its token, so treat it as a secret. It may do
+   * what `capabilities` grant beyond reading (default: all; `readOnly`: none), on `webhookIds`
+   * alone if given, subscribing webhooks to `eventTypes` alone if given: the API enforces it.
    */
   async portalLink(tenantId, options = {}) {
     const body = await this.send(`/v1/tenants/${encodeURIComponent(tenantId)}/portal-sessions`, {
       ...options.readOnly !== void 0 ? { read_only: options.readOnly } : {},
-      ...options.ttlSeconds !== void 0 ? { ttl_seconds: options.ttlSeconds } : {}
+      ...options.ttlSeconds !== void 0 ? { ttl_seconds: options.ttlSeconds } : {},
+      ...options.capabilities !== void 0 ? { capabilities: options.capabilities } : {},
+      ...options.webhookIds !== void 0 ? { webhook_ids: options.webhookIds } : {},
+      ...options.eventTypes !== void 0 ? { event_types: options.eventTypes } : {}
     });
-    return { url: body.url, readOnly: body.read_only, expiresAt: body.expires_at };
+    return { url: body.url, readOnly: body.read_only, capabilities: body.capabilities, webhookIds: body.webhook_ids, eventTypes: body.event_types, expiresAt: body.expires_at };
   }
   /**
    * Erases a tenant and everything of it (keys, portal links, webhooks, deliveries, stored

@@ -134,15 +134,23 @@ export class HookpostPublisher {
   }
 
   /**
-   * A single-use, short-lived link to the dashboard signed in as `tenantId` (read-only if asked),
-   * to hand to that tenant instead of an API key: `url` holds its token, so treat it as a secret.
+   * A single-use, short-lived link to the dashboard signed in as `tenantId`, to hand to that
+   * tenant instead of an API key: `url` holds its token, so treat it as a secret. It may do
+   * what `capabilities` grant beyond reading (default: all; `readOnly`: none), on `webhookIds`
+   * alone if given, subscribing webhooks to `eventTypes` alone if given: the API enforces it.
    */
-  async portalLink(tenantId: string, options: { readOnly?: boolean; ttlSeconds?: number } = {}): Promise<{ url: string; readOnly: boolean; expiresAt: string }> {
+  async portalLink(
+    tenantId: string,
+    options: { readOnly?: boolean; ttlSeconds?: number; capabilities?: PortalCapability[]; webhookIds?: string[]; eventTypes?: string[] } = {},
+  ): Promise<{ url: string; readOnly: boolean; capabilities: PortalCapability[]; webhookIds: string[] | null; eventTypes: string[] | null; expiresAt: string }> {
     const body = (await this.send(`/v1/tenants/${encodeURIComponent(tenantId)}/portal-sessions`, {
       ...(options.readOnly !== undefined ? { read_only: options.readOnly } : {}),
       ...(options.ttlSeconds !== undefined ? { ttl_seconds: options.ttlSeconds } : {}),
-    })) as { url: string; read_only: boolean; expires_at: string };
-    return { url: body.url, readOnly: body.read_only, expiresAt: body.expires_at };
+      ...(options.capabilities !== undefined ? { capabilities: options.capabilities } : {}),
+      ...(options.webhookIds !== undefined ? { webhook_ids: options.webhookIds } : {}),
+      ...(options.eventTypes !== undefined ? { event_types: options.eventTypes } : {}),
+    })) as { url: string; read_only: boolean; capabilities: PortalCapability[]; webhook_ids: string[] | null; event_types: string[] | null; expires_at: string };
+    return { url: body.url, readOnly: body.read_only, capabilities: body.capabilities, webhookIds: body.webhook_ids, eventTypes: body.event_types, expiresAt: body.expires_at };
   }
 
   /**
@@ -236,6 +244,9 @@ export class HookpostPublisher {
     return signed.headers as Record<string, string>;
   }
 }
+
+/** What a portal link may let its session do beyond reading. */
+export type PortalCapability = 'manage_webhooks' | 'rotate_secrets' | 'retry' | 'erase_payloads';
 
 /** What a tenant's erasure has erased so far, by kind (`other`: pointers, audit copies, pace and rate windows, markers, the tenant itself). */
 export interface TenantErasure {
