@@ -83,6 +83,7 @@ $('webhook-form').addEventListener('submit', async (e) => {
     // The secret (or an ed25519 webhook's public key) is shown once, here.
     $('wf-created-value').textContent = saved.secret || saved.public_key || ''; $('wf-created-label').textContent = saved.public_key ? 'Its public key' : 'Its signing secret (shown once)';
     $('wf-created').hidden = false; sayForm('Created ' + saved.url + '.' + (saved.destination ? ' Check it (in its deliveries) once your role exists.' : ''));
+    tellHost({ type: 'hookpost:webhook.created', webhook_id: saved.id });
   } catch (err) { sayForm(err.message, true); }
 });
 $('wf-done').addEventListener('click', () => { $('wf-created-value').textContent = ''; $('webhook-form').hidden = true; });

@@ -39,9 +39,24 @@ async function api(method, path, body) {
 function show(signedIn) { $('signin').hidden = signedIn; $('app').hidden = !signedIn; $('signout').hidden = !signedIn; if (signedIn) view('webhooks'); }
 /** One of the signed-in views: webhooks, failures across them, an event found by id. */
 function view(name) { for (const v of ['webhooks', 'failures', 'find', 'catalogue', 'activity']) { $('view-' + v).hidden = v !== name; $('tab-' + v).setAttribute('aria-pressed', String(v === name)); } }
+/**
+ * Framed by the platform's page (one of the origins the stack lets frame it), the portal is
+ * embedded: no header or sign-out of its own, and it tells its host what happens
+ * (hookpost:resize with its height, hookpost:session.started, hookpost:session.ended,
+ * hookpost:webhook.created), posted to those origins only: no other page receives them.
+ */
+const embedded = window.self !== window.top;
+const hosts = JSON.parse(document.body.dataset.hosts || '[]');
+function tellHost(message) { if (embedded) for (const origin of hosts) window.parent.postMessage(message, origin); }
+if (embedded) {
+  document.body.classList.add('embedded');
+  let lastHeight = 0;
+  new ResizeObserver(() => { const height = document.documentElement.scrollHeight; if (height !== lastHeight) { lastHeight = height; tellHost({ type: 'hookpost:resize', height }); } }).observe(document.body);
+}
 function signOut(message) {
   if (portal) clearTimeout(portal.timer);
-  const wasPortal = portal !== null; portal = null; document.body.classList.remove('read-only'); delete document.body.dataset.cannot; $('session').textContent = '';
+  const wasPortal = portal !== null;
+  if (wasPortal) tellHost({ type: 'hookpost:session.ended', reason: message ? 'ended' : 'signed_out' }); portal = null; document.body.classList.remove('read-only'); delete document.body.dataset.cannot; $('session').textContent = '';
   apiKey = null; sessionStorage.removeItem(KEY); current = null; hooks = []; $('apikey').value = ''; $('webhooks').replaceChildren(); $('detail').hidden = true;
   $('failures').replaceChildren(); $('event-result').hidden = true; $('webhook-form').hidden = true;
   show(false); if (wasPortal) { $('signin').hidden = true; $('ended').hidden = false; $('ended-text').textContent = message || 'You signed out. Open a new link to come back.'; }
@@ -60,6 +75,7 @@ async function openPortal(token) {
   document.body.dataset.cannot = ${JSON.stringify(PORTAL_CAPABILITIES)}.filter((c) => !data.capabilities.includes(c)).join(' ');
   $('session').textContent = (data.read_only ? 'Read-only session' : 'Session') + ' until ' + utc(data.expires_at);
   await loadWebhooks(); show(true);
+  tellHost({ type: 'hookpost:session.started', tenant_id: data.tenant_id, read_only: data.read_only, capabilities: data.capabilities, expires_at: data.expires_at });
 }
 const statusText = (w) => w.status + (w.disabled_reason ? ' (' + w.disabled_reason + ')' : '') + (w.status === 'active' && w.failing_since ? ', failing since ' + utc(w.failing_since) : '');
 // An AWS destination's answer is the message id it took, or its error code.

@@ -18,7 +18,7 @@ caption{text-align:left;font-weight:600;padding:.25rem 0}.muted{color:var(--mute
 .status-succeeded,.status-active{color:var(--ok)}.status-failed,.status-disabled,.status-failing{color:var(--bad)}.status-retrying,.status-pending{color:var(--warn)}
 pre{white-space:pre-wrap;word-break:break-all;background:#f6f8fa;padding:.5rem;border-radius:6px;margin:.25rem 0}
 .card{border:1px solid var(--line);border-radius:8px;padding:1rem;margin:1rem 0}.secret{font-family:ui-monospace,monospace;word-break:break-all}
-[hidden]{display:none!important}.read-only .mutates{display:none!important}${PORTAL_CAPABILITIES.map((c) => `[data-cannot~="${c}"] .needs-${c}{display:none!important}`).join('')}header img{max-height:2rem;max-width:10rem}.sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+[hidden]{display:none!important}.read-only .mutates{display:none!important}.embedded>header{display:none!important}${PORTAL_CAPABILITIES.map((c) => `[data-cannot~="${c}"] .needs-${c}{display:none!important}`).join('')}header img{max-height:2rem;max-width:10rem}.sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 @media (max-width:640px){table.stack thead{display:none}table.stack tr{display:block;border-bottom:1px solid var(--line);padding:.4rem 0}
 table.stack td{display:flex;justify-content:space-between;gap:1rem;border:0;padding:.2rem 0}table.stack td::before{content:attr(data-label);font-weight:600;color:var(--muted)}
 header{flex-wrap:wrap}.row>*{flex:1 1 100%;min-width:0}table.stack td>.cell{min-width:0;text-align:right}.row input,.row select{width:100%}}

@@ -53,7 +53,7 @@ export const dashboardPage = (portal: PortalSettings, eventTypes: readonly strin
 <title>${name} webhooks</title>
 <style>${STYLE}</style>${brand ? `\n<style>${brand}</style>` : ''}
 </head>
-<body data-catalogue="${escapeHtml(JSON.stringify(eventTypes))}">
+<body data-catalogue="${escapeHtml(JSON.stringify(eventTypes))}" data-hosts="${escapeHtml(JSON.stringify(portal.frameAncestors))}">
 <header><h1>${portal.logoUrl ? `<img src="${escapeHtml(portal.logoUrl)}" alt=""> ` : ''}${name} webhooks</h1><span id="session" class="muted"></span><button type="button" id="signout" hidden>Sign out</button></header>
 <main>
 <p id="status" role="status" aria-live="polite" class="muted"></p>
