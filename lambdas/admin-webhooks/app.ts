@@ -113,7 +113,7 @@ export const createAdminWebhooksHandler = (ports: Ports) => {
         const session = await openPortalLink(ports, schemas.portalSessionOpen.parse(body).token);
         return {
           status: 201,
-          body: { object: 'portal_session', tenant_id: session.tenantId, session_token: session.token, read_only: session.readOnly, ...scopeView(session.scope), expires_at: session.expiresAt },
+          body: { object: 'portal_session', tenant_id: session.tenantId, session_token: session.token, read_only: session.readOnly, ...scopeView(session.scope, session.theme), expires_at: session.expiresAt },
           headers: { 'cache-control': 'no-store' },
           // The link is the proof; the session it opens is who acts from now on.
           audit: { action: 'portal_session.opened', tenantId: session.tenantId, actor: { type: 'portal_session', id: session.id }, after: { read_only: session.readOnly, ...scopeView(session.scope), expires_at: session.expiresAt } },

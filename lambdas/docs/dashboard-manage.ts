@@ -118,7 +118,7 @@ async function loadFailures(more) {
   if (!more && page.data.length === 0) body.append(el('tr', {}, el('td', { colSpan: 6 }, page.has_more ? 'None in this stretch; older failures may follow: use Older failures.' : 'No failed deliveries.')));
   for (const d of page.data) body.append(deliveryRow(d, true));
   failuresAfter = page.next_starting_after; $('failures-more').hidden = !page.has_more;
-  sayIn($('failures-status'), body.querySelectorAll('tr.delivery').length + ' failed deliveries' + (page.has_more ? ' so far.' : '.'));
+  sayIn($('failures-status'), plural(body.querySelectorAll('tr.delivery').length, 'failed delivery', 'failed deliveries') + (page.has_more ? ' so far.' : '.'));
 }
 async function findEvent(id) {
   view('find'); $('event-id').value = id; $('event-result').hidden = true; sayIn($('find-status'), 'Looking for ' + id + '…');
@@ -133,7 +133,7 @@ async function findEvent(id) {
     const body = $('event-deliveries'); body.replaceChildren();
     if (e.deliveries.length === 0) body.append(el('tr', {}, el('td', { colSpan: 6 }, 'No webhook has a delivery of it.')));
     for (const d of e.deliveries) body.append(deliveryRow(d, false));
-    $('event-result').hidden = false; sayIn($('find-status'), 'Delivered to ' + e.deliveries.length + ' webhook(s).');
+    $('event-result').hidden = false; sayIn($('find-status'), 'Delivered to ' + plural(e.deliveries.length, 'webhook') + '.');
   } catch (err) { sayIn($('find-status'), err.message, true); }
 }
 $('tab-webhooks').addEventListener('click', () => view('webhooks'));

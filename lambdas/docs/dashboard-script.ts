@@ -21,6 +21,8 @@ const firstPage = () => { cursors = [null]; starts = [0]; };
 let nextCursor = null;
 /** Times are shown in UTC and say so (to the minute, or to the second); times entered are UTC too. */
 const utc = (iso) => iso.slice(0, 16).replace('T', ' ') + ' UTC';
+/** "1 webhook", "4 webhooks": never "webhook(s)". */
+const plural = (n, one, many = one + 's') => n + ' ' + (n === 1 ? one : many);
 const utcSeconds = (iso) => iso.slice(0, 19).replace('T', ' ') + ' UTC';
 const fromUtcInput = (value) => new Date(value + (value.length === 16 ? ':00' : '') + 'Z');
 // Each message next to what it answers: the page's status line, the webhook's actions, the recovery form, a delivery's row.
@@ -53,6 +55,16 @@ if (embedded) {
   let lastHeight = 0;
   new ResizeObserver(() => { const height = document.documentElement.scrollHeight; if (height !== lastHeight) { lastHeight = height; tellHost({ type: 'hookpost:resize', height }); } }).observe(document.body);
 }
+/** A link's theme, over the stack's branding: CSS variables set through the CSSOM (the CSP admits no inline style). */
+const THEMED = { accent_color: '--accent', font_family: '--font', radius_px: '--radius' };
+function applyTheme(theme) {
+  const root = document.documentElement;
+  for (const [field, variable] of Object.entries(THEMED)) {
+    if (theme && theme[field] !== undefined) root.style.setProperty(variable, field === 'radius_px' ? theme[field] + 'px' : String(theme[field]));
+    else root.style.removeProperty(variable);
+  }
+  if (theme && theme.color_scheme) root.dataset.scheme = theme.color_scheme; else delete root.dataset.scheme;
+}
 function signOut(message) {
   if (portal) clearTimeout(portal.timer);
   const wasPortal = portal !== null;
@@ -71,6 +83,7 @@ async function openPortal(token) {
   apiKey = data.session_token;
   portal = { readOnly: data.read_only, timer: setTimeout(() => signOut('Your session has ended. Open a new link to come back.'), Math.max(0, Date.parse(data.expires_at) - Date.now())) };
   document.body.classList.toggle('read-only', data.read_only);
+  applyTheme(data.theme);
   // What the link does not grant is not offered (the API refuses it anyway).
   document.body.dataset.cannot = ${JSON.stringify(PORTAL_CAPABILITIES)}.filter((c) => !data.capabilities.includes(c)).join(' ');
   $('session').textContent = (data.read_only ? 'Read-only session' : 'Session') + ' until ' + utc(data.expires_at);
@@ -96,7 +109,7 @@ async function loadWebhooks() {
     api('GET', hookPath(w.id, '/health')).then((h) => { health.textContent = healthText(h); health.className = h.failed > 0 ? 'status-failed' : 'muted'; }, () => { health.textContent = '-'; });
     body.append(el('tr', {}, el('td', { 'data-label': 'URL' }, el('span', { class: 'secret' }, w.url)), el('td', { 'data-label': 'Status', class: 'status-' + (w.status === 'active' && w.failing_since ? 'failing' : w.status) }, statusText(w)), el('td', { 'data-label': 'Events' }, w.events ? w.events.join(', ') : 'all'), health, el('td', { 'data-label': '' }, open)));
   }
-  say(list.data.length + ' webhook(s).');
+  say(plural(list.data.length, 'webhook') + '.');
 }
 async function renderDetail() {
   $('detail').hidden = false; $('delete-confirm').hidden = true; sayDetail(''); sayRecover(''); $('detail-url').textContent = current.url; $('detail-id').textContent = current.id; $('newsecret').hidden = true;
@@ -116,7 +129,7 @@ async function renderDetail() {
   $('detail-title').focus();
 }
 /** A delivery's attempts, opened on demand: when, the answer or why none came, and the receiver's words. */
-const attemptsOf = (d) => el('details', {}, el('summary', {}, d.attempts.length + ' attempt(s)'), ...d.attempts.map((a) => el('div', {}, el('div', {}, '#' + a.number + ' ' + utcSeconds(a.attempted_at) + ' - ' + outcome(a) + ' in ' + a.response_time_ms + ' ms (' + a.trigger + ')' + (a.error_detail ? ': ' + a.error_detail : '')), a.response_body ? el('pre', {}, a.response_body) : '')));
+const attemptsOf = (d) => el('details', {}, el('summary', {}, plural(d.attempts.length, 'attempt')), ...d.attempts.map((a) => el('div', {}, el('div', {}, '#' + a.number + ' ' + utcSeconds(a.attempted_at) + ' - ' + outcome(a) + ' in ' + a.response_time_ms + ' ms (' + a.trigger + ')' + (a.error_detail ? ': ' + a.error_detail : '')), a.response_body ? el('pre', {}, a.response_body) : '')));
 /** A delivery's retry button; the row answers it: its status turns pending, and a message beside the button. */
 function retryControl(webhook, d, statusCell) {
   const retry = el('button', { type: 'button', class: 'mutates needs-retry', 'aria-label': 'Retry delivery ' + d.id }, 'Retry');
@@ -177,9 +190,9 @@ $('recover-form').addEventListener('submit', async (e) => {
     while (r.status !== 'done') {
       await new Promise((resolve) => setTimeout(resolve, 1000));
       r = await api('GET', hookPath(hook, '/recoveries/' + encodeURIComponent(r.id)));
-      if (r.status !== 'done') sayRecover('Recovery running: ' + r.sent + ' of ' + r.count + ' failed deliveries found so far re-sent…');
+      if (r.status !== 'done') sayRecover('Recovery running: ' + r.sent + ' of ' + plural(r.count, 'failed delivery', 'failed deliveries') + ' found so far re-sent…');
     }
-    sayRecover('Recovery done: ' + r.sent + ' of ' + r.count + ' failed deliveries re-sent.');
+    sayRecover('Recovery done: ' + r.sent + ' of ' + plural(r.count, 'failed delivery', 'failed deliveries') + ' re-sent.');
   } catch (err) { sayRecover(err.message, true); }
 });
 `;

@@ -117,12 +117,20 @@ export const createPlatformHandler = (ports: Ports) => {
           ...(input.event_types ? { eventTypes: input.event_types } : {}),
         };
         const readOnly = scope.capabilities.length === 0;
-        const link = await createPortalLink(ports, tenantId, { scope, ttlSeconds: input.ttl_seconds ?? DEFAULT_PORTAL_TTL_SECONDS });
+        const theme = input.theme
+          ? {
+              ...(input.theme.accent_color ? { accentColor: input.theme.accent_color.toLowerCase() } : {}),
+              ...(input.theme.color_scheme ? { colorScheme: input.theme.color_scheme } : {}),
+              ...(input.theme.font_family ? { fontFamily: input.theme.font_family } : {}),
+              ...(input.theme.radius_px !== undefined ? { radiusPx: input.theme.radius_px } : {}),
+            }
+          : undefined;
+        const link = await createPortalLink(ports, tenantId, { scope, ttlSeconds: input.ttl_seconds ?? DEFAULT_PORTAL_TTL_SECONDS, ...(theme ? { theme } : {}) });
         // The API's own address, as the caller reached it (API Gateway says how: x-forwarded-proto).
         const base = `${headers['x-forwarded-proto'] ?? 'https'}://${headers.host}`;
         return {
           status: 201,
-          body: { object: 'portal_session', tenant_id: tenantId, url: `${base}/dashboard#portal=${link.token}`, read_only: readOnly, ...scopeView(scope), expires_at: link.expiresAt },
+          body: { object: 'portal_session', tenant_id: tenantId, url: `${base}/dashboard#portal=${link.token}`, read_only: readOnly, ...scopeView(scope, theme), expires_at: link.expiresAt },
           // The link's token is its proof: the trail keeps what it allows, never the token.
           audit: { action: 'portal_link.created', tenantId, after: { read_only: readOnly, ...scopeView(scope), expires_at: link.expiresAt } },
         };

@@ -138,6 +138,11 @@ describe('capability-scoped portal links through the API', () => {
     await bad({ webhook_ids: [] }, 'validation_error');
     await bad({ webhook_ids: ['wh_01jzzzzzzzzzzzzzzzzzzzzzzz'] }, 'unknown_webhook');
     await bad({ event_types: ['no.such.type'] }, 'unknown_event_type');
+    // A theme is data, never CSS: a value that could close a declaration is refused.
+    await bad({ theme: { color_scheme: 'sepia' } }, 'validation_error');
+    await bad({ theme: { font_family: 'x;}body{display:none' } }, 'validation_error');
+    await bad({ theme: { radius_px: 99 } }, 'validation_error');
+    await bad({ theme: { accent_color: 'red' } }, 'validation_error');
   });
 });
 

@@ -3,6 +3,7 @@ import type { ApiKeyRecord } from '../domain/model';
 import { isConditionFailure, type Item } from './dynamo-write';
 import { PORTAL_CAPABILITIES, type PortalCapability, type PortalScope } from '../domain/portal-scope';
 import type { PortalLinkRecord } from '../domain/ports';
+import type { PortalTheme } from '../domain/portal';
 import { keys } from './tables';
 
 // Portal links and sessions in the configs table (`../domain/portal`): each by the hash of its token.
@@ -47,7 +48,7 @@ export const putPortalLink = async (db: DynamoDBDocumentClient, tableName: strin
   await db.send(
     new PutCommand({
       TableName: tableName,
-      Item: { ...keys.portalLink(link.tokenHash), type: 'portal_link', tenant_id: link.tenantId, read_only: link.scope.capabilities.length === 0, ...fromScope(link.scope), ends_at: link.expiresAt, expires_at: ttlAfter(link.expiresAt), ...keys.tenantItems(link.tenantId, link.tokenHash) },
+      Item: { ...keys.portalLink(link.tokenHash), type: 'portal_link', tenant_id: link.tenantId, read_only: link.scope.capabilities.length === 0, ...fromScope(link.scope), ...(link.theme ? { theme: { ...link.theme } } : {}), ends_at: link.expiresAt, expires_at: ttlAfter(link.expiresAt), ...keys.tenantItems(link.tenantId, link.tokenHash) },
       ConditionExpression: 'attribute_not_exists(pk)',
     }),
   );
@@ -65,7 +66,7 @@ export const redeemPortalLink = async (db: DynamoDBDocumentClient, tableName: st
         ReturnValues: 'ALL_NEW',
       }),
     );
-    return { tenantId: Attributes!.tenant_id as string, scope: toScope(Attributes!), expiresAt: Attributes!.ends_at as string };
+    return { tenantId: Attributes!.tenant_id as string, scope: toScope(Attributes!), ...(Attributes!.theme ? { theme: Attributes!.theme as PortalTheme } : {}), expiresAt: Attributes!.ends_at as string };
   } catch (e) {
     if (!isConditionFailure(e)) throw e;
     const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: keys.portalLink(tokenHash), ConsistentRead: true }));

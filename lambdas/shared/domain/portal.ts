@@ -20,6 +20,17 @@ export const PORTAL_SESSION_PREFIX = 'hps_';
 export const DEFAULT_PORTAL_TTL_SECONDS = 3600;
 export const MAX_PORTAL_TTL_SECONDS = 86_400;
 
+/** How a link's portal looks (issue 29): beyond the stack's accent, name and logo. */
+export interface PortalTheme {
+  /** `#rrggbb`, over the stack's. */
+  accentColor?: string;
+  colorScheme?: 'light' | 'dark' | 'auto';
+  /** A CSS font-family list of fonts the reader has (the page loads no font). */
+  fontFamily?: string;
+  /** Corner radius of controls, in CSS pixels. */
+  radiusPx?: number;
+}
+
 export interface PortalLink {
   /** The link's token, shown once, inside `url`. */
   token: string;
@@ -30,14 +41,14 @@ export interface PortalLink {
  * Makes a link for `tenantId`: opened once before `expiresAt`, it starts a session that ends
  * then too, and may do what `scope` grants (issue 29). The webhooks it lists must be the tenant's.
  */
-export const createPortalLink = async (deps: Deps & Pick<Ports, 'endpoints'>, tenantId: string, input: { scope: PortalScope; ttlSeconds: number }): Promise<PortalLink> => {
+export const createPortalLink = async (deps: Deps & Pick<Ports, 'endpoints'>, tenantId: string, input: { scope: PortalScope; ttlSeconds: number; theme?: PortalTheme }): Promise<PortalLink> => {
   if (!(await deps.tenants.getTenant(tenantId))) throw new NotFoundError(`Tenant "${tenantId}"`, 'tenant_not_found');
   for (const id of input.scope.webhookIds ?? []) {
     if (!(await deps.endpoints.getEndpoint(tenantId, id))) throw new ValidationError(`webhook_ids: the tenant has no webhook "${id}"`, 'unknown_webhook');
   }
   const token = `${PORTAL_LINK_PREFIX}${randomBytes(32).toString('base64url')}`;
   const expiresAt = new Date(deps.clock.now().getTime() + input.ttlSeconds * 1000).toISOString();
-  await deps.tenants.putPortalLink({ tokenHash: hashApiKey(token), tenantId, scope: input.scope, expiresAt });
+  await deps.tenants.putPortalLink({ tokenHash: hashApiKey(token), tenantId, scope: input.scope, expiresAt, ...(input.theme ? { theme: input.theme } : {}) });
   return { token, expiresAt };
 };
 
@@ -48,6 +59,7 @@ export interface PortalSession {
   tenantId: string;
   readOnly: boolean;
   scope: PortalScope;
+  theme?: PortalTheme;
   expiresAt: string;
 }
 
@@ -69,5 +81,5 @@ export const openPortalLink = async (deps: Deps, token: string): Promise<PortalS
     scope: redeemed.scope,
   };
   await deps.tenants.putSession(record);
-  return { token: session, id: record.keyId, tenantId: redeemed.tenantId, readOnly: record.readOnly === true, scope: redeemed.scope, expiresAt: redeemed.expiresAt };
+  return { token: session, id: record.keyId, tenantId: redeemed.tenantId, readOnly: record.readOnly === true, scope: redeemed.scope, ...(redeemed.theme ? { theme: redeemed.theme } : {}), expiresAt: redeemed.expiresAt };
 };

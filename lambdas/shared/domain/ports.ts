@@ -9,6 +9,7 @@ import type { SecretBox } from './secret-box';
 import type { TargetPolicy } from './target-policy';
 import type { ErasureCounts, ErasurePhase, ErasureStep, TenantErasure } from './tenant-erasure';
 import type { PortalScope } from './portal-scope';
+import type { PortalTheme } from './portal';
 
 /** Ports the domain takes as arguments. Real adapters live in ../adapters; tests pass fakes. */
 export interface Clock {
@@ -44,7 +45,7 @@ export interface TenantStore {
    * Marks a portal link used, once, if it has not expired at `now`: what it grants; `used` or
    * `expired` when it cannot be; undefined when no such link exists.
    */
-  redeemPortalLink(tokenHash: string, now: string): Promise<{ tenantId: string; scope: PortalScope; expiresAt: string } | 'used' | 'expired' | undefined>;
+  redeemPortalLink(tokenHash: string, now: string): Promise<{ tenantId: string; scope: PortalScope; theme?: PortalTheme; expiresAt: string } | 'used' | 'expired' | undefined>;
   findApiKey(keyHash: string): Promise<ApiKeyRecord | undefined>;
   listApiKeys(tenantId: string): Promise<ApiKeyRecord[]>;
   deleteApiKey(key: ApiKeyRecord): Promise<void>;
@@ -60,6 +61,7 @@ export interface PortalLinkRecord {
   tokenHash: string;
   tenantId: string;
   scope: PortalScope;
+  theme?: PortalTheme;
   expiresAt: string;
 }
 

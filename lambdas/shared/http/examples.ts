@@ -197,9 +197,10 @@ export const EXAMPLES = {
     capabilities: ['manage_webhooks', 'retry'],
     webhook_ids: null,
     event_types: null,
+    theme: { color_scheme: 'auto', radius_px: 4 },
     expires_at: later,
   } satisfies z.infer<typeof R.PortalLink>,
-  PortalSession: { object: 'portal_session', tenant_id: 'acme', session_token: 'hps_c8Xw1Qe4rT7yU0iO3pA6sD9fG2hJ5kL8zX1cV4bN7mQ', read_only: false, capabilities: ['manage_webhooks', 'retry'], webhook_ids: null, event_types: null, expires_at: later } satisfies z.infer<
+  PortalSession: { object: 'portal_session', tenant_id: 'acme', session_token: 'hps_c8Xw1Qe4rT7yU0iO3pA6sD9fG2hJ5kL8zX1cV4bN7mQ', read_only: false, capabilities: ['manage_webhooks', 'retry'], webhook_ids: null, event_types: null, theme: null, expires_at: later } satisfies z.infer<
     typeof R.PortalSession
   >,
   ApiKey: { object: 'api_key', id: 'key_01JDZ9C3D4E5F6G7H8J9K0L1M2', tenant_id: 'acme', key: 'hpk_4fJ9sK2mN7qP1rT5vX8zB3cD6gH0jL4', created_at: at } satisfies z.infer<typeof R.ApiKey>,

@@ -264,6 +264,9 @@ function scopeFields() {
     capabilities: z.array(z.enum(PORTAL_CAPABILITIES)).register(z.globalRegistry, { description: 'What the session may do beyond reading: [] is read-only.' }),
     webhook_ids: z.nullable(z.array(z.string())).register(z.globalRegistry, { description: 'The only webhooks it sees and acts on (null: every webhook of the tenant).' }),
     event_types: z.nullable(z.array(z.string())).register(z.globalRegistry, { description: 'The only event types its webhooks may subscribe to (null: any).' }),
+    theme: z.nullable(
+      z.object({ accent_color: z.optional(z.string()), color_scheme: z.optional(z.enum(['light', 'dark', 'auto'])), font_family: z.optional(z.string()), radius_px: z.optional(whole()) }),
+    ).register(z.globalRegistry, { description: "How the portal looks for this link (null: the stack's branding alone)." }),
   };
 }
 

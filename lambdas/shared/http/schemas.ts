@@ -374,6 +374,16 @@ export const buildSchemas = (catalogue: readonly string[]) => {
               )
               .register(z.globalRegistry, { description: 'Only these webhooks of the tenant: the session sees and acts on them alone, and creates none.' }),
             event_types: z.optional(nonEmptyEventList()).register(z.globalRegistry, { description: 'The event types the session may subscribe webhooks to (never to every type).' }),
+            theme: z
+              .optional(
+                z.strictObject({
+                  accent_color: z.optional(z.string().check(z.regex(/^#[0-9a-fA-F]{6}$/, 'must be #rrggbb'))),
+                  color_scheme: z.optional(z.enum(['light', 'dark', 'auto'], { error: 'must be light, dark or auto' })),
+                  font_family: z.optional(z.string().check(z.regex(/^[A-Za-z0-9 ,'"-]{1,100}$/, 'must be a CSS font-family list (letters, digits, spaces, commas, quotes, hyphens)'))),
+                  radius_px: z.optional(bodyWholeNumber(0, 24)),
+                }),
+              )
+              .register(z.globalRegistry, { description: "How this link's portal looks, over the stack's branding: accent, light, dark or the reader's (auto), fonts the reader has, corner radius." }),
           }),
         ),
         z.transform((v) => v ?? {}),

@@ -8,6 +8,7 @@ import { type CatalogueEntry, SYSTEM_CATALOGUE } from '../domain/event-catalogue
 import type { AuditRecord as AuditRecordModel } from '../domain/audit';
 import type { TenantErasure } from '../domain/tenant-erasure';
 import type { PortalScope } from '../domain/portal-scope';
+import type { PortalTheme } from '../domain/portal';
 import { bundleSize } from '../domain/client-certificate';
 import { isSensitiveHeader, type ReceiverAuth, type SealedCredential } from '../domain/receiver-auth';
 import type * as R from './responses';
@@ -218,8 +219,20 @@ const eventTypeView = (e: CatalogueEntry, system: boolean): z.infer<typeof R.Eve
   system,
 });
 
-/** What a portal link or session may do, as the API answers it. */
-export const scopeView = (s: PortalScope) => ({ capabilities: [...s.capabilities], webhook_ids: s.webhookIds ? [...s.webhookIds] : null, event_types: s.eventTypes ? [...s.eventTypes] : null });
+/** What a portal link or session may do, and how it looks, as the API answers it. */
+export const scopeView = (s: PortalScope, t?: PortalTheme) => ({
+  capabilities: [...s.capabilities],
+  webhook_ids: s.webhookIds ? [...s.webhookIds] : null,
+  event_types: s.eventTypes ? [...s.eventTypes] : null,
+  theme: t
+    ? {
+        ...(t.accentColor ? { accent_color: t.accentColor } : {}),
+        ...(t.colorScheme ? { color_scheme: t.colorScheme } : {}),
+        ...(t.fontFamily ? { font_family: t.fontFamily } : {}),
+        ...(t.radiusPx !== undefined ? { radius_px: t.radiusPx } : {}),
+      }
+    : null,
+});
 
 export const erasureView = (e: TenantErasure): z.infer<typeof R.TenantErasure> => ({
   object: 'tenant_erasure' as const,
