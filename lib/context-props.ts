@@ -91,6 +91,9 @@ export const CONTEXT_PROPS: Record<string, { parse: (key: string, value: unknown
   portalProductName: { parse: (_k, v) => parsePortalSettings({ productName: text(v) }).productName, allowed: 'a name of at most 60 characters' },
   portalLogoUrl: { parse: (_k, v) => parsePortalSettings({ logoUrl: text(v) }).logoUrl, allowed: 'an https URL' },
   portalAccentColor: { parse: (_k, v) => parsePortalSettings({ accentColor: text(v) }).accentColor, allowed: '#rrggbb' },
+  portalColorScheme: { parse: (_k, v) => parsePortalSettings({ colorScheme: text(v) }).colorScheme, allowed: 'light, dark or auto' },
+  portalFontFamily: { parse: (_k, v) => parsePortalSettings({ fontFamily: text(v) }).fontFamily, allowed: 'a CSS font-family list' },
+  portalRadiusPx: { parse: (_k, v) => parsePortalSettings({ radiusPx: text(v) }).radiusPx, allowed: 'pixels, a whole number from 0 to 24' },
   awsDestinations: { parse: (k, v) => bool(k, v), allowed: 'true or false' },
   destinationAccounts: {
     parse: (k, v) => {

@@ -111,6 +111,12 @@ export interface HookpostProps {
   readonly portalLogoUrl?: string;
   /** The portal's accent colour, `#rrggbb`. @default '#0969da' */
   readonly portalAccentColor?: string;
+  /** The portal's colours: `light`, `dark`, or `auto` (the reader's system setting); a portal link's theme may choose its own. @default 'light' */
+  readonly portalColorScheme?: 'light' | 'dark' | 'auto';
+  /** The portal's fonts, a CSS font-family list of fonts readers have (the page loads none). @default the system UI font */
+  readonly portalFontFamily?: string;
+  /** The corner radius of the portal's controls, pixels (0-24). @default 6 */
+  readonly portalRadiusPx?: number;
   /**
    * Tenants may have webhooks delivered into their own EventBridge bus, SQS queue or SNS topic,
    * through a role of theirs that trusts the stack's destination role (output
@@ -224,6 +230,9 @@ export class Hookpost extends Construct {
       ...(props.portalProductName ? { productName: props.portalProductName } : {}),
       ...(props.portalLogoUrl ? { logoUrl: props.portalLogoUrl } : {}),
       ...(props.portalAccentColor ? { accentColor: props.portalAccentColor } : {}),
+      ...(props.portalColorScheme ? { colorScheme: props.portalColorScheme } : {}),
+      ...(props.portalFontFamily ? { fontFamily: props.portalFontFamily } : {}),
+      ...(props.portalRadiusPx !== undefined ? { radiusPx: props.portalRadiusPx } : {}),
     });
     for (const [name, value] of Object.entries(portalEnvironment(portal))) this.webhookApi.functions.docs.function.addEnvironment(name, value);
     // The worker puts operational events (delivery.failed, webhook.failing …) on the same bus.

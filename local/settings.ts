@@ -55,6 +55,9 @@ export const readLocalSettings = (env: NodeJS.ProcessEnv): LocalRuntimeOptions =
       ...(env.HOOKPOST_PORTAL_PRODUCT_NAME ? { productName: env.HOOKPOST_PORTAL_PRODUCT_NAME } : {}),
       ...(env.HOOKPOST_PORTAL_LOGO_URL ? { logoUrl: env.HOOKPOST_PORTAL_LOGO_URL } : {}),
       ...(env.HOOKPOST_PORTAL_ACCENT_COLOR ? { accentColor: env.HOOKPOST_PORTAL_ACCENT_COLOR } : {}),
+      ...(env.HOOKPOST_PORTAL_COLOR_SCHEME ? { colorScheme: env.HOOKPOST_PORTAL_COLOR_SCHEME } : {}),
+      ...(env.HOOKPOST_PORTAL_FONT_FAMILY ? { fontFamily: env.HOOKPOST_PORTAL_FONT_FAMILY } : {}),
+      ...(env.HOOKPOST_PORTAL_RADIUS_PX ? { radiusPx: env.HOOKPOST_PORTAL_RADIUS_PX } : {}),
     },
   };
 };

@@ -57,13 +57,15 @@ if (embedded) {
 }
 /** A link's theme, over the stack's branding: CSS variables set through the CSSOM (the CSP admits no inline style). */
 const THEMED = { accent_color: '--accent', font_family: '--font', radius_px: '--radius' };
+const stackScheme = document.documentElement.dataset.scheme;
 function applyTheme(theme) {
   const root = document.documentElement;
   for (const [field, variable] of Object.entries(THEMED)) {
     if (theme && theme[field] !== undefined) root.style.setProperty(variable, field === 'radius_px' ? theme[field] + 'px' : String(theme[field]));
     else root.style.removeProperty(variable);
   }
-  if (theme && theme.color_scheme) root.dataset.scheme = theme.color_scheme; else delete root.dataset.scheme;
+  const scheme = (theme && theme.color_scheme) || stackScheme;
+  if (scheme) root.dataset.scheme = scheme; else delete root.dataset.scheme;
 }
 function signOut(message) {
   if (portal) clearTimeout(portal.timer);

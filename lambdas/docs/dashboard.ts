@@ -32,7 +32,13 @@ const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.char
  * with none, `X-Frame-Options: DENY` too).
  */
 export const dashboardPage = (portal: PortalSettings, eventTypes: readonly string[]) => {
-  const brand = portal.accentColor ? `:root{--accent:${portal.accentColor}}` : '';
+  // The stack's branding, in a style of its own (admitted by hash): values already checked to be only what they say.
+  const vars = [
+    ...(portal.accentColor ? [`--accent:${portal.accentColor}`] : []),
+    ...(portal.fontFamily ? [`--font:${portal.fontFamily}`] : []),
+    ...(portal.radiusPx !== undefined ? [`--radius:${portal.radiusPx}px`] : []),
+  ];
+  const brand = vars.length > 0 ? `:root{${vars.join(';')}}` : '';
   const logoOrigin = portal.logoUrl ? new URL(portal.logoUrl).origin : undefined;
   const csp = [
     "default-src 'none'",
@@ -46,7 +52,7 @@ export const dashboardPage = (portal: PortalSettings, eventTypes: readonly strin
   ].join('; ');
   const name = escapeHtml(portal.productName);
   const html = `<!doctype html>
-<html lang="en">
+<html lang="en"${portal.colorScheme ? ` data-scheme="${portal.colorScheme}"` : ''}>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

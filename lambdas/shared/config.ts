@@ -202,5 +202,8 @@ export const loadDocsConfig = (env: NodeJS.ProcessEnv = process.env): Pick<Confi
     ...(env.PORTAL_PRODUCT_NAME ? { productName: env.PORTAL_PRODUCT_NAME } : {}),
     ...(env.PORTAL_LOGO_URL ? { logoUrl: env.PORTAL_LOGO_URL } : {}),
     ...(env.PORTAL_ACCENT_COLOR ? { accentColor: env.PORTAL_ACCENT_COLOR } : {}),
+    ...(env.PORTAL_COLOR_SCHEME ? { colorScheme: env.PORTAL_COLOR_SCHEME } : {}),
+    ...(env.PORTAL_FONT_FAMILY ? { fontFamily: env.PORTAL_FONT_FAMILY } : {}),
+    ...(env.PORTAL_RADIUS_PX ? { radiusPx: env.PORTAL_RADIUS_PX } : {}),
   }),
 });

@@ -11,7 +11,17 @@ export interface PortalSettings {
   logoUrl?: string;
   /** `#rrggbb`. */
   accentColor?: string;
+  /** `light` (the default), `dark`, or `auto` (the reader's system setting). */
+  colorScheme?: 'light' | 'dark' | 'auto';
+  /** A CSS font-family list (fonts the reader has: the page loads none). */
+  fontFamily?: string;
+  /** Corner radius of controls, CSS pixels (0-24). */
+  radiusPx?: number;
 }
+
+/** A font-family list that can only be one: no character that could end a declaration. */
+export const FONT_FAMILY = /^[A-Za-z0-9 ,'"-]{1,100}$/;
+export const COLOR_SCHEMES = ['light', 'dark', 'auto'] as const;
 
 export const DEFAULT_PRODUCT_NAME = 'hookpost';
 
@@ -37,7 +47,7 @@ export const parseOrigin = (name: string, raw: string): string => {
   return url.origin;
 };
 
-export const parsePortalSettings = (input: { frameAncestors?: string; productName?: string; logoUrl?: string; accentColor?: string }): PortalSettings => {
+export const parsePortalSettings = (input: { frameAncestors?: string; productName?: string; logoUrl?: string; accentColor?: string; colorScheme?: string; fontFamily?: string; radiusPx?: string | number }): PortalSettings => {
   const frameAncestors = (input.frameAncestors ?? '')
     .split(',')
     .map((s) => s.trim())
@@ -52,7 +62,19 @@ export const parsePortalSettings = (input: { frameAncestors?: string; productNam
     logoUrl = url.href;
   }
   if (input.accentColor && !/^#[0-9a-fA-F]{6}$/.test(input.accentColor)) throw new Error(`portalAccentColor: "${input.accentColor}" must be #rrggbb`);
-  return { frameAncestors, productName, ...(logoUrl ? { logoUrl } : {}), ...(input.accentColor ? { accentColor: input.accentColor.toLowerCase() } : {}) };
+  if (input.colorScheme && !(COLOR_SCHEMES as readonly string[]).includes(input.colorScheme)) throw new Error(`portalColorScheme: "${input.colorScheme}" must be light, dark or auto`);
+  if (input.fontFamily && !FONT_FAMILY.test(input.fontFamily)) throw new Error(`portalFontFamily: "${input.fontFamily}" must be a CSS font-family list (letters, digits, spaces, commas, quotes, hyphens)`);
+  const radius = input.radiusPx === undefined || input.radiusPx === '' ? undefined : Number(input.radiusPx);
+  if (radius !== undefined && !(Number.isInteger(radius) && radius >= 0 && radius <= 24)) throw new Error(`portalRadiusPx: "${input.radiusPx}" must be a whole number of pixels from 0 to 24`);
+  return {
+    frameAncestors,
+    productName,
+    ...(logoUrl ? { logoUrl } : {}),
+    ...(input.accentColor ? { accentColor: input.accentColor.toLowerCase() } : {}),
+    ...(input.colorScheme ? { colorScheme: input.colorScheme as PortalSettings['colorScheme'] } : {}),
+    ...(input.fontFamily ? { fontFamily: input.fontFamily } : {}),
+    ...(radius !== undefined ? { radiusPx: radius } : {}),
+  };
 };
 
 /** The docs function's environment for these settings (the stack writes it, `loadDocsConfig` reads it). */
@@ -61,4 +83,7 @@ export const portalEnvironment = (s: PortalSettings): Record<string, string> => 
   PORTAL_PRODUCT_NAME: s.productName,
   ...(s.logoUrl ? { PORTAL_LOGO_URL: s.logoUrl } : {}),
   ...(s.accentColor ? { PORTAL_ACCENT_COLOR: s.accentColor } : {}),
+  ...(s.colorScheme ? { PORTAL_COLOR_SCHEME: s.colorScheme } : {}),
+  ...(s.fontFamily ? { PORTAL_FONT_FAMILY: s.fontFamily } : {}),
+  ...(s.radiusPx !== undefined ? { PORTAL_RADIUS_PX: String(s.radiusPx) } : {}),
 });

@@ -24,7 +24,7 @@ beforeAll(async () => {
   runtime = await startTestRuntime('portal', {
     apiKeys: [{ tenantId: 'acme', key: KEY }, { tenantId: 'other', key: 'hpk_portal_other_key_0123456789abcdef01' }],
     adminKey: ADMIN,
-    portal: { frameAncestors: 'https://app.example.com', productName: 'Acme Cloud', accentColor: '#7c3aed' },
+    portal: { frameAncestors: 'https://app.example.com', productName: 'Acme Cloud', accentColor: '#7c3aed', colorScheme: 'dark', fontFamily: 'Georgia, serif', radiusPx: 3 },
   });
   api = apiClient(runtime.url).call;
   await api('POST', '/api/v1/admin/webhooks', { key: KEY, body: { url: 'https://hooks.example.com/acme', events: ['price.alert'] } });
@@ -142,6 +142,27 @@ describe('the portal in Chromium', () => {
     expect(res.headers.get('x-frame-options')).toBeNull();
     const html = await res.text();
     expect(html).toContain('<title>Acme Cloud webhooks</title>');
-    expect(html).toContain(':root{--accent:#7c3aed}');
+    expect(html).toContain(':root{--accent:#7c3aed;--font:Georgia, serif;--radius:3px}');
+    expect(html).toContain('<html lang="en" data-scheme="dark">');
+  });
+
+  it('the stack\'s colours, fonts and radius apply under the page\'s own CSP, and a link\'s theme goes over them', async () => {
+    const problems: string[] = [];
+    const open = async (url: string) => {
+      const p = await browser.newPage();
+      p.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+      await p.goto(url);
+      return p;
+    };
+    let page = await open(`${runtime.url}/dashboard`);
+    const looks = () => page.evaluate(() => ({ background: getComputedStyle(document.body).backgroundColor, font: getComputedStyle(document.body).fontFamily, radius: getComputedStyle(document.querySelector('button')!).borderRadius }));
+    expect(await looks()).toEqual({ background: 'rgb(13, 17, 23)', font: 'Georgia, serif', radius: '3px' });
+    const themed = await link('acme', { theme: { color_scheme: 'light', radius_px: 10 } });
+    await page.close();
+    page = await open(themed.body.url);
+    await expect.poll(() => page.locator('#app').isVisible()).toBe(true);
+    expect(await looks()).toEqual({ background: 'rgb(255, 255, 255)', font: 'Georgia, serif', radius: '10px' });
+    expect(problems.filter((p) => /Content Security Policy/.test(p))).toEqual([]);
+    await page.close();
   });
 });

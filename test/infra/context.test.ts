@@ -67,7 +67,7 @@ describe('stack properties from CDK context', () => {
   });
 
   it('the portal\'s framing origins and brand reach the docs function only', () => {
-    const t = synth({ portalFrameAncestors: 'https://app.example.com,https://admin.example.com:8443', portalProductName: 'Acme Cloud', portalLogoUrl: 'https://cdn.example.com/logo.svg', portalAccentColor: '#7C3AED' });
+    const t = synth({ portalFrameAncestors: 'https://app.example.com,https://admin.example.com:8443', portalProductName: 'Acme Cloud', portalLogoUrl: 'https://cdn.example.com/logo.svg', portalAccentColor: '#7C3AED', portalColorScheme: 'auto', portalFontFamily: 'Inter, sans-serif', portalRadiusPx: '2' });
     const fns = Object.values(t.toJSON().Resources as Record<string, { Type: string; Properties: any }>).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.EVENT_TYPES);
     const withPortal = fns.filter((f) => f.Properties.Environment.Variables.PORTAL_PRODUCT_NAME);
     expect(withPortal).toHaveLength(1);
@@ -77,7 +77,13 @@ describe('stack properties from CDK context', () => {
       PORTAL_PRODUCT_NAME: 'Acme Cloud',
       PORTAL_LOGO_URL: 'https://cdn.example.com/logo.svg',
       PORTAL_ACCENT_COLOR: '#7c3aed',
+      PORTAL_COLOR_SCHEME: 'auto',
+      PORTAL_FONT_FAMILY: 'Inter, sans-serif',
+      PORTAL_RADIUS_PX: '2',
     });
+    expect(() => synth({ portalColorScheme: 'sepia' })).toThrow(/Invalid context portalColorScheme="sepia".*light, dark or auto/);
+    expect(() => synth({ portalFontFamily: 'x;}body{' })).toThrow(/Invalid context portalFontFamily=.*font-family/);
+    expect(() => synth({ portalRadiusPx: '40' })).toThrow(/Invalid context portalRadiusPx="40"/);
     expect(() => synth({ portalFrameAncestors: 'http://app.example.com' })).toThrow(/Invalid context portalFrameAncestors=.*https origin/);
     // It says why: the page that frames the portal carries a tenant's session, so only a secure origin may.
     expect(() => synth({ portalFrameAncestors: 'http://app.example.com' })).toThrow(/http is allowed only for this machine \(localhost, 127\.0\.0\.1, \[::1\]\).*session/);

@@ -10,6 +10,7 @@ import { receiverAuth, sensitiveHeaderNames } from './auth-schemas';
 import { AUDIT_ACTIONS } from '../domain/audit';
 import { MAX_RETENTION_DAYS } from '../domain/tenants';
 import { PORTAL_CAPABILITIES } from '../domain/portal-scope';
+import { COLOR_SCHEMES, FONT_FAMILY } from '../portal-settings';
 
 /**
  * The request schemas of every route, built from the deployment's event catalogue, each on
@@ -378,8 +379,8 @@ export const buildSchemas = (catalogue: readonly string[]) => {
               .optional(
                 z.strictObject({
                   accent_color: z.optional(z.string().check(z.regex(/^#[0-9a-fA-F]{6}$/, 'must be #rrggbb'))),
-                  color_scheme: z.optional(z.enum(['light', 'dark', 'auto'], { error: 'must be light, dark or auto' })),
-                  font_family: z.optional(z.string().check(z.regex(/^[A-Za-z0-9 ,'"-]{1,100}$/, 'must be a CSS font-family list (letters, digits, spaces, commas, quotes, hyphens)'))),
+                  color_scheme: z.optional(z.enum(COLOR_SCHEMES, { error: 'must be light, dark or auto' })),
+                  font_family: z.optional(z.string().check(z.regex(FONT_FAMILY, 'must be a CSS font-family list (letters, digits, spaces, commas, quotes, hyphens)'))),
                   radius_px: z.optional(bodyWholeNumber(0, 24)),
                 }),
               )
