@@ -81,9 +81,10 @@ describe('accessibility (axe-core, serious and critical)', () => {
   it('a portal link themed dark, its own accent, font and radius: applied, and still clean', async () => {
     const api = apiClient(runtime.url).call;
     const theme = { color_scheme: 'dark', accent_color: '#7C3AED', font_family: 'Georgia, serif', radius_px: 0 };
+    expect((await api('POST', '/v1/tenants/acme/portal-sessions', { key: ADMIN, body: { theme } })).body.theme).toEqual({ ...theme, accent_color: '#7c3aed' });
+    for (const viewport of [{ width: 1200, height: 900 }, { width: 360, height: 800 }]) {
     const link = (await api('POST', '/v1/tenants/acme/portal-sessions', { key: ADMIN, body: { theme } })).body;
-    expect(link.theme).toEqual({ ...theme, accent_color: '#7c3aed' });
-    const context = await browser.newContext({ bypassCSP: true });
+    const context = await browser.newContext({ viewport, bypassCSP: true });
     const page = await context.newPage();
     await page.goto(link.url);
     await page.getByRole('button', { name: `Open ${receiver.url}/down` }).click();
@@ -94,11 +95,12 @@ describe('accessibility (axe-core, serious and critical)', () => {
       return { background: body.backgroundColor, font: body.fontFamily, radius: button.borderRadius, accent: getComputedStyle(document.documentElement).getPropertyValue('--accent') };
     });
     expect(looks).toEqual({ background: 'rgb(13, 17, 23)', font: 'Georgia, serif', radius: '0px', accent: '#7c3aed' });
-    expect(await serious(page), 'dark history').toEqual([]);
+    expect(await serious(page), `dark history at ${viewport.width}`).toEqual([]);
     await page.getByRole('button', { name: 'Failures' }).click();
     await expect.poll(() => page.locator('#failures tr.delivery').count()).toBeGreaterThan(0);
-    expect(await serious(page), 'dark failures').toEqual([]);
+    expect(await serious(page), `dark failures at ${viewport.width}`).toEqual([]);
     await context.close();
+    }
   });
 
   it('a read-only portal session and a refused link', async () => {

@@ -165,7 +165,11 @@ const errorAnswers = (route: (typeof ROUTES)[number], op: Operation): Record<str
   );
   if (route.auth === 'tenant') {
     answers[401] = service('Missing or invalid API key (unauthorized), or a portal session that ended (session_expired)', 'unauthorized', 'Missing or invalid API key. Send "Authorization: Bearer <key>".');
-    answers[403] = service('X-Org-ID names another organization (forbidden), or a read-only portal session asked for a change (read_only_session)', 'forbidden', 'X-Org-ID does not match this API key');
+    answers[403] = service(
+      `X-Org-ID names another organization (forbidden), a read-only portal session asked for a change (read_only_session)${'capability' in route || 'unlisted' in route ? ', a portal session its link does not let do this (capability_not_granted), or one limited to listed webhooks or event types went beyond them (scope_limited)' : ''}`,
+      'forbidden',
+      'X-Org-ID does not match this API key',
+    );
   }
   if (route.auth === 'platform') {
     answers[403] = { description: 'Not signed by an IAM principal allowed to invoke the route (on AWS), or not the admin key (locally): answered by API Gateway', content: json(ref('GatewayError'), { message: 'Forbidden' }) };
