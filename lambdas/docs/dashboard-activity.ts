@@ -26,7 +26,7 @@ async function loadActivity(more) {
     // Each cell's content in one block: on a phone the row stacks label beside content, and the content wraps.
     const cell = (label, ...content) => el('td', { 'data-label': label }, el('div', { class: 'cell' }, ...content));
     body.append(el('tr', { class: 'audit-record', 'data-id': r.id },
-      cell('When', el('span', { title: r.at }, utcSeconds(r.at))),
+      cell('When', when(r.at)),
       cell('Who', ACTOR_TEXT[r.actor.type] || r.actor.type, el('div', { class: 'muted secret' }, r.actor.id)),
       cell('What', el('span', { class: 'secret' }, r.action), hook ? el('div', { class: 'muted secret' }, hook.url) : ''),
       cell('Changed', el('span', { class: 'secret' }, changeText(r))),

@@ -105,7 +105,7 @@ function deliveryRow(d, withEvent) {
   const [retry, said] = retryControl(hookOf(d.webhook_id), d, statusCell);
   return el('tr', { class: 'delivery', 'data-id': d.id },
     el('td', { 'data-label': 'Webhook' }, el('span', { class: 'secret' }, hookOf(d.webhook_id).url)),
-    el('td', { 'data-label': 'Event' }, d.event_type, el('div', { class: 'muted secret' }, d.event_id), el('div', { class: 'muted' }, utcSeconds(d.created_at))),
+    el('td', { 'data-label': 'Event' }, d.event_type, el('div', { class: 'muted secret' }, d.event_id), el('div', { class: 'muted' }, when(d.created_at))),
     statusCell,
     el('td', { 'data-label': 'Last answer' }, last ? outcome(last) + (last.error_detail ? ': ' + last.error_detail : '') : '-'),
     el('td', { 'data-label': 'Attempts' }, attemptsOf(d)),

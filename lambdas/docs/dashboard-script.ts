@@ -19,11 +19,15 @@ let current = null; let hooks = []; const LIMIT = 20;
 let cursors = [null]; let starts = [0];
 const firstPage = () => { cursors = [null]; starts = [0]; };
 let nextCursor = null;
-/** Times are shown in UTC and say so (to the minute, or to the second); times entered are UTC too. */
+/** Times are in UTC and say so (to the minute, or to the second; a row's as "3 min ago" with it on hover); times entered are UTC too. */
 const utc = (iso) => iso.slice(0, 16).replace('T', ' ') + ' UTC';
 /** "1 webhook", "4 webhooks": never "webhook(s)". */
 const plural = (n, one, many = one + 's') => n + ' ' + (n === 1 ? one : many);
 const utcSeconds = (iso) => iso.slice(0, 19).replace('T', ' ') + ' UTC';
+/** How long ago, in words ("just now", "3 min ago", "5 h ago", "2 d ago"), as of when it is shown. */
+const ago = (iso) => { const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000)); return s < 45 ? 'just now' : s < 3600 ? Math.max(1, Math.round(s / 60)) + ' min ago' : s < 86400 ? Math.round(s / 3600) + ' h ago' : Math.round(s / 86400) + ' d ago'; };
+/** A moment as "3 min ago", its UTC time on hover and in its datetime. */
+const when = (iso) => el('time', { dateTime: iso, title: utcSeconds(iso) }, ago(iso));
 const fromUtcInput = (value) => new Date(value + (value.length === 16 ? ':00' : '') + 'Z');
 // Each message next to what it answers: the page's status line, the webhook's actions, the recovery form, a delivery's row.
 const sayIn = (node, text, bad) => { node.textContent = text; node.className = bad ? 'status-failed' : 'muted'; };
@@ -151,7 +155,7 @@ async function loadDeliveries() {
     const statusCell = el('td', { 'data-label': 'Status', class: 'status-' + d.status }, d.status);
     const [retry, said] = retryControl(current, d, statusCell);
     body.append(el('tr', { class: 'delivery', 'data-id': d.id },
-      el('td', { 'data-label': 'Event' }, d.event_type, el('div', { class: 'muted' }, utcSeconds(d.created_at))),
+      el('td', { 'data-label': 'Event' }, d.event_type, el('div', { class: 'muted' }, when(d.created_at))),
       statusCell,
       el('td', { 'data-label': 'Code' }, d.status_code == null ? '-' : d.status_code),
       el('td', { 'data-label': 'Time' }, d.response_time_ms == null ? '-' : d.response_time_ms + ' ms'),

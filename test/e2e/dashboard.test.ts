@@ -241,13 +241,17 @@ describe('the tenant dashboard in headless Chromium', () => {
     }
   });
 
-  it('takes a recovery window in UTC, as it shows every time, whatever the browser\'s zone', async () => {
+  it('takes a recovery window in UTC, the zone of every time it shows (on hover beside "3 min ago"), whatever the browser\'s', async () => {
     const page = await browser.newPage({ timezoneId: 'America/New_York' });
     await page.goto(`${runtime.url}/dashboard`);
     await signIn(page);
     await page.getByRole('button', { name: `Open ${receiver.url}/failing` }).click();
     await expect.poll(() => page.locator('#deliveries tr.delivery').count()).toBeGreaterThan(0);
-    expect(await page.locator('#deliveries tr.delivery td[data-label="Event"] .muted').first().textContent()).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/);
+    // "3 min ago", with the UTC time on hover and in its datetime.
+    const shown = page.locator('#deliveries tr.delivery td[data-label="Event"] time').first();
+    expect(await shown.textContent()).toMatch(/^(just now|\d+ (min|h|d) ago)$/);
+    expect(await shown.getAttribute('title')).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/);
+    expect(await shown.getAttribute('datetime')).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
     const sent = page.waitForRequest((r) => r.url().endsWith('/recover') && r.method() === 'POST');
     await page.getByLabel('From (UTC)').fill('2026-01-02T03:04');
     await page.getByLabel(/^To \(UTC/).fill('2026-01-02T05:06');
