@@ -98,9 +98,13 @@ export const keys = {
     [TABLE_KEYS.tenantFailedIndex.partitionKey]: keys.tenantFailedPartition(ref.tenantId, shardOf(ref.deliveryId, TABLE_KEYS.tenantFailedIndex.shards)),
   }),
   /** Per-tenant API request counter of one window (configs table). */
-  rateWindow: (key: string, windowStartMs: number) => ({ pk: `RATE#${key}`, sk: `WINDOW#${windowStartMs}` }),
+  rateWindow: (key: string, windowStartMs: number) => ({ pk: keys.rateWindows(key), sk: `WINDOW#${windowStartMs}` }),
+  /** The partition of one key's rate windows (configs table). */
+  rateWindows: (key: string) => `RATE#${key}`,
   /** Attempts given a slot of one frame (PACE_FRAME_MS), for an endpoint's rate limit (deliveries table). */
-  paceFrame: (tenantId: string, endpointId: string, frame: number) => ({ pk: `PACE#${tenantId}#${endpointId}`, sk: `FRAME#${frame}` }),
+  paceFrame: (tenantId: string, endpointId: string, frame: number) => ({ pk: keys.paceFrames(tenantId, endpointId), sk: `FRAME#${frame}` }),
+  /** The partition of an endpoint's pace frames (deliveries table). */
+  paceFrames: (tenantId: string, endpointId: string) => `PACE#${tenantId}#${endpointId}`,
   /** Leases on an endpoint's delivery slots (deliveries table). */
   deliverySlots: (tenantId: string, endpointId: string) => ({ pk: `SLOTS#${tenantId}#${endpointId}`, sk: 'SLOTS' }),
   recovery: (tenantId: string, recoveryId: string) => ({ pk: `RECOVERY#${tenantId}#${recoveryId}`, sk: 'RECOVERY' }),

@@ -4,6 +4,7 @@ import { ERASURE_COUNTS, type ErasureCount, type ErasureCounts, type ErasurePhas
 import { batchWriteAll, type Item, whenConditionHolds } from './dynamo-write';
 import { subscribedTypes } from './dynamo-subscriptions';
 import { retiredEndpointItem } from './endpoint-items';
+import { tenantRateKey } from '../domain/tenants';
 import { keys, TABLE_KEYS } from './tables';
 
 const countAttribute = (name: ErasureCount) => `n_${name}`;
@@ -129,7 +130,7 @@ export class DynamoErasureStore implements ErasureStore {
       case 'audit':
         return this.eraseAudit(tenantId, limit);
       case 'rate':
-        return this.erasePartition(this.configTable, `RATE#tenant:${tenantId}`, limit, 'other');
+        return this.erasePartition(this.configTable, keys.rateWindows(tenantRateKey(tenantId)), limit, 'other');
       case 'finish':
         // What is left of the tenant's own partition: its item (the tombstone) last of all.
         return this.erasePartition(this.configTable, keys.tenant(tenantId).pk, limit, 'other');
@@ -237,7 +238,7 @@ export class DynamoErasureStore implements ErasureStore {
     ).Items?.[0];
     if (!marker) return { counts: {}, waiting: [], done: true };
     const endpointId = String(marker.sk).slice('RETIRED#'.length);
-    const partitions = [...keys.historyPartitions(tenantId, endpointId), keys.paceFrame(tenantId, endpointId, 0).pk];
+    const partitions = [...keys.historyPartitions(tenantId, endpointId), keys.paceFrames(tenantId, endpointId)];
     const [atEndpoint, atPartition] = (cursor ?? '').split(' ');
     let from = atEndpoint === endpointId ? Number(atPartition) : 0;
     const table = this.deliveriesOrThrow();

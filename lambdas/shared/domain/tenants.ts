@@ -6,6 +6,9 @@ import type { Clock, TenantStore } from './ports';
 
 type Deps = { tenants: TenantStore; clock: Clock };
 
+/** The key a tenant's API requests are counted under (its rate windows). */
+export const tenantRateKey = (tenantId: string): string => `tenant:${tenantId}`;
+
 /** The longest retention a tenant may set (`PATCH /v1/tenants/{tenant_id}`). */
 export const MAX_RETENTION_DAYS = 3650;
 
